@@ -1,0 +1,3 @@
+from rtclint.cli import main
+
+main()

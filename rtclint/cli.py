@@ -1,0 +1,115 @@
+"""The command line: `rtclint check`, `rtclint rules`, `rtclint rule CODE`.
+
+Exit codes: 0 nothing at or above the fail level, 1 findings, 2 usage/config/internal
+error. Heavy modules are imported inside the commands so `--version` stays instant."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from rtclint import __version__
+
+FORMATS = ("text", "json", "sarif", "github")
+
+
+def _codes(value: str | None) -> list[str]:
+    if not value:
+        return []
+    return [c.strip().upper() for c in value.replace(" ", ",").split(",") if c.strip()]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="rtclint")
+def main() -> None:
+    """Lint and fix the configuration of self-hosted Matrix calls (Element Call /
+    MatrixRTC with LiveKit): reverse proxy, well-known, lk-jwt-service, LiveKit, Synapse."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report to FILE.")
+@click.option("--select", help="Only these codes or prefixes (comma-separated), e.g. RTC1,RTC301.")
+@click.option("--ignore", help="Skip these codes or prefixes (comma-separated).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
+@click.option("--statistics", is_flag=True, help="Count findings per rule.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file to use.")
+def check(paths, fmt, output, select, ignore, exit_zero, statistics, config_path) -> None:
+    """Check PATHS (default: the current directory)."""
+    try:
+        code = _check(list(paths), fmt, output, select, ignore, exit_zero, statistics, config_path)
+    except click.ClickException:
+        raise
+    except Exception as exc:  # an rtclint bug: say so plainly, exit 2
+        click.echo(f"rtclint: internal error: {type(exc).__name__}: {exc}", err=True)
+        code = 2
+    sys.exit(code)
+
+
+def _check(paths, fmt, output, select, ignore, exit_zero, statistics, config_path) -> int:
+    from rtclint.config import Config
+    from rtclint.engine import check as run_check
+    from rtclint.report import emitter
+    from rtclint.rules.registry import all_rules
+
+    config = Config()
+    known = all_rules()
+    for code in _codes(select) + _codes(ignore):
+        if not any(k.startswith(code) for k in known):
+            raise click.UsageError(f"unknown rule code or prefix '{code}' (see `rtclint rules`)")
+    if select:
+        config.select = _codes(select)
+    if ignore:
+        config.ignore += _codes(ignore)
+    result = run_check(paths or ["."], config)
+    to_tty = output is None and sys.stdout.isatty()
+    module = emitter(fmt)
+    if fmt == "text":
+        rendered = module.render(result, config, colour=to_tty, statistics=statistics)
+    else:
+        rendered = module.render(result, config)
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(rendered)
+    else:
+        click.echo(rendered, nl=False)
+    failing = [d for d in result.diagnostics if d.severity.rank >= config.fail_on.rank]
+    return 0 if exit_zero or not failing else 1
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+def rules(fmt) -> None:
+    """List every rule: code, name, severity, fix and summary."""
+    import json
+
+    from rtclint.rules.registry import all_rules
+
+    catalogue = all_rules().values()
+    if fmt == "json":
+        rows = [{"code": r.code, "name": r.name, "severity": r.severity.value, "fix": r.fix,
+                 "fixable": r.fix != "manual", "summary": r.summary, "where": list(r.where)} for r in catalogue]
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for r in catalogue:
+        click.echo(f"{r.code}  {r.name:<32} {r.severity.value:<8} {r.fix:<7} {r.summary}")
+
+
+@main.command()
+@click.argument("code")
+def rule(code) -> None:
+    """Explain one rule (its documentation page)."""
+    from rtclint.rules.docs import render_page
+    from rtclint.rules.registry import get_rule
+
+    found = get_rule(code)
+    if found is None:
+        click.echo(f"rtclint: unknown rule '{code}' (see `rtclint rules`)", err=True)
+        sys.exit(2)
+    click.echo(render_page(found))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""Run configuration: command-line options merged over `[tool.rtclint]` settings.
+
+The file loader (pyproject.toml / .rtclint.toml, nearest wins) lives in
+`rtclint/config_file.py`; this module only holds the resolved settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rtclint.diagnostics import Severity
+
+# Newest releases at the time of writing; `[tool.rtclint.target]` and image tags override.
+DEFAULT_TARGETS = {
+    "synapse": "1.157",
+    "element-call": "0.26",
+    "lk-jwt-service": "0.6",
+    "livekit": "1.13",
+    "ess-chart": "26.3",
+}
+
+
+@dataclass
+class Config:
+    select: list[str] = field(default_factory=list)  # code prefixes; empty = all
+    ignore: list[str] = field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)  # glob -> codes
+    exclude: list[str] = field(default_factory=list)  # gitignore-style patterns
+    fail_on: Severity = Severity.WARNING  # lowest severity that makes the exit code 1
+    server_name: str | None = None
+    targets: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_TARGETS))
+    root: str = "."  # directory paths in the config are relative to
+    source: str | None = None  # the config file, for messages
+
+    def enabled(self, code: str) -> bool:
+        selected = not self.select or any(code.startswith(p) for p in self.select)
+        return selected and not any(code.startswith(p) for p in self.ignore)
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    """'v1.13.4' -> (1, 13, 4); unparsable parts stop the tuple ('latest' -> ())."""
+    parts = []
+    for piece in version.lstrip("vV").split("."):
+        digits = ""
+        for ch in piece:
+            if not ch.isdigit():
+                break
+            digits += ch
+        if not digits:
+            break
+        parts.append(int(digits))
+        if len(digits) != len(piece):
+            break
+    return tuple(parts)

@@ -1,0 +1,65 @@
+"""What rules produce: diagnostics, and the fixes attached to them."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from rtclint.document import Span
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "info": 1}[self.value]
+
+
+class Applicability(str, enum.Enum):
+    SAFE = "safe"  # applied by --fix
+    UNSAFE = "unsafe"  # applied only with --unsafe-fixes
+    DISPLAY_ONLY = "display-only"  # shown, never applied
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the characters in `span` with `content` (insert when the span is empty)."""
+
+    span: Span
+    content: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    applicability: Applicability
+    message: str
+    edits: tuple[Edit, ...]
+
+
+@dataclass(frozen=True)
+class Related:
+    """Another place a cross-file finding involves (SARIF relatedLocations)."""
+
+    span: Span
+    message: str
+
+
+@dataclass
+class Diagnostic:
+    code: str
+    name: str
+    severity: Severity
+    span: Span
+    message: str
+    fix: Fix | None = None
+    related: tuple[Related, ...] = field(default_factory=tuple)
+
+    @property
+    def path(self) -> str:
+        return self.span.path
+
+    def sort_key(self) -> tuple:
+        return (self.span.path, self.span.start, self.code, self.message)

@@ -1,0 +1,227 @@
+"""Step 1 of the pipeline: find the files to check and decide each one's kind.
+
+A file's kind is a format (caddy, nginx, haproxy, yaml, env, json). It comes from the
+name when the name tells, else from the content. Files named on the command line are
+always checked; files found by walking a directory are checked only when their kind is
+known, and `.gitignore`d or excluded paths are skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".rtclint_cache",
+             ".pytest_cache", ".hypothesis", ".mypy_cache", ".tox"}
+SNIFF_BYTES = 16384
+
+
+@dataclass
+class Candidate:
+    path: str  # display path
+    abspath: str
+    kind: str | None  # None: unknown (explicit file that no sniffing recognised)
+    explicit: bool = False
+    problem: str | None = None  # why it cannot be read (RTC002), decided without opening it
+
+
+def display_path(abspath: str, cwd: str | None = None) -> str:
+    cwd = cwd or os.getcwd()
+    rel = os.path.relpath(abspath, cwd)
+    if rel.startswith(".." + os.sep) or rel == "..":
+        rel = abspath
+    return rel.replace(os.sep, "/")
+
+
+def kind_from_name(path: str) -> str | None:
+    """The kind a file name implies, or None when only the content can tell."""
+    name = os.path.basename(path)
+    lower = name.lower()
+    parent = os.path.basename(os.path.dirname(path)).lower()
+    if lower.startswith("caddyfile") or lower.endswith((".caddy", ".caddyfile")):
+        return "caddy"
+    if lower in ("nginx.conf",) or lower.endswith(".nginx") or (lower.startswith("nginx") and lower.endswith(".conf")):
+        return "nginx"
+    if lower.startswith("haproxy") and lower.endswith((".cfg", ".conf")):
+        return "haproxy"
+    if lower.endswith((".yml", ".yaml")):
+        return "yaml"
+    if lower == ".env" or lower.startswith(".env.") or lower.endswith(".env"):
+        return "env"
+    if parent == "matrix" and lower in ("client", "server") and "/.well-known/" in path.replace(os.sep, "/"):
+        return "json"
+    if lower == "config.json" or lower.endswith((".well-known.json", "well-known-client.json")):
+        return "json"
+    return None
+
+
+_HAPROXY = re.compile(r"^(global|defaults|frontend|backend|listen)(\s|$)", re.M)
+_HAPROXY_BODY = re.compile(r"^\s+(bind|use_backend|default_backend|server|mode|acl|http-request)\s", re.M)
+_NGINX = re.compile(r"^\s*(server|http|location|upstream|events|map)\b[^\n{;]*\{|^\s*(proxy_pass|server_name|listen|"
+                    r"add_header|return|include|ssl_certificate|root)\s[^\n;{]*;", re.M)
+_CADDY = re.compile(r"^\s*(reverse_proxy|respond|handle_path|handle|route|header|encode|file_server|tls|redir|"
+                    r"import|root|php_fastcgi|uri|rewrite)\b(?![^\n]*;\s*$)", re.M)
+_ENV = re.compile(r"^\s*(export\s+)?[A-Za-z_][A-Za-z0-9_]*=", re.M)
+_YAML = re.compile(r"^[A-Za-z_][\w.-]*:(\s|$)", re.M)
+
+
+def kind_from_content(text: str, name: str = "") -> str | None:
+    """Best guess from the first kilobytes: used for `.conf`/`.cfg` files and for files
+    named on the command line whose name says nothing."""
+    if _HAPROXY.search(text) and (_HAPROXY_BODY.search(text) or name.endswith(".cfg")):
+        return "haproxy"
+    if _NGINX.search(text):
+        return "nginx"
+    if _CADDY.search(text) and ";" not in re.sub(r"#.*", "", text):
+        return "caddy"
+    stripped = text.lstrip()
+    if stripped.startswith("{") and stripped.rstrip().endswith("}"):
+        return "json"
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    if lines and all(_ENV.match(ln) for ln in lines):
+        return "env"
+    if _YAML.search(text) or text.startswith("---"):
+        return "yaml"
+    if _CADDY.search(text):
+        return "caddy"
+    return None
+
+
+def _needs_content(path: str) -> bool:
+    lower = os.path.basename(path).lower()
+    return lower.endswith((".conf", ".cfg")) or lower in ("default",) or "/sites-" in path.replace(os.sep, "/")
+
+
+def _sniff(abspath: str) -> str | None:
+    try:
+        with open(abspath, "rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+    except OSError:
+        return None
+    return kind_from_content(head.decode("utf-8", "replace"), os.path.basename(abspath))
+
+
+def _special_file_problem(abspath: str, root_real: str | None) -> str | None:
+    """Why a path cannot be read, decided from stat only: never opens FIFOs or devices."""
+    try:
+        st = os.stat(abspath)
+    except FileNotFoundError:
+        return "broken symlink" if os.path.islink(abspath) else "file not found"
+    except OSError as exc:
+        return f"cannot stat: {exc.strerror}"
+    if not stat.S_ISREG(st.st_mode):
+        return "not a regular file (FIFO, socket or device)"
+    if os.path.islink(abspath) and root_real is not None:
+        real = os.path.realpath(abspath)
+        if not (real == root_real or real.startswith(root_real + os.sep)):
+            return "symlink points outside the checked tree"
+    if not os.access(abspath, os.R_OK):
+        return "permission denied"
+    return None
+
+
+class _Ignore:
+    """.gitignore files (each applies below its own directory) plus configured excludes."""
+
+    def __init__(self, root: str, excludes: Iterable[str]) -> None:
+        self.root = root
+        self.specs: list[tuple[str, object]] = []
+        patterns = list(excludes)
+        if patterns:
+            self.specs.append((root, _compile(patterns)))
+
+    def add_gitignore(self, directory: str) -> None:
+        path = os.path.join(directory, ".gitignore")
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                lines = fh.read().splitlines()
+        except OSError:
+            return
+        self.specs.append((directory, _compile(lines)))
+
+    def ignored(self, abspath: str, is_dir: bool) -> bool:
+        for base, spec in self.specs:
+            if abspath != base and not abspath.startswith(base + os.sep):
+                continue
+            rel = os.path.relpath(abspath, base).replace(os.sep, "/")
+            if spec.match_file(rel + ("/" if is_dir else "")):  # type: ignore[attr-defined]
+                return True
+        return False
+
+
+def _compile(lines: list[str]):
+    import pathspec
+
+    return pathspec.PathSpec.from_lines("gitwildmatch", lines)
+
+
+def discover(paths: Iterable[str], excludes: Iterable[str] = ()) -> list[Candidate]:
+    """All files to check under `paths`, in a stable order, each with its kind."""
+    found: dict[str, Candidate] = {}
+    excludes = list(excludes)
+    for given in paths:
+        abspath = os.path.abspath(given)
+        if os.path.isdir(abspath):
+            for cand in _walk(abspath, excludes):
+                found.setdefault(cand.abspath, cand)
+        else:
+            found[abspath] = _explicit(abspath)
+    return sorted(found.values(), key=lambda c: c.path)
+
+
+def _explicit(abspath: str) -> Candidate:
+    problem = _special_file_problem(abspath, None)
+    kind = kind_from_name(abspath)
+    if problem is None and (kind is None or _needs_content(abspath)):
+        kind = _sniff(abspath) or kind
+    return Candidate(display_path(abspath), abspath, kind, explicit=True, problem=problem)
+
+
+def _walk(root: str, excludes: list[str]) -> Iterator[Candidate]:
+    root_real = os.path.realpath(root)
+    ignore = _Ignore(root, excludes)
+    seen_dirs: set[str] = set()
+    stack = [root]
+    while stack:
+        directory = stack.pop()
+        real = os.path.realpath(directory)
+        if real in seen_dirs or not (real == root_real or real.startswith(root_real + os.sep)):
+            continue  # symlink loop, or a directory link leaving the tree: not followed
+        seen_dirs.add(real)
+        ignore.add_gitignore(directory)
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            full = entry.path
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if entry.name not in SKIP_DIRS and not ignore.ignored(full, True):
+                    stack.append(full)
+                continue
+            if ignore.ignored(full, False):
+                continue
+            cand = _candidate(full, root_real)
+            if cand is not None:
+                yield cand
+
+
+def _candidate(abspath: str, root_real: str) -> Candidate | None:
+    kind = kind_from_name(abspath)
+    if kind is None and not _needs_content(abspath):
+        return None
+    problem = _special_file_problem(abspath, root_real)
+    if problem is None and _needs_content(abspath):
+        kind = _sniff(abspath) if kind is None else kind
+        if kind not in ("nginx", "haproxy", "caddy"):
+            return None
+    if kind is None:
+        return None
+    return Candidate(display_path(abspath), abspath, kind, problem=problem)

@@ -1,0 +1,131 @@
+"""A file as rtclint sees it: decoded text, exact positions, and how to write it back.
+
+Every position in rtclint is a character offset into `Document.text`, the file decoded
+without any newline translation, so `text` round-trips to the original bytes exactly
+(`encode()`), and a `Span` can be turned into 1-based line/column pairs for any output.
+"""
+
+from __future__ import annotations
+
+import bisect
+import codecs
+from dataclasses import dataclass, field
+
+# Files above this size are not parsed (RTC002). Real configs are kilobytes; the limit
+# keeps a stray dump or log named like a config from costing seconds and memory.
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A half-open range [start, end) of character offsets in the file at `path`."""
+
+    path: str
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            object.__setattr__(self, "end", self.start)
+
+
+class DecodeError(Exception):
+    """The bytes are not text rtclint can read (binary, or not UTF-8/UTF-16)."""
+
+
+@dataclass
+class Document:
+    """One file: its display path, kind, text and the facts needed to write it back."""
+
+    path: str  # display path: relative to the working directory, with '/'
+    abspath: str
+    kind: str  # format: caddy, nginx, haproxy, yaml, env, json, ...
+    text: str
+    encoding: str = "utf-8"
+    bom: bool = False
+    _line_starts: list[int] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self._line_starts:
+            self._line_starts = _line_starts(self.text)
+
+    @classmethod
+    def from_bytes(cls, path: str, abspath: str, kind: str, data: bytes) -> "Document":
+        text, encoding, bom = decode(data)
+        return cls(path=path, abspath=abspath, kind=kind, text=text, encoding=encoding, bom=bom)
+
+    def encode(self, text: str | None = None) -> bytes:
+        """The bytes for `text` (default: the current text) in the file's own encoding."""
+        body = (self.text if text is None else text).encode(self.encoding)
+        if self.bom:
+            return _BOMS[self.encoding] + body
+        return body
+
+    def span(self, start: int, end: int) -> Span:
+        return Span(self.path, start, end)
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a character offset; columns count characters."""
+        offset = max(0, min(offset, len(self.text)))
+        line = bisect.bisect_right(self._line_starts, offset) - 1
+        return line + 1, offset - self._line_starts[line] + 1
+
+    def offset(self, line: int, col: int) -> int:
+        """The character offset of a 1-based (line, column) pair, clamped into the file."""
+        line = max(1, min(line, len(self._line_starts)))
+        start = self._line_starts[line - 1]
+        return min(start + max(col, 1) - 1, self.line_end(line))
+
+    def line_end(self, line: int) -> int:
+        """Offset just past the last character of `line`, before its line break."""
+        nxt = self._line_starts[line] if line < len(self._line_starts) else len(self.text)
+        end = nxt
+        while end > self._line_starts[line - 1] and self.text[end - 1] in "\r\n":
+            end -= 1
+        return end
+
+    def line_text(self, line: int) -> str:
+        start = self._line_starts[max(0, min(line, len(self._line_starts)) - 1)]
+        return self.text[start : self.line_end(line)]
+
+    @property
+    def line_count(self) -> int:
+        return len(self._line_starts)
+
+    @property
+    def newline(self) -> str:
+        """The line ending this file mostly uses, for text a fix inserts."""
+        crlf = self.text.count("\r\n")
+        return "\r\n" if crlf and crlf * 2 >= self.text.count("\n") else "\n"
+
+
+_BOMS = {"utf-8": codecs.BOM_UTF8, "utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE}
+
+
+def decode(data: bytes) -> tuple[str, str, bool]:
+    """Decode config bytes: UTF-8 (optionally with BOM) or UTF-16 with BOM; else DecodeError."""
+    for encoding, bom in _BOMS.items():
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(encoding), encoding, True
+            except UnicodeDecodeError as exc:
+                raise DecodeError(f"invalid {encoding.upper()} at byte {exc.start + len(bom)}") from None
+    if b"\x00" in data[:8192]:
+        raise DecodeError("binary file (contains NUL bytes)")
+    try:
+        return data.decode("utf-8"), "utf-8", False
+    except UnicodeDecodeError as exc:
+        raise DecodeError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    find = text.find
+    i = find("\n")
+    while i != -1:
+        starts.append(i + 1)
+        i = find("\n", i + 1)
+    # A lone '\r' (old Mac line ending) also ends a line for every server we mimic.
+    if "\r" in text and text.count("\r") != text.count("\r\n"):
+        starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n" or (ch == "\r" and text[i + 1 : i + 2] != "\n")]
+    return starts

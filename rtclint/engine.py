@@ -1,0 +1,137 @@
+"""The pipeline in one place: discover → parse → model → rules → (fix) → report.
+
+`check()` is what the CLI, the fixer, the pre-commit hook and the tests call."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass, field
+
+from rtclint.config import Config
+from rtclint.diagnostics import Diagnostic
+from rtclint.discover import Candidate, discover, display_path, kind_from_name, kind_from_content
+from rtclint.document import MAX_FILE_BYTES, DecodeError, Document, Span
+from rtclint.model import Deployment, FileFacts
+from rtclint.parsers import parser_for
+from rtclint.parsers.base import Tree
+
+
+@dataclass
+class Result:
+    deployment: Deployment
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files_checked: int = 0
+
+    @property
+    def documents(self) -> dict[str, Document]:
+        return self.deployment.documents
+
+
+class Loader:
+    """Reads and decodes each file once; parsers that follow includes share it."""
+
+    def __init__(self) -> None:
+        self.documents: dict[str, Document] = {}  # abspath -> Document
+        self.problems: dict[str, str] = {}  # abspath -> why it could not be read
+
+    def load(self, abspath: str, kind: str | None = None) -> Document | None:
+        if abspath in self.documents:
+            return self.documents[abspath]
+        if abspath in self.problems:
+            return None
+        try:
+            size = os.path.getsize(abspath)
+            if size > MAX_FILE_BYTES:
+                raise DecodeError(f"file is {size} bytes, over the {MAX_FILE_BYTES}-byte limit")
+            with open(abspath, "rb") as fh:
+                data = fh.read()
+            kind = kind or kind_from_name(abspath) or "unknown"
+            doc = Document.from_bytes(display_path(abspath), abspath, kind, data)
+        except (OSError, DecodeError) as exc:
+            self.problems[abspath] = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            return None
+        self.documents[abspath] = doc
+        return doc
+
+
+def check(paths: list[str], config: Config | None = None) -> Result:
+    """Run the whole pipeline over `paths` and return every diagnostic, filtered by the
+    configuration and sorted by file and position."""
+    config = config or Config()
+    candidates = discover(paths or ["."], config.exclude)
+    loader = Loader()
+    tree = Tree([p for p in (paths or ["."]) if os.path.isdir(p)] or [os.getcwd()], loader.load)
+    deployment = Deployment(targets=dict(config.targets))
+    result = Result(deployment)
+    for cand in candidates:
+        facts = _read_one(cand, loader, tree)
+        if facts is None:
+            continue
+        result.files_checked += 1
+        deployment.add(facts)
+    for doc in loader.documents.values():
+        deployment.documents.setdefault(doc.path, doc)
+    result.diagnostics = _run_rules(deployment, config)
+    return result
+
+
+def _read_one(cand: Candidate, loader: Loader, tree: Tree) -> FileFacts | None:
+    if cand.problem is not None:
+        return _unreadable(cand.path, cand.problem)
+    doc = loader.load(cand.abspath, cand.kind)
+    if doc is None:
+        return _unreadable(cand.path, loader.problems.get(cand.abspath, "cannot be read"))
+    if cand.kind is None:
+        doc.kind = kind_from_content(doc.text, os.path.basename(cand.abspath)) or "unknown"
+    parser = parser_for(doc.kind)
+    if parser is None:
+        return None
+    try:
+        return parser.read(doc, tree)
+    except RecursionError:
+        return _internal(doc, "nesting too deep to analyse")
+    except Exception as exc:  # a parser bug must not hide the rest of the tree
+        return _internal(doc, f"internal error in the {doc.kind} parser: {type(exc).__name__}: {exc}")
+
+
+def _unreadable(path: str, why: str) -> FileFacts:
+    from rtclint.rules.registry import make_diagnostic
+
+    return FileFacts(path, diagnostics=[make_diagnostic("RTC002", Span(path, 0, 0), f"cannot read file: {why}")])
+
+
+def _internal(doc: Document, message: str) -> FileFacts:
+    from rtclint.parsers.base import parse_error
+
+    return FileFacts(doc.path, diagnostics=[parse_error(doc, 0, message, end=0)])
+
+
+def _run_rules(deployment: Deployment, config: Config) -> list[Diagnostic]:
+    from rtclint.rules.registry import RuleContext, all_rules
+
+    rules = [r for r in all_rules().values() if config.enabled(r.code)]
+    found: list[Diagnostic] = []
+    for facts in deployment.files.values():
+        found += facts.diagnostics
+    found += RuleContext(deployment, config).run(rules)
+    kept = [d for d in found if config.enabled(d.code) and not _ignored_for_file(d, config)]
+    return sorted(_dedupe(kept), key=Diagnostic.sort_key)
+
+
+def _ignored_for_file(diag: Diagnostic, config: Config) -> bool:
+    for pattern, codes in config.per_file_ignores.items():
+        if fnmatch.fnmatch(diag.path, pattern) and any(diag.code.startswith(c) for c in codes):
+            return True
+    return False
+
+
+def _dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    seen: set[tuple] = set()
+    out = []
+    for d in diagnostics:
+        key = (d.code, d.span, d.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out

@@ -1,0 +1,129 @@
+"""The whole deployment: every file's facts merged, with indexes for cross-file rules."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from rtclint.diagnostics import Diagnostic
+from rtclint.document import Document
+from rtclint.model.proxy import Site
+from rtclint.model.services import EssValues, LiveKitConfig, Located, Service, SynapseConfig
+from rtclint.model.wellknown import CLIENT_PATH, SERVER_PATH, WellKnown
+
+
+@dataclass
+class FileFacts:
+    """What one parser learned from one file. Picklable, so it can be cached and
+    produced in a worker process; cross-file linking happens in `Deployment`."""
+
+    path: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    sites: list[Site] = field(default_factory=list)
+    services: list[Service] = field(default_factory=list)
+    well_knowns: list[WellKnown] = field(default_factory=list)  # not served by a proxy route
+    livekit: list[LiveKitConfig] = field(default_factory=list)
+    synapse: list[SynapseConfig] = field(default_factory=list)
+    ess: list[EssValues] = field(default_factory=list)
+    element_call: list[dict] = field(default_factory=list)  # Element Call config.json facts
+    server_names: list[Located] = field(default_factory=list)
+    includes: list[str] = field(default_factory=list)  # files this one pulled in
+    subkind: str = ""  # e.g. 'compose', 'k8s', 'synapse' for YAML; '' when unknown
+    templated: bool = False  # Helm/Jinja template: structure-level findings are skipped
+
+
+@dataclass
+class Deployment:
+    documents: dict[str, Document] = field(default_factory=dict)
+    files: dict[str, FileFacts] = field(default_factory=dict)
+    sites: list[Site] = field(default_factory=list)
+    services: list[Service] = field(default_factory=list)
+    extra_well_knowns: list[WellKnown] = field(default_factory=list)
+    livekit: list[LiveKitConfig] = field(default_factory=list)
+    synapse: list[SynapseConfig] = field(default_factory=list)
+    ess: list[EssValues] = field(default_factory=list)
+    element_call: list[dict] = field(default_factory=list)
+    declared_server_names: list[Located] = field(default_factory=list)
+    targets: dict[str, str] = field(default_factory=dict)  # component -> version target
+
+    def add(self, facts: FileFacts) -> None:
+        self.files[facts.path] = facts
+        self.sites += facts.sites
+        self.services += facts.services
+        self.extra_well_knowns += facts.well_knowns
+        self.livekit += facts.livekit
+        self.synapse += facts.synapse
+        self.ess += facts.ess
+        self.element_call += facts.element_call
+        self.declared_server_names += facts.server_names
+
+    # -- derived views -------------------------------------------------------------
+
+    def well_knowns(self, which: str = "client") -> list[WellKnown]:
+        """Every well-known body of that kind: proxy-served ones and the others."""
+        path = CLIENT_PATH if which == "client" else SERVER_PATH
+        found = [wk for wk in self.extra_well_knowns if wk.which == which]
+        for site in self.sites:
+            route = site.route_for(path)
+            if route is None or route.respond is None or route.respond.body is None:
+                continue
+            if route.respond.status != 200 or not route.matcher.matches(path):
+                continue
+            found.append(
+                WellKnown(
+                    which=which,
+                    body=route.respond.body,
+                    span=route.respond.body_span or route.span,
+                    source="proxy",
+                    hosts=list(site.hosts),
+                    site=site,
+                    route=route,
+                    respond=route.respond,
+                )
+            )
+        return found
+
+    def sites_for_host(self, host: str) -> list[Site]:
+        index = self._host_index()
+        host = host.lower()
+        exact = index.get(host, [])
+        return exact + [s for s in index.get("", []) if s.serves_host(host) and s not in exact]
+
+    def services_by_role(self, role: str) -> list[Service]:
+        return [s for s in self.services if s.role == role]
+
+    def service_named(self, name: str) -> Service | None:
+        return self._alias_index().get(name.lower())
+
+    def server_names(self) -> list[Located]:
+        names = list(self.declared_server_names)
+        for cfg in self.synapse:
+            if cfg.server_name is not None:
+                names.append(cfg.server_name)
+        for ess in self.ess:
+            if ess.server_name is not None:
+                names.append(ess.server_name)
+        return names
+
+    # -- indexes (built once: rules stay linear in the size of the tree) -------------
+
+    def _host_index(self) -> dict[str, list[Site]]:
+        if getattr(self, "_hosts", None) is None:
+            index: dict[str, list[Site]] = defaultdict(list)
+            for site in self.sites:
+                for host in site.hosts:
+                    exact = host and "*" not in host and not host.startswith(".") and host != "_"
+                    index[host if exact else ""].append(site)
+                if not site.hosts:
+                    index[""].append(site)
+            self._hosts = index
+        return self._hosts
+
+    def _alias_index(self) -> dict[str, Service]:
+        if getattr(self, "_aliases", None) is None:
+            index: dict[str, Service] = {}
+            for service in self.services:
+                for alias in {service.name, *service.aliases}:
+                    index.setdefault(alias.lower(), service)
+            self._aliases = index
+        return self._aliases

@@ -1,0 +1,131 @@
+"""The services behind the proxy: lk-jwt-service, LiveKit, Synapse, Element Call.
+
+Compose services, Kubernetes workloads and bare env files all reduce to a `Service`
+with a role, environment, published ports and the names it is reachable by. Config
+files (livekit.yaml, homeserver.yaml, ESS values) have their own fact classes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rtclint.document import Span
+
+
+@dataclass
+class Located:
+    """A configuration value and where it is written."""
+
+    value: Any
+    span: Span | None = None
+    key_span: Span | None = None  # the key/name, when it differs from the value
+
+
+@dataclass
+class EnvVar:
+    name: str
+    value: str | None  # None: declared without a value, or from valueFrom/secretKeyRef
+    span: Span  # the whole entry (`- NAME=value` item or `NAME: value` pair)
+    value_span: Span | None = None
+    name_span: Span | None = None
+    from_secret: bool = False  # Kubernetes valueFrom.secretKeyRef, Compose secret, *_FILE
+    from_file: str | None = None  # the env_file it was read from
+
+
+@dataclass
+class PortMapping:
+    container_port: int
+    host_port: int | None = None  # None: not published (k8s containerPort, Compose expose)
+    protocol: str = "tcp"
+    span: Span | None = None
+    host_ip: str | None = None
+    kind: str = "publish"  # publish (Compose), container (k8s containerPort), service, nodeport
+
+
+@dataclass
+class Mount:
+    source: str  # host path as written (resolved relative to the compose file by readers)
+    target: str
+    span: Span | None = None
+    resolved: str | None = None  # display path of the file in the tree, when it is one
+
+
+@dataclass
+class Service:
+    """A running thing: Compose service, Kubernetes workload, or an env file's program."""
+
+    name: str
+    role: str  # 'jwt', 'livekit', 'synapse', 'element-call', 'proxy', 'other'
+    source: str  # 'compose', 'k8s', 'env-file'
+    span: Span
+    image: Located | None = None
+    env: dict[str, EnvVar] = field(default_factory=dict)
+    ports: list[PortMapping] = field(default_factory=list)
+    network_mode: Located | None = None
+    networks: list[str] = field(default_factory=list)
+    aliases: set[str] = field(default_factory=set)  # every name other containers use for it
+    mounts: list[Mount] = field(default_factory=list)
+    command: list[str] = field(default_factory=list)
+    group: str = ""  # compose file / k8s namespace: services that deploy together
+    facts: dict = field(default_factory=dict)
+
+    @property
+    def image_tag(self) -> str | None:
+        if self.image is None or not isinstance(self.image.value, str):
+            return None
+        ref = self.image.value.split("@", 1)[0]
+        last = ref.rsplit("/", 1)[-1]
+        return last.split(":", 1)[1] if ":" in last else None
+
+
+@dataclass
+class LiveKitConfig:
+    """livekit.yaml (or LIVEKIT_CONFIG), with the facts the rules need."""
+
+    path: str
+    span: Span
+    port: Located | None = None  # default 7880
+    rtc: dict[str, Located] = field(default_factory=dict)  # tcp_port, udp_port, port_range_*, use_external_ip, node_ip
+    keys: dict[str, Located] = field(default_factory=dict)  # api key -> secret (spans on the secret)
+    key_file: Located | None = None
+    webhook_api_key: Located | None = None
+    turn: dict[str, Located] = field(default_factory=dict)
+    service: str | None = None  # the Service that mounts or embeds this config
+    raw: Any = None
+
+    @property
+    def http_port(self) -> int:
+        return int(self.port.value) if self.port and str(self.port.value).isdigit() else 7880
+
+
+@dataclass
+class SynapseConfig:
+    """homeserver.yaml (and conf.d fragments): the settings calls depend on."""
+
+    path: str
+    span: Span
+    server_name: Located | None = None
+    public_baseurl: Located | None = None
+    experimental: dict[str, Located] = field(default_factory=dict)
+    experimental_span: Span | None = None
+    matrix_rtc: Located | None = None  # the matrix_rtc mapping
+    transports: list[Located] = field(default_factory=list)
+    max_event_delay_duration: Located | None = None
+    rate_limits: dict[str, Located] = field(default_factory=dict)  # rc_message, rc_delayed_event_mgmt
+    extra_well_known_client: Located | None = None
+    service: str | None = None
+    raw: Any = None
+
+
+@dataclass
+class EssValues:
+    """ESS (matrix-stack) Helm values."""
+
+    path: str
+    span: Span
+    server_name: Located | None = None
+    matrix_rtc: dict[str, Located] = field(default_factory=dict)
+    well_known: dict[str, Located] = field(default_factory=dict)
+    hosts: dict[str, Located] = field(default_factory=dict)  # component -> ingress host
+    raw: Any = None

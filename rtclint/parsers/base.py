@@ -1,0 +1,50 @@
+"""What every parser shares: the file tree (for includes) and diagnostic helpers."""
+
+from __future__ import annotations
+
+import glob
+import os
+from typing import Callable
+
+from rtclint.diagnostics import Diagnostic
+from rtclint.document import Document, Span
+
+
+class Tree:
+    """The files being checked, for parsers that follow includes and for readers that
+    link files (a Compose volume that mounts a livekit.yaml)."""
+
+    def __init__(self, roots: list[str], load: Callable[[str], Document | None]) -> None:
+        self.roots = [os.path.abspath(r) for r in roots]
+        self._load = load
+
+    def load(self, abspath: str) -> Document | None:
+        """The Document for a file (decoded once, shared), or None if it cannot be read."""
+        return self._load(os.path.abspath(abspath))
+
+    def glob(self, pattern: str, base_dir: str) -> list[str]:
+        """Absolute paths matching an include pattern, relative to `base_dir`."""
+        full = pattern if os.path.isabs(pattern) else os.path.join(base_dir, pattern)
+        if glob.has_magic(full):
+            return sorted(p for p in glob.glob(full) if os.path.isfile(p))
+        return [full] if os.path.isfile(full) else []
+
+    def inside(self, abspath: str) -> bool:
+        real = os.path.realpath(abspath)
+        return any(real == os.path.realpath(r) or real.startswith(os.path.realpath(r) + os.sep) for r in self.roots)
+
+
+def parse_error(doc: Document, start: int, message: str, end: int | None = None) -> Diagnostic:
+    """RTC001 at a character offset; the message gains the line:column prefix itself
+    from the emitters, so `message` says only what went wrong and what was expected."""
+    from rtclint.rules.registry import make_diagnostic
+
+    end = start + 1 if end is None else end
+    end = min(max(end, start), len(doc.text))
+    return make_diagnostic("RTC001", Span(doc.path, min(start, len(doc.text)), end), message)
+
+
+def include_not_found(doc: Document, span: Span, pattern: str) -> Diagnostic:
+    from rtclint.rules.registry import make_diagnostic
+
+    return make_diagnostic("RTC003", span, f"include '{pattern}' matches no file in the tree")

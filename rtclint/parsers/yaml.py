@@ -1,0 +1,163 @@
+"""YAML files: load once with PyYAML's C composer (nodes with exact marks), decide what
+each document is, and hand it to the reader for that kind.
+
+Kinds: compose, k8s (any manifest with apiVersion/kind), ess (matrix-stack values),
+livekit (livekit.yaml), synapse (homeserver.yaml or a conf.d fragment). YAML that is
+none of these is skipped quietly; Helm/Jinja templates are recognised and never
+reported as broken.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import re
+
+import yaml
+
+from rtclint.document import Document
+from rtclint.model import FileFacts
+from rtclint.parsers.base import Tree, parse_error
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - PyYAML without libyaml
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+# kind -> reader module; each exposes read(doc, nodes, tree, facts) for its documents.
+READERS = {
+    "compose": "rtclint.parsers.yaml_compose",
+    "k8s": "rtclint.parsers.yaml_kube",
+    "ess": "rtclint.parsers.yaml_ess",
+    "livekit": "rtclint.parsers.yaml_livekit",
+    "synapse": "rtclint.parsers.yaml_synapse",
+}
+
+_TEMPLATE = re.compile(r"\{\{-?\s*[\w.$(\"'|/ ]|\{%-?\s*\w")
+
+COMPOSE_KEYS = {"services"}
+LIVEKIT_KEYS = {"keys", "key_file", "rtc", "turn", "port", "bind_addresses", "redis", "webhook", "room"}
+SYNAPSE_KEYS = {"server_name", "listeners", "database", "experimental_features", "matrix_rtc",
+                "max_event_delay_duration", "rc_message", "rc_delayed_event_mgmt", "public_baseurl",
+                "report_stats", "signing_key_path", "app_service_config_files", "enable_registration",
+                "extra_well_known_client_content", "serve_server_wellknown", "media_store_path"}
+ESS_KEYS = {"serverName", "matrixRTC", "wellKnownDelegation", "synapse", "elementWeb", "matrixAuthenticationService",
+            "ingress", "certManager", "global", "elementAdmin", "haproxy", "postgres", "hookshot"}
+
+
+def is_templated(text: str) -> bool:
+    return bool(_TEMPLATE.search(text))
+
+
+def load_nodes(doc: Document) -> tuple[list[yaml.Node], FileFacts | None]:
+    """All documents' root nodes, or an RTC001 FileFacts for broken YAML. Never builds
+    Python objects from tags (`!!python/object` stays an inert node)."""
+    try:
+        return [n for n in yaml.compose_all(doc.text, Loader=_Loader) if n is not None], None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        offset = doc.offset(mark.line + 1, mark.column + 1) if mark else 0
+        what = " ".join(x for x in (exc.context, exc.problem) if x) or "invalid YAML"
+        return [], FileFacts(doc.path, diagnostics=[parse_error(doc, offset, f"YAML: {what}")])
+    except (yaml.YAMLError, RecursionError) as exc:
+        return [], FileFacts(doc.path, diagnostics=[parse_error(doc, 0, f"YAML: {exc}")])
+
+
+def classify(node: yaml.Node, doc: Document) -> str | None:
+    """What one YAML document is, from its top-level keys (the file name only breaks ties)."""
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    keys = {k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
+    name = doc.path.rsplit("/", 1)[-1].lower()
+    if "apiVersion" in keys and "kind" in keys:
+        return "k8s"
+    if "services" in keys and _services_look_like_compose(node):
+        return "compose"
+    if keys & ESS_KEYS and ("serverName" in keys or "matrixRTC" in keys or "wellKnownDelegation" in keys):
+        return "ess"
+    synapse_hits = len(keys & SYNAPSE_KEYS)
+    livekit_hits = len(keys & LIVEKIT_KEYS)
+    if "homeserver" in name and synapse_hits:
+        return "synapse"
+    if "livekit" in name and livekit_hits:
+        return "livekit"
+    if "server_name" in keys or synapse_hits >= 2 or ({"experimental_features", "matrix_rtc"} & keys):
+        return "synapse"
+    if livekit_hits >= 2 and ("keys" in keys or "rtc" in keys or "key_file" in keys):
+        return "livekit"
+    return None
+
+
+def _services_look_like_compose(node: yaml.MappingNode) -> bool:
+    for k, v in node.value:
+        if isinstance(k, yaml.ScalarNode) and k.value == "services":
+            return isinstance(v, yaml.MappingNode)
+    return False
+
+
+def read(doc: Document, tree: Tree) -> FileFacts:
+    templated = is_templated(doc.text)
+    nodes, broken = load_nodes(doc)
+    if broken is not None:
+        if templated:  # a Helm template is not YAML until rendered: not our error
+            return FileFacts(doc.path, templated=True)
+        return broken
+    facts = FileFacts(doc.path, templated=templated)
+    by_kind: dict[str, list[yaml.Node]] = {}
+    for node in nodes:
+        kind = classify(node, doc)
+        if kind is not None:
+            by_kind.setdefault(kind, []).append(node)
+    for kind, kind_nodes in by_kind.items():
+        module = READERS[kind]
+        if importlib.util.find_spec(module) is None:
+            continue
+        facts.subkind = facts.subkind or kind
+        importlib.import_module(module).read(doc, kind_nodes, tree, facts)
+    return facts
+
+
+# -- helpers the readers share ---------------------------------------------------------
+
+
+def node_span(doc: Document, node: yaml.Node):
+    """The span of a node's text (marks are character offsets into doc.text)."""
+    return doc.span(node.start_mark.index, node.end_mark.index)
+
+
+def mapping_get(node: yaml.Node, key: str) -> tuple[yaml.Node | None, yaml.Node | None]:
+    """(key node, value node) for `key` in a mapping node; (None, None) when absent."""
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == key:
+                return k, v
+    return None, None
+
+
+def mapping_items(node: yaml.Node):
+    """(key string, key node, value node) for each scalar key of a mapping node."""
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode):
+                yield k.value, k, v
+
+
+def scalar(node: yaml.Node | None):
+    """A scalar node's value, resolved like YAML 1.1 would (int, float, bool, null, str)."""
+    if not isinstance(node, yaml.ScalarNode):
+        return None
+    if node.tag.endswith(":int"):
+        try:
+            return int(node.value.replace("_", ""), 0)
+        except ValueError:
+            return node.value
+    if node.tag.endswith(":float"):
+        try:
+            return float(node.value)
+        except ValueError:
+            return node.value
+    if node.tag.endswith(":bool"):
+        return node.value.lower() in ("true", "yes", "on", "y")
+    if node.tag.endswith(":null"):
+        return None
+    return node.value

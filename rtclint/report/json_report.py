@@ -1,0 +1,36 @@
+"""`--format json`: the contract other tools read (see DESIGN.md). Keys never change."""
+
+from __future__ import annotations
+
+import json
+
+from rtclint.diagnostics import Diagnostic
+from rtclint.report.positions import region
+
+JSON_VERSION = 1
+
+
+def diagnostic_dict(diag: Diagnostic, documents) -> dict:
+    line, col, end_line, end_col = region(diag.span, documents)
+    fix = None
+    if diag.fix is not None:
+        edits = []
+        for edit in diag.fix.edits:
+            e_line, e_col, e_end_line, e_end_col = region(edit.span, documents)
+            edits.append({"path": edit.span.path, "line": e_line, "column": e_col, "end_line": e_end_line,
+                          "end_column": e_end_col, "content": edit.content})
+        fix = {"applicability": diag.fix.applicability.value, "message": diag.fix.message, "edits": edits}
+    return {
+        "code": diag.code, "name": diag.name, "severity": diag.severity.value, "path": diag.path,
+        "line": line, "column": col, "end_line": end_line, "end_column": end_col,
+        "message": diag.message, "fix": fix,
+    }
+
+
+def render(result, config=None) -> str:
+    payload = {
+        "version": JSON_VERSION,
+        "files_checked": result.files_checked,
+        "diagnostics": [diagnostic_dict(d, result.documents) for d in result.diagnostics],
+    }
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"

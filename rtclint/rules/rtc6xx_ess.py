@@ -1,0 +1,4 @@
+"""RTC6xx — ESS Helm values and Kubernetes objects."""
+
+from rtclint.diagnostics import Severity  # noqa: F401
+from rtclint.rules.registry import rule  # noqa: F401

@@ -1,0 +1,43 @@
+"""The CLI contract: exit codes, rule listing, JSON shape."""
+
+import json
+
+from conftest import run_rtclint
+
+
+def test_version():
+    proc = run_rtclint(["--version"])
+    assert proc.returncode == 0 and "rtclint" in proc.stdout
+
+
+def test_rules_json_lists_catalogue():
+    proc = run_rtclint(["rules", "--format", "json"])
+    rows = json.loads(proc.stdout)
+    codes = {r["code"] for r in rows}
+    assert {"RTC001", "RTC002", "RTC003"} <= codes
+    for r in rows:
+        assert set(r) >= {"code", "name", "severity", "fix", "summary"}
+
+
+def test_rule_page_and_unknown_rule():
+    assert "parse-error" in run_rtclint(["rule", "RTC001"]).stdout
+    assert run_rtclint(["rule", "RTC999"]).returncode == 2
+
+
+def test_unknown_select_code_is_usage_error(tmp_path):
+    proc = run_rtclint(["check", "--select", "XYZ1", str(tmp_path)])
+    assert proc.returncode == 2
+
+
+def test_empty_tree_is_clean(tmp_path):
+    proc = run_rtclint(["check", "--format", "json", str(tmp_path)])
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout) == {"version": 1, "files_checked": 0, "diagnostics": []}
+
+
+def test_unreadable_file_is_rtc002(tmp_path):
+    (tmp_path / "Caddyfile").write_bytes(b"\x00\x01\x02binary")
+    proc = run_rtclint(["check", "--format", "json", str(tmp_path)])
+    payload = json.loads(proc.stdout)
+    assert proc.returncode == 1
+    assert [d["code"] for d in payload["diagnostics"]] == ["RTC002"]

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# nginx and haproxy from Debian's packages, for the tests that run the real servers.
+set -euo pipefail
+need=()
+command -v nginx >/dev/null 2>&1 || need+=(nginx-light)
+command -v haproxy >/dev/null 2>&1 || need+=(haproxy)
+if [ ${#need[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+# Debian starts the packaged services; the tests run their own instances on loopback.
+for svc in nginx haproxy; do
+  if command -v systemctl >/dev/null 2>&1; then systemctl stop "$svc" >/dev/null 2>&1 || true; fi
+done
+nginx -v 2>&1; haproxy -v 2>&1 | head -1
