@@ -36,10 +36,11 @@ def main() -> None:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
 @click.option("--statistics", is_flag=True, help="Count findings per rule.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file to use.")
-def check(paths, fmt, output, select, ignore, exit_zero, statistics, config_path) -> None:
+@click.option("--no-cache", is_flag=True, help="Parse every file again; do not read or write .rtclint_cache/.")
+def check(paths, **opts) -> None:
     """Check PATHS (default: the current directory)."""
     try:
-        code = _check(list(paths), fmt, output, select, ignore, exit_zero, statistics, config_path)
+        code = _check(list(paths), opts)
     except click.ClickException:
         raise
     except Exception as exc:  # an rtclint bug: say so plainly, exit 2
@@ -48,26 +49,28 @@ def check(paths, fmt, output, select, ignore, exit_zero, statistics, config_path
     sys.exit(code)
 
 
-def _check(paths, fmt, output, select, ignore, exit_zero, statistics, config_path) -> int:
+def _check(paths: list[str], opts: dict) -> int:
+    """The check command's work; `opts` holds every option by its parameter name."""
     from rtclint.config import Config
     from rtclint.engine import check as run_check
     from rtclint.report import emitter
     from rtclint.rules.registry import all_rules
 
+    fmt, output = opts["fmt"], opts["output"]
     config = Config()
     known = all_rules()
-    for code in _codes(select) + _codes(ignore):
+    for code in _codes(opts["select"]) + _codes(opts["ignore"]):
         if not any(k.startswith(code) for k in known):
             raise click.UsageError(f"unknown rule code or prefix '{code}' (see `rtclint rules`)")
-    if select:
-        config.select = _codes(select)
-    if ignore:
-        config.ignore += _codes(ignore)
-    result = run_check(paths or ["."], config)
+    if opts["select"]:
+        config.select = _codes(opts["select"])
+    if opts["ignore"]:
+        config.ignore += _codes(opts["ignore"])
+    result = run_check(paths or ["."], config, use_cache=not opts["no_cache"])
     to_tty = output is None and sys.stdout.isatty()
     module = emitter(fmt)
     if fmt == "text":
-        rendered = module.render(result, config, colour=to_tty, statistics=statistics)
+        rendered = module.render(result, config, colour=to_tty, statistics=opts["statistics"])
     else:
         rendered = module.render(result, config)
     if output:
@@ -76,7 +79,7 @@ def _check(paths, fmt, output, select, ignore, exit_zero, statistics, config_pat
     else:
         click.echo(rendered, nl=False)
     failing = [d for d in result.diagnostics if d.severity.rank >= config.fail_on.rank]
-    return 0 if exit_zero or not failing else 1
+    return 0 if opts["exit_zero"] or not failing else 1
 
 
 @main.command()

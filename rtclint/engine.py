@@ -8,6 +8,7 @@ import fnmatch
 import os
 from dataclasses import dataclass, field
 
+from rtclint.cache import Cache
 from rtclint.config import Config
 from rtclint.diagnostics import Diagnostic
 from rtclint.discover import Candidate, discover, display_path, kind_from_name, kind_from_content
@@ -55,28 +56,63 @@ class Loader:
         return doc
 
 
-def check(paths: list[str], config: Config | None = None) -> Result:
+def check(paths: list[str], config: Config | None = None, *, use_cache: bool = False,
+          jobs: int | None = None) -> Result:
     """Run the whole pipeline over `paths` and return every diagnostic, filtered by the
-    configuration and sorted by file and position."""
+    configuration and sorted by file and position. `use_cache` reads and writes
+    `.rtclint_cache/` (the CLI turns it on; library callers get fresh parses)."""
     config = config or Config()
-    candidates = discover(paths or ["."], config.exclude)
-    loader = Loader()
-    tree = Tree([p for p in (paths or ["."]) if os.path.isdir(p)] or [os.getcwd()], loader.load)
+    roots = list(paths or ["."])
+    candidates = discover(roots, config.exclude)
+    cache_dir = Cache.at(os.getcwd()).directory if use_cache else None
+    facts_list, documents = read_files(candidates, roots, cache_dir, jobs)
     deployment = Deployment(targets=dict(config.targets))
-    result = Result(deployment)
-    for cand in candidates:
-        facts = _read_one(cand, loader, tree)
-        if facts is None:
-            continue
-        result.files_checked += 1
+    for facts in facts_list:
         deployment.add(facts)
-    for doc in loader.documents.values():
-        deployment.documents.setdefault(doc.path, doc)
+    deployment.documents.update(documents)
+    result = Result(deployment, files_checked=len(facts_list))
     result.diagnostics = _run_rules(deployment, config)
     return result
 
 
-def _read_one(cand: Candidate, loader: Loader, tree: Tree) -> FileFacts | None:
+# Below this many files a process pool costs more than it saves.
+PARALLEL_THRESHOLD = 150
+
+
+def read_files(candidates: list[Candidate], roots: list[str], cache_dir: str | None,
+               jobs: int | None = None) -> tuple[list[FileFacts], dict[str, Document]]:
+    """Parse every candidate (in parallel for big trees), in discovery order."""
+    jobs = jobs or os.cpu_count() or 1
+    if jobs <= 1 or len(candidates) < PARALLEL_THRESHOLD:
+        return _read_chunk((candidates, roots, cache_dir))
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = -(-len(candidates) // (jobs * 4))
+    chunks = [(candidates[i : i + size], roots, cache_dir) for i in range(0, len(candidates), size)]
+    facts_list: list[FileFacts] = []
+    documents: dict[str, Document] = {}
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        for chunk_facts, chunk_docs in pool.map(_read_chunk, chunks):
+            facts_list += chunk_facts
+            documents.update(chunk_docs)
+    return facts_list, documents
+
+
+def _read_chunk(job: tuple[list[Candidate], list[str], str | None]) -> tuple[list[FileFacts], dict[str, Document]]:
+    candidates, roots, cache_dir = job
+    loader = Loader()
+    tree = Tree([p for p in roots if os.path.isdir(p)] or [os.getcwd()], loader.load)
+    cache = Cache(cache_dir) if cache_dir else None
+    out = []
+    for cand in candidates:
+        facts = _read_one(cand, loader, tree, cache)
+        if facts is not None:
+            out.append(facts)
+    return out, {doc.path: doc for doc in loader.documents.values()}
+
+
+def _read_one(cand: Candidate, loader: Loader, tree: Tree, cache: Cache | None = None) -> FileFacts | None:
     if cand.problem is not None:
         return _unreadable(cand.path, cand.problem)
     doc = loader.load(cand.abspath, cand.kind)
@@ -87,6 +123,19 @@ def _read_one(cand: Candidate, loader: Loader, tree: Tree) -> FileFacts | None:
     parser = parser_for(doc.kind)
     if parser is None:
         return None
+    key = cache.key(doc.kind, doc.path, doc.encode()) if cache else ""
+    cached = cache.get(key) if cache else None
+    if cached is not None:
+        for included in cached.includes:  # their text is needed to show positions in them
+            loader.load(os.path.abspath(included))
+        return cached
+    facts = _parse(parser, doc, tree)
+    if cache is not None:
+        cache.put(key, facts, [os.path.abspath(p) for p in facts.includes])
+    return facts
+
+
+def _parse(parser, doc: Document, tree: Tree) -> FileFacts:
     try:
         return parser.read(doc, tree)
     except RecursionError:

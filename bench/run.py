@@ -1,0 +1,213 @@
+"""rtclint against its peers and the bare parsers, in one run, as ratios.
+
+    python bench/run.py [--rounds N] [--keep DIR]
+
+Generates the corpus (bench/generate.py) at scale 1 and 3, then times every command in
+alternating rounds (A B C A B C …, so machine noise hits all of them alike) and prints
+medians and ratios, checked against the targets of the speed issue:
+
+    one-file start-up     rtclint check  <= 0.5 x yamllint on one file
+    nginx set             rtclint check  <= 0.5 x gixy-ng
+    YAML set              rtclint check  <= 0.1 x yamllint
+    3x the files          <= 3.3 x the time of 1x
+    peak memory           <= 150 MB on the whole corpus
+
+Peers live in their own venv (.venv-bench: gixy-ng, yamllint) so their pins never shape
+ours. Python runs with a bytecode cache (PYTHONPYCACHEPREFIX) because PYTHONDONTWRITEBYTECODE
+would make an editable install recompile every module at each start — not what an
+installed user gets. rtclint runs with --no-cache when it has the flag, so every run parses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+import generate  # noqa: E402
+
+BENCH_VENV = os.path.join(ROOT, ".venv-bench")
+RTCLINT_PY = os.path.join(ROOT, ".venv", "bin", "python")
+
+FLOOR_NGINX = """
+import sys, crossplane
+for path in sys.argv[1:]:
+    crossplane.parse(path, single=True, comments=True, check_ctx=False, check_args=False)
+"""
+FLOOR_YAML = """
+import sys, yaml
+for path in sys.argv[1:]:
+    with open(path, encoding="utf-8") as fh:
+        list(yaml.compose_all(fh.read(), Loader=yaml.CSafeLoader))
+"""
+FLOOR_CADDY = """
+import sys
+from rtclint.parsers import caddy
+lex = getattr(caddy, "tokenize", None) or getattr(caddy, "lex", None)
+for path in sys.argv[1:]:
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    list(lex(text)) if lex else caddy.parse_text(text)
+"""
+PEAK_RSS = """
+import resource, runpy, sys
+sys.argv = ["rtclint"] + sys.argv[1:]
+try:
+    runpy.run_module("rtclint", run_name="__main__")
+except SystemExit:
+    pass
+own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+sys.stderr.write("PEAK_KB %d\\n" % max(own, kids))
+"""
+
+
+def ensure_peers() -> None:
+    if os.path.exists(os.path.join(BENCH_VENV, "bin", "gixy")) and os.path.exists(
+        os.path.join(BENCH_VENV, "bin", "yamllint")
+    ):
+        return
+    subprocess.run([sys.executable, "-m", "venv", BENCH_VENV], check=True)
+    subprocess.run([os.path.join(BENCH_VENV, "bin", "pip"), "install", "-q", "gixy-ng", "yamllint", "crossplane",
+                    "pyyaml"], check=True)
+
+
+def environment(pycache: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = pycache
+    env["NO_COLOR"] = "1"
+    return env
+
+
+def rtclint_cmd(*args: str) -> list[str]:
+    cmd = [RTCLINT_PY, "-m", "rtclint", "check", "--format", "json", "--exit-zero"]
+    if rtclint_has_no_cache():
+        cmd.append("--no-cache")
+    return cmd + list(args)
+
+
+_NO_CACHE: bool | None = None
+
+
+def rtclint_has_no_cache() -> bool:
+    global _NO_CACHE
+    if _NO_CACHE is None:
+        out = subprocess.run([RTCLINT_PY, "-m", "rtclint", "check", "--help"], capture_output=True, text=True).stdout
+        _NO_CACHE = "--no-cache" in out
+    return _NO_CACHE
+
+
+def bin_(name: str) -> str:
+    return os.path.join(BENCH_VENV, "bin", name)
+
+
+def time_once(cmd: list[str], env: dict[str, str], cwd: str) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"benchmark command failed ({proc.returncode}): {' '.join(cmd[:6])}…\n{proc.stderr.decode()[-2000:]}")
+    return elapsed
+
+
+def peak_memory_mb(args: list[str], env: dict[str, str], cwd: str) -> float:
+    cmd = [RTCLINT_PY, "-c", PEAK_RSS, "check", "--format", "json"] + (["--no-cache"] if rtclint_has_no_cache() else [])
+    proc = subprocess.run(cmd + args, env=env, cwd=cwd, capture_output=True, text=True)
+    for line in proc.stderr.splitlines():
+        if line.startswith("PEAK_KB"):
+            return int(line.split()[1]) / 1024
+    raise SystemExit("could not measure peak memory:\n" + proc.stderr[-2000:])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="rtclint benchmark")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--keep", help="generate the corpus here and keep it")
+    args = parser.parse_args()
+    ensure_peers()
+    work = args.keep or tempfile.mkdtemp(prefix="rtclint-bench-")
+    pycache = os.path.join(work, "pycache")
+    env = environment(pycache)
+    one = generate.generate(os.path.join(work, "x1"), 1)
+    three = generate.generate(os.path.join(work, "x3"), 3)
+    x1, x3 = os.path.join(work, "x1"), os.path.join(work, "x3")
+    yaml_dirs = [os.path.join(x1, "k8s"), os.path.join(x1, "compose")]
+    single = one["yaml"][0]
+    py = [RTCLINT_PY, "-c"]
+    commands = {
+        "python -I -c pass": [sys.executable, "-I", "-c", "pass"],
+        "rtclint one file": rtclint_cmd(single),
+        "yamllint one file": [bin_("yamllint"), "-f", "parsable", single],
+        "rtclint nginx set": rtclint_cmd(os.path.join(x1, "nginx")),
+        "gixy-ng nginx set": [bin_("gixy"), "-q"] + one["nginx"],
+        "crossplane floor": py + [FLOOR_NGINX] + one["nginx"],
+        "rtclint yaml set": rtclint_cmd(*yaml_dirs),
+        "yamllint yaml set": [bin_("yamllint"), "-f", "parsable"] + yaml_dirs,
+        "pyyaml floor": py + [FLOOR_YAML] + one["yaml"],
+        "rtclint caddy set": rtclint_cmd(os.path.join(x1, "caddy")),
+        "caddy lexer floor": py + [FLOOR_CADDY] + one["caddy"],
+        "rtclint corpus x1": rtclint_cmd(x1),
+        "rtclint corpus x3": rtclint_cmd(x3),
+    }
+    for cmd in commands.values():  # warm-up: bytecode cache, grammar cache, disk cache
+        time_once(cmd, env, ROOT)
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(args.rounds):
+        for name, cmd in commands.items():
+            samples[name].append(time_once(cmd, env, ROOT))
+    med = {name: statistics.median(v) for name, v in samples.items()}
+    peak = peak_memory_mb([x1], env, ROOT)
+    report = build_report(med, peak, {k: len(v) for k, v in one.items()}, args.rounds)
+    print(report)
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def build_report(med: dict[str, float], peak_mb: float, counts: dict[str, int], rounds: int) -> str:
+    def ratio(a: str, b: str) -> float:
+        return med[a] / med[b]
+
+    checks = [
+        ("one-file start-up: rtclint / yamllint", ratio("rtclint one file", "yamllint one file"), 0.5),
+        ("nginx set: rtclint / gixy-ng", ratio("rtclint nginx set", "gixy-ng nginx set"), 0.5),
+        ("YAML set: rtclint / yamllint", ratio("rtclint yaml set", "yamllint yaml set"), 0.1),
+        ("3x files: time x3 / time x1", ratio("rtclint corpus x3", "rtclint corpus x1"), 3.3),
+    ]
+    info = [
+        ("one-file start-up: rtclint / python -I -c pass", ratio("rtclint one file", "python -I -c pass")),
+        ("nginx set: rtclint / crossplane parse", ratio("rtclint nginx set", "crossplane floor")),
+        ("YAML set: rtclint / PyYAML C compose", ratio("rtclint yaml set", "pyyaml floor")),
+        ("Caddy set: rtclint / Caddy lexer pass", ratio("rtclint caddy set", "caddy lexer floor")),
+    ]
+    lines = [
+        f"rtclint benchmark — {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{rounds} alternating rounds, medians",
+        f"corpus x1: {counts['nginx']} nginx files, {counts['caddy']} Caddyfiles, {counts['yaml']} YAML files",
+        "",
+        f"{'target':<48} {'ratio':>7} {'limit':>7}  ok",
+    ]
+    for name, value, limit in checks:
+        lines.append(f"{name:<48} {value:>7.3f} {limit:>7.2f}  {'yes' if value <= limit else 'NO'}")
+    lines.append(f"{'peak memory, whole corpus x1 (MB)':<48} {peak_mb:>7.1f} {150:>7}  {'yes' if peak_mb <= 150 else 'NO'}")
+    lines += ["", f"{'against the bare parsers (information)':<48} {'ratio':>7}"]
+    for name, value in info:
+        lines.append(f"{name:<48} {value:>7.2f}")
+    lines += ["", "JSON: " + json.dumps({k: round(v, 4) for k, v in med.items()})]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
