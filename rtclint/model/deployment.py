@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from rtclint.diagnostics import Diagnostic
 from rtclint.document import Document
 from rtclint.model.proxy import Site
-from rtclint.model.services import EssValues, LiveKitConfig, Located, Service, SynapseConfig
+from rtclint.model.services import EssValues, KubeService, LiveKitConfig, Located, Service, SynapseConfig
 from rtclint.model.wellknown import CLIENT_PATH, SERVER_PATH, WellKnown
 
 
@@ -30,6 +30,7 @@ class FileFacts:
     includes: list[str] = field(default_factory=list)  # files this one pulled in
     subkind: str = ""  # e.g. 'compose', 'k8s', 'synapse' for YAML; '' when unknown
     templated: bool = False  # Helm/Jinja template: structure-level findings are skipped
+    kube_services: list[KubeService] = field(default_factory=list)  # Kubernetes Service objects
 
 
 @dataclass
@@ -45,6 +46,7 @@ class Deployment:
     element_call: list[dict] = field(default_factory=list)
     declared_server_names: list[Located] = field(default_factory=list)
     targets: dict[str, str] = field(default_factory=dict)  # component -> version target
+    kube_services: list[KubeService] = field(default_factory=list)
 
     def add(self, facts: FileFacts) -> None:
         self.files[facts.path] = facts
@@ -56,6 +58,7 @@ class Deployment:
         self.ess += facts.ess
         self.element_call += facts.element_call
         self.declared_server_names += facts.server_names
+        self.kube_services += getattr(facts, "kube_services", [])  # old cache entries lack it
 
     # -- derived views -------------------------------------------------------------
 

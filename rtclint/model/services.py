@@ -41,6 +41,19 @@ class PortMapping:
     span: Span | None = None
     host_ip: str | None = None
     kind: str = "publish"  # publish (Compose), container (k8s containerPort), service, nodeport
+    # Ranges (`50100-50200:50100-50200/udp`): the last port of each range, None for one port.
+    container_port_end: int | None = None
+    host_port_end: int | None = None
+    name: str | None = None  # k8s port name
+
+    def container_ports(self) -> range:
+        return range(self.container_port, (self.container_port_end or self.container_port) + 1)
+
+    def host_port_for(self, container_port: int) -> int | None:
+        """The host port that publishes `container_port` through this mapping, or None."""
+        if self.host_port is None or container_port not in self.container_ports():
+            return None
+        return self.host_port + (container_port - self.container_port)
 
 
 @dataclass
@@ -93,6 +106,8 @@ class LiveKitConfig:
     turn: dict[str, Located] = field(default_factory=dict)
     service: str | None = None  # the Service that mounts or embeds this config
     raw: Any = None
+    # Where it came from: {'origin': 'file'|'configmap'|'env', 'configmap': name, ...}.
+    facts: dict = field(default_factory=dict)
 
     @property
     def http_port(self) -> int:
@@ -129,3 +144,26 @@ class EssValues:
     well_known: dict[str, Located] = field(default_factory=dict)
     hosts: dict[str, Located] = field(default_factory=dict)  # component -> ingress host
     raw: Any = None
+
+
+@dataclass
+class KubeServicePort:
+    port: int | None
+    target_port: Located | None = None  # int or a port name; None: same as `port`
+    node_port: Located | None = None
+    protocol: str = "TCP"
+    name: str | None = None
+    span: Span | None = None  # the whole port entry
+    port_span: Span | None = None
+
+
+@dataclass
+class KubeService:
+    """A Kubernetes `Service` object: which pods it selects and how it maps ports."""
+
+    name: str
+    namespace: str
+    span: Span  # the document (anchor: `metadata.name`)
+    type: str = "ClusterIP"
+    selector: dict[str, str] = field(default_factory=dict)
+    ports: list[KubeServicePort] = field(default_factory=list)
