@@ -131,6 +131,14 @@ class SynapseConfig:
     extra_well_known_client: Located | None = None
     service: str | None = None
     raw: Any = None
+    serve_server_wellknown: Located | None = None
+    # Every setting by dotted path ('experimental_features.msc4143_enabled',
+    # 'matrix_rtc.transports[0].livekit_service_url'): value, value span and key span.
+    keys: dict[str, Located] = field(default_factory=dict)
+    # Where a fix can add a line to a block mapping: section ('' = top level,
+    # 'experimental_features', ...) -> (offset, indentation of its children).
+    insert_at: dict[str, tuple[int, str]] = field(default_factory=dict)
+    fragment: bool = False  # no server_name: a conf.d fragment or a doc snippet
 
 
 @dataclass
@@ -144,6 +152,20 @@ class EssValues:
     well_known: dict[str, Located] = field(default_factory=dict)
     hosts: dict[str, Located] = field(default_factory=dict)  # component -> ingress host
     raw: Any = None
+    # component -> its `enabled` value as written (absent: the chart default applies,
+    # see rtclint.parsers.yaml_ess.CHART_DEFAULT_ENABLED and `component_enabled`).
+    enabled: dict[str, Located] = field(default_factory=dict)
+    # matrixRTC.sfu.exposedServices: name -> {'enabled', 'portType', 'port', 'nodePort',
+    # 'portRange.startPort', 'portRange.endPort'} as written (chart defaults not filled in).
+    exposed_services: dict[str, dict[str, Located]] = field(default_factory=dict)
+
+    def component_enabled(self, component: str) -> bool:
+        from rtclint.parsers.yaml_ess import CHART_DEFAULT_ENABLED
+
+        flag = self.enabled.get(component)
+        if flag is not None and isinstance(flag.value, bool):
+            return flag.value
+        return CHART_DEFAULT_ENABLED.get(component, False)
 
 
 @dataclass
