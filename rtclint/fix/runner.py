@@ -1,0 +1,252 @@
+"""The fix loop: check, apply a conflict-free set of fixes in memory, re-check, repeat
+until nothing changes; then write the changed files (or only show the diff).
+
+Everything before the write happens on an in-memory overlay of the tree
+(`engine.overlaid`), so a fix that breaks a file is simply not kept, and `--diff`
+never touches the disk."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from rtclint.config import Config
+from rtclint.diagnostics import Diagnostic, Fix
+from rtclint.document import Document
+from rtclint.fix.edits import applicable, apply_edits, choose, edits_by_path, fix_key
+from rtclint.fix.writer import WriteRefused, atomic_write, unchanged_on_disk, write_target
+
+MAX_ROUNDS = 10
+UNPARSED = ("RTC001", "RTC002")  # files with these findings are never edited
+
+
+@dataclass
+class Failure:
+    path: str
+    message: str
+
+
+@dataclass
+class Plan:
+    """The outcome of fixing in memory: the final check, what was fixed, the new text
+    of every changed file, and what could not be done."""
+
+    result: object  # engine.Result of the fixed text
+    originals: dict[str, Document]  # display path -> the document as first read
+    texts: dict[str, str] = field(default_factory=dict)  # display path -> fixed text
+    fixed: list[Diagnostic] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    rounds: int = 0
+
+    def changed(self) -> list[str]:
+        return sorted(p for p, t in self.texts.items() if t != self.originals[p].text)
+
+    def new_bytes(self, path: str) -> bytes:
+        return self.originals[path].encode(self.texts[path])
+
+
+@dataclass
+class Outcome:
+    plan: Plan
+    written: list[str] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def result(self):
+        return self.plan.result
+
+    @property
+    def fixed(self) -> list[Diagnostic]:
+        return self.plan.fixed
+
+    @property
+    def all_failures(self) -> list[Failure]:
+        return self.plan.failures + self.failures
+
+
+def fix_paths(paths: list[str], config: Config | None = None, *, unsafe: bool = False, write: bool = True,
+              max_rounds: int = MAX_ROUNDS) -> Outcome:
+    """Fix the tree under `paths`. With `write=False` nothing on disk changes (`--diff`)."""
+    config = config or Config()
+    roots = [p if os.path.isdir(p) else os.path.dirname(os.path.abspath(p)) for p in (paths or ["."])]
+    frozen: dict[str, str] = {}  # display path -> why it must not be written
+    while True:
+        plan = plan_fixes(paths, config, unsafe=unsafe, frozen=set(frozen), max_rounds=max_rounds)
+        refusals = _refusals(plan, roots)
+        if not refusals or set(refusals) <= set(frozen):
+            break
+        # A fix may span files: re-plan without the refused ones, so no fix is half written.
+        frozen.update(refusals)
+    outcome = Outcome(plan)
+    outcome.failures += [Failure(p, f"not written: {why}") for p, why in sorted(frozen.items())]
+    if write:
+        _write(plan, roots, outcome)
+    return outcome
+
+
+def plan_fixes(paths: list[str], config: Config, *, unsafe: bool = False, frozen: set[str] = frozenset(),
+               max_rounds: int = MAX_ROUNDS) -> Plan:
+    """Apply fixes round after round in memory until the tree is stable."""
+    from rtclint.engine import check, overlaid
+
+    overlay: dict[str, bytes] = {}
+    blocked: set[tuple] = set()
+    plan: Plan | None = None
+    seen_states: set[tuple] = set()
+    for round_no in range(max_rounds + 1):
+        with overlaid(overlay):
+            result = check(paths, config)
+        if plan is None:
+            plan = Plan(result, dict(result.documents))
+            frozen = set(frozen) | {d.path for d in result.diagnostics if d.code in UNPARSED}
+        plan.result, plan.rounds = result, round_no
+        if round_no == max_rounds:
+            plan.failures.append(Failure("", f"fixes did not settle after {max_rounds} rounds"))
+            break
+        progress = _one_round(plan, result, overlay, blocked, frozen, unsafe)
+        state = tuple(sorted(plan.texts.items()))
+        if not progress or state in seen_states:
+            break
+        seen_states.add(state)
+    assert plan is not None
+    return plan
+
+
+def _one_round(plan: Plan, result, overlay: dict[str, bytes], blocked: set[tuple], frozen: set[str],
+               unsafe: bool) -> bool:
+    """Apply one conflict-free set of fixes; False when there was nothing left to do."""
+    docs: dict[str, Document] = result.documents
+    candidates = [d for d in result.diagnostics if applicable(d, unsafe) and fix_key(d.fix) not in blocked
+                  and _editable(d.fix, docs, plan.originals, frozen)]
+    chosen = choose(candidates)
+    if not chosen.fixes:
+        return False
+    kept = _apply_checked(plan, docs, chosen.fixes, blocked)
+    if not kept:
+        return bool(blocked)  # everything was reverted; retry without the blocked fixes
+    kept_keys = {fix_key(f) for f in kept}
+    plan.fixed += [d for d in chosen.fixed if fix_key(d.fix) in kept_keys]
+    for path, text in _texts_after(docs, kept).items():
+        plan.texts[path] = text
+        overlay[docs[path].abspath] = docs[path].encode(text)
+    return True
+
+
+def _editable(fix: Fix, docs: dict[str, Document], originals: dict[str, Document], frozen: set[str]) -> bool:
+    """Every edit lies inside a file that was read at the start and may be edited."""
+    for edit in fix.edits:
+        doc = docs.get(edit.span.path)
+        if doc is None or edit.span.path in frozen or edit.span.path not in originals:
+            return False
+        if not (0 <= edit.span.start <= edit.span.end <= len(doc.text)):
+            return False
+    return True
+
+
+def _texts_after(docs: dict[str, Document], fixes: list[Fix]) -> dict[str, str]:
+    out = {}
+    for path, edits in edits_by_path(fixes).items():
+        doc = docs[path]
+        new = apply_edits(doc.text, edits, doc.newline)
+        if new != doc.text:
+            out[path] = new
+    return out
+
+
+def _apply_checked(plan: Plan, docs: dict[str, Document], fixes: list[Fix], blocked: set[tuple]) -> list[Fix]:
+    """The fixes that keep every file parseable. When the set breaks a file, its fixes
+    are tried one by one and each one that breaks it alone is blocked and reported."""
+    broken = _broken_files(docs, _texts_after(docs, fixes))
+    if not broken:
+        return fixes
+    suspects = [f for f in fixes if any(e.span.path in broken for e in f.edits)]
+    kept = [f for f in fixes if f not in suspects]
+    for fix in suspects:
+        trial = kept + [fix]
+        newly = _broken_files(docs, _texts_after(docs, trial))
+        if newly:
+            blocked.add(fix_key(fix))
+            for path, why in sorted(newly.items()):
+                plan.failures.append(Failure(path, f"fix not applied, the file would no longer parse "
+                                                   f"({why}): {fix.message}"))
+        else:
+            kept = trial
+    return kept
+
+
+def _broken_files(docs: dict[str, Document], texts: dict[str, str]) -> dict[str, str]:
+    """Changed files that no longer parse (a new RTC001): path -> the parser's message."""
+    broken = {}
+    for path, text in texts.items():
+        why = parse_problem(docs[path], text, {docs[p].abspath: docs[p].encode(t) for p, t in texts.items()})
+        if why:
+            broken[path] = why
+    return broken
+
+
+def parse_problem(doc: Document, text: str, overlay: dict[str, bytes]) -> str | None:
+    """The first RTC001 message when `text` (in place of `doc`) does not parse, else None."""
+    from rtclint.engine import Loader, overlaid
+    from rtclint.parsers import parser_for
+    from rtclint.parsers.base import Tree
+
+    parser = parser_for(doc.kind)
+    if parser is None:
+        return None
+    candidate = Document(doc.path, doc.abspath, doc.kind, text, doc.encoding, doc.bom)
+    with overlaid(overlay):
+        loader = Loader()
+        loader.documents[doc.abspath] = candidate
+        root = os.path.dirname(doc.abspath)
+        try:
+            facts = parser.read(candidate, Tree([root], loader.load))
+        except Exception as exc:  # a parser crash on the new text counts as "does not parse"
+            return f"{type(exc).__name__}: {exc}"
+    for diag in facts.diagnostics:
+        if diag.code == "RTC001" and diag.path == doc.path:
+            line, col = candidate.line_col(diag.span.start)
+            return f"{line}:{col}: {diag.message}"
+    return None
+
+
+def _refusals(plan: Plan, roots: list[str]) -> dict[str, str]:
+    """Changed files that must not be written, and why."""
+    out = {}
+    by_target: dict[str, list[str]] = {}
+    for path in plan.changed():
+        doc = plan.originals[path]
+        try:
+            target = write_target(doc.abspath, roots)
+        except WriteRefused as exc:
+            out[path] = str(exc)
+            continue
+        if not unchanged_on_disk(target, doc.encode()):
+            out[path] = "the file changed on disk since rtclint read it"
+        by_target.setdefault(target, []).append(path)
+    for target, names in by_target.items():
+        # One file reached by two names (a symlink inside the tree): both names must
+        # agree on the new content, or neither is written.
+        if len({plan.new_bytes(p) for p in names}) > 1:
+            for p in names:
+                out[p] = f"reached by several paths ({', '.join(names)}) whose fixes disagree"
+    return out
+
+
+def _write(plan: Plan, roots: list[str], outcome: Outcome) -> None:
+    done: set[str] = set()
+    for path in plan.changed():
+        doc = plan.originals[path]
+        try:
+            target = write_target(doc.abspath, roots)
+            if target in done:
+                outcome.written.append(path)
+                continue
+            if not unchanged_on_disk(target, doc.encode()):
+                raise WriteRefused("the file changed on disk since rtclint read it")
+            atomic_write(target, plan.new_bytes(path))
+        except (WriteRefused, OSError) as exc:
+            why = str(exc) if isinstance(exc, WriteRefused) else (exc.strerror or str(exc))
+            outcome.failures.append(Failure(path, f"not written: {why}"))
+            continue
+        done.add(target)
+        outcome.written.append(path)
