@@ -1,0 +1,164 @@
+"""Property-based tests (hypothesis) for every parser and the fixer.
+
+For arbitrary text, and for mutations of the real fixtures (deleted/duplicated lines,
+random bytes, truncation, swapped quotes/braces), a check returns diagnostics — never an
+internal error — and every span lies inside its file. A bounded number of examples runs
+in `make test`; `make fuzz` sets RTCLINT_FUZZ_EXAMPLES for a long run."""
+
+import os
+import shutil
+import tempfile
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import ROOT, SHARED
+from rtclint.config import Config
+from rtclint.document import Document
+from rtclint.engine import check
+
+EXAMPLES = int(os.environ.get("RTCLINT_FUZZ_EXAMPLES", "40"))
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=not os.environ.get("RTCLINT_FUZZ_EXAMPLES"),
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+
+# One file name per format, so each example exercises one parser.
+NAMES = ["Caddyfile", "nginx.conf", "haproxy.cfg", "docker-compose.yml", "homeserver.yaml", "livekit.yaml",
+         "values.yaml", "k8s.yaml", ".env", ".well-known/matrix/client"]
+
+
+def seed_texts() -> dict[str, list[str]]:
+    """Real files of each format from our fixtures, examples and the upstream corpus."""
+    seeds: dict[str, list[str]] = {name: [] for name in NAMES}
+    roots = [os.path.join(ROOT, "examples"), os.path.join(ROOT, "tests", "fixtures"),
+             os.path.join(SHARED, "corpus", "upstream")]
+    for root in roots:
+        for dirpath, _dirs, files in os.walk(root):
+            for f in files:
+                target = _target_name(os.path.join(dirpath, f))
+                if target is None:
+                    continue
+                try:
+                    with open(os.path.join(dirpath, f), encoding="utf-8") as fh:
+                        text = fh.read()
+                except (OSError, UnicodeDecodeError):
+                    continue
+                if len(text) < 20000 and len(seeds[target]) < 25:
+                    seeds[target].append(text)
+    return seeds
+
+
+def _target_name(path: str) -> str | None:
+    name = os.path.basename(path).lower()
+    if name.startswith("caddyfile"):
+        return "Caddyfile"
+    if name.endswith(".conf") and "hostile" not in path:
+        return "nginx.conf"
+    if name.endswith(".cfg"):
+        return "haproxy.cfg"
+    if "compose" in name and name.endswith((".yml", ".yaml")):
+        return "docker-compose.yml"
+    if "homeserver" in name:
+        return "homeserver.yaml"
+    if "livekit" in name and name.endswith((".yml", ".yaml")):
+        return "livekit.yaml"
+    if name.endswith((".yml", ".yaml")):
+        return "values.yaml"
+    if name.endswith(".env"):
+        return ".env"
+    return None
+
+
+SEEDS = seed_texts()
+
+
+def mutate(text: str, data) -> str:
+    lines = text.splitlines(keepends=True) or [""]
+    op = data.draw(st.sampled_from(["delete", "duplicate", "bytes", "truncate", "swap", "insert"]))
+    i = data.draw(st.integers(0, max(0, len(lines) - 1)))
+    if op == "delete":
+        del lines[i]
+    elif op == "duplicate":
+        lines.insert(i, lines[i])
+    elif op == "truncate":
+        return text[: data.draw(st.integers(0, len(text)))]
+    elif op == "swap":
+        table = str.maketrans({"{": "}", "}": "{", '"': "'", "'": '"', "[": "]", "]": "[", "`": '"'})
+        lines[i] = lines[i].translate(table)
+    elif op == "insert":
+        lines.insert(i, data.draw(st.sampled_from(["{\n", "}\n", '"\n', "`\n", "<<EOF\n", "---\n", "  - x\n", "\\\n"])))
+    else:
+        pos = data.draw(st.integers(0, len(text)))
+        noise = data.draw(st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=8))
+        return text[:pos] + noise + text[pos:]
+    return "".join(lines)
+
+
+def lint_text(name: str, text: str):
+    """Check a one-file tree holding `text` as `name`; return (doc text, diagnostics)."""
+    tmp = tempfile.mkdtemp(prefix="rtclint-prop-")
+    try:
+        path = os.path.join(tmp, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        result = check([tmp], Config())
+        return result, tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def assert_sound(result, tmp):
+    try:
+        for d in result.diagnostics:
+            assert "internal error" not in d.message, d.message
+            doc: Document | None = result.documents.get(d.span.path)
+            if doc is None:
+                continue
+            assert 0 <= d.span.start <= d.span.end <= len(doc.text), (d, len(doc.text))
+            if d.fix is not None:
+                for edit in d.fix.edits:
+                    edoc = result.documents.get(edit.span.path)
+                    assert edoc is not None and 0 <= edit.span.start <= edit.span.end <= len(edoc.text), edit
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@SETTINGS
+@given(text=st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=400))
+def test_property_arbitrary_text(name, text):
+    assert_sound(*lint_text(name, text))
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if SEEDS.get(n)])
+@SETTINGS
+@given(data=st.data())
+def test_property_mutated_fixtures(name, data):
+    seed = data.draw(st.sampled_from(SEEDS[name]))
+    assert_sound(*lint_text(name, mutate(seed, data)))
+
+
+STRUCTURED = {
+    "Caddyfile": st.lists(st.sampled_from(["example.com {", "}", "handle /x* {", "respond `{\"a\": 1}`", "respond \"x\" 200",
+                                           "reverse_proxy lk-jwt-service:8080", "@m path /a", "import snip", "(snip) {",
+                                           "header Access-Control-Allow-Origin *", "{$HOST:x} {", "# c", "<<EOF", "EOF"]),
+                          max_size=20),
+    "nginx.conf": st.lists(st.sampled_from(["server {", "}", "listen 443 ssl;", "location = /.well-known/matrix/client {",
+                                            "return 200 '{\"a\": 1}';", "add_header X y always;", "proxy_pass http://a:8080/;",
+                                            "include x.conf;", "if ($a) {", "location ~ ^/a {", "# c", "\"", "'"]),
+                           max_size=20),
+    "haproxy.cfg": st.lists(st.sampled_from(["frontend fe", "backend be", "bind :443 ssl crt /x.pem", "acl a path_beg /x",
+                                             "use_backend be if a", "http-request return status 200 string '{}'",
+                                             "server s 127.0.0.1:8080", "timeout tunnel 1h", "defaults", "\"", "'", "#"]),
+                            max_size=20),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STRUCTURED))
+@SETTINGS
+@given(data=st.data())
+def test_property_structured_proxy_configs(name, data):
+    lines = data.draw(STRUCTURED[name])
+    assert_sound(*lint_text(name, "\n".join(lines) + "\n"))
