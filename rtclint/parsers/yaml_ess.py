@@ -1,0 +1,196 @@
+"""ESS (element-hq/ess-helm `matrix-stack` chart) values → EssValues.
+
+Besides the values as written, this reader models what the chart itself renders from
+them, because rules must judge the deployment, not the values file:
+
+- with `wellKnownDelegation.enabled` (default true) the chart serves
+  `/.well-known/matrix/client` on `serverName` (templates/well-known/ingress.yaml); its
+  body is `wellKnownDelegation.additional.client` (a JSON string) deep-merged UNDER the
+  chart's own keys — `m.homeserver` = https://<synapse host> when Synapse is enabled, and
+  `org.matrix.msc4143.rtc_foci` = [{livekit, https://<matrixRTC host>}] when MatrixRTC is
+  enabled (templates/well-known/_helpers.tpl, `mustMergeOverwrite $additional $config`:
+  the additional JSON can add keys but never override these). Emitted as
+  WellKnown(source='ess', facts['chart']=True).
+- with `matrixRTC.enabled` (default true) the chart configures Synapse with
+  `msc4143_enabled`, `msc4222_enabled`, `matrix_rtc.transports` = https://<matrixRTC
+  host>, `max_event_delay_duration: 24h` and the call rate limits
+  (configs/synapse/synapse-0{1,4}-*.yaml.tpl). That is `chart_transports()`.
+"""
+
+from __future__ import annotations
+
+import json
+
+import yaml
+
+from rtclint.document import Document, Span
+from rtclint.model import EssValues, FileFacts, Located, WellKnown
+from rtclint.model.wellknown import RTC_FOCI_KEY
+from rtclint.parsers.base import Tree
+from rtclint.parsers.yaml import mapping_items, node_span
+from rtclint.parsers.yaml_synapse import to_python
+
+# `enabled` defaults in charts/matrix-stack/values.yaml (ess-helm 26.x).
+CHART_DEFAULT_ENABLED = {
+    "matrixRTC": True,
+    "matrixRTC.sfu": True,
+    "synapse": True,
+    "wellKnownDelegation": True,
+    "elementWeb": True,
+    "elementAdmin": True,
+    "matrixAuthenticationService": True,
+    "postgres": True,
+    "initSecrets": True,
+    "deploymentMarkers": True,
+    "hookshot": False,
+}
+INGRESS_COMPONENTS = ("elementAdmin", "elementWeb", "matrixAuthenticationService", "matrixRTC", "synapse",
+                      "hookshot", "wellKnownDelegation")
+EXPOSED_FIELDS = ("enabled", "portType", "port", "nodePort", "portRange.startPort", "portRange.endPort")
+
+
+def read(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts) -> None:
+    for node in nodes:
+        if isinstance(node, yaml.MappingNode):
+            values = read_values(doc, node)
+            facts.ess.append(values)
+            wk = chart_well_known(values)
+            if wk is not None:
+                facts.well_knowns.append(wk)
+
+
+def read_values(doc: Document, root: yaml.MappingNode) -> EssValues:
+    values = EssValues(path=doc.path, span=node_span(doc, root), raw=to_python(root))
+    flat = flatten(doc, root)
+    values.server_name = _plain_host(flat.get("serverName"))
+    for component in {c.split(".")[0] for c in CHART_DEFAULT_ENABLED} | set(INGRESS_COMPONENTS):
+        if f"{component}.enabled" in flat:
+            values.enabled[component] = flat[f"{component}.enabled"]
+        host = _plain_host(flat.get(f"{component}.ingress.host"))
+        if host is not None:
+            values.hosts[component] = host
+    if "matrixRTC.sfu.enabled" in flat:
+        values.enabled["matrixRTC.sfu"] = flat["matrixRTC.sfu.enabled"]
+    for path, located in flat.items():
+        if path.startswith("matrixRTC."):
+            values.matrix_rtc[path[len("matrixRTC."):]] = located
+        elif path.startswith("wellKnownDelegation."):
+            values.well_known[path[len("wellKnownDelegation."):]] = located
+    values.exposed_services = _exposed_services(flat)
+    return values
+
+
+def flatten(doc: Document, node: yaml.Node, prefix: str = "", out: dict | None = None,
+            depth: int = 0) -> dict[str, Located]:
+    """Every mapping entry by dotted path (sequences and scalars are leaves)."""
+    out = {} if out is None else out
+    if depth > 32:
+        return out
+    for key, key_node, value in mapping_items(node):
+        path = f"{prefix}{key}"
+        out[path] = Located(to_python(value), node_span(doc, value), node_span(doc, key_node))
+        if isinstance(value, yaml.MappingNode):
+            flatten(doc, value, path + ".", out, depth + 1)
+    return out
+
+
+def _exposed_services(flat: dict[str, Located]) -> dict[str, dict[str, Located]]:
+    prefix = "matrixRTC.sfu.exposedServices."
+    found: dict[str, dict[str, Located]] = {}
+    for path, located in flat.items():
+        if not path.startswith(prefix):
+            continue
+        name, _, rest = path[len(prefix):].partition(".")
+        if rest in EXPOSED_FIELDS:
+            found.setdefault(name, {})[rest] = located
+    return found
+
+
+def _plain_host(located: Located | None) -> Located | None:
+    """A host written literally; Helm `tpl` strings (`{{ ... }}`) are not knowable here."""
+    if located is None or not isinstance(located.value, str) or "{{" in located.value or not located.value:
+        return None
+    return located
+
+
+# -- what the chart renders ------------------------------------------------------------
+
+
+def chart_transport_url(values: EssValues) -> str | None:
+    """The livekit_service_url the chart writes (well-known and Synapse), or None."""
+    host = values.hosts.get("matrixRTC")
+    if not values.component_enabled("matrixRTC") or host is None:
+        return None
+    return f"https://{host.value}"
+
+
+def chart_transports(values: EssValues) -> list[dict]:
+    """Synapse's `matrix_rtc.transports` as the chart configures it (Synapse enabled)."""
+    url = chart_transport_url(values)
+    if url is None or not values.component_enabled("synapse"):
+        return []
+    return [{"type": "livekit", "livekit_service_url": url}]
+
+
+def chart_well_known(values: EssValues) -> WellKnown | None:
+    """The client well-known the chart serves on serverName, or None when it serves none."""
+    if not values.component_enabled("wellKnownDelegation") or values.server_name is None:
+        return None
+    additional = values.well_known.get("additional.client")
+    span = _anchor(values, additional)
+    extra, error = _additional_json(additional)
+    if error:  # the chart refuses to render; RTC100 reports the JSON error on the string
+        return WellKnown(which="client", body=additional.value, span=additional.span or span, source="ess",
+                         hosts=[values.server_name.value.lower()], facts={"chart": True, "raw_additional": True})
+    body = deep_merge(extra, _chart_client_keys(values))
+    return WellKnown(
+        which="client",
+        body=json.dumps(body, indent=2),
+        span=span,
+        source="ess",
+        hosts=[values.server_name.value.lower()],
+        value=body,
+        facts={"chart": True, "values": values.path},
+    )
+
+
+def _chart_client_keys(values: EssValues) -> dict:
+    keys: dict = {}
+    synapse_host = values.hosts.get("synapse")
+    if values.component_enabled("synapse") and synapse_host is not None:
+        keys["m.homeserver"] = {"base_url": f"https://{synapse_host.value}"}
+    url = chart_transport_url(values)
+    if url is not None:
+        keys[RTC_FOCI_KEY] = [{"type": "livekit", "livekit_service_url": url}]
+    return keys
+
+
+def _additional_json(additional: Located | None) -> tuple[dict, bool]:
+    """(parsed additional.client, broken?). Absent or not a string: {} (chart default)."""
+    if additional is None or not isinstance(additional.value, str):
+        return {}, False
+    try:
+        parsed = json.loads(additional.value)
+    except ValueError:
+        return {}, True
+    return (parsed if isinstance(parsed, dict) else {}), not isinstance(parsed, dict)
+
+
+def _anchor(values: EssValues, additional: Located | None) -> Span:
+    if additional is not None and additional.span is not None:
+        return additional.span
+    wk_enabled = values.well_known.get("enabled")
+    if wk_enabled is not None and wk_enabled.span is not None:
+        return wk_enabled.span
+    return values.server_name.span or values.span
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    """Sprig's mustMergeOverwrite(base, override): maps merge, anything else is replaced."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
