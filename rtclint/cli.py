@@ -37,6 +37,14 @@ def main() -> None:
 @click.option("--statistics", is_flag=True, help="Count findings per rule.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file to use.")
 @click.option("--no-cache", is_flag=True, help="Parse every file again; do not read or write .rtclint_cache/.")
+@click.option("--no-suppressions", is_flag=True, help="Ignore `# rtclint: disable=…` comments; show everything.")
+@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False),
+              help="Hide the findings recorded in this baseline file.")
+@click.option("--write-baseline", "write_baseline", type=click.Path(dir_okay=False),
+              help="Record every current finding in FILE (for --baseline) and exit 0.")
+@click.option("--context", "context_dir", type=click.Path(file_okay=False, exists=True),
+              help="Read the whole tree under DIR (for cross-file rules) but report only findings that "
+                   "involve the PATHS given. The pre-commit hook runs `rtclint check --context . FILES`.")
 def check(paths, **opts) -> None:
     """Check PATHS (default: the current directory)."""
     try:
@@ -57,7 +65,9 @@ def _check(paths: list[str], opts: dict) -> int:
     from rtclint.rules.registry import all_rules
 
     fmt, output = opts["fmt"], opts["output"]
-    config = Config()
+    config, paths = _configure(paths, opts)
+    if config is None:
+        return 2
     known = all_rules()
     for code in _codes(opts["select"]) + _codes(opts["ignore"]):
         if not any(k.startswith(code) for k in known):
@@ -67,6 +77,8 @@ def _check(paths: list[str], opts: dict) -> int:
     if opts["ignore"]:
         config.ignore += _codes(opts["ignore"])
     result = run_check(paths or ["."], config, use_cache=not opts["no_cache"])
+    if opts.get("write_baseline"):
+        return _write_baseline(opts["write_baseline"], result)
     to_tty = output is None and sys.stdout.isatty()
     module = emitter(fmt)
     if fmt == "text":
@@ -80,6 +92,45 @@ def _check(paths: list[str], opts: dict) -> int:
         click.echo(rendered, nl=False)
     failing = [d for d in result.diagnostics if d.severity.rank >= config.fail_on.rank]
     return 0 if opts["exit_zero"] or not failing else 1
+
+
+def _configure(paths: list[str], opts: dict):
+    """The settings file (--config, else the nearest one) with the ecosystem options
+    applied; prints the error and returns (None, paths) when it is unusable."""
+    import os
+
+    from rtclint.config_file import ConfigError, load_config
+
+    context = opts.get("context_dir")
+    try:
+        config = load_config([context] if context else (paths or ["."]), opts.get("config_path"))
+    except ConfigError as exc:
+        click.echo(f"rtclint: error: {exc}", err=True)
+        return None, paths
+    config.use_suppressions = not opts.get("no_suppressions")
+    if opts.get("write_baseline"):
+        config.baseline = None  # record everything, including what an old baseline hides
+    elif opts.get("baseline_path"):
+        from rtclint.baseline import BaselineError, read
+
+        try:
+            read(opts["baseline_path"])
+        except BaselineError as exc:
+            click.echo(f"rtclint: error: {exc}", err=True)
+            return None, paths
+        config.baseline = opts["baseline_path"]
+    if context:
+        config.report_on = [os.path.abspath(p) for p in paths] if paths else None
+        paths = [context, *paths]
+    return config, paths
+
+
+def _write_baseline(path: str, result) -> int:
+    from rtclint import baseline
+
+    count = baseline.write(path, result.diagnostics, result.documents)
+    click.echo(f"rtclint: recorded {count} finding{'s' if count != 1 else ''} in {path}", err=True)
+    return 0
 
 
 @main.command()

@@ -30,6 +30,9 @@ class Config:
     targets: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_TARGETS))
     root: str = "."  # directory paths in the config are relative to
     source: str | None = None  # the config file, for messages
+    use_suppressions: bool = True  # honour `# rtclint: disable=…` comments (--no-suppressions: off)
+    baseline: str | None = None  # hide the findings recorded in this baseline file (--baseline)
+    report_on: list[str] | None = None  # abspaths: report only findings involving these (--context)
 
     def enabled(self, code: str) -> bool:
         selected = not self.select or any(code.startswith(p) for p in self.select)

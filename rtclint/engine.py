@@ -64,6 +64,7 @@ def check(paths: list[str], config: Config | None = None, *, use_cache: bool = F
     config = config or Config()
     roots = list(paths or ["."])
     candidates = discover(roots, config.exclude)
+    candidates = _apply_config_excludes(candidates, config)
     cache_dir = Cache.at(os.getcwd()).directory if use_cache else None
     facts_list, documents = read_files(candidates, roots, cache_dir, jobs)
     deployment = Deployment(targets=dict(config.targets))
@@ -72,7 +73,44 @@ def check(paths: list[str], config: Config | None = None, *, use_cache: bool = F
     deployment.documents.update(documents)
     result = Result(deployment, files_checked=len(facts_list))
     result.diagnostics = _run_rules(deployment, config)
+    result.diagnostics = _post_process(result, config)
     return result
+
+
+def _apply_config_excludes(candidates: list[Candidate], config: Config) -> list[Candidate]:
+    """A settings file's `exclude` patterns are relative to that file's directory (discover
+    matches them relative to each walked root); files named explicitly stay, except in
+    `--context` mode, where the pre-commit hook names them."""
+    if not config.exclude or config.source is None:
+        return candidates
+    from rtclint.config_file import is_excluded
+
+    force = config.report_on is not None
+    return [c for c in candidates if (c.explicit and not force) or not is_excluded(c.abspath, config)]
+
+
+def _post_process(result: Result, config: Config) -> list[Diagnostic]:
+    """After the rules: inline suppressions (and RTC010 for unused ones), `--context`
+    reporting, then the baseline."""
+    from rtclint import baseline, suppress
+
+    found = suppress.apply(result.diagnostics, result.documents, config)
+    found = [d for d in found if d.code != "RTC010" or not _ignored_for_file(d, config)]
+    if config.report_on is not None:
+        found = [d for d in found if _involves(d, result.documents, config.report_on)]
+    if config.baseline:
+        found = baseline.filter_known(found, result.documents, config.baseline)
+    return sorted(found, key=Diagnostic.sort_key)
+
+
+def _involves(diag: Diagnostic, documents: dict[str, Document], report_on: list[str]) -> bool:
+    """Whether a finding's location, or one of its related locations, is a reported file."""
+    wanted = set(report_on)
+    for span in (diag.span, *(r.span for r in diag.related)):
+        doc = documents.get(span.path)
+        if (doc.abspath if doc is not None else os.path.abspath(span.path)) in wanted:
+            return True
+    return False
 
 
 # Below this many files a process pool costs more than it saves.
@@ -170,9 +208,21 @@ def _run_rules(deployment: Deployment, config: Config) -> list[Diagnostic]:
 
 def _ignored_for_file(diag: Diagnostic, config: Config) -> bool:
     for pattern, codes in config.per_file_ignores.items():
-        if fnmatch.fnmatch(diag.path, pattern) and any(diag.code.startswith(c) for c in codes):
+        if _path_matches(diag.path, pattern, config) and any(diag.code.startswith(c) for c in codes):
             return True
     return False
+
+
+def _path_matches(path: str, pattern: str, config: Config) -> bool:
+    """A per-file-ignores glob matches the path as shown, the path relative to the
+    settings file's directory, or (for a pattern without '/') the file name."""
+    candidates = [path]
+    if config.source is not None:
+        rel = os.path.relpath(os.path.abspath(path), os.path.abspath(config.root))
+        candidates.append(rel.replace(os.sep, "/"))
+    if "/" not in pattern:
+        candidates.append(path.rsplit("/", 1)[-1])
+    return any(fnmatch.fnmatch(c, pattern) for c in candidates)
 
 
 def _dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
