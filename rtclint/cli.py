@@ -165,5 +165,39 @@ def rule(code) -> None:
     click.echo(render_page(found))
 
 
+@main.command()
+@click.argument("server_name")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option("--access-token", help="A Matrix access token, to read the transports endpoint.")
+@click.option("--livekit-url", help="The JWT service's LIVEKIT_URL (it only reveals it for a valid OpenID token).")
+@click.option("--origin", default="https://app.element.io", show_default=True, help="Origin header sent like a browser.")
+@click.option("--insecure", is_flag=True, help="Accept certificates that do not verify (labs); reported as warnings.")
+@click.option("--cacert", type=click.Path(exists=True, dir_okay=False), help="Also trust this CA bundle (PEM).")
+@click.option("--resolve", "resolves", multiple=True, metavar="HOST:PORT:ADDR",
+              help="Connect to ADDR for HOST:PORT, keeping Host and SNI (like curl). Repeatable.")
+@click.option("--connect-to", "connects", multiple=True, metavar="HOST:PORT:ADDR:PORT2",
+              help="Connect to ADDR:PORT2 for HOST:PORT, keeping Host and SNI (like curl). Repeatable.")
+def probe(server_name, fmt, access_token, livekit_url, origin, insecure, cacert, resolves, connects) -> None:
+    """Walk a live deployment the way Element Call does and pin the first place it breaks."""
+    from rtclint.probe import MISSING_HTTPX, AddressMap, ProbeOptions, ProbeUsageError, httpx_missing, run_probe
+    from rtclint.probe.render import render_json, render_text
+
+    if httpx_missing():
+        click.echo(f"rtclint: {MISSING_HTTPX}", err=True)
+        sys.exit(2)
+    addresses = AddressMap()
+    try:
+        for spec in resolves:
+            addresses.add_resolve(spec)
+        for spec in connects:
+            addresses.add_connect_to(spec)
+    except ProbeUsageError as exc:
+        raise click.UsageError(str(exc)) from None
+    options = ProbeOptions(server_name.strip().rstrip("/"), origin, access_token, livekit_url, insecure, cacert, addresses)
+    report = run_probe(options)
+    click.echo(render_json(report) if fmt == "json" else render_text(report, colour=sys.stdout.isatty()), nl=False)
+    sys.exit(0 if report.ok else 1)
+
+
 if __name__ == "__main__":
     main()
