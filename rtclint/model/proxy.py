@@ -165,6 +165,8 @@ class Route:
     indent: str = ""
     name: str = ""  # a label for messages: 'location ^~ /livekit/jwt/', 'handle_path /x/*'
     facts: dict = field(default_factory=dict)  # format-specific facts some rules read
+    # nginx: the location this one is nested in (selection descends into it); None at top.
+    parent: "Route | None" = field(default=None, repr=False, compare=False)
 
     @property
     def action(self) -> str:

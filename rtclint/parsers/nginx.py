@@ -1,0 +1,111 @@
+"""The nginx parser: `read(doc, tree) -> FileFacts`.
+
+Structure and syntax come from `nginx_lexer` (nginx's own token rules, exact offsets),
+directive checks from crossplane's analyzer in the file's context (`nginx_config`), and
+the proxy model from `nginx_model`. A file that another checked nginx file includes
+reports only its own errors; its servers and locations belong to the including file's
+model, so nothing is reported twice.
+"""
+
+from __future__ import annotations
+
+from rtclint.document import Document, Span
+from rtclint.model.deployment import FileFacts
+from rtclint.parsers.nginx_config import (
+    MAIN,
+    NginxState,
+    check_file,
+    conf_bases,
+    expand,
+    guess_context,
+    state_for,
+)
+from rtclint.parsers.nginx_lexer import Stmt
+from rtclint.parsers.nginx_model import Builder, upstream_blocks
+
+
+def read(doc: Document, tree) -> FileFacts:
+    state = state_for(tree)
+    parsed = state.parse(doc)
+    facts = FileFacts(doc.path)
+    includer = state.includer_of(doc.abspath)
+    ctx = includer[1] if includer else guess_context(parsed.stmts)
+    bases = _bases(state, doc.abspath, ctx)
+    _report(facts, doc, check_file(state, doc, parsed, ctx, bases))
+    if includer is not None:
+        facts.subkind = "include"
+        return facts
+    expand(state, doc, parsed.stmts, ctx, bases)
+    included = _included_docs(parsed.stmts)
+    facts.includes = [d.path for d in included]
+    for sub_doc, sub_ctx in _unchecked(state, parsed.stmts, ctx):
+        _report(facts, sub_doc, check_file(state, sub_doc, state.parse(sub_doc), sub_ctx, bases))
+    texts = {d.path: d.text for d in state.docs.values()}
+    upstreams = upstream_blocks(parsed.stmts, texts.__getitem__)
+    for path in state.nginx_files():
+        loaded = state.load(path)
+        if loaded is not None and path != doc.abspath:
+            texts.setdefault(loaded[0].path, loaded[0].text)
+            for name, servers in upstream_blocks(loaded[1].stmts, texts.__getitem__).items():
+                upstreams.setdefault(name, servers)
+    facts.sites = Builder(texts.__getitem__, upstreams).sites(parsed.stmts, ctx, doc.path)
+    facts.subkind = "main" if ctx == MAIN else "snippet"
+    return facts
+
+
+def _bases(state: NginxState, abspath: str, ctx: tuple) -> list[str]:
+    """Include base directories come from the top of the include chain."""
+    seen = {abspath}
+    top, top_ctx = abspath, ctx
+    while True:
+        up = state.includer_of(top)
+        if up is None or up[0] in seen:
+            break
+        seen.add(up[0])
+        top = up[0]
+        loaded = state.load(top)
+        top_ctx = guess_context(loaded[1].stmts) if loaded else MAIN
+    return conf_bases(top, top_ctx)
+
+
+def _report(facts: FileFacts, doc: Document, problems) -> None:
+    from rtclint.rules.registry import make_diagnostic
+
+    for p in problems:
+        end = max(p.end, p.start)
+        facts.diagnostics.append(make_diagnostic(p.code, Span(doc.path, p.start, end), p.message))
+
+
+def _included_docs(stmts: list[Stmt]) -> list:
+    found = []
+
+    class _Doc:
+        def __init__(self, path):
+            self.path = path
+
+    for stmt in stmts:
+        for inc in stmt.includes:
+            found.append(_Doc(inc.path))
+            found += _included_docs(inc.stmts)
+        if stmt.block:
+            found += _included_docs(stmt.block)
+    return found
+
+
+def _unchecked(state: NginxState, stmts: list[Stmt], ctx: tuple, depth: int = 0):
+    """Included files that are not checked on their own (no nginx-looking name or
+    content): their errors are reported here, once, in the context they are included in."""
+    from rtclint.parsers.nginx_config import enter
+
+    if depth > 16:
+        return
+    for stmt in stmts:
+        for inc in stmt.includes:
+            loaded = state.load(inc.abspath)
+            if loaded is None:
+                continue
+            if not state.is_checked(inc.abspath):
+                yield loaded[0], ctx
+            yield from _unchecked(state, inc.stmts, ctx, depth + 1)
+        if stmt.block and stmt.name:
+            yield from _unchecked(state, stmt.block, enter(stmt, ctx), depth + 1)

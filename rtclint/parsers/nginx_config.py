@@ -1,0 +1,341 @@
+"""nginx files as a configuration: contexts, includes, and crossplane's directive checks.
+
+Each file is lexed once (`nginx_lexer`). Its context comes from the file that includes
+it, or — for a standalone snippet such as `sites-enabled/example` or `conf.d/x.conf`
+holding bare `server {}` blocks — from its own top-level directives: the first of main,
+http, server, location in which crossplane's directive table allows all of them.
+Directive placement and argument counts are checked with crossplane's analyzer, in that
+context, so a snippet is judged as nginx judges it once it is included.
+
+Include policy (RTC003):
+- relative patterns resolve against the nginx prefix (the directory of the main file,
+  or for a snippet its own directory, then its parent — `sites-enabled/x` includes
+  `snippets/y.conf` relative to /etc/nginx); an unmatched one is reported, except the
+  files Debian's nginx package ships (`mime.types`, `fastcgi_params`, `proxy_params`…);
+- absolute patterns are mapped into the tree when they point into it or start with a
+  standard nginx prefix (`/etc/nginx/…` → the main file's directory); an absolute
+  path elsewhere (`/etc/letsencrypt/options-ssl-nginx.conf`) belongs to the host, not
+  the repository, and is not reported — unless its directory exists in the tree, which
+  then evidently mirrors it.
+"""
+
+from __future__ import annotations
+
+import os
+import weakref
+from dataclasses import dataclass, field
+
+from rtclint.document import Document
+from rtclint.parsers.nginx_lexer import IncludedFile, Parsed, Stmt, Word, parse_text
+
+MAIN: tuple = ()
+HTTP = ("http",)
+SERVER = ("http", "server")
+LOCATION = ("http", "location")
+_GUESS_ORDER = (HTTP, SERVER, LOCATION)
+
+# Files the Debian/upstream nginx packages install next to nginx.conf: a repository
+# that keeps only its own files does not have them, and that is not a mistake.
+STOCK_FILES = {"mime.types", "fastcgi_params", "fastcgi.conf", "proxy_params", "scgi_params", "uwsgi_params",
+               "koi-utf", "koi-win", "win-utf", "snippets/fastcgi-php.conf", "snippets/snakeoil.conf"}
+NGINX_PREFIXES = ("/etc/nginx/", "/usr/local/nginx/conf/", "/usr/local/etc/nginx/", "/opt/homebrew/etc/nginx/",
+                  "/etc/openresty/", "/usr/local/openresty/nginx/conf/")
+_SNIPPET_DIRS = {"sites-enabled", "sites-available", "conf.d", "snippets", "http.d", "vhosts.d", "servers",
+                 "includes", "include", "stream.d", "streams-enabled", "default.d"}
+MAX_INCLUDE_DEPTH = 16
+
+
+@dataclass
+class Problem:
+    """A finding about a file: RTC001 (syntax/directive) or RTC003 (include)."""
+
+    code: str
+    path: str
+    start: int
+    end: int
+    message: str
+
+
+def directives_table():
+    from crossplane import analyzer
+
+    return analyzer
+
+
+def guess_context(stmts: list[Stmt]) -> tuple:
+    """The context a standalone file's top-level directives belong to."""
+    an = directives_table()
+    names = [s.name for s in stmts if s.name and s.name in an.DIRECTIVES]
+    if any(_allowed(an, n, MAIN) and not _allowed(an, n, HTTP) for n in names):
+        return MAIN
+    for ctx in _GUESS_ORDER:
+        if all(_allowed(an, n, ctx) for n in names):
+            return ctx
+    return HTTP
+
+
+def _allowed(an, name: str, ctx: tuple) -> bool:
+    return any(mask & an.CONTEXTS[ctx] for mask in an.DIRECTIVES[name])
+
+
+@dataclass
+class Include:
+    stmt: Stmt
+    ctx: tuple
+    matches: list[str]  # absolute paths
+    report: str | None  # RTC003 message, when the include matches nothing and that counts
+
+
+@dataclass
+class NginxState:
+    """Per-run cache: every nginx file parsed once; who includes whom."""
+
+    tree: object
+    parsed: dict[str, Parsed] = field(default_factory=dict)
+    docs: dict[str, Document] = field(default_factory=dict)
+    _includers: dict[str, tuple[str, tuple]] | None = None
+    _kinds: dict[str, str] | None = None
+
+    def parse(self, doc: Document) -> Parsed:
+        if doc.abspath not in self.parsed:
+            self.parsed[doc.abspath] = parse_text(doc.text, doc.path)
+            self.docs[doc.abspath] = doc
+        return self.parsed[doc.abspath]
+
+    def load(self, abspath: str) -> tuple[Document, Parsed] | None:
+        doc = self.docs.get(abspath) or self.tree.load(abspath)
+        if doc is None:
+            return None
+        return doc, self.parse(doc)
+
+    def nginx_files(self) -> list[str]:
+        """The nginx files of this run: `tree.kinds` when the engine provides it, else
+        found by the same discovery over the tree's roots (once per run)."""
+        kinds = self.kinds()
+        return sorted(p for p, k in kinds.items() if k == "nginx")
+
+    def kinds(self) -> dict[str, str]:
+        kinds = getattr(self.tree, "kinds", None)
+        if kinds:
+            return kinds
+        if self._kinds is None:
+            from rtclint.discover import discover
+
+            self._kinds = {c.abspath: c.kind for c in discover(self.tree.roots) if c.kind and c.problem is None}
+        return self._kinds
+
+    def includer_of(self, abspath: str) -> tuple[str, tuple] | None:
+        """(including file, context at the include) when another checked nginx file
+        includes this one; then that file's model already covers this one."""
+        if self._includers is None:
+            self._includers = {}
+            for path in self.nginx_files():
+                loaded = self.load(path)
+                if loaded is None:
+                    continue
+                doc, parsed = loaded
+                ctx = guess_context(parsed.stmts)
+                for inc in find_includes(self, doc, parsed.stmts, ctx, conf_bases(doc.abspath, ctx)):
+                    for target in inc.matches:
+                        if target != path:
+                            self._includers.setdefault(target, (path, inc.ctx))
+        return self._includers.get(abspath)
+
+    def is_checked(self, abspath: str) -> bool:
+        return abspath in self.kinds()
+
+
+_STATES: "weakref.WeakKeyDictionary[object, NginxState]" = weakref.WeakKeyDictionary()
+
+
+def state_for(tree) -> NginxState:
+    state = _STATES.get(tree)
+    if state is None:
+        state = NginxState(tree)
+        _STATES[tree] = state
+    return state
+
+
+def conf_bases(abspath: str, ctx: tuple) -> list[str]:
+    """Directories relative include patterns are tried against, best first."""
+    here = os.path.dirname(abspath)
+    bases = [here]
+    if ctx != MAIN or os.path.basename(here) in _SNIPPET_DIRS:
+        parent = os.path.dirname(here)
+        if parent and parent != here:
+            bases.append(parent)
+    return bases
+
+
+def enter(stmt: Stmt, ctx: tuple) -> tuple:
+    from crossplane.analyzer import enter_block_ctx
+
+    return enter_block_ctx({"directive": stmt.name}, ctx)
+
+
+def find_includes(state: NginxState, doc: Document, stmts: list[Stmt], ctx: tuple, bases: list[str]) -> list[Include]:
+    """Every `include` in these statements (recursively into blocks, not into files)."""
+    found: list[Include] = []
+    for stmt in stmts:
+        if stmt.name == "include" and len(stmt.args) == 1 and stmt.terminator == ";":
+            found.append(resolve_include(state, stmt, ctx, bases))
+        if stmt.block is not None and stmt.name:
+            found += find_includes(state, doc, stmt.block, enter(stmt, ctx), bases)
+    return found
+
+
+def resolve_include(state: NginxState, stmt: Stmt, ctx: tuple, bases: list[str]) -> Include:
+    pattern = stmt.args[0].value
+    tree = state.tree
+    if os.path.isabs(pattern):
+        if tree.inside(pattern):
+            matches = tree.glob(pattern, "/")
+            return Include(stmt, ctx, matches, None if matches else _missing(pattern))
+        relative = _strip_prefix(pattern)
+        if relative is None:
+            return Include(stmt, ctx, [], None)  # the host's file, not the repository's
+    else:
+        relative = pattern
+    for base in bases:
+        matches = tree.glob(relative, base)
+        if matches:
+            return Include(stmt, ctx, matches, None)
+    if relative in STOCK_FILES:
+        return Include(stmt, ctx, [], None)
+    if os.path.isabs(pattern) and not _mirrors(bases, relative):
+        return Include(stmt, ctx, [], None)
+    return Include(stmt, ctx, [], _missing(pattern))
+
+
+def _missing(pattern: str) -> str:
+    return f"include '{pattern}' matches no file in the tree"
+
+
+def _strip_prefix(pattern: str) -> str | None:
+    for prefix in NGINX_PREFIXES:
+        if pattern.startswith(prefix):
+            return pattern[len(prefix):]
+    return None
+
+
+def _mirrors(bases: list[str], relative: str) -> bool:
+    """Does the tree mirror the nginx prefix where this `/etc/nginx/…` path points?
+    Yes when the file's directory is there (`snippets/`), or, for a file directly in
+    the prefix, when the main `nginx.conf` is."""
+    directory = os.path.dirname(relative)
+    if directory:
+        return any(os.path.isdir(os.path.join(b, directory)) for b in bases)
+    return any(os.path.isfile(os.path.join(b, "nginx.conf")) for b in bases)
+
+
+def check_file(state: NginxState, doc: Document, parsed: Parsed, ctx: tuple, bases: list[str]) -> list[Problem]:
+    """RTC001/RTC003 findings of one file in its context (not of the files it includes)."""
+    problems = [Problem("RTC001", doc.path, p.start, p.end, p.message) for p in parsed.problems]
+    for word in parsed.elisions:
+        problems.append(Problem("RTC001", doc.path, word.start, word.end,
+                                'unknown directive "...": a documentation elision, not configuration '
+                                "(nginx reads it with the next line as one directive; delete the line)"))
+    _check_block(doc, parsed.stmts, ctx, None, problems)
+    for inc in find_includes(state, doc, parsed.stmts, ctx, bases):
+        if inc.report:
+            arg = inc.stmt.args[0]
+            problems.append(Problem("RTC003", doc.path, arg.start, arg.end, inc.report))
+    return problems
+
+
+def _check_block(doc: Document, stmts: list[Stmt], ctx: tuple, location: Stmt | None, out: list[Problem]) -> None:
+    from crossplane.analyzer import analyze
+    from crossplane.errors import NgxParserDirectiveError
+
+    for stmt in stmts:
+        if not stmt.name:
+            continue
+        if stmt.terminator:
+            args = [w.value for w in stmt.args]
+            if stmt.name == "if":
+                args = _if_args(args)
+            try:
+                analyze(doc.path, {"directive": stmt.name, "line": 0, "args": args}, stmt.terminator, ctx,
+                        strict=False, check_ctx=True, check_args=True)
+            except NgxParserDirectiveError as exc:
+                start, end = error_span(doc, stmt)
+                out.append(Problem("RTC001", doc.path, start, end, exc.strerror))
+            if stmt.name == "proxy_pass" and location is not None:
+                _check_proxy_pass_uri(doc, stmt, location, ctx, out)
+        if stmt.block is not None:
+            inner_loc = stmt if stmt.name == "location" else location
+            _check_block(doc, stmt.block, enter(stmt, ctx), inner_loc, out)
+
+
+def _if_args(args: list[str]) -> list[str]:
+    """crossplane's parenthesis stripping for `if`, so argument counts match."""
+    if args and args[0].startswith("(") and args[-1].endswith(")"):
+        args = list(args)
+        args[0] = args[0][1:].lstrip()
+        args[-1] = args[-1][:-1].rstrip()
+        args = args[int(not args[0]): len(args) - int(not args[-1])]
+    return args
+
+
+def _check_proxy_pass_uri(doc: Document, stmt: Stmt, location: Stmt, ctx: tuple, out: list[Problem]) -> None:
+    """nginx refuses a URI part in proxy_pass inside a regex or named location or `if`."""
+    if not stmt.args or "$" in stmt.args[0].value:
+        return
+    url = stmt.args[0].value
+    rest = url.split("://", 1)[1] if "://" in url else ""
+    if rest.startswith("unix:"):
+        rest = rest.split(":", 2)[-1] if rest.count(":") >= 2 else ""
+    has_uri = "/" in rest
+    mods = [w.value for w in location.args]
+    regex = bool(mods) and (mods[0] in ("~", "~*") or (len(mods) == 1 and mods[0].startswith("~")))
+    named = bool(mods) and mods[-1].startswith("@")
+    inside_if = ctx[-1:] in (("if",), ("limit_except",))
+    if has_uri and (regex or named or inside_if):
+        start, end = error_span(doc, stmt)
+        out.append(Problem("RTC001", doc.path, start, end,
+                           '"proxy_pass" cannot have URI part in location given by regular expression, or inside '
+                           'named location, or inside "if" statement, or inside "limit_except" block'))
+
+
+def error_span(doc: Document, stmt: Stmt) -> tuple[int, int]:
+    """Where nginx reports a directive error: it names the line where the directive
+    ends (its `;` or `{`); on one line we point at the directive name instead."""
+    name = stmt.words[0]
+    if stmt.terminator and doc.line_col(name.start)[0] != doc.line_col(stmt.term_start)[0]:
+        return stmt.term_start, stmt.term_start + 1
+    return name.start, name.end
+
+
+def expand(state: NginxState, doc: Document, stmts: list[Stmt], ctx: tuple, bases: list[str],
+           seen: tuple[str, ...] = ()) -> None:
+    """Attach the statements of included files to each `include` statement (in place),
+    recursively, so the model sees what nginx sees."""
+    if len(seen) > MAX_INCLUDE_DEPTH:
+        return
+    for inc in find_includes(state, doc, stmts, ctx, bases):
+        inc.stmt.includes = []
+        for target in inc.matches:
+            if target in seen or target == doc.abspath:
+                continue
+            loaded = state.load(target)
+            if loaded is None:
+                continue
+            sub_doc, sub_parsed = loaded
+            expand(state, sub_doc, sub_parsed.stmts, inc.ctx, bases, seen + (doc.abspath,))
+            inc.stmt.includes.append(IncludedFile(target, sub_doc.path, sub_parsed.stmts))
+
+
+def flatten(stmts: list[Stmt]) -> list[Stmt]:
+    """Statements of a block with `include`s replaced by the included statements."""
+    out: list[Stmt] = []
+    for stmt in stmts:
+        if stmt.name == "include" and stmt.includes:
+            for inc in stmt.includes:
+                out += flatten(inc.stmts)
+            continue
+        out.append(stmt)
+    return out
+
+
+__all__ = ["Word", "Stmt", "Problem", "state_for", "guess_context", "check_file", "expand", "flatten",
+           "conf_bases", "error_span"]

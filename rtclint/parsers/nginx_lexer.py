@@ -1,0 +1,268 @@
+"""nginx configuration text → statements with exact character spans.
+
+crossplane (the structure and directive table rtclint uses for nginx) reports only line
+numbers, so this module re-reads the text the way nginx's own `ngx_conf_read_token`
+(src/core/ngx_conf_file.c) does and keeps the offset of every word. Where crossplane's
+lexer and nginx disagree, nginx wins, because nginx is what runs the file:
+
+- only space, tab, CR and LF separate words (crossplane: any `str.isspace`);
+- an unquoted word ends at whitespace, `;` or `{` — a `}` or `#` inside a word is part of
+  it, and `${` has no special meaning (crossplane ends words at `}` and reads `${…}`);
+- a closing quote must be followed by whitespace, `;` or `{` (`unexpected "x"`);
+- a backslash escapes the next character anywhere; the word's value is then unescaped
+  like nginx: `\\"` `\\'` `\\\\` → the character, `\\t` `\\r` `\\n` → control characters,
+  any other `\\x` stays as two characters.
+
+`parse_text` never raises: syntax errors come back as `SyntaxProblem`s with offsets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+_SPACE = " \t\r\n"
+_SIMPLE_ESCAPES = {'"': '"', "'": "'", "\\": "\\", "t": "\t", "r": "\r", "n": "\n"}
+
+
+@dataclass
+class Word:
+    """One word of a directive. `start`/`end` cover the word in the source, quotes
+    included; `raw_start`/`raw_end` cover the characters between the quotes."""
+
+    value: str  # after nginx's unescaping
+    start: int
+    end: int
+    quoted: str = ""  # '"', "'" or '' (unquoted)
+    raw_start: int = 0
+    raw_end: int = 0
+
+    def source_map(self, text: str) -> list[int]:
+        """`map[i]` is the source offset of `value[i]` (for positions inside JSON bodies)."""
+        return unescape(text, self.raw_start, self.raw_end)[1]
+
+    def crossplane_value(self, text: str) -> str:
+        """The argument as crossplane reports it (for comparing the two parsers in tests)."""
+        raw = text[self.raw_start : self.raw_end]
+        return raw.replace("\\" + self.quoted, self.quoted) if self.quoted else raw
+
+
+@dataclass
+class Stmt:
+    """A directive: its name and arguments, how it ended, and its block if it has one."""
+
+    words: list[Word]
+    terminator: str  # ';', '{' or '' (cut off by an error or the end of the file)
+    term_start: int
+    block: list["Stmt"] | None = None
+    block_end: int | None = None  # offset of the closing '}'
+    path: str = ""  # display path of the file the statement is in
+    includes: list["IncludedFile"] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.words[0].value
+
+    @property
+    def args(self) -> list[Word]:
+        return self.words[1:]
+
+    @property
+    def start(self) -> int:
+        return self.words[0].start
+
+    @property
+    def end(self) -> int:
+        if self.block_end is not None:
+            return self.block_end + 1
+        return self.term_start + (1 if self.terminator else 0)
+
+
+@dataclass
+class IncludedFile:
+    """A file an `include` pulled in, with the statements read from it."""
+
+    abspath: str
+    path: str
+    stmts: list[Stmt]
+
+
+@dataclass
+class SyntaxProblem:
+    start: int
+    end: int
+    message: str
+
+
+@dataclass
+class Comment:
+    start: int
+    end: int
+
+
+@dataclass
+class Parsed:
+    stmts: list[Stmt]
+    problems: list[SyntaxProblem]
+    comments: list[Comment]
+    elisions: list[Word]  # documentation `...` lines that were skipped
+
+
+def unescape(text: str, start: int, end: int) -> tuple[str, list[int]]:
+    """nginx's unescaping of text[start:end], and the source offset of each result char."""
+    out: list[str] = []
+    where: list[int] = []
+    i = start
+    while i < end:
+        ch = text[i]
+        if ch == "\\" and i + 1 < end and text[i + 1] in _SIMPLE_ESCAPES:
+            out.append(_SIMPLE_ESCAPES[text[i + 1]])
+            where.append(i)
+            i += 2
+            continue
+        out.append(ch)
+        where.append(i)
+        i += 1
+    return "".join(out), where
+
+
+class _Reader:
+    """ngx_conf_read_token as a cursor over the whole text: each call reads one
+    directive's words and says how it ended."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.comments: list[Comment] = []
+
+    def read(self) -> tuple[list[Word], str, int, SyntaxProblem | None]:
+        """(words, ending, ending offset, problem); ending is ';', '{', '}' or 'eof'."""
+        text, n = self.text, len(self.text)
+        words: list[Word] = []
+        while True:
+            i = self.pos
+            while i < n and text[i] in _SPACE:
+                i += 1
+            self.pos = i
+            if i >= n:
+                if words:
+                    return words, "eof", n, SyntaxProblem(n, n, 'unexpected end of file, expecting ";" or "}"')
+                return words, "eof", n, None
+            ch = text[i]
+            if ch in ";{":
+                self.pos = i + 1
+                if not words and ch == "{":
+                    # keep the block's structure so its '}' closes it, not the parent
+                    return [Word("", i, i, "", i, i)], ch, i, SyntaxProblem(i, i + 1, 'unexpected "{"')
+                if not words:
+                    return words, ch, i, SyntaxProblem(i, i + 1, f'unexpected "{ch}"')
+                return words, ch, i, None
+            if ch == "}":
+                self.pos = i + 1
+                if words:
+                    return words, "}", i, SyntaxProblem(i, i + 1, 'unexpected "}"')
+                return words, "}", i, None
+            if ch == "#":
+                end = text.find("\n", i)
+                end = n if end == -1 else end
+                self.comments.append(Comment(i, end))
+                self.pos = end
+                continue
+            word, problem = self._word(i)
+            if problem is not None:
+                return words, "error", problem.start, problem
+            words.append(word)
+
+    def _word(self, i: int) -> tuple[Word, SyntaxProblem | None]:
+        text, n = self.text, len(self.text)
+        quote = text[i] if text[i] in "\"'" else ""
+        j = i + 1 if quote else i
+        raw_start = j
+        while j < n:
+            ch = text[j]
+            if ch == "\\":
+                j += 2
+                continue
+            if quote and ch == quote:
+                word = _make_word(text, i, j + 1, quote, raw_start, j)
+                self.pos = j + 1
+                if j + 1 < n and text[j + 1] not in _SPACE + ";{":
+                    bad = text[j + 1]
+                    return word, SyntaxProblem(j + 1, j + 2, f'unexpected "{bad}"')
+                return word, None
+            if not quote and (ch in _SPACE or ch in ";{"):
+                self.pos = j
+                return _make_word(text, i, j, "", raw_start, j), None
+            j += 1
+        j = min(j, n)
+        self.pos = n
+        if quote:
+            # nginx reads on to the end of the file and stops there; say where the quote began.
+            line = text.count("\n", 0, i) + 1
+            return _make_word(text, i, n, quote, raw_start, n), SyntaxProblem(
+                n, n, f'unexpected end of file, expecting ";" or "}}": the {quote} quote opened on line {line} '
+                "is never closed")
+        return _make_word(text, i, n, "", raw_start, n), None
+
+
+def _make_word(text: str, start: int, end: int, quote: str, raw_start: int, raw_end: int) -> Word:
+    value, _ = unescape(text, raw_start, raw_end)
+    return Word(value, start, end, quote, raw_start, raw_end)
+
+
+def parse_text(text: str, path: str = "") -> Parsed:
+    """The statements of one file (includes not followed) and its syntax problems."""
+    reader = _Reader(text)
+    problems: list[SyntaxProblem] = []
+    elisions: list[Word] = []
+    stack: list[list[Stmt]] = [[]]
+    openers: list[Stmt] = []
+    while True:
+        words, ending, at, problem = reader.read()
+        if problem is not None:
+            problems.append(problem)
+            if ending in ("error", "eof"):
+                if words and ending == "eof":
+                    stack[-1].append(Stmt(words, "", at, path=path))
+                break
+        words = _drop_elision(text, words, elisions)
+        if ending == "}":
+            if words:
+                stack[-1].append(Stmt(words, "", at, path=path))
+            if not openers:
+                if problem is None:
+                    problems.append(SyntaxProblem(at, at + 1, 'unexpected "}"'))
+                continue
+            openers.pop().block_end = at
+            stack.pop()
+            continue
+        if not words:
+            if ending == "eof":
+                break
+            continue
+        stmt = Stmt(words, ending if ending in ";{" else "", at, path=path)
+        stack[-1].append(stmt)
+        if ending == "{":
+            stmt.block = []
+            stack.append(stmt.block)
+            openers.append(stmt)
+        if ending == "eof":
+            break
+    if openers and not any(p.start >= len(text) for p in problems):
+        problems.append(SyntaxProblem(len(text), len(text), 'unexpected end of file, expecting "}"'))
+    return Parsed(stack[0], problems, reader.comments, elisions)
+
+
+def _drop_elision(text: str, words: list[Word], elisions: list[Word]) -> list[Word]:
+    """A line holding only `...` is a documentation elision ("more config here"), not a
+    directive. nginx would read it together with the next line as one unknown directive
+    `...`; rtclint reports that (RTC001) but models the rest as the author meant it."""
+    if not words or words[0].value != "..." or words[0].quoted:
+        return words
+    first = words[0]
+    line_start = text.rfind("\n", 0, first.start) + 1
+    line_end = text.find("\n", first.end)
+    line_end = len(text) if line_end == -1 else line_end
+    if text[line_start:first.start].strip(" \t") or text[first.end:line_end].strip(" \t\r"):
+        return words
+    elisions.append(first)
+    return words[1:]
