@@ -23,11 +23,22 @@ def _first_match(routes: list["Route"], path: str) -> "Route | None":
 
 
 def _nginx(routes: list["Route"], path: str) -> "Route | None":
-    """nginx: `=` exact wins; else the longest prefix; if that is `^~` it wins, else the
-    first matching regex in file order, else the longest prefix."""
+    """nginx (ngx_http_core_find_location): a server-level `return` answers before any
+    location; else, level by level from the top: an `=` exact match wins at once; else
+    the longest matching prefix is remembered and its nested locations are searched
+    first; unless that prefix is `^~`, the level's regexes are then tried in file order
+    (the first match wins, and its nested locations are searched); else the prefix."""
+    for route in routes:
+        if route.facts.get("server_level"):
+            return route
+    return _nginx_level(routes, None, path)
+
+
+def _nginx_level(routes: list["Route"], parent: "Route | None", path: str) -> "Route | None":
+    level = [r for r in routes if r.parent is parent and not r.facts.get("server_level")]
     longest: "Route | None" = None
     longest_len = -1
-    for route in routes:
+    for route in level:
         m = route.matcher
         if m.kind == "exact" and m.matches(path):
             return route
@@ -35,9 +46,15 @@ def _nginx(routes: list["Route"], path: str) -> "Route | None":
             length = max((len(p) for p in m.paths if path.startswith(p)), default=0)
             if length > longest_len:
                 longest, longest_len = route, length
-    if longest is not None and longest.matcher.kind == "prefix_noregex":
-        return longest
-    for route in routes:
+    if longest is not None:
+        nested = _nginx_level(routes, longest, path)
+        if nested is not None and nested.matcher.kind in ("exact", "regex"):
+            return nested
+        if longest.matcher.kind == "prefix_noregex":
+            return nested or longest
+    for route in level:
         if route.matcher.kind == "regex" and route.matcher.matches(path):
-            return route
-    return longest
+            return _nginx_level(routes, route, path) or route
+    if longest is not None:
+        return _nginx_level(routes, longest, path) or longest
+    return None
