@@ -1,0 +1,297 @@
+"""Caddy's Caddyfile lexer, ported rune for rune from caddyconfig/caddyfile/lexer.go.
+
+Why a port and not a regex: Caddy's rules are quirky and the grammar tests compare
+rtclint with the real `caddy adapt`, so every quirk counts:
+
+- a token ends at any Unicode space; `{` and `}` are structure only as whole tokens;
+- `"…"` keeps every backslash except the one in `\\"`; backticks keep everything;
+- `<<MARKER` + newline opens a heredoc that ends at the first occurrence of MARKER (even
+  inside a word), and the closing line's indentation is stripped from every line;
+- `#` starts a comment only at the start of a token; `\\`+newline joins lines (the next
+  line keeps the same *logical* line number, which decides where a directive ends);
+- a CR is dropped everywhere outside quotes (it never ends a token).
+
+Environment placeholders `{$NAME}` / `{$NAME:default}` are replaced by Caddy on the raw
+bytes before lexing; rtclint cannot know the value, so it keeps each one opaque: the
+characters belong to the surrounding token whatever they are (a space in the default
+does not split it).
+
+Every token keeps its exact source span, and for quoted tokens whose value differs
+from the source slice (heredoc indentation, a dropped CR, an escaped quote) the source
+offset of each value character.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_HEREDOC_MARKER = re.compile(r"^[A-Za-z0-9_-]+$")
+_ENV = re.compile(r"\{\$[^{}\s:]+(?::[^{}\n]*)?\}")
+
+
+class LexError(Exception):
+    """A heredoc problem: the only errors Caddy's lexer reports."""
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+
+
+@dataclass
+class CToken:
+    text: str  # the value as Caddy sees it (quotes removed, escapes applied)
+    quote: str  # '' bare word, '"', '`', or '<' (heredoc)
+    start: int  # source span of the whole token, quotes/markers included
+    end: int
+    line: int  # Caddy's logical line number (continuation lines keep the first one)
+    value_map: list[int] | None = None  # source offset of each char of `text`, when not contiguous
+    value_start: int = 0  # source offset of text[0] when value_map is None
+
+    @property
+    def bare(self) -> bool:
+        return self.quote == ""
+
+    def line_breaks(self) -> int:
+        """Caddy's Token.NumLineBreaks: newlines inside the value (+2 for a heredoc)."""
+        return self.text.count("\n") + (2 if self.quote == "<" else 0)
+
+    def offset_of(self, index: int) -> int:
+        """The source offset of `text[index]` (index may equal len(text): just past it)."""
+        if self.value_map is None:
+            return self.value_start + index
+        if not self.value_map:
+            return self.value_start
+        if index >= len(self.value_map):
+            return self.value_map[-1] + 1
+        return self.value_map[index]
+
+
+def _is_space(ch: str) -> bool:
+    """Go's unicode.IsSpace."""
+    if ord(ch) < 256:
+        return ch in "\t\n\v\f\r \x85\xa0"
+    return ch.isspace()
+
+
+def env_spans(text: str) -> dict[int, int]:
+    """Start → end of each `{$NAME}` / `{$NAME:default}` (no whitespace or braces inside,
+    which is the only shape whose replacement rtclint can keep opaque safely)."""
+    return {m.start(): m.end() for m in _ENV.finditer(text)}
+
+
+def tokenize(text: str) -> list[CToken]:
+    """All tokens of `text`, or LexError (Caddy's heredoc errors) with its offset."""
+    return _Lexer(text).run()
+
+
+class _Lexer:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.line = 1
+        self.skipped = 0
+        self.env = env_spans(text) if "{$" in text else {}
+
+    def run(self) -> list[CToken]:
+        tokens = []
+        while True:
+            tok = self.next()
+            if tok is None:
+                return tokens
+            tokens.append(tok)
+
+    def next(self) -> CToken | None:  # noqa: C901 - a faithful port of one Go function
+        text = self.text
+        n = len(text)
+        val: list[str] = []
+        offs: list[int] = []
+        comment = quoted = bt = in_heredoc = heredoc_escaped = escaped = False
+        marker = ""
+        start = line = -1
+        esc_at = -1
+
+        def make(quote: str, end: int) -> CToken:
+            return self._token(val, offs, quote, start, end, line)
+
+        while True:
+            if self.pos >= n:
+                if val:
+                    if in_heredoc:
+                        raise LexError(
+                            f"incomplete heredoc <<{marker} on line #{self.line + self.skipped}, "
+                            f"expected ending marker {marker}",
+                            start,
+                        )
+                    return make("", n)
+                return None
+            i = self.pos
+            ch = text[i]
+            self.pos += 1
+
+            # an opaque {$ENV} placeholder: its characters join the current token
+            if not comment and not in_heredoc and i in self.env and not (val[:2] == ["<", "<"] and not quoted and not bt):
+                if not val and not quoted and not bt:
+                    start, line = (esc_at if escaped else i), self.line
+                if escaped and not quoted:
+                    val.append("\\")
+                    offs.append(esc_at)
+                escaped = False
+                end = self.env[i]
+                val.extend(text[i:end])
+                offs.extend(range(i, end))
+                self.pos = end
+                continue
+
+            if not quoted and not bt and not in_heredoc and not heredoc_escaped and len(val) > 1 and val[0] == "<" and val[1] == "<":
+                if ch == " ":
+                    return make("", i)
+                if ch == "\r":
+                    continue
+                if ch == "\n":
+                    if len(val) == 2:
+                        raise LexError(
+                            f"missing opening heredoc marker on line #{self.line}; must contain only alphanumeric "
+                            "characters, dashes and underscores; got empty string",
+                            start,
+                        )
+                    if val[2] == "<":
+                        raise LexError(
+                            f"too many '<' for heredoc on line #{self.line}; only use two, for example <<END", start
+                        )
+                    marker = "".join(val[2:])
+                    if not _HEREDOC_MARKER.match(marker):
+                        raise LexError(
+                            f"heredoc marker on line #{self.line} must contain only alphanumeric characters, "
+                            f"dashes and underscores; got '{marker}'",
+                            start,
+                        )
+                    in_heredoc = True
+                    self.skipped += 1
+                    val, offs = [], []
+                    continue
+                val.append(ch)
+                offs.append(i)
+                continue
+
+            if in_heredoc:
+                val.append(ch)
+                offs.append(i)
+                if ch == "\n":
+                    self.skipped += 1
+                if len(val) >= len(marker) and "".join(val[len(val) - len(marker):]) == marker:
+                    val, offs = self._finalize_heredoc(val, offs, marker)
+                    self.line += self.skipped
+                    self.skipped = 0
+                    return make("<", self.pos)
+                continue
+
+            if not escaped and not bt and ch == "\\":
+                escaped = True
+                esc_at = i
+                continue
+
+            if quoted or bt:
+                if quoted and escaped:
+                    if ch != '"':
+                        val.append("\\")
+                        offs.append(esc_at)
+                    escaped = False
+                elif (quoted and ch == '"') or (bt and ch == "`"):
+                    return make(ch, self.pos)
+                if ch == "\n":
+                    self.line += 1 + self.skipped
+                    self.skipped = 0
+                val.append(ch)
+                offs.append(i)
+                continue
+
+            if _is_space(ch):
+                if ch == "\r":
+                    continue
+                if ch == "\n":
+                    if escaped:
+                        self.skipped += 1
+                        escaped = False
+                    else:
+                        self.line += 1 + self.skipped
+                        self.skipped = 0
+                    comment = False
+                if val:
+                    return make("", i)
+                continue
+
+            if ch == "#" and not val:
+                comment = True
+            if comment:
+                continue
+
+            if not val:
+                start, line = (esc_at if escaped else i), self.line
+                if ch == '"':
+                    quoted = True
+                    continue
+                if ch == "`":
+                    bt = True
+                    continue
+
+            if escaped:
+                if ch == "<":
+                    heredoc_escaped = True
+                else:
+                    val.append("\\")
+                    offs.append(esc_at)
+                escaped = False
+
+            val.append(ch)
+            offs.append(i)
+
+    def _token(self, val: list[str], offs: list[int], quote: str, start: int, end: int, line: int) -> CToken:
+        text = "".join(val)
+        if quote == "<":
+            # the value starts on the line after `<<MARKER`
+            contiguous = False
+        else:
+            contiguous = bool(offs) and offs[-1] - offs[0] == len(offs) - 1
+        if not offs:
+            inner = start + (1 if quote in ('"', "`") else 0)
+            return CToken(text, quote, start, end, line, None, inner)
+        if contiguous:
+            return CToken(text, quote, start, end, line, None, offs[0])
+        return CToken(text, quote, start, end, line, list(offs), offs[0])
+
+    def _finalize_heredoc(self, val: list[str], offs: list[int], marker: str) -> tuple[list[str], list[int]]:
+        """lexer.go finalizeHeredoc: strip the closing marker's indentation from each line."""
+        s = "".join(val)
+        last_nl = s.rfind("\n")
+        padding = s[last_nl + 1 : len(s) - len(marker)]
+        out: list[str] = []
+        out_offs: list[int] = []
+        line_start = 0
+        body = s[: last_nl + 1]
+        line_no = 0
+        while line_start < len(body):
+            nl = body.index("\n", line_start)
+            line_text = body[line_start:nl]
+            if line_text in ("", "\r"):
+                out.append("\n")
+                out_offs.append(offs[nl])
+            else:
+                if not line_text.startswith(padding):
+                    clean = line_text.rstrip("\r\n")
+                    raise LexError(
+                        f"mismatched leading whitespace in heredoc <<{marker} on line #{self.line + line_no + 1} "
+                        f"[{clean}], expected whitespace [{padding}] to match the closing marker",
+                        offs[line_start],
+                    )
+                for k in range(line_start + len(padding), nl + 1):
+                    if s[k] != "\r":
+                        out.append(s[k])
+                        out_offs.append(offs[k])
+            line_start = nl + 1
+            line_no += 1
+        if out and out[-1] == "\n":
+            out.pop()
+            out_offs.pop()
+        return out, out_offs

@@ -1,0 +1,399 @@
+"""Caddyfile structure: Caddy's lexer (caddy_lexer) → Caddy's newline rules → the Lark
+LALR grammar in grammars/caddyfile.lark → a small tree of entries, directives and blocks.
+
+Errors come back as (offset, end, message) with Caddy's own wording, so RTC001 says what
+`caddy adapt` would say, at the token Caddy would name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+from dataclasses import dataclass, field
+
+from rtclint.parsers.caddy_lexer import CToken, LexError, tokenize
+
+
+class CaddySyntaxError(Exception):
+    def __init__(self, message: str, start: int, end: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.start = start
+        self.end = start + 1 if end is None else end
+
+
+# -- the tree ------------------------------------------------------------------------
+
+
+@dataclass
+class Block:
+    open: CToken
+    close: CToken
+    lines: list["Directive"] = field(default_factory=list)
+
+
+@dataclass
+class Directive:
+    """One directive line: its tokens (args) and the blocks opened on it, in order.
+
+    `items` interleaves CToken and Block exactly as written; `args` are the tokens only.
+    `import` statements are Directives named 'import'."""
+
+    items: list
+
+    @property
+    def args(self) -> list[CToken]:
+        return [i for i in self.items if isinstance(i, CToken)]
+
+    @property
+    def blocks(self) -> list[Block]:
+        return [i for i in self.items if isinstance(i, Block)]
+
+    @property
+    def name(self) -> str:
+        return self.items[0].text if self.items and isinstance(self.items[0], CToken) else ""
+
+    @property
+    def start(self) -> int:
+        return self.items[0].start
+
+    @property
+    def end(self) -> int:
+        last = self.items[-1]
+        return last.close.end if isinstance(last, Block) else last.end
+
+
+@dataclass
+class Entry:
+    """A top-level unit: 'site', 'global', 'snippet', 'named_route', 'import' or
+    'braceless' (a site without braces: its directives run to the end of the file)."""
+
+    kind: str
+    keys: list[CToken]
+    block: Block | None = None
+    lines: list[Directive] = field(default_factory=list)  # braceless sites, imports
+    directive: Directive | None = None  # the import statement itself
+
+
+# -- the Lark parser, compiled once and cached on disk ---------------------------------
+
+_PARSER = None
+
+
+def grammar_path() -> str:
+    """grammars/caddyfile.lark: inside the wheel (rtclint/grammars) or the source checkout."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for candidate in (os.path.join(here, "grammars"), os.path.join(os.path.dirname(here), "grammars")):
+        path = os.path.join(candidate, "caddyfile.lark")
+        if os.path.isfile(path):
+            return path
+    raise FileNotFoundError("caddyfile.lark not found next to the rtclint package")
+
+
+def _cache_dir() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "rtclint")
+
+
+class _TokenFeed:
+    """Lark 'lexer' that hands over the tokens we already made (see `_lark_tokens`)."""
+
+    def __init__(self, lexer_conf) -> None:  # signature Lark expects of a custom lexer
+        pass
+
+    def lex(self, data):
+        return iter(data)
+
+
+def parser():
+    """The compiled LALR parser. Compiling the grammar costs tens of milliseconds, so
+    the analysed tables are pickled to the user cache directory, keyed by the grammar's
+    hash, the lark version and the Python version."""
+    global _PARSER
+    if _PARSER is not None:
+        return _PARSER
+    import lark
+    from lark import Lark
+    from lark.lexer import Lexer
+
+    class TokenFeed(_TokenFeed, Lexer):
+        pass
+
+    with open(grammar_path(), encoding="utf-8") as fh:
+        grammar = fh.read()
+    key = hashlib.sha256(f"{grammar}|{lark.__version__}|{sys.version_info[:2]}".encode()).hexdigest()[:20]
+    cache_file = os.path.join(_cache_dir(), f"caddyfile-{key}.lark.pickle")
+    try:
+        with open(cache_file, "rb") as fh:
+            _PARSER = Lark.load(fh)
+            _PARSER.options.lexer = TokenFeed
+            _PARSER.lexer = TokenFeed(None)
+            _PARSER.parser.lexer = _PARSER.lexer
+            return _PARSER
+    except Exception:  # no cache yet, or from another lark: compile it
+        pass
+    _PARSER = Lark(grammar, parser="lalr", lexer=TokenFeed, start=["start", "lines"], maybe_placeholders=False)
+    try:
+        os.makedirs(os.path.dirname(cache_file), exist_ok=True)
+        tmp = f"{cache_file}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as fh:
+            _PARSER.save(fh)
+        os.replace(tmp, cache_file)
+    except Exception:  # a read-only home must not stop the check
+        pass
+    return _PARSER
+
+
+# -- tokens → Lark terminals (Caddy's newline rules) ----------------------------------
+
+
+def _lark_tokens(tokens: list[CToken], start_rule: str):
+    """Terminals for the grammar. Token values are indexes into `tokens`.
+
+    _NL between tokens on different logical lines (parse.go isNextOnNewLine), except
+    after an address that ends with ',' at the top level (parse.go addresses(): the list
+    continues); IMPORT for a bare `import` starting a line."""
+    from lark import Token
+
+    depth = 0
+    in_keys = start_rule == "start"  # at the top level, the first line of an entry holds addresses
+    import_line = False  # the current line is an import statement
+    prev: CToken | None = None
+    for idx, tok in enumerate(tokens):
+        new_line = prev is None
+        if prev is not None and prev.line + prev.line_breaks() < tok.line:
+            if not (in_keys and depth == 0 and prev.text.endswith(",")):
+                yield Token("_NL", "\n", start_pos=prev.end)
+                if depth == 0 and not import_line:
+                    in_keys = False
+                new_line = True
+        if tok.bare and tok.text == "{":
+            kind = "LBRACE"
+            if depth == 0:
+                in_keys = False
+            depth += 1
+        elif tok.bare and tok.text == "}":
+            kind = "RBRACE"
+            depth -= 1
+            if depth <= 0:
+                depth = 0
+                in_keys = start_rule == "start"
+        elif tok.bare and tok.text == "import" and new_line:
+            kind = "IMPORT"
+        elif tok.quote:
+            kind = "QUOTED"
+        else:
+            kind = "WORD"
+        if new_line:
+            import_line = kind == "IMPORT"
+        yield Token(kind, str(idx), start_pos=tok.start)
+        prev = tok
+
+
+# -- parse ----------------------------------------------------------------------------
+
+
+def parse(text: str, start_rule: str = "start") -> tuple[list[CToken], list[Entry] | list[Directive]]:
+    """Tokens and the tree of `text`, or CaddySyntaxError with Caddy's message."""
+    try:
+        tokens = tokenize(text)
+    except LexError as exc:
+        raise CaddySyntaxError(exc.message, exc.offset) from None
+    tree = _run_lark(tokens, start_rule)
+    if start_rule == "lines":
+        lines = [_directive(tokens, c) for c in tree.children]
+        _check_lines(lines)
+        return tokens, lines
+    entries = _entries(tokens, tree)
+    _check_entries(tokens, entries)
+    return tokens, entries
+
+
+def _run_lark(tokens: list[CToken], start_rule: str):
+    from lark.exceptions import UnexpectedInput
+
+    terminals = list(_lark_tokens(tokens, start_rule))
+    try:
+        return parser().parse(terminals, start=start_rule)
+    except UnexpectedInput as exc:
+        raise _caddy_error(tokens, terminals, exc) from None
+
+
+def _caddy_error(tokens: list[CToken], terminals: list, exc) -> CaddySyntaxError:
+    """Turn Lark's 'unexpected token' into what Caddy's parser says at that point."""
+    tok = getattr(exc, "token", None)
+    if tok is None or tok.type == "$END":
+        return _eof_error(tokens)
+    position = next((i for i, t in enumerate(terminals) if t is tok), None)
+    before = terminals[position - 1] if position else None
+    if tok.type == "_NL":
+        last = tokens[int(before.value)] if before is not None and before.type != "_NL" else tokens[-1]
+        return CaddySyntaxError(f"unexpected end of line after '{last.text}'", last.start, last.end)
+    ctok = tokens[int(tok.value)]
+    if before is not None and before.type == "LBRACE":
+        return CaddySyntaxError("Unexpected next token after '{' on same line", ctok.start, ctok.end)
+    if tok.type == "RBRACE":
+        return CaddySyntaxError("Unexpected '}' because no matching opening brace", ctok.start, ctok.end)
+    if tok.type == "LBRACE" and (before is None or before.type == "_NL"):
+        return CaddySyntaxError(
+            "Unexpected '{' on a new line; did you mean to place the '{' on the previous line?", ctok.start, ctok.end
+        )
+    return CaddySyntaxError(f"syntax error: unexpected token '{ctok.text}'", ctok.start, ctok.end)
+
+
+def _eof_error(tokens: list[CToken]) -> CaddySyntaxError:
+    """Caddy names the last token's line for 'unexpected EOF'; we also say which '{' is open."""
+    stack: list[CToken] = []
+    for t in tokens:
+        if t.bare and t.text == "{":
+            stack.append(t)
+        elif t.bare and t.text == "}" and stack:
+            stack.pop()
+    last = tokens[-1] if tokens else None
+    if last is None:
+        return CaddySyntaxError("unexpected EOF", 0, 0)
+    if stack:
+        opener = stack[-1]
+        return CaddySyntaxError(
+            f"unexpected EOF: the '{{' at offset {opener.start} is never closed", last.start, last.end
+        )._with_opener(opener)
+    return CaddySyntaxError("unexpected EOF", last.start, last.end)
+
+
+def _with_opener(self: CaddySyntaxError, opener: CToken) -> CaddySyntaxError:
+    self.opener = opener
+    return self
+
+
+CaddySyntaxError._with_opener = _with_opener  # type: ignore[attr-defined]
+
+
+# -- Lark tree → entries ---------------------------------------------------------------
+
+
+def _entries(tokens: list[CToken], tree) -> list[Entry]:
+    out = []
+    for child in tree.children:
+        if child.data == "site":
+            keys = [tokens[int(t.value)] for t in child.children[0].children]
+            block = _block(tokens, child.children[1])
+            out.append(Entry(_site_kind(keys), keys, block))
+        elif child.data == "global_block":
+            out.append(Entry("global", [], _block(tokens, child.children[0])))
+        elif child.data == "import_stmt":
+            d = _directive(tokens, child)
+            out.append(Entry("import", [], None, directive=d))
+        elif child.data == "braceless":
+            keys = [tokens[int(t.value)] for t in child.children[0].children]
+            lines = [_directive(tokens, c) for c in child.children[1:]]
+            out.append(Entry("braceless", keys, None, lines))
+    return out
+
+
+def _site_kind(keys: list[CToken]) -> str:
+    if len(keys) == 1 and keys[0].text.startswith("&(") and keys[0].text.endswith(")"):
+        return "named_route"
+    if len(keys) == 1 and keys[0].text.startswith("(") and keys[0].text.endswith(")"):
+        return "snippet"
+    return "site"
+
+
+def _block(tokens: list[CToken], node) -> Block:
+    kids = node.children
+    open_tok = tokens[int(kids[0].value)]
+    close_tok = tokens[int(kids[-1].value)]
+    lines = [_directive(tokens, c) for c in kids[1:-1]]
+    return Block(open_tok, close_tok, lines)
+
+
+def _directive(tokens: list[CToken], node) -> Directive:
+    items: list = []
+    for c in node.children:
+        if hasattr(c, "data"):
+            items.append(_block(tokens, c))
+        else:
+            items.append(tokens[int(c.value)])
+    return Directive(items)
+
+
+# -- what Caddy's parser checks beyond the grammar ---------------------------------------
+
+
+def _check_entries(tokens: list[CToken], entries: list[Entry]) -> None:
+    snippets: set[str] = set()
+    for index, entry in enumerate(entries):
+        if entry.kind in ("site", "braceless"):
+            _check_addresses(entry)
+        if entry.kind == "snippet":
+            name = entry.keys[0].text[1:-1]
+            if name in snippets:
+                raise CaddySyntaxError(f"redeclaration of previously declared snippet {name}", *_span(entry.keys[0]))
+            snippets.add(name)
+        if entry.kind == "import":
+            _check_import(entry.directive)
+        if entry.kind == "global" and any(e.kind not in ("snippet", "import", "named_route") for e in entries[:index]):
+            # httpcaddyfile: a key-less block anywhere but first is rejected
+            raise CaddySyntaxError(
+                "server block without any key is global configuration, and if used, it must be first",
+                *_span(entry.block.open),
+            )
+        if entry.block is not None:
+            _check_lines(entry.block.lines)
+        _check_lines(entry.lines)
+
+
+def _check_addresses(entry: Entry) -> None:
+    keys = entry.keys
+    for i, key in enumerate(keys):
+        value = key.text
+        if value.startswith("@") and i == 0:
+            raise CaddySyntaxError(
+                f"request matchers may not be defined globally, they must be in a site block; found {value}",
+                *_span(key),
+            )
+        if key.bare and value.endswith("{"):
+            raise CaddySyntaxError(
+                f"Site addresses cannot end with a curly brace: '{value}' - put a space between the token and the brace",
+                *_span(key),
+            )
+        stripped = value[:-1] if value.endswith(",") else value
+        if "," in stripped:
+            raise CaddySyntaxError(
+                f"Site addresses cannot contain a comma ',': '{stripped}' - put a space after the comma to separate "
+                "site addresses",
+                *_span(key),
+            )
+    if keys and keys[-1].text.endswith(",") and entry.block is not None:
+        raise CaddySyntaxError(
+            "Expected another address but had '{' - check for extra comma", *_span(entry.block.open)
+        )
+    if keys and keys[-1].text.endswith(",") and entry.block is None:
+        raise CaddySyntaxError("unexpected EOF", *_span(keys[-1]))
+
+
+def _check_lines(lines: list[Directive]) -> None:
+    for d in lines:
+        if d.name == "import" and d.items[0].bare:
+            _check_import(d)
+        items = d.items
+        for i, item in enumerate(items):
+            if isinstance(item, Block):
+                _check_lines(item.lines)
+            elif item.bare and item.text == "{}":
+                nxt = items[i + 1] if i + 1 < len(items) else None
+                if nxt is None:
+                    raise CaddySyntaxError("Unexpected '{}' at end of line", *_span(item))
+
+
+def _check_import(d: Directive) -> None:
+    args = d.args
+    if len(args) < 2:
+        raise CaddySyntaxError("Wrong argument count or unexpected line ending after 'import'", *_span(args[0]))
+    if args[1].text == "":
+        raise CaddySyntaxError("Import requires a non-empty filepath", *_span(args[1]))
+
+
+def _span(tok: CToken) -> tuple[int, int]:
+    return tok.start, max(tok.end, tok.start + 1)
