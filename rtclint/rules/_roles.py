@@ -1,0 +1,195 @@
+"""Which proxy upstream is the JWT service (lk-jwt-service) and which is LiveKit.
+
+The Compose/Kubernetes readers give services a role; an upstream that names one of
+their names (service, hostname, alias) has that role. Without them, RULES.md's names
+and ports decide — but a port alone is weak evidence: 8080 is also Traefik's port in
+ESS and the usual port of anything else. So a bare 8080 counts as the JWT service only
+when the route or site says "jwt" or routes a JWT endpoint path.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from rtclint.model import Deployment, PathMatch, Route, Service, Site, Upstream
+
+JWT_DEFAULT_PORT = 8080
+LIVEKIT_DEFAULT_PORT = 7880
+# The routes lk-jwt-service's mux knows (handler.go).
+JWT_ENDPOINTS = ("/get_token", "/sfu/get", "/healthz", "/sfu_webhook", "/delegate_delayed_leave")
+# What a client calls on livekit_service_url: get_token, falling back to sfu/get.
+CLIENT_ENDPOINTS = ("/get_token", "/sfu/get")
+
+_JWT_NAME = re.compile(r"jwt", re.IGNORECASE)
+_LIVEKIT_NAME = re.compile(r"livekit|(^|[-_.])sfu($|[-_.0-9])", re.IGNORECASE)
+
+
+def service_for(dep: "Deployment", upstream: "Upstream") -> "Service | None":
+    return dep.service_named(upstream.host) if upstream.host else None
+
+
+def env_value(service: "Service", name: str) -> str | None:
+    var = service.env.get(name)
+    return var.value if var is not None else None
+
+
+def jwt_bind_port(service: "Service") -> tuple[int, str]:
+    """The port lk-jwt-service listens on and the variable that says so
+    (`LIVEKIT_JWT_BIND` wins, then `LIVEKIT_JWT_PORT`, else 8080; `LK_JWT_PORT` is
+    ignored since v0.2.0)."""
+    bind = env_value(service, "LIVEKIT_JWT_BIND")
+    if bind:
+        port = bind.rsplit(":", 1)[-1]
+        if port.isdigit():
+            return int(port), "LIVEKIT_JWT_BIND"
+    port = env_value(service, "LIVEKIT_JWT_PORT")
+    if port and port.strip().isdigit():
+        return int(port), "LIVEKIT_JWT_PORT"
+    return JWT_DEFAULT_PORT, "the default"
+
+
+def livekit_config_of(dep: "Deployment", service: "Service"):
+    """The livekit.yaml this LiveKit service runs with, when a reader paired them."""
+    names = {service.name, *service.aliases}
+    for cfg in dep.livekit:
+        if cfg.service in names:
+            return cfg
+    return None
+
+
+def jwt_ports(dep: "Deployment") -> set[int]:
+    ports = {JWT_DEFAULT_PORT}
+    for svc in dep.services_by_role("jwt"):
+        ports.add(jwt_bind_port(svc)[0])
+    return ports
+
+
+def livekit_ports(dep: "Deployment") -> set[int]:
+    return {LIVEKIT_DEFAULT_PORT} | {cfg.http_port for cfg in dep.livekit}
+
+
+def matcher_paths(matcher: "PathMatch") -> list[str]:
+    if matcher.kind in ("prefix", "prefix_noregex", "exact"):
+        return [p for p in matcher.paths if p]
+    return []
+
+
+def mount_prefix(matcher: "PathMatch") -> str | None:
+    """The public path prefix a JWT route is mounted under ('' at the root), from its
+    matcher: `/livekit/jwt/*` → '/livekit/jwt'; `/livekit/jwt/sfu/get` → '/livekit/jwt'.
+    None when the matcher cannot say (regex, several unrelated prefixes)."""
+    if matcher.negated:
+        return None
+    if matcher.kind == "any":
+        return ""
+    prefixes = set()
+    for p in matcher_paths(matcher):
+        p = p.rstrip("*")
+        for endpoint in JWT_ENDPOINTS:
+            if p.rstrip("/").endswith(endpoint):
+                p = p.rstrip("/")[: -len(endpoint)]
+                break
+        prefixes.add(p.rstrip("/"))
+    return prefixes.pop() if len(prefixes) == 1 else None
+
+
+def _says_jwt(route: "Route", site: "Site | None") -> bool:
+    texts = [*matcher_paths(route.matcher), route.name]
+    if site is not None:
+        texts += site.hosts
+    if any(_JWT_NAME.search(t or "") for t in texts):
+        return True
+    return any(p.rstrip("/*").endswith(e) for p in matcher_paths(route.matcher) for e in CLIENT_ENDPOINTS)
+
+
+def upstream_role(dep: "Deployment", route: "Route", site: "Site | None" = None) -> str | None:
+    """'jwt', 'livekit', another service role, or None when the upstream is unknown."""
+    if route.proxy is None:
+        return None
+    up = route.proxy.upstream
+    svc = service_for(dep, up)
+    if svc is not None and svc.role in ("jwt", "livekit", "synapse", "element-call", "proxy"):
+        return svc.role
+    names = [up.host or "", route.proxy.backend_name or ""]
+    if any(_JWT_NAME.search(n) for n in names):
+        return "jwt"
+    if up.host in ("host.docker.internal",):
+        return None  # the Docker host: whatever runs there, its name tells nothing
+    if any(_LIVEKIT_NAME.search(n) for n in names):
+        return "livekit"
+    port = up.effective_port
+    if port in livekit_ports(dep) and port != JWT_DEFAULT_PORT:
+        return "livekit"
+    if port in jwt_ports(dep) and _says_jwt(route, site):
+        return "jwt"
+    return None
+
+
+def is_jwt_route(dep: "Deployment", route: "Route", site: "Site | None" = None) -> bool:
+    return upstream_role(dep, route, site) == "jwt"
+
+
+def is_livekit_route(dep: "Deployment", route: "Route", site: "Site | None" = None) -> bool:
+    return upstream_role(dep, route, site) == "livekit"
+
+
+# -- public URLs -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PublicUrl:
+    scheme: str
+    host: str
+    port: int
+    path: str  # without trailing '/'
+
+    @classmethod
+    def parse(cls, url: str) -> "PublicUrl | None":
+        try:
+            parts = urlsplit(url.strip())
+            port = parts.port
+        except ValueError:
+            return None
+        if not parts.scheme or not parts.hostname:
+            return None
+        default = 443 if parts.scheme in ("https", "wss") else 80
+        return cls(parts.scheme.lower(), parts.hostname.lower(), port or default, parts.path.rstrip("/"))
+
+    def same_place(self, other: "PublicUrl") -> bool:
+        """Same host, port and path (https vs wss and a trailing slash do not matter)."""
+        return (self.host, self.port, self.path) == (other.host, other.port, other.path)
+
+    def text(self) -> str:
+        port = "" if self.port == (443 if self.scheme in ("https", "wss") else 80) else f":{self.port}"
+        return f"{self.scheme}://{self.host}{port}{self.path}"
+
+
+def concrete_hosts(site: "Site") -> list[str]:
+    return [h for h in site.hosts if h and "*" not in h and not h.startswith(".") and h != "_"
+            and "{" not in h and "$" not in h]
+
+
+def public_port(site: "Site") -> int:
+    tls = site.tls_ports
+    if not tls or 443 in tls:
+        return 443
+    return tls[0]
+
+
+def jwt_public_urls(dep: "Deployment") -> dict[str, tuple["Site", "Route"]]:
+    """The https URLs at which the proxies in the tree publish the JWT service."""
+    found: dict[str, tuple[Site, Route]] = {}
+    for site in dep.sites:
+        for route in site.routes:
+            if not is_jwt_route(dep, route, site):
+                continue
+            prefix = mount_prefix(route.matcher)
+            if prefix is None:
+                continue
+            for host in concrete_hosts(site):
+                url = PublicUrl("https", host, public_port(site), prefix).text()
+                found.setdefault(url, (site, route))
+    return found
