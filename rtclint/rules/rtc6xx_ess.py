@@ -1,4 +1,139 @@
-"""RTC6xx — ESS Helm values and Kubernetes objects."""
+"""RTC6xx — ESS Helm values and Kubernetes objects.
 
-from rtclint.diagnostics import Severity  # noqa: F401
-from rtclint.rules.registry import rule  # noqa: F401
+Facts from element-hq/ess-helm (charts/matrix-stack, snapshot 83c79817, 2026-08-21):
+`matrixRTC.enabled`, `wellKnownDelegation.enabled` and `synapse.enabled` default to true
+(values.yaml); the well-known ingress serves `serverName` (templates/well-known/
+ingress.yaml); the client well-known is `additional.client` merged UNDER the chart's own
+`m.homeserver` and `rtc_foci`, which are `https://<host>` with no port
+(templates/well-known/_helpers.tpl, `mustMergeOverwrite $additional $config`).
+"""
+
+from __future__ import annotations
+
+from rtclint.diagnostics import Applicability, Edit, Fix, Related, Severity
+from rtclint.document import Span
+from rtclint.model import EssValues, Located
+from rtclint.rules._roles import concrete_hosts
+from rtclint.rules.registry import rule
+
+
+def _set_true(located: Located, what: str) -> Fix | None:
+    if located.span is None or located.span.start == located.span.end:
+        return None
+    return Fix(Applicability.SAFE, f"set {what}: true", (Edit(located.span, "true"),))
+
+
+@rule("RTC600", "ess-matrixrtc-disabled", Severity.ERROR, "safe", ("ess",))
+def ess_matrixrtc_disabled(ctx):
+    """ESS values switch off MatrixRTC, or the well-known that advertises it.
+
+    ## What it does
+    Reports `matrixRTC.enabled: false` in ESS (matrix-stack chart) values, and
+    `wellKnownDelegation.enabled: false` when the chart's Synapse is enabled and no other
+    client well-known is served anywhere in the tree.
+
+    ## Why
+    Without `matrixRTC` the chart deploys no JWT service or SFU and configures no
+    transports in Synapse. Without `wellKnownDelegation` nothing serves
+    `https://<serverName>/.well-known/matrix/client`, so clients that discover the call
+    backend there (Element Call before 0.24, Element Web bundles with an older Element
+    Call) find none. When Synapse is not part of the release (`synapse.enabled: false`)
+    the homeserver and its well-known live elsewhere, so that case is not reported.
+
+    ## Example
+    ```yaml
+    serverName: example.com
+    matrixRTC:
+      enabled: false
+    ```
+
+    ## Fix
+    Safe: sets the flag to `true`.
+    """
+    other_well_knowns = [wk for wk in ctx.deployment.well_knowns("client") if wk.source != "ess"]
+    for values in ctx.deployment.ess:
+        rtc = values.enabled.get("matrixRTC")
+        if rtc is not None and rtc.value is False and rtc.span is not None:
+            yield ctx.report(rtc.span, "matrixRTC.enabled is false: the chart deploys no MatrixRTC backend (JWT "
+                             "service and SFU), so calls cannot start", fix=_set_true(rtc, "matrixRTC.enabled"))
+        wkd = values.enabled.get("wellKnownDelegation")
+        if (wkd is not None and wkd.value is False and wkd.span is not None and values.component_enabled("synapse")
+                and not other_well_knowns):
+            server = values.server_name.value if values.server_name is not None else "the serverName"
+            yield ctx.report(wkd.span, f"wellKnownDelegation.enabled is false and no other client well-known is in "
+                             f"the tree: nothing serves https://{server}/.well-known/matrix/client, so clients "
+                             "that discover calls there find no rtc_foci",
+                             fix=_set_true(wkd, "wellKnownDelegation.enabled"))
+
+
+def ess_hosts(values: EssValues) -> dict[str, Located]:
+    """The public hosts the release serves: serverName (well-known) and enabled components."""
+    hosts: dict[str, Located] = {}
+    if values.server_name is not None and values.component_enabled("wellKnownDelegation"):
+        hosts[str(values.server_name.value).lower()] = values.server_name
+    for component, host in values.hosts.items():
+        if values.component_enabled(component):
+            hosts.setdefault(str(host.value).lower(), host)
+    return hosts
+
+
+@rule("RTC601", "ess-nonstandard-port", Severity.WARNING, "manual", ("ess", "nginx", "caddy", "haproxy"))
+def ess_nonstandard_port(ctx):
+    """The ESS hosts are exposed on an HTTPS port other than 443, which the chart cannot express.
+
+    ## What it does
+    Finds the proxy sites in the tree that serve the ESS release's hosts (`serverName` and
+    each enabled component's `ingress.host`) and reports when none of them listens with
+    TLS on 443 — for example nginx on 8443 in front of the ESS ingress.
+
+    ## Why
+    The chart renders every public URL as `https://<host>` without a port: the client
+    well-known's `m.homeserver.base_url` and `rtc_foci` `livekit_service_url`, Synapse's
+    `public_baseurl` and `matrix_rtc.transports`, the MAS issuer. Clients then connect to
+    port 443, where nothing answers, and calls fail with `MISSING_MATRIX_RTC_FOCUS`
+    (`MISSING_MATRIX_RTC_TRANSPORT`). `wellKnownDelegation.additional.client` cannot
+    fix it: the chart merges its own `m.homeserver` and `rtc_foci` over the additional
+    JSON. Patching the generated ConfigMap by hand is undone by the next `helm upgrade`.
+
+    ## Example
+    ```nginx
+    server {
+        listen 8443 ssl;
+        server_name example.org matrix.example.org rtc.example.org;
+        location / { proxy_pass http://127.0.0.1:8080; }
+    }
+    ```
+
+    ## Fix
+    Manual: serve the ESS hosts on 443 (port-forward 443 to the proxy). If that is
+    impossible, set `wellKnownDelegation.enabled: false` and serve your own
+    `/.well-known/matrix/client` on the serverName with `:8443` in every URL, and
+    override Synapse's `public_baseurl` and `matrix_rtc.transports` through
+    `synapse.additional` the same way.
+    """
+    for values in ctx.deployment.ess:
+        hosts = ess_hosts(values)
+        if not hosts:
+            continue
+        sites = [s for s in ctx.deployment.sites if s.listens and set(concrete_hosts(s)) & set(hosts)]
+        if not sites or any(443 in s.tls_ports for s in sites):
+            continue
+        ports = sorted({p for s in sites for p in s.tls_ports})
+        if not ports:
+            continue
+        anchor = values.hosts.get("matrixRTC") or values.server_name or next(iter(hosts.values()))
+        served = sorted(set(concrete_hosts(sites[0])) & set(hosts))
+        port = ports[0]
+        related = [Related(listen.span, f"listens on {listen.port}") for s in sites for listen in s.listens
+                   if listen.span is not None][:5]
+        yield ctx.report(
+            anchor.span or Span(values.path, 0, 0),
+            f"the ESS hosts ({', '.join(served[:4])}) are served only on port {', '.join(map(str, ports))} "
+            f"({sites[0].span.path}), but the chart renders every URL without a port: the well-known's base_url "
+            f"and rtc_foci (https://{values.hosts['matrixRTC'].value if 'matrixRTC' in values.hosts else '…'}), "
+            f"Synapse's public_baseurl and matrix_rtc.transports point at 443. "
+            f"wellKnownDelegation.additional.client cannot override rtc_foci (the chart's keys win). Serve ESS on "
+            f"443, or set wellKnownDelegation.enabled: false and serve your own client well-known with :{port} in "
+            f"every URL (and set Synapse's public_baseurl/matrix_rtc via synapse.additional)",
+            related=related,
+        )
