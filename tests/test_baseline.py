@@ -8,8 +8,9 @@ from conftest import run_rtclint
 STALE = "# rtclint: disable={code} -- stale {n}\n"
 
 
-def compose(*suppressions, top=""):
-    return top + "services:\n" + "".join("  " + s for s in suppressions) + "  a:\n    image: x\n"
+def notes(*suppressions, top=""):
+    """YAML that no reader claims, so only the suppressions (RTC010) can be findings."""
+    return top + "notes:\n" + "".join("  " + s for s in suppressions) + "  a:\n    b: x\n"
 
 
 def check(cwd, *args):
@@ -29,8 +30,8 @@ def write_baseline(cwd, target="baseline.json", *paths):
 
 
 def test_baseline_hides_recorded_findings_even_after_lines_move(tmp_path):
-    f = tmp_path / "compose.yaml"
-    f.write_text(compose(STALE.format(code="RTC001", n=1), STALE.format(code="RTC003", n=2)))
+    f = tmp_path / "notes.yaml"
+    f.write_text(notes(STALE.format(code="RTC001", n=1), STALE.format(code="RTC003", n=2)))
     assert len(found(check(tmp_path, "."))) == 2
     proc = write_baseline(tmp_path)
     assert "recorded 2 findings" in proc.stderr
@@ -41,7 +42,7 @@ def test_baseline_hides_recorded_findings_even_after_lines_move(tmp_path):
     quiet = check(tmp_path, "--baseline", "baseline.json", ".")
     assert quiet.returncode == 0 and found(quiet) == []
     # Unrelated edits above move every line: still hidden.
-    f.write_text(compose(STALE.format(code="RTC001", n=1), STALE.format(code="RTC003", n=2),
+    f.write_text(notes(STALE.format(code="RTC001", n=1), STALE.format(code="RTC003", n=2),
                          top="# infra for example.com\n\n# managed by hand\n"))
     assert found(check(tmp_path, "--baseline", "baseline.json", ".")) == []
     # Without the baseline they are all still there.
@@ -49,33 +50,33 @@ def test_baseline_hides_recorded_findings_even_after_lines_move(tmp_path):
 
 
 def test_new_findings_show_through_the_baseline(tmp_path):
-    f = tmp_path / "compose.yaml"
-    f.write_text(compose(STALE.format(code="RTC001", n=1)))
+    f = tmp_path / "notes.yaml"
+    f.write_text(notes(STALE.format(code="RTC001", n=1)))
     write_baseline(tmp_path)
-    f.write_text(compose(STALE.format(code="RTC001", n=1), STALE.format(code="RTC001", n=9)))
+    f.write_text(notes(STALE.format(code="RTC001", n=1), STALE.format(code="RTC001", n=9)))
     proc = check(tmp_path, "--baseline", "baseline.json", ".")
     assert proc.returncode == 1
     assert found(proc) == [("RTC010", 3)]  # only the new comment (line 3)
 
 
 def test_identical_findings_are_counted(tmp_path):
-    f = tmp_path / "compose.yaml"
+    f = tmp_path / "notes.yaml"
     same = STALE.format(code="RTC001", n=1)
-    f.write_text(compose(same, same))
+    f.write_text(notes(same, same))
     write_baseline(tmp_path)
     assert found(check(tmp_path, "--baseline", "baseline.json", ".")) == []
-    f.write_text(compose(same, same, same))
+    f.write_text(notes(same, same, same))
     assert len(found(check(tmp_path, "--baseline", "baseline.json", "."))) == 1
 
 
 def test_baseline_paths_are_relative_to_the_baseline_file(tmp_path):
     infra = tmp_path / "infra"
     infra.mkdir()
-    (infra / "compose.yaml").write_text(compose(STALE.format(code="RTC001", n=1)))
+    (infra / "notes.yaml").write_text(notes(STALE.format(code="RTC001", n=1)))
     write_baseline(tmp_path, "baseline.json", "infra")
     entry = json.loads((tmp_path / "baseline.json").read_text())["entries"][0]
-    assert entry["path"] == "infra/compose.yaml"
-    # From inside infra/, the display path is compose.yaml, and the baseline still applies.
+    assert entry["path"] == "infra/notes.yaml"
+    # From inside infra/, the display path is notes.yaml, and the baseline still applies.
     assert found(check(infra, "--baseline", "../baseline.json", ".")) == []
 
 

@@ -10,7 +10,7 @@ from rtclint.config_file import ConfigError, find_config_file, load_config
 from rtclint.diagnostics import Severity
 
 BROKEN_YAML = "services:\n  a: [\n"  # RTC001 (error)
-STALE_SUPPRESSION = "services:\n  # rtclint: disable=RTC001 -- stale\n  a:\n    image: x\n"  # RTC010 (warning)
+STALE_SUPPRESSION = "notes:\n  # rtclint: disable=RTC001 -- stale\n  a:\n    b: x\n"  # RTC010 (warning)
 
 
 def codes_of(proc):
@@ -50,7 +50,7 @@ def test_nearest_file_wins_and_pyproject_without_table_is_skipped(tmp_path):
 
 
 def test_fail_on_error_lets_warnings_pass(tmp_path):
-    (tmp_path / "compose.yaml").write_text(STALE_SUPPRESSION)
+    (tmp_path / "notes.yaml").write_text(STALE_SUPPRESSION)
     proc = check(tmp_path, ".")
     assert codes_of(proc) == ["RTC010"] and proc.returncode == 1
     (tmp_path / ".rtclint.toml").write_text('fail-on = "error"\n')

@@ -15,7 +15,7 @@ from rtclint.rules.registry import Rule
 
 SCHEMA_PATH = os.path.join(SHARED, "schemas", "sarif-schema-2.1.0.json")
 BROKEN_YAML = "services:\n  a: [\n"
-STALE = "services:\n  # rtclint: disable=RTC001 -- stale\n  a:\n    image: x\n"
+STALE = "notes:\n  # rtclint: disable=RTC001 -- stale\n  a:\n    b: x\n"  # YAML no reader claims
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +46,7 @@ def make_tree(tmp_path):
     infra = tmp_path / "infra dir"
     infra.mkdir()
     (infra / "compose.yaml").write_text(BROKEN_YAML)
-    (infra / "livekit.yaml").write_text(STALE)
+    (infra / "notes.yaml").write_text(STALE)
     return infra
 
 
@@ -94,7 +94,7 @@ def test_fixable_results_carry_fixes(tmp_path, validator):
     stale = next(r for r in log["runs"][0]["results"] if r["ruleId"] == "RTC010")
     [fix] = stale["fixes"]
     [change] = fix["artifactChanges"]
-    assert change["artifactLocation"]["uri"] == "infra%20dir/livekit.yaml"
+    assert change["artifactLocation"]["uri"] == "infra%20dir/notes.yaml"
     [replacement] = change["replacements"]
     assert replacement["insertedContent"]["text"] == ""
     assert replacement["deletedRegion"]["startLine"] == 2 and replacement["deletedRegion"]["endLine"] == 3
@@ -105,7 +105,7 @@ def test_fixable_results_carry_fixes(tmp_path, validator):
 def test_fingerprints_survive_unrelated_line_shifts(tmp_path):
     infra = make_tree(tmp_path)
     before = {r["ruleId"]: r for r in sarif_of(infra, ".")["runs"][0]["results"]}
-    (infra / "livekit.yaml").write_text("# LiveKit for example.com\n\n" + STALE)
+    (infra / "notes.yaml").write_text("# notes for example.com\n\n" + STALE)
     after = {r["ruleId"]: r for r in sarif_of(infra, ".")["runs"][0]["results"]}
     old, new = before["RTC010"], after["RTC010"]
     assert new["locations"][0]["physicalLocation"]["region"]["startLine"] == 4  # it moved ...
@@ -113,8 +113,8 @@ def test_fingerprints_survive_unrelated_line_shifts(tmp_path):
 
 
 def test_identical_findings_get_distinct_fingerprints(tmp_path):
-    (tmp_path / "compose.yaml").write_text(
-        "services:\n  a: 1 # rtclint: disable=RTC003\n  b: 1 # rtclint: disable=RTC003\n")
+    (tmp_path / "notes.yaml").write_text(
+        "notes:\n  a: 1 # rtclint: disable=RTC003\n  b: 1 # rtclint: disable=RTC003\n")
     results = sarif_of(tmp_path, ".")["runs"][0]["results"]
     prints = [json.dumps(r["partialFingerprints"]) for r in results]
     assert len(results) == 2 and len(set(prints)) == 2

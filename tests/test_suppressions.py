@@ -232,8 +232,8 @@ def test_cli_suppresses_a_parse_error_and_no_suppressions_shows_it(broken_compos
 
 
 def test_cli_reports_an_unused_suppression(tmp_path):
-    (tmp_path / "compose.yaml").write_text("services:\n  # rtclint: disable=RTC001 -- stale\n  a:\n    image: x\n")
-    proc = run_rtclint(["check", "--format", "json", "compose.yaml"], cwd=tmp_path)
+    (tmp_path / "notes.yaml").write_text("notes:\n  # rtclint: disable=RTC001 -- stale\n  a:\n    b: x\n")
+    proc = run_rtclint(["check", "--format", "json", "notes.yaml"], cwd=tmp_path)
     payload = json.loads(proc.stdout)
     assert proc.returncode == 1
     [diag] = payload["diagnostics"]
