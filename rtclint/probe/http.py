@@ -11,6 +11,8 @@ from rtclint.probe.result import Evidence, excerpt
 # headers worth showing as evidence (lower case); everything else is noise for this purpose
 SHOWN_HEADERS = ("content-type", "location", "access-control-allow-origin", "access-control-allow-methods",
                  "access-control-allow-headers", "server", "upgrade", "connection", "www-authenticate")
+SENT_HEADERS = ("origin", "access-control-request-method", "access-control-request-headers", "upgrade", "connection",
+                "sec-websocket-version")
 MAX_REDIRECTS = 5
 
 
@@ -43,7 +45,8 @@ class Answer:
 
 def exchange(client, method: str, url: str, headers: dict[str, str] | None = None) -> tuple[Answer, Evidence]:
     """Send one request; the evidence keeps status, the telling headers and a body excerpt."""
-    evidence = Evidence(request=f"{method} {url}")
+    evidence = Evidence(request=f"{method} {url}", sent={k: v for k, v in (headers or {}).items()
+                                                         if k.lower() in SENT_HEADERS})
     try:
         with client.stream(method, url, headers=headers or {}) as response:
             # a 101 hands the connection over to another protocol: there is no body to read

@@ -135,8 +135,9 @@ def check_tls(host: str, port: int, addresses: AddressMap, cacert: str | None, t
         return TlsResult(False, f"TLS handshake with {host}:{port} failed: {exc.reason or exc}")
     except OSError as exc:
         return TlsResult(False, f"cannot connect to {host}:{port}: {describe_os_error(exc)}", unreachable=True)
-    return TlsResult(True, f"{version}, certificate valid for {host}", _dn(cert.get("subject")), _dn(cert.get("issuer")),
-                     cert.get("notAfter", ""), [v for k, v in cert.get("subjectAltName", ()) if k == "DNS"])
+    return TlsResult(True, f"{version}, certificate valid for {host}", subject=_dn(cert.get("subject")),
+                     issuer=_dn(cert.get("issuer")), not_after=cert.get("notAfter", ""),
+                     names=[v for k, v in cert.get("subjectAltName", ()) if k == "DNS"])
 
 
 def _dn(rdns) -> str:

@@ -47,6 +47,8 @@ def _step_lines(step: Step, colour: bool, pinned: bool) -> list[str]:
             lines.append(f"        fix: {step.hint}")
         for evidence in step.evidence:
             lines.append(f"        > {evidence.request}")
+            for key, value in evidence.sent.items():
+                lines.append(f"        > {key}: {value}")
             if evidence.error:
                 lines.append(f"        < {evidence.error}")
                 continue

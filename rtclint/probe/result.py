@@ -13,6 +13,7 @@ class Evidence:
     """One HTTP exchange (or TLS handshake) as observed."""
 
     request: str  # e.g. "OPTIONS https://rtc.example.org/livekit/jwt/get_token"
+    sent: dict[str, str] = field(default_factory=dict)  # the request headers that matter (Origin, Upgrade, …)
     status: int | None = None
     headers: dict[str, str] = field(default_factory=dict)  # only the headers that matter
     body: str = ""
@@ -20,7 +21,7 @@ class Evidence:
     redirected_from: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        out = {"request": self.request, "status": self.status, "headers": self.headers, "body": self.body}
+        out = {"request": self.request, "sent": self.sent, "status": self.status, "headers": self.headers, "body": self.body}
         if self.error:
             out["error"] = self.error
         if self.redirected_from:
@@ -60,7 +61,8 @@ class ProbeReport:
     def to_json(self) -> dict:
         first = self.first_failure
         return {"server_name": self.server_name, "ok": self.ok,
-                "first_failure": None if first is None else {"id": first.id, "code": first.code},
+                "first_failure": None if first is None else {"id": first.id, "title": first.title, "code": first.code,
+                                                             "rule": rule_name(first.code), "message": first.message},
                 "counts": {k: sum(1 for s in self.steps if s.status == k) for k in (PASS, WARN, FAIL, SKIP)},
                 "steps": [s.to_json() for s in self.steps]}
 

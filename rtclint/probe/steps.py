@@ -178,7 +178,8 @@ class Probe:
             for hop in hops[:-1]:
                 if not hop.header_values("access-control-allow-origin"):
                     problem(step, FAIL, f"The redirect from {hop.url} has no Access-Control-Allow-Origin, so a "
-                                        "browser does not follow it.", "RTC106")
+                                        "browser does not follow it.", "RTC106",
+                            "Serve the JSON on the server_name host itself (or add the CORS header to the redirect).")
         if answer.error:
             return self.no_answer(step, answer, "RTC104")
         if answer.status != 200:
