@@ -48,7 +48,10 @@ def certs(tmp_path_factory):
     """A test CA and a certificate for the three public names, made with openssl."""
     d = tmp_path_factory.mktemp("certs")
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    run = lambda *args: subprocess.run(["openssl", *args], cwd=d, check=True, capture_output=True, timeout=30)  # noqa: E731
+
+    def run(*args):
+        subprocess.run(["openssl", *args], cwd=d, check=True, capture_output=True, timeout=30)
+
     run("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=rtclint test CA",
         "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
     run("req", *ec, "-keyout", "site.key", "-out", "site.csr", "-subj", "/CN=example.test")
@@ -81,13 +84,15 @@ def wait_listening(port: int, proc: subprocess.Popen, log: str, limit: float = 5
 def nginx(site_conf: str, values: dict[str, str], prefix):
     """Run nginx with the fixture `site_conf` (placeholders filled) until the block ends."""
     (prefix / "site.conf").write_text(fill(os.path.join(FIXTURES, "nginx", site_conf), values))
-    temps = " ".join(f"{kind}_temp_path {prefix}/{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    kinds = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    temps = " ".join(f"{kind}_temp_path {prefix}/{kind};" for kind in kinds)
     (prefix / "nginx.conf").write_text(
         f"worker_processes 1;\npid {prefix}/nginx.pid;\nevents {{ worker_connections 64; }}\n"
         f"http {{ access_log off; {temps} include {prefix}/site.conf; }}\n")
     log = str(prefix / "error.log")
     proc = subprocess.Popen([NGINX, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-e", log,
-                             "-g", "daemon off; master_process off;"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                             "-g", "daemon off; master_process off;"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         wait_listening(int(values["PORT"]), proc, log)
         yield proc
@@ -113,7 +118,8 @@ def caddy(site_conf: str, values: dict[str, str], prefix):
         pytest.skip("caddy is not installed")
     config = prefix / "Caddyfile"
     config.write_text(fill(os.path.join(FIXTURES, "caddy", site_conf), {**values, "DATA": prefix / "data"}))
-    env = {**os.environ, "HOME": str(prefix), "XDG_DATA_HOME": str(prefix / "data"), "XDG_CONFIG_HOME": str(prefix / "cfg")}
+    env = {**os.environ, "HOME": str(prefix), "XDG_DATA_HOME": str(prefix / "data"),
+           "XDG_CONFIG_HOME": str(prefix / "cfg")}
     log = prefix / "caddy.log"
     with open(log, "w") as out:
         proc = subprocess.Popen([CADDY, "run", "--config", str(config), "--adapter", "caddyfile"], env=env,

@@ -80,7 +80,8 @@ def test_missing_httpx_gives_a_clear_message_and_exit_2():
 
 def test_check_never_loads_httpx(tmp_path):
     code = ("import sys\nfrom rtclint.cli import main\nsys.argv = ['rtclint', 'check', sys.argv[1]]\n"
-            "try:\n    main()\nexcept SystemExit:\n    pass\nprint('HTTPX-LOADED' if 'httpx' in sys.modules else 'NO-HTTPX')")
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print('HTTPX-LOADED' if 'httpx' in sys.modules else 'NO-HTTPX')")
     proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, cwd=ROOT,
                           timeout=60)
     assert proc.stdout.strip().endswith("NO-HTTPX"), proc.stdout + proc.stderr

@@ -9,8 +9,8 @@ from rtclint.probe.net import AddressMap, ProbeUsageError
 from rtclint.probe.result import ProbeReport, Step
 from rtclint.probe.steps import DEFAULT_ORIGIN, ProbeOptions
 
-__all__ = ["AddressMap", "DEFAULT_ORIGIN", "MISSING_HTTPX", "ProbeOptions", "ProbeReport", "ProbeUsageError", "Step", "httpx_missing",
-           "run_probe"]
+__all__ = ["AddressMap", "DEFAULT_ORIGIN", "MISSING_HTTPX", "ProbeOptions", "ProbeReport", "ProbeUsageError", "Step",
+           "httpx_missing", "run_probe"]
 
 MISSING_HTTPX = ("rtclint probe needs httpx, which is not installed.\n"
                  "Install the extra:  pip install 'rtclint[probe]'   (or: pip install httpx)")

@@ -120,7 +120,8 @@ class TlsResult:
     names: list[str] = field(default_factory=list)
 
 
-def check_tls(host: str, port: int, addresses: AddressMap, cacert: str | None, timeout: float = CONNECT_TIMEOUT) -> TlsResult:
+def check_tls(host: str, port: int, addresses: AddressMap, cacert: str | None,
+              timeout: float = CONNECT_TIMEOUT) -> TlsResult:
     """Handshake with certificate and host name verification, as a browser would."""
     addr, real_port = addresses.lookup(host, port)
     ctx = ssl_context(cacert, insecure=False)

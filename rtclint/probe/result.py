@@ -21,7 +21,8 @@ class Evidence:
     redirected_from: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        out = {"request": self.request, "sent": self.sent, "status": self.status, "headers": self.headers, "body": self.body}
+        out = {"request": self.request, "sent": self.sent, "status": self.status, "headers": self.headers,
+               "body": self.body}
         if self.error:
             out["error"] = self.error
         if self.redirected_from:

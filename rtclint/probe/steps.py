@@ -35,7 +35,8 @@ DEFAULT_ORIGIN = "https://app.element.io"
 GO_NOT_FOUND = "404 page not found"  # net/http's NotFound body, what lk-jwt-service (Go) sends
 GATEWAY_ERRORS = (502, 503, 504)
 RANK = {PASS: 0, SKIP: 0, WARN: 1, FAIL: 2}
-ADD_FOCI_HINT = f'Add "{RTC_FOCI_KEY}": [{{"type": "livekit", "livekit_service_url": "https://…"}}] to the well-known.'
+ADD_FOCI_HINT = (f'Add "{RTC_FOCI_KEY}": [{{"type": "livekit", "livekit_service_url": "https://…"}}] '
+                 "to the well-known.")
 
 
 @dataclass
@@ -145,7 +146,8 @@ class Probe:
     def no_answer(self, step: Step, answer: Answer, code_if_refused: str | None = None) -> None:
         hint = "The URL names a port nothing listens on: match the URL and the proxy's listen port." \
             if answer.refused else ""
-        problem(step, FAIL, f"No answer from {answer.url}: {answer.error}.", code_if_refused if answer.refused else None, hint)
+        code = code_if_refused if answer.refused else None
+        problem(step, FAIL, f"No answer from {answer.url}: {answer.error}.", code, hint)
 
     def browser_headers(self) -> dict[str, str]:
         return {"Origin": self.options.origin, "Accept": "application/json"}
@@ -249,8 +251,8 @@ class Probe:
         value, error = answer.json()
         if answer.status != 200 or error or not isinstance(value, dict) or "versions" not in value:
             return problem(step, FAIL, f"{VERSIONS_PATH} answered {answer.status} without a versions list: "
-                                       "base_url does not lead to the homeserver.", "RTC104" if answer.status == 404 else None,
-                           "Route /_matrix on the base_url host to Synapse.")
+                                       "base_url does not lead to the homeserver.",
+                           hint="Route /_matrix on the base_url host to Synapse.")
         step.message = f"200, versions {', '.join(map(str, value.get('versions', [])[-3:]))}"
 
     def transports(self) -> None:
@@ -287,7 +289,8 @@ class Probe:
 
     def read_transports(self, step: Step, value: dict) -> None:
         entries = value.get("rtc_transports")
-        urls = [e.get("livekit_service_url") for e in entries or [] if isinstance(e, dict) and e.get("type") == "livekit"]
+        livekit = [e for e in entries or [] if isinstance(e, dict) and e.get("type") == "livekit"]
+        urls = [e.get("livekit_service_url") for e in livekit]
         self.found.transports = [u for u in urls if isinstance(u, str)]
         if not self.found.transports:
             return problem(step, FAIL, f"200 but no livekit transport in {value!r:.120}.", "RTC501",
@@ -363,8 +366,8 @@ class Probe:
         if answer.status == 401 and errcode:
             step.message = f"401 {errcode} without a token: the homeserver answers this path."
         else:
-            problem(step, FAIL, f"Status {answer.status}"
-                                + (f" ({errcode})" if errcode else "") + ": not answered by the homeserver.", "RTC208", hint)
+            answered = f"Status {answer.status}" + (f" ({errcode})" if errcode else "")
+            problem(step, FAIL, f"{answered}: not answered by the homeserver.", "RTC208", hint)
 
     # ---- the JWT service ------------------------------------------------------------------
 
@@ -389,7 +392,8 @@ class Probe:
             return problem(step, FAIL, f"Status {answer.status}: a browser needs 2xx to send the POST.", "RTC200")
         self.check_preflight_headers(step, answer)
         if step.status == PASS:
-            step.message = f"{answer.status}, Access-Control-Allow-Origin: {answer.header('access-control-allow-origin')}"
+            allowed = answer.header("access-control-allow-origin")
+            step.message = f"{answer.status}, Access-Control-Allow-Origin: {allowed}"
 
     def check_preflight_headers(self, step: Step, answer: Answer) -> None:
         origins = answer.header_values("access-control-allow-origin")
@@ -403,7 +407,8 @@ class Probe:
                                 "the POST. lk-jwt-service always sends it: this answer comes from something else.",
                     "RTC200", "Route the livekit_service_url host and path to lk-jwt-service.")
         elif joined.strip() not in ("*", self.options.origin):
-            problem(step, FAIL, f"Access-Control-Allow-Origin '{joined}' does not allow {self.options.origin}.", "RTC203")
+            problem(step, FAIL, f"Access-Control-Allow-Origin '{joined}' does not allow {self.options.origin}.",
+                    "RTC203")
         methods = answer.header("access-control-allow-methods").upper()
         if origins and methods and "POST" not in methods and "*" not in methods:
             problem(step, FAIL, f"Access-Control-Allow-Methods '{methods}' lacks POST.")
@@ -487,7 +492,8 @@ class Probe:
             health = self.send(step, "GET", http_url(candidate).rstrip("/") + "/")
             if health.status == 200 and health.text.strip() == "OK":
                 self.found.livekit_url = candidate
-                step.message = f"{candidate} reaches LiveKit (GET / answers OK); derived, pass --livekit-url to be sure."
+                step.message = (f"{candidate} reaches LiveKit (GET / answers OK); derived, pass --livekit-url "
+                                "to be sure.")
                 return
         problem(step, FAIL, f"None of {', '.join(self.sfu_candidates())} reaches LiveKit.", "RTC204",
                 "Pass --livekit-url with the JWT service's LIVEKIT_URL, or route it to LiveKit's port (7880).")
