@@ -11,6 +11,7 @@ import importlib
 FAMILIES = (
     "rtclint.rules.rtc0xx_files",
     "rtclint.rules.rtc1xx_discovery",
+    "rtclint.rules.rtc1xx_delegation",
     "rtclint.rules.rtc2xx_routing",
     "rtclint.rules.rtc3xx_jwt",
     "rtclint.rules.rtc4xx_livekit",
