@@ -45,6 +45,10 @@ def main() -> None:
 @click.option("--context", "context_dir", type=click.Path(file_okay=False, exists=True),
               help="Read the whole tree under DIR (for cross-file rules) but report only findings that "
                    "involve the PATHS given. The pre-commit hook runs `rtclint check --context . FILES`.")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes, then report what remains.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff: also the unsafe fixes.")
+@click.option("--diff", is_flag=True,
+              help="Print the changes --fix would make as a unified diff and write nothing (exit 1 if any).")
 def check(paths, **opts) -> None:
     """Check PATHS (default: the current directory)."""
     try:
@@ -76,7 +80,12 @@ def _check(paths: list[str], opts: dict) -> int:
         config.select = _codes(opts["select"])
     if opts["ignore"]:
         config.ignore += _codes(opts["ignore"])
-    result = run_check(paths or ["."], config, use_cache=not opts["no_cache"])
+    if opts.get("diff"):
+        return _diff(paths or ["."], config, opts)
+    if opts.get("fix"):
+        result, fixed_line = _fix(paths or ["."], config, opts)
+    else:
+        result, fixed_line = run_check(paths or ["."], config, use_cache=not opts["no_cache"]), None
     if opts.get("write_baseline"):
         return _write_baseline(opts["write_baseline"], result)
     to_tty = output is None and sys.stdout.isatty()
@@ -85,6 +94,11 @@ def _check(paths: list[str], opts: dict) -> int:
         rendered = module.render(result, config, colour=to_tty, statistics=opts["statistics"])
     else:
         rendered = module.render(result, config)
+    if fixed_line is not None:
+        if fmt == "text":
+            rendered += fixed_line + "\n"
+        else:  # keep machine-readable output pure
+            click.echo(fixed_line, err=True)
     if output:
         with open(output, "w", encoding="utf-8") as fh:
             fh.write(rendered)
@@ -92,6 +106,34 @@ def _check(paths: list[str], opts: dict) -> int:
         click.echo(rendered, nl=False)
     failing = [d for d in result.diagnostics if d.severity.rank >= config.fail_on.rank]
     return 0 if opts["exit_zero"] or not failing else 1
+
+
+def _fix(paths: list[str], config, opts: dict):
+    """--fix: apply fixes and write; returns the check of what remains and the summary."""
+    from rtclint.engine import check as run_check
+    from rtclint.fix import fix_paths
+    from rtclint.fix.summary import failure_lines, fixed_line
+
+    outcome = fix_paths(paths, config, unsafe=opts.get("unsafe_fixes", False))
+    for line in failure_lines(outcome):
+        click.echo(line, err=True)
+    result = outcome.result
+    if outcome.failures:  # something was not written: report what is really on disk
+        result = run_check(paths, config)
+    return result, fixed_line(outcome)
+
+
+def _diff(paths: list[str], config, opts: dict) -> int:
+    """--diff: print what --fix would change; exit 1 when it would change anything."""
+    from rtclint.fix import fix_paths
+    from rtclint.fix.summary import diff_text, failure_lines, would_fix_line
+
+    outcome = fix_paths(paths, config, unsafe=opts.get("unsafe_fixes", False), write=False)
+    click.echo(diff_text(outcome), nl=False)
+    for line in failure_lines(outcome):
+        click.echo(line, err=True)
+    click.echo(would_fix_line(outcome), err=True)
+    return 1 if outcome.plan.changed() else 0
 
 
 def _configure(paths: list[str], opts: dict):
