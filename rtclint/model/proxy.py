@@ -28,6 +28,8 @@ class Header:
     value: str
     span: Span | None = None
     always: bool = True  # nginx: False when the header is sent on 2xx/3xx only
+    # Caddy `header [<matcher>] …`: the requests it applies to (None: every request of the route)
+    matcher: "PathMatch | None" = None
 
 
 @dataclass
