@@ -355,3 +355,10 @@ def test_caddy_redirected_well_known_without_cors_on_the_redirect(lab):
     hop, final = first.evidence[0], first.evidence[-1]
     assert hop.status in (301, 302, 307, 308) and "access-control-allow-origin" not in hop.headers
     assert final.request.startswith("GET https://matrix.example.test/") and final.status == 200
+
+
+def test_caddy_only_some_jwt_paths_routed(lab):
+    report, steps = lab("paths-incomplete.Caddyfile").probe()
+    first = assert_first_break(report, "jwt-preflight", "RTC202")
+    assert first.evidence[0].status == 200 and "access-control-allow-origin" not in first.evidence[0].headers
+    assert steps["jwt-healthz"].status == "pass"

@@ -446,7 +446,7 @@ class Probe:
         if answer.status == 200:
             step.message = "200"
             preflight = next((s for s in self.report.steps if s.id == "jwt-preflight"), None)
-            if preflight and preflight.code in ("RTC200",) and any(e.status == 404 for e in preflight.evidence):
+            if preflight and preflight.code == "RTC200":
                 preflight.code = "RTC202"
                 preflight.message += " /healthz is routed though: only some JWT paths reach the service."
                 preflight.hint = "Route the whole livekit_service_url prefix, not single paths."
