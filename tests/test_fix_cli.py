@@ -1,0 +1,103 @@
+"""`rtclint check --fix / --diff / --unsafe-fixes` as a user runs them, with real rules
+(RTC503 removes an obsolete Synapse flag, RTC010 an unused suppression)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from conftest import ROOT, run_rtclint
+
+HOMESERVER = """\
+server_name: "example.com"
+experimental_features:
+  # MSC3266: Room summary API.
+  msc3266_enabled: true
+  msc4222_enabled: true
+max_event_delay_duration: 24h
+"""
+
+
+def _tree(tmp_path, text=HOMESERVER, name="homeserver.yaml"):
+    (tmp_path / name).write_text(text)
+    return tmp_path
+
+
+def test_diff_prints_a_patch_that_applies_and_writes_nothing(tmp_path):
+    tree = _tree(tmp_path)
+    proc = run_rtclint(["check", "--no-cache", "--diff", "."], cwd=tree)
+    assert proc.returncode == 1
+    assert proc.stdout.startswith("--- a/homeserver.yaml\n+++ b/homeserver.yaml\n")
+    assert "-  msc3266_enabled: true\n" in proc.stdout
+    assert "Would fix" in proc.stderr
+    assert (tree / "homeserver.yaml").read_text() == HOMESERVER
+    # The diff is a real patch: git applies it to the untouched tree.
+    (tree / "fix.patch").write_text(proc.stdout)
+    check = subprocess.run(["git", "apply", "--check", "fix.patch"], cwd=tree, capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
+
+
+def test_diff_on_a_clean_tree_exits_zero(tmp_path):
+    tree = _tree(tmp_path, "server_name: example.com\nexperimental_features:\n  msc4222_enabled: true\n"
+                           "max_event_delay_duration: 24h\n")
+    proc = run_rtclint(["check", "--no-cache", "--diff", "--select", "RTC503", "."], cwd=tree)
+    assert proc.returncode == 0 and proc.stdout == ""
+
+
+def test_fix_writes_reports_and_a_second_run_changes_nothing(tmp_path):
+    tree = _tree(tmp_path)
+    first = run_rtclint(["check", "--no-cache", "--fix", "--select", "RTC503", "."], cwd=tree)
+    fixed = (tree / "homeserver.yaml").read_text()
+    assert "msc3266_enabled" not in fixed and "msc4222_enabled: true" in fixed
+    assert "Fixed 1 problem, 0 remaining." in first.stdout
+    assert first.returncode == 0
+    second = run_rtclint(["check", "--no-cache", "--fix", "--select", "RTC503", "."], cwd=tree)
+    assert "Fixed 0 problems, 0 remaining." in second.stdout
+    assert (tree / "homeserver.yaml").read_text() == fixed
+
+
+def test_fix_with_json_keeps_stdout_pure(tmp_path):
+    tree = _tree(tmp_path)
+    proc = run_rtclint(["check", "--no-cache", "--fix", "--format", "json", "--select", "RTC503", "."], cwd=tree)
+    payload = json.loads(proc.stdout)
+    assert payload["diagnostics"] == []
+    assert "Fixed 1 problem" in proc.stderr
+
+
+def test_unused_suppression_is_removed(tmp_path):
+    text = "services:\n  web:\n    image: nginx:1.27  # rtclint: disable=RTC205 -- old\n"
+    tree = _tree(tmp_path, text, "docker-compose.yml")
+    run_rtclint(["check", "--no-cache", "--fix", "."], cwd=tree)
+    assert (tree / "docker-compose.yml").read_text() == "services:\n  web:\n    image: nginx:1.27\n"
+
+
+def test_killed_mid_write_leaves_the_file_intact(tmp_path):
+    """SIGKILL while the new content is being written to the temporary file: the
+    original file is untouched (only a hidden temporary file may remain)."""
+    tree = _tree(tmp_path)
+    script = (
+        "import os, sys, time\n"
+        "real = os.fsync\n"
+        "def slow(fd):\n"
+        "    print('writing', flush=True)\n"
+        "    time.sleep(60)\n"
+        "os.fsync = slow\n"
+        "from rtclint.cli import main\n"
+        "sys.argv = ['rtclint', 'check', '--no-cache', '--fix', '.']\n"
+        "main()\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=tree, stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": ROOT})
+    try:
+        assert proc.stdout.readline().strip() == "writing"
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    time.sleep(0.05)
+    assert (tree / "homeserver.yaml").read_text() == HOMESERVER
+    leftovers = [n for n in os.listdir(tree) if n != "homeserver.yaml"]
+    assert all(n.startswith(".homeserver.yaml.") and n.endswith(".rtclint-tmp") for n in leftovers)
