@@ -1,0 +1,189 @@
+"""rtclint's nginx parser against the real nginx (`nginx -t`, Debian's package).
+
+- every nginx fixture under tests/fixtures that rtclint parses without RTC001 is
+  accepted by `nginx -t` (after environment-only substitutions: certificate paths → a
+  temporary self-signed certificate, upstream host names → 127.0.0.1, absolute includes
+  outside the tree → an empty file — the same ones the upstream corpus notes list);
+- every file in tests/fixtures/nginx/broken is rejected by nginx, rtclint reports
+  RTC001 for it, and rtclint's first RTC001 is on the line nginx names.
+
+Snippets are wrapped the way rtclint reads them: a file whose top level rtclint judges
+to be http context is included in `http {}`, server context in `http { server {} }`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+
+import pytest
+
+from conftest import ROOT
+
+from rtclint.engine import Loader
+from rtclint.parsers import nginx as nginx_parser
+from rtclint.parsers.base import Tree
+from rtclint.parsers.nginx_config import HTTP, LOCATION, MAIN, SERVER, guess_context
+from rtclint.parsers.nginx_lexer import parse_text
+
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
+pytestmark = pytest.mark.skipif(NGINX is None, reason="nginx is not installed")
+FIXTURES = os.path.join(ROOT, "tests", "fixtures")
+BROKEN = os.path.join(FIXTURES, "nginx", "broken")
+CERT_DIRECTIVES = {"ssl_certificate", "ssl_certificate_key", "ssl_trusted_certificate", "ssl_client_certificate",
+                   "ssl_dhparam"}
+# nginx 1.22 (Debian 12) predates these; a fixture using them cannot be checked here.
+NEWER_THAN_122 = re.compile(r"^\s*(http2|http3|quic_\w+)\s|\blisten\b[^;]*\bquic\b", re.M)
+
+
+def read(path: str, root: str):
+    loader = Loader()
+    tree = Tree([root], loader.load)
+    doc = loader.load(os.path.abspath(path), "nginx")
+    if doc is None:
+        pytest.skip(f"{path} vanished (another fixture being edited)")
+    return nginx_parser.read(doc, tree), doc
+
+
+def nginx_files() -> list[tuple[str, str]]:
+    """(file, tree root) for every nginx file rtclint would check under tests/fixtures."""
+    from rtclint.discover import discover
+
+    found = []
+    for base in (os.path.join(FIXTURES, "nginx", "good"), os.path.join(FIXTURES, "rules")):
+        for cand in discover([base]):
+            if cand.kind == "nginx":
+                root = base
+                if os.sep + "tree" + os.sep in cand.abspath:
+                    root = cand.abspath.split(os.sep + "tree" + os.sep)[0] + os.sep + "tree"
+                found.append((cand.abspath, root))
+    return sorted(found)
+
+
+@pytest.fixture(scope="module")
+def certs(tmp_path_factory):
+    d = tmp_path_factory.mktemp("certs")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(d / "key.pem"),
+                    "-out", str(d / "cert.pem"), "-days", "2", "-subj", "/CN=localhost"],
+                   check=True, capture_output=True, timeout=60)
+    subprocess.run(["openssl", "dhparam", "-dsaparam", "-out", str(d / "dh.pem"), "1024"],
+                   check=True, capture_output=True, timeout=60)
+    (d / "empty.conf").write_text("")
+    return d
+
+
+def _resolvable(host: str) -> bool:
+    try:
+        socket.getaddrinfo(host, None)
+        return True
+    except OSError:
+        return False
+
+
+def substitute(text: str, certs) -> str:
+    """Environment-only substitutions, made at the exact spans the re-lexer gives."""
+    edits = []
+
+    def walk(stmts):
+        for st in stmts:
+            if st.name in CERT_DIRECTIVES and st.args:
+                target = "dh.pem" if st.name == "ssl_dhparam" else ("key.pem" if "key" in st.name else "cert.pem")
+                edits.append((st.args[0].start, st.args[0].end, str(certs / target)))
+            if st.name == "include" and st.args and os.path.isabs(st.args[0].value) \
+                    and not os.path.exists(st.args[0].value):
+                edits.append((st.args[0].start, st.args[0].end, str(certs / "empty.conf")))
+            if st.name in ("proxy_pass", "server") and st.args and "$" not in st.args[0].value:
+                word = st.args[0]
+                m = re.match(r"(?:[a-z]+://)?([A-Za-z0-9._-]+)", word.value)
+                if m and m.group(1) not in upstream_names and not _resolvable(m.group(1)) and st.block is None:
+                    start = text.find(m.group(1), word.start, word.end)
+                    edits.append((start, start + len(m.group(1)), "127.0.0.1"))
+            if st.block:
+                walk(st.block)
+
+    parsed = parse_text(text).stmts
+    upstream_names = {st.args[0].value for st in parsed if st.name == "upstream" and st.args}
+    walk(parsed)
+    for start, end, new in sorted(edits, reverse=True):
+        text = text[:start] + new + text[end:]
+    return text
+
+
+def run_nginx(tmp_path, src: str, root: str, certs) -> subprocess.CompletedProcess:
+    """Copy the file's tree to tmp, substitute, wrap by context, run `nginx -t`."""
+    copy_root = tmp_path / "tree"
+    shutil.copytree(root, copy_root)
+    copy = copy_root / os.path.relpath(src, root)
+    for dirpath, _dirs, files in os.walk(copy_root):
+        for name in files:
+            p = os.path.join(dirpath, name)
+            with open(p, encoding="utf-8", errors="replace") as fh:
+                text = fh.read()
+            if name.endswith((".conf", ".nginx")) or "server" in text or "location" in text:
+                with open(p, "w", encoding="utf-8") as fh:
+                    fh.write(substitute(text, certs))
+    for stock in ("mime.types", "fastcgi_params", "proxy_params"):
+        if not (copy.parent / stock).exists() and os.path.exists(f"/etc/nginx/{stock}"):
+            shutil.copy(f"/etc/nginx/{stock}", copy.parent / stock)
+    ctx = guess_context(parse_text(copy.read_text()).stmts)
+    main = copy if ctx == MAIN else tmp_path / "wrapper.conf"
+    if ctx != MAIN:
+        inner = f"include {copy};"
+        if ctx == SERVER:
+            inner = f"server {{ listen 127.0.0.1:1; {inner} }}"
+        elif ctx == LOCATION:
+            inner = f"server {{ listen 127.0.0.1:1; location / {{ {inner} }} }}"
+        main.write_text(f"pid {tmp_path}/nginx.pid;\nevents {{}}\nhttp {{\n"
+                        f"log_format main '$remote_addr';\n{inner}\n}}\n")
+    return subprocess.run([NGINX, "-t", "-q", "-p", str(tmp_path), "-c", str(main), "-e", "stderr"],
+                          capture_output=True, text=True, timeout=60)
+
+
+def parses_cleanly(path: str, root: str) -> bool:
+    facts, _doc = read(path, root)
+    if facts.subkind == "include":
+        pytest.skip("included by another file of its tree: checked as part of that file")
+    return not any(d.code == "RTC001" for d in facts.diagnostics)
+
+
+GOOD = [f for f in nginx_files()]
+
+
+@pytest.mark.parametrize("src,root", GOOD, ids=[os.path.relpath(f, FIXTURES) for f, _ in GOOD])
+def test_nginx_accepts_what_rtclint_parses(src, root, tmp_path, certs):
+    if not parses_cleanly(src, root):
+        pytest.skip("rtclint reports RTC001 for this file (covered by the broken-file test)")
+    with open(src, encoding="utf-8", errors="replace") as fh:
+        if NEWER_THAN_122.search(fh.read()):
+            pytest.skip("uses directives newer than the installed nginx 1.22")
+    proc = run_nginx(tmp_path, src, root, certs)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_good_fixtures_exist():
+    assert len([f for f in GOOD if FIXTURES + "/nginx/good" in f[0]]) >= 4
+
+
+BROKEN_FILES = sorted(os.listdir(BROKEN))
+
+
+def test_enough_broken_files():
+    assert len(BROKEN_FILES) >= 15
+
+
+@pytest.mark.parametrize("name", BROKEN_FILES)
+def test_nginx_and_rtclint_reject_at_the_same_line(name, tmp_path, certs):
+    src = os.path.join(BROKEN, name)
+    facts, doc = read(src, BROKEN)
+    errors = sorted((d for d in facts.diagnostics if d.code == "RTC001"), key=lambda d: d.span.start)
+    assert errors, f"rtclint finds nothing wrong in {name}"
+    proc = run_nginx(tmp_path, src, BROKEN, certs)
+    assert proc.returncode != 0, f"nginx accepts {name}"
+    m = re.search(r"in (\S+):(\d+)", proc.stderr)
+    assert m, proc.stderr
+    assert os.path.basename(m.group(1)) == name, proc.stderr
+    ours = doc.line_col(errors[0].span.start)[0]
+    assert ours == int(m.group(2)), f"nginx: {proc.stderr.strip()}\nrtclint: line {ours}: {errors[0].message}"
