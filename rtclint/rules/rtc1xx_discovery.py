@@ -452,6 +452,15 @@ def effective_headers(site, route) -> list:
     return list(site.headers) + list(route.headers)
 
 
+def own_items(route, items) -> list:
+    """The headers written inside the route's own block (not inherited from outside)."""
+    block = route.facts.get("block_span")
+    if block is None:
+        return list(items)
+    return [h for h in items if h.span is not None and h.span.path == block.path
+            and block.start <= h.span.start < block.end]
+
+
 def _header(headers, name):
     return next((h for h in headers if h.name.lower().lstrip(">+?") == name.lower()), None)
 
@@ -504,7 +513,8 @@ def well_known_cors_missing(ctx) -> Iterator:
             yield ctx.report(cors.span or route.span, f"{where(wk)} sends Access-Control-Allow-Origin "
                              f"{cors.value!r}; browsers on other origins (Element Web, Element Call) need '*'")
             continue
-        dropped = site.kind == "nginx" and route.headers and _header(site.headers, "Access-Control-Allow-Origin")
+        dropped = site.kind == "nginx" and own_items(route, route.headers) and \
+            _header(site.headers, "Access-Control-Allow-Origin")
         why = (" (the add_header in this location drops the server-level one)" if dropped else "")
         yield ctx.report(route.span, f"{where(wk)} has no Access-Control-Allow-Origin header{why}: browser "
                          f"clients cannot read it and find no call backend",
@@ -516,8 +526,9 @@ def _cors_fix(ctx, site, route, wk) -> Fix | None:
     edits: list[Edit] = []
     if site.kind == "nginx":
         lines = ["add_header Access-Control-Allow-Origin * always;"]
-        if not route.headers:  # adding one add_header here drops the inherited ones: copy them
-            lines += [_nginx_header_text(dep, h) for h in site.headers]
+        if not own_items(route, route.headers):  # one add_header here drops the inherited ones: copy them
+            lines += [_nginx_header_text(dep, h) for h in route.headers
+                      if h.name.lower() != "access-control-allow-origin"]
         for line in lines:
             edit = insert_directive(dep, route, line)
             if edit is None:

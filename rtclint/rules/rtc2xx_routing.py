@@ -28,7 +28,7 @@ from rtclint.rules._roles import (
 )
 from rtclint.rules._wkedit import body_span, delete_line_of, insert_directive, insert_line_before, line_start
 from rtclint.rules.registry import rule
-from rtclint.rules.rtc1xx_discovery import livekit_entries, parsed
+from rtclint.rules.rtc1xx_discovery import livekit_entries, own_items, parsed
 
 PROXIES = ("caddy", "nginx", "haproxy", "kubernetes")
 
@@ -445,11 +445,6 @@ def livekit_routes(dep, kinds):
                 yield site, route
 
 
-def _own(route, items) -> list:
-    block = route.facts.get("block_span")
-    if block is None:
-        return list(items)
-    return [h for h in items if h.span is not None and block.start <= h.span.start < block.end]
 
 
 @rule("RTC205", "websocket-upgrade-missing", Severity.ERROR, "safe", ("nginx",))
@@ -496,7 +491,7 @@ def websocket_upgrade_missing(ctx) -> Iterator:
         if not missing:
             continue
         fix_lines = list(missing)
-        if any(m.startswith("proxy_set_header") for m in missing) and not _own(route, px.request_headers):
+        if any(m.startswith("proxy_set_header") for m in missing) and not own_items(route, px.request_headers):
             fix_lines += [_stmt_text(dep, h.span) for h in px.request_headers if h.span is not None]
         yield ctx.report(px.span or route.span,
                          f"`{route.name or 'location'}` proxies the LiveKit websocket without "
