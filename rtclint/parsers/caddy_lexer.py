@@ -48,6 +48,7 @@ class CToken:
     line: int  # Caddy's logical line number (continuation lines keep the first one)
     value_map: list[int] | None = None  # source offset of each char of `text`, when not contiguous
     value_start: int = 0  # source offset of text[0] when value_map is None
+    path: str = ""  # display path of the file the token came from (set by the reader)
 
     @property
     def bare(self) -> bool:

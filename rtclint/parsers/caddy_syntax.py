@@ -97,8 +97,11 @@ def _cache_dir() -> str:
     return os.path.join(base, "rtclint")
 
 
-class _TokenFeed:
-    """Lark 'lexer' that hands over the tokens we already made (see `_lark_tokens`)."""
+from lark.lexer import Lexer as _LarkLexer  # noqa: E402 - only imported with the Caddy parser
+
+
+class TokenFeed(_LarkLexer):
+    """Lark 'lexer' that hands over the terminals we already made (see `_lark_tokens`)."""
 
     def __init__(self, lexer_conf) -> None:  # signature Lark expects of a custom lexer
         pass
@@ -116,10 +119,6 @@ def parser():
         return _PARSER
     import lark
     from lark import Lark
-    from lark.lexer import Lexer
-
-    class TokenFeed(_TokenFeed, Lexer):
-        pass
 
     with open(grammar_path(), encoding="utf-8") as fh:
         grammar = fh.read()
@@ -128,9 +127,6 @@ def parser():
     try:
         with open(cache_file, "rb") as fh:
             _PARSER = Lark.load(fh)
-            _PARSER.options.lexer = TokenFeed
-            _PARSER.lexer = TokenFeed(None)
-            _PARSER.parser.lexer = _PARSER.lexer
             return _PARSER
     except Exception:  # no cache yet, or from another lark: compile it
         pass
