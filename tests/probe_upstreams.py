@@ -94,11 +94,16 @@ class FakeJwtService(Upstream):
     """lk-jwt-service as seen from outside without a valid OpenID token."""
 
     CORS_PATHS = ("/get_token", "/sfu/get", "/delegate_delayed_leave")
+    LEGACY_PATHS = ("/sfu/get",)  # before /get_token existed
+
+    def __init__(self, legacy_only: bool = False):
+        super().__init__()
+        self.paths = self.LEGACY_PATHS if legacy_only else self.CORS_PATHS
 
     def answer(self, req: _Handler, url) -> None:
         if url.path == "/healthz":
             return req.send(200 if req.command in ("GET", "HEAD") else 405)
-        if url.path not in self.CORS_PATHS:
+        if url.path not in self.paths:
             return req.go_not_found()
         if req.command == "OPTIONS":
             return req.send(200, b"", JWT_CORS)

@@ -193,9 +193,9 @@ class Lab:
 def lab(certs, tmp_path):
     """Build a deployment: `lab("good.conf", focus=..., msc4143=..., jwt_port=...)`."""
     with ExitStack() as stack:
-        def build(site_conf, focus=FOCUS, msc4143=True, jwt_port=None, extra_map=None):
+        def build(site_conf, focus=FOCUS, msc4143=True, jwt_port=None, extra_map=None, legacy_jwt=False):
             port = free_port()
-            jwt = stack.enter_context(FakeJwtService())
+            jwt = stack.enter_context(FakeJwtService(legacy_only=legacy_jwt))
             sfu = stack.enter_context(FakeLiveKit())
             hs = stack.enter_context(FakeHomeserver(focus, msc4143_enabled=msc4143, access_token=TOKEN))
             values = {"PORT": port, "CERT": certs["cert"], "KEY": certs["key"], "PEM": certs["pem"], "HS": hs.port,
@@ -328,6 +328,14 @@ def test_transports_endpoint_off(lab):
     assert first.evidence[0].status == 404 and "M_UNRECOGNIZED" in first.evidence[0].body
     # later steps still ran, from the well-known's rtc_foci
     assert steps["jwt-preflight"].status == "pass" and steps["sfu-websocket"].status == "pass"
+
+
+def test_older_jwt_service_with_only_sfu_get_is_a_warning(lab):
+    report, steps = lab("good.conf", legacy_jwt=True).probe()
+    assert report.ok, [(s.id, s.status, s.code) for s in report.steps]
+    preflight = steps["jwt-preflight"]
+    assert preflight.status == "warn" and "/sfu/get" in preflight.message
+    assert [e.status for e in preflight.evidence] == [404, 200]
 
 
 def test_cli_exit_code_and_pinned_step_for_a_broken_deployment(lab):

@@ -307,7 +307,7 @@ class Probe:
         if not wk and not tr:
             if self.found.client_well_known is None and not self.found.transports_served:
                 step.status, step.message = SKIP, "Nothing to read: the well-known failed."
-            elif self.found.transports_served:
+            elif self.found.transports_served and tr is None:
                 problem(step, WARN, f"The well-known has no {RTC_FOCI_KEY} and the transports endpoint needs "
                                     "--access-token to be read: the JWT service and SFU steps are skipped.", "RTC108")
             else:
@@ -381,11 +381,11 @@ class Probe:
             problem(step, FAIL, f"livekit_service_url {self.found.focus} is not https://.", "RTC103")
             if not url.startswith("http://"):
                 return
-        answer = self.send(step, "OPTIONS", url, {"Origin": self.options.origin,
-                                                   "Access-Control-Request-Method": "POST",
-                                                   "Access-Control-Request-Headers": "content-type"})
+        answer = self.preflight(step, url)
         if answer.error:
             return self.no_answer(step, answer, "RTC104")
+        if answer.status == 404 and self.legacy_endpoint_works(step):
+            return
         if answer.status == 404 or answer.status in GATEWAY_ERRORS:
             return self.jwt_not_reached(step, answer)
         if not 200 <= answer.status < 300:
@@ -394,6 +394,20 @@ class Probe:
         if step.status == PASS:
             allowed = answer.header("access-control-allow-origin")
             step.message = f"{answer.status}, Access-Control-Allow-Origin: {allowed}"
+
+    def preflight(self, step: Step, url: str) -> Answer:
+        return self.send(step, "OPTIONS", url, {"Origin": self.options.origin, "Access-Control-Request-Method": "POST",
+                                                "Access-Control-Request-Headers": "content-type"})
+
+    def legacy_endpoint_works(self, step: Step) -> bool:
+        """Element Call falls back to <base>/sfu/get when /get_token is missing (older lk-jwt-service)."""
+        legacy = self.preflight(step, self.found.focus.rstrip("/") + "/sfu/get")
+        if not (200 <= (legacy.status or 0) < 300 and legacy.header("access-control-allow-origin").strip() == "*"):
+            return False
+        problem(step, WARN, "/get_token is 404 but the legacy /sfu/get answers the preflight: an older "
+                            "lk-jwt-service; Element Call falls back to it.",
+                hint="Upgrade lk-jwt-service; newer clients use /get_token.")
+        return True
 
     def check_preflight_headers(self, step: Step, answer: Answer) -> None:
         origins = answer.header_values("access-control-allow-origin")
