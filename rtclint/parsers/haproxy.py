@@ -263,7 +263,9 @@ def parse_config(doc: Document) -> Config:
         current.lines.append(line)
         _check_line(current, line, errors)
     if conds:
-        errors.append(LineError(len(text), "non-terminated '.if' block"))
+        # HAProxy notices at the end of its last line (a final line break starts no line)
+        last = doc.line_count - 1 if text.endswith("\n") and doc.line_count > 1 else doc.line_count
+        errors.append(LineError(doc.offset(last, 1), f"non-terminated '.if' block (opened on line {conds[-1]})"))
     return Config(sections, errors)
 
 
@@ -535,6 +537,8 @@ class ModelBuilder:
                 elif acl.fetch in PATH_FETCHES or acl.fetch.startswith("path"):
                     matcher = self.path_matcher(group, negated != unless, span)
                     break
+                else:
+                    facts.setdefault("unmodelled", []).append(acl.fetch)
         if unknown:
             facts["unknown_acls"] = unknown
         if hosts:
@@ -592,6 +596,10 @@ class ModelBuilder:
             return None
         span = self.line_span(line)
         matcher, facts = self.condition(args, acls, span)
+        if facts.get("unmodelled"):
+            # answered only under a condition rtclint does not evaluate (`unless { ssl_fc }`,
+            # a method, a source address): not a route any path reliably takes
+            matcher = PathMatch("none", (), matcher.span)
         route = Route(matcher, span, name=f"http-request {args[0]}", facts=facts)
         opts = _before_condition(args[1:])
         if args[0] == "return":
