@@ -130,7 +130,7 @@ def msc4143_disabled(ctx):
         if not hs.transports() or hs.flag_on("msc4143_enabled"):
             continue
         flag = hs.flag("msc4143_enabled")
-        span = flag.span if flag is not None else _anchor(hs, "matrix_rtc")
+        span = flag.span if flag is not None else _anchor(hs, "experimental_features", "matrix_rtc")
         yield ctx.report(
             span,
             "matrix_rtc.transports is set but experimental_features.msc4143_enabled is not true: Synapse does "
