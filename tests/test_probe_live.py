@@ -274,7 +274,21 @@ def test_no_well_known_on_the_server_name(lab):
     report, steps = lab("no-wellknown.conf").probe()
     first = assert_first_break(report, "wellknown-client", "RTC105")
     assert first.evidence[0].status == 404
-    assert steps["homeserver"].status == "skip"  # nothing to go on: shown, not run
+    # found where clients never look, on the homeserver host; the walk goes on from that copy
+    assert first.evidence[1].request == "GET https://matrix.example.test/.well-known/matrix/client"
+    assert "clients never look" in first.message
+    assert steps["jwt-preflight"].status == "pass" and steps["sfu-websocket"].status == "pass"
+
+
+def test_no_well_known_anywhere_shows_the_later_steps_as_skipped(lab):
+    deployment = lab("good.conf")
+    options = deployment.options()
+    options.server_name = "rtc.example.test"  # a host that serves no well-known; matrix.rtc… does not exist
+    report = run_probe(options)
+    steps = {s.id: s for s in report.steps}
+    assert_first_break(report, "wellknown-client", "RTC105")
+    assert [e.status for e in steps["wellknown-client"].evidence] == [404, None]  # the second: no such host
+    assert {steps[k].status for k in ("homeserver", "transports", "jwt-preflight", "sfu-websocket")} == {"skip"}
 
 
 def test_well_known_without_cors(lab):

@@ -185,10 +185,13 @@ class Probe:
         if answer.error:
             return self.no_answer(step, answer, "RTC104")
         if answer.status != 200:
-            return problem(step, FAIL, f"Status {answer.status}: clients treat this as no well-known and find no "
-                                       "homeserver settings and no call transport.", "RTC105",
-                           f"Serve {CLIENT_WELL_KNOWN} on the server_name host itself "
-                           f"({self.options.server_name}), not only on the homeserver host.")
+            problem(step, FAIL, f"Status {answer.status}: clients treat this as no well-known and find no "
+                                "homeserver settings and no call transport.", "RTC105",
+                    f"Serve {CLIENT_WELL_KNOWN} on the server_name host itself "
+                    f"({self.options.server_name}), not only on the homeserver host.")
+            answer = self.misplaced_well_known(step)
+            if answer is None:
+                return
         self.check_well_known_cors(step, answer)
         content_type = answer.header("content-type")
         if not content_type.lower().startswith("application/json"):
@@ -204,6 +207,20 @@ class Probe:
         if step.status == PASS:
             step.message = f"200, JSON, CORS ok; homeserver {self.found.base_url}" + (
                 f"; rtc_foci: {', '.join(self.found.wk_foci)}" if self.found.wk_foci else "; no rtc_foci")
+
+    def misplaced_well_known(self, step: Step) -> Answer | None:
+        """The usual mistake: the JSON is on matrix.<server_name>. If so, say it, and walk on with it."""
+        host, port = split_server_name(self.options.server_name)
+        if host.startswith("matrix."):
+            return None
+        netloc = f"matrix.{host}" + (f":{port}" if port else "")
+        url = f"https://{netloc}{CLIENT_WELL_KNOWN}"
+        answer = self.send(step, "GET", url, self.browser_headers())
+        if answer.status != 200 or answer.json()[1]:
+            return None
+        problem(step, FAIL, f"It is served at {url}, where clients never look; the next steps use that copy "
+                            "to show what else would break.")
+        return answer
 
     def check_well_known_cors(self, step: Step, answer: Answer) -> None:
         values = answer.header_values("access-control-allow-origin")
