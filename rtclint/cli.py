@@ -236,7 +236,11 @@ def probe(server_name, fmt, access_token, livekit_url, origin, insecure, cacert,
     except ProbeUsageError as exc:
         raise click.UsageError(str(exc)) from None
     options = ProbeOptions(server_name.strip().rstrip("/"), origin, access_token, livekit_url, insecure, cacert, addresses)
-    report = run_probe(options)
+    try:
+        report = run_probe(options)
+    except Exception as exc:  # an rtclint bug, not a finding about the deployment: exit 2 like `check`
+        click.echo(f"rtclint: internal error: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(2)
     click.echo(render_json(report) if fmt == "json" else render_text(report, colour=sys.stdout.isatty()), nl=False)
     sys.exit(0 if report.ok else 1)
 
