@@ -12,7 +12,7 @@ from conftest import ROOT, run_rtclint
 from rtclint.probe.net import AddressMap, ProbeUsageError, describe_os_error
 from rtclint.probe.render import render_json, render_text
 from rtclint.probe.result import Evidence, ProbeReport, Step
-from rtclint.probe.steps import Probe, ProbeOptions, http_url, split_server_name
+from rtclint.probe.steps import Probe, ProbeOptions, http_url, normalise_server_name, split_server_name
 
 
 def test_resolve_and_connect_to_map_only_the_named_host_and_port():
@@ -44,6 +44,12 @@ def test_cli_rejects_a_malformed_resolve_with_exit_2():
                                            ("[::1]:8448", ("::1", 8448)), ("[::1]", ("::1", None))])
 def test_split_server_name(name, expected):
     assert split_server_name(name) == expected
+
+
+@pytest.mark.parametrize("typed", ["example.org", " https://example.org/ ", "@alice:example.org", "example.org/"])
+def test_server_name_as_users_type_it(typed):
+    assert normalise_server_name(typed) == "example.org"
+    assert normalise_server_name("@bob:example.org:8448") == "example.org:8448"
 
 
 def test_websocket_urls_become_http_urls_for_the_handshake():

@@ -92,8 +92,17 @@ def split_server_name(server_name: str) -> tuple[str, int | None]:
     return server_name, None
 
 
+def normalise_server_name(text: str) -> str:
+    """Accept what users paste: `@alice:example.org`, `https://example.org/`, `example.org`."""
+    text = text.strip()
+    if text.startswith("@") and ":" in text:
+        text = text.split(":", 1)[1]  # the server_name is everything after the first colon of a user id
+    return urlsplit(text).netloc if "://" in text else text.rstrip("/")
+
+
 class Probe:
     def __init__(self, options: ProbeOptions, client) -> None:
+        options.server_name = normalise_server_name(options.server_name)
         self.options = options
         self.client = client
         self.report = ProbeReport(options.server_name)
