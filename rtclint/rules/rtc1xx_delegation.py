@@ -332,6 +332,38 @@ def missing_delegated_well_known(ctx):
         )
 
 
+def _block_end(text: str, start: int, end: int) -> int:
+    """The end of the handler whose header is text[start:end]: when the header opens a
+    `{` block (an nginx location, a Caddy `handle`), just past its matching `}`,
+    skipping quoted strings and comments."""
+    depth, i, quote = 0, start, None
+    opened = False
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\" and quote != "`":
+                i += 2
+                continue
+            if ch == quote:
+                quote = None
+        elif ch in "'\"`":
+            quote = ch
+        elif ch == "#":
+            nl = text.find("\n", i)
+            i = len(text) if nl < 0 else nl
+            continue
+        elif ch == "{":
+            depth, opened = depth + 1, True
+        elif ch == "}":
+            depth -= 1
+            if opened and depth == 0:
+                return i + 1
+        elif ch == "\n" and not opened and i >= end:
+            return end
+        i += 1
+    return end
+
+
 def _copy_handler_fix(ctx, source: WellKnown, target: Site | None, name: str) -> Fix | None:
     route = source.route
     if route is None or source.site is None:
@@ -339,7 +371,7 @@ def _copy_handler_fix(ctx, source: WellKnown, target: Site | None, name: str) ->
     doc = ctx.deployment.documents.get(route.span.path)
     if doc is None:
         return None
-    handler = doc.text[route.span.start:route.span.end]
+    handler = doc.text[route.span.start:_block_end(doc.text, route.span.start, route.span.end)]
     if target is not None:
         if target.kind != source.site.kind or target.insert_at is None:
             return None
