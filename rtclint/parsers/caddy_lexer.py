@@ -49,6 +49,7 @@ class CToken:
     value_map: list[int] | None = None  # source offset of each char of `text`, when not contiguous
     value_start: int = 0  # source offset of text[0] when value_map is None
     path: str = ""  # display path of the file the token came from (set by the reader)
+    unterminated: bool = False  # a quote still open at the end of the file (Caddy keeps it as a word)
 
     @property
     def bare(self) -> bool:
@@ -125,7 +126,9 @@ class _Lexer:
                             f"expected ending marker {marker}",
                             start,
                         )
-                    return make("", n)
+                    tok = make("", n)
+                    tok.unterminated = quoted or bt
+                    return tok
                 return None
             i = self.pos
             ch = text[i]
