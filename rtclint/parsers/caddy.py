@@ -405,7 +405,7 @@ class _Reader:
             route.proxy = self._proxy(d, ctx, route)
         elif d.name == "redir":
             route.redirect = self._redirect(d)
-        if ctx.block is not None:
+        if ctx.block is not None and ctx.wrapper is not None:
             route.insert_at = self._insert_point(ctx.block)
             route.indent = self._inner_indent(ctx.block.lines, ctx.block)
         else:

@@ -157,13 +157,14 @@ def _lark_tokens(tokens: list[CToken], start_rule: str):
     depth = 0
     in_keys = start_rule == "start"  # at the top level, the first line of an entry holds addresses
     import_line = False  # the current line is an import statement
+    keys_seen = 0  # addresses read since the last entry ended
     prev: CToken | None = None
     for idx, tok in enumerate(tokens):
         new_line = prev is None
         if prev is not None and prev.line + prev.line_breaks() < tok.line:
             if not (in_keys and depth == 0 and prev.text.endswith(",")):
                 yield Token("_NL", "\n", start_pos=prev.end)
-                if depth == 0 and not import_line:
+                if depth == 0 and not import_line and keys_seen:
                     in_keys = False
                 new_line = True
         if in_keys and depth == 0 and not import_line and not (tok.bare and tok.text in ("{", "}", "import")):
@@ -179,6 +180,7 @@ def _lark_tokens(tokens: list[CToken], start_rule: str):
             if depth <= 0:
                 depth = 0
                 in_keys = start_rule == "start"
+                keys_seen = 0
         elif tok.bare and tok.text == "import" and new_line:
             kind = "IMPORT"
         elif tok.quote:
@@ -187,6 +189,8 @@ def _lark_tokens(tokens: list[CToken], start_rule: str):
             kind = "WORD"
         if new_line:
             import_line = kind == "IMPORT"
+        if in_keys and depth == 0 and kind in ("WORD", "QUOTED") and not import_line:
+            keys_seen += 1
         yield Token(kind, str(idx), start_pos=tok.start)
         prev = tok
 
