@@ -1,0 +1,92 @@
+"""The composite GitHub Action (action.yml): its shape, and its run step executed with
+bash the way the runner does (inputs in the environment, GITHUB_OUTPUT a file), against
+the rtclint installed in this venv."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+import yaml
+from conftest import ROOT
+
+ACTION = os.path.join(ROOT, "action.yml")
+BROKEN = "services:\n  a: [\n"
+
+
+def action():
+    with open(ACTION, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def step(name):
+    return next(s for s in action()["runs"]["steps"] if s.get("name") == name)
+
+
+def test_action_shape():
+    spec = action()
+    assert spec["runs"]["using"] == "composite"
+    uses = [s["uses"] for s in spec["runs"]["steps"] if "uses" in s]
+    assert any(u.startswith("actions/setup-python@") for u in uses)
+    assert spec["outputs"]["sarif-file"]["value"] == "${{ steps.run.outputs.sarif-file }}"
+    assert step("Run rtclint")["id"] == "run"
+    for s in spec["runs"]["steps"]:
+        if "run" in s:
+            assert s["shell"] == "bash"
+            assert "${{" not in s["run"], "inputs must reach scripts through env, not the script text"
+            for value in s.get("env", {}).values():
+                name = re.fullmatch(r"\$\{\{ inputs\.([\w-]+) \}\}", value).group(1)
+                assert name in spec["inputs"]
+
+
+def run_step(tmp_path, **inputs):
+    defaults = {name: str(spec.get("default", "")) for name, spec in action()["inputs"].items()}
+    defaults.update(inputs)
+    output_file = tmp_path / "github_output"
+    output_file.write_text("")
+    s = step("Run rtclint")
+    env = {**os.environ, "GITHUB_OUTPUT": str(output_file),
+           "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]}
+    for key, value in s["env"].items():
+        name = re.fullmatch(r"\$\{\{ inputs\.([\w-]+) \}\}", value).group(1)
+        env[key] = defaults[name]
+    proc = subprocess.run(["bash", "-c", s["run"]], cwd=tmp_path / "repo", env=env, capture_output=True,
+                          text=True, timeout=300)
+    outputs = dict(line.split("=", 1) for line in output_file.read_text().splitlines())
+    return proc, outputs
+
+
+@pytest.fixture
+def repo(tmp_path):
+    (tmp_path / "repo" / ".git").mkdir(parents=True)
+    (tmp_path / "repo" / "compose.yaml").write_text(BROKEN)
+    return tmp_path
+
+
+def test_run_step_writes_sarif_annotates_and_fails(repo):
+    proc, outputs = run_step(repo)
+    assert proc.returncode == 1, proc.stderr
+    assert outputs == {"sarif-file": "rtclint.sarif", "exit-code": "1"}
+    log = json.loads((repo / "repo" / "rtclint.sarif").read_text())
+    [result] = log["runs"][0]["results"]
+    assert result["ruleId"] == "RTC001"
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "compose.yaml"
+    assert proc.stdout.startswith("::error file=compose.yaml,line=3,")
+
+
+def test_run_step_options(repo):
+    proc, outputs = run_step(repo, **{"fail-on-findings": "false", "annotations": "false",
+                                      "sarif-file": "out/r.sarif", "args": "--ignore RTC001"})
+    assert proc.returncode == 0 and proc.stdout == ""
+    assert outputs["exit-code"] == "0"
+    assert json.loads((repo / "repo" / "out" / "r.sarif").read_text())["runs"][0]["results"] == []
+    proc, outputs = run_step(repo, **{"fail-on-findings": "false"})
+    assert proc.returncode == 0 and outputs["exit-code"] == "1"
+
+
+def test_usage_errors_fail_even_without_fail_on_findings(repo):
+    proc, outputs = run_step(repo, **{"fail-on-findings": "false", "args": "--select NOPE"})
+    assert proc.returncode == 2 and outputs["exit-code"] == "2"
+    assert "::error title=rtclint::" in proc.stdout
