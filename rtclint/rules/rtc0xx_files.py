@@ -77,7 +77,21 @@ def unused_suppression(ctx):
 
     ## What it does
     Reports inline suppressions whose codes produced no finding on the lines they cover:
-    a wrong code, or a problem that has since been fixed.
+    a wrong code, a code that is not an rtclint rule, a problem that has since been fixed,
+    or a comment that looks like a suppression but is malformed (so it never worked).
+    Codes switched off for the run (`--select`, `--ignore`) are not judged.
+
+    A suppression is a comment in any format with `#` comments (Caddyfile, nginx,
+    HAProxy, YAML, `.env`):
+
+    - `# rtclint: disable=RTC101,RTC106 -- reason` at the end of the flagged line, or on
+      its own line just above it (several may be stacked above one line);
+    - `# rtclint: disable-file=RTC901 -- reason` anywhere in a file, for the whole file.
+
+    A finding inside a multi-line token (a JSON body in a Caddy backtick string or an
+    nginx `return 200 '…'`, a YAML block scalar) belongs to the line where the token
+    starts: put the comment above that directive. A `#` inside a quoted string is not a
+    comment. `rtclint check --no-suppressions` ignores every suppression.
 
     ## Why
     Stale suppressions hide the next real problem on that line.
@@ -89,5 +103,5 @@ def unused_suppression(ctx):
     ```
 
     ## Fix
-    Safe: remove the comment (or the unused codes from it).
+    Safe: remove the comment, or only the unused codes from it.
     """
