@@ -1,0 +1,256 @@
+"""Cross-file links between services and their configuration, and the per-site pairing
+of each lk-jwt-service with the LiveKit it mints tokens for.
+
+`link(deployment)` runs once after every file is read (the engine calls it; it is
+idempotent, so rules and tests may call it too):
+- a livekit.yaml / homeserver.yaml mounted into a Compose service, or a ConfigMap
+  mounted into a pod, gets `.service` set to that service's name;
+- an env file that a Compose service reads through `env_file:` (or the project `.env`
+  beside a Compose file, which Compose uses for `${VAR}` interpolation) is not a
+  program of its own: its stand-alone Service is dropped (its variables are already
+  merged into the Compose service);
+- a Kubernetes Service's names (`svc`, `svc.ns`, `svc.ns.svc.cluster.local`) become
+  aliases of the containers it selects, so an Ingress backend resolves to them;
+- image tags set version targets (`deployment.targets`), the lowest per component.
+
+Pairing is per site: a JWT service pairs with the LiveKit its `LIVEKIT_URL` is routed
+to; failing that, the one LiveKit holding its API key; failing that, the only LiveKit
+of its Compose file/namespace. Two stacks in one tree are never compared across.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from rtclint.config import version_tuple
+from rtclint.model.services import EnvVar, LiveKitConfig, Located, Service
+
+if TYPE_CHECKING:
+    from rtclint.model.deployment import Deployment
+
+IMAGE_COMPONENTS = {"jwt": "lk-jwt-service", "livekit": "livekit", "synapse": "synapse", "element-call": "element-call"}
+PRIMARY_ORIGINS = ("file", "mount", "configmap", "env-config")
+
+
+def link(dep: "Deployment") -> None:
+    if getattr(dep, "_stacks_linked", False):
+        return
+    dep._stacks_linked = True  # type: ignore[attr-defined]
+    _link_compose_configs(dep)
+    _link_configmaps(dep)
+    _drop_merged_env_files(dep)
+    _kube_service_aliases(dep)
+    _targets_from_images(dep)
+    dep._aliases = None  # type: ignore[attr-defined]  # aliases changed: rebuild the index
+
+
+def _link_compose_configs(dep: "Deployment") -> None:
+    for svc in dep.services:
+        livekit_file = svc.facts.get("livekit_config_file")
+        if livekit_file and not svc.facts.get("livekit_config_inline"):
+            for cfg in dep.livekit:
+                if cfg.path == livekit_file and cfg.service is None and cfg.facts.get("origin") in ("file", "mount"):
+                    cfg.service = svc.name
+        synapse_file = svc.facts.get("synapse_config_file")
+        if synapse_file:
+            for syn in dep.synapse:
+                if syn.path == synapse_file and syn.service is None:
+                    syn.service = svc.name
+
+
+def _link_configmaps(dep: "Deployment") -> None:
+    for svc in dep.services:
+        if svc.source != "k8s":
+            continue
+        mounted = {m.source.split("#", 1)[0][len("configmap:"):] for m in svc.mounts if m.source.startswith("configmap:")}
+        for cfg in dep.livekit:
+            if (cfg.service is None and cfg.facts.get("origin") == "configmap" and svc.role == "livekit"
+                    and cfg.facts.get("configmap") in mounted
+                    and cfg.facts.get("namespace") == svc.facts.get("namespace")):
+                cfg.service = svc.name
+
+
+def _drop_merged_env_files(dep: "Deployment") -> None:
+    merged: set[str] = set()
+    compose_dirs: set[str] = set()
+    for svc in dep.services:
+        if svc.source == "compose":
+            merged.update(svc.facts.get("env_files", ()))
+            compose_dirs.add(os.path.dirname(svc.span.path))
+    keep = []
+    dropped: set[str] = set()
+    for svc in dep.services:
+        path = svc.span.path
+        if svc.source == "env-file" and (path in merged or (os.path.basename(path) == ".env"
+                                                             and os.path.dirname(path) in compose_dirs)):
+            dropped.add(path)
+            continue
+        keep.append(svc)
+    dep.services[:] = keep
+    dep.livekit[:] = [c for c in dep.livekit if not (c.facts.get("env_file") and c.path in dropped)]
+
+
+def _kube_service_aliases(dep: "Deployment") -> None:
+    for ks in dep.kube_services:
+        if not ks.selector:
+            continue
+        for svc in dep.services:
+            labels = svc.facts.get("labels") or {}
+            if svc.source != "k8s" or svc.facts.get("namespace") != ks.namespace:
+                continue
+            if all(labels.get(k) == v for k, v in ks.selector.items()):
+                svc.aliases.update({ks.name, f"{ks.name}.{ks.namespace}", f"{ks.name}.{ks.namespace}.svc",
+                                    f"{ks.name}.{ks.namespace}.svc.cluster.local"})
+                svc.facts.setdefault("kube_services", []).append(ks)
+
+
+def _targets_from_images(dep: "Deployment") -> None:
+    found: dict[str, str] = {}
+    for svc in dep.services:
+        component = IMAGE_COMPONENTS.get(svc.role)
+        tag = svc.image_tag
+        if component is None or not tag or not version_tuple(tag):
+            continue
+        if component not in found or version_tuple(tag) < version_tuple(found[component]):
+            found[component] = tag.lstrip("vV")
+    dep.targets.update(found)
+
+
+# -- views for the rules -------------------------------------------------------------
+
+
+def service_target(dep: "Deployment", component: str, service: Service | None = None) -> tuple[int, ...]:
+    """The version a rule checks `component` against: the service's own image tag when it
+    names a version, else the deployment's target (config, or image tags in the tree);
+    `()` means unknown (treated as newest by callers comparing with `>=`)."""
+    from rtclint.config import DEFAULT_TARGETS
+
+    if service is not None and service.image_tag and version_tuple(service.image_tag):
+        return version_tuple(service.image_tag)
+    return version_tuple(dep.targets.get(component) or DEFAULT_TARGETS.get(component, ""))
+
+
+def at_least(version: tuple[int, ...], wanted: tuple[int, ...]) -> bool:
+    """`version >= wanted`, an unknown version counting as the newest."""
+    return not version or version >= wanted
+
+
+@dataclass
+class LiveKitInstance:
+    """One LiveKit server: its container (if the tree has one) and every config source."""
+
+    name: str
+    service: Service | None
+    configs: list[LiveKitConfig] = field(default_factory=list)
+
+    @property
+    def config(self) -> LiveKitConfig | None:
+        """The YAML config it runs with (file, ConfigMap or LIVEKIT_CONFIG)."""
+        primary = [c for c in self.configs if c.facts.get("origin") in PRIMARY_ORIGINS]
+        inline = [c for c in primary if c.facts.get("origin") == "env-config"]
+        return (inline or primary or [None])[0]
+
+    @property
+    def env_keys(self) -> LiveKitConfig | None:
+        return next((c for c in self.configs if c.facts.get("origin") == "env-keys"), None)
+
+    def keys(self) -> dict[str, Located]:
+        """key → secret. `LIVEKIT_KEYS` (`--keys`) replaces the config's `keys`."""
+        env = self.env_keys
+        if env is not None and env.keys:
+            return dict(env.keys)
+        cfg = self.config
+        return dict(cfg.keys) if cfg is not None else {}
+
+    @property
+    def dev(self) -> bool:
+        cfg = self.config
+        return bool(self.service and self.service.facts.get("dev")) or bool(cfg and cfg.facts.get("development"))
+
+    @property
+    def host_network(self) -> bool:
+        mode = self.service.network_mode if self.service else None
+        return mode is not None and str(mode.value) == "host"
+
+
+def livekit_instances(dep: "Deployment") -> list[LiveKitInstance]:
+    cached = getattr(dep, "_livekit_instances", None)
+    if cached is not None:
+        return cached
+    link(dep)
+    by_service: dict[str, LiveKitInstance] = {}
+    out: list[LiveKitInstance] = []
+    for svc in dep.services:
+        if svc.role == "livekit":
+            inst = LiveKitInstance(svc.name, svc)
+            by_service[svc.name] = inst
+            out.append(inst)
+    for cfg in dep.livekit:
+        inst = by_service.get(cfg.service or "")
+        if inst is None:
+            inst = LiveKitInstance(cfg.path, None)
+            out.append(inst)
+            if cfg.service:
+                by_service[cfg.service] = inst
+        inst.configs.append(cfg)
+    dep._livekit_instances = out  # type: ignore[attr-defined]
+    return out
+
+
+def jwt_services(dep: "Deployment") -> list[Service]:
+    link(dep)
+    return [s for s in dep.services if s.role == "jwt"]
+
+
+def env(service: Service, name: str) -> EnvVar | None:
+    return service.env.get(name)
+
+
+def jwt_key_secret(service: Service) -> tuple[EnvVar | None, EnvVar | None]:
+    return service.env.get("LIVEKIT_KEY"), service.env.get("LIVEKIT_SECRET")
+
+
+def paired_livekit(dep: "Deployment", jwt: Service) -> LiveKitInstance | None:
+    """The LiveKit this JWT service mints tokens for, or None when the tree cannot say."""
+    instances = livekit_instances(dep)
+    by_url = _by_url(dep, jwt, instances)
+    if by_url is not None:
+        return by_url
+    key, _ = jwt_key_secret(jwt)
+    if key is not None and key.value:
+        holding = [i for i in instances if key.value in i.keys()]
+        if len(holding) == 1:
+            return holding[0]
+    same_group = [i for i in instances if i.service is not None and i.service.group == jwt.group]
+    if len(same_group) == 1:
+        return same_group[0]
+    if len(instances) == 1:
+        return instances[0]
+    return None
+
+
+def _by_url(dep: "Deployment", jwt: Service, instances: list[LiveKitInstance]) -> LiveKitInstance | None:
+    url = env(jwt, "LIVEKIT_URL")
+    if url is None or not url.value:
+        return None
+    try:
+        parts = urlsplit(url.value.strip())
+    except ValueError:
+        return None
+    if not parts.hostname:
+        return None
+    path = parts.path or "/"
+    for site in dep.sites_for_host(parts.hostname):
+        route = site.route_for(path)
+        if route is None or route.proxy is None:
+            continue
+        target = dep.service_named(route.proxy.upstream.host or "")
+        if target is None or target.role != "livekit":
+            continue
+        for inst in instances:
+            if inst.service is target:
+                return inst
+    return None
