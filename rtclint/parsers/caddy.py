@@ -76,13 +76,14 @@ class _Reader:
     def run(self) -> FileFacts:
         text = self.doc.text
         try:
-            first = _first_statement(tokenize(text))
+            tokens = tokenize(text)
         except LexError as exc:
             self.facts.diagnostics.append(parse_error(self.doc, exc.offset, exc.message))
             return self.facts
+        first = _first_statement(tokens)
         fragment = first is not None and (first.text.startswith("@") or first.text in KNOWN_DIRECTIVES)
         try:
-            tokens, tree = parse(text, "lines" if fragment else "start")
+            tokens, tree = parse(text, "lines" if fragment else "start", tokens)
         except CaddySyntaxError as exc:
             self.facts.diagnostics.append(parse_error(self.doc, exc.start, exc.message, exc.end))
             return self.facts

@@ -198,12 +198,14 @@ def _lark_tokens(tokens: list[CToken], start_rule: str):
 # -- parse ----------------------------------------------------------------------------
 
 
-def parse(text: str, start_rule: str = "start") -> tuple[list[CToken], list[Entry] | list[Directive]]:
-    """Tokens and the tree of `text`, or CaddySyntaxError with Caddy's message."""
-    try:
-        tokens = tokenize(text)
-    except LexError as exc:
-        raise CaddySyntaxError(exc.message, exc.offset) from None
+def parse(text: str, start_rule: str = "start", tokens: list[CToken] | None = None):
+    """(tokens, tree) of `text` — entries for 'start', directive lines for 'lines' — or
+    CaddySyntaxError with Caddy's message. Pass `tokens` when already lexed."""
+    if tokens is None:
+        try:
+            tokens = tokenize(text)
+        except LexError as exc:
+            raise CaddySyntaxError(exc.message, exc.offset) from None
     tree = _run_lark(tokens, start_rule)
     if start_rule == "lines":
         lines = [_directive(tokens, c) for c in tree.children]
