@@ -184,7 +184,8 @@ def style_of(text: str, obj: JNode) -> Style:
     """How the object at `obj` is written: one line or many, spacing after ':' and ','."""
     pretty = "\n" in text[obj.start:obj.end]
     colon = ": " if re.search(r'"\s*:\s', text[obj.start:obj.end]) else ":"
-    comma = ", " if re.search(r",[ \t]", text[obj.start:obj.end]) else ","
+    inner = text[obj.start:obj.end]
+    comma = ", " if re.search(r",[ \t]", inner) else "," if "," in inner else (", " if colon == ": " else ",")
     indent = ""
     if pretty and obj.members:
         first_key = obj.members[0][0]

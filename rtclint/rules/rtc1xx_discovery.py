@@ -608,8 +608,8 @@ def well_known_content_type(ctx) -> Iterator:
         if ctype == "application/json" or (header is not None and "json" in header.value.lower()):
             continue
         if respond.content_type and respond.content_type_span is not None:
-            fix = Fix(Applicability.SAFE, "set the content type to application/json",
-                      (Edit(respond.content_type_span, "application/json"),))
+            edit = _content_type_edit(dep, respond.content_type_span)
+            fix = Fix(Applicability.SAFE, "set the content type to application/json", (edit,)) if edit else None
             yield ctx.report(respond.content_type_span, f"{where(wk)} is served as {respond.content_type!r}; "
                              f"use application/json", fix=fix)
             continue
@@ -622,6 +622,21 @@ def well_known_content_type(ctx) -> Iterator:
             what = "the `return` has no `content-type \"application/json\"`"
         fix = Fix(Applicability.SAFE, "serve the well-known as application/json", (edit,)) if edit else None
         yield ctx.report(route.span, f"{where(wk)}: {what}", fix=fix)
+
+
+def _content_type_edit(dep, span: Span) -> Edit | None:
+    """Replace a wrong content type: the whole nginx directive (`default_type x;`,
+    `add_header Content-Type x;`) or the bare value (HAProxy's `content-type` argument)."""
+    doc = dep.documents.get(span.path)
+    if doc is None:
+        return None
+    text = doc.text[span.start:span.end]
+    if text.startswith("default_type"):
+        return Edit(span, "default_type application/json;")
+    if text.startswith("add_header"):
+        return Edit(span, "add_header Content-Type application/json" + (" always;" if " always" in text else ";"))
+    quote = text[0] if text[:1] in "\"'" and text[-1:] == text[:1] else ""
+    return Edit(span, f"{quote}application/json{quote}")
 
 
 # -- RTC110 ----------------------------------------------------------------------------------
