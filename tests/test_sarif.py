@@ -6,7 +6,7 @@ import os
 from types import SimpleNamespace
 
 import pytest
-from conftest import SHARED, run_rtclint
+from conftest import ROOT, SHARED, run_rtclint
 
 from rtclint.diagnostics import Applicability, Diagnostic, Edit, Fix, Related, Severity
 from rtclint.document import Document
@@ -177,3 +177,16 @@ def test_the_schema_check_itself_rejects_broken_logs(tmp_path, validator):
     log = sarif_of(infra, ".")
     log["runs"][0]["results"][0]["level"] = "fatal"
     assert list(validator.iter_errors(log))
+
+
+def test_shipped_examples_give_valid_sarif(validator):
+    """Whatever the rules find in examples/ (cross-file findings with related locations,
+    fixes), the log stays schema-valid with unique fingerprints and in-file regions."""
+    log = sarif_of(ROOT, "examples")
+    assert_valid(validator, log)
+    results = log["runs"][0]["results"]
+    prints = [json.dumps(r["partialFingerprints"], sort_keys=True) for r in results]
+    assert len(set(prints)) == len(prints)
+    for r in results:
+        for loc in r["locations"] + r.get("relatedLocations", []):
+            assert loc["physicalLocation"]["artifactLocation"]["uri"].startswith("examples/")
