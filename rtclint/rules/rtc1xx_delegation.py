@@ -498,6 +498,7 @@ def transport_urls_disagree(ctx):
     ## Fix
     Manual: decide which URL is right and write it in every place.
     """
+    yield from _ess_additional_foci_ignored(ctx)
     for group in groups(ctx):
         named: list[tuple[str, Span, str]] = []
         for wk in group.well_knowns:
@@ -519,3 +520,21 @@ def transport_urls_disagree(ctx):
             f"the call backend URLs for {group.server_name or 'this homeserver'} disagree — {listing}",
             related=[Related(span, f"{what} names {url}") for url, span, what in others],
         )
+
+
+def _ess_additional_foci_ignored(ctx):
+    """ESS values that write their own rtc_foci in `wellKnownDelegation.additional.client`
+    name a URL the chart never serves (its own rtc_foci replaces them)."""
+    for values in ctx.deployment.ess:
+        additional = values.well_known.get("additional.client")
+        chart_url = chart_transport_url(values)
+        if additional is None or not isinstance(additional.value, str) or chart_url is None:
+            continue
+        mine = WellKnown(which="client", body=additional.value, span=additional.span or values.span, source="ess")
+        urls = foci_urls(mine)
+        if urls and normalise(urls[0]) != normalise(chart_url) and values.component_enabled("wellKnownDelegation"):
+            yield ctx.report(
+                additional.span or values.span,
+                f"wellKnownDelegation.additional.client names rtc_foci {urls[0]}, but the chart serves its own "
+                f"rtc_foci ({chart_url}, from matrixRTC.ingress.host) over it: clients never see {urls[0]}",
+            )
