@@ -484,7 +484,9 @@ def transport_urls_disagree(ctx):
     `rtc_foci` entry of each client well-known, the first of Synapse's
     `matrix_rtc.transports`, and the one the ESS chart renders, and reports when they
     differ (compared without a trailing slash or a default port). Different
-    homeservers in one tree are never compared with each other.
+    homeservers in one tree are never compared with each other. Also reports ESS values
+    whose `wellKnownDelegation.additional.client` names its own `rtc_foci`: the chart
+    serves `https://<matrixRTC.ingress.host>` over it, so that URL is never published.
 
     ## Why
     Clients that read the well-known and clients that read the transports endpoint then

@@ -441,7 +441,10 @@ def sticky_events_disabled(ctx):
     too_old = synapse_version(ctx) < STICKY_EVENTS_SINCE
     related = [Related(ec["matrix_rtc_mode"].span, "Element Call pins matrix_rtc_mode: matrix_2_0 here")
                for ec in pinned if ec["matrix_rtc_mode"].span is not None]
-    for hs in homeservers(ctx.deployment):
+    named = {str(ec["server_name"].value).lower() for ec in pinned
+             if ec.get("server_name") is not None and isinstance(ec["server_name"].value, str)}
+    targets = [hs for hs in homeservers(ctx.deployment) if hs.server_name in named] or homeservers(ctx.deployment)
+    for hs in targets:
         if hs.flag_on("msc4354_enabled") and not too_old:
             continue
         flag = hs.flag("msc4354_enabled")
