@@ -6,7 +6,9 @@ then hides the recorded ones, so only new problems show (and fail CI).
 An entry is keyed on the file (relative to the baseline file's directory, so the
 baseline works from any working directory), the rule code, and a hash of the flagged
 text with its whitespace collapsed — never on line numbers, so edits elsewhere in the
-file do not resurface old findings. Identical keys are counted: when a file has two
+file do not resurface old findings. For the secrets rules (RTC9xx) the flagged text is
+the secret, so their (masking) message is used instead: a committed baseline never
+holds a secret. Identical keys are counted: when a file has two
 recorded findings of a kind and gains a third, one shows.
 """
 
@@ -25,6 +27,7 @@ from rtclint.document import Document
 BASELINE_VERSION = 1
 _SPACE = re.compile(r"\s+")
 SNIPPET_CHARS = 80
+SECRET_PREFIX = "RTC9"
 
 
 class BaselineError(Exception):
@@ -43,6 +46,15 @@ def flagged_text(diag: Diagnostic, documents: dict[str, Document]) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+def identity_text(diag: Diagnostic, documents: dict[str, Document]) -> str:
+    """What identifies a finding besides its file and code: the flagged text, except for
+    the secrets rules (RTC9xx), whose flagged text is the secret itself: their message
+    (which masks it) stands in, so no baseline or fingerprint is derived from a secret."""
+    if diag.code.startswith(SECRET_PREFIX):
+        return _SPACE.sub(" ", diag.message).strip()
+    return flagged_text(diag, documents)
+
+
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
@@ -55,7 +67,7 @@ def _key_path(diag: Diagnostic, documents: dict[str, Document], base_dir: str) -
 
 
 def _key(diag: Diagnostic, documents: dict[str, Document], base_dir: str) -> tuple[str, str, str]:
-    return (_key_path(diag, documents, base_dir), diag.code, text_hash(flagged_text(diag, documents)))
+    return (_key_path(diag, documents, base_dir), diag.code, text_hash(identity_text(diag, documents)))
 
 
 def write(path: str, diagnostics: Iterable[Diagnostic], documents: dict[str, Document]) -> int:
@@ -66,7 +78,7 @@ def write(path: str, diagnostics: Iterable[Diagnostic], documents: dict[str, Doc
     for diag in diagnostics:
         key = _key(diag, documents, base_dir)
         counts[key] += 1
-        snippets.setdefault(key, flagged_text(diag, documents)[:SNIPPET_CHARS])
+        snippets.setdefault(key, identity_text(diag, documents)[:SNIPPET_CHARS])
     entries = [{"path": p, "code": c, "hash": h, "count": counts[(p, c, h)], "text": snippets[(p, c, h)]}
                for (p, c, h) in sorted(counts)]
     payload = {"version": BASELINE_VERSION, "tool": "rtclint", "entries": entries}

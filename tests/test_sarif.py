@@ -142,7 +142,7 @@ def test_related_locations_and_multi_file_fixes(tmp_path, validator, monkeypatch
     [fix] = result["fixes"]
     assert [c["artifactLocation"]["uri"] for c in fix["artifactChanges"]] == ["Caddyfile", ".env"]
     assert "unsafe" in fix["description"]["text"]
-    assert result["locations"][0]["physicalLocation"]["region"]["snippet"]["text"] == "respond 200"
+    assert "snippet" not in result["locations"][0]["physicalLocation"]["region"]  # could be a secret
 
 
 def test_security_severity_is_a_string_for_secret_rules():

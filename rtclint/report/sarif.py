@@ -146,11 +146,9 @@ def _invocation(omitted: int) -> dict:
 
 def _location(span: Span, documents: dict[str, Document], root: str, message: str | None = None) -> dict:
     line, col, end_line, end_col = region(span, documents)
-    doc = documents.get(span.path)
+    # No region.snippet: the flagged text may be a secret (RTC9xx), and viewers read the file.
     physical: dict = {"artifactLocation": _artifact(span.path, documents, root),
                       "region": {"startLine": line, "startColumn": col, "endLine": end_line, "endColumn": end_col}}
-    if doc is not None and span.end > span.start:
-        physical["region"]["snippet"] = {"text": doc.text[span.start : span.end]}
     location: dict = {"physicalLocation": physical}
     if message:
         location["message"] = {"text": message}
@@ -204,15 +202,15 @@ def _fix(diag: Diagnostic, documents, root: str) -> dict:
 
 
 def _fingerprints(diagnostics: list[Diagnostic], documents, root: str) -> list[str]:
-    """sha256 of path, code, the flagged text and the occurrence index among findings with
-    the same three: stable when unrelated lines are added or removed."""
-    from rtclint.baseline import flagged_text
+    """sha256 of path, code, the flagged text (the message for secrets) and the occurrence
+    index among findings with the same three: stable when unrelated lines move."""
+    from rtclint.baseline import identity_text
 
     seen: dict[tuple[str, str, str], int] = defaultdict(int)
     out = []
     for diag in diagnostics:
         path = _artifact(diag.path, documents, root)["uri"]
-        key = (path, diag.code, flagged_text(diag, documents))
+        key = (path, diag.code, identity_text(diag, documents))
         occurrence = seen[key]
         seen[key] += 1
         digest = hashlib.sha256("\0".join((*key, str(occurrence))).encode("utf-8")).hexdigest()
