@@ -418,8 +418,10 @@ def sticky_events_disabled(ctx):
 
     ## What it does
     Reads `matrix_rtc_mode` from Element Call's `config.json`; when it is `matrix_2_0`,
-    reports each homeserver in the tree without `experimental_features.msc4354_enabled:
-    true` (or a Synapse older than 1.148, which has no sticky events at all).
+    reports the homeserver without `experimental_features.msc4354_enabled: true` (or a
+    Synapse older than 1.148, which has no sticky events at all). When the config.json
+    names its homeserver (`default_server_config` `server_name`) and that homeserver's
+    config is in the tree, only that one is judged; otherwise every homeserver is.
 
     ## Why
     In `matrix_2_0` mode call memberships are sticky events (MSC4354). Pinning that mode
