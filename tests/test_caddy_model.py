@@ -327,3 +327,15 @@ def test_insert_points_and_indentation(tmp_path):
 def test_tab_indentation(tmp_path):
     _, facts = read(tmp_path, "example.com {\n\trespond 200\n}\n")
     assert facts.sites[0].indent == "\t"
+
+
+def test_host_matchers_split_a_wildcard_site(tmp_path):
+    text = ("*.example.com, example.com {\n\t@base host example.com\n\t@matrix host matrix.example.com\n"
+            "\thandle @base {\n\t\trespond /.well-known/matrix/client `{}`\n\t}\n"
+            "\thandle @matrix {\n\t\treverse_proxy synapse:8008\n\t}\n\thandle {\n\t\trespond 404\n\t}\n}\n")
+    _, facts = read(tmp_path, text)
+    by_host = {tuple(s.hosts): s for s in facts.sites}
+    assert set(by_host) == {("*.example.com",), ("example.com",), ("matrix.example.com",)}
+    assert by_host[("example.com",)].route_for(WELL_KNOWN).respond.body == "{}"
+    assert by_host[("matrix.example.com",)].route_for(WELL_KNOWN).proxy.upstream.host == "synapse"
+    assert by_host[("*.example.com",)].route_for(WELL_KNOWN).respond.status == 404

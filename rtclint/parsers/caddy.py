@@ -106,7 +106,7 @@ class _Reader:
                 self._top_import(entry.directive)
         for entry in entries:
             if entry.kind in ("site", "braceless"):
-                self.facts.sites.append(self._site(entry))
+                self.facts.sites += _split_by_host(self._site(entry))
 
     def _global_options(self, lines: list[Directive]) -> None:
         for d in lines:
@@ -558,6 +558,31 @@ class _Reader:
 
 
 # -- helpers ------------------------------------------------------------------------------
+
+
+def _split_by_host(site: Site) -> list[Site]:
+    """A site whose routes use `host` matchers (one wildcard-certificate site serving many
+    names) answers each of those hosts with its own routes: model one Site per such host,
+    holding the routes that apply to it, in order. The original keeps the routes without a
+    host condition, for the addresses no host matcher names."""
+    named: list[str] = []
+    for route in site.routes:
+        for host in route.facts.get("hosts", ()):
+            if host not in named:
+                named.append(host)
+    if not named:
+        return [site]
+    derived = []
+    for host in named:
+        routes = [r for r in site.routes if "hosts" not in r.facts or host in r.facts["hosts"]]
+        derived.append(dataclasses.replace(
+            site, hosts=[host], routes=routes, listens=list(site.listens), headers=list(site.headers),
+            name=f"{site.name} (host {host})", facts=dict(site.facts, host_matcher_of=site.name),
+        ))
+    site.routes = [r for r in site.routes if "hosts" not in r.facts]
+    site.hosts = [h for h in site.hosts if h not in named]
+    return ([site] if site.hosts else []) + derived
+
 
 
 def _first_statement(tokens: list[CToken]) -> CToken | None:
