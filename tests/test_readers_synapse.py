@@ -231,3 +231,11 @@ def test_readers_never_raise_and_spans_stay_inside():
                     assert 0 <= wk.span.start <= wk.span.end <= len(doc.text)
                 for d in facts.diagnostics:
                     assert 0 <= d.span.start <= d.span.end <= len(doc.text)
+
+
+def test_insert_point_skips_trailing_comments_of_a_nested_section():
+    text = ("matrix_rtc:\n  transports:\n    - type: livekit\n      livekit_service_url: https://rtc\n\n"
+            "# The maximum allowed duration\nmax_event_delay_duration: 24h\n")
+    doc, facts = read(text)
+    offset, indent = facts.synapse[0].insert_at["matrix_rtc"]
+    assert indent == "  " and doc.text[:offset].endswith("livekit_service_url: https://rtc")

@@ -148,6 +148,9 @@ def block_insert_point(doc: Document, node: yaml.MappingNode) -> tuple[int, str]
     line, col = doc.line_col(end)
     if col == 1 and line > 1 and end > last_value.start_mark.index:
         line -= 1  # a block value ends at the start of the next line
+    first_line = last_value.start_mark.line + 1
+    while line > first_line and (not doc.line_text(line).strip() or doc.line_text(line).lstrip().startswith("#")):
+        line -= 1  # blank lines and comments before the next key belong to what follows
     return doc.line_end(line), indent
 
 
