@@ -104,11 +104,12 @@ def _post_process(result: Result, config: Config) -> list[Diagnostic]:
 
 
 def _involves(diag: Diagnostic, documents: dict[str, Document], report_on: list[str]) -> bool:
-    """Whether a finding's location, or one of its related locations, is a reported file."""
-    wanted = set(report_on)
+    """Whether a finding's location, or one of its related locations, is in a reported
+    file or under a reported directory."""
     for span in (diag.span, *(r.span for r in diag.related)):
         doc = documents.get(span.path)
-        if (doc.abspath if doc is not None else os.path.abspath(span.path)) in wanted:
+        where = doc.abspath if doc is not None else os.path.abspath(span.path)
+        if any(where == p or where.startswith(p.rstrip(os.sep) + os.sep) for p in report_on):
             return True
     return False
 
