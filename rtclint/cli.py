@@ -42,7 +42,7 @@ def main() -> None:
               help="Hide the findings recorded in this baseline file.")
 @click.option("--write-baseline", "write_baseline", type=click.Path(dir_okay=False),
               help="Record every current finding in FILE (for --baseline) and exit 0.")
-@click.option("--context", "context_dir", type=click.Path(file_okay=False, exists=True),
+@click.option("--context", "context_dir", type=click.Path(file_okay=False, exists=True), metavar="DIR",
               help="Read the whole tree under DIR (for cross-file rules) but report only findings that "
                    "involve the PATHS given. The pre-commit hook runs `rtclint check --context . FILES`.")
 @click.option("--fix", is_flag=True, help="Apply the safe fixes, then report what remains.")
