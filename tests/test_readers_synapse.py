@@ -239,3 +239,34 @@ def test_insert_point_skips_trailing_comments_of_a_nested_section():
     doc, facts = read(text)
     offset, indent = facts.synapse[0].insert_at["matrix_rtc"]
     assert indent == "  " and doc.text[:offset].endswith("livekit_service_url: https://rtc")
+
+
+ODD_VALUES = [
+    "experimental_features: [msc4143_enabled]\nmatrix_rtc: {transports: {type: livekit}}\n",
+    "experimental_features: {msc4143_enabled: yes}\nmatrix_rtc: [1, 2]\nmax_event_delay_duration: [1]\n",
+    "experimental_features:\nmatrix_rtc:\n  transports:\n    - 42\n    - {type: 7}\n    - {type: livekit, livekit_service_url: 5}\n",
+    "rc_message: 12\nrc_delayed_event_mgmt: {per_second: fast, burst_count: null}\nmax_event_delay_duration: -5\n",
+    "server_name: [a]\npublic_baseurl: 7\nextra_well_known_client_content: 3\n",
+    "server_name: example.com\n? [complex, key]\n: value\n&a x: *a\n",
+]
+
+
+@pytest.mark.parametrize("text", ODD_VALUES)
+def test_rules_survive_odd_value_types(tmp_path, text):
+    """Wrong types are the user's bug, never a crash of a rule (a rule's exception would
+    end the whole run)."""
+    from rtclint.engine import check
+
+    (tmp_path / "homeserver.yaml").write_text(text)
+    (tmp_path / "config.json").write_text('{"matrix_rtc_mode": "matrix_2_0", "default_server_config": 5}')
+    result = check([str(tmp_path)])
+    assert all(d.span.end <= len(result.deployment.documents[d.path].text) for d in result.diagnostics
+               if d.path in result.deployment.documents)
+
+
+def test_matrix_rtc_transports_not_a_list_is_reported(tmp_path):
+    from rtclint.engine import check
+
+    (tmp_path / "homeserver.yaml").write_text(ODD_VALUES[0])
+    codes = {d.code for d in check([str(tmp_path)]).diagnostics}
+    assert "RTC501" in codes

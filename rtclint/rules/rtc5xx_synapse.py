@@ -175,6 +175,11 @@ def transports_invalid(ctx):
             yield ctx.report(flag.span, "msc4143_enabled is true but matrix_rtc.transports is empty or missing: "
                              "the transports endpoint answers {} and clients find no call backend")
         part = hs.owner("matrix_rtc")
+        shape = _matrix_rtc_shape_problem(hs)
+        if shape is not None:
+            located, problem = shape
+            yield ctx.report(located.span or located.key_span, problem + (" — Synapse >= 1.161 refuses to start with "
+                             "it" if fatal else " — Synapse serves nothing usable"))
         for index, entry in enumerate(transports):
             problem, span = _transport_problem(part, index, entry)
             if problem is None:
@@ -182,6 +187,19 @@ def transports_invalid(ctx):
             consequence = (" — Synapse >= 1.161 refuses to start with it" if fatal and problem.startswith("!")
                            else "")
             yield ctx.report(span, problem.lstrip("!") + consequence)
+
+
+def _matrix_rtc_shape_problem(hs: Homeserver):
+    """`matrix_rtc` that is not a mapping, or `transports` that is not a list."""
+    rtc, _ = hs.get("matrix_rtc")
+    if rtc is None or rtc.value is None:
+        return None
+    if not isinstance(rtc.value, dict):
+        return rtc, "matrix_rtc must be a mapping with a `transports:` list"
+    transports, _ = hs.get("matrix_rtc.transports")
+    if transports is not None and transports.value is not None and not isinstance(transports.value, list):
+        return transports, "matrix_rtc.transports must be a list of transports (`- type: livekit`)"
+    return None
 
 
 def _transport_problem(part, index: int, entry) -> tuple[str | None, Span]:
