@@ -172,6 +172,7 @@ def test_confd_fragment_replaces_section_in_synapse_too(synapse_load, tmp_path):
 @pytest.mark.parametrize("case, code", [
     ("RTC502/zero-is-fatal", "RTC502"),
     ("RTC501/livekit-without-url", "RTC501"),
+    ("RTC501/transports-not-a-list", "RTC501"),
 ])
 def test_fatal_findings_are_rejected_by_synapse(synapse_load, loader, tmp_path, case, code):
     tree = copy_tree(case, tmp_path)
