@@ -31,6 +31,7 @@ SEMANTIC = {
     "sem_heredoc_marker_midword": "the heredoc ends inside FRIENDS (Caddy's lexer quirk, reproduced); the "
     "leftover word END is then an unknown directive, and unknown directive names are not RTC001 (plugins)",
     "sem_import_missing_file": "a missing import is RTC003 (include-not-found), not RTC001",
+    "sem_import_unknown_name": "neither a snippet nor a file: RTC003 (include-not-found), not RTC001",
     "sem_fragment_matcher_at_top": "a file of site-body directives is analysed as a fragment (docs snippets, "
     "files imported into a site block); Caddy rejects it standalone",
 }

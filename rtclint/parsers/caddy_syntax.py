@@ -158,8 +158,21 @@ def _lark_tokens(tokens: list[CToken], start_rule: str):
     in_keys = start_rule == "start"  # at the top level, the first line of an entry holds addresses
     import_line = False  # the current line is an import statement
     keys_seen = 0  # addresses read since the last entry ended
+    entry_keys: list[CToken] = []  # the addresses of the current top-level entry
+    raw_depth = 0  # inside a snippet definition: its brace depth (Caddy's blockTokens)
     prev: CToken | None = None
     for idx, tok in enumerate(tokens):
+        if raw_depth:
+            # a snippet body is only collected (brace-matched), not parsed, until it is imported
+            if tok.bare and tok.text in ("{", "}"):
+                raw_depth += 1 if tok.text == "{" else -1
+            if raw_depth == 0:
+                yield Token("RBRACE", str(idx), start_pos=tok.start)
+                depth, in_keys, keys_seen, entry_keys = 0, start_rule == "start", 0, []
+            else:
+                yield Token("RAW", str(idx), start_pos=tok.start)
+            prev = tok
+            continue
         new_line = prev is None
         if prev is not None and prev.line + prev.line_breaks() < tok.line:
             if not (in_keys and depth == 0 and prev.text.endswith(",")):
@@ -173,6 +186,8 @@ def _lark_tokens(tokens: list[CToken], start_rule: str):
             kind = "LBRACE"
             if depth == 0:
                 in_keys = False
+                if len(entry_keys) == 1 and _SNIPPET_KEY.match(entry_keys[0].text):
+                    kind, raw_depth = "SNIPPET_OPEN", 1
             depth += 1
         elif tok.bare and tok.text == "}":
             kind = "RBRACE"
@@ -181,6 +196,7 @@ def _lark_tokens(tokens: list[CToken], start_rule: str):
                 depth = 0
                 in_keys = start_rule == "start"
                 keys_seen = 0
+                entry_keys = []
         elif tok.bare and tok.text == "import" and new_line:
             kind = "IMPORT"
         elif tok.quote:
@@ -191,8 +207,12 @@ def _lark_tokens(tokens: list[CToken], start_rule: str):
             import_line = kind == "IMPORT"
         if in_keys and depth == 0 and kind in ("WORD", "QUOTED") and not import_line:
             keys_seen += 1
+            entry_keys.append(tok)
         yield Token(kind, str(idx), start_pos=tok.start)
         prev = tok
+
+
+_SNIPPET_KEY = re.compile(r"^&?\(.*\)$")
 
 
 # -- parse ----------------------------------------------------------------------------
@@ -321,7 +341,8 @@ def _entries(tokens: list[CToken], tree) -> list[Entry]:
     for child in tree.children:
         if child.data == "site":
             keys = [tokens[int(t.value)] for t in child.children[0].children]
-            block = _block(tokens, child.children[1])
+            body = child.children[1]
+            block = _snippet_block(tokens, body) if body.data == "snippet_block" else _block(tokens, body)
             out.append(Entry(_site_kind(keys), keys, block))
         elif child.data == "global_block":
             out.append(Entry("global", [], _block(tokens, child.children[0])))
@@ -341,6 +362,20 @@ def _site_kind(keys: list[CToken]) -> str:
     if len(keys) == 1 and keys[0].text.startswith("(") and keys[0].text.endswith(")"):
         return "snippet"
     return "site"
+
+
+def _snippet_block(tokens: list[CToken], node) -> Block:
+    """A snippet's body: parsed as directive lines when it can be (Caddy checks it only
+    where it is imported; a body that does not parse as lines imports nothing here)."""
+    kids = node.children
+    inner = [tokens[int(t.value)] for t in kids[1:-1]]
+    lines: list[Directive] = []
+    if inner:
+        try:
+            _, lines = parse("", "lines", inner)
+        except CaddySyntaxError:
+            lines = []
+    return Block(tokens[int(kids[0].value)], tokens[int(kids[-1].value)], lines)
 
 
 def _block(tokens: list[CToken], node) -> Block:
