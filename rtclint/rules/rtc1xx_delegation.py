@@ -192,6 +192,14 @@ def public_urls(ctx) -> list[tuple[str, Span, str]]:
         for url, span in hs.transport_urls():
             if span is not None:
                 found.append((url, span, "matrix_rtc.transports"))
+    for config in ctx.deployment.element_call:
+        for key, what in (("base_url", "Element Call's default homeserver base_url"),
+                          ("livekit_service_url", "Element Call's livekit_service_url")):
+            located = config.get(key)
+            if located is not None and isinstance(located.value, str) and located.span is not None:
+                inner = Span(located.span.path, located.span.start + 1, max(located.span.start + 1,
+                                                                             located.span.end - 1))
+                found.append((located.value, inner, what))
     for service in ctx.deployment.services:
         var = service.env.get("LIVEKIT_URL")
         if service.role == "jwt" and var is not None and var.value and (var.value_span or var.span):
@@ -214,7 +222,7 @@ def public_port_mismatch(ctx):
     Takes every public URL the tree states — the client well-known's `m.homeserver`
     `base_url`, `rtc_foci` `livekit_service_url`, the `org.matrix.msc2965.authentication`
     issuer and account URLs, Synapse's `public_baseurl` and `matrix_rtc.transports`, the
-    JWT service's `LIVEKIT_URL` — and the TLS sites (nginx, Caddy, HAProxy, Ingress) that
+    JWT service's `LIVEKIT_URL`, Element Call's `config.json` URLs — and the TLS sites (nginx, Caddy, HAProxy, Ingress) that
     serve its host. When none of them listens on the URL's port (443 when the URL has
     none), the URL points at nothing.
 
