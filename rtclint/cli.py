@@ -63,7 +63,6 @@ def check(paths, **opts) -> None:
 
 def _check(paths: list[str], opts: dict) -> int:
     """The check command's work; `opts` holds every option by its parameter name."""
-    from rtclint.config import Config
     from rtclint.engine import check as run_check
     from rtclint.report import emitter
     from rtclint.rules.registry import all_rules
