@@ -238,3 +238,32 @@ def test_cli_reports_an_unused_suppression(tmp_path):
     assert proc.returncode == 1
     [diag] = payload["diagnostics"]
     assert (diag["code"], diag["line"], diag["fix"]["applicability"]) == ("RTC010", 2, "safe")
+
+
+# --- never crash ---------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+PIECES = st.sampled_from(["# rtclint: disable=RTC003", "# rtclint: disable-file=RTC001 -- x", "#", "\"", "'",
+                          "`", "\\", "<<EOF\n", "EOF", "\n", "\r\n", " ", "\t", "=", ";", "{", "}", "|\n", "- ",
+                          "a: ", "key", "rtclint:", ",RTC", "--"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(kind=st.sampled_from(["caddy", "nginx", "haproxy", "yaml", "env", "json"]),
+       parts=st.lists(PIECES, max_size=30), start=st.integers(0, 400), width=st.integers(0, 20))
+def test_arbitrary_text_never_crashes_and_spans_stay_inside(kind, parts, start, width):
+    doc = make_doc(kind, "".join(parts))
+    n = len(doc.text)
+    diag = Diagnostic("RTC003", "x", Severity.WARNING, doc.span(min(start, n), min(start + width, n)), "m")
+    for out in run(doc, [diag]):
+        assert 0 <= out.span.start <= out.span.end <= n
+        if out.fix is not None:
+            for edit in out.fix.edits:
+                assert 0 <= edit.span.start <= edit.span.end <= n
+            [edit] = out.fix.edits
+            if not edit.content:  # removing the comment deletes it and whitespace, nothing else
+                assert edit.span.start <= out.span.start and out.span.end <= edit.span.end
+                outside = doc.text[edit.span.start : out.span.start] + doc.text[out.span.end : edit.span.end]
+                assert not outside.strip()
