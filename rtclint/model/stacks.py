@@ -43,6 +43,7 @@ def link(dep: "Deployment") -> None:
     _link_configmaps(dep)
     _drop_merged_env_files(dep)
     _kube_service_aliases(dep)
+    _ingress_target_ports(dep)
     _targets_from_images(dep)
     dep._aliases = None  # type: ignore[attr-defined]  # aliases changed: rebuild the index
 
@@ -105,6 +106,42 @@ def _kube_service_aliases(dep: "Deployment") -> None:
                 svc.aliases.update({ks.name, f"{ks.name}.{ks.namespace}", f"{ks.name}.{ks.namespace}.svc",
                                     f"{ks.name}.{ks.namespace}.svc.cluster.local"})
                 svc.facts.setdefault("kube_services", []).append(ks)
+
+
+def _ingress_target_ports(dep: "Deployment") -> None:
+    """An ingress controller sends traffic straight to the pods, at the Service port's
+    `targetPort`: make that the Ingress route's upstream port (the Service port stays in
+    `route.facts['service_port']`), so port rules compare it with what the pod binds."""
+    by_name = {}
+    for ks in dep.kube_services:
+        by_name.setdefault(ks.name, ks)
+    for site in dep.sites:
+        if site.kind != "ingress":
+            continue
+        for route in site.routes:
+            up = route.proxy.upstream if route.proxy else None
+            ks = by_name.get(up.host) if up is not None else None
+            if ks is None:
+                continue
+            wanted = route.facts.get("service_port")
+            name = route.facts.get("port_name")
+            port = next((p for p in ks.ports if (wanted is not None and p.port == wanted) or (name and p.name == name)), None)
+            if port is None:
+                continue
+            target = port.target_port.value if port.target_port is not None else port.port
+            if isinstance(target, str) and not target.isdigit():
+                target = _named_container_port(dep, ks, target)
+            if target is not None:
+                up.port = int(target)
+
+
+def _named_container_port(dep: "Deployment", ks, name: str) -> int | None:
+    for svc in dep.services:
+        if ks in svc.facts.get("kube_services", []):
+            for mapping in svc.ports:
+                if mapping.name == name:
+                    return mapping.container_port
+    return None
 
 
 def _targets_from_images(dep: "Deployment") -> None:
@@ -181,23 +218,30 @@ def livekit_instances(dep: "Deployment") -> list[LiveKitInstance]:
     if cached is not None:
         return cached
     link(dep)
-    by_service: dict[str, LiveKitInstance] = {}
     out: list[LiveKitInstance] = []
+    claimed: set[int] = set()
     for svc in dep.services:
-        if svc.role == "livekit":
-            inst = LiveKitInstance(svc.name, svc)
-            by_service[svc.name] = inst
-            out.append(inst)
+        if svc.role != "livekit":
+            continue
+        inst = LiveKitInstance(svc.name, svc)
+        for cfg in dep.livekit:
+            if cfg.service == svc.name and id(cfg) not in claimed and _same_stack(cfg, svc):
+                inst.configs.append(cfg)
+                claimed.add(id(cfg))
+        out.append(inst)
     for cfg in dep.livekit:
-        inst = by_service.get(cfg.service or "")
-        if inst is None:
-            inst = LiveKitInstance(cfg.path, None)
-            out.append(inst)
-            if cfg.service:
-                by_service[cfg.service] = inst
-        inst.configs.append(cfg)
+        if id(cfg) not in claimed:
+            out.append(LiveKitInstance(cfg.path, None, [cfg]))
     dep._livekit_instances = out  # type: ignore[attr-defined]
     return out
+
+
+def _same_stack(cfg: LiveKitConfig, svc: Service) -> bool:
+    """Whether a config linked by service name belongs to this very service (two Compose
+    projects in one tree may both call their LiveKit `livekit`)."""
+    if cfg.facts.get("origin") == "configmap":
+        return cfg.facts.get("namespace") == svc.facts.get("namespace")
+    return cfg.path in (svc.facts.get("livekit_config_file"), svc.span.path, *svc.facts.get("env_files", ()))
 
 
 def jwt_services(dep: "Deployment") -> list[Service]:
@@ -207,6 +251,20 @@ def jwt_services(dep: "Deployment") -> list[Service]:
 
 def env(service: Service, name: str) -> EnvVar | None:
     return service.env.get(name)
+
+
+def jwt_bind_port(service: Service) -> int | None:
+    """The port lk-jwt-service listens on: LIVEKIT_JWT_BIND (`[host]:port`), else
+    LIVEKIT_JWT_PORT, else 8080 (main.go/config.go); None when the tree cannot say."""
+    bind = env(service, "LIVEKIT_JWT_BIND")
+    if bind is not None:
+        port = (bind.value or "").rsplit(":", 1)[-1].strip()
+        return int(port) if port.isdigit() else None
+    port_var = env(service, "LIVEKIT_JWT_PORT")
+    if port_var is not None:
+        text = (port_var.value or "").strip()
+        return int(text) if text.isdigit() else None
+    return 8080
 
 
 def jwt_key_secret(service: Service) -> tuple[EnvVar | None, EnvVar | None]:

@@ -323,4 +323,5 @@ def _ingress_route(doc: Document, item: yaml.Node, ingress: str) -> Route | None
                         port_span=node_span(doc, number) if number is not None else None)
     matcher = PathMatch("exact" if path_type == "Exact" else "prefix", (path,), span=span)
     return Route(matcher=matcher, span=span, proxy=Proxy(upstream, backend_name=svc_name, span=span),
-                 name=f"Ingress {ingress} {path}", facts={"port_name": port_name, "ingress": ingress})
+                 name=f"Ingress {ingress} {path}",
+                 facts={"port_name": port_name, "ingress": ingress, "service_port": upstream.port})

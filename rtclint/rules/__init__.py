@@ -17,6 +17,7 @@ FAMILIES = (
     "rtclint.rules.rtc4xx_livekit",
     "rtclint.rules.rtc5xx_synapse",
     "rtclint.rules.rtc6xx_ess",
+    "rtclint.rules.rtc6xx_kube",
     "rtclint.rules.rtc9xx_secrets",
 )
 
