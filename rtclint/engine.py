@@ -14,6 +14,7 @@ from rtclint.diagnostics import Diagnostic
 from rtclint.discover import Candidate, discover, display_path, kind_from_name, kind_from_content
 from rtclint.document import MAX_FILE_BYTES, DecodeError, Document, Span
 from rtclint.model import Deployment, FileFacts
+from rtclint.model.stacks import link as link_services
 from rtclint.parsers import parser_for
 from rtclint.parsers.base import Tree
 
@@ -71,6 +72,7 @@ def check(paths: list[str], config: Config | None = None, *, use_cache: bool = F
     for facts in facts_list:
         deployment.add(facts)
     deployment.documents.update(documents)
+    link_services(deployment)
     result = Result(deployment, files_checked=len(facts_list))
     result.diagnostics = _run_rules(deployment, config)
     result.diagnostics = _post_process(result, config)
