@@ -339,3 +339,19 @@ def test_host_matchers_split_a_wildcard_site(tmp_path):
     assert by_host[("example.com",)].route_for(WELL_KNOWN).respond.body == "{}"
     assert by_host[("matrix.example.com",)].route_for(WELL_KNOWN).proxy.upstream.host == "synapse"
     assert by_host[("*.example.com",)].route_for(WELL_KNOWN).respond.status == 404
+
+
+def test_fragment_imported_by_a_caddyfile_is_not_a_site_of_its_own(tmp_path):
+    fragment = "header Access-Control-Allow-Origin *\n"
+    files = {"sites/cors.caddy": fragment, "Caddyfile": "example.com {\n\timport sites/cors.caddy\n\trespond 200\n}\n"}
+    _, facts = read(tmp_path, fragment, files, name="sites/cors.caddy")
+    assert facts.sites == [] and not facts.diagnostics
+    (tmp_path / "other").mkdir()
+    _, alone = read(tmp_path / "other", fragment, name="cors.caddy")
+    assert alone.sites[0].fragment
+
+
+def test_env_placeholder_without_default_stays_opaque(tmp_path):
+    _, facts = read(tmp_path, "{$DOMAIN} {\n\treverse_proxy {$UPSTREAM}\n}\n")
+    site = facts.sites[0]
+    assert site.hosts == ["{$DOMAIN}"] and site.routes[0].proxy.upstream.host == "{$UPSTREAM}"

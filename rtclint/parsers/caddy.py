@@ -90,8 +90,11 @@ class _Reader:
         _set_path(tokens, self.doc.path)
         if fragment:
             # A site body with no address (a docs snippet, or a file meant to be imported inside a
-            # site block): Caddy rejects it standalone, rtclint analyses it as one catch-all site.
-            self.facts.sites.append(self._fragment_site(tree))
+            # site block): Caddy rejects it standalone, rtclint analyses it as one catch-all site —
+            # unless a Caddyfile nearby imports it, whose sites already hold these routes.
+            importer = _imported_by(self.doc, self.tree)
+            if importer is None:
+                self.facts.sites.append(self._fragment_site(tree))
         else:
             self._entries(tree)
         return self.facts
@@ -237,7 +240,7 @@ class _Reader:
                 tls = False
             else:
                 tls = forced_tls or (bool(host) and not auto_off)
-            host = host.lower() or "*"
+            host = (host if "{$" in host else host.lower()) or "*"
             if host not in hosts:
                 hosts.append(host)
             span = Span(key.path or self.doc.path, key.start, key.end)
@@ -512,7 +515,7 @@ class _Reader:
         text = _env_default(tok.text)
         scheme, host, port = _split_address(text)
         scheme = {"h2c": "http", "": "http"}.get(scheme, scheme)
-        up = Upstream(host=host.lower(), port=port, scheme=scheme, span=Span(path, tok.start, tok.end))
+        up = Upstream(host=host if "{$" in host else host.lower(), port=port, scheme=scheme, span=Span(path, tok.start, tok.end))
         if port is not None and text == tok.text and tok.value_map is None:
             idx = tok.text.rfind(":" + str(port))
             if idx >= 0:
@@ -595,6 +598,37 @@ def _first_statement(tokens: list[CToken]) -> CToken | None:
             skip_line = tok.line
             continue
         return tok
+    return None
+
+
+_IMPORT_LINE = re.compile(r"^[ \t]*import[ \t]+([^\s#]+)", re.M)
+
+
+def _imported_by(doc: Document, tree: Tree, levels: int = 4) -> str | None:
+    """A Caddy file in the fragment's folder (or up to three parents, inside the tree) whose
+    `import` lines name the fragment."""
+    from rtclint.discover import kind_from_name
+
+    me = os.path.abspath(doc.abspath)
+    folder = os.path.dirname(me)
+    for _ in range(levels):
+        if not tree.inside(folder):
+            break
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            break
+        for name in names:
+            path = os.path.join(folder, name)
+            if path == me or kind_from_name(path) != "caddy" or not os.path.isfile(path):
+                continue
+            other = tree.load(path)
+            if other is None or "import" not in other.text:
+                continue
+            for m in _IMPORT_LINE.finditer(other.text):
+                if me in (os.path.abspath(p) for p in tree.glob(m.group(1), folder)):
+                    return path
+        folder = os.path.dirname(folder)
     return None
 
 
