@@ -312,3 +312,74 @@ def _by_url(dep: "Deployment", jwt: Service, instances: list[LiveKitInstance]) -
             if inst.service is target:
                 return inst
     return None
+
+
+SECRET_ENV = ("LIVEKIT_SECRET", "LIVEKIT_API_SECRET")
+
+
+def secret_spans(dep: "Deployment") -> dict[str, list[tuple[int, int]]]:
+    """path → (start, end) of every LiveKit secret written in the tree, so output that
+    quotes source lines (the text report) can mask them."""
+    cached = getattr(dep, "_secret_spans", None)
+    if cached is not None:
+        return cached
+    found: dict[str, list[tuple[int, int]]] = {}
+
+    def add(span) -> None:
+        if span is not None and span.end > span.start:
+            found.setdefault(span.path, []).append((span.start, span.end))
+
+    for svc in dep.services:
+        for name in SECRET_ENV:
+            var = svc.env.get(name)
+            if var is not None:
+                add(var.value_span)
+    for cfg in dep.livekit:
+        for located in cfg.keys.values():
+            add(located.span)
+        if "keys_error" in cfg.facts and cfg.facts.get("env") is not None:
+            add(cfg.facts["env"].value_span)  # unparsable LIVEKIT_KEYS: all of it
+    for ess in dep.ess:
+        for what, _value, span in ess_livekit_auth(dep, ess):
+            if what == "secret":
+                add(span)
+    dep._secret_spans = found  # type: ignore[attr-defined]
+    return found
+
+
+def mask_line(dep: "Deployment", path: str, line_start: int, text: str) -> str:
+    """`text` (the source line starting at offset `line_start`) with secrets as `*`."""
+    spans = secret_spans(dep).get(path)
+    if not spans:
+        return text
+    chars = list(text)
+    for start, end in spans:
+        for i in range(max(start, line_start), min(end, line_start + len(text))):
+            chars[i - line_start] = "*"
+    return "".join(chars)
+
+
+def ess_livekit_auth(dep: "Deployment", ess) -> list[tuple[str, str, object]]:
+    """('key' | 'secret', value, span) for `matrixRTC.livekitAuth.key` and
+    `.secret.value` in ESS values, read from the file's own YAML (so it does not depend
+    on how the values reader stores them)."""
+    import yaml
+
+    from rtclint.parsers.yaml import load_nodes, mapping_get, node_span
+
+    doc = dep.documents.get(ess.path)
+    if doc is None:
+        return []
+    nodes, broken = load_nodes(doc)
+    out = []
+    for root in nodes if broken is None else []:
+        _, rtc = mapping_get(root, "matrixRTC")
+        _, auth = mapping_get(rtc, "livekitAuth")
+        _, key = mapping_get(auth, "key")
+        if isinstance(key, yaml.ScalarNode) and key.value:
+            out.append(("key", key.value, node_span(doc, key)))
+        _, secret = mapping_get(auth, "secret")
+        _, value = mapping_get(secret, "value")
+        if isinstance(value, yaml.ScalarNode) and value.value:
+            out.append(("secret", value.value, node_span(doc, value)))
+    return out

@@ -27,7 +27,7 @@ from rtclint.model import EnvVar, FileFacts, LiveKitConfig, Located, Mount, Port
 from rtclint.parsers import envfile, yaml_livekit
 from rtclint.parsers.base import Tree
 from rtclint.parsers.yaml import classify, load_nodes, mapping_get, mapping_items, node_span, scalar
-from rtclint.parsers.yaml_values import Embedded, align, compose_nested, embedded, located
+from rtclint.parsers.yaml_values import Embedded, align, compose_nested, embedded, located, value_span
 
 # Image name (registry and tag stripped) → role.
 _IMAGE_ROLES = (
@@ -103,9 +103,7 @@ def _environment(doc: Document, node: yaml.MappingNode, svc: Service) -> None:
             text = None if scalar(value) is None and isinstance(value, yaml.ScalarNode) else value.value
             if isinstance(value, yaml.ScalarNode) and value.tag.endswith(":bool"):
                 text = value.value  # Compose passes the text: `yes` stays `yes`
-            vspan = node_span(doc, value) if isinstance(value, yaml.ScalarNode) and text is not None else None
-            if vspan is not None and value.style in ("'", '"'):
-                vspan = doc.span(vspan.start + 1, vspan.end - 1)
+            vspan = value_span(doc, value) if isinstance(value, yaml.ScalarNode) and text is not None else None
             svc.env[name] = EnvVar(name, text if isinstance(text, str) else None,
                                    doc.span(key.start_mark.index, value.end_mark.index), value_span=vspan,
                                    name_span=node_span(doc, key))

@@ -42,7 +42,7 @@ from rtclint.parsers import envfile, yaml_livekit
 from rtclint.parsers.base import Tree
 from rtclint.parsers.yaml import classify, mapping_get, mapping_items, node_span, scalar
 from rtclint.parsers.yaml_compose import image_role
-from rtclint.parsers.yaml_values import compose_nested, embedded, located
+from rtclint.parsers.yaml_values import compose_nested, embedded, located, value_span
 
 WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "Pod", "CronJob"}
 
@@ -243,9 +243,7 @@ def _env_entry(doc: Document, item: yaml.Node) -> EnvVar | None:
     vspan = None
     if isinstance(value, yaml.ScalarNode) and scalar(value) is not None:
         text = value.value
-        vspan = node_span(doc, value)
-        if value.style in ("'", '"'):
-            vspan = doc.span(vspan.start + 1, vspan.end - 1)
+        vspan = value_span(doc, value)
     return EnvVar(name, text, span, value_span=vspan, name_span=node_span(doc, name_node))
 
 

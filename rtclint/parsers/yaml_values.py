@@ -104,6 +104,9 @@ def value_span(doc: Document, node: yaml.Node) -> Span:
     span = node_span(doc, node)
     if isinstance(node, yaml.ScalarNode) and node.style in ("'", '"') and span.end - span.start >= 2:
         return doc.span(span.start + 1, span.end - 1)
+    if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
+        newline = doc.text.find("\n", span.start, span.end)  # past the `|-` header line
+        return doc.span(span.end if newline == -1 else newline + 1, span.end)
     return span
 
 

@@ -19,21 +19,26 @@ def render(result, config=None, *, colour: bool = False, statistics: bool = Fals
 
     out: list[str] = []
     for diag in result.diagnostics:
-        out += _one(diag, result.documents, style)
+        out += _one(diag, result.documents, style, getattr(result, "deployment", None))
     if statistics and result.diagnostics:
         out.append(_statistics(result.diagnostics))
     out.append(_summary(result, style))
     return "\n".join(out) + "\n"
 
 
-def _one(diag: Diagnostic, documents, style) -> list[str]:
+def _one(diag: Diagnostic, documents, style, deployment=None) -> list[str]:
     line, col, end_line, end_col = region(diag.span, documents)
     head = f"{style(diag.path, bold=True)}:{line}:{col}: {style(diag.code, fg=_COLOURS[diag.severity], bold=True)} "
     fixable = " [*]" if diag.fix is not None and diag.fix.applicability.value == "safe" else ""
     lines = [head + diag.message + fixable]
     doc = documents.get(diag.path)
     if doc is not None and doc.text:
-        source = doc.line_text(line).replace("\t", " ")
+        source = doc.line_text(line)
+        if deployment is not None:  # never echo a LiveKit secret from the source line
+            from rtclint.model.stacks import mask_line
+
+            source = mask_line(deployment, doc.path, doc.offset(line, 1), source)
+        source = source.replace("\t", " ")
         if len(source) > 200:
             source = source[:200] + "…"
         width = (end_col - col) if end_line == line else len(source) - col + 1

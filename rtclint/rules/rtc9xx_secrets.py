@@ -5,11 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
-import yaml
-
 from rtclint.diagnostics import Severity
 from rtclint.document import Span
-from rtclint.model.stacks import link
+from rtclint.model.stacks import ess_livekit_auth, link
 from rtclint.rules._services import interpolated, mask, placeholder_kind
 from rtclint.rules.registry import rule
 
@@ -69,25 +67,9 @@ def _all_credentials(dep) -> Iterator[Credential]:
 
 
 def _ess_credentials(dep, ess) -> Iterator[Credential]:
-    """matrixRTC.livekitAuth.{key, secret.value} in ESS Helm values (read from the file's
-    own YAML, so it does not depend on how the values reader stores them)."""
-    doc = dep.documents.get(ess.path)
-    if doc is None:
-        return
-    from rtclint.parsers.yaml import load_nodes, mapping_get, node_span
-
-    nodes, broken = load_nodes(doc)
-    for root in nodes if broken is None else []:
-        _, rtc = mapping_get(root, "matrixRTC")
-        _, auth = mapping_get(rtc, "livekitAuth")
-        _, key = mapping_get(auth, "key")
-        if isinstance(key, yaml.ScalarNode) and key.value:
-            yield Credential("key", key.value, node_span(doc, key), "helm-values", "matrixRTC.livekitAuth.key")
-        _, secret = mapping_get(auth, "secret")
-        _, value = mapping_get(secret, "value")
-        if isinstance(value, yaml.ScalarNode) and value.value:
-            yield Credential("secret", value.value, node_span(doc, value), "helm-values",
-                             "matrixRTC.livekitAuth.secret.value")
+    for what, value, span in ess_livekit_auth(dep, ess):
+        label = "matrixRTC.livekitAuth.key" if what == "key" else "matrixRTC.livekitAuth.secret.value"
+        yield Credential(what, value, span, "helm-values", label)
 
 
 PLAINTEXT_PLACES = {"compose": "the Compose environment", "k8s-env": "a Kubernetes container env `value`",

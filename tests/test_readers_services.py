@@ -1,0 +1,354 @@
+"""The service readers (Compose, Kubernetes, livekit.yaml, .env) and the cross-file links:
+every fact carries a span whose text is what the fact says."""
+
+import os
+import pickle
+import textwrap
+
+import pytest
+
+from conftest import run_rtclint
+from rtclint.engine import check
+from rtclint.model.stacks import livekit_instances, paired_livekit
+
+SECRET = "4f9c2a7e1b8d3f6a0c5e9b2d7f1a4c8e"  # fixture value, 32 characters
+
+
+def write(root, files):
+    for rel, text in files.items():
+        path = os.path.join(root, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(textwrap.dedent(text).lstrip("\n"))
+
+
+def run(tmp_path, files):
+    write(str(tmp_path), files)
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        return check(["."])
+    finally:
+        os.chdir(cwd)
+
+
+def text_at(result, span):
+    return result.deployment.documents[span.path].text[span.start : span.end]
+
+
+def service(result, name):
+    return next(s for s in result.deployment.services if s.name == name)
+
+
+# -- Compose ----------------------------------------------------------------------------
+
+PORTS = """
+services:
+  livekit:
+    image: livekit/livekit-server:v1.13.4
+    ports:
+      - 7880
+      - "7881:7881"
+      - 127.0.0.1:8080:80
+      - "[::1]:9443:443/tcp"
+      - "50100-50200:50100-50200/udp"
+      - "9000:7000-7002"
+      - target: 7882
+        published: "17882"
+        protocol: udp
+        host_ip: 0.0.0.0
+    expose:
+      - "3000-3001"
+"""
+
+
+def test_compose_ports_every_syntax(tmp_path):
+    svc = service(run(tmp_path, {"docker-compose.yml": PORTS}), "livekit")
+    got = [(p.container_port, p.container_port_end, p.host_port, p.host_port_end, p.protocol, p.host_ip, p.kind)
+           for p in svc.ports]
+    assert got == [
+        (7880, None, None, None, "tcp", None, "publish"),  # ephemeral host port
+        (7881, None, 7881, None, "tcp", None, "publish"),
+        (80, None, 8080, None, "tcp", "127.0.0.1", "publish"),
+        (443, None, 9443, None, "tcp", "::1", "publish"),
+        (50100, 50200, 50100, 50200, "udp", None, "publish"),
+        (7000, 7002, 9000, 9002, "tcp", None, "publish"),
+        (7882, None, 17882, None, "udp", "0.0.0.0", "publish"),
+        (3000, 3001, None, None, "tcp", None, "expose"),
+    ]
+    udp = svc.ports[4]
+    assert udp.host_port_for(50150) == 50150 and udp.host_port_for(50201) is None
+    assert svc.ports[5].host_port_for(7001) == 9001
+
+
+def test_compose_environment_list_and_map_spans(tmp_path):
+    result = run(tmp_path, {"docker-compose.yml": """
+        services:
+          jwt:
+            image: ghcr.io/element-hq/lk-jwt-service:0.6.0
+            environment:
+              - LIVEKIT_URL=wss://sfu.example.com
+              - "LIVEKIT_KEY=callkey"
+              - LIVEKIT_FROM_SHELL
+          other:
+            image: ghcr.io/element-hq/lk-jwt-service:0.6.0
+            environment:
+              LIVEKIT_JWT_PORT: 8080
+              LIVEKIT_URL: 'wss://a.example.com'
+              EMPTY:
+        """})
+    jwt = service(result, "jwt")
+    assert jwt.role == "jwt"
+    url = jwt.env["LIVEKIT_URL"]
+    assert text_at(result, url.name_span) == "LIVEKIT_URL" and text_at(result, url.value_span) == "wss://sfu.example.com"
+    key = jwt.env["LIVEKIT_KEY"]
+    assert text_at(result, key.value_span) == "callkey" and text_at(result, key.name_span) == "LIVEKIT_KEY"
+    assert jwt.env["LIVEKIT_FROM_SHELL"].value is None
+    other = service(result, "other")
+    assert other.env["LIVEKIT_JWT_PORT"].value == "8080"
+    assert text_at(result, other.env["LIVEKIT_URL"].value_span) == "wss://a.example.com"
+    assert other.env["EMPTY"].value is None
+
+
+def test_env_file_merged_and_environment_wins(tmp_path):
+    result = run(tmp_path, {
+        "docker-compose.yml": """
+            services:
+              jwt:
+                image: ghcr.io/element-hq/lk-jwt-service:0.6.0
+                env_file:
+                  - path: ./conf/jwt.env
+                    required: true
+                environment:
+                  - LIVEKIT_URL=wss://env-wins.example.com
+            """,
+        "conf/jwt.env": f"""
+            # comment
+            export LIVEKIT_KEY=callkey
+            LIVEKIT_SECRET="{SECRET}"
+            LIVEKIT_URL=wss://from-file.example.com # inline comment
+            """,
+    })
+    jwt = service(result, "jwt")
+    assert jwt.env["LIVEKIT_URL"].value == "wss://env-wins.example.com"
+    secret = jwt.env["LIVEKIT_SECRET"]
+    assert secret.value == SECRET and secret.from_file == "conf/jwt.env"
+    assert text_at(result, secret.value_span) == SECRET
+    assert "conf/jwt.env" in result.deployment.files["docker-compose.yml"].includes
+    # the env file is not a program of its own once a Compose service reads it
+    assert [s.name for s in result.deployment.services] == ["jwt"]
+
+
+def test_env_file_alone_is_a_service_and_bad_line_is_rtc001(tmp_path):
+    result = run(tmp_path, {"jwt.env": "LIVEKIT_URL=wss://x.example.com\nthis is not an assignment\n"})
+    svc = service(result, "jwt.env")
+    assert svc.role == "jwt" and svc.source == "env-file"
+    bad = [d for d in result.diagnostics if d.code == "RTC001"]
+    assert len(bad) == 1 and result.deployment.documents["jwt.env"].line_col(bad[0].span.start) == (2, 1)
+
+
+def test_mount_links_livekit_config_and_kind_comes_from_the_mount(tmp_path):
+    # `sfu.yml` has neither a LiveKit name nor enough LiveKit keys to be recognised alone
+    result = run(tmp_path, {
+        "compose.yaml": """
+            services:
+              sfu:
+                image: livekit/livekit-server:v1.13.4
+                command: ["--config", "/etc/lk/config.yaml"]
+                volumes:
+                  - type: bind
+                    source: ./cfg/sfu.yml
+                    target: /etc/lk/config.yaml
+            """,
+        "cfg/sfu.yml": f"keys:\n  callkey: {SECRET}\n",
+    })
+    (inst,) = livekit_instances(result.deployment)
+    assert inst.service.name == "sfu" and inst.config is not None and inst.config.path == "cfg/sfu.yml"
+    assert inst.config.service == "sfu"
+    assert text_at(result, inst.keys()["callkey"].span) == SECRET
+    assert not [d for d in result.diagnostics if d.code == "RTC400"]
+
+
+def test_livekit_config_and_keys_from_env(tmp_path):
+    result = run(tmp_path, {"docker-compose.yml": f"""
+        services:
+          livekit:
+            image: livekit/livekit-server:v1.13.4
+            environment:
+              LIVEKIT_CONFIG: |
+                port: 7880
+                rtc:
+                  tcp_port: 7881
+                  use_external_ip: true
+                keys:
+                  inline: {SECRET}
+              LIVEKIT_KEYS: "callkey: {SECRET[::-1]}"
+        """})
+    (inst,) = livekit_instances(result.deployment)
+    cfg = inst.config
+    assert cfg.facts["origin"] == "env-config" and cfg.rtc["use_external_ip"].value is True
+    assert text_at(result, cfg.rtc["tcp_port"].span) == "7881"
+    assert text_at(result, cfg.keys["inline"].span) == SECRET
+    # LIVEKIT_KEYS replaces the config's keys, as `--keys` does
+    assert list(inst.keys()) == ["callkey"] and text_at(result, inst.keys()["callkey"].span) == SECRET[::-1]
+
+
+def test_two_projects_pair_within_each(tmp_path):
+    files = {}
+    for site, secret in (("a", SECRET), ("b", SECRET[::-1])):
+        files[f"{site}/docker-compose.yml"] = f"""
+            services:
+              jwt:
+                image: ghcr.io/element-hq/lk-jwt-service:0.6.0
+                environment:
+                  - LIVEKIT_KEY=callkey
+              livekit:
+                image: livekit/livekit-server:v1.13.4
+                command: --config /etc/livekit.yaml
+                volumes:
+                  - ./livekit.yaml:/etc/livekit.yaml
+            """
+        files[f"{site}/livekit.yaml"] = f"keys:\n  callkey: {secret}\nrtc:\n  use_external_ip: true\n"
+    result = run(tmp_path, files)
+    dep = result.deployment
+    for jwt in [s for s in dep.services if s.role == "jwt"]:
+        inst = paired_livekit(dep, jwt)
+        assert inst is not None and inst.config.path == os.path.dirname(jwt.span.path) + "/livekit.yaml"
+
+
+@pytest.mark.parametrize("body", [
+    "services: [a, b]\n",
+    "services:\n  x:\n    ports: 80\n    environment: FOO\n    volumes: {a: b}\n    env_file: [{}]\n",
+    "services:\n  x:\n    ports: [{target: abc}, '99999999999:1', 'a:b:c:d']\n    command: \"unterminated '\"\n",
+    "services:\n  x: null\n  y:\n    environment:\n      - =novalue\n      - ''\n",
+])
+def test_odd_compose_shapes_never_raise(tmp_path, body):
+    result = run(tmp_path, {"docker-compose.yml": body})
+    assert not [d for d in result.diagnostics if "internal error" in d.message]
+
+
+# -- Kubernetes -------------------------------------------------------------------------
+
+KUBE = f"""
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: ess-well-known
+  namespace: ess
+data:
+  client: |
+    {{
+      "m.homeserver": {{"base_url": "https://matrix.example.org"}},
+      "org.matrix.msc4143.rtc_foci": [
+        {{"type": "livekit", "livekit_service_url": "https://rtc.example.org"}}
+      ]
+    }}
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: livekit-auth
+  namespace: ess
+stringData:
+  secret: {SECRET}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: jwt
+  namespace: ess
+spec:
+  template:
+    metadata:
+      labels: {{app: jwt}}
+    spec:
+      containers:
+        - name: jwt
+          image: ghcr.io/element-hq/lk-jwt-service:0.6.0
+          ports: [{{containerPort: 8080, name: http}}]
+          env:
+            - name: LIVEKIT_SECRET
+              valueFrom:
+                secretKeyRef: {{name: livekit-auth, key: secret}}
+            - name: LIVEKIT_URL
+              value: "wss://sfu.example.org"
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: jwt-svc
+  namespace: ess
+spec:
+  type: NodePort
+  selector: {{app: jwt}}
+  ports:
+    - {{port: 80, targetPort: http, nodePort: 30080}}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: rtc
+  namespace: ess
+spec:
+  tls: [{{hosts: [rtc.example.org]}}]
+  rules:
+    - host: rtc.example.org
+      http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend: {{service: {{name: jwt-svc, port: {{number: 80}}}}}}
+"""
+
+
+def test_kubernetes_objects(tmp_path):
+    result = run(tmp_path, {"manifests.yaml": KUBE})
+    dep = result.deployment
+    facts = dep.files["manifests.yaml"]
+    # the well-known inside the block scalar: positions map into the file
+    (wk,) = [w for w in dep.extra_well_knowns if w.source == "configmap"]
+    assert wk.which == "client" and wk.facts["configmap"] == "ess-well-known"
+    at = wk.source_offset(wk.body.index("https://rtc"))
+    assert dep.documents["manifests.yaml"].text[at : at + 23] == "https://rtc.example.org"
+    # container env: valueFrom has no value, a plain value keeps its span
+    jwt = service(result, "jwt")
+    assert jwt.source == "k8s" and jwt.role == "jwt"
+    assert jwt.env["LIVEKIT_SECRET"].from_secret and jwt.env["LIVEKIT_SECRET"].value is None
+    assert text_at(result, jwt.env["LIVEKIT_URL"].value_span) == "wss://sfu.example.org"
+    assert [(p.container_port, p.kind, p.name) for p in jwt.ports] == [(8080, "container", "http")]
+    # Service → aliases; Ingress → a TLS site whose route reaches the pod's port
+    (ks,) = dep.kube_services
+    assert ks.type == "NodePort" and ks.ports[0].node_port.value == 30080
+    assert dep.service_named("jwt-svc") is jwt
+    (site,) = [s for s in dep.sites if s.kind == "ingress"]
+    assert site.hosts == ["rtc.example.org"] and site.tls_ports == [443]
+    route = site.route_for("/get_token")
+    assert route.proxy.upstream.host == "jwt-svc" and route.proxy.upstream.port == 8080
+    # a Secret's values are never kept, not even in the cached facts
+    assert SECRET.encode() not in pickle.dumps(facts)
+
+
+def test_livekit_yaml_recognised_by_content(tmp_path):
+    result = run(tmp_path, {"sample.yaml": f"port: 7880\nrtc:\n  tcp_port: 7881\nkeys:\n  k: {SECRET}\n"})
+    (cfg,) = result.deployment.livekit
+    assert cfg.http_port == 7880 and text_at(result, cfg.keys["k"].key_span) == "k"
+
+
+def test_secrets_never_printed(tmp_path):
+    write(str(tmp_path), {"docker-compose.yml": f"""
+        services:
+          jwt:
+            image: ghcr.io/element-hq/lk-jwt-service:latest
+            environment:
+              - LIVEKIT_KEY=callkey
+              - LIVEKIT_SECRET=short-{SECRET[:9]}
+          livekit:
+            image: livekit/livekit-server
+            environment:
+              LIVEKIT_KEYS: "callkey: other-{SECRET[:9]}"
+        """})
+    for fmt in ("text", "json"):
+        proc = run_rtclint(["check", "--no-cache", "--format", fmt, "."], cwd=str(tmp_path))
+        assert proc.returncode == 1, proc.stderr
+        assert SECRET[:9] not in proc.stdout and "****" in proc.stdout
+        assert "RTC303" in proc.stdout and "RTC900" in proc.stdout
