@@ -188,10 +188,10 @@ def public_urls(ctx) -> list[tuple[str, Span, str]]:
     for hs in homeservers(ctx.deployment):
         located, _ = hs.get("public_baseurl")
         if located is not None and isinstance(located.value, str) and located.span is not None:
-            found.append((located.value, located.span, "Synapse's public_baseurl"))
+            found.append((located.value, _unquoted(ctx, located.span), "Synapse's public_baseurl"))
         for url, span in hs.transport_urls():
             if span is not None:
-                found.append((url, span, "matrix_rtc.transports"))
+                found.append((url, _unquoted(ctx, span), "matrix_rtc.transports"))
     for config in ctx.deployment.element_call:
         for key, what in (("base_url", "Element Call's default homeserver base_url"),
                           ("livekit_service_url", "Element Call's livekit_service_url")):
@@ -205,6 +205,17 @@ def public_urls(ctx) -> list[tuple[str, Span, str]]:
         if service.role == "jwt" and var is not None and var.value and (var.value_span or var.span):
             found.append((var.value, var.value_span or var.span, f"LIVEKIT_URL of {service.name}"))
     return found
+
+
+def _unquoted(ctx, span: Span) -> Span:
+    """A quoted YAML scalar's span without its quotes (where a URL edit goes)."""
+    doc = ctx.deployment.documents.get(span.path)
+    if doc is None or span.end - span.start < 2:
+        return span
+    first, last = doc.text[span.start], doc.text[span.end - 1]
+    if first in "'\"" and last == first:
+        return Span(span.path, span.start + 1, span.end - 1)
+    return span
 
 
 def _with_port(url: str, port: int) -> str:
