@@ -40,6 +40,7 @@ RATE_LIMIT_MINIMUMS = {
     "rc_message": (0.5, 30, (0.2, 10)),
     "rc_delayed_event_mgmt": (1.0, 20, (1.0, 5)),
 }
+TRANSPORTS_ENDPOINT_SINCE = (1, 140)
 TRANSPORTS_VALIDATED_SINCE = (1, 161)
 MSC3266_STABLE_SINCE = (1, 153)
 STICKY_EVENTS_SINCE = (1, 148)
@@ -122,11 +123,19 @@ def msc4143_disabled(ctx):
           livekit_service_url: https://rtc.example.com
     ```
 
+    Synapse older than 1.140 has no such endpoint at all; for that target the finding
+    says to upgrade instead.
+
     ## Fix
     Safe: adds (or sets) `msc4143_enabled: true` under `experimental_features`, in the
     file Synapse reads that section from.
     """
+    endpoint_exists = synapse_version(ctx) >= TRANSPORTS_ENDPOINT_SINCE
     for hs in homeservers(ctx.deployment):
+        if not endpoint_exists and hs.transports():
+            yield ctx.report(_anchor(hs, "matrix_rtc"), "the targeted Synapse is older than 1.140 and has no "
+                             "MatrixRTC transports endpoint: matrix_rtc.transports does nothing; upgrade Synapse")
+            continue
         if not hs.transports() or hs.flag_on("msc4143_enabled"):
             continue
         flag = hs.flag("msc4143_enabled")
