@@ -244,7 +244,8 @@ def test_insert_point_skips_trailing_comments_of_a_nested_section():
 ODD_VALUES = [
     "experimental_features: [msc4143_enabled]\nmatrix_rtc: {transports: {type: livekit}}\n",
     "experimental_features: {msc4143_enabled: yes}\nmatrix_rtc: [1, 2]\nmax_event_delay_duration: [1]\n",
-    "experimental_features:\nmatrix_rtc:\n  transports:\n    - 42\n    - {type: 7}\n    - {type: livekit, livekit_service_url: 5}\n",
+    "experimental_features:\nmatrix_rtc:\n  transports:\n    - 42\n    - {type: 7}\n"
+    "    - {type: livekit, livekit_service_url: 5}\n",
     "rc_message: 12\nrc_delayed_event_mgmt: {per_second: fast, burst_count: null}\nmax_event_delay_duration: -5\n",
     "server_name: [a]\npublic_baseurl: 7\nextra_well_known_client_content: 3\n",
     "server_name: example.com\n? [complex, key]\n: value\n&a x: *a\n",

@@ -47,7 +47,8 @@ def foci_urls(wk: WellKnown) -> list[str]:
         return _URL_IN_JSON.findall(wk.body[start:]) if start >= 0 else []
     foci = value.get(RTC_FOCI_KEY)
     foci = [foci] if isinstance(foci, dict) else foci if isinstance(foci, list) else []
-    return [e["livekit_service_url"] for e in foci if isinstance(e, dict) and isinstance(e.get("livekit_service_url"), str)]
+    return [e["livekit_service_url"] for e in foci
+            if isinstance(e, dict) and isinstance(e.get("livekit_service_url"), str)]
 
 
 def public_urls_of(wk: WellKnown) -> list[str]:
@@ -233,9 +234,9 @@ def public_port_mismatch(ctx):
     Takes every public URL the tree states — the client well-known's `m.homeserver`
     `base_url`, `rtc_foci` `livekit_service_url`, the `org.matrix.msc2965.authentication`
     issuer and account URLs, Synapse's `public_baseurl` and `matrix_rtc.transports`, the
-    JWT service's `LIVEKIT_URL`, Element Call's `config.json` URLs — and the TLS sites (nginx, Caddy, HAProxy, Ingress) that
-    serve its host. When none of them listens on the URL's port (443 when the URL has
-    none), the URL points at nothing.
+    JWT service's `LIVEKIT_URL`, Element Call's `config.json` URLs — and the TLS sites
+    (nginx, Caddy, HAProxy, Ingress) that serve its host. When none of them listens on
+    the URL's port (443 when the URL has none), the URL points at nothing.
 
     ## Why
     The typical case: the proxy listens on 8443 and the URLs have no port, so clients

@@ -479,7 +479,8 @@ def sticky_events_disabled(ctx):
         flag = hs.flag("msc4354_enabled")
         span = flag.span if flag is not None else _anchor(hs, "experimental_features", "matrix_rtc")
         message = (f"Element Call's config.json ({pinned[0]['path']}) pins matrix_rtc_mode: matrix_2_0, which needs "
-                   "sticky events (MSC4354), but experimental_features.msc4354_enabled is not true: joining calls fails")
+                   "sticky events (MSC4354), but experimental_features.msc4354_enabled is not true: joining calls "
+                   "fails")
         fix = flag_fix(ctx, hs, "msc4354_enabled", "set experimental_features.msc4354_enabled: true")
         if too_old:
             message = "Element Call pins matrix_rtc_mode: matrix_2_0, but the targeted Synapse is older than 1.148 " \
