@@ -103,8 +103,10 @@ class Group:
     ess: list = field(default_factory=list)
 
 
-def server_names(ctx) -> dict[str, Span | None]:
-    """Every server_name the tree declares, with where it is written."""
+def server_names(ctx, jwt_allow_list: bool = True) -> dict[str, Span | None]:
+    """Every server_name the tree declares, with where it is written. With
+    `jwt_allow_list`, also the homeservers LIVEKIT_FULL_ACCESS_HOMESERVERS names (which
+    may include other organisations' homeservers)."""
     dep = ctx.deployment
     names: dict[str, Span | None] = {}
 
@@ -119,7 +121,7 @@ def server_names(ctx) -> dict[str, Span | None]:
     for values in dep.ess:
         if values.server_name is not None:
             add(values.server_name.value, values.server_name.span)
-    for service in dep.services:
+    for service in dep.services if jwt_allow_list else ():
         var = service.env.get("LIVEKIT_FULL_ACCESS_HOMESERVERS")
         if var is not None and var.value:
             for name in var.value.split(","):
@@ -307,7 +309,9 @@ def missing_delegated_well_known(ctx):
     — and checks that each one serves `/.well-known/matrix/client` (or proxies that path
     on). It reports a server_name that does not, when a client well-known with
     `org.matrix.msc4143.rtc_foci` is served on another host, typically
-    `matrix.<domain>`.
+    `matrix.<domain>`. A name that only `LIVEKIT_FULL_ACCESS_HOMESERVERS` lists counts
+    when the tree's proxies name it or serve the well-known on one of its subdomains
+    (the list may hold other organisations' homeservers).
 
     ## Why
     A client takes the server_name from the user id (`@alice:example.com`) and fetches
@@ -331,9 +335,12 @@ def missing_delegated_well_known(ctx):
     with_foci = [wk for wk in client if has_foci(wk)]
     if not with_foci or any(not [h for h in wk.hosts if h not in ("*", "", "_")] for wk in with_foci):
         return  # no foci anywhere (RTC101), or one whose host we cannot tell
+    own = server_names(ctx, jwt_allow_list=False)
     for name, name_span in server_names(ctx).items():
         if _handled_on(ctx, name, client):
             continue
+        if name not in own and not _is_ours(ctx, name, with_foci):
+            continue  # an allowed homeserver of someone else, not this deployment's
         elsewhere = [wk for wk in with_foci if name not in wk.hosts]
         if not elsewhere:
             continue
@@ -350,6 +357,14 @@ def missing_delegated_well_known(ctx):
             fix=_copy_handler_fix(ctx, source, target, name),
             related=related,
         )
+
+
+def _is_ours(ctx, name: str, with_foci: list[WellKnown]) -> bool:
+    """A name from LIVEKIT_FULL_ACCESS_HOMESERVERS is this deployment's when a proxy in
+    the tree names it or a well-known with rtc_foci is served on one of its subdomains."""
+    if any(name in concrete_hosts(site) for site in ctx.deployment.sites_for_host(name)):
+        return True
+    return any(h.endswith("." + name) for wk in with_foci for h in wk.hosts)
 
 
 def _block_end(text: str, start: int, end: int) -> int:
