@@ -90,9 +90,10 @@ def flag_fix(ctx, hs: Homeserver, flag: str, message: str) -> Fix | None:
 
 
 def relevant(ctx, hs: Homeserver) -> bool:
-    """Absent settings are findings only for a whole homeserver.yaml (or a snippet
-    about calls) in a tree that sets calls up."""
-    return (hs.main is not None or hs.mentions_calls) and calls_in_play(ctx.deployment)
+    """Absent settings are findings only for a whole homeserver.yaml (one with the
+    mandatory server_name) in a tree that sets calls up: a conf.d fragment or a doc
+    snippet alone may well be merged into a config that has them."""
+    return hs.main is not None and calls_in_play(ctx.deployment)
 
 
 # -- rules ----------------------------------------------------------------------------------
@@ -239,6 +240,8 @@ def delayed_events_disabled(ctx):
     ## What it does
     Reports a homeserver without a positive `max_event_delay_duration` in a tree that
     sets up calls, and `experimental_features.msc4140_max_delayed_events_per_user: 0`.
+    A missing setting is judged only for a whole homeserver.yaml (with `server_name`),
+    together with the conf.d fragments merged into it — never for a fragment alone.
 
     ## Why
     Element Call schedules a delayed "leave" event so that a participant who vanishes
