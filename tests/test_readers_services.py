@@ -352,3 +352,50 @@ def test_secrets_never_printed(tmp_path):
         assert proc.returncode == 1, proc.stderr
         assert SECRET[:9] not in proc.stdout and "****" in proc.stdout
         assert "RTC303" in proc.stdout and "RTC900" in proc.stdout
+
+
+def test_mounted_well_known_and_image_targets(tmp_path):
+    result = run(tmp_path, {
+        "docker-compose.yml": """
+            services:
+              web:
+                image: nginx:1.27
+                volumes:
+                  - ./www/client.json:/usr/share/nginx/html/.well-known/matrix/client:ro
+              jwt:
+                image: ghcr.io/element-hq/lk-jwt-service:0.4.4
+              synapse:
+                image: ghcr.io/element-hq/synapse:latest
+            """,
+        "www/client.json": '{"m.homeserver": {"base_url": "https://matrix.example.com"}}\n',
+    })
+    dep = result.deployment
+    (wk,) = [w for w in dep.extra_well_knowns if w.facts.get("service") == "web"]
+    assert wk.which == "client" and wk.span.path == "www/client.json"
+    assert wk.parse()[0]["m.homeserver"]["base_url"] == "https://matrix.example.com"
+    assert dep.targets["lk-jwt-service"] == "0.4.4"  # the image tag wins over the default
+    assert dep.targets["synapse"] == "1.157"  # `latest` says nothing: the default stays
+    assert service(result, "web").role == "proxy"
+
+
+def test_kubernetes_objects_without_namespace_match_any(tmp_path):
+    result = run(tmp_path, {"app.yaml": """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: jwt, namespace: matrix}
+        spec:
+          template:
+            metadata: {labels: {app: jwt}}
+            spec:
+              containers: [{name: jwt, image: "ghcr.io/element-hq/lk-jwt-service:0.6.0"}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: jwt}
+        spec:
+          selector: {app: jwt}
+          ports: [{port: 80, targetPort: 8080}]
+        """})
+    assert "jwt.matrix.svc.cluster.local" not in service(result, "jwt").aliases  # the Service has no namespace
+    assert result.deployment.service_named("jwt") is service(result, "jwt")
+    assert not [d for d in result.diagnostics if d.code == "RTC603"]  # 8080 is the default bind port

@@ -49,17 +49,21 @@ def link(dep: "Deployment") -> None:
 
 
 def _link_compose_configs(dep: "Deployment") -> None:
+    livekit_by_path: dict[str, list[LiveKitConfig]] = {}
+    for cfg in dep.livekit:
+        livekit_by_path.setdefault(cfg.path, []).append(cfg)
+    synapse_by_path: dict[str, list] = {}
+    for syn in dep.synapse:
+        synapse_by_path.setdefault(syn.path, []).append(syn)
     for svc in dep.services:
         livekit_file = svc.facts.get("livekit_config_file")
         if livekit_file and not svc.facts.get("livekit_config_inline"):
-            for cfg in dep.livekit:
-                if cfg.path == livekit_file and cfg.service is None and cfg.facts.get("origin") in ("file", "mount"):
+            for cfg in livekit_by_path.get(livekit_file, ()):
+                if cfg.service is None and cfg.facts.get("origin") in ("file", "mount"):
                     cfg.service = svc.name
-        synapse_file = svc.facts.get("synapse_config_file")
-        if synapse_file:
-            for syn in dep.synapse:
-                if syn.path == synapse_file and syn.service is None:
-                    syn.service = svc.name
+        for syn in synapse_by_path.get(svc.facts.get("synapse_config_file") or "", ()):
+            if syn.service is None:
+                syn.service = svc.name
 
 
 def _link_configmaps(dep: "Deployment") -> None:
@@ -70,8 +74,13 @@ def _link_configmaps(dep: "Deployment") -> None:
         for cfg in dep.livekit:
             if (cfg.service is None and cfg.facts.get("origin") == "configmap" and svc.role == "livekit"
                     and cfg.facts.get("configmap") in mounted
-                    and cfg.facts.get("namespace") == svc.facts.get("namespace")):
+                    and same_namespace(cfg.facts.get("namespace"), svc.facts.get("namespace"))):
                 cfg.service = svc.name
+
+
+def same_namespace(a: str | None, b: str | None) -> bool:
+    """Objects written without a namespace go wherever they are applied: they match any."""
+    return not a or not b or a == b
 
 
 def _drop_merged_env_files(dep: "Deployment") -> None:
@@ -95,13 +104,19 @@ def _drop_merged_env_files(dep: "Deployment") -> None:
 
 
 def _kube_service_aliases(dep: "Deployment") -> None:
+    by_namespace: dict[str, list[Service]] = {}
+    for svc in dep.services:
+        if svc.source == "k8s":
+            by_namespace.setdefault(svc.facts.get("namespace"), []).append(svc)
     for ks in dep.kube_services:
         if not ks.selector:
             continue
-        for svc in dep.services:
+        if ks.namespace:
+            candidates = [*by_namespace.get(ks.namespace, ()), *by_namespace.get("", ())]
+        else:
+            candidates = [svc for group in by_namespace.values() for svc in group]
+        for svc in candidates:
             labels = svc.facts.get("labels") or {}
-            if svc.source != "k8s" or svc.facts.get("namespace") != ks.namespace:
-                continue
             if all(labels.get(k) == v for k, v in ks.selector.items()):
                 svc.aliases.update({ks.name, f"{ks.name}.{ks.namespace}", f"{ks.name}.{ks.namespace}.svc",
                                     f"{ks.name}.{ks.namespace}.svc.cluster.local"})
@@ -220,12 +235,15 @@ def livekit_instances(dep: "Deployment") -> list[LiveKitInstance]:
     link(dep)
     out: list[LiveKitInstance] = []
     claimed: set[int] = set()
+    by_service: dict[str, list[LiveKitConfig]] = {}
+    for cfg in dep.livekit:
+        by_service.setdefault(cfg.service or "", []).append(cfg)
     for svc in dep.services:
         if svc.role != "livekit":
             continue
         inst = LiveKitInstance(svc.name, svc)
-        for cfg in dep.livekit:
-            if cfg.service == svc.name and id(cfg) not in claimed and _same_stack(cfg, svc):
+        for cfg in by_service.get(svc.name, ()):
+            if id(cfg) not in claimed and _same_stack(cfg, svc):
                 inst.configs.append(cfg)
                 claimed.add(id(cfg))
         out.append(inst)
@@ -240,7 +258,7 @@ def _same_stack(cfg: LiveKitConfig, svc: Service) -> bool:
     """Whether a config linked by service name belongs to this very service (two Compose
     projects in one tree may both call their LiveKit `livekit`)."""
     if cfg.facts.get("origin") == "configmap":
-        return cfg.facts.get("namespace") == svc.facts.get("namespace")
+        return same_namespace(cfg.facts.get("namespace"), svc.facts.get("namespace"))
     return cfg.path in (svc.facts.get("livekit_config_file"), svc.span.path, *svc.facts.get("env_files", ()))
 
 
@@ -277,17 +295,34 @@ def paired_livekit(dep: "Deployment", jwt: Service) -> LiveKitInstance | None:
     by_url = _by_url(dep, jwt, instances)
     if by_url is not None:
         return by_url
+    by_key, by_group = _instance_indexes(dep, instances)
     key, _ = jwt_key_secret(jwt)
     if key is not None and key.value:
-        holding = [i for i in instances if key.value in i.keys()]
+        holding = by_key.get(key.value, [])
         if len(holding) == 1:
             return holding[0]
-    same_group = [i for i in instances if i.service is not None and i.service.group == jwt.group]
+    same_group = by_group.get(jwt.group, [])
     if len(same_group) == 1:
         return same_group[0]
     if len(instances) == 1:
         return instances[0]
     return None
+
+
+def _instance_indexes(dep: "Deployment", instances: list[LiveKitInstance]):
+    """(API key → instances holding it, Compose file/namespace → instances), built once."""
+    cached = getattr(dep, "_instance_indexes", None)
+    if cached is not None:
+        return cached
+    by_key: dict[str, list[LiveKitInstance]] = {}
+    by_group: dict[str, list[LiveKitInstance]] = {}
+    for inst in instances:
+        for key in inst.keys():
+            by_key.setdefault(key, []).append(inst)
+        if inst.service is not None:
+            by_group.setdefault(inst.service.group, []).append(inst)
+    dep._instance_indexes = (by_key, by_group)  # type: ignore[attr-defined]
+    return by_key, by_group
 
 
 def _by_url(dep: "Deployment", jwt: Service, instances: list[LiveKitInstance]) -> LiveKitInstance | None:
@@ -308,9 +343,9 @@ def _by_url(dep: "Deployment", jwt: Service, instances: list[LiveKitInstance]) -
         target = dep.service_named(route.proxy.upstream.host or "")
         if target is None or target.role != "livekit":
             continue
-        for inst in instances:
-            if inst.service is target:
-                return inst
+        found = next((inst for inst in instances if inst.service is target), None)
+        if found is not None:
+            return found
     return None
 
 

@@ -62,7 +62,8 @@ def _object(doc: Document, node: yaml.Node, facts: FileFacts) -> None:
     _, meta = mapping_get(node, "metadata")
     name_key, name_node = mapping_get(meta, "name")
     name = str(scalar(name_node) or "")
-    namespace = str(scalar(mapping_get(meta, "namespace")[1]) or "default")
+    # No namespace: the one `kubectl apply -n` gives; '' matches any (see model.stacks).
+    namespace = str(scalar(mapping_get(meta, "namespace")[1]) or "")
     anchor = node_span(doc, name_node) if name_node is not None else node_span(doc, node)
     if kind == "ConfigMap":
         _configmap(doc, node, name, namespace, facts)
@@ -151,7 +152,7 @@ def _workload(doc: Document, node: yaml.Node, kind: str, name: str, namespace: s
     for container in items:
         cname = str(scalar(mapping_get(container, "name")[1]) or name)
         svc = Service(name=name if len(items) == 1 else f"{name}/{cname}", role="other", source="k8s",
-                      span=anchor, group=namespace)
+                      span=anchor, group=namespace or doc.path)
         svc.facts.update({"kind": kind, "workload": name, "namespace": namespace, "container": cname,
                           "labels": labels, "block_span": node_span(doc, container)})
         if scalar(host_network) is True:

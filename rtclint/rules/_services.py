@@ -18,7 +18,9 @@ _PLACEHOLDER_SHAPES = (
     re.compile(r"^\(.*\)$"),  # (livekit_api_secret)
     re.compile(r"^<.*>$"),  # <your secret>
 )
-_UNEXPANDED = re.compile(r"\$\{[^}]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)")
+# `${VAR}` stays literal in livekit.yaml and Kubernetes manifests (Kubernetes expands
+# only `$(VAR)`, from the container's other variables: not a placeholder).
+_UNEXPANDED = re.compile(r"\$\{[^}]*\}")
 _INTERPOLATION = re.compile(r"\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -107,6 +108,8 @@ def plaintext_secret(ctx):
             continue
         if cred.place in ("compose", "livekit-env") and interpolated(cred.value):
             continue
+        if cred.place == "k8s-env" and re.fullmatch(r"\$\([A-Za-z_][A-Za-z0-9_]*\)", cred.value):
+            continue  # a reference to another variable of the container
         yield ctx.report(cred.span, f"LiveKit secret {cred.label} = {mask(cred.value)} is written in plain text in "
                          f"{PLAINTEXT_PLACES[cred.place]}; keep it in an env file or a Secret instead")
 
