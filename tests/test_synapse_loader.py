@@ -232,3 +232,30 @@ def test_rtc503_fix_keeps_comments_and_indentation(synapse_load, tmp_path):
     removed = [ln for ln in before.splitlines() if ln not in after.splitlines()]
     assert removed == ["  # MSC3266: Room summary API", "  msc3266_enabled: true"]
     assert synapse_load(os.path.join(tree, "homeserver.yaml"))["ok"]
+
+
+def test_known_keys_data_is_generated_from_the_installed_synapse(tmp_path):
+    """rtclint/data/synapse_keys.json must be what tools/gen_synapse_keys.py makes from
+    Synapse itself; regenerate it when the installed Synapse moves on."""
+    import glob
+    import sys
+
+    package = glob.glob(os.path.join(ROOT, ".venv-synapse", "lib", "python*", "site-packages", "synapse"))[0]
+    schema = tmp_path / "schema.yaml"
+    schema.write_text("properties:\n  matrix_rtc:\n    properties:\n      transports:\n        items:\n"
+                      "          properties:\n            type: {}\n            livekit_service_url: {}\n")
+    out = tmp_path / "keys.json"
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "gen_synapse_keys.py"), "--schema", str(schema),
+                           "--package", package, "--out", str(out)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    generated = json.loads(out.read_text())
+    with open(os.path.join(ROOT, "rtclint", "data", "synapse_keys.json"), encoding="utf-8") as fh:
+        shipped = json.load(fh)
+    assert {"msc4143_enabled", "msc4222_enabled", "msc4354_enabled"} <= set(generated["experimental_features"])
+    assert "msc3266_enabled" not in generated["experimental_features"]  # stable since 1.153: no longer read
+    assert {"matrix_rtc", "max_event_delay_duration", "turn_uris"} <= set(generated["top_level"])
+    if generated["synapse_package_version"] != shipped["synapse_package_version"]:
+        pytest.skip(f"installed Synapse {generated['synapse_package_version']} differs from the one the data was "
+                    f"generated from ({shipped['synapse_package_version']}): run tools/gen_synapse_keys.py")
+    assert generated["experimental_features"] == shipped["experimental_features"]
+    assert set(generated["top_level"]) <= set(shipped["top_level"])
