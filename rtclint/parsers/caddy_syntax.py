@@ -146,7 +146,7 @@ def parser():
 # -- tokens → Lark terminals (Caddy's newline rules) ----------------------------------
 
 
-def _lark_tokens(tokens: list[CToken], start_rule: str):
+def _lark_tokens(tokens: list[CToken], start_rule: str, site_openers: set[int] | None = None):
     """Terminals for the grammar. Token values are indexes into `tokens`.
 
     _NL between tokens on different logical lines (parse.go isNextOnNewLine), except
@@ -160,6 +160,7 @@ def _lark_tokens(tokens: list[CToken], start_rule: str):
     keys_seen = 0  # addresses read since the last entry ended
     entry_keys: list[CToken] = []  # the addresses of the current top-level entry
     raw_depth = 0  # inside a snippet definition: its brace depth (Caddy's blockTokens)
+    after_keys = False  # this token starts the line right after a line of addresses
     prev: CToken | None = None
     for idx, tok in enumerate(tokens):
         if raw_depth:
@@ -177,13 +178,16 @@ def _lark_tokens(tokens: list[CToken], start_rule: str):
         if prev is not None and prev.line + prev.line_breaks() < tok.line:
             if not (in_keys and depth == 0 and prev.text.endswith(",")):
                 yield Token("_NL", "\n", start_pos=prev.end)
-                if depth == 0 and not import_line and keys_seen:
+                if depth == 0 and not import_line and keys_seen and in_keys:
                     in_keys = False
+                    after_keys = True  # a '{' opening the next line still belongs to the site
                 new_line = True
         if in_keys and depth == 0 and not import_line and not (tok.bare and tok.text in ("{", "}", "import")):
             _check_address(tok, first=new_line)
         if tok.bare and tok.text == "{":
             kind = "LBRACE"
+            if depth == 0 and (in_keys or after_keys) and site_openers is not None:
+                site_openers.add(idx)
             if depth == 0:
                 in_keys = False
                 if len(entry_keys) == 1 and _SNIPPET_KEY.match(entry_keys[0].text):
@@ -209,6 +213,7 @@ def _lark_tokens(tokens: list[CToken], start_rule: str):
             keys_seen += 1
             entry_keys.append(tok)
         yield Token(kind, str(idx), start_pos=tok.start)
+        after_keys = False
         prev = tok
 
 
@@ -239,12 +244,13 @@ def parse(text: str, start_rule: str = "start", tokens: list[CToken] | None = No
 def _run_lark(tokens: list[CToken], start_rule: str):
     from lark.exceptions import UnexpectedInput
 
-    terminals = list(_lark_tokens(tokens, start_rule))
+    site_openers: set[int] = set()
+    terminals = list(_lark_tokens(tokens, start_rule, site_openers))
     try:
         return parser().parse(terminals, start=start_rule)
     except UnexpectedInput as exc:
         error = _caddy_error(tokens, terminals, exc)
-    if _caddy_closes_at_eof(tokens, terminals, error):
+    if _caddy_closes_at_eof(tokens, terminals, error, site_openers):
         # parse.go quirk: when the file ends inside a site block and its last token is a '}'
         # that closed a directive's block, closeCurlyBrace() looks at that same '}' again and
         # accepts it as the site's own. `caddy adapt` accepts such a file; so do we.
@@ -259,7 +265,7 @@ def _run_lark(tokens: list[CToken], start_rule: str):
     raise error
 
 
-def _caddy_closes_at_eof(tokens: list[CToken], terminals: list, error: "CaddySyntaxError") -> bool:
+def _caddy_closes_at_eof(tokens: list[CToken], terminals: list, error: "CaddySyntaxError", site_openers: set[int]) -> bool:
     if not getattr(error, "at_eof", False) or not tokens or not terminals:
         return False
     last = tokens[-1]
@@ -273,9 +279,9 @@ def _caddy_closes_at_eof(tokens: list[CToken], terminals: list, error: "CaddySyn
             depth -= 1
     if not (last.bare and last.text == "}" and depth == 1 and terminals[-1].type == "RBRACE"):
         return False
-    # snippets and named routes are read by blockTokens(), which counts braces strictly
-    keys = [t for t in terminals[max(0, opener - 2) : opener] if t.type in ("WORD", "QUOTED")]
-    return not (keys and re.match(r"^&?\(.*\)$", tokens[int(keys[-1].value)].text))
+    # only a site's (or the global options') own '{' gets this second look (blockContents);
+    # a directive's block in a site without braces, a snippet or a named route does not
+    return opener >= 0 and int(terminals[opener].value) in site_openers
 
 
 def _caddy_error(tokens: list[CToken], terminals: list, exc) -> CaddySyntaxError:
@@ -349,9 +355,10 @@ def _entries(tokens: list[CToken], tree) -> list[Entry]:
         elif child.data == "import_stmt":
             d = _directive(tokens, child)
             out.append(Entry("import", [], None, directive=d))
-        elif child.data == "braceless":
+        elif child.data in ("braceless", "braceless_closed"):
             keys = [tokens[int(t.value)] for t in child.children[0].children]
-            lines = [_directive(tokens, c) for c in child.children[1:]]
+            lines = [_directive(tokens, c) for c in child.children[1:] if hasattr(c, "data")]
+            # (a closing RBRACE, when present, is the last child: a token, skipped here)
             out.append(Entry("braceless", keys, None, lines))
     return out
 
@@ -469,6 +476,15 @@ def _check_address(key: CToken, first: bool) -> None:
 
 def _check_addresses(entry: Entry) -> None:
     keys = entry.keys
+    for key in keys:
+        # a brace inside an address (not a `{$ENV}` placeholder) is a block brace that lost
+        # its space: Caddy then fails to get a certificate for that "host"
+        if re.search(r"[{}]", re.sub(r"\{\$[^{}]*\}", "", key.text)) and not key.text.startswith("http://"):
+            raise CaddySyntaxError(
+                f"subject does not qualify for certificate: '{key.text}' - a brace in a site address "
+                "(put spaces around '{' and '}')",
+                *_span(key),
+            )
     if keys and keys[-1].text.endswith(",") and entry.block is not None:
         raise CaddySyntaxError(
             "Expected another address but had '{' - check for extra comma", *_span(entry.block.open)
