@@ -355,3 +355,8 @@ def test_env_placeholder_without_default_stays_opaque(tmp_path):
     _, facts = read(tmp_path, "{$DOMAIN} {\n\treverse_proxy {$UPSTREAM}\n}\n")
     site = facts.sites[0]
     assert site.hosts == ["{$DOMAIN}"] and site.routes[0].proxy.upstream.host == "{$UPSTREAM}"
+
+
+def test_site_headers(tmp_path):
+    _, facts = read(tmp_path, "example.com {\n\theader Access-Control-Allow-Origin *\n\trespond 200\n}\n")
+    assert [(h.name, h.value, h.matcher) for h in facts.sites[0].headers] == [("Access-Control-Allow-Origin", "*", None)]

@@ -213,8 +213,9 @@ class _Reader:
 
     def _fill(self, site: Site, lines: list[Directive], block: Block | None) -> None:
         ctx = _Ctx(block=block)
-        site.routes = self._routes(lines, ctx, sort=True)
-        site.headers = [h for h in ctx.headers]
+        scopes: list[_Ctx] = []
+        site.routes = self._routes(lines, ctx, sort=True, scope_out=scopes)
+        site.headers = list(scopes[0].headers) if scopes else []
         site.indent = self._inner_indent(lines, block)
         site.insert_at = self._insert_point(block)
         site.facts["options"] = dict(self.options)
@@ -250,7 +251,9 @@ class _Reader:
 
     # -- routes ---------------------------------------------------------------------
 
-    def _routes(self, lines: list[Directive], ctx: _Ctx, sort: bool) -> list[Route]:
+    def _routes(self, lines: list[Directive], ctx: _Ctx, sort: bool, scope_out: list | None = None) -> list[Route]:
+        """The routes of one block, in Caddy's order; `scope_out` receives what is in effect
+        at its end (the site-level headers)."""
         lines = self._expand(lines)
         matchers = dict(ctx.matchers)
         for d in lines:
@@ -274,6 +277,8 @@ class _Reader:
                 routes += self._wrapper(d, ctx, scope, own_facts)
             elif d.name in _TERMINAL:
                 routes.append(self._route(d, ctx, scope, own_facts))
+        if scope_out is not None:
+            scope_out.append(ctx)
         return routes
 
     def _sorted(self, lines: list[Directive], matchers: dict) -> list[Directive]:
