@@ -13,7 +13,6 @@ from __future__ import annotations
 from rtclint.diagnostics import Applicability, Edit, Fix, Related, Severity
 from rtclint.document import Span
 from rtclint.model import EssValues, Located
-from rtclint.rules._roles import concrete_hosts
 from rtclint.rules.registry import rule
 
 
@@ -77,6 +76,13 @@ def ess_hosts(values: EssValues) -> dict[str, Located]:
     return hosts
 
 
+def _names_any(site, hosts) -> bool:
+    """The site names one of the hosts, exactly or by a wildcard (not a catch-all)."""
+    if not any(h not in ("*", "", "_") for h in site.hosts):
+        return False
+    return any(site.serves_host(h) for h in hosts)
+
+
 @rule("RTC601", "ess-nonstandard-port", Severity.WARNING, "manual", ("ess", "nginx", "caddy", "haproxy"))
 def ess_nonstandard_port(ctx):
     """The ESS hosts are exposed on an HTTPS port other than 443, which the chart cannot express.
@@ -115,14 +121,14 @@ def ess_nonstandard_port(ctx):
         hosts = ess_hosts(values)
         if not hosts:
             continue
-        sites = [s for s in ctx.deployment.sites if s.listens and set(concrete_hosts(s)) & set(hosts)]
+        sites = [s for s in ctx.deployment.sites if s.listens and _names_any(s, hosts)]
         if not sites or any(443 in s.tls_ports for s in sites):
             continue
         ports = sorted({p for s in sites for p in s.tls_ports})
         if not ports:
             continue
         anchor = values.hosts.get("matrixRTC") or values.server_name or next(iter(hosts.values()))
-        served = sorted(set(concrete_hosts(sites[0])) & set(hosts))
+        served = sorted(h for h in hosts if sites[0].serves_host(h))
         port = ports[0]
         related = [Related(listen.span, f"listens on {listen.port}") for s in sites for listen in s.listens
                    if listen.span is not None][:5]
