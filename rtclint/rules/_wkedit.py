@@ -4,6 +4,7 @@ file's own syntax and indentation."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from rtclint.diagnostics import Edit
@@ -52,8 +53,13 @@ def body_edit(dep: "Deployment", wk: "WellKnown", start: int, end: int, content:
     if bounds is None or doc is None:
         return None
     quote = host_quote(doc.text, *bounds)
-    if quote is None:
+    heredoc = _heredoc_indent(doc.text, bounds[0]) if quote is None and wk.site is not None \
+        and wk.site.kind == "caddy" else None
+    if quote is None and heredoc is None:
         return None
+    if heredoc:
+        # Caddy strips the closing marker's indentation from every heredoc line: new lines need it.
+        content = content.replace("\n", "\n" + heredoc)
     kind = wk.site.kind if wk.site is not None else "file"
     if quote == "`" and "`" in content:
         return None
@@ -61,6 +67,17 @@ def body_edit(dep: "Deployment", wk: "WellKnown", start: int, end: int, content:
     if kind == "nginx" and "$" in content:
         return None  # nginx would expand it as a variable
     return Edit(body_span(wk, start, end), text)
+
+
+def _heredoc_indent(text: str, body_start: int) -> str | None:
+    """The indentation of a Caddy heredoc body starting at `body_start` (after `<<MARKER`
+    and a newline), or None when the body is not a heredoc."""
+    start = line_start(text, body_start)
+    lead = text[start:body_start]
+    if lead.strip() or start == 0:
+        return None
+    previous = text[line_start(text, start - 1):start - 1].rstrip("\r")
+    return lead if re.search(r"<<[A-Za-z0-9_]+$", previous) else None
 
 
 def where(wk: "WellKnown") -> str:
@@ -126,7 +143,14 @@ def delete_line_of(dep: "Deployment", span: Span) -> Edit | None:
     start = line_start(text, span.start)
     end = text.find("\n", span.end)
     end = len(text) if end == -1 else end + 1
-    rest = text[span.end:end].strip()
-    if text[start:span.start].strip() == "" and (rest == "" or rest.startswith("#")):
+    rest = text[span.end:end].strip().lstrip(";").strip()
+    before = text[start:span.start].split()
+    alone = not before or (len(before) <= 2 and before[0] in _HEADER_KEYWORDS)
+    if alone and (rest == "" or rest.startswith("#")):
         return Edit(Span(span.path, start, end), "")
-    return Edit(span, "")
+    if not before or before[0] not in _HEADER_KEYWORDS:
+        return Edit(span, "")
+    return None  # other words share the line: no safe deletion
+
+
+_HEADER_KEYWORDS = ("header", "add_header", "http-response", "http-after-response", "proxy_set_header")

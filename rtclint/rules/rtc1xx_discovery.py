@@ -540,9 +540,13 @@ def _cors_fix(ctx, site, route, wk) -> Fix | None:
         return Fix(Applicability.SAFE, "add `add_header Access-Control-Allow-Origin * always;` to the location",
                    (Edit(first.span, content),))
     if site.kind == "caddy":
-        edit = insert_directive(dep, route, 'header Access-Control-Allow-Origin "*"')
-        if edit is None:
-            edit = insert_directive(dep, site, f'header {CLIENT_PATH} Access-Control-Allow-Origin "*"')
+        # Scoped to the well-known path, so Synapse's or the JWT service's own CORS
+        # headers on the same site are not doubled; inside handle_path the path is
+        # already stripped, and the block is the well-known's alone.
+        scoped = route.facts.get("wrapper") != "handle_path"
+        directive = f'header {CLIENT_PATH} Access-Control-Allow-Origin "*"' if scoped else \
+            'header Access-Control-Allow-Origin "*"'
+        edit = insert_directive(dep, route, directive) or insert_directive(dep, site, directive)
         return Fix(Applicability.SAFE, "add the CORS header for the well-known", (edit,)) if edit else None
     if site.kind == "haproxy":
         edit = _after_body(dep, wk, ' hdr Access-Control-Allow-Origin "*"')

@@ -9,6 +9,7 @@ upstream whose role is unknown (Traefik, an ingress controller) is never blamed.
 
 from __future__ import annotations
 
+import re
 from typing import Iterator
 
 from rtclint.diagnostics import Applicability, Edit, Fix, Related, Severity
@@ -243,18 +244,25 @@ def _strip_fix(ctx, site, route, prefix: str) -> Fix | None:
                        (Edit(Span(up.span.path, end, end), "/"),))
         return None
     if site.kind == "caddy":
-        head = doc.text[route.span.start:route.span.end]
-        if head.startswith("handle ") and route.matcher.kind != "any" and not head[7:].lstrip().startswith("@"):
+        if route.facts.get("wrapper") != "handle":
+            return None
+        at = _caddy_handle_keyword(doc.text, route)
+        if at is not None and not route.facts.get("matcher_name"):
             return Fix(Applicability.SAFE, "use handle_path, which strips the matched prefix",
-                       (Edit(Span(route.span.path, route.span.start, route.span.start + 6), "handle_path"),))
-        if head.startswith("handle"):
-            edit = insert_directive(dep, route, f"uri strip_prefix {prefix}")
-            return Fix(Applicability.SAFE, f"strip {prefix} before proxying", (edit,)) if edit else None
-        return None
+                       (Edit(Span(route.span.path, at, at + len("handle")), "handle_path"),))
+        edit = insert_directive(dep, route, f"uri strip_prefix {prefix}")
+        return Fix(Applicability.SAFE, f"strip {prefix} before proxying", (edit,)) if edit else None
     if site.kind == "haproxy" and px.span is not None:
         edit = insert_line_before(dep, px.span, f"http-request set-path %[path,regsub(^{prefix}/,/)]")
         return Fix(Applicability.SAFE, f"strip {prefix} in the backend", (edit,)) if edit else None
     return None
+
+
+def _caddy_handle_keyword(text: str, route) -> int | None:
+    """Offset of the `handle` keyword of the block that holds `route`: the nearest
+    `handle <its matcher>` line before the route."""
+    found = list(re.finditer(r"(?m)^[ \t]*(handle)[ \t]+(/[^{\s]*)[ \t]*\{", text[:route.span.start]))
+    return found[-1].start(1) if found else None
 
 
 # -- RTC202 ------------------------------------------------------------------------------------
