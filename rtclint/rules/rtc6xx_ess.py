@@ -134,7 +134,8 @@ def ess_nonstandard_port(ctx):
                    if listen.span is not None][:5]
         yield ctx.report(
             anchor.span or Span(values.path, 0, 0),
-            f"the ESS hosts ({', '.join(served[:6])}{' …' if len(served) > 6 else ''}) are served only on port {', '.join(map(str, ports))} "
+            f"the ESS hosts ({', '.join(served[:6])}{' …' if len(served) > 6 else ''}) are served only on port "
+            f"{', '.join(map(str, ports))} "
             f"({sites[0].span.path}), but the chart renders every URL without a port: the well-known's base_url "
             f"and rtc_foci (https://{values.hosts['matrixRTC'].value if 'matrixRTC' in values.hosts else '…'}), "
             f"Synapse's public_baseurl and matrix_rtc.transports point at 443. "
