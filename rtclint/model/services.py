@@ -31,6 +31,9 @@ class EnvVar:
     name_span: Span | None = None
     from_secret: bool = False  # Kubernetes valueFrom.secretKeyRef, Compose secret, *_FILE
     from_file: str | None = None  # the env_file it was read from
+    # Compose replaced `${VAR}` in the value from the project `.env` (this path): `value`
+    # is the result; `value_span` points into the `.env` when the value was one reference.
+    interpolated_from: str | None = None
 
 
 @dataclass

@@ -54,15 +54,78 @@ def image_role(image: str) -> str | None:
 
 def read(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts) -> None:
     base_dir = os.path.dirname(doc.abspath)
+    project_env = _project_env(base_dir, tree, facts)
     for root in nodes:
         _, services = mapping_get(root, "services")
         for name, key, node in mapping_items(services):
             if isinstance(node, yaml.MappingNode):
-                facts.services.append(_service(doc, name, key, node, tree, facts, base_dir))
+                svc = _service(doc, name, key, node, tree, facts, base_dir, project_env)
+                facts.services.append(svc)
+
+
+def _project_env(base_dir: str, tree: Tree, facts: FileFacts) -> dict[str, EnvVar]:
+    """The project `.env` beside the Compose file: what `${VAR}` in the file becomes."""
+    path = os.path.join(base_dir, ".env")
+    other = tree.load(path) if os.path.isfile(path) else None
+    if other is None:
+        return {}
+    facts.includes.append(other.path)
+    variables, _problems = envfile.parse_env(other)
+    return {v.name: v for v in variables}
+
+
+_REFERENCE = re.compile(r"\$\$|\$\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>[^}]*))?\}"
+                        r"|\$(?P<bare>[A-Za-z_][A-Za-z0-9_]*)")
+
+
+def interpolate(value: str, env: dict[str, EnvVar]) -> tuple[str | None, list[EnvVar]]:
+    """Compose's `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `$VAR`, `$$` with the
+    project .env; (None, []) when a variable is unknown here (the shell may set it)."""
+    used: list[EnvVar] = []
+    unknown = False
+
+    def one(m: re.Match) -> str:
+        nonlocal unknown
+        if m.group(0) == "$$":
+            return "$"
+        name = m.group("braced") or m.group("bare")
+        var = env.get(name)
+        op, arg = m.group("op"), m.group("arg") or ""
+        have = var is not None and var.value is not None and (var.value != "" or op not in (":-", ":?", ":+"))
+        if op in ("-", ":-"):
+            if have:
+                used.append(var)
+                return var.value
+            return arg
+        if op in ("+", ":+"):
+            return arg if have else ""
+        if not have:
+            unknown = True
+            return m.group(0)
+        used.append(var)
+        return var.value
+
+    result = _REFERENCE.sub(one, value)
+    return (None, []) if unknown else (result, used)
+
+
+def _apply_project_env(svc: Service, project_env: dict[str, EnvVar]) -> None:
+    for var in svc.env.values():
+        if var.value is None or "$" not in var.value or var.from_file:
+            continue
+        resolved, used = interpolate(var.value, project_env)
+        if resolved is None:
+            continue
+        single = _REFERENCE.fullmatch(var.value.strip())
+        if single is not None and len(used) == 1 and used[0].value == resolved:
+            var.value_span = used[0].value_span  # edit the value where it is written
+        svc.facts.setdefault("raw_env", {})[var.name] = var.value
+        var.value = resolved
+        var.interpolated_from = used[0].from_file if used else None
 
 
 def _service(doc: Document, name: str, key: yaml.Node, node: yaml.MappingNode, tree: Tree, facts: FileFacts,
-             base_dir: str) -> Service:
+             base_dir: str, project_env: dict[str, EnvVar] | None = None) -> Service:
     svc = Service(name=name, role="other", source="compose", span=node_span(doc, key), group=doc.path)
     svc.facts["block_span"] = node_span(doc, node)
     image_key, image = mapping_get(node, "image")
@@ -72,13 +135,15 @@ def _service(doc: Document, name: str, key: yaml.Node, node: yaml.MappingNode, t
     for env_file in _env_files(doc, node, base_dir):
         _merge_env_file(svc, env_file, tree, facts)
     _environment(doc, node, svc)
+    if project_env:
+        _apply_project_env(svc, project_env)
     _ports(doc, node, svc)
     _names(doc, node, svc)
     _volumes(doc, node, svc, base_dir, tree)
     _command(doc, node, svc)
     svc.role = (image_role(svc.image.value) if svc.image else None) or envfile.role_from_env(svc.env) or "other"
     if svc.role == "livekit":
-        _livekit_sources(doc, svc, tree, facts)
+        _livekit_sources(doc, svc, tree, facts, project_env or {})
     elif svc.role == "synapse":
         _mounted_config(svc, tree, facts, "synapse", _synapse_targets(svc))
     _mounted_well_knowns(svc, tree, facts)
@@ -315,7 +380,8 @@ def command_option(command: list[str], option: str) -> str | None:
 # -- linked configuration -------------------------------------------------------------
 
 
-def _livekit_sources(doc: Document, svc: Service, tree: Tree, facts: FileFacts) -> None:
+def _livekit_sources(doc: Document, svc: Service, tree: Tree, facts: FileFacts,
+                     project_env: dict[str, EnvVar]) -> None:
     svc.facts["dev"] = "--dev" in svc.command or "-dev" in svc.command
     config_path = command_option(svc.command, "config")
     targets = [config_path] if config_path else []
@@ -330,7 +396,8 @@ def _livekit_sources(doc: Document, svc: Service, tree: Tree, facts: FileFacts) 
         _mounted_config(svc, tree, facts, "livekit", targets)
     keys = svc.env.get("LIVEKIT_KEYS")
     if keys is not None and keys.value is not None:
-        facts.livekit.append(keys_config(keys, tree, svc.name))
+        raw = svc.facts.get("raw_env", {}).get("LIVEKIT_KEYS")
+        facts.livekit.append(keys_config(keys, tree, svc.name, raw, project_env))
 
 
 def _synapse_targets(svc: Service) -> list[str]:
@@ -427,10 +494,15 @@ def _inline_config(var: EnvVar, tree: Tree, service: str) -> LiveKitConfig | Non
     return cfg
 
 
-def keys_config(var: EnvVar, tree: Tree, service: str) -> LiveKitConfig:
+def keys_config(var: EnvVar, tree: Tree, service: str, raw: str | None = None,
+                project_env: dict[str, EnvVar] | None = None) -> LiveKitConfig:
     """`LIVEKIT_KEYS` as LiveKit reads it (YAML `key: secret`, one per line); a value that
-    is not such a mapping makes LiveKit exit: recorded as facts['keys_error']."""
+    is not such a mapping makes LiveKit exit: recorded as facts['keys_error'].
+    `raw`: the text before Compose interpolation; each `${VAR}` secret then points at the
+    project .env line that sets it."""
     cfg = LiveKitConfig(path=var.span.path, span=var.span, service=service, facts={"origin": "env-keys", "env": var})
+    if raw is not None:
+        return _interpolated_keys(cfg, var, tree, raw, project_env or {})
     emb = env_embedded(var, tree)
     root, error = compose_nested(var.value or "")
     if not isinstance(root, yaml.MappingNode) or error:
@@ -441,4 +513,26 @@ def keys_config(var: EnvVar, tree: Tree, service: str) -> LiveKitConfig:
             cfg.keys[name] = Located(node.value, emb.node_span(node), emb.node_span(key))
         elif isinstance(node, yaml.ScalarNode):
             cfg.keys[name] = Located(node.value, var.value_span, var.value_span)
+    return cfg
+
+
+def _interpolated_keys(cfg: LiveKitConfig, var: EnvVar, tree: Tree, raw: str,
+                       project_env: dict[str, EnvVar]) -> LiveKitConfig:
+    doc = _doc_for(var.span.path, tree)
+    root, error = compose_nested(raw)
+    if not isinstance(root, yaml.MappingNode) or error or doc is None:
+        cfg.facts["keys_error"] = error or "not `key: secret`"
+        return cfg
+    # the raw text is in the Compose file: align it with the entry there
+    entry = doc.text[var.span.start : var.span.end]
+    start = var.span.start + max(entry.find(raw[:8]), 0)
+    emb = align(doc, raw, start, var.span.end)
+    for name, key, node in mapping_items(root):
+        if not isinstance(node, yaml.ScalarNode):
+            continue
+        value, used = interpolate(node.value, project_env)
+        span = emb.node_span(node)
+        if value is not None and len(used) == 1 and _REFERENCE.fullmatch(node.value.strip()):
+            span = used[0].value_span or span
+        cfg.keys[name] = Located(node.value if value is None else value, span, emb.node_span(key))
     return cfg

@@ -86,7 +86,7 @@ def rename_edits(dep: "Deployment", var: "EnvVar", new_name: str, new_value: str
         return None
     edits = [Edit(var.name_span, new_name)]
     if new_value is not None:
-        if var.value_span is None:
-            return None
+        if var.value_span is None or var.interpolated_from or var.value_span.path != var.name_span.path:
+            return None  # the value comes from the project .env, which others may share
         edits.append(Edit(var.value_span, yaml_scalar_text(dep, var, new_value)))
     return tuple(edits)

@@ -44,13 +44,15 @@ def _all_credentials(dep) -> Iterator[Credential]:
             what = "secret" if name in SECRET_VARS else "key" if name in KEY_VARS else None
             if what is None or var.value is None or var.from_secret or var.value_span is None:
                 continue
-            place = "env-file" if var.from_file else {"compose": "compose", "k8s": "k8s-env"}.get(svc.source, "env-file")
+            place = "env-file" if var.from_file or var.interpolated_from else {
+                "compose": "compose", "k8s": "k8s-env"}.get(svc.source, "env-file")
             yield Credential(what, var.value.strip(), var.value_span, place, name)
     for cfg in dep.livekit:
         origin = cfg.facts.get("origin")
         env = cfg.facts.get("env")
         if origin == "env-keys":
-            place = "env-file" if (env is not None and env.from_file) or cfg.facts.get("env_file") else "livekit-env"
+            from_file = env is not None and (env.from_file or env.interpolated_from)
+            place = "env-file" if from_file or cfg.facts.get("env_file") else "livekit-env"
         elif origin == "env-config":
             place = "livekit-env"
         elif origin == "configmap":
