@@ -186,11 +186,12 @@ def _lark_tokens(tokens: list[CToken], start_rule: str, site_openers: set[int] |
             _check_address(tok, first=new_line)
         if tok.bare and tok.text == "{":
             kind = "LBRACE"
-            if depth == 0 and (in_keys or after_keys) and site_openers is not None:
+            opens_entry = depth == 0 and (in_keys or after_keys)
+            if opens_entry and site_openers is not None:
                 site_openers.add(idx)
             if depth == 0:
                 in_keys = False
-                if len(entry_keys) == 1 and _SNIPPET_KEY.match(entry_keys[0].text):
+                if opens_entry and len(entry_keys) == 1 and _SNIPPET_KEY.match(entry_keys[0].text):
                     kind, raw_depth = "SNIPPET_OPEN", 1
             depth += 1
         elif tok.bare and tok.text == "}":
@@ -358,7 +359,11 @@ def _entries(tokens: list[CToken], tree) -> list[Entry]:
         elif child.data in ("braceless", "braceless_closed"):
             keys = [tokens[int(t.value)] for t in child.children[0].children]
             lines = [_directive(tokens, c) for c in child.children[1:] if hasattr(c, "data")]
-            # (a closing RBRACE, when present, is the last child: a token, skipped here)
+            closing = child.children[-1] if not hasattr(child.children[-1], "data") else None
+            if _site_kind(keys) != "site" and (lines or closing is not None):
+                # a snippet or named route must have its block (parse.go blockTokens)
+                found = lines[0].items[0] if lines else tokens[int(closing.value)]
+                raise CaddySyntaxError(f"syntax error: unexpected token '{found.text}', expecting '{{'", *_span(found))
             out.append(Entry("braceless", keys, None, lines))
     return out
 
