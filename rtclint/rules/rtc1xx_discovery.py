@@ -584,9 +584,10 @@ def well_known_content_type(ctx) -> Iterator:
     ## What it does
     nginx: a `return 200 '…'` for the well-known without `default_type
     application/json` (or a `types {}` block / `add_header Content-Type`) in effect.
-    HAProxy: `http-request return … string|lf-string` without `content-type
-    "application/json"`. Caddy sets the type itself when the body is valid JSON (see
-    RTC100), so it is not checked here.
+    HAProxy: `http-request return … string|lf-string` with a content type other than
+    `application/json` (HAProxy 2.x refuses a `string` body without any `content-type`
+    at startup, which is reported as RTC001 as well). Caddy sets the type itself when
+    the body is valid JSON (see RTC100), so it is not checked here.
 
     ## Why
     nginx sends `default_type` (`text/plain` unless set, `application/octet-stream` with
@@ -595,7 +596,7 @@ def well_known_content_type(ctx) -> Iterator:
 
     ## Example
     ```haproxy
-    http-request return status 200 string '{"m.homeserver":{"base_url":"https://matrix.example.com"}}' if { path /.well-known/matrix/client }
+    http-request return status 200 content-type text/plain string '{"m.homeserver":{}}' if { path /.well-known/matrix/client }
     ```
 
     ## Fix

@@ -88,7 +88,10 @@ def site_has_jwt_route(dep, site) -> bool:
     return any(is_jwt_route(dep, r, site) for r in site.routes)
 
 
-def _describe_route(route) -> str:
+ROLE_NAMES = {"jwt": "the JWT service", "livekit": "LiveKit", "synapse": "Synapse", "element-call": "Element Call"}
+
+
+def _describe_route(route, dep=None, site=None) -> str:
     if route is None:
         return "no route matches it"
     if route.respond is not None:
@@ -97,7 +100,9 @@ def _describe_route(route) -> str:
         return f"it is redirected to {route.redirect.target}"
     if route.proxy is not None:
         up = route.proxy.upstream
-        return f"`{route.name or 'a route'}` sends it to {up.host}:{up.effective_port}"
+        role = upstream_role(dep, route, site) if dep is not None else None
+        what = f" ({ROLE_NAMES.get(role, role)})" if role else ""
+        return f"`{route.name or 'a route'}` sends it to {up.host}:{up.effective_port}{what}"
     return f"`{route.name or 'a route'}` does not proxy it"
 
 
@@ -149,7 +154,8 @@ def jwt_route_missing(ctx) -> Iterator:
             site = sites[0]
             route = site.route_for(request)
             yield ctx.report(span, f"livekit_service_url {url.text()}: on {site.name or site.kind} "
-                             f"{url.host}{request} does not reach the JWT service ({_describe_route(route)}); "
+                             f"{url.host}{request} does not reach the JWT service "
+                             f"({_describe_route(route, dep, site)}); "
                              f"route {url.path or '/'} on {url.host} to lk-jwt-service",
                              related=[Related(route.span if route else site.span, "the request ends here")])
 
@@ -317,7 +323,7 @@ def jwt_paths_incomplete(ctx) -> Iterator:
                 continue  # goes somewhere we cannot identify
             yield ctx.report(route.matcher.span or route.span,
                              f"only {', '.join(route.matcher.paths)} reach the JWT service; {request} is not routed "
-                             f"to it ({_describe_route(other)}), so clients cannot get a LiveKit token",
+                             f"to it ({_describe_route(other, dep, site)}), so clients cannot get a LiveKit token",
                              fix=_widen_fix(ctx, site, route, prefix),
                              related=[Related(other.span, "/get_token ends here")] if other is not None else [])
 
@@ -438,7 +444,8 @@ def sfu_route_missing(ctx) -> Iterator:
             continue
         site, route = results[0]
         yield ctx.report(span, f"LIVEKIT_URL {url.text()}: {url.host}{request} does not reach LiveKit on "
-                         f"{site.name or site.kind} ({_describe_route(route)}); route it to LiveKit's port 7880",
+                         f"{site.name or site.kind} ({_describe_route(route, dep, site)}); "
+                         f"route it to LiveKit's port 7880",
                          related=[Related(route.span if route else site.span, "the websocket request ends here")])
 
 
@@ -554,9 +561,10 @@ def websocket_timeout_short(ctx) -> Iterator:
         elif px.tunnel_timeout is None:
             anchor = px.backend_span or px.span or route.span
             edit = insert_line_before(dep, px.span, "timeout tunnel 1h") if px.span is not None else None
-            yield ctx.report(anchor, f"backend {px.backend_name or ''} sends the LiveKit websocket without "
-                             f"`timeout tunnel`: HAProxy closes it after `timeout server`/`timeout client`; add "
-                             f"`timeout tunnel 1h` to the backend".replace("backend  ", "the backend "),
+            backend = f"backend {px.backend_name}" if px.backend_name else "the backend"
+            yield ctx.report(anchor, f"{backend} sends the LiveKit websocket without `timeout tunnel`: HAProxy "
+                             f"closes it after `timeout server`/`timeout client`; add `timeout tunnel 1h` to it "
+                             f"(or to `defaults`; a `timeout tunnel` in a frontend is ignored)",
                              fix=Fix(Applicability.SAFE, "add `timeout tunnel 1h` to the backend", (edit,))
                              if edit else None)
 
