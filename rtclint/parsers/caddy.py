@@ -95,6 +95,8 @@ class _Reader:
             importer = _imported_by(self.doc, self.tree)
             if importer is None:
                 self.facts.sites.append(self._fragment_site(tree))
+            else:
+                self.facts.includes.append(importer)  # the facts cache must see that file change
         else:
             self._entries(tree)
         return self.facts
@@ -149,6 +151,8 @@ class _Reader:
         if not paths:
             span = Span(d.args[1].path or self.doc.path, d.args[1].start, d.args[1].end)
             self.facts.diagnostics.append(include_not_found(self.doc, span, pattern))
+            # listed although absent, so the facts cache never keeps this result past its creation
+            self.facts.includes.append(os.path.join(base, pattern))
             return
         for path in paths:
             if os.path.abspath(path) in self.stack:
