@@ -399,3 +399,37 @@ def test_kubernetes_objects_without_namespace_match_any(tmp_path):
     assert "jwt.matrix.svc.cluster.local" not in service(result, "jwt").aliases  # the Service has no namespace
     assert result.deployment.service_named("jwt") is service(result, "jwt")
     assert not [d for d in result.diagnostics if d.code == "RTC603"]  # 8080 is the default bind port
+
+
+def test_compose_override_file_is_merged(tmp_path):
+    result = run(tmp_path, {
+        "docker-compose.yml": """
+            services:
+              jwt:
+                image: ghcr.io/element-hq/lk-jwt-service:0.6.0
+                environment:
+                  - LIVEKIT_URL=wss://sfu.example.com
+            """,
+        "docker-compose.override.yml": f"""
+            services:
+              jwt:
+                environment:
+                  - LIVEKIT_KEY=callkey
+                  - LIVEKIT_SECRET_FROM_FILE=/run/secrets/lk
+                  - LIVEKIT_FULL_ACCESS_HOMESERVERS=example.com
+            """,
+    })
+    (jwt,) = [s for s in result.deployment.services if s.name == "jwt"]
+    assert set(jwt.env) == {"LIVEKIT_URL", "LIVEKIT_KEY", "LIVEKIT_SECRET_FROM_FILE", "LIVEKIT_FULL_ACCESS_HOMESERVERS"}
+    assert jwt.role == "jwt" and not [d for d in result.diagnostics if d.code == "RTC300"]
+
+
+@pytest.mark.parametrize("body", [
+    "apiVersion: v1\nkind: List\nitems: [{apiVersion: v1, kind: Service, spec: {ports: [{port: abc}, 5]}}]\n",
+    "apiVersion: apps/v1\nkind: Deployment\nspec: {template: {spec: {containers: [{env: [{name: 5}, {value: x}, 7]}, 3]}}}\n",
+    "apiVersion: v1\nkind: ConfigMap\ndata: {client: '{not json', livekit.yaml: '[1, 2'}\n",
+    "apiVersion: networking.k8s.io/v1\nkind: Ingress\nspec: {rules: [{http: {paths: [{backend: {service: {name: x, port: {name: http}}}}]}}, 5]}\n",
+])
+def test_odd_kubernetes_shapes_never_raise(tmp_path, body):
+    result = run(tmp_path, {"m.yaml": body})
+    assert not [d for d in result.diagnostics if "internal error" in d.message]

@@ -39,6 +39,7 @@ def link(dep: "Deployment") -> None:
     if getattr(dep, "_stacks_linked", False):
         return
     dep._stacks_linked = True  # type: ignore[attr-defined]
+    _merge_compose_overrides(dep)
     _link_compose_configs(dep)
     _link_configmaps(dep)
     _drop_merged_env_files(dep)
@@ -46,6 +47,43 @@ def link(dep: "Deployment") -> None:
     _ingress_target_ports(dep)
     _targets_from_images(dep)
     dep._aliases = None  # type: ignore[attr-defined]  # aliases changed: rebuild the index
+
+
+def _merge_compose_overrides(dep: "Deployment") -> None:
+    """`docker-compose.override.yml` (and `compose.override.yaml`) beside a Compose file is
+    merged into it by `docker compose`: a service named in both is one container (the
+    override's environment, image and command win; ports and volumes add up)."""
+    base: dict[tuple[str, str], Service] = {}
+    overrides: list[Service] = []
+    for svc in dep.services:
+        if svc.source != "compose":
+            continue
+        if ".override." in os.path.basename(svc.span.path):
+            overrides.append(svc)
+        else:
+            base.setdefault((os.path.dirname(svc.span.path), svc.name), svc)
+    merged = set()
+    for over in overrides:
+        target = base.get((os.path.dirname(over.span.path), over.name))
+        if target is None:
+            continue
+        target.env.update(over.env)
+        target.ports += over.ports
+        target.mounts += over.mounts
+        target.aliases |= over.aliases
+        target.image = over.image or target.image
+        target.command = over.command or target.command
+        target.network_mode = over.network_mode or target.network_mode
+        for key, value in over.facts.items():
+            target.facts.setdefault(key, value)
+        if over.role != "other":
+            target.role = over.role
+        for cfg in dep.livekit:  # LIVEKIT_KEYS/LIVEKIT_CONFIG read from the override
+            if cfg.service == over.name and cfg.path == over.span.path:
+                cfg.facts["merged_into"] = target.span.path
+        merged.add(id(over))
+    if merged:
+        dep.services[:] = [s for s in dep.services if id(s) not in merged]
 
 
 def _link_compose_configs(dep: "Deployment") -> None:
@@ -259,7 +297,8 @@ def _same_stack(cfg: LiveKitConfig, svc: Service) -> bool:
     projects in one tree may both call their LiveKit `livekit`)."""
     if cfg.facts.get("origin") == "configmap":
         return same_namespace(cfg.facts.get("namespace"), svc.facts.get("namespace"))
-    return cfg.path in (svc.facts.get("livekit_config_file"), svc.span.path, *svc.facts.get("env_files", ()))
+    return cfg.path in (svc.facts.get("livekit_config_file"), svc.span.path, *svc.facts.get("env_files", ())) or (
+        cfg.facts.get("merged_into") == svc.span.path)
 
 
 def jwt_services(dep: "Deployment") -> list[Service]:

@@ -151,8 +151,8 @@ def _old_port(ctx, svc, version):
     yield ctx.report(var.name_span or var.span,
                      "LK_JWT_PORT is ignored since lk-jwt-service v0.2.0: the service listens on "
                      + ("LIVEKIT_JWT_BIND/LIVEKIT_JWT_PORT" if fix is None else "8080")
-                     + " whatever it says; use " + ("LIVEKIT_JWT_BIND=:PORT" if at_least(version, (0, 4))
-                                                    else "LIVEKIT_JWT_PORT"), fix=fix)
+                     + " whatever it says; use " + (f"LIVEKIT_JWT_BIND=:{(var.value or 'PORT').strip()}"
+                                                    if at_least(version, (0, 4)) else "LIVEKIT_JWT_PORT"), fix=fix)
 
 
 def _jwt_port(ctx, svc, version):
