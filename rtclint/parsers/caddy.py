@@ -67,6 +67,7 @@ class _Reader:
         self.tree = tree
         self.facts = FileFacts(doc.path)
         self.snippets: dict[str, list[Directive]] = {}
+        self.snippet_errors: dict[str, tuple] = {}  # name -> (Document, CaddySyntaxError)
         self.options = {"http_port": 80, "https_port": 443, "auto_https": None}
         self.stack = stack + (os.path.abspath(doc.abspath),)
         self.unit = _indent_unit(doc.text)
@@ -105,6 +106,8 @@ class _Reader:
         for entry in entries:
             if entry.kind == "snippet":
                 self.snippets[entry.keys[0].text[1:-1]] = entry.block.lines
+                if entry.block.error is not None:
+                    self.snippet_errors[entry.keys[0].text[1:-1]] = (self.doc, entry.block.error)
             elif entry.kind == "global":
                 self._global_options(entry.block.lines)
             elif entry.kind == "import":
@@ -137,6 +140,7 @@ class _Reader:
             _set_path(tokens, doc.path)
             sub._entries(entries)
             self.snippets.update(sub.snippets)
+            self.snippet_errors.update(sub.snippet_errors)
             self.facts.diagnostics += sub.facts.diagnostics
             if not _discovered_alone(self.tree, path):
                 self.facts.sites += sub.facts.sites
@@ -177,6 +181,9 @@ class _Reader:
             name = d.args[1].text
             params = [t.text for t in d.args[2:]]
             if name in self.snippets:
+                if name in self.snippet_errors:  # Caddy parses a snippet's tokens where it is imported
+                    doc, exc = self.snippet_errors[name]
+                    self.facts.diagnostics.append(parse_error(doc, exc.start, exc.message, exc.end))
                 out += self._expand([_substitute(x, params) for x in self.snippets[name]], depth + 1)
                 continue
             for _path, doc in self._import_files(d):

@@ -33,6 +33,7 @@ class Block:
     open: CToken
     close: CToken
     lines: list["Directive"] = field(default_factory=list)
+    error: "CaddySyntaxError | None" = None  # a snippet body that does not parse (reported where imported)
 
 
 @dataclass
@@ -382,12 +383,13 @@ def _snippet_block(tokens: list[CToken], node) -> Block:
     kids = node.children
     inner = [tokens[int(t.value)] for t in kids[1:-1]]
     lines: list[Directive] = []
+    error = None
     if inner:
         try:
             _, lines = parse("", "lines", inner)
-        except CaddySyntaxError:
-            lines = []
-    return Block(tokens[int(kids[0].value)], tokens[int(kids[-1].value)], lines)
+        except CaddySyntaxError as exc:
+            error = exc
+    return Block(tokens[int(kids[0].value)], tokens[int(kids[-1].value)], lines, error)
 
 
 def _block(tokens: list[CToken], node) -> Block:
