@@ -10,13 +10,15 @@ context, so a snippet is judged as nginx judges it once it is included.
 Include policy (RTC003):
 - relative patterns resolve against the nginx prefix (the directory of the main file,
   or for a snippet its own directory, then its parent — `sites-enabled/x` includes
-  `snippets/y.conf` relative to /etc/nginx); an unmatched one is reported, except the
-  files Debian's nginx package ships (`mime.types`, `fastcgi_params`, `proxy_params`…);
-- absolute patterns are mapped into the tree when they point into it or start with a
-  standard nginx prefix (`/etc/nginx/…` → the main file's directory); an absolute
-  path elsewhere (`/etc/letsencrypt/options-ssl-nginx.conf`) belongs to the host, not
-  the repository, and is not reported — unless its directory exists in the tree, which
-  then evidently mirrors it.
+  `snippets/y.conf` relative to /etc/nginx); an unmatched one is reported, globs too
+  (nginx then silently includes nothing), except the files Debian's nginx package
+  ships next to nginx.conf (`mime.types`, `fastcgi_params`, `proxy_params`…);
+- an absolute pattern that points into the checked tree is resolved there;
+- an absolute pattern under a standard nginx prefix (`/etc/nginx/…`) is mapped onto
+  the main file's directory (the repository mirrors /etc/nginx) and reported only when
+  the tree holds that directory (`snippets/`, or nginx.conf for files directly in it);
+- any other absolute path (`/etc/letsencrypt/options-ssl-nginx.conf`) belongs to the
+  host, not the repository, and is never reported.
 """
 
 from __future__ import annotations

@@ -6,9 +6,9 @@ numbers, so this module re-reads the text the way nginx's own `ngx_conf_read_tok
 lexer and nginx disagree, nginx wins, because nginx is what runs the file:
 
 - only space, tab, CR and LF separate words (crossplane: any `str.isspace`);
-- an unquoted word ends at whitespace, `;` or `{` — a `}` or `#` inside a word is part of
-  it, and `${` has no special meaning (crossplane ends words at `}` and reads `${…}`);
-- a closing quote must be followed by whitespace, `;` or `{` (`unexpected "x"`);
+- an unquoted word ends at whitespace, `;` or `{` (except the `{` of `${`) — a `}` or
+  `#` inside a word is part of it (crossplane ends words at `}`);
+- a closing quote must be followed by whitespace, `;`, `{` or `)` (`unexpected "x"`);
 - a backslash escapes the next character anywhere; the word's value is then unescaped
   like nginx: `\\"` `\\'` `\\\\` → the character, `\\t` `\\r` `\\n` → control characters,
   any other `\\x` stays as two characters.
@@ -185,10 +185,14 @@ class _Reader:
             if quote and ch == quote:
                 word = _make_word(text, i, j + 1, quote, raw_start, j)
                 self.pos = j + 1
-                if j + 1 < n and text[j + 1] not in _SPACE + ";{":
+                # nginx lets `)` follow a quote (it starts the next word: `if ($a = 'b')`)
+                if j + 1 < n and text[j + 1] not in _SPACE + ";{)":
                     bad = text[j + 1]
                     return word, SyntaxProblem(j + 1, j + 2, f'unexpected "{bad}"')
                 return word, None
+            if not quote and ch == "{" and j > raw_start and text[j - 1] == "$":
+                j += 1  # `${name}`: nginx's variable flag keeps this brace in the word
+                continue
             if not quote and (ch in _SPACE or ch in ";{"):
                 self.pos = j
                 return _make_word(text, i, j, "", raw_start, j), None
