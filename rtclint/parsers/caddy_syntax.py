@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import re
 import os
-import pickle
 import sys
 from dataclasses import dataclass, field
 
@@ -184,7 +183,7 @@ def _lark_tokens(tokens: list[CToken], start_rule: str, site_openers: set[int] |
                     after_keys = True  # a '{' opening the next line still belongs to the site
                 new_line = True
         if in_keys and depth == 0 and not import_line and not (tok.bare and tok.text in ("{", "}", "import")):
-            _check_address(tok, first=new_line)
+            _check_address(tok)
         if tok.bare and tok.text == "{":
             kind = "LBRACE"
             opens_entry = depth == 0 and (in_keys or after_keys)
@@ -459,7 +458,7 @@ def _check_site_level(entry: Entry) -> None:
         raise CaddySyntaxError(f"unrecognized directive: {head.text} - {why}", *_span(head))
 
 
-def _check_address(key: CToken, first: bool) -> None:
+def _check_address(key: CToken) -> None:
     """parse.go addresses(): what Caddy rejects in a site address as it reads it."""
     value = key.text
     if value.startswith("@"):
