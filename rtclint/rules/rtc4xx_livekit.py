@@ -19,7 +19,7 @@ from rtclint.diagnostics import Applicability, Edit, Fix, Related, Severity
 from rtclint.document import Span
 from rtclint.model.stacks import jwt_services, livekit_instances
 from rtclint.parsers.yaml_compose import command_option
-from rtclint.rules._services import interpolated, mask
+from rtclint.rules._services import doc_text, interpolated, mask
 from rtclint.rules.registry import rule
 
 DEFAULT_TCP_PORT = 7881
@@ -261,7 +261,8 @@ def rtc_ports_not_published(ctx):
 
     ## Fix
     `--fix` adds the missing entries to `ports:` when it has entries to copy the layout
-    from; a port published on another host port must be changed by hand.
+    from, or rewrites a short-syntax entry published on another host port
+    (`"17881:7881"` → `"7881:7881"`).
     """
     dep = ctx.deployment
     for inst in _compose_livekits(dep):
@@ -277,7 +278,7 @@ def rtc_ports_not_published(ctx):
         parts += [f"{_fmt(f, l, p)} ({w}) is published on another host port" for f, l, p, w, _ in moved]
         cfg = inst.config
         related = [Related(cfg.facts.get("rtc_span") or cfg.span, "LiveKit's RTC ports")] if cfg is not None else []
-        fix = _ports_fix(dep, svc, missing) if not moved else None
+        fix = _ports_fix(dep, svc, missing) if not moved else (_moved_fix(dep, moved) if not missing else None)
         anchor = svc.facts.get("ports_span") or svc.span
         yield ctx.report(anchor, f"Compose service `{svc.name}` must publish LiveKit's media ports as "
                          f"HOST:CONTAINER with equal numbers: " + "; ".join(parts)
@@ -303,6 +304,30 @@ def _ports_fix(dep, svc, missing) -> Fix | None:
     items = "".join(f"{doc.newline}{m.group(1)}- {quote}{_fmt(f, l, p)}{quote}" for f, l, p, _w, _x in missing)
     return Fix(Applicability.SAFE, "publish " + ", ".join(_fmt(f, l, p) for f, l, p, _w, _x in missing),
                (Edit(Span(doc.path, end, end), items),))
+
+
+def _moved_fix(dep, moved) -> Fix | None:
+    """Rewrite `HOST:CONTAINER` items whose host port differs, keeping IP, quotes and
+    protocol: only short-syntax items that publish exactly the needed range."""
+    from rtclint.parsers.yaml_compose import parse_port_spec
+
+    edits = []
+    for first, last, proto, _what, wrong in moved:
+        if len(wrong) != 1 or wrong[0].span is None:
+            return None
+        span = wrong[0].span
+        text = doc_text(dep, span)
+        inner = text.strip("'\"")
+        parsed = parse_port_spec(inner)
+        if parsed is None or parsed[2] != (first, last):
+            return None
+        ip = parsed[0]
+        new = (f"[{ip}]:" if ip and ":" in ip else f"{ip}:" if ip else "") + _fmt(first, last, proto)
+        if proto != "tcp" or inner.endswith("/tcp"):
+            new = new if new.endswith("/" + proto) else f"{new}/{proto}"
+        start = span.start + text.index(inner)
+        edits.append(Edit(Span(span.path, start, start + len(inner)), new))
+    return Fix(Applicability.SAFE, "publish on the same host port", tuple(edits)) if edits else None
 
 
 @rule("RTC404", "external-ip-unset", Severity.WARNING, where=("livekit", "compose"))
