@@ -433,3 +433,21 @@ def test_compose_override_file_is_merged(tmp_path):
 def test_odd_kubernetes_shapes_never_raise(tmp_path, body):
     result = run(tmp_path, {"m.yaml": body})
     assert not [d for d in result.diagnostics if "internal error" in d.message]
+
+
+def test_element_call_config_linked_by_mount(tmp_path):
+    result = run(tmp_path, {
+        "docker-compose.yml": """
+            services:
+              call:
+                image: ghcr.io/element-hq/element-call:v0.26.0
+                volumes:
+                  - ./call/config.json:/app/config.json:ro
+            """,
+        "call/config.json": '{"matrix_rtc_mode": "legacy", "livekit": {"livekit_service_url": "https://rtc.example.com"}}\n',
+    })
+    svc = service(result, "call")
+    assert svc.role == "element-call" and svc.mounts[0].resolved == "call/config.json"
+    (ec,) = result.deployment.element_call
+    assert ec["service"] == "call"
+    assert result.deployment.targets["element-call"] == "0.26.0"

@@ -102,6 +102,12 @@ def _link_compose_configs(dep: "Deployment") -> None:
         for syn in synapse_by_path.get(svc.facts.get("synapse_config_file") or "", ()):
             if syn.service is None:
                 syn.service = svc.name
+    ec_by_path = {ec.get("path"): ec for ec in dep.element_call if isinstance(ec, dict)}
+    for svc in dep.services:  # Element Call's config.json, mounted into its container
+        for mount in svc.mounts:
+            ec = ec_by_path.get(mount.resolved) if mount.resolved else None
+            if ec is not None and "service" not in ec:
+                ec["service"] = svc.name
 
 
 def _link_configmaps(dep: "Deployment") -> None:
