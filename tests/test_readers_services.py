@@ -451,3 +451,21 @@ def test_element_call_config_linked_by_mount(tmp_path):
     (ec,) = result.deployment.element_call
     assert ec["service"] == "call"
     assert result.deployment.targets["element-call"] == "0.26.0"
+
+
+def test_host_paths_outside_the_tree_are_never_read(tmp_path):
+    inside = tmp_path / "repo"
+    inside.mkdir()
+    (tmp_path / "outside.env").write_text(f"LIVEKIT_SECRET={SECRET}\n")
+    result = run(inside, {"docker-compose.yml": """
+        services:
+          jwt:
+            image: ghcr.io/element-hq/lk-jwt-service:0.6.0
+            env_file: ../outside.env
+            volumes:
+              - /etc/hostname:/etc/hostname:ro
+              - ../outside.env:/x.env
+        """})
+    jwt = service(result, "jwt")
+    assert "LIVEKIT_SECRET" not in jwt.env and all(m.resolved is None for m in jwt.mounts)
+    assert not any(p.endswith("outside.env") for p in result.deployment.documents)

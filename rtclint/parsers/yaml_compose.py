@@ -66,7 +66,7 @@ def read(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts) ->
 def _project_env(base_dir: str, tree: Tree, facts: FileFacts) -> dict[str, EnvVar]:
     """The project `.env` beside the Compose file: what `${VAR}` in the file becomes."""
     path = os.path.join(base_dir, ".env")
-    other = tree.load(path) if os.path.isfile(path) else None
+    other = tree.load(path) if os.path.isfile(path) and tree.inside(path) else None
     if other is None:
         return {}
     facts.includes.append(other.path)
@@ -210,7 +210,8 @@ def _env_files(doc: Document, node: yaml.MappingNode, base_dir: str) -> list[tup
 
 def _merge_env_file(svc: Service, env_file: tuple[str, Span, bool], tree: Tree, facts: FileFacts) -> None:
     abspath, span, _required = env_file
-    other = tree.load(abspath) if os.path.isfile(abspath) else None
+    # Only files inside the checked tree: a host path like /etc/environment is not ours.
+    other = tree.load(abspath) if os.path.isfile(abspath) and tree.inside(abspath) else None
     svc.facts.setdefault("env_files", []).append(display_path(abspath))
     if other is None:
         svc.facts.setdefault("env_files_missing", []).append((display_path(abspath), span))
@@ -339,7 +340,7 @@ def _volumes(doc: Document, node: yaml.MappingNode, svc: Service, base_dir: str,
         mount = Mount(source, target, node_span(doc, item))
         if source.startswith((".", "/", "~")):
             abspath = os.path.normpath(os.path.join(base_dir, os.path.expanduser(source)))
-            if os.path.isfile(abspath):
+            if os.path.isfile(abspath) and tree.inside(abspath):
                 mount.resolved = display_path(abspath)
         svc.mounts.append(mount)
 
