@@ -137,3 +137,32 @@ def test_haproxy_and_rtclint_reject_at_the_same_place(name):
     position = re.search(r"at position (\d+)", m.group(2))
     if position:
         assert col == int(position.group(1)), f"haproxy: {m.group(0)}\nrtclint: column {col}"
+
+
+def test_tokenizer_agrees_with_haproxy_on_random_input(tmp_path):
+    """Differential fuzzing of parse_line: random quotes, escapes, `${…}` and comments;
+    HAProxy and rtclint must report the same tokenizer errors at the same line:column."""
+    import random
+
+    rng = random.Random(20261122)
+    alphabet = ["a", "b", '"', "'", "\\", "#", " ", "x", "$", "{", "}", "\\x4", "1", "-", "_", "[*]", '\\"', "\\'"]
+    kinds = re.compile(r"(unmatched quote|unmatched brace|forbidden first char|hexadecimal|word expansion)")
+    head = ("defaults\n    mode http\n    timeout connect 5s\n    timeout client 5s\n    timeout server 5s\n"
+            "frontend fe\n    bind 127.0.0.1:18082\n")
+    disagreements = []
+    for k in range(60):
+        junk = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 10)))
+        text = head + "    http-request set-header X-Test " + junk + "\n"
+        path = tmp_path / f"h{k}.cfg"
+        path.write_text(text)
+        proc = run_haproxy(str(path))
+        m = re.search(r"h%d\.cfg:(\d+)\]\s*:?\s*(.*)" % k, proc.stdout + proc.stderr)
+        theirs = None
+        if m and kinds.search(m.group(2)):
+            theirs = (int(m.group(1)), int(re.search(r"position (\d+)", m.group(2)).group(1)))
+        facts, doc = read(str(path))
+        errors = [d for d in facts.diagnostics if d.code == "RTC001" and kinds.search(d.message)]
+        ours = doc.line_col(errors[0].span.start) if errors else None
+        if theirs != ours:
+            disagreements.append((junk, m.group(0) if m else "", ours))
+    assert not disagreements
