@@ -360,3 +360,12 @@ def test_env_placeholder_without_default_stays_opaque(tmp_path):
 def test_site_headers(tmp_path):
     _, facts = read(tmp_path, "example.com {\n\theader Access-Control-Allow-Origin *\n\trespond 200\n}\n")
     assert [(h.name, h.value, h.matcher) for h in facts.sites[0].headers] == [("Access-Control-Allow-Origin", "*", None)]
+
+
+def test_invoke_runs_a_named_route(tmp_path):
+    text = "&(app) {\n\treverse_proxy app:8080\n}\n\nexample.com {\n\tinvoke /api/* app\n\trespond 404\n}\n"
+    _, facts = read(tmp_path, text)
+    site = facts.sites[0]
+    route = site.route_for("/api/x")
+    assert route.proxy.upstream.port == 8080 and route.facts["wrapper"] == "invoke"
+    assert site.route_for("/other").respond.status == 404

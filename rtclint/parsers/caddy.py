@@ -68,6 +68,7 @@ class _Reader:
         self.facts = FileFacts(doc.path)
         self.snippets: dict[str, list[Directive]] = {}
         self.snippet_errors: dict[str, tuple] = {}  # name -> (Document, CaddySyntaxError)
+        self.named_routes: dict[str, list[Directive]] = {}  # `&(name) {…}`, run by `invoke name`
         self.options = {"http_port": 80, "https_port": 443, "auto_https": None}
         self.stack = stack + (os.path.abspath(doc.abspath),)
         self.unit = _indent_unit(doc.text)
@@ -108,6 +109,8 @@ class _Reader:
                 self.snippets[entry.keys[0].text[1:-1]] = entry.block.lines
                 if entry.block.error is not None:
                     self.snippet_errors[entry.keys[0].text[1:-1]] = (self.doc, entry.block.error)
+            elif entry.kind == "named_route":
+                self.named_routes[entry.keys[0].text[2:-1]] = entry.block.lines
             elif entry.kind == "global":
                 self._global_options(entry.block.lines)
             elif entry.kind == "import":
@@ -286,6 +289,8 @@ class _Reader:
                 ctx.root = _arg_text(d, own is not ANY)
             elif d.name in _WRAPPERS:
                 routes += self._wrapper(d, ctx, scope, own_facts)
+            elif d.name == "invoke":
+                routes += self._invoke(d, ctx, scope, own_facts)
             elif d.name in _TERMINAL:
                 routes.append(self._route(d, ctx, scope, own_facts))
         if scope_out is not None:
@@ -405,6 +410,20 @@ class _Reader:
             inner.strip = ctx.strip + strip
             inner.strip_span = Span(d.args[1].path or self.doc.path, d.args[1].start, d.args[1].end)
         return self._routes(block.lines, inner, sort=d.name != "route")
+
+    def _invoke(self, d: Directive, ctx: _Ctx, scope: PathMatch, own_facts: dict) -> list[Route]:
+        """`invoke [matcher] name`: the named route's directives, sorted like a site's."""
+        args = d.args[2:] if _matcher_token(d) is not None else d.args[1:]
+        lines = self.named_routes.get(args[0].text) if args else None
+        if lines is None or len(self.stack) > _MAX_IMPORT_DEPTH:
+            return []
+        inner = dataclasses.replace(ctx, matcher=scope, wrapper="invoke", label=" ".join(t.text for t in d.args),
+                                    conditions=dict(ctx.conditions, **own_facts))
+        self.stack += ("&(" + args[0].text + ")",)  # a named route invoking itself stops here
+        try:
+            return self._routes(lines, inner, sort=True)
+        finally:
+            self.stack = self.stack[:-1]
 
     def _route(self, d: Directive, ctx: _Ctx, scope: PathMatch, own_facts: dict) -> Route:
         head = d.items[0]
