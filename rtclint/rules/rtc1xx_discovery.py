@@ -471,6 +471,25 @@ def proxy_served(ctx):
             yield wk
 
 
+def served_by_proxy(ctx):
+    """(site, route, well-known or None, description) for every client well-known the
+    proxy answers itself: a body in the config, or a file it serves (nginx
+    `alias`/`root`, HAProxy `file`) whose content may live outside the tree."""
+    seen = set()
+    for wk in proxy_served(ctx):
+        seen.add(id(wk.route))
+        yield wk.site, wk.route, wk, where(wk)
+    for site in ctx.deployment.sites:
+        if site.kind not in PROXY_KINDS:
+            continue
+        route = site.route_for(CLIENT_PATH)
+        respond = route.respond if route is not None else None
+        if respond is None or id(route) in seen or respond.status != 200 or not respond.from_file:
+            continue
+        hosts = ", ".join(h for h in site.hosts if h not in ("*", "", "_")) or "this site"
+        yield site, route, None, f"the client well-known file {respond.from_file} served on {hosts}"
+
+
 @rule("RTC106", "well-known-cors-missing", Severity.ERROR, "safe", PROXY_KINDS)
 def well_known_cors_missing(ctx) -> Iterator:
     """The client well-known is served without `Access-Control-Allow-Origin: *`.
@@ -504,19 +523,18 @@ def well_known_cors_missing(ctx) -> Iterator:
     would otherwise drop; Caddy: `header Access-Control-Allow-Origin "*"`; HAProxy:
     `hdr Access-Control-Allow-Origin "*"` on the `return`).
     """
-    for wk in proxy_served(ctx):
-        site, route = wk.site, wk.route
+    for site, route, wk, label in served_by_proxy(ctx):
         cors = _header(effective_headers(site, route), "Access-Control-Allow-Origin")
         if cors is not None and cors.value.strip("'\"") == "*":
             continue
         if cors is not None:
-            yield ctx.report(cors.span or route.span, f"{where(wk)} sends Access-Control-Allow-Origin "
+            yield ctx.report(cors.span or route.span, f"{label} sends Access-Control-Allow-Origin "
                              f"{cors.value!r}; browsers on other origins (Element Web, Element Call) need '*'")
             continue
         dropped = site.kind == "nginx" and own_items(route, route.headers) and \
             _header(site.headers, "Access-Control-Allow-Origin")
         why = (" (the add_header in this location drops the server-level one)" if dropped else "")
-        yield ctx.report(route.span, f"{where(wk)} has no Access-Control-Allow-Origin header{why}: browser "
+        yield ctx.report(route.span, f"{label} has no Access-Control-Allow-Origin header{why}: browser "
                          f"clients cannot read it and find no call backend",
                          fix=_cors_fix(ctx, site, route, wk))
 
@@ -548,7 +566,7 @@ def _cors_fix(ctx, site, route, wk) -> Fix | None:
             'header Access-Control-Allow-Origin "*"'
         edit = insert_directive(dep, route, directive) or insert_directive(dep, site, directive)
         return Fix(Applicability.SAFE, "add the CORS header for the well-known", (edit,)) if edit else None
-    if site.kind == "haproxy":
+    if site.kind == "haproxy" and wk is not None:
         edit = _after_body(dep, wk, ' hdr Access-Control-Allow-Origin "*"')
         return Fix(Applicability.SAFE, "add `hdr Access-Control-Allow-Origin \"*\"` to the return", (edit,)) \
             if edit else None

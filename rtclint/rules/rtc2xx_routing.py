@@ -31,7 +31,10 @@ from rtclint.rules._wkedit import body_span, delete_line_of, insert_directive, i
 from rtclint.rules.registry import rule
 from rtclint.rules.rtc1xx_discovery import livekit_entries, own_items, parsed
 
-PROXIES = ("caddy", "nginx", "haproxy", "kubernetes")
+# Proxies whose config files rtclint edits; Kubernetes Ingress only takes part in
+# "does this host/path reach the service at all" (RTC200, RTC204, RTC208).
+PROXIES = ("caddy", "nginx", "haproxy")
+ROUTING = PROXIES + ("ingress",)
 
 
 # -- what the tree says the public URLs are ----------------------------------------------------
@@ -81,7 +84,7 @@ def ess_hosts(dep) -> set[str]:
 
 
 def proxy_sites(dep, host: str):
-    return [s for s in dep.sites_for_host(host) if s.kind in PROXIES]
+    return [s for s in dep.sites_for_host(host) if s.kind in ROUTING]
 
 
 def site_has_jwt_route(dep, site) -> bool:
@@ -108,7 +111,7 @@ def _describe_route(route, dep=None, site=None) -> str:
 
 # -- RTC200 ------------------------------------------------------------------------------------
 
-@rule("RTC200", "jwt-route-missing", Severity.ERROR, "manual", PROXIES)
+@rule("RTC200", "jwt-route-missing", Severity.ERROR, "manual", ROUTING)
 def jwt_route_missing(ctx) -> Iterator:
     """No proxy route takes `livekit_service_url` to the JWT service.
 
@@ -406,7 +409,7 @@ def _haproxy_sets(dep, header) -> bool:
 
 # -- RTC204 ------------------------------------------------------------------------------------
 
-@rule("RTC204", "sfu-route-missing", Severity.ERROR, "manual", PROXIES)
+@rule("RTC204", "sfu-route-missing", Severity.ERROR, "manual", ROUTING)
 def sfu_route_missing(ctx) -> Iterator:
     """No proxy route takes `LIVEKIT_URL` to LiveKit.
 
@@ -594,7 +597,7 @@ def _inside(route, span: Span) -> bool:
 
 # -- RTC207 ------------------------------------------------------------------------------------
 
-@rule("RTC207", "upstream-port-mismatch", Severity.ERROR, "safe", PROXIES + ("compose", "kubernetes"))
+@rule("RTC207", "upstream-port-mismatch", Severity.ERROR, "safe", PROXIES + ("compose",))
 def upstream_port_mismatch(ctx) -> Iterator:
     """The proxy sends JWT or SFU traffic to a port the service does not listen on.
 
@@ -623,6 +626,8 @@ def upstream_port_mismatch(ctx) -> Iterator:
     """
     dep = ctx.deployment
     for site in dep.sites:
+        if site.kind not in PROXIES:
+            continue  # Kubernetes Service → container ports are RTC603's
         for route in site.routes:
             if route.proxy is None:
                 continue
@@ -664,7 +669,7 @@ def _listening_port(dep, svc):
 
 # -- RTC208 ------------------------------------------------------------------------------------
 
-@rule("RTC208", "openid-route-missing", Severity.ERROR, "manual", PROXIES + ("synapse", "ess"))
+@rule("RTC208", "openid-route-missing", Severity.ERROR, "manual", ROUTING + ("synapse", "ess"))
 def openid_route_missing(ctx) -> Iterator:
     """The server_name does not answer federation, so the JWT service cannot verify users.
 
