@@ -18,9 +18,12 @@ lexer and nginx disagree, nginx wins, because nginx is what runs the file:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 _SPACE = " \t\r\n"
+_NONSPACE = re.compile(r"[^ \t\r\n]")
+_STOPS = {"": re.compile(r"[ \t\r\n;{\\]"), '"': re.compile(r'["\\]'), "'": re.compile(r"['\\]")}
 _SIMPLE_ESCAPES = {'"': '"', "'": "'", "\\": "\\", "t": "\t", "r": "\r", "n": "\n"}
 
 
@@ -38,6 +41,8 @@ class Word:
 
     def source_map(self, text: str) -> list[int]:
         """`map[i]` is the source offset of `value[i]` (for positions inside JSON bodies)."""
+        if "\\" not in text[self.raw_start:self.raw_end]:
+            return list(range(self.raw_start, self.raw_end))
         return unescape(text, self.raw_start, self.raw_end)[1]
 
     def crossplane_value(self, text: str) -> str:
@@ -139,10 +144,8 @@ class _Reader:
         text, n = self.text, len(self.text)
         words: list[Word] = []
         while True:
-            i = self.pos
-            while i < n and text[i] in _SPACE:
-                i += 1
-            self.pos = i
+            m = _NONSPACE.search(text, self.pos)
+            i = self.pos = m.start() if m else n
             if i >= n:
                 if words:
                     return words, "eof", n, SyntaxProblem(n, n, 'unexpected end of file, expecting ";" or "}"')
@@ -175,29 +178,25 @@ class _Reader:
     def _word(self, i: int) -> tuple[Word, SyntaxProblem | None]:
         text, n = self.text, len(self.text)
         quote = text[i] if text[i] in "\"'" else ""
-        j = i + 1 if quote else i
-        raw_start = j
-        while j < n:
-            ch = text[j]
+        stop = _STOPS[quote]
+        j = raw_start = i + 1 if quote else i
+        escaped_at = -1  # offset of the last character a backslash escaped
+        while True:
+            m = stop.search(text, j)
+            if m is None:
+                break
+            at = m.start()
+            ch = text[at]
             if ch == "\\":
-                j += 2
+                escaped_at, j = at + 1, at + 2
                 continue
-            if quote and ch == quote:
-                word = _make_word(text, i, j + 1, quote, raw_start, j)
-                self.pos = j + 1
-                # nginx lets `)` follow a quote (it starts the next word: `if ($a = 'b')`)
-                if j + 1 < n and text[j + 1] not in _SPACE + ";{)":
-                    bad = text[j + 1]
-                    return word, SyntaxProblem(j + 1, j + 2, f'unexpected "{bad}"')
-                return word, None
-            if not quote and ch == "{" and j > raw_start and text[j - 1] == "$":
-                j += 1  # `${name}`: nginx's variable flag keeps this brace in the word
+            if quote:
+                return self._after_quote(i, at, quote, raw_start)
+            if ch == "{" and at > raw_start and text[at - 1] == "$" and escaped_at != at - 1:
+                j = at + 1  # `${name}`: nginx's variable flag keeps this brace in the word
                 continue
-            if not quote and (ch in _SPACE or ch in ";{"):
-                self.pos = j
-                return _make_word(text, i, j, "", raw_start, j), None
-            j += 1
-        j = min(j, n)
+            self.pos = at
+            return _make_word(text, i, at, "", raw_start, at), None
         self.pos = n
         if quote:
             # nginx reads on to the end of the file and stops there; say where the quote began.
@@ -207,9 +206,20 @@ class _Reader:
                 "is never closed")
         return _make_word(text, i, n, "", raw_start, n), None
 
+    def _after_quote(self, i: int, close: int, quote: str, raw_start: int) -> tuple[Word, SyntaxProblem | None]:
+        text = self.text
+        word = _make_word(text, i, close + 1, quote, raw_start, close)
+        self.pos = close + 1
+        # nginx lets `)` follow a quote (it starts the next word: `if ($a = 'b')`)
+        if close + 1 < len(text) and text[close + 1] not in _SPACE + ";{)":
+            bad = text[close + 1]
+            return word, SyntaxProblem(close + 1, close + 2, f'unexpected "{bad}"')
+        return word, None
+
 
 def _make_word(text: str, start: int, end: int, quote: str, raw_start: int, raw_end: int) -> Word:
-    value, _ = unescape(text, raw_start, raw_end)
+    raw = text[raw_start:raw_end]
+    value = unescape(text, raw_start, raw_end)[0] if "\\" in raw else raw
     return Word(value, start, end, quote, raw_start, raw_end)
 
 
