@@ -144,7 +144,7 @@ def well_known_invalid_json(ctx) -> Iterator:
 
 def _invalid_json(ctx, wk, err):
     body = wk.body
-    pos = min(err.body_offset, len(body))
+    pos = min(err.body_offset, len(body.rstrip()))  # an error at the end: just after the last character
     span = body_span(wk, pos, pos)
     doc = ctx.deployment.documents.get(span.path)
     if doc is not None and span.end < len(doc.text):
@@ -691,6 +691,8 @@ def first_focus_not_local(ctx) -> Iterator:
     local.pop(None, None)
     if not local:
         return
+    places = {(u.host, u.path) for u in local}  # a set: a big tree has thousands of both
+    mine: list[str] | None = None
     for wk in client_well_knowns(ctx):
         value, root = parsed(wk)
         if not isinstance(value, dict):
@@ -700,9 +702,9 @@ def first_focus_not_local(ctx) -> Iterator:
             continue
         _, entry, node = entries[0]
         first = PublicUrl.parse(entry.get("livekit_service_url") or "")
-        if first is None or any((first.host, first.path) == (u.host, u.path) for u in local):
+        if first is None or (first.host, first.path) in places:
             continue
-        mine = sorted(u.text() for u in local)
+        mine = mine or sorted(u.text() for u in local)
         site, route = next(iter(local.values()))
         yield ctx.report(_node_span(wk, node), f"the first rtc_foci entry in {where(wk)} is {first.text()}, not "
                          f"this deployment's JWT service ({', '.join(mine)}); Element Call uses only the first "
