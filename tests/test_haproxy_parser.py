@@ -171,3 +171,19 @@ def test_removed_keywords_and_out_of_section():
     messages = [(d.code, d.message) for d in facts.diagnostics]
     assert messages[0] == ("RTC001", "unknown keyword 'garbage' out of section")
     assert "reqadd" in messages[1][1] and "2.1" in messages[1][1]
+
+
+def test_backend_that_answers_and_named_defaults():
+    text = ("defaults base\n    mode http\n    timeout tunnel 2h\n\ndefaults\n    mode tcp\n\n"
+            "frontend fe from base\n    bind :443 ssl crt /x.pem\n    acl wk path /.well-known/matrix/client\n"
+            "    use_backend wellknown if wk\n    default_backend lk\n\n"
+            "backend wellknown\n    http-after-response set-header Access-Control-Allow-Origin *\n"
+            "    http-request return status 200 content-type application/json string '{}'\n\n"
+            "backend lk from base\n    server lk 127.0.0.1:7880\n")
+    facts = hp.read(doc_of(text), None)
+    (site,) = facts.sites
+    assert site.facts["mode"] == "http"
+    wk = site.route_for("/.well-known/matrix/client")
+    assert wk.action == "respond" and wk.respond.body == "{}" and wk.respond.content_type == "application/json"
+    assert [h.name for h in wk.headers] == ["Access-Control-Allow-Origin"]
+    assert site.route_for("/rtc").proxy.tunnel_timeout == 7200

@@ -228,6 +228,7 @@ def parse_config(doc: Document) -> Config:
     errors: list[LineError] = []
     current: Section | None = None
     last_defaults: Section | None = None
+    named: dict[str, Section] = {}  # named defaults sections, for `from NAME`
     conds: list[int] = []
     for number in range(1, doc.line_count + 1):
         start = doc.offset(number, 1)
@@ -250,8 +251,11 @@ def parse_config(doc: Document) -> Config:
                 errors.append(LineError(words[0].start, f"'{line.keyword}' expects an <id> argument"))
             if line.keyword == "defaults":
                 last_defaults = current
+                if current.name:
+                    named[current.name] = current
             elif line.keyword in PROXY_SECTIONS:
-                current.defaults = last_defaults
+                source = line.args()[2] if line.args()[1:2] == ["from"] and len(words) > 3 else None
+                current.defaults = named.get(source, last_defaults) if source else last_defaults
             sections.append(current)
             continue
         if current is None:
@@ -441,6 +445,7 @@ class ModelBuilder:
                     fragment=header is None)
         site.insert_at, site.indent = self.insert_point(section)
         site.facts["acls"] = {name: [a.fetch for a in group] for name, group in acls.items()}
+        site.facts["mode"] = self.mode(section)
         fe_headers = self.response_headers(section, "http-response")
         after = self.response_headers(section, "http-after-response")
         site.headers = fe_headers + after
@@ -463,6 +468,13 @@ class ModelBuilder:
             site.routes.append(self.backend_route(None, section.name, acls, fe_headers + after, section))
         site.hosts = self.hosts(site.routes)
         return site
+
+    def mode(self, section: Section) -> str:
+        """`http` or `tcp` (HAProxy's default is tcp; docs snippets assume http)."""
+        for sec in (section, section.defaults):
+            if sec is not None and sec.find("mode") and sec.find("mode")[-1].args():
+                return sec.find("mode")[-1].args()[0]
+        return "tcp" if section.header is not None else "http"
 
     def hosts(self, routes: list[Route]) -> list[str]:
         hosts: list[str] = []
@@ -664,11 +676,26 @@ class ModelBuilder:
         if backend is None:
             facts["missing_backend"] = name
             return route
-        route.proxy = self.backend_proxy(backend)
-        route.headers = self.response_headers(backend, "http-response") + route.headers if backend.kind == "backend" \
-            else route.headers
         facts["backend_insert_at"], facts["backend_indent"] = self.insert_point(backend)
+        if backend.kind == "backend" and self.backend_return(route, backend):
+            return route
+        route.proxy = self.backend_proxy(backend)
+        if backend.kind == "backend":
+            route.headers = self.response_headers(backend, "http-response") + route.headers
         return route
+
+    def backend_return(self, route: Route, backend: Section) -> bool:
+        """A backend that answers by itself (`http-request return` without a condition),
+        the usual way to serve a well-known from HAProxy: the route responds."""
+        for line in backend.find("http-request"):
+            args = line.args()
+            if args[:1] == ["return"] and "if" not in args and "unless" not in args:
+                after = self.response_headers(backend, "http-after-response")
+                route.respond, headers = self.returned(line, _before_condition(args[1:]))
+                route.headers = headers + after + [h for h in route.headers if h not in after]
+                route.facts["answered_by_backend"] = backend.name
+                return True
+        return False
 
     def backend_proxy(self, backend: Section) -> Proxy:
         servers = [ln for ln in backend.find("server") if len(ln.words) >= 3]
