@@ -332,7 +332,11 @@ class _Reader:
         """A named matcher (`@name type args…` or a block of `type args…` lines)."""
         rows: list[list[CToken]] = []
         if d.blocks:
-            rows = [line.args for line in d.blocks[0].lines]
+            for line in d.blocks[0].lines:
+                if line.name == "not" and line.blocks:  # `not { path … }`: each line negated
+                    rows += [[line.args[0], *inner.args] for inner in line.blocks[0].lines]
+                else:
+                    rows.append(line.args)
         elif len(d.args) > 2:
             rows = [d.args[1:]]
         elif len(d.args) == 2:
