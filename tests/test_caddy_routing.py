@@ -153,3 +153,41 @@ def test_route_for_agrees_with_caddys_json(path):
 
 def test_corpus_has_routing_cases():
     assert len(CASES) >= 25 and os.path.isdir(CORPUS)
+
+
+UPSTREAM = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "shared",
+                        "corpus", "upstream")
+UPSTREAM_CADDYFILES = sorted(
+    os.path.join(root, name) for root, _, names in os.walk(UPSTREAM) for name in names if name == "Caddyfile"
+)
+
+
+@pytest.mark.parametrize("path", UPSTREAM_CADDYFILES, ids=lambda p: os.path.relpath(p, UPSTREAM).split(os.sep)[1])
+def test_upstream_caddyfiles_route_like_caddy(path, tmp_path):
+    """The corpus's real Caddyfiles; a site-body fragment is compared inside a site block
+    that imports it (how its docs mean it to be used)."""
+    from rtclint.document import Document
+    from rtclint.parsers import caddy
+    from rtclint.parsers.base import Tree
+
+    with open(path, "rb") as fh:
+        doc = Document.from_bytes("Caddyfile", path, "caddy", fh.read())
+    facts = caddy.read(doc, Tree([os.path.dirname(path)], lambda p: None))
+    target = path
+    if any(site.fragment for site in facts.sites):
+        target = str(tmp_path / "Caddyfile")
+        with open(target, "w", encoding="utf-8") as fh:
+            fh.write(f"fragment.example.com {{\n\timport {path}\n}}\n")
+    result = _adapt(target)
+    assert result.returncode == 0, result.stderr[-300:]
+    servers = json.loads(result.stdout)["apps"]["http"]["servers"]
+    checked = 0
+    for site in facts.sites:
+        host = "fragment.example.com" if site.fragment else site.hosts[0]
+        port = site.listens[0].port if site.listens else 443
+        server = next(s for s in servers.values() if any(a.endswith(f":{port}") for a in s.get("listen", [])))
+        for probe in PROBES + ["/livekit/jwt/healthz", "/.well-known/matrix/x"]:
+            expected = _expected(_evaluate(server.get("routes", []), host, probe, server.get("named_routes")))
+            assert _ours(site.route_for(probe), probe) == expected, f"{host}{probe}"
+            checked += 1
+    assert checked
