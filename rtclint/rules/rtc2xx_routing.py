@@ -710,7 +710,8 @@ def openid_route_missing(ctx) -> Iterator:
         site = sites[0]
         yield ctx.report(site.span, f"{name} (the server_name) serves no /.well-known/matrix/server, has no 8448 "
                          f"listener and routes no /_matrix/federation/: lk-jwt-service cannot check users' OpenID "
-                         f"tokens there, so every call join is refused",
+                         f"tokens there, so every call join is refused (unless a _matrix-fed._tcp SRV record "
+                         f"points elsewhere)",
                          related=[Related(located.span, "server_name")] if located.span else [])
 
 
