@@ -369,3 +369,12 @@ def test_invoke_runs_a_named_route(tmp_path):
     route = site.route_for("/api/x")
     assert route.proxy.upstream.port == 8080 and route.facts["wrapper"] == "invoke"
     assert site.route_for("/other").respond.status == 404
+
+
+def test_body_from_an_import_argument_stays_inside_the_file(tmp_path):
+    text = "(wk) {\n\trespond /.well-known/matrix/client {args[0]}\n}\nexample.com {\n\timport wk `{\"a\": 1}`\n}"
+    doc, facts = read(tmp_path, text)
+    respond = facts.sites[0].routes[0].respond
+    assert respond.body == '{"a": 1}'
+    assert 0 <= respond.body_span.start < respond.body_span.end <= len(doc.text)
+    assert all(0 <= respond.source_offset(i) < len(doc.text) for i in range(len(respond.body) + 1))

@@ -718,11 +718,17 @@ def _substitute(d: Directive, params: list[str]) -> Directive:
         if m:
             lo = int(m.group(1) or 0)
             hi = int(m.group(2)) if m.group(2) else len(params)
-            items += [dataclasses.replace(item, text=p, value_map=None) for p in params[lo:hi]]
+            items += [_replaced(item, p) for p in params[lo:hi]]
             continue
         text = _ARGS.sub(lambda mm: _param(params, mm), item.text)
-        items.append(dataclasses.replace(item, text=text, value_map=None))
+        items.append(_replaced(item, text))
     return Directive(items)
+
+
+def _replaced(tok: CToken, text: str) -> CToken:
+    """A token whose value came from an import argument: every character maps to the
+    placeholder's first character (the value is not in the source)."""
+    return dataclasses.replace(tok, text=text, value_map=[tok.start] * len(text), value_start=tok.start)
 
 
 def _param(params: list[str], m) -> str:
