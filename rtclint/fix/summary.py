@@ -33,4 +33,10 @@ def failure_lines(outcome: Outcome) -> list[str]:
 
 def diff_text(outcome: Outcome) -> str:
     plan = outcome.plan
-    return "".join(unified_diff(p, plan.originals[p].text, plan.texts[p]) for p in plan.changed())
+    text = "".join(unified_diff(p, plan.originals[p].text, plan.texts[p]) for p in plan.changed())
+    deployment = getattr(outcome.result, "deployment", None)
+    if deployment is not None:  # context lines may quote a LiveKit secret: never print it
+        from rtclint.model.stacks import mask_secrets
+
+        text = mask_secrets(deployment, text)
+    return text

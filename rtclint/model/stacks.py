@@ -312,6 +312,18 @@ def jwt_services(dep: "Deployment") -> list[Service]:
     return [s for s in dep.services if s.role == "jwt"]
 
 
+def command_option(command: list[str], option: str) -> str | None:
+    """The value of `--option VALUE` / `--option=VALUE` / `-option VALUE` in a command."""
+    names = (f"--{option}", f"-{option}")
+    for i, arg in enumerate(command):
+        if arg in names and i + 1 < len(command):
+            return command[i + 1]
+        for name in names:
+            if arg.startswith(name + "="):
+                return arg[len(name) + 1 :]
+    return None
+
+
 def env(service: Service, name: str) -> EnvVar | None:
     return service.env.get(name)
 
@@ -463,3 +475,20 @@ def ess_livekit_auth(dep: "Deployment", ess) -> list[tuple[str, str, object]]:
         if isinstance(value, yaml.ScalarNode) and value.value:
             out.append(("secret", value.value, node_span(doc, value)))
     return out
+
+
+def mask_secrets(dep: "Deployment", text: str) -> str:
+    """`text` (any output quoting source, e.g. a fix diff) with every LiveKit secret value
+    found in the tree replaced by `*`: value-based, so it holds after edits moved them."""
+    values = set()
+    for path, spans in secret_spans(dep).items():
+        doc = dep.documents.get(path)
+        if doc is None:
+            continue
+        for start, end in spans:
+            value = doc.text[start:end].strip().strip("'\"")
+            if len(value) >= 6:
+                values.add(value)
+    for value in sorted(values, key=len, reverse=True):
+        text = text.replace(value, "*" * len(value))
+    return text

@@ -27,6 +27,7 @@ from rtclint.model import EnvVar, FileFacts, LiveKitConfig, Located, Mount, Port
 from rtclint.parsers import envfile, yaml_livekit
 from rtclint.parsers.base import Tree
 from rtclint.parsers.yaml import classify, load_nodes, mapping_get, mapping_items, node_span, scalar
+from rtclint.model.stacks import command_option
 from rtclint.parsers.yaml_values import Embedded, align, compose_nested, embedded, located, value_span
 
 # Image name (registry and tag stripped) → role.
@@ -364,18 +365,6 @@ def _command(doc: Document, node: yaml.MappingNode, svc: Service) -> None:
         svc.command = [str(c.value) for c in command.value if isinstance(c, yaml.ScalarNode)]
     if key is not None:
         svc.facts["command_span"] = node_span(doc, command)
-
-
-def command_option(command: list[str], option: str) -> str | None:
-    """The value of `--option VALUE` / `--option=VALUE` / `-option VALUE` in a command."""
-    names = (f"--{option}", f"-{option}")
-    for i, arg in enumerate(command):
-        if arg in names and i + 1 < len(command):
-            return command[i + 1]
-        for name in names:
-            if arg.startswith(name + "="):
-                return arg[len(name) + 1 :]
-    return None
 
 
 # -- linked configuration -------------------------------------------------------------

@@ -17,8 +17,7 @@ import re
 
 from rtclint.diagnostics import Applicability, Edit, Fix, Related, Severity
 from rtclint.document import Span
-from rtclint.model.stacks import jwt_services, livekit_instances
-from rtclint.parsers.yaml_compose import command_option
+from rtclint.model.stacks import command_option, jwt_services, livekit_instances
 from rtclint.rules._services import doc_text, interpolated, mask
 from rtclint.rules.registry import rule
 
@@ -309,7 +308,7 @@ def _ports_fix(dep, svc, missing) -> Fix | None:
 def _moved_fix(dep, moved) -> Fix | None:
     """Rewrite `HOST:CONTAINER` items whose host port differs, keeping IP, quotes and
     protocol: only short-syntax items that publish exactly the needed range."""
-    from rtclint.parsers.yaml_compose import parse_port_spec
+    from rtclint.parsers.yaml_compose import parse_port_spec  # only when there is a fix to make
 
     edits = []
     for first, last, proto, _what, wrong in moved:

@@ -9,8 +9,6 @@ a container port; absent: the same as `port`) on the pods its `selector` matches
 
 from __future__ import annotations
 
-import yaml
-
 from rtclint.diagnostics import Applicability, Edit, Fix, Related, Severity
 from rtclint.model.stacks import at_least, link, livekit_instances, service_target
 from rtclint.rules.registry import rule
@@ -71,6 +69,8 @@ def _stale_message(value: int, where: str) -> str:
 
 def _values_nodeports(ctx, ess):
     """matrixRTC.sfu.exposedServices.<name>.port in ESS values (the file's own YAML)."""
+    import yaml
+
     from rtclint.parsers.yaml import load_nodes, mapping_get, mapping_items, node_span, scalar
 
     doc = ctx.deployment.documents.get(ess.path)
