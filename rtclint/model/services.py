@@ -161,6 +161,14 @@ class EssValues:
     # matrixRTC.sfu.exposedServices: name -> {'enabled', 'portType', 'port', 'nodePort',
     # 'portRange.startPort', 'portRange.endPort'} as written (chart defaults not filled in).
     exposed_services: dict[str, dict[str, Located]] = field(default_factory=dict)
+    # The whole release when other values files of it sit in the same directory (Helm
+    # merges every `-f` file): a merged EssValues, else None (this file is the release).
+    release: "EssValues | None" = None
+
+    @property
+    def chart_view(self) -> "EssValues":
+        """What the chart renders from: the merged release, or this file alone."""
+        return self.release or self
 
     def component_enabled(self, component: str) -> bool:
         from rtclint.parsers.yaml_ess import CHART_DEFAULT_ENABLED
