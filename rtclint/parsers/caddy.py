@@ -4,6 +4,16 @@ Syntax (lexer port + Lark grammar) lives in caddy_lexer / caddy_syntax; matchers
 Caddy's directive order in caddy_matchers. This module follows imports (snippets first,
 then files relative to the Caddyfile, like Caddy's doImport), and flattens each site into
 routes in the order Caddy evaluates them.
+
+Format-specific facts other modules may read:
+- Route.facts: 'wrapper' ('handle' | 'handle_path' | 'route' | 'invoke' | None), 'directive'
+  (respond, reverse_proxy, redir, file_server, …), 'matcher_name' ('@name'), 'hosts' (a
+  `host` matcher's names), 'conditions' (other matcher types: method, header, …),
+  'unknown_matcher', 'root', 'upstreams' (every Upstream of a reverse_proxy), 'header_down'.
+- Header.matcher: the path matcher a `header` directive is scoped to (None: all requests).
+- Site.facts: 'options' (global http_port, https_port, auto_https), 'host_matcher_of' (a
+  Site split off a site whose handles use `host` matchers).
+- Respond.content_type: see `_content_type` (what staticresp.go sends).
 """
 
 from __future__ import annotations

@@ -516,7 +516,7 @@ def _check_lines(lines: list[Directive]) -> None:
 def _check_import(d: Directive) -> None:
     args = d.args
     if len(args) < 2:
-        raise CaddySyntaxError("Wrong argument count or unexpected line ending after 'import'", *_span(args[0]))
+        raise CaddySyntaxError("wrong argument count or unexpected line ending after 'import'", *_span(args[0]))
     if args[1].text == "":
         raise CaddySyntaxError("Import requires a non-empty filepath", *_span(args[1]))
 
