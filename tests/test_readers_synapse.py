@@ -271,3 +271,22 @@ def test_matrix_rtc_transports_not_a_list_is_reported(tmp_path):
     (tmp_path / "homeserver.yaml").write_text(ODD_VALUES[0])
     codes = {d.code for d in check([str(tmp_path)]).diagnostics}
     assert "RTC501" in codes
+
+
+def test_ess_values_files_of_one_release_are_merged(tmp_path):
+    """hostnames.yaml + another values file in one directory: one release, one
+    well-known (emitted by the file that sets serverName), later files win."""
+    from rtclint.engine import check
+
+    (tmp_path / "a-hostnames.yaml").write_text(
+        "serverName: example.org\nmatrixRTC:\n  ingress:\n    host: rtc.example.org\n")
+    (tmp_path / "b-more.yaml").write_text(
+        "matrixRTC:\n  ingress:\n    host: mrtc.example.org\nsynapse:\n  enabled: false\n")
+    result = check([str(tmp_path)])
+    ess_wks = [wk for wk in result.deployment.well_knowns("client") if wk.source == "ess"]
+    assert len(ess_wks) == 1 and ess_wks[0].span.path.endswith("a-hostnames.yaml")
+    body, _ = ess_wks[0].parse()
+    assert body == {RTC_FOCI_KEY: [{"type": "livekit", "livekit_service_url": "https://mrtc.example.org"}]}
+    for values in result.deployment.ess:
+        assert values.release is not None and values.chart_view.server_name.value == "example.org"
+        assert not values.chart_view.component_enabled("synapse")

@@ -20,6 +20,7 @@ them, because rules must judge the deployment, not the values file:
 from __future__ import annotations
 
 import json
+import os
 
 import yaml
 
@@ -49,14 +50,60 @@ INGRESS_COMPONENTS = ("elementAdmin", "elementWeb", "matrixAuthenticationService
 EXPOSED_FIELDS = ("enabled", "portType", "port", "nodePort", "portRange.startPort", "portRange.endPort")
 
 
+MAX_SIBLINGS = 50  # values files of one release in one directory; more is not a release
+
+
 def read(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts) -> None:
+    siblings = sibling_values(doc, tree)
+    facts.includes += sorted({s.path for s in siblings})  # the cache must see their changes
     for node in nodes:
-        if isinstance(node, yaml.MappingNode):
-            values = read_values(doc, node)
-            facts.ess.append(values)
-            wk = chart_well_known(values)
-            if wk is not None:
-                facts.well_knowns.append(wk)
+        if not isinstance(node, yaml.MappingNode):
+            continue
+        values = read_values(doc, node)
+        facts.ess.append(values)
+        if siblings:
+            values.release = merge_release(sorted([values, *siblings], key=lambda v: v.path))
+        view = values.chart_view
+        # one release serves one well-known: emitted by the file whose serverName counts
+        if view.server_name is not None and view.server_name.span is not None \
+                and view.server_name.span.path != doc.path:
+            continue
+        wk = chart_well_known(view)
+        if wk is not None:
+            facts.well_knowns.append(wk)
+
+
+def sibling_values(doc: Document, tree: Tree) -> list[EssValues]:
+    """The other ESS values files in the same directory: the ESS docs tell users to keep
+    `hostnames.yaml`, `tls.yaml`, … side by side and pass each with `-f`. Helm's order
+    is the command line's, which the tree does not record: file-name order is assumed."""
+    from rtclint.parsers.yaml import classify, load_nodes
+
+    directory = os.path.dirname(doc.abspath)
+    paths = [p for p in tree.glob("*.y*ml", directory) if p.endswith((".yaml", ".yml"))
+             and os.path.abspath(p) != os.path.abspath(doc.abspath)]
+    found: list[EssValues] = []
+    for path in paths[:MAX_SIBLINGS]:
+        other = tree.load(path)
+        if other is None:
+            continue
+        nodes, broken = load_nodes(other)
+        if broken is None and nodes and classify(nodes[0], other) == "ess":
+            found.append(read_values(other, nodes[0]))
+    return found
+
+
+def merge_release(files: list[EssValues]) -> EssValues:
+    """Values files merged as Helm merges `-f` files: later files win, key by key."""
+    merged = EssValues(path=files[0].path, span=files[0].span)
+    for values in files:
+        merged.server_name = values.server_name or merged.server_name
+        merged.span = values.span if values.server_name is not None else merged.span
+        for name in ("matrix_rtc", "well_known", "hosts", "enabled"):
+            getattr(merged, name).update(getattr(values, name))
+        for service, settings in values.exposed_services.items():
+            merged.exposed_services.setdefault(service, {}).update(settings)
+    return merged
 
 
 def read_values(doc: Document, root: yaml.MappingNode) -> EssValues:

@@ -427,8 +427,8 @@ def _copy_handler_fix(ctx, source: WellKnown, target: Site | None, name: str) ->
 
 def _ess_transport(group: Group) -> str | None:
     for values in group.ess:
-        url = chart_transport_url(values)
-        if url is not None and values.component_enabled("synapse"):
+        url = chart_transport_url(values.chart_view)
+        if url is not None and values.chart_view.component_enabled("synapse"):
             return url
     return None
 
@@ -564,12 +564,13 @@ def _ess_additional_foci_ignored(ctx):
     name a URL the chart never serves (its own rtc_foci replaces them)."""
     for values in ctx.deployment.ess:
         additional = values.well_known.get("additional.client")
-        chart_url = chart_transport_url(values)
+        chart_url = chart_transport_url(values.chart_view)
         if additional is None or not isinstance(additional.value, str) or chart_url is None:
             continue
         mine = WellKnown(which="client", body=additional.value, span=additional.span or values.span, source="ess")
         urls = foci_urls(mine)
-        if urls and normalise(urls[0]) != normalise(chart_url) and values.component_enabled("wellKnownDelegation"):
+        if urls and normalise(urls[0]) != normalise(chart_url) and values.chart_view.component_enabled(
+                "wellKnownDelegation"):
             yield ctx.report(
                 additional.span or values.span,
                 f"wellKnownDelegation.additional.client names rtc_foci {urls[0]}, but the chart serves its own "

@@ -51,14 +51,15 @@ def ess_matrixrtc_disabled(ctx):
     """
     other_well_knowns = [wk for wk in ctx.deployment.well_knowns("client") if wk.source != "ess"]
     for values in ctx.deployment.ess:
+        view = values.chart_view
         rtc = values.enabled.get("matrixRTC")
-        if rtc is not None and rtc.value is False and rtc.span is not None:
+        if rtc is not None and rtc.value is False and rtc.span is not None and view.enabled.get("matrixRTC") is rtc:
             yield ctx.report(rtc.span, "matrixRTC.enabled is false: the chart deploys no MatrixRTC backend (JWT "
                              "service and SFU), so calls cannot start", fix=_set_true(rtc, "matrixRTC.enabled"))
         wkd = values.enabled.get("wellKnownDelegation")
-        if (wkd is not None and wkd.value is False and wkd.span is not None and values.component_enabled("synapse")
-                and not other_well_knowns):
-            server = values.server_name.value if values.server_name is not None else "the serverName"
+        if (wkd is not None and wkd.value is False and wkd.span is not None and view.enabled.get(
+                "wellKnownDelegation") is wkd and view.component_enabled("synapse") and not other_well_knowns):
+            server = view.server_name.value if view.server_name is not None else "the serverName"
             yield ctx.report(wkd.span, f"wellKnownDelegation.enabled is false and no other client well-known is in "
                              f"the tree: nothing serves https://{server}/.well-known/matrix/client, so clients "
                              "that discover calls there find no rtc_foci",
@@ -117,7 +118,11 @@ def ess_nonstandard_port(ctx):
     override Synapse's `public_baseurl` and `matrix_rtc.transports` through
     `synapse.additional` the same way.
     """
-    for values in ctx.deployment.ess:
+    for file_values in ctx.deployment.ess:
+        values = file_values.chart_view
+        if values.server_name is not None and values.server_name.span is not None \
+                and values.server_name.span.path != file_values.path:
+            continue  # judged once per release, from the file that sets serverName
         hosts = ess_hosts(values)
         if not hosts:
             continue
@@ -133,7 +138,7 @@ def ess_nonstandard_port(ctx):
         related = [Related(listen.span, f"listens on {listen.port}") for s in sites for listen in s.listens
                    if listen.span is not None][:5]
         yield ctx.report(
-            anchor.span or Span(values.path, 0, 0),
+            anchor.span or Span(file_values.path, 0, 0),
             f"the ESS hosts ({', '.join(served[:6])}{' …' if len(served) > 6 else ''}) are served only on port "
             f"{', '.join(map(str, ports))} "
             f"({sites[0].span.path}), but the chart renders every URL without a port: the well-known's base_url "
