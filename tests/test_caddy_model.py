@@ -44,6 +44,7 @@ def src(doc, span) -> str:
     [
         ("Matrix.Example.com", ["matrix.example.com"], [(443, True)]),
         (":8448", ["*"], [(8448, False)]),
+        (":443", ["*"], [(443, True)]),
         ("http://example.com", ["example.com"], [(80, False)]),
         ("https://example.com:8443", ["example.com"], [(8443, True)]),
         ("matrix.example.com:8448", ["matrix.example.com"], [(8448, True)]),

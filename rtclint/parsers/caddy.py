@@ -247,7 +247,7 @@ class _Reader:
     def _addresses(self, keys: list[CToken], lines: list[Directive]) -> tuple[list[str], list[Listen]]:
         """Caddy's address rules: `[scheme://]host[:port][/path]`; a host name gets HTTPS on
         https_port (443) unless the scheme is http or the port is http_port; no host →
-        catch-all ('*') without automatic HTTPS."""
+        catch-all ('*'), with TLS only on the HTTPS port (or with a `tls` directive)."""
         forced_tls = any(d.name == "tls" for d in lines)
         auto_off = self.options["auto_https"] == "off"
         hosts: list[str] = []
@@ -264,7 +264,9 @@ class _Reader:
             elif scheme == "http" or port == self.options["http_port"]:
                 tls = False
             else:
-                tls = forced_tls or (bool(host) and not auto_off)
+                # autohttps.go: a host name gets a certificate; a server listening only on the
+                # HTTPS port gets a TLS connection policy even without one
+                tls = forced_tls or (not auto_off and (bool(host) or port == self.options["https_port"]))
             host = (host if "{$" in host else host.lower()) or "*"
             if host not in hosts:
                 hosts.append(host)
