@@ -44,6 +44,7 @@ def link(dep: "Deployment") -> None:
     _link_configmaps(dep)
     _drop_merged_env_files(dep)
     _kube_service_aliases(dep)
+    _env_from_configmaps(dep)
     _ingress_target_ports(dep)
     _targets_from_images(dep)
     dep._aliases = None  # type: ignore[attr-defined]  # aliases changed: rebuild the index
@@ -165,6 +166,34 @@ def _kube_service_aliases(dep: "Deployment") -> None:
                 svc.aliases.update({ks.name, f"{ks.name}.{ks.namespace}", f"{ks.name}.{ks.namespace}.svc",
                                     f"{ks.name}.{ks.namespace}.svc.cluster.local"})
                 svc.facts.setdefault("kube_services", []).append(ks)
+
+
+def _env_from_configmaps(dep: "Deployment") -> None:
+    """`envFrom: [{configMapRef: {name: X}}]` takes ConfigMap X's data as variables
+    (explicit `env:` entries win); a reference the tree resolves is no longer unknown."""
+    maps: dict[str, list[Service]] = {}
+    for svc in dep.services:
+        if svc.source == "k8s-configmap":
+            maps.setdefault(svc.facts.get("configmap"), []).append(svc)
+    for svc in dep.services:
+        refs = svc.facts.get("env_from")
+        if svc.source != "k8s" or not refs:
+            continue
+        unresolved = []
+        for kind, name in refs:
+            found = [m for m in maps.get(name, ()) if same_namespace(m.facts.get("namespace"), svc.facts.get("namespace"))]
+            if kind != "configMapRef" or not found:
+                unresolved.append((kind, name))
+                continue
+            for var_name, var in found[0].env.items():
+                svc.env.setdefault(var_name, var)
+        svc.facts["env_from"] = unresolved
+    if any(s.source == "k8s" and s.role == "other" for s in dep.services):
+        from rtclint.parsers.envfile import role_from_env
+
+        for svc in dep.services:
+            if svc.source == "k8s" and svc.role == "other":
+                svc.role = role_from_env(svc.env) or "other"
 
 
 def _ingress_target_ports(dep: "Deployment") -> None:

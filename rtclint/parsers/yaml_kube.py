@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import yaml
 
@@ -78,8 +79,19 @@ def _object(doc: Document, node: yaml.Node, facts: FileFacts) -> None:
 # -- ConfigMap ---------------------------------------------------------------------------
 
 
+_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+
+
 def _configmap(doc: Document, node: yaml.Node, name: str, namespace: str, facts: FileFacts) -> None:
     _, data = mapping_get(node, "data")
+    env = Service(name=f"configmap/{name}", role="other", source="k8s-configmap", span=node_span(doc, node),
+                  group=namespace or doc.path, facts={"configmap": name, "namespace": namespace})
+    for key, key_node, value in mapping_items(data):
+        if _ENV_NAME.match(key) and isinstance(value, yaml.ScalarNode):  # envFrom: configMapRef material
+            env.env[key] = EnvVar(key, value.value, doc.span(key_node.start_mark.index, value.end_mark.index),
+                                  value_span=value_span(doc, value), name_span=node_span(doc, key_node))
+    if env.env:
+        facts.services.append(env)
     for key, _key_node, value in mapping_items(data):
         if not isinstance(value, yaml.ScalarNode) or not isinstance(value.value, str):
             continue

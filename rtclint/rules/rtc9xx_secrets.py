@@ -39,13 +39,13 @@ def credentials(ctx) -> Iterator[Credential]:
 
 
 def _all_credentials(dep) -> Iterator[Credential]:
-    for svc in dep.services:
+    for svc in sorted(dep.services, key=lambda s: s.source != "k8s-configmap"):  # the ConfigMap is the place
         for name, var in svc.env.items():
             what = "secret" if name in SECRET_VARS else "key" if name in KEY_VARS else None
             if what is None or var.value is None or var.from_secret or var.value_span is None:
                 continue
             place = "env-file" if var.from_file or var.interpolated_from else {
-                "compose": "compose", "k8s": "k8s-env"}.get(svc.source, "env-file")
+                "compose": "compose", "k8s": "k8s-env", "k8s-configmap": "configmap"}.get(svc.source, "env-file")
             yield Credential(what, var.value.strip(), var.value_span, place, name)
     for cfg in dep.livekit:
         origin = cfg.facts.get("origin")
