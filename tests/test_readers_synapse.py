@@ -290,3 +290,15 @@ def test_ess_values_files_of_one_release_are_merged(tmp_path):
     for values in result.deployment.ess:
         assert values.release is not None and values.chart_view.server_name.value == "example.org"
         assert not values.chart_view.component_enabled("synapse")
+
+
+def test_ess_values_of_different_releases_are_not_merged(tmp_path):
+    from rtclint.engine import check
+
+    (tmp_path / "prod.yaml").write_text("serverName: example.org\nmatrixRTC:\n  ingress:\n    host: rtc.example.org\n")
+    (tmp_path / "staging.yaml").write_text("serverName: staging.example.org\nmatrixRTC:\n  ingress:\n"
+                                           "    host: rtc.staging.example.org\n")
+    result = check([str(tmp_path)])
+    assert all(values.release is None for values in result.deployment.ess)
+    hosts = sorted(wk.hosts[0] for wk in result.deployment.well_knowns("client") if wk.source == "ess")
+    assert hosts == ["example.org", "staging.example.org"]

@@ -61,7 +61,8 @@ def read(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts) ->
             continue
         values = read_values(doc, node)
         facts.ess.append(values)
-        if siblings:
+        names = {str(v.server_name.value).lower() for v in (values, *siblings) if v.server_name is not None}
+        if siblings and len(names) <= 1:  # two serverNames: files of different releases
             values.release = merge_release(sorted([values, *siblings], key=lambda v: v.path))
         view = values.chart_view
         # one release serves one well-known: emitted by the file whose serverName counts
