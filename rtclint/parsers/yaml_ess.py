@@ -15,6 +15,11 @@ them, because rules must judge the deployment, not the values file:
   `msc4143_enabled`, `msc4222_enabled`, `matrix_rtc.transports` = https://<matrixRTC
   host>, `max_event_delay_duration: 24h` and the call rate limits
   (configs/synapse/synapse-0{1,4}-*.yaml.tpl). That is `chart_transports()`.
+
+The ESS docs keep one release's values in several files side by side (`hostnames.yaml`,
+`tls.yaml`, …, each passed with `-f`). Values files in one directory are merged into
+`EssValues.release` (file-name order, later wins, as Helm merges `-f` files) unless they
+name different serverNames; the chart is rendered from that merged view.
 """
 
 from __future__ import annotations
