@@ -302,3 +302,32 @@ def test_ess_values_of_different_releases_are_not_merged(tmp_path):
     assert all(values.release is None for values in result.deployment.ess)
     hosts = sorted(wk.hosts[0] for wk in result.deployment.well_knowns("client") if wk.source == "ess")
     assert hosts == ["example.org", "staging.example.org"]
+
+
+def _random_json(rng, depth=0):
+    kind = rng.choice(["obj", "arr", "str", "num", "lit"] if depth < 4 else ["str", "num", "lit"])
+    if kind == "obj":
+        return {rng.choice(["a", "b", "ü", "k\"q", "livekit", "x y"]) + str(i): _random_json(rng, depth + 1)
+                for i in range(rng.randrange(4))}
+    if kind == "arr":
+        return [_random_json(rng, depth + 1) for _ in range(rng.randrange(4))]
+    if kind == "str":
+        return rng.choice(["", "https://rtc.example.com", "quote\"back\\slash", "tab\tnl\n", "é✓"])
+    if kind == "num":
+        return rng.choice([0, -3, 12.5, 1e21, 7])
+    return rng.choice([True, False, None])
+
+
+def test_json_spans_agree_with_json_loads():
+    rng = random.Random(7)
+    for _ in range(300):
+        value = _random_json(rng)
+        text = json.dumps(value, indent=rng.choice([None, 2]), ensure_ascii=rng.choice([True, False]))
+        parsed, spans = jsonfile.parse_with_spans(text, "x.json")
+        assert parsed == json.loads(text)
+        for path, (key_span, value_span) in spans.items():
+            node = parsed
+            for part in path:
+                node = node[part]
+            assert json.loads(text[value_span.start:value_span.end]) == node
+            assert json.loads(text[key_span.start:key_span.end]) == path[-1]
