@@ -39,7 +39,10 @@ class Loader:
 
     def load(self, abspath: str, kind: str | None = None) -> Document | None:
         if abspath in self.documents:
-            return self.documents[abspath]
+            doc = self.documents[abspath]
+            if kind and doc.kind == "unknown":  # first loaded as another file's include
+                doc.kind = kind
+            return doc
         if abspath in self.problems:
             return None
         try:
