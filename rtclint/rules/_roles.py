@@ -10,7 +10,7 @@ when the route or site says "jwt" or routes a JWT endpoint path.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -193,3 +193,13 @@ def jwt_public_urls(dep: "Deployment") -> dict[str, tuple["Site", "Route"]]:
                 url = PublicUrl("https", host, public_port(site), prefix).text()
                 found.setdefault(url, (site, route))
     return found
+
+
+def route_for_host(site: "Site", host: str | None, path: str) -> "Route | None":
+    """The route answering `path` on `host`: like `Site.route_for`, but routes bound to
+    other hosts (HAProxy `use_backend … if host_acl`, Caddy host matchers) are skipped."""
+    if not host or not any(r.facts.get("hosts") for r in site.routes):
+        return site.route_for(path)
+    host = host.lower()
+    routes = [r for r in site.routes if not r.facts.get("hosts") or host in r.facts["hosts"]]
+    return replace(site, routes=routes).route_for(path)

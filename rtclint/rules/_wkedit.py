@@ -82,7 +82,8 @@ def _heredoc_indent(text: str, body_start: int) -> str | None:
 
 def where(wk: "WellKnown") -> str:
     """How messages name a well-known: its host(s), else its file."""
-    hosts = [h for h in wk.hosts if h not in ("*", "", "_")]
+    bound = wk.route.facts.get("hosts") if wk.route is not None else None
+    hosts = [h for h in (bound or wk.hosts) if h not in ("*", "", "_")]
     if hosts:
         return "the client well-known served on " + ", ".join(hosts[:3]) + (" …" if len(hosts) > 3 else "")
     if wk.source == "proxy":

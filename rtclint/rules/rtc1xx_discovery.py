@@ -17,7 +17,7 @@ from rtclint.diagnostics import Applicability, Edit, Fix, Related, Severity
 from rtclint.document import Span
 from rtclint.model import CLIENT_PATH, RTC_FOCI_KEY
 from rtclint.rules._jsonedit import JNode, add_member_text, closing_suffix, parse_positions, unclosed
-from rtclint.rules._roles import PublicUrl, env_value, jwt_public_urls
+from rtclint.rules._roles import PublicUrl, env_value, jwt_public_urls, route_for_host
 from rtclint.rules._wkedit import body_edit, body_span, insert_directive, where
 from rtclint.rules.registry import rule
 
@@ -229,11 +229,14 @@ def missing_rtc_foci(ctx) -> Iterator:
                 f"add \"{RTC_FOCI_KEY}\": [{{\"type\": \"livekit\", \"livekit_service_url\": "
                 f"\"https://<the JWT service's public URL>\"}}]"
                 + (f" (the tree names several: {', '.join(urls)})" if urls else ""))
+        routes = jwt_public_urls(dep)
+        related = [Related(route.span, f"the proxy publishes the JWT service at {u}")
+                   for u, (_site, route) in routes.items() if u in urls][:3]
         yield ctx.report(
             _node_span(wk, root) if root is not None else wk.span,
             f"{where(wk)} has no \"{RTC_FOCI_KEY}\" and nothing else in the tree advertises a MatrixRTC "
             f"transport, so Element Call cannot find the call backend (MISSING_MATRIX_RTC_FOCUS); {hint}",
-            fix=fix,
+            fix=fix, related=related,
         )
 
 
@@ -745,20 +748,26 @@ def well_known_redirected(ctx) -> Iterator:
     for site in dep.sites:
         if site.kind not in PROXY_KINDS or (site.listens and not site.tls_ports):
             continue
-        route = site.route_for(CLIENT_PATH)
-        if route is None or route.redirect is None:
-            continue
+        bound = any(r.facts.get("hosts") for r in site.routes)
+        for host in (site.hosts if bound else [None]):
+            yield from _redirected(ctx, site, host, server_names)
+
+
+def _redirected(ctx, site, host, server_names):
+    route = route_for_host(site, host, CLIENT_PATH)
+    if route is not None and route.redirect is not None:
+        hosts = [host] if host else site.hosts
         shadowed = [r for r in site.routes if r is not route and r.action in ("respond", "proxy")
-                    and r.matcher.matches(CLIENT_PATH)]
+                    and r.matcher.matches(CLIENT_PATH) and (not host or host in (r.facts.get("hosts") or [host]))]
         aimed = route.matcher.kind != "any" and any(".well-known" in p for p in route.matcher.paths)
-        on_server_name = any(h in server_names for h in site.hosts)
+        on_server_name = any(h in server_names for h in hosts)
         if not (shadowed or aimed or on_server_name):
-            continue
+            return
         target = route.redirect.target
         why = ("it hides the route that would serve the well-known" if shadowed else
                "the well-known is redirected" if aimed else "this is the server_name host clients ask")
         related = [Related(r.span, "this route never answers the well-known") for r in shadowed[:1]]
         yield ctx.report(route.redirect.span or route.span,
-                         f"{CLIENT_PATH} on {', '.join(site.hosts) or 'this site'} is answered with a redirect to "
+                         f"{CLIENT_PATH} on {', '.join(hosts) or 'this site'} is answered with a redirect to "
                          f"{target} ({why}); serve the JSON directly: clients need a 200 with CORS on this host",
                          related=related)

@@ -24,6 +24,7 @@ from rtclint.rules._roles import (
     jwt_bind_port,
     livekit_config_of,
     mount_prefix,
+    route_for_host,
     service_for,
     upstream_role,
 )
@@ -150,13 +151,13 @@ def jwt_route_missing(ctx) -> Iterator:
             continue  # not our proxy, or RTC201/RTC202 say what is wrong with the JWT routes
         request = url.path + "/get_token"
         for site in sites:
-            route = site.route_for(request)
+            route = route_for_host(site, url.host, request)
             if route is not None and route.proxy is not None and upstream_role(dep, route, site) is None:
                 break  # an upstream we cannot identify: maybe it forwards to the JWT service
         else:
             site = sites[0]
-            route = site.route_for(request)
-            yield ctx.report(span, f"livekit_service_url {url.text()}: on {site.name or site.kind} "
+            route = route_for_host(site, url.host, request)
+            yield ctx.report(span, f"livekit_service_url {url.text()}: on {site.name or site.kind} ({site.span.path}) "
                              f"{url.host}{request} does not reach the JWT service "
                              f"({_describe_route(route, dep, site)}); "
                              f"route {url.path or '/'} on {url.host} to lk-jwt-service",
@@ -319,14 +320,16 @@ def jwt_paths_incomplete(ctx) -> Iterator:
             request = prefix + "/get_token"
             if route.matcher.matches(request):
                 continue
-            other = site.route_for(request)
+            hosts = route.facts.get("hosts") or [None]
+            other = route_for_host(site, hosts[0], request)
             if other is not None and other is not route and is_jwt_route(dep, other, site):
                 continue
             if other is not None and other.proxy is not None and upstream_role(dep, other, site) is None:
                 continue  # goes somewhere we cannot identify
             yield ctx.report(route.matcher.span or route.span,
                              f"only {', '.join(route.matcher.paths)} reach the JWT service; {request} is not routed "
-                             f"to it ({_describe_route(other, dep, site)}), so clients cannot get a LiveKit token",
+                             f"to it ({_describe_route(other, dep, site)}), so clients cannot get a LiveKit token; "
+                             f"route the whole {prefix}/ prefix to the JWT service",
                              fix=_widen_fix(ctx, site, route, prefix),
                              related=[Related(other.span, "/get_token ends here")] if other is not None else [])
 
@@ -441,13 +444,13 @@ def sfu_route_missing(ctx) -> Iterator:
         if not sites or url.host in skip_hosts:
             continue
         request = url.path + "/rtc"
-        results = [(s, s.route_for(request)) for s in sites]
+        results = [(s, route_for_host(s, url.host, request)) for s in sites]
         if any(r is not None and r.proxy is not None and upstream_role(dep, r, s) in (None, "livekit")
                for s, r in results):
             continue
         site, route = results[0]
         yield ctx.report(span, f"LIVEKIT_URL {url.text()}: {url.host}{request} does not reach LiveKit on "
-                         f"{site.name or site.kind} ({_describe_route(route, dep, site)}); "
+                         f"{site.name or site.kind} in {site.span.path} ({_describe_route(route, dep, site)}); "
                          f"route it to LiveKit's port 7880",
                          related=[Related(route.span if route else site.span, "the websocket request ends here")])
 
@@ -645,7 +648,8 @@ def upstream_port_mismatch(ctx) -> Iterator:
             what = "the JWT service" if svc.role == "jwt" else "LiveKit"
             yield ctx.report(up.port_span or up.span or route.proxy.span or route.span,
                              f"`{route.name or site.name or 'this route'}` sends traffic for {what} to "
-                             f"{up.host}:{up.port}, but {svc.name} listens on {port} ({why}): every request fails",
+                             f"{up.host}:{up.port}, but {svc.name} listens on {port} ({why}, {where_span.path}): "
+                             f"every request fails",
                              fix=fix, related=[Related(where_span, f"{svc.name} listens on {port}")])
 
 
@@ -721,7 +725,7 @@ def _federation_reachable(dep, name: str, sites) -> bool:
             return True
     for site in sites:
         for path in (SERVER_PATH, "/_matrix/federation/v1/openid/userinfo"):
-            route = site.route_for(path)
+            route = route_for_host(site, name, path)
             if route is not None and (route.proxy is not None or route.redirect is not None
                                       or (route.respond is not None and route.respond.status == 200)):
                 return True
