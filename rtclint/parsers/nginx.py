@@ -36,8 +36,7 @@ def read(doc: Document, tree) -> FileFacts:
         facts.subkind = "include"
         return facts
     expand(state, doc, parsed.stmts, ctx, bases)
-    included = _included_docs(parsed.stmts)
-    facts.includes = [d.path for d in included]
+    facts.includes = list(dict.fromkeys(_included_paths(parsed.stmts)))
     for sub_doc, sub_ctx in _unchecked(state, parsed.stmts, ctx):
         _report(facts, sub_doc, check_file(state, sub_doc, state.parse(sub_doc), sub_ctx, bases))
     texts = {d.path: d.text for d in state.docs.values()}
@@ -76,19 +75,15 @@ def _report(facts: FileFacts, doc: Document, problems) -> None:
         facts.diagnostics.append(make_diagnostic(p.code, Span(doc.path, p.start, end), p.message))
 
 
-def _included_docs(stmts: list[Stmt]) -> list:
-    found = []
-
-    class _Doc:
-        def __init__(self, path):
-            self.path = path
-
+def _included_paths(stmts: list[Stmt]) -> list[str]:
+    """Display paths of every file the statements pull in, recursively, in order."""
+    found: list[str] = []
     for stmt in stmts:
         for inc in stmt.includes:
-            found.append(_Doc(inc.path))
-            found += _included_docs(inc.stmts)
+            found.append(inc.path)
+            found += _included_paths(inc.stmts)
         if stmt.block:
-            found += _included_docs(stmt.block)
+            found += _included_paths(stmt.block)
     return found
 
 
