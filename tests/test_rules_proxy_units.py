@@ -319,3 +319,48 @@ def test_rtc205_206_never_for_caddy():
     dep = Deployment()
     dep.add(FileFacts("p", sites=[site]))
     assert run_rule("RTC205", dep) == [] and run_rule("RTC206", dep) == []
+
+
+# -- host-bound routes, opaque upstreams, port pairing -----------------------------------------
+
+
+def test_haproxy_routes_bound_to_other_hosts_are_skipped():
+    from rtclint.rules._roles import route_for_host
+
+    jwt = proxy_route("lk-jwt-service", 8080, PathMatch("prefix", ("/livekit/jwt/",)))
+    jwt.facts["hosts"] = ["rtc.example.com"]
+    other = proxy_route("synapse", 8008, PathMatch("any"))
+    site = Site("haproxy", ["rtc.example.com", "matrix.example.com"], [Listen(443, True)], [jwt, other],
+                Span("p", 0, 1))
+    assert route_for_host(site, "rtc.example.com", "/livekit/jwt/get_token") is jwt
+    assert route_for_host(site, "matrix.example.com", "/livekit/jwt/get_token") is other
+
+
+def _url_tree(route: Route, host: str = "jwt.example.com") -> Deployment:
+    body = '{"org.matrix.msc4143.rtc_foci": [{"type": "livekit", "livekit_service_url": "https://' + host + '"}]}'
+    text = "example.com {\n\trespond /.well-known/matrix/client `" + body + "`\n}\n"
+    dep, _ = caddy_site("Caddyfile", text, ["example.com"], [respond_route("Caddyfile", text, body)])
+    dep.add(FileFacts("Caddyfile", sites=[Site("caddy", [host], [Listen(443, True)], [route], Span("Caddyfile", 0, 1))]))
+    return dep
+
+
+def test_rtc200_blames_a_known_wrong_upstream_but_not_an_opaque_one():
+    assert run_rule("RTC200", _url_tree(proxy_route("livekit", 7880, PathMatch("any"))))
+    assert run_rule("RTC200", _url_tree(proxy_route("127.0.0.1", 8080, PathMatch("any")))) == []
+    traefik = Service("traefik", "proxy", "compose", Span("c", 0, 1))
+    dep = _url_tree(proxy_route("traefik", 80, PathMatch("any")))
+    dep.add(FileFacts("c", services=[traefik]))
+    assert run_rule("RTC200", dep) == []
+
+
+def test_rtc207_compares_with_the_bound_port():
+    jwt = Service("lk-jwt-service", "jwt", "compose", Span("docker-compose.yml", 0, 1),
+                  env={"LIVEKIT_JWT_BIND": EnvVar("LIVEKIT_JWT_BIND", ":8081", Span("docker-compose.yml", 0, 1))})
+    route = proxy_route("lk-jwt-service", 8080, PathMatch("any"))
+    site = Site("caddy", ["jwt.example.com"], [Listen(443, True)], [route], Span("Caddyfile", 0, 1))
+    dep = Deployment()
+    dep.add(FileFacts("Caddyfile", sites=[site], services=[jwt]))
+    [diag] = run_rule("RTC207", dep)
+    assert "8081" in diag.message and "docker-compose.yml" in diag.message
+    jwt.env = {}  # default 8080
+    assert run_rule("RTC207", dep) == []

@@ -84,6 +84,11 @@ def ess_hosts(dep) -> set[str]:
     return hosts
 
 
+def opaque(role: str | None) -> bool:
+    """An upstream that may forward anywhere (unknown, another proxy such as Traefik)."""
+    return role in (None, "proxy", "other")
+
+
 def proxy_sites(dep, host: str):
     return [s for s in dep.sites_for_host(host) if s.kind in ROUTING]
 
@@ -152,7 +157,7 @@ def jwt_route_missing(ctx) -> Iterator:
         request = url.path + "/get_token"
         for site in sites:
             route = route_for_host(site, url.host, request)
-            if route is not None and route.proxy is not None and upstream_role(dep, route, site) is None:
+            if route is not None and route.proxy is not None and opaque(upstream_role(dep, route, site)):
                 break  # an upstream we cannot identify: maybe it forwards to the JWT service
         else:
             site = sites[0]
@@ -324,7 +329,7 @@ def jwt_paths_incomplete(ctx) -> Iterator:
             other = route_for_host(site, hosts[0], request)
             if other is not None and other is not route and is_jwt_route(dep, other, site):
                 continue
-            if other is not None and other.proxy is not None and upstream_role(dep, other, site) is None:
+            if other is not None and other.proxy is not None and opaque(upstream_role(dep, other, site)):
                 continue  # goes somewhere we cannot identify
             yield ctx.report(route.matcher.span or route.span,
                              f"only {', '.join(route.matcher.paths)} reach the JWT service; {request} is not routed "
@@ -445,8 +450,8 @@ def sfu_route_missing(ctx) -> Iterator:
             continue
         request = url.path + "/rtc"
         results = [(s, route_for_host(s, url.host, request)) for s in sites]
-        if any(r is not None and r.proxy is not None and upstream_role(dep, r, s) in (None, "livekit")
-               for s, r in results):
+        roles = [upstream_role(dep, r, s) for s, r in results if r is not None and r.proxy is not None]
+        if any(opaque(role) or role == "livekit" for role in roles):
             continue
         site, route = results[0]
         yield ctx.report(span, f"LIVEKIT_URL {url.text()}: {url.host}{request} does not reach LiveKit on "
