@@ -187,3 +187,10 @@ def test_backend_that_answers_and_named_defaults():
     assert wk.action == "respond" and wk.respond.body == "{}" and wk.respond.content_type == "application/json"
     assert [h.name for h in wk.headers] == ["Access-Control-Allow-Origin"]
     assert site.route_for("/rtc").proxy.tunnel_timeout == 7200
+
+
+def test_all_backend_servers_are_listed():
+    text = ("frontend fe\n    bind :80\n    default_backend be\n"
+            "backend be\n    server a 127.0.0.1:8080 check\n    server b 127.0.0.2:8081\n")
+    (site,) = hp.read(doc_of(text), None).sites
+    assert [(u.host, u.port) for u in site.routes[0].facts["servers"]] == [("127.0.0.1", 8080), ("127.0.0.2", 8081)]

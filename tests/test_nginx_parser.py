@@ -345,3 +345,13 @@ def test_proxy_pass_without_uri_keeps_the_prefix(tmp_path):
     assert proxy.strip_prefix == "" and proxy.upstream.path is None and proxy.upstream.port == 8080
     text = (tmp_path / "site.conf").read_text()
     assert text[proxy.upstream.port_span.start:proxy.upstream.port_span.end] == "8080"
+
+
+def test_all_upstream_servers_are_listed(tmp_path):
+    conf = ("upstream pool { server 127.0.0.1:8080; server 10.0.0.2:8081 backup; }\n"
+            "server {\n    location / { proxy_pass http://pool; }\n"
+            "    location /v/ { proxy_pass http://$backend; }\n}\n")
+    site = read_text(tmp_path, conf).sites[0]
+    pool = site.route_for("/")
+    assert [(u.host, u.port) for u in pool.facts["servers"]] == [("127.0.0.1", 8080), ("10.0.0.2", 8081)]
+    assert pool.facts["proxy_templated"] is False and site.route_for("/v/x").facts["proxy_templated"]

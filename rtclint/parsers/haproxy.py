@@ -680,6 +680,7 @@ class ModelBuilder:
         if backend.kind == "backend" and self.backend_return(route, backend):
             return route
         route.proxy = self.backend_proxy(backend)
+        route.facts["servers"] = [self.server_upstream(ln) for ln in backend.find("server") if len(ln.words) >= 3]
         if backend.kind == "backend":
             route.headers = self.response_headers(backend, "http-response") + route.headers
         return route

@@ -45,6 +45,7 @@ class Builder:
     def __init__(self, text_of: Callable[[str], str], upstreams: dict[str, list[Upstream]]) -> None:
         self.text_of = text_of
         self.upstreams = upstreams
+        self.last_servers: list[Upstream] = []
 
     # -- levels ----------------------------------------------------------------------
 
@@ -194,6 +195,8 @@ class Builder:
             self.apply_return(route, ret, lvl)
         elif passes:
             route.proxy = self.proxy(passes[0], lvl, route.matcher)
+            route.facts["servers"] = self.last_servers  # every server of an upstream {} block
+            route.facts["proxy_templated"] = "$" in passes[0].args[0].value
         else:
             self.static_file(route, body)
         site.routes.append(route)
@@ -255,6 +258,9 @@ class Builder:
         if backend is not None:
             proxy.backend_name = backend
             proxy.backend_span = Span(stmt.path, word.start, word.end)
+            self.last_servers = list(self.upstreams.get(backend, []))
+        else:
+            self.last_servers = [upstream]
         if upstream.path is not None and "$" not in word.value and matcher.kind in ("prefix", "prefix_noregex",
                                                                                   "exact"):
             prefix = matcher.paths[0]
