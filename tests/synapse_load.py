@@ -4,6 +4,7 @@ file) point at the deployment's own disk, so they are redirected into a scratch
 directory first; every other setting is read by Synapse exactly as written.
 
     python synapse_load.py homeserver.yaml SCRATCH_DIR  -> prints JSON, exit 0 if loaded
+    python synapse_load.py --serve                      -> the same, one JSON line per request
 """
 import json
 import os
@@ -18,10 +19,21 @@ from synapse.config.homeserver import HomeServerConfig
 
 def main(path, scratch):
     with open(path, encoding="utf-8-sig") as fh:
-        settings = yaml.safe_load(fh)
+        settings = yaml.safe_load(fh) or {}
+    # Settings Synapse refuses to start without, which fixture fragments leave out; a
+    # neutral value only where the file says nothing (what it says is read as written).
+    settings.setdefault("report_stats", False)
     key_path = os.path.join(scratch, "signing.key")
     with open(key_path, "w") as fh:
         write_signing_keys(fh, [generate_signing_key("a_test")])
+    # Secrets kept in files on the deployment's disk (`*_path`: turn_shared_secret_path,
+    # form_secret_path, ...): a placeholder file here.
+    for key, value in list(settings.items()):
+        if key.endswith("_path") and isinstance(value, str) and not os.path.exists(value):
+            placeholder = os.path.join(scratch, key)
+            with open(placeholder, "w") as fh:
+                fh.write("placeholder-secret-for-the-config-loader\n")
+            settings[key] = placeholder
     settings["signing_key_path"] = key_path
     settings.pop("log_config", None)
     settings["media_store_path"] = os.path.join(scratch, "media")
@@ -50,5 +62,20 @@ def main(path, scratch):
     return 0
 
 
+def serve():
+    """One request per stdin line (JSON: path, scratch), one JSON answer per stdout line:
+    Synapse's imports take seconds, so the tests keep one loader running."""
+    for line in sys.stdin:
+        request = json.loads(line)
+        try:
+            main(request["path"], request["scratch"])
+        except Exception as exc:  # a file Synapse cannot even read as YAML, etc.
+            print(json.dumps({"ok": False, "error": f"{type(exc).__name__}: {exc}", "path": []}))
+        sys.stdout.flush()
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    if sys.argv[1:] == ["--serve"]:
+        serve()
+    else:
+        sys.exit(main(sys.argv[1], sys.argv[2]))
