@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import os
 from dataclasses import dataclass, field
@@ -33,6 +34,11 @@ class Result:
 class Loader:
     """Reads and decodes each file once; parsers that follow includes share it."""
 
+    # abspath -> bytes read instead of the file on disk, set only inside `overlaid()`: the
+    # fixer re-checks its edited text in memory, so `--diff` and reverted fixes never
+    # touch the disk. A class attribute, so forked parse workers see it too.
+    overlay: dict[str, bytes] = {}
+
     def __init__(self) -> None:
         self.documents: dict[str, Document] = {}  # abspath -> Document
         self.problems: dict[str, str] = {}  # abspath -> why it could not be read
@@ -46,11 +52,13 @@ class Loader:
         if abspath in self.problems:
             return None
         try:
-            size = os.path.getsize(abspath)
-            if size > MAX_FILE_BYTES:
-                raise DecodeError(f"file is {size} bytes, over the {MAX_FILE_BYTES}-byte limit")
-            with open(abspath, "rb") as fh:
-                data = fh.read()
+            data = Loader.overlay.get(abspath)
+            if data is None:
+                size = os.path.getsize(abspath)
+                if size > MAX_FILE_BYTES:
+                    raise DecodeError(f"file is {size} bytes, over the {MAX_FILE_BYTES}-byte limit")
+                with open(abspath, "rb") as fh:
+                    data = fh.read()
             kind = kind or kind_from_name(abspath) or "unknown"
             doc = Document.from_bytes(display_path(abspath), abspath, kind, data)
         except (OSError, DecodeError) as exc:
@@ -58,6 +66,18 @@ class Loader:
             return None
         self.documents[abspath] = doc
         return doc
+
+
+@contextlib.contextmanager
+def overlaid(overlay: dict[str, bytes]):
+    """Within the block, `check()` reads these contents (abspath -> bytes) instead of
+    the files on disk."""
+    saved = Loader.overlay
+    Loader.overlay = dict(overlay)
+    try:
+        yield
+    finally:
+        Loader.overlay = saved
 
 
 def check(paths: list[str], config: Config | None = None, *, use_cache: bool = False,
