@@ -355,3 +355,16 @@ def test_all_upstream_servers_are_listed(tmp_path):
     pool = site.route_for("/")
     assert [(u.host, u.port) for u in pool.facts["servers"]] == [("127.0.0.1", 8080), ("10.0.0.2", 8081)]
     assert pool.facts["proxy_templated"] is False and site.route_for("/v/x").facts["proxy_templated"]
+
+
+def test_include_loop_and_context_from_the_real_root(tmp_path):
+    """c.conf includes b.conf back: b.conf still gets the http context of nginx.conf's
+    include (no false 'server is not allowed here'), and the loop ends."""
+    (tmp_path / "nginx.conf").write_text("events {}\nhttp {\n    include b.conf;\n}\n")
+    (tmp_path / "b.conf").write_text("server {\n    include c.conf;\n    location / { return 204; }\n}\n")
+    (tmp_path / "c.conf").write_text("include b.conf;\nlocation /c { return 200 'c'; }\n")
+    main = read_tree(str(tmp_path), "nginx.conf")
+    for name in ("b.conf", "c.conf"):
+        assert read_tree(str(tmp_path), name).diagnostics == []
+    (site,) = main.sites
+    assert [r.name for r in site.routes] == ["location /c", "location /"]

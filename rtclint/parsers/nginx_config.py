@@ -97,6 +97,17 @@ class NginxState:
     docs: dict[str, Document] = field(default_factory=dict)
     _includers: dict[str, tuple[str, tuple]] | None = None
     _kinds: dict[str, str] | None = None
+    # Bumped whenever `expand` attaches includes (statements change): memos built from
+    # statements (`nginx.all_upstreams`) are valid for one generation only.
+    generation: int = 0
+    memo: dict = field(default_factory=dict)
+    _texts: dict[str, str] = field(default_factory=dict)
+
+    def text_of(self, path: str) -> str:
+        """The text of a parsed file by its display path (KeyError if none is parsed)."""
+        if path not in self._texts:
+            self._texts.update((d.path, d.text) for d in self.docs.values())
+        return self._texts[path]
 
     def parse(self, doc: Document) -> Parsed:
         if doc.abspath not in self.parsed:
@@ -130,18 +141,42 @@ class NginxState:
         """(including file, context at the include) when another checked nginx file
         includes this one; then that file's model already covers this one."""
         if self._includers is None:
-            self._includers = {}
-            for path in self.nginx_files():
-                loaded = self.load(path)
-                if loaded is None:
-                    continue
-                doc, parsed = loaded
-                ctx = guess_context(parsed.stmts)
-                for inc in find_includes(self, doc, parsed.stmts, ctx, conf_bases(doc.abspath, ctx)):
-                    for target in inc.matches:
-                        if target != path:
-                            self._includers.setdefault(target, (path, inc.ctx))
+            self._includers = self._include_graph()
         return self._includers.get(abspath)
+
+    def _include_graph(self) -> dict[str, tuple[str, tuple]]:
+        """Walk from the files nothing includes (the real roots), carrying each file's
+        context down, so a file gets the context of the include nginx follows, not the
+        guess from its own content or a loop back."""
+        own_ctx: dict[str, tuple] = {}
+        targets: set[str] = set()
+        for path in self.nginx_files():
+            loaded = self.load(path)
+            if loaded is None:
+                continue
+            own_ctx[path] = guess_context(loaded[1].stmts)
+            targets.update(t for _, _, t in self._edges(path, own_ctx[path], conf_bases(path, own_ctx[path])))
+        found: dict[str, tuple[str, tuple]] = {}
+        for root in [p for p in own_ctx if p not in targets] + [p for p in own_ctx if p in targets]:
+            if root in found:
+                continue
+            bases = conf_bases(root, own_ctx[root])
+            queue = [(root, own_ctx[root])]
+            while queue:
+                current, ctx = queue.pop(0)
+                for _, inc_ctx, target in self._edges(current, ctx, bases):
+                    if target not in found and target != root:
+                        found[target] = (current, inc_ctx)
+                        queue.append((target, inc_ctx))
+        return found
+
+    def _edges(self, path: str, ctx: tuple, bases: list[str]) -> list[tuple[str, tuple, str]]:
+        loaded = self.load(path)
+        if loaded is None:
+            return []
+        doc, parsed = loaded
+        return [(path, inc.ctx, t) for inc in find_includes(self, doc, parsed.stmts, ctx, bases)
+                for t in inc.matches if t != path]
 
     def is_checked(self, abspath: str) -> bool:
         return abspath in self.kinds()
@@ -315,6 +350,7 @@ def expand(state: NginxState, doc: Document, stmts: list[Stmt], ctx: tuple, base
     if len(seen) > MAX_INCLUDE_DEPTH:
         return
     for inc in find_includes(state, doc, stmts, ctx, bases):
+        state.generation += 1
         inc.stmt.includes = []
         for target in inc.matches:
             if target in seen or target == doc.abspath:
