@@ -469,3 +469,37 @@ def test_host_paths_outside_the_tree_are_never_read(tmp_path):
     jwt = service(result, "jwt")
     assert "LIVEKIT_SECRET" not in jwt.env and all(m.resolved is None for m in jwt.mounts)
     assert not any(p.endswith("outside.env") for p in result.deployment.documents)
+
+
+def test_rtc301_fix_on_kubernetes_env_keeps_yaml_valid(tmp_path):
+    write(str(tmp_path), {"jwt.yaml": """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: jwt}
+        spec:
+          template:
+            spec:
+              containers:
+                - name: jwt
+                  image: ghcr.io/element-hq/lk-jwt-service:0.6.0
+                  env:
+                    - name: LIVEKIT_JWT_PORT
+                      value: "6080"
+                    - name: LIVEKIT_LOCAL_HOMESERVERS
+                      value: example.com
+        """})
+    proc = run_rtclint(["check", "--no-cache", "--fix", "."], cwd=str(tmp_path))
+    assert proc.returncode in (0, 1), proc.stderr
+    text = (tmp_path / "jwt.yaml").read_text()
+    assert 'value: ":6080"' in text and "- name: LIVEKIT_FULL_ACCESS_HOMESERVERS\n" in text
+    import yaml
+
+    assert yaml.safe_load(text)["spec"]["template"]["spec"]["containers"][0]["env"][0] == {
+        "name": "LIVEKIT_JWT_BIND", "value": ":6080"}
+
+
+def test_empty_required_variable_counts_as_missing(tmp_path):
+    result = run(tmp_path, {"jwt.env": "LIVEKIT_URL=\nLIVEKIT_KEY=k\nLIVEKIT_SECRET_FROM_FILE=/s\n"
+                                       "LIVEKIT_FULL_ACCESS_HOMESERVERS=example.com\n"})
+    (diag,) = [d for d in result.diagnostics if d.code == "RTC300"]
+    assert "LIVEKIT_URL" in diag.message and "LIVEKIT_KEY " not in diag.message

@@ -28,7 +28,9 @@ def _anchor(svc) -> Span:
 
 
 def _has(svc, *names: str) -> bool:
-    return any(name in svc.env for name in names)
+    """Set to something: `NAME=` (empty) is unset for lk-jwt-service; a bare `NAME`
+    (value from the shell) or a Secret reference counts as set."""
+    return any(name in svc.env and (svc.env[name].value is None or svc.env[name].value.strip()) for name in names)
 
 
 def _unknown_env(svc) -> bool:

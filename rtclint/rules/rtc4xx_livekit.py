@@ -150,7 +150,8 @@ def livekit_no_keys(ctx):
             continue  # a LiveKit container whose config is not linked may set LIVEKIT_KEYS
         related = [Related(svc.span, f"the container `{svc.name}`")] if svc is not None and cfg is not None else []
         yield ctx.report(_anchor(inst), f"LiveKit `{inst.name}` has no API keys (no `keys`, `key_file` or "
-                         "LIVEKIT_KEYS): it exits at start", related=related)
+                         "LIVEKIT_KEYS): it exits at start with \"one of key-file or keys must be provided\"",
+                         related=related)
 
 
 @rule("RTC401", "livekit-secret-short", Severity.WARNING, where=("livekit", "compose", "k8s", "env"))
