@@ -17,9 +17,10 @@ def run_rtclint(args, cwd=None, input_text=None, env=None):
 
 
 def check_json(path_or_paths, cwd=None, extra=()):
-    """`rtclint check --format json` → parsed payload (asserts exit 0/1)."""
+    """`rtclint check --format json` → parsed payload (asserts exit 0/1). No cache: the
+    tests run inside read-only data (the shared corpus) and must see fresh parses."""
     paths = [path_or_paths] if isinstance(path_or_paths, str) else list(path_or_paths)
-    proc = run_rtclint(["check", "--format", "json", *extra, *paths], cwd=cwd)
+    proc = run_rtclint(["check", "--no-cache", "--format", "json", *extra, *paths], cwd=cwd)
     assert proc.returncode in (0, 1), proc.stderr
     return json.loads(proc.stdout)
 
