@@ -62,14 +62,19 @@ def livekit_config_of(dep: "Deployment", service: "Service"):
 
 
 def jwt_ports(dep: "Deployment") -> set[int]:
-    ports = {JWT_DEFAULT_PORT}
-    for svc in dep.services_by_role("jwt"):
-        ports.add(jwt_bind_port(svc)[0])
-    return ports
+    cached = getattr(dep, "_rtc_jwt_ports", None)  # rules ask once per route: keep it linear
+    if cached is None:
+        cached = {JWT_DEFAULT_PORT} | {jwt_bind_port(svc)[0] for svc in dep.services_by_role("jwt")}
+        dep._rtc_jwt_ports = cached
+    return cached
 
 
 def livekit_ports(dep: "Deployment") -> set[int]:
-    return {LIVEKIT_DEFAULT_PORT} | {cfg.http_port for cfg in dep.livekit}
+    cached = getattr(dep, "_rtc_livekit_ports", None)
+    if cached is None:
+        cached = {LIVEKIT_DEFAULT_PORT} | {cfg.http_port for cfg in dep.livekit}
+        dep._rtc_livekit_ports = cached
+    return cached
 
 
 def matcher_paths(matcher: "PathMatch") -> list[str]:
@@ -181,6 +186,13 @@ def public_port(site: "Site") -> int:
 
 def jwt_public_urls(dep: "Deployment") -> dict[str, tuple["Site", "Route"]]:
     """The https URLs at which the proxies in the tree publish the JWT service."""
+    cached = getattr(dep, "_rtc_jwt_urls", None)
+    if cached is None:
+        cached = dep._rtc_jwt_urls = _jwt_public_urls(dep)
+    return cached
+
+
+def _jwt_public_urls(dep: "Deployment") -> dict[str, tuple["Site", "Route"]]:
     found: dict[str, tuple[Site, Route]] = {}
     for site in dep.sites:
         for route in site.routes:

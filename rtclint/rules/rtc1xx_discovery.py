@@ -31,14 +31,23 @@ def client_well_knowns(ctx):
     return ctx.deployment.well_knowns("client")
 
 
+_PARSED: dict = {}
+
+
 def parsed(wk) -> tuple[Any, JNode | None]:
-    """The well-known's value and, for text bodies, its positioned tree."""
-    value, err = wk.parse()
-    if err is not None:
-        return None, None
+    """The well-known's value and, for text bodies, its positioned tree (cached: several
+    rules read the same body, and `well_knowns()` builds new objects on every call)."""
     if wk.value is not None:
-        return value, None
-    return value, parse_positions(wk.body)
+        return wk.value, None
+    key = (wk.span, wk.body)
+    hit = _PARSED.get(key)
+    if hit is None:
+        value, err = wk.parse()
+        hit = (None, None) if err is not None else (value, parse_positions(wk.body))
+        if len(_PARSED) > 10000:
+            _PARSED.clear()
+        _PARSED[key] = hit
+    return hit
 
 
 def _misspelled_foci(key: str) -> bool:
@@ -217,6 +226,8 @@ def missing_rtc_foci(ctx) -> Iterator:
             continue
         if urls is None:
             urls = sorted(named_jwt_urls(dep))
+            wanted = set(urls)  # once, not per well-known: a big tree names thousands
+            published = [(u, route) for u, (_site, route) in jwt_public_urls(dep).items() if u in wanted][:3]
         fix = None
         if len(urls) == 1 and root is not None and root.kind == "object":
             entry = [{"type": "livekit", "livekit_service_url": urls[0]}]
@@ -229,9 +240,7 @@ def missing_rtc_foci(ctx) -> Iterator:
                 f"add \"{RTC_FOCI_KEY}\": [{{\"type\": \"livekit\", \"livekit_service_url\": "
                 f"\"https://<the JWT service's public URL>\"}}]"
                 + (f" (the tree names several: {', '.join(urls)})" if urls else ""))
-        routes = jwt_public_urls(dep)
-        related = [Related(route.span, f"the proxy publishes the JWT service at {u}")
-                   for u, (_site, route) in routes.items() if u in urls][:3]
+        related = [Related(route.span, f"the proxy publishes the JWT service at {u}") for u, route in published]
         yield ctx.report(
             _node_span(wk, root) if root is not None else wk.span,
             f"{where(wk)} has no \"{RTC_FOCI_KEY}\" and nothing else in the tree advertises a MatrixRTC "
