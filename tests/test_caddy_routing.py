@@ -17,7 +17,7 @@ import pytest
 
 from test_caddy_grammar import CORPUS, FILES, _adapt, rtclint_findings
 
-PROBES = ["/", "/.well-known/matrix/client", "/.well-known/matrix/server", "/livekit/jwt/get_token",
+PROBES = ["/", "/a/x", "/a/y", "/h/z", "/.well-known/matrix/client", "/.well-known/matrix/server", "/livekit/jwt/get_token",
           "/livekit/jwt/sfu/get", "/livekit/sfu/rtc", "/api/v1/users", "/api/other", "/a", "/b", "/x", "/y",
           "/_matrix/client/versions", "/old"]
 # ({$ENV} stays opaque in rtclint, Caddy substitutes it: not comparable)

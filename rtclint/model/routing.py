@@ -11,7 +11,33 @@ if TYPE_CHECKING:
 def select_route(site: "Site", path: str) -> "Route | None":
     if site.kind == "nginx":
         return _nginx(site.routes, path)
+    if site.kind == "caddy":
+        return _caddy(site.routes, path)
     return _first_match(site.routes, path)
+
+
+def _caddy(routes: list["Route"], path: str) -> "Route | None":
+    """Caddy: the first matching route in directive order, except that the `handle` blocks
+    of one block are mutually exclusive (a route group): once one of them matches the path,
+    its siblings are skipped even when it answers nothing itself. Routes from a handle
+    carry `facts['groups']`: (group id, member id, the handle's matcher), outermost first."""
+    claimed: dict = {}
+    for route in routes:
+        if _in_claimed_member(route, path, claimed) and route.matcher.matches(path):
+            return route
+    return None
+
+
+def _in_claimed_member(route: "Route", path: str, claimed: dict) -> bool:
+    for group, member, matcher in route.facts.get("groups", ()):
+        owner = claimed.get(group)
+        if owner is None:
+            if not matcher.matches(path):
+                return False
+            claimed[group] = owner = member
+        if owner != member:
+            return False
+    return True
 
 
 def _first_match(routes: list["Route"], path: str) -> "Route | None":

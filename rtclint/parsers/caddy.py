@@ -79,6 +79,7 @@ class _Reader:
         self.snippets: dict[str, list[Directive]] = {}
         self.snippet_errors: dict[str, tuple] = {}  # name -> (Document, CaddySyntaxError)
         self.named_routes: dict[str, list[Directive]] = {}  # `&(name) {…}`, run by `invoke name`
+        self.groups = 0  # route groups numbered so far (ids for Route.facts['groups'])
         self.options = {"http_port": 80, "https_port": 443, "auto_https": None}
         self.stack = stack + (os.path.abspath(doc.abspath),)
         self.unit = _indent_unit(doc.text)
@@ -287,6 +288,8 @@ class _Reader:
                 matchers[d.name] = self._matcher_def(d)
         ctx = dataclasses.replace(ctx, matchers=matchers, headers=list(ctx.headers))
         ordered = [d for d in lines if order_position(d.name) is not None]
+        self.groups += 1
+        group = self.groups  # the handle blocks of this block form one route group
         if sort:
             ordered = self._sorted(ordered, matchers)
         routes: list[Route] = []
@@ -299,6 +302,8 @@ class _Reader:
                 self._uri(d, ctx)
             elif d.name == "root":
                 ctx.root = _arg_text(d, own is not ANY)
+            elif d.name in ("handle", "handle_path"):
+                routes += self._group_member(d, ctx, scope, own_facts, group)
             elif d.name in _WRAPPERS:
                 routes += self._wrapper(d, ctx, scope, own_facts)
             elif d.name == "invoke":
@@ -426,6 +431,22 @@ class _Reader:
             inner.strip = ctx.strip + strip
             inner.strip_span = Span(d.args[1].path or self.doc.path, d.args[1].start, d.args[1].end)
         return self._routes(block.lines, inner, sort=d.name != "route")
+
+    def _group_member(self, d: Directive, ctx: _Ctx, scope: PathMatch, own_facts: dict, group: int) -> list[Route]:
+        """A `handle`/`handle_path` block: its routes, tagged with the group it belongs to
+        (model/routing.py skips the other members once one matches). A block that answers
+        nothing still takes the request: a route that never matches keeps its claim."""
+        self.groups += 1
+        member = self.groups
+        routes = self._wrapper(d, ctx, scope, own_facts)
+        if not routes and d.blocks:
+            claim = Route(matcher=PathMatch("none"), span=Span(d.items[0].path or self.doc.path, d.start, d.end),
+                          name=" ".join(t.text for t in d.args))
+            claim.facts.update(wrapper=d.name, directive=None, claim_only=True)
+            routes = [claim]
+        for route in routes:
+            route.facts["groups"] = [(group, member, scope)] + route.facts.get("groups", [])
+        return routes
 
     def _invoke(self, d: Directive, ctx: _Ctx, scope: PathMatch, own_facts: dict) -> list[Route]:
         """`invoke [matcher] name`: the named route's directives, sorted like a site's."""
