@@ -503,3 +503,22 @@ def test_empty_required_variable_counts_as_missing(tmp_path):
                                        "LIVEKIT_FULL_ACCESS_HOMESERVERS=example.com\n"})
     (diag,) = [d for d in result.diagnostics if d.code == "RTC300"]
     assert "LIVEKIT_URL" in diag.message and "LIVEKIT_KEY " not in diag.message
+
+
+def test_single_file_run_does_not_guess_the_livekit_config(tmp_path):
+    write(str(tmp_path), {
+        "docker-compose.yml": """
+            services:
+              livekit:
+                image: livekit/livekit-server:v1.13.4
+                command: --config /etc/livekit.yaml
+                ports: ["7881:7881", "50100-50200:50100-50200/udp"]
+                volumes: ["./livekit.yaml:/etc/livekit.yaml:ro"]
+            """,
+        "livekit.yaml": f"rtc:\n  tcp_port: 7881\n  port_range_start: 50100\n  port_range_end: 50200\n"
+                        f"  use_external_ip: true\nkeys:\n  k: {SECRET}\n",
+    })
+    for args in (["docker-compose.yml"], ["."]):  # pre-commit passes only the changed file
+        proc = run_rtclint(["check", "--no-cache", "--format", "json", *args], cwd=str(tmp_path))
+        codes = {d["code"] for d in __import__("json").loads(proc.stdout)["diagnostics"]}
+        assert not codes & {"RTC400", "RTC403", "RTC404"}, (args, codes)

@@ -296,6 +296,14 @@ class LiveKitInstance:
         return bool(self.service and self.service.facts.get("dev")) or bool(cfg and cfg.facts.get("development"))
 
     @property
+    def config_unknown(self) -> bool:
+        """The container reads a config file this run does not hold (mounted from outside
+        the tree, or a single-file run that did not include it): settings unknown."""
+        if self.service is None or self.config is not None:
+            return False
+        return bool(self.service.facts.get("livekit_config_file") or command_option(self.service.command, "config"))
+
+    @property
     def host_network(self) -> bool:
         mode = self.service.network_mode if self.service else None
         return mode is not None and str(mode.value) == "host"

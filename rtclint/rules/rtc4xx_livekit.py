@@ -98,7 +98,8 @@ def _fmt(first: int, last: int, proto: str) -> str:
 
 def _compose_livekits(dep):
     for inst in livekit_instances(dep):
-        if inst.service is not None and inst.service.source == "compose" and not inst.host_network:
+        if (inst.service is not None and inst.service.source == "compose" and not inst.host_network
+                and not inst.config_unknown):
             yield inst
 
 
@@ -133,7 +134,7 @@ def livekit_no_keys(ctx):
     dep = ctx.deployment
     services_exist = any(i.service is not None for i in livekit_instances(dep))
     for inst in livekit_instances(dep):
-        if inst.dev or inst.keys() or (inst.env_keys is not None):
+        if inst.dev or inst.keys() or (inst.env_keys is not None) or inst.config_unknown:
             continue
         svc = inst.service
         cfg = inst.config
@@ -364,8 +365,6 @@ def external_ip_unset(ctx):
             continue
         if command_option(svc.command, "node-ip") or "NODE_IP" in svc.env:
             continue
-        if cfg is None and svc.facts.get("livekit_config_file") is None and command_option(svc.command, "config"):
-            continue  # its config file is not in the tree
         if cfg is not None:
             flag = rtc.get("use_external_ip")
             span = flag.span if flag is not None and flag.span else (cfg.facts.get("rtc_span") or cfg.span)
