@@ -259,6 +259,8 @@ def _strip_fix(ctx, site, route, prefix: str) -> Fix | None:
                        (Edit(Span(up.span.path, end, end), "/"),))
         return None
     if site.kind == "caddy":
+        if route.facts.get("wrapper") is None:
+            return _caddy_wrap_fix(doc, route)
         if route.facts.get("wrapper") != "handle":
             return None
         at = _caddy_handle_keyword(doc.text, route)
@@ -271,6 +273,22 @@ def _strip_fix(ctx, site, route, prefix: str) -> Fix | None:
         edit = insert_line_before(dep, px.span, f"http-request set-path %[path,regsub(^{prefix}/,/)]")
         return Fix(Applicability.SAFE, f"strip {prefix} in the backend", (edit,)) if edit else None
     return None
+
+
+def _caddy_wrap_fix(doc, route) -> Fix | None:
+    """`reverse_proxy /prefix/* upstream` on one line → the same proxy inside
+    `handle_path /prefix/* { … }`, which strips the prefix."""
+    line = doc.text[route.span.start:route.span.end]
+    words = line.split()
+    if "\n" in line.strip() or len(words) < 3 or words[0] != "reverse_proxy" or not words[1].startswith("/"):
+        return None
+    indent = route.indent
+    unit = "\t" if indent.startswith("\t") or not indent else "    " if len(indent) % 4 == 0 else "  "
+    nl = doc.newline
+    body = " ".join(["reverse_proxy", *words[2:]])
+    text = f"handle_path {words[1]} {{{nl}{indent}{unit}{body}{nl}{indent}}}"
+    return Fix(Applicability.SAFE, f"wrap the proxy in handle_path {words[1]}, which strips the prefix",
+               (Edit(route.span, text),))
 
 
 def _caddy_handle_keyword(text: str, route) -> int | None:
