@@ -219,8 +219,9 @@ def jwt_prefix_not_stripped(ctx) -> Iterator:
     ## Fix
     Safe: nginx gets the trailing `/` on `proxy_pass` (when the location ends with
     `/`); Caddy `handle` becomes `handle_path` (or gains `uri strip_prefix` with a named
-    matcher); HAProxy gets `http-request set-path %[path,regsub(^<prefix>/,/)]` in the
-    backend.
+    matcher), and a one-line `reverse_proxy /prefix/* upstream` is wrapped in
+    `handle_path /prefix/* { … }`; HAProxy gets `http-request set-path
+    %[path,regsub(^<prefix>/,/)]` in the backend.
     """
     dep = ctx.deployment
     for site in dep.sites:
