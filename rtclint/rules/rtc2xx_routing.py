@@ -35,7 +35,8 @@ from rtclint.rules.rtc1xx_discovery import livekit_entries, own_items, parsed
 # Proxies whose config files rtclint edits; Kubernetes Ingress only takes part in
 # "does this host/path reach the service at all" (RTC200, RTC204, RTC208).
 PROXIES = ("caddy", "nginx", "haproxy")
-ROUTING = PROXIES + ("ingress",)
+ROUTING = PROXIES + ("ingress",)  # Site kinds
+ROUTING_FILES = PROXIES + ("kubernetes",)  # the file kinds those sites come from
 
 
 # -- what the tree says the public URLs are ----------------------------------------------------
@@ -117,7 +118,7 @@ def _describe_route(route, dep=None, site=None) -> str:
 
 # -- RTC200 ------------------------------------------------------------------------------------
 
-@rule("RTC200", "jwt-route-missing", Severity.ERROR, "manual", ROUTING)
+@rule("RTC200", "jwt-route-missing", Severity.ERROR, "manual", ROUTING_FILES)
 def jwt_route_missing(ctx) -> Iterator:
     """No proxy route takes `livekit_service_url` to the JWT service.
 
@@ -436,7 +437,7 @@ def _haproxy_sets(dep, header) -> bool:
 
 # -- RTC204 ------------------------------------------------------------------------------------
 
-@rule("RTC204", "sfu-route-missing", Severity.ERROR, "manual", ROUTING)
+@rule("RTC204", "sfu-route-missing", Severity.ERROR, "manual", ROUTING_FILES)
 def sfu_route_missing(ctx) -> Iterator:
     """No proxy route takes `LIVEKIT_URL` to LiveKit.
 
@@ -697,7 +698,7 @@ def _listening_port(dep, svc):
 
 # -- RTC208 ------------------------------------------------------------------------------------
 
-@rule("RTC208", "openid-route-missing", Severity.ERROR, "manual", ROUTING + ("synapse", "ess"))
+@rule("RTC208", "openid-route-missing", Severity.ERROR, "manual", ROUTING_FILES + ("synapse", "ess"))
 def openid_route_missing(ctx) -> Iterator:
     """The server_name does not answer federation, so the JWT service cannot verify users.
 
