@@ -330,3 +330,58 @@ def test_cross_file_fix_is_not_half_written(tmp_path, synthetic, monkeypatch):
     assert (tmp_path / "a.yaml").read_text() == "key: old\nsolo: y\n"
     assert len(calls) == 2 and "c.yaml" in calls[1]
     assert outcome.written == ["a.yaml"]
+
+
+def test_hard_linked_file_is_not_split(tmp_path, synthetic):
+    (tmp_path / "a.yaml").write_text("key: old\n")
+    os.link(tmp_path / "a.yaml", tmp_path / "other-name")
+    synthetic["fn"] = replace_all("old", "new")
+    outcome = run_fix(tmp_path)
+    assert (tmp_path / "a.yaml").read_text() == "key: old\n" == (tmp_path / "other-name").read_text()
+    assert any("hard links" in f.message for f in outcome.all_failures)
+
+
+def test_a_round_that_only_blocks_fixes_lets_the_waiting_ones_through(tmp_path, synthetic):
+    """The breaking fix comes first and overlaps a good one; after it is blocked the good
+    one (which waited for it) is applied in the next round."""
+    (tmp_path / "a.yaml").write_text("key: value\n")
+
+    def offer(doc):
+        i = doc.text.find("value")
+        if i == -1:
+            return []
+        return [(Applicability.SAFE, [(i, i + 5, "[broken")]),  # first by position: breaks YAML
+                (Applicability.SAFE, [(i + 1, i + 5, "ALUE")])]  # overlaps it: waits
+
+    synthetic["fn"] = offer
+    outcome = run_fix(tmp_path)
+    assert (tmp_path / "a.yaml").read_text() == "key: vALUE\n"
+    assert any("no longer parse" in f.message for f in outcome.all_failures)
+
+
+def test_breaking_edit_in_a_file_read_only_through_an_include_is_caught(tmp_path, synthetic):
+    """A file without a parser of its own (an nginx include named `*.inc`) is checked
+    by re-checking the tree: a fix that breaks it is not kept."""
+    (tmp_path / "nginx.conf").write_text("http {\n    include site.inc;\n}\n")
+    (tmp_path / "site.inc").write_text("server {\n    server_name example.com;\n}\n")
+
+    def offer(doc):
+        if doc.path != "site.inc" or "}" not in doc.text:
+            return []
+        i = doc.text.index("}")
+        return [(Applicability.SAFE, [(i, i + 1, "")])]  # drop the closing brace
+
+    synthetic["fn"] = offer
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        from rtclint.engine import check
+
+        docs = check(["."], Config()).documents
+    finally:
+        os.chdir(cwd)
+    if "site.inc" not in docs:
+        pytest.skip("the nginx reader does not load includes yet")
+    outcome = run_fix(tmp_path)
+    assert (tmp_path / "site.inc").read_text() == "server {\n    server_name example.com;\n}\n"
+    assert any("no longer parse" in f.message for f in outcome.all_failures)

@@ -37,6 +37,16 @@ class Plan:
     fixed: list[Diagnostic] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     rounds: int = 0
+    paths: list[str] = field(default_factory=list)
+    config: Config | None = None
+    overlay: dict[str, bytes] = field(default_factory=dict)  # abspath -> current bytes
+
+    def recheck(self, extra: dict[str, bytes]):
+        """The whole tree checked with the current fixes plus `extra` contents."""
+        from rtclint.engine import check, overlaid
+
+        with overlaid({**self.overlay, **extra}):
+            return check(self.paths, self.config)
 
     def changed(self) -> list[str]:
         return sorted(p for p, t in self.texts.items() if t != self.originals[p].text)
@@ -97,14 +107,14 @@ def plan_fixes(paths: list[str], config: Config, *, unsafe: bool = False, frozen
         with overlaid(overlay):
             result = check(paths, config)
         if plan is None:
-            plan = Plan(result, dict(result.documents))
+            plan = Plan(result, dict(result.documents), paths=list(paths), config=config, overlay=overlay)
             frozen = set(frozen) | {d.path for d in result.diagnostics if d.code in UNPARSED}
         plan.result, plan.rounds = result, round_no
         if round_no == max_rounds:
             plan.failures.append(Failure("", f"fixes did not settle after {max_rounds} rounds"))
             break
         progress = _one_round(plan, result, overlay, blocked, frozen, unsafe)
-        state = tuple(sorted(plan.texts.items()))
+        state = (tuple(sorted(plan.texts.items())), len(blocked))
         if not progress or state in seen_states:
             break
         seen_states.add(state)
@@ -121,7 +131,7 @@ def _one_round(plan: Plan, result, overlay: dict[str, bytes], blocked: set[tuple
     chosen = choose(candidates)
     if not chosen.fixes:
         return False
-    kept = _apply_checked(plan, docs, chosen.fixes, blocked)
+    kept = _apply_checked(plan, result, chosen.fixes, blocked)
     if not kept:
         return bool(blocked)  # everything was reverted; retry without the blocked fixes
     kept_keys = {fix_key(f) for f in kept}
@@ -153,17 +163,18 @@ def _texts_after(docs: dict[str, Document], fixes: list[Fix]) -> dict[str, str]:
     return out
 
 
-def _apply_checked(plan: Plan, docs: dict[str, Document], fixes: list[Fix], blocked: set[tuple]) -> list[Fix]:
+def _apply_checked(plan: Plan, result, fixes: list[Fix], blocked: set[tuple]) -> list[Fix]:
     """The fixes that keep every file parseable. When the set breaks a file, its fixes
     are tried one by one and each one that breaks it alone is blocked and reported."""
-    broken = _broken_files(docs, _texts_after(docs, fixes))
+    docs: dict[str, Document] = result.documents
+    broken = _broken_files(plan, result, _texts_after(docs, fixes))
     if not broken:
         return fixes
     suspects = [f for f in fixes if any(e.span.path in broken for e in f.edits)]
     kept = [f for f in fixes if f not in suspects]
     for fix in suspects:
         trial = kept + [fix]
-        newly = _broken_files(docs, _texts_after(docs, trial))
+        newly = _broken_files(plan, result, _texts_after(docs, trial))
         if newly:
             blocked.add(fix_key(fix))
             for path, why in sorted(newly.items()):
@@ -174,14 +185,32 @@ def _apply_checked(plan: Plan, docs: dict[str, Document], fixes: list[Fix], bloc
     return kept
 
 
-def _broken_files(docs: dict[str, Document], texts: dict[str, str]) -> dict[str, str]:
-    """Changed files that no longer parse (a new RTC001): path -> the parser's message."""
+def _broken_files(plan: Plan, result, texts: dict[str, str]) -> dict[str, str]:
+    """Changed files that no longer parse (a new RTC001): path -> the parser's message.
+    A file rtclint reads only through another one (an nginx include without a telling
+    name) has no parser of its own: the whole tree is re-checked for it instead."""
+    from rtclint.parsers import parser_for
+
+    docs: dict[str, Document] = result.documents
+    changed = {docs[p].abspath: docs[p].encode(t) for p, t in texts.items()}
+    overlay = {**plan.overlay, **changed}  # with earlier rounds' fixes, for includes
     broken = {}
     for path, text in texts.items():
-        why = parse_problem(docs[path], text, {docs[p].abspath: docs[p].encode(t) for p, t in texts.items()})
+        why = parse_problem(docs[path], text, overlay)
         if why:
             broken[path] = why
+    if any(parser_for(docs[p].kind) is None for p in texts) and not broken:
+        broken.update(_new_parse_errors(plan, result, changed, set(texts)))
     return broken
+
+
+def _new_parse_errors(plan: Plan, result, overlay: dict[str, bytes], changed: set[str]) -> dict[str, str]:
+    """Parse errors a full re-check finds that the checked tree did not have, charged to
+    the changed files (an error in an including file comes from its changed include)."""
+    before = {(d.path, d.message) for d in result.diagnostics if d.code == "RTC001"}
+    after = plan.recheck(overlay)
+    new = [d for d in after.diagnostics if d.code == "RTC001" and (d.path, d.message) not in before]
+    return {path: new[0].message for path in changed} if new else {}
 
 
 def parse_problem(doc: Document, text: str, overlay: dict[str, bytes]) -> str | None:

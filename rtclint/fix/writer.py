@@ -55,6 +55,10 @@ def write_target(abspath: str, roots: list[str]) -> str:
         raise WriteRefused(f"cannot stat: {exc.strerror}") from None
     if not stat.S_ISREG(st.st_mode):
         raise WriteRefused("not a regular file")
+    if st.st_nlink > 1:
+        # Replacing the file (the atomic write) would leave its other names on the old
+        # content: the hard links would silently split.
+        raise WriteRefused(f"has {st.st_nlink} hard links; an atomic replace would split them")
     return real
 
 
