@@ -116,9 +116,11 @@ def livekit_no_keys(ctx):
     """LiveKit has no API keys and will not start.
 
     ## What it does
-    Looks for API keys in every place LiveKit takes them from: `keys` or `key_file` in
-    its config (file, ConfigMap or `LIVEKIT_CONFIG`), `LIVEKIT_KEYS`, and `--keys` /
-    `--key-file` on its command line. `--dev` supplies `devkey: secret` by itself.
+    For a LiveKit container in the tree (Compose service, Kubernetes workload), looks for
+    API keys in every place LiveKit takes them from: `keys` or `key_file` in its config
+    (file, ConfigMap or `LIVEKIT_CONFIG`), `LIVEKIT_KEYS`, and `--keys` / `--key-file` on
+    its command line. `--dev` supplies `devkey: secret` by itself. A livekit.yaml with no
+    container in the tree is not judged: its environment may set `LIVEKIT_KEYS`.
 
     ## Why
     Without keys LiveKit exits at start ("one of key-file or keys must be provided"),
@@ -132,7 +134,6 @@ def livekit_no_keys(ctx):
     JWT service's `LIVEKIT_KEY`/`LIVEKIT_SECRET`), or set `LIVEKIT_KEYS: "KEY: SECRET"`.
     """
     dep = ctx.deployment
-    services_exist = any(i.service is not None for i in livekit_instances(dep))
     for inst in livekit_instances(dep):
         if inst.dev or inst.keys() or (inst.env_keys is not None) or inst.config_unknown:
             continue
@@ -147,8 +148,8 @@ def livekit_no_keys(ctx):
                 continue  # the keys come from a Secret or a file outside the tree
             if cfg is None and svc.facts.get("livekit_config_file") is None and svc.mounts and svc.source == "k8s":
                 continue  # a mounted ConfigMap/Secret the tree does not hold
-        elif services_exist:
-            continue  # a LiveKit container whose config is not linked may set LIVEKIT_KEYS
+        else:
+            continue  # a config on its own: LIVEKIT_KEYS may come from where it runs (systemd, a run elsewhere)
         related = [Related(svc.span, f"the container `{svc.name}`")] if svc is not None and cfg is not None else []
         yield ctx.report(_anchor(inst), f"LiveKit `{inst.name}` has no API keys (no `keys`, `key_file` or "
                          "LIVEKIT_KEYS): it exits at start with \"one of key-file or keys must be provided\"",
@@ -404,6 +405,8 @@ def webhook_key_unknown(ctx):
         if cfg is None or cfg.webhook_api_key is None or not cfg.facts.get("webhook_urls"):
             continue
         keys = set(inst.keys()) or ({"devkey"} if inst.dev else set())
+        if not keys and inst.service is None:
+            continue  # keys from the environment it runs in, not in the tree
         if cfg.key_file is not None or (inst.env_keys is not None and not inst.env_keys.keys):
             continue  # keys from a file or an unreadable LIVEKIT_KEYS: not in the tree
         name = str(cfg.webhook_api_key.value or "")
