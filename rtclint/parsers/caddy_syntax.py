@@ -424,7 +424,10 @@ def _check_entries(tokens: list[CToken], entries: list[Entry]) -> None:
             snippets.add(name)
         if entry.kind == "import":
             _check_import(entry.directive)
-        if entry.kind == "global" and any(e.kind not in ("snippet", "import", "named_route") for e in entries[:index]):
+        # httpcaddyfile: a key-less block anywhere but first is rejected (parse.go drops an
+        # empty one; imports are not followed here, so a block of imports only is let through)
+        if entry.kind == "global" and any(d.name != "import" for d in entry.block.lines) \
+                and any(e.kind not in ("snippet", "import", "named_route") for e in entries[:index]):
             # httpcaddyfile: a key-less block anywhere but first is rejected
             raise CaddySyntaxError(
                 "server block without any key is global configuration, and if used, it must be first",
