@@ -368,3 +368,17 @@ def test_include_loop_and_context_from_the_real_root(tmp_path):
         assert read_tree(str(tmp_path), name).diagnostics == []
     (site,) = main.sites
     assert [r.name for r in site.routes] == ["location /c", "location /"]
+
+
+def test_dependencies_for_the_parse_cache(tmp_path):
+    """An included file depends on its includers; a file using another file's
+    `upstream {}` depends on that file (FileFacts.includes drives cache invalidation)."""
+    (tmp_path / "conf.d").mkdir()
+    (tmp_path / "nginx.conf").write_text("events {}\nhttp {\n    include conf.d/*.conf;\n}\n")
+    (tmp_path / "conf.d" / "site.conf").write_text("server { location / { proxy_pass http://pool; } }\n")
+    (tmp_path / "upstreams.nginx").write_text("upstream pool { server 127.0.0.1:9000; }\n")
+    site_facts = read_tree(str(tmp_path), "conf.d/site.conf")
+    assert [os.path.basename(p) for p in site_facts.includes] == ["nginx.conf"]
+    main = read_tree(str(tmp_path), "nginx.conf")
+    assert [os.path.basename(p) for p in main.includes] == ["site.conf", "upstreams.nginx"]
+    assert main.sites[0].routes[0].proxy.upstream.port == 9000

@@ -34,22 +34,63 @@ def read(doc: Document, tree) -> FileFacts:
     _report(facts, doc, check_file(state, doc, parsed, ctx, bases))
     if includer is not None:
         facts.subkind = "include"
+        # what this file means depends on the files that include it (the parse cache
+        # re-reads it when one of them changes)
+        facts.includes = _includer_chain(state, doc.abspath)
         return facts
     expand(state, doc, parsed.stmts, ctx, bases)
     facts.includes = list(dict.fromkeys(_included_paths(parsed.stmts)))
     for sub_doc, sub_ctx in _unchecked(state, parsed.stmts, ctx):
         _report(facts, sub_doc, check_file(state, sub_doc, state.parse(sub_doc), sub_ctx, bases))
-    texts = {d.path: d.text for d in state.docs.values()}
-    upstreams = upstream_blocks(parsed.stmts, texts.__getitem__)
-    for path in state.nginx_files():
-        loaded = state.load(path)
-        if loaded is not None and path != doc.abspath:
-            texts.setdefault(loaded[0].path, loaded[0].text)
-            for name, servers in upstream_blocks(loaded[1].stmts, texts.__getitem__).items():
-                upstreams.setdefault(name, servers)
-    facts.sites = Builder(texts.__getitem__, upstreams).sites(parsed.stmts, ctx, doc.path)
+    upstreams = upstream_blocks(parsed.stmts, state.text_of)
+    for name, servers in all_upstreams(state).items():  # this file's own come first
+        upstreams.setdefault(name, servers)
+    facts.sites = Builder(state.text_of, upstreams).sites(parsed.stmts, ctx, doc.path)
+    facts.includes += _upstream_sources(facts, doc.path)
     facts.subkind = "main" if ctx == MAIN else "snippet"
     return facts
+
+
+def all_upstreams(state: NginxState) -> dict:
+    """Every nginx file's upstream blocks, the first definition of a name winning,
+    computed once per statement generation: per file it made reading a tree quadratic."""
+    memo = state.memo.get("upstreams")
+    if memo is not None and memo[0] == state.generation:
+        return memo[1]
+    merged: dict = {}
+    for path in state.nginx_files():
+        loaded = state.load(path)
+        if loaded is not None:
+            for name, servers in upstream_blocks(loaded[1].stmts, state.text_of).items():
+                merged.setdefault(name, servers)
+    state.memo["upstreams"] = (state.generation, merged)
+    return merged
+
+
+def _upstream_sources(facts: FileFacts, own_path: str) -> list[str]:
+    """Other files whose `upstream {}` blocks this file's proxy_pass uses: the facts
+    depend on them too (for the parse cache)."""
+    used = []
+    for site in facts.sites:
+        for route in site.routes:
+            for server in route.facts.get("servers", []) if route.proxy and route.proxy.backend_name else []:
+                path = server.span.path if server.span else own_path
+                if path != own_path and path not in facts.includes and path not in used:
+                    used.append(path)
+    return used
+
+
+def _includer_chain(state: NginxState, abspath: str) -> list[str]:
+    chain: list[str] = []
+    seen = {abspath}
+    up = state.includer_of(abspath)
+    while up is not None and up[0] not in seen:
+        seen.add(up[0])
+        loaded = state.load(up[0])
+        if loaded is not None:
+            chain.append(loaded[0].path)
+        up = state.includer_of(up[0])
+    return chain
 
 
 def _bases(state: NginxState, abspath: str, ctx: tuple) -> list[str]:
