@@ -38,7 +38,6 @@ _IMAGE_ROLES = (
     (re.compile(r"(^|/)element-call$"), "element-call"),
     (re.compile(r"(^|/)(caddy|nginx|haproxy|traefik|openresty|angie)($|-)"), "proxy"),
 )
-COMPONENTS = {"jwt": "lk-jwt-service", "livekit": "livekit", "synapse": "synapse", "element-call": "element-call"}
 SYNAPSE_CONFIG_TARGETS = ("/data/homeserver.yaml",)
 
 
