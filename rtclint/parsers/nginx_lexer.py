@@ -262,7 +262,11 @@ def parse_text(text: str, path: str = "") -> Parsed:
         if ending == "eof":
             break
     if openers and not any(p.start >= len(text) for p in problems):
-        problems.append(SyntaxProblem(len(text), len(text), 'unexpected end of file, expecting "}"'))
+        opener = openers[-1]
+        line = text.count("\n", 0, opener.start) + 1
+        what = f'"{opener.name}" block' if opener.name else "block"
+        problems.append(SyntaxProblem(len(text), len(text), 'unexpected end of file, expecting "}": '
+                                      f"the {what} opened on line {line} is not closed"))
     return Parsed(stack[0], problems, reader.comments, elisions)
 
 
