@@ -138,6 +138,9 @@ def parser():
         with open(tmp, "wb") as fh:
             _PARSER.save(fh)
         os.replace(tmp, cache_file)
+        for name in os.listdir(os.path.dirname(cache_file)):  # tables of older grammars
+            if name.startswith("caddyfile-") and os.path.join(os.path.dirname(cache_file), name) != cache_file:
+                os.remove(os.path.join(os.path.dirname(cache_file), name))
     except Exception:  # a read-only home must not stop the check
         pass
     return _PARSER
