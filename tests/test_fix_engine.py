@@ -198,6 +198,20 @@ def test_files_that_do_not_parse_are_never_touched(tmp_path, synthetic):
     assert any(d.code == "RTC001" for d in outcome.result.diagnostics)
 
 
+def test_files_that_do_not_parse_are_not_touched_even_when_rtc001_is_not_selected(tmp_path, synthetic):
+    broken = "key: [old\n"
+    (tmp_path / "a.yaml").write_text(broken)
+    synthetic["fn"] = replace_all("old", "new")
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        outcome = fix_paths(["."], Config(select=[TEST_CODE]))
+    finally:
+        os.chdir(cwd)
+    assert (tmp_path / "a.yaml").read_text() == broken
+    assert outcome.fixed == []
+
+
 def test_diff_mode_writes_nothing(tmp_path, synthetic):
     (tmp_path / "a.yaml").write_text("key: old\n")
     synthetic["fn"] = replace_all("old", "new")

@@ -108,7 +108,7 @@ def plan_fixes(paths: list[str], config: Config, *, unsafe: bool = False, frozen
             result = check(paths, config)
         if plan is None:
             plan = Plan(result, dict(result.documents), paths=list(paths), config=config, overlay=overlay)
-            frozen = set(frozen) | {d.path for d in result.diagnostics if d.code in UNPARSED}
+            frozen = set(frozen) | unparsed_files(result)
         plan.result, plan.rounds = result, round_no
         if round_no == max_rounds:
             plan.failures.append(Failure("", f"fixes did not settle after {max_rounds} rounds"))
@@ -120,6 +120,15 @@ def plan_fixes(paths: list[str], config: Config, *, unsafe: bool = False, frozen
         seen_states.add(state)
     assert plan is not None
     return plan
+
+
+def unparsed_files(result) -> set[str]:
+    """Files that did not parse or could not be read. Read from the parsers' own findings,
+    which `--select`/`--ignore` do not filter, so `--fix --select X` never edits them."""
+    found = {d.path for d in result.diagnostics if d.code in UNPARSED}
+    for facts in result.deployment.files.values():
+        found |= {d.path for d in facts.diagnostics if d.code in UNPARSED}
+    return found
 
 
 def _one_round(plan: Plan, result, overlay: dict[str, bytes], blocked: set[tuple], frozen: set[str],
