@@ -153,10 +153,16 @@ def _kube_service_aliases(dep: "Deployment") -> None:
     for svc in dep.services:
         if svc.source == "k8s":
             by_namespace.setdefault(svc.facts.get("namespace"), []).append(svc)
+    by_label = _label_index(by_namespace)
     for ks in dep.kube_services:
         if not ks.selector:
             continue
-        if ks.namespace:
+        first = next(iter(ks.selector.items()))
+        if _hashable(first):  # only the pods carrying the first selector label, not all pods
+            candidates = by_label.get(first, [])
+            if ks.namespace:
+                candidates = [s for s in candidates if s.facts.get("namespace") in (ks.namespace, "")]
+        elif ks.namespace:
             candidates = [*by_namespace.get(ks.namespace, ()), *by_namespace.get("", ())]
         else:
             candidates = [svc for group in by_namespace.values() for svc in group]
@@ -166,6 +172,25 @@ def _kube_service_aliases(dep: "Deployment") -> None:
                 svc.aliases.update({ks.name, f"{ks.name}.{ks.namespace}", f"{ks.name}.{ks.namespace}.svc",
                                     f"{ks.name}.{ks.namespace}.svc.cluster.local"})
                 svc.facts.setdefault("kube_services", []).append(ks)
+
+
+def _label_index(by_namespace: dict[str, list[Service]]) -> dict[tuple, list[Service]]:
+    """(label, value) -> the containers whose pod template carries it."""
+    index: dict[tuple, list[Service]] = {}
+    for group in by_namespace.values():
+        for svc in group:
+            for item in (svc.facts.get("labels") or {}).items():
+                if _hashable(item):
+                    index.setdefault(item, []).append(svc)
+    return index
+
+
+def _hashable(value) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 def _env_from_configmaps(dep: "Deployment") -> None:
