@@ -522,3 +522,40 @@ def test_single_file_run_does_not_guess_the_livekit_config(tmp_path):
         proc = run_rtclint(["check", "--no-cache", "--format", "json", *args], cwd=str(tmp_path))
         codes = {d["code"] for d in __import__("json").loads(proc.stdout)["diagnostics"]}
         assert not codes & {"RTC400", "RTC403", "RTC404"}, (args, codes)
+
+
+def test_embedded_offsets_point_at_the_same_characters():
+    """Every non-blank character of a scalar's value maps to that character in the
+    file, whatever style the scalar is written in (plain, quoted, literal, folded)."""
+    hypothesis = pytest.importorskip("hypothesis")
+    import yaml
+    from hypothesis import strategies as st
+
+    from rtclint.document import Document
+    from rtclint.parsers.yaml_values import embedded
+
+    alphabet = st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\x85\u2028\u2029\ufeff")
+    text_values = st.text(alphabet=alphabet, min_size=1, max_size=40) | st.from_regex(r"[a-z{}\":, ]{1,20}(\n[a-z{} ]{0,20}){0,3}\n?", fullmatch=True)
+    styles = st.sampled_from([None, "'", '"', "|", ">"])
+
+    @hypothesis.settings(max_examples=150, deadline=None, derandomize=True)
+    @hypothesis.given(text_values, styles, st.integers(0, 6))
+    def check(value, style, indent):
+        try:
+            dumped = yaml.dump({"k": {"inner": value}}, default_style=style, allow_unicode=True, indent=2 + indent % 3)
+        except yaml.YAMLError:
+            return
+        doc = Document("t.yaml", "t.yaml", "yaml", dumped)
+        root = yaml.compose(dumped)
+        node = root.value[0][1].value[0][1]
+        if not isinstance(node, yaml.ScalarNode) or node.value != value:
+            return
+        emb = embedded(doc, node)
+        assert len(emb.offsets) == len(value)
+        assert emb.offsets == sorted(emb.offsets)
+        for ch, at in zip(value, emb.offsets):
+            if not ch.isspace() and dumped[at] != ch:
+                # an escape sequence (\\x85, \\u00e9 in double quotes) has no character of its own
+                assert node.style == '"', (value, style, dumped)
+
+    check()
