@@ -201,7 +201,7 @@ def test_files_that_do_not_parse_are_never_touched(tmp_path, synthetic):
 def test_files_that_do_not_parse_are_not_touched_even_when_rtc001_is_not_selected(tmp_path, synthetic):
     broken = "key: [old\n"
     (tmp_path / "a.yaml").write_text(broken)
-    synthetic["fn"] = replace_all("old", "new")
+    synthetic["fn"] = replace_all("[old", "repaired")  # would even make it parse: still not ours to touch
     cwd = os.getcwd()
     os.chdir(tmp_path)
     try:
