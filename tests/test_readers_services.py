@@ -559,3 +559,51 @@ def test_embedded_offsets_point_at_the_same_characters():
                 assert node.style == '"', (value, style, dumped)
 
     check()
+
+
+def test_kubernetes_livekit_config_from_configmap_key_ref_and_env(tmp_path):
+    result = run(tmp_path, {"sfu.yaml": f"""
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {{name: lk, namespace: rtc}}
+        data:
+          config.yaml: |
+            port: 7880
+            keys:
+              callkey: {SECRET}
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {{name: livekit, namespace: rtc}}
+        spec:
+          template:
+            spec:
+              containers:
+                - name: livekit
+                  image: livekit/livekit-server:v1.13.4
+                  env:
+                    - name: LIVEKIT_CONFIG
+                      valueFrom:
+                        configMapKeyRef: {{name: lk, key: config.yaml}}
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {{name: livekit-inline, namespace: other}}
+        spec:
+          template:
+            spec:
+              containers:
+                - name: livekit
+                  image: livekit/livekit-server:v1.13.4
+                  env:
+                    - name: LIVEKIT_KEYS
+                      value: "inlinekey: {SECRET[::-1]}"
+        """})
+    by_name = {i.name: i for i in livekit_instances(result.deployment)}
+    cfg = by_name["livekit"].config
+    assert cfg is not None and cfg.facts["configmap"] == "lk" and cfg.service == "livekit"
+    assert text_at(result, by_name["livekit"].keys()["callkey"].span) == SECRET
+    inline = by_name["livekit-inline"].keys()
+    assert list(inline) == ["inlinekey"] and text_at(result, inline["inlinekey"].span) == SECRET[::-1]
+    codes = {d.code for d in result.diagnostics}
+    assert "RTC900" in codes and "RTC400" not in codes

@@ -116,10 +116,15 @@ def _link_configmaps(dep: "Deployment") -> None:
         if svc.source != "k8s":
             continue
         mounted = {m.source.split("#", 1)[0][len("configmap:"):] for m in svc.mounts if m.source.startswith("configmap:")}
+        config_var = svc.env.get("LIVEKIT_CONFIG")
+        ref = config_var.from_file if config_var is not None and config_var.value is None else None
         for cfg in dep.livekit:
-            if (cfg.service is None and cfg.facts.get("origin") == "configmap" and svc.role == "livekit"
-                    and cfg.facts.get("configmap") in mounted
-                    and same_namespace(cfg.facts.get("namespace"), svc.facts.get("namespace"))):
+            if cfg.service is not None or cfg.facts.get("origin") != "configmap" or svc.role != "livekit":
+                continue
+            if not same_namespace(cfg.facts.get("namespace"), svc.facts.get("namespace")):
+                continue
+            # mounted as a file, or passed as LIVEKIT_CONFIG through configMapKeyRef
+            if cfg.facts.get("configmap") in mounted or ref == f"configmap:{cfg.facts.get('configmap')}#{cfg.facts.get('key')}":
                 cfg.service = svc.name
 
 

@@ -172,6 +172,36 @@ def _workload(doc: Document, node: yaml.Node, kind: str, name: str, namespace: s
         _container(doc, container, svc, volumes)
         svc.role = (image_role(svc.image.value) if svc.image else None) or envfile.role_from_env(svc.env) or "other"
         facts.services.append(svc)
+        if svc.role == "livekit":
+            _livekit_env(doc, svc, facts)
+
+
+def _livekit_env(doc: Document, svc: Service, facts: FileFacts) -> None:
+    """LIVEKIT_CONFIG / LIVEKIT_KEYS written in the container's env (spans stay exact)."""
+    from rtclint.parsers.yaml_compose import keys_config
+    from rtclint.parsers.yaml_values import align
+
+    config = svc.env.get("LIVEKIT_CONFIG")
+    if config is not None and config.value and config.value_span is not None:
+        emb = align(doc, config.value, config.value_span.start, config.value_span.end)
+        root, _error = compose_nested(emb.text)
+        if isinstance(root, yaml.MappingNode):
+            cfg = yaml_livekit.build(doc.path, root, emb.node_span, config.span, origin="env-config")
+            cfg.service = svc.name
+            facts.livekit.append(cfg)
+    keys = svc.env.get("LIVEKIT_KEYS")
+    if keys is not None and keys.value is not None:
+        facts.livekit.append(keys_config(keys, _OneDocTree(doc), svc.name))
+
+
+class _OneDocTree:
+    """The Tree interface keys_config needs, for a value in this very document."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+
+    def load(self, abspath: str) -> Document:
+        return self.doc
 
 
 def _volumes(pod: yaml.Node | None) -> dict[str, str]:
@@ -251,6 +281,9 @@ def _env_entry(doc: Document, item: yaml.Node) -> EnvVar | None:
     if value_from is not None:
         secret = mapping_get(value_from, "secretKeyRef")[1] is not None
         var = EnvVar(name, None, span, name_span=node_span(doc, name_node), from_secret=secret)
+        _, cm_ref = mapping_get(value_from, "configMapKeyRef")
+        if cm_ref is not None:  # resolved against the ConfigMap by model.stacks
+            var.from_file = f"configmap:{scalar(mapping_get(cm_ref, 'name')[1])}#{scalar(mapping_get(cm_ref, 'key')[1])}"
         return var
     text = None
     vspan = None
