@@ -365,7 +365,8 @@ def full_access_not_server_name(ctx):
     full access to users of every homeserver.
     """
     dep = ctx.deployment
-    names = {str(n.value).lower() for n in dep.server_names() if n.value}
+    declared = {str(n.value).lower(): n for n in dep.server_names() if n.value}
+    names = set(declared)
     if ctx.config.server_name:
         names.add(ctx.config.server_name.lower())
     hs_hosts = set()
@@ -392,8 +393,10 @@ def full_access_not_server_name(ctx):
                 if server is None and entry in hs_hosts and len(names) == 1:
                     server = next(iter(names))
                 if server is not None:
+                    where = declared.get(server)
+                    related = [Related(where.span, f"server_name {server}")] if where is not None and where.span else []
                     yield ctx.report(span, f"{var_name} lists `{entry}`, a host, not a server_name: user ids "
-                                     f"are `@user:{server}`, so write `{server}`")
+                                     f"are `@user:{server}`, so write `{server}`", related=related)
 
 
 @rule("RTC305", "insecure-tls-skip", Severity.INFO, where=("compose", "env", "k8s"))
