@@ -39,8 +39,10 @@ def _unknown_env(svc) -> bool:
 
 
 def _where(svc) -> str:
-    return {"compose": f"Compose service `{svc.name}`", "k8s": f"container `{svc.name}`",
-            "env-file": f"env file {svc.span.path}"}.get(svc.source, f"`{svc.name}`")
+    where = {"compose": f"Compose service `{svc.name}`", "k8s": f"container `{svc.name}`",
+             "env-file": f"env file {svc.span.path}"}.get(svc.source, f"`{svc.name}`")
+    files = svc.facts.get("env_files") or []
+    return where + (f" with env_file {', '.join(files)}" if files else "")
 
 
 @rule("RTC300", "jwt-env-missing", Severity.ERROR, where=("compose", "env", "k8s"))
