@@ -235,13 +235,32 @@ def jwt_prefix_not_stripped(ctx) -> Iterator:
                 continue
             request, endpoint = probe
             got = forwarded_path(site, route, request)
-            if got == endpoint:
+            if got == endpoint or (site.kind == "haproxy" and _haproxy_rewrites(dep, route.proxy, prefix)):
                 continue
             yield ctx.report(route.proxy.span or route.span,
                              f"`{route.name or 'this route'}` sends {request} to the JWT service as {got}, but "
-                             f"lk-jwt-service only serves {endpoint} (and {', '.join(JWT_ENDPOINTS[1:3])}) at the "
-                             f"root: strip the {prefix} prefix",
+                             f"lk-jwt-service serves {endpoint} (like "
+                             f"{', '.join(e for e in JWT_ENDPOINTS[:3] if e != endpoint)}) only at the root: strip the "
+                             f"{prefix} prefix",
                              fix=_strip_fix(ctx, site, route, prefix))
+
+
+_SECTION = re.compile(r"(?m)^[ \t]*(frontend|backend|listen|defaults|global)\b")
+_REWRITE = re.compile(r"(?m)^[ \t]*http-request[ \t]+(replace-path|set-path|replace-uri|set-uri)\b(.*)$")
+
+
+def _haproxy_rewrites(dep, px, prefix: str) -> bool:
+    """Whether the backend rewrites the path with a rule that names the prefix (one the
+    model did not read as a plain strip, e.g. an unanchored `replace-path`): then the
+    service may well get the right path, and precision wins."""
+    if px.backend_span is None:
+        return False
+    doc = dep.documents.get(px.backend_span.path)
+    if doc is None:
+        return False
+    nxt = _SECTION.search(doc.text, doc.text.find("\n", px.backend_span.end) + 1)
+    body = doc.text[px.backend_span.end:nxt.start() if nxt else len(doc.text)]
+    return any(prefix.strip("/") in m.group(2) for m in _REWRITE.finditer(body))
 
 
 def _strip_fix(ctx, site, route, prefix: str) -> Fix | None:
