@@ -703,7 +703,7 @@ def first_focus_not_local(ctx) -> Iterator:
     local.pop(None, None)
     if not local:
         return
-    places = {(u.host, u.path) for u in local}  # a set: a big tree has thousands of both
+    hosts = {u.host for u in local}  # a set: a big tree has thousands of both
     mine: list[str] | None = None
     for wk in client_well_knowns(ctx):
         value, root = parsed(wk)
@@ -714,8 +714,8 @@ def first_focus_not_local(ctx) -> Iterator:
             continue
         _, entry, node = entries[0]
         first = PublicUrl.parse(entry.get("livekit_service_url") or "")
-        if first is None or (first.host, first.path) in places:
-            continue
+        if first is None or first.host in hosts:
+            continue  # our host: a wrong path there is RTC200's finding, not a foreign focus
         mine = mine or sorted(u.text() for u in local)
         site, route = next(iter(local.values()))
         yield ctx.report(_node_span(wk, node), f"the first rtc_foci entry in {where(wk)} is {first.text()}, not "
