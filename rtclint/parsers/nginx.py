@@ -59,7 +59,7 @@ def all_upstreams(state: NginxState) -> dict:
         return memo[1]
     merged: dict = {}
     for path in state.nginx_files():
-        loaded = state.load(path)
+        loaded = state.load(path) if state.mentions(path, "upstream", "include") else None
         if loaded is not None:
             for name, servers in upstream_blocks(loaded[1].stmts, state.text_of).items():
                 merged.setdefault(name, servers)

@@ -108,6 +108,17 @@ class NginxState:
         if path not in self._texts:
             self._texts.update((d.path, d.text) for d in self.docs.values())
         return self._texts[path]
+    # Bumped whenever `expand` attaches includes (statements change): memos built from
+    # statements (`nginx.all_upstreams`) are valid for one generation only.
+    generation: int = 0
+    memo: dict = field(default_factory=dict)
+    _texts: dict[str, str] = field(default_factory=dict)
+
+    def text_of(self, path: str) -> str:
+        """The text of a parsed file by its display path (KeyError if none is parsed)."""
+        if path not in self._texts:
+            self._texts.update((d.path, d.text) for d in self.docs.values())
+        return self._texts[path]
 
     def parse(self, doc: Document) -> Parsed:
         if doc.abspath not in self.parsed:
@@ -151,6 +162,8 @@ class NginxState:
         own_ctx: dict[str, tuple] = {}
         targets: set[str] = set()
         for path in self.nginx_files():
+            if not self.mentions(path, "include"):
+                continue  # includes nothing: no edges, and parse workers need not lex it
             loaded = self.load(path)
             if loaded is None:
                 continue
@@ -177,6 +190,12 @@ class NginxState:
         doc, parsed = loaded
         return [(path, inc.ctx, t) for inc in find_includes(self, doc, parsed.stmts, ctx, bases)
                 for t in inc.matches if t != path]
+
+    def mentions(self, abspath: str, *words: str) -> bool:
+        """Whether the file's text contains one of these words (escapes never make
+        letters, so a directive name is always spelled out): a cheap test before parsing."""
+        doc = self.docs.get(abspath) or self.tree.load(abspath)
+        return doc is not None and any(w in doc.text for w in words)
 
     def is_checked(self, abspath: str) -> bool:
         return abspath in self.kinds()
