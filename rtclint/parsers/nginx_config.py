@@ -108,17 +108,6 @@ class NginxState:
         if path not in self._texts:
             self._texts.update((d.path, d.text) for d in self.docs.values())
         return self._texts[path]
-    # Bumped whenever `expand` attaches includes (statements change): memos built from
-    # statements (`nginx.all_upstreams`) are valid for one generation only.
-    generation: int = 0
-    memo: dict = field(default_factory=dict)
-    _texts: dict[str, str] = field(default_factory=dict)
-
-    def text_of(self, path: str) -> str:
-        """The text of a parsed file by its display path (KeyError if none is parsed)."""
-        if path not in self._texts:
-            self._texts.update((d.path, d.text) for d in self.docs.values())
-        return self._texts[path]
 
     def parse(self, doc: Document) -> Parsed:
         if doc.abspath not in self.parsed:
