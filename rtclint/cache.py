@@ -6,30 +6,87 @@ Entries are signed with a per-user key kept outside the tree (`~/.cache/rtclint/
 a cache directory committed to a hostile repository is never unpickled.
 Parsers that follow includes list the included files in `FileFacts.includes`; an entry
 is used only if those files still have the bytes they had (their hashes are stored).
-Rules always run: they are cheap and read the whole tree.
+What a parser may also have looked at — a file that was not there yet, a sibling found
+by a glob, another nginx file that includes this one or defines its `upstream` — is in
+the run context each key also carries (`run_contexts`): the checked roots, the list of
+checked files, and for nginx the bytes of every nginx file that says `include` or
+`upstream`. Adding or removing a file therefore re-parses the tree once; editing a file
+re-parses that file (and, for nginx, all nginx files when the edited one can change
+another's meaning). Rules always run: they are cheap and read the whole tree.
+
+Where the cache lives (`cache_root`): next to the settings file when there is one
+(`.rtclint.toml` / `pyproject.toml` with `[tool.rtclint]`), else at the nearest enclosing
+git work tree, else in the current directory — so running from a subdirectory reuses the
+project's cache instead of scattering `.rtclint_cache/` folders.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 import pickle
-import tempfile
 
 from rtclint import __version__
+
+try:  # the C modules themselves: `hashlib` and `hmac` would load OpenSSL at every start
+    from _blake2 import blake2b
+    from _operator import _compare_digest as compare_digest
+except ImportError:  # another Python implementation
+    from hashlib import blake2b  # type: ignore[assignment]
+    from hmac import compare_digest  # type: ignore[assignment]
 
 CACHE_DIR = ".rtclint_cache"
 _FORMAT = 1
 
 
 def digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=20).hexdigest()
+    return blake2b(data, digest_size=20).hexdigest()
+
+
+def cache_root(config_source: str | None = None, cwd: str | None = None) -> str:
+    """The directory `.rtclint_cache/` goes in: the settings file's directory, else the
+    nearest enclosing git work tree, else the current directory."""
+    if config_source:
+        return os.path.dirname(os.path.abspath(config_source))
+    start = os.path.abspath(cwd or os.getcwd())
+    here = start
+    while True:
+        if os.path.exists(os.path.join(here, ".git")):
+            return here
+        parent = os.path.dirname(here)
+        if parent == here:
+            return start
+        here = parent
+
+
+def run_contexts(roots: list[str], candidates) -> dict[str, str]:
+    """kind -> what every entry of that kind in this run also depends on ("" for all
+    kinds): the roots and the checked files' paths, and for nginx the bytes of the nginx
+    files that can change another file's meaning."""
+    base = blake2b(digest_size=20)
+    for root in roots:
+        base.update(os.path.abspath(root).encode() + b"\0")
+    base.update(b"\1")
+    for cand in candidates:
+        base.update(f"{cand.abspath}\0{cand.kind}\0".encode())
+    contexts = {"": base.hexdigest()}
+    nginx = base.copy()
+    for cand in candidates:
+        if cand.kind == "nginx" and cand.problem is None:
+            try:
+                with open(cand.abspath, "rb") as fh:
+                    data = fh.read()
+            except OSError:
+                continue
+            if b"include" in data or b"upstream" in data:
+                nginx.update(f"{cand.abspath}\0{digest(data)}\0".encode())
+    contexts["nginx"] = nginx.hexdigest()
+    return contexts
 
 
 class Cache:
-    def __init__(self, directory: str) -> None:
+    def __init__(self, directory: str, contexts: dict[str, str] | None = None) -> None:
         self.directory = directory
+        self.contexts = contexts or {}
         self.hits = 0
         self.misses = 0
 
@@ -38,7 +95,8 @@ class Cache:
         return cls(os.path.join(root, CACHE_DIR, f"v{__version__}-{_FORMAT}"))
 
     def key(self, kind: str, path: str, data: bytes) -> str:
-        return digest(f"{__version__}\0{kind}\0{path}\0".encode() + data)
+        context = self.contexts.get(kind) or self.contexts.get("", "")
+        return digest(f"{__version__}\0{_FORMAT}\0{kind}\0{path}\0{context}\0".encode() + data)
 
     def get(self, key: str):
         """The cached FileFacts, or None on a miss, a bad signature or a stale include."""
@@ -46,7 +104,7 @@ class Cache:
             with open(self._file(key), "rb") as fh:
                 blob = fh.read()
             signature, payload = blob[:32], blob[32:]
-            if not hmac.compare_digest(signature, _sign(payload)):
+            if not compare_digest(signature, _sign(payload)):
                 self.misses += 1
                 return None
             facts, includes = pickle.loads(payload)
@@ -74,13 +132,17 @@ class Cache:
             except OSError:
                 return  # an include vanished mid-run: do not cache a result we cannot validate
         try:
+            if any(os.path.islink(p) for p in (self.directory, os.path.dirname(self.directory))):
+                return  # a cache directory that points elsewhere came with the repository
             os.makedirs(self.directory, exist_ok=True)
             _ensure_gitignore(os.path.dirname(self.directory))
             payload = pickle.dumps((facts, includes), protocol=pickle.HIGHEST_PROTOCOL)
-            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
+            tmp = os.path.join(self.directory, f".tmp-{os.getpid()}-{key}")
+            # O_EXCL | O_NOFOLLOW: never write through a planted file or symlink
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(_sign(payload) + payload)
-            os.replace(tmp, self._file(key))
+            os.replace(tmp, self._file(key))  # atomic: a reader sees the old entry or the new
         except (OSError, pickle.PickleError, TypeError, AttributeError, RecursionError):
             pass  # the cache is an optimisation: never fail a run because of it
 
@@ -90,8 +152,9 @@ class Cache:
 
 def _ensure_gitignore(cache_root: str) -> None:
     marker = os.path.join(cache_root, ".gitignore")
-    if not os.path.exists(marker):
-        with open(marker, "w", encoding="utf-8") as fh:
+    if not os.path.lexists(marker):
+        fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write("# Created by rtclint: the parse cache is never committed.\n*\n")
 
 
@@ -99,7 +162,8 @@ _SECRET: bytes | None = None
 
 
 def _sign(payload: bytes) -> bytes:
-    return hmac.new(_secret(), payload, hashlib.sha256).digest()
+    """Keyed BLAKE2b: a MAC by design (RFC 7693), no HMAC construction needed."""
+    return blake2b(payload, key=_secret(), digest_size=32).digest()
 
 
 def _secret() -> bytes:
@@ -120,6 +184,6 @@ def _secret() -> bytes:
                     fh.write(_SECRET)
             except OSError:
                 pass  # read-only home: entries written this run are valid this run only
-        if len(_SECRET) < 16:
+        if not 16 <= len(_SECRET) <= 64:  # BLAKE2b keys are at most 64 bytes
             _SECRET = os.urandom(32)
     return _SECRET

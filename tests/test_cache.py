@@ -1,0 +1,207 @@
+"""The parse cache (.rtclint_cache/): a repeated run re-parses nothing, a change re-parses
+what it can affect, and an entry rtclint did not sign itself is never unpickled.
+
+Every cached run is compared with a fresh (`use_cache=False`) run of the same tree: the
+cache may only ever save time, never change a finding."""
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+
+import pytest
+
+from rtclint import cache as cache_mod
+from rtclint import engine
+
+NGINX_CONF = """events {}
+http {
+    include conf.d/*.conf;
+}
+"""
+SITE_CONF = """server {
+    listen 443 ssl;
+    server_name example.com;
+    location = /.well-known/matrix/client {
+        return 200 '{"m.homeserver": {"base_url": "https://matrix.example.com"}}';
+    }
+    location /_matrix { proxy_pass http://pool; }
+}
+"""
+HOMESERVER = "server_name: example.com\nexperimental_features:\n  msc4143_enabled: true\n"
+
+
+@pytest.fixture()
+def tree(tmp_path, monkeypatch):
+    """A small tree (nginx with an include, a Synapse config) as the current directory,
+    with a private signing key, and engine._parse counting the files it parses."""
+    (tmp_path / "conf.d").mkdir()
+    (tmp_path / "nginx.conf").write_text(NGINX_CONF)
+    (tmp_path / "conf.d" / "site.conf").write_text(SITE_CONF)
+    (tmp_path / "homeserver.yaml").write_text(HOMESERVER)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
+    monkeypatch.setattr(cache_mod, "_SECRET", None)
+    parsed: list[str] = []
+    real = engine._parse
+
+    def counting(parser, doc, tree_):
+        parsed.append(doc.path)
+        return real(parser, doc, tree_)
+
+    monkeypatch.setattr(engine, "_parse", counting)
+    return tmp_path, parsed
+
+
+def findings(result):
+    return sorted((d.code, d.span.path, d.span.start, d.span.end, d.message) for d in result.diagnostics)
+
+
+def cached_run(parsed):
+    """One cached run; returns (findings, the files it parsed) after checking that a fresh
+    run finds exactly the same."""
+    parsed.clear()
+    result = engine.check(["."], use_cache=True, jobs=1)
+    again = list(parsed)
+    fresh = engine.check(["."], use_cache=False, jobs=1)
+    assert findings(result) == findings(fresh)
+    parsed.clear()
+    return findings(result), again
+
+
+def entries(root):
+    found = []
+    for dirpath, _, files in os.walk(root / ".rtclint_cache"):
+        found += [os.path.join(dirpath, f) for f in files if f != ".gitignore"]
+    return found
+
+
+def test_second_run_parses_nothing(tree):
+    root, parsed = tree
+    first, parsed_first = cached_run(parsed)
+    assert sorted(parsed_first) == ["conf.d/site.conf", "homeserver.yaml", "nginx.conf"]
+    assert len(entries(root)) == 3
+    second, parsed_second = cached_run(parsed)
+    assert parsed_second == []
+    assert second == first
+
+
+def test_an_edited_file_is_parsed_again_and_only_it(tree):
+    root, parsed = tree
+    cached_run(parsed)
+    (root / "homeserver.yaml").write_text(HOMESERVER.replace("true", "false"))
+    _, again = cached_run(parsed)
+    assert again == ["homeserver.yaml"]
+
+
+def test_an_edited_include_reparses_the_file_that_includes_it(tree):
+    root, parsed = tree
+    before, _ = cached_run(parsed)
+    (root / "conf.d" / "site.conf").write_text(SITE_CONF.replace("example.com;", "example.org;"))
+    after, again = cached_run(parsed)
+    assert "nginx.conf" in again and "conf.d/site.conf" in again
+    assert after != before
+
+
+def test_a_new_file_reparses_the_tree(tree):
+    """A file that was not there may be what a parser looked for (an upstream block, a
+    sibling values file): adding one invalidates every entry once."""
+    root, parsed = tree
+    cached_run(parsed)
+    (root / "upstreams.conf").write_text("upstream pool { server 127.0.0.1:8008; }\n")
+    _, again = cached_run(parsed)
+    assert {"nginx.conf", "conf.d/site.conf", "homeserver.yaml", "upstreams.conf"} <= set(again)
+    _, third = cached_run(parsed)
+    assert third == []
+
+
+def test_another_rtclint_version_does_not_reuse_entries(tree, monkeypatch):
+    _, parsed = tree
+    cached_run(parsed)
+    monkeypatch.setattr(cache_mod, "__version__", "99.0.0")
+    _, again = cached_run(parsed)
+    assert sorted(again) == ["conf.d/site.conf", "homeserver.yaml", "nginx.conf"]
+
+
+class _Planted:
+    """Unpickling this creates a directory: proof that a payload was loaded."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.mkdir, (self.marker,))
+
+
+@pytest.mark.parametrize("signature", ["zeros", "other-key"])
+def test_entries_not_signed_with_this_users_key_are_never_unpickled(tree, signature):
+    """A repository can commit `.rtclint_cache/` with hostile pickles under the right
+    names; its signatures cannot match this user's key, so nothing is ever loaded."""
+    root, parsed = tree
+    cached_run(parsed)
+    marker = root / "unpickled"
+    payload = pickle.dumps(_Planted(str(marker)))
+    if signature == "zeros":
+        sig = bytes(32)
+    else:  # a valid signature, but made with someone else's key
+        sig = cache_mod.blake2b(payload, key=b"k" * 32, digest_size=32).digest()
+    for path in entries(root):
+        with open(path, "wb") as fh:
+            fh.write(sig + payload)
+    _, again = cached_run(parsed)
+    assert not marker.exists()
+    assert sorted(again) == ["conf.d/site.conf", "homeserver.yaml", "nginx.conf"]
+
+
+def test_a_cache_directory_planted_as_a_symlink_is_not_written_through(tree, tmp_path_factory):
+    root, parsed = tree
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    os.symlink(elsewhere, root / ".rtclint_cache")
+    cached_run(parsed)
+    assert os.listdir(elsewhere) == []
+
+
+def test_cache_root_is_the_git_work_tree_or_the_settings_directory(tmp_path):
+    (tmp_path / ".git").mkdir()
+    sub = tmp_path / "deploy" / "nginx"
+    sub.mkdir(parents=True)
+    assert cache_mod.cache_root(None, str(sub)) == str(tmp_path)
+    settings = tmp_path / "deploy" / ".rtclint.toml"
+    assert cache_mod.cache_root(str(settings), str(sub)) == str(tmp_path / "deploy")
+    outside = tmp_path / "x"
+    outside.mkdir()
+    os.rename(tmp_path / ".git", tmp_path / "not-git")
+    assert cache_mod.cache_root(None, str(outside)) == str(outside)
+
+
+def run_cli(args, cwd, home):
+    env = dict(os.environ, XDG_CACHE_HOME=str(home), NO_COLOR="1")
+    proc = subprocess.run([sys.executable, "-m", "rtclint", "check", "--format", "json", "--exit-zero", *args],
+                          cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_no_cache_writes_nothing_and_the_default_writes_an_ignored_cache(tmp_path):
+    (tmp_path / "homeserver.yaml").write_text(HOMESERVER)
+    home = tmp_path / "home-cache"
+    without = run_cli(["--no-cache", "."], tmp_path, home)
+    assert not (tmp_path / ".rtclint_cache").exists()
+    with_cache = run_cli(["."], tmp_path, home)
+    assert with_cache == without
+    assert (tmp_path / ".rtclint_cache" / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert entries(tmp_path)
+    assert run_cli(["."], tmp_path, home) == without
+
+
+def test_parallel_workers_share_the_cache(tree, monkeypatch):
+    """The process pool reads and writes the same entries (the pool is forced here)."""
+    root, parsed = tree
+    monkeypatch.setattr(engine, "PARALLEL_THRESHOLD", 1)
+    result = engine.check(["."], use_cache=True, jobs=2)
+    assert len(entries(root)) == 3
+    stamps = {p: os.stat(p).st_mtime_ns for p in entries(root)}
+    again = engine.check(["."], use_cache=True, jobs=2)
+    assert findings(again) == findings(result)
+    assert {p: os.stat(p).st_mtime_ns for p in entries(root)} == stamps  # nothing rewritten
