@@ -89,7 +89,11 @@ def check(paths: list[str], config: Config | None = None, *, use_cache: bool = F
     roots = list(paths or ["."])
     candidates = discover(roots, config.exclude)
     candidates = _apply_config_excludes(candidates, config)
-    cache_dir = Cache.at(os.getcwd()).directory if use_cache else None
+    cache_dir = None
+    if use_cache:  # imported only then: --no-cache and library runs skip it
+        from rtclint.cache import Cache, cache_root
+
+        cache_dir = Cache.at(cache_root(config.source)).directory
     facts_list, documents = read_files(candidates, roots, cache_dir, jobs)
     deployment = Deployment(targets=dict(config.targets))
     for facts in facts_list:
@@ -147,13 +151,18 @@ def read_files(candidates: list[Candidate], roots: list[str], cache_dir: str | N
                jobs: int | None = None) -> tuple[list[FileFacts], dict[str, Document]]:
     """Parse every candidate (in parallel for big trees), in discovery order."""
     jobs = jobs or os.cpu_count() or 1
+    cache_spec = None
+    if cache_dir:
+        from rtclint.cache import run_contexts
+
+        cache_spec = (cache_dir, run_contexts(roots, candidates))
     if jobs <= 1 or len(candidates) < PARALLEL_THRESHOLD:
-        return _read_chunk((candidates, roots, cache_dir))
+        return _read_chunk((candidates, roots, cache_spec))
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     size = -(-len(candidates) // (jobs * 4))
-    chunks = [(candidates[i : i + size], roots, cache_dir) for i in range(0, len(candidates), size)]
+    chunks = [(candidates[i : i + size], roots, cache_spec) for i in range(0, len(candidates), size)]
     facts_list: list[FileFacts] = []
     documents: dict[str, Document] = {}
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
@@ -163,11 +172,15 @@ def read_files(candidates: list[Candidate], roots: list[str], cache_dir: str | N
     return facts_list, documents
 
 
-def _read_chunk(job: tuple[list[Candidate], list[str], str | None]) -> tuple[list[FileFacts], dict[str, Document]]:
-    candidates, roots, cache_dir = job
+def _read_chunk(job: tuple[list[Candidate], list[str], tuple | None]) -> tuple[list[FileFacts], dict[str, Document]]:
+    candidates, roots, cache_spec = job
     loader = Loader()
     tree = Tree([p for p in roots if os.path.isdir(p)] or [os.getcwd()], loader.load)
-    cache = Cache(cache_dir) if cache_dir else None
+    cache = None
+    if cache_spec:
+        from rtclint.cache import Cache
+
+        cache = Cache(*cache_spec)
     out = []
     for cand in candidates:
         facts = _read_one(cand, loader, tree, cache)
