@@ -9,7 +9,6 @@ import fnmatch
 import os
 from dataclasses import dataclass, field
 
-from rtclint.cache import Cache
 from rtclint.config import Config
 from rtclint.diagnostics import Diagnostic
 from rtclint.discover import Candidate, discover, display_path, kind_from_name, kind_from_content
