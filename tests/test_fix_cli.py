@@ -101,3 +101,35 @@ def test_killed_mid_write_leaves_the_file_intact(tmp_path):
     assert (tree / "homeserver.yaml").read_text() == HOMESERVER
     leftovers = [n for n in os.listdir(tree) if n != "homeserver.yaml"]
     assert all(n.startswith(".homeserver.yaml.") and n.endswith(".rtclint-tmp") for n in leftovers)
+
+
+def test_fix_on_the_hostile_corpus_keeps_every_encoding_and_skips_unreadable(tmp_path):
+    """The real rules' fixes on tests/fixtures/hostile: BOMs, UTF-16, CRLF line endings
+    stay; files that are binary or not decodable are not touched."""
+    import shutil
+
+    src = os.path.join(ROOT, "tests", "fixtures", "hostile")
+    if not os.path.isdir(src):
+        return
+    tree = tmp_path / "hostile"
+    shutil.copytree(src, tree, symlinks=True)
+    before = {p: p.read_bytes() for p in tree.rglob("*") if p.is_file() and not p.is_symlink()}
+    proc = run_rtclint(["check", "--no-cache", "--fix", "--unsafe-fixes", "."], cwd=tree)
+    assert proc.returncode in (0, 1), proc.stderr
+    changed = 0
+    for path, old in before.items():
+        new = path.read_bytes()
+        if new == old:
+            continue
+        changed += 1
+        for bom in (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"):
+            assert old.startswith(bom) == new.startswith(bom), path
+        encoding = "utf-16" if old[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+        old_text, new_text = old.decode(encoding), new.decode(encoding)  # both decode
+        if old_text.count("\n") and old_text.count("\r\n") == old_text.count("\n"):
+            assert new_text.count("\r\n") == new_text.count("\n"), f"{path}: CRLF lost"
+    for name in ("binary", "invalid-utf8"):
+        for path in (tree / name).rglob("*"):
+            if path.is_file() and path in before:
+                assert path.read_bytes() == before[path], f"{path} was edited"
+    assert changed, "the hostile corpus offers fixes (CRLF nginx, BOM Caddyfile, UTF-16 YAML)"
