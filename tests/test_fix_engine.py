@@ -399,3 +399,11 @@ def test_breaking_edit_in_a_file_read_only_through_an_include_is_caught(tmp_path
     outcome = run_fix(tmp_path)
     assert (tmp_path / "site.inc").read_text() == "server {\n    server_name example.com;\n}\n"
     assert any("no longer parse" in f.message for f in outcome.all_failures)
+
+
+def test_a_fix_that_changes_nothing_is_not_counted(tmp_path, synthetic):
+    (tmp_path / "a.yaml").write_text("key: same\n")
+    synthetic["fn"] = replace_all("same", "same")
+    outcome = run_fix(tmp_path)
+    assert outcome.fixed == [] and outcome.written == []
+    assert [d.code for d in outcome.result.diagnostics] == [TEST_CODE]

@@ -152,14 +152,17 @@ def _one_round(plan: Plan, result, overlay: dict[str, bytes], blocked: set[tuple
 
 
 def _editable(fix: Fix, docs: dict[str, Document], originals: dict[str, Document], frozen: set[str]) -> bool:
-    """Every edit lies inside a file that was read at the start and may be edited."""
+    """Every edit lies inside a file that was read at the start and may be edited, and
+    the fix changes something (a fix that rewrites text as it is would count forever)."""
+    changes = False
     for edit in fix.edits:
         doc = docs.get(edit.span.path)
         if doc is None or edit.span.path in frozen or edit.span.path not in originals:
             return False
         if not (0 <= edit.span.start <= edit.span.end <= len(doc.text)):
             return False
-    return True
+        changes = changes or doc.text[edit.span.start : edit.span.end] != edit.content
+    return changes
 
 
 def _texts_after(docs: dict[str, Document], fixes: list[Fix]) -> dict[str, str]:
