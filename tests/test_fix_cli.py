@@ -133,3 +133,15 @@ def test_fix_on_the_hostile_corpus_keeps_every_encoding_and_skips_unreadable(tmp
             if path.is_file() and path in before:
                 assert path.read_bytes() == before[path], f"{path} was edited"
     assert changed, "the hostile corpus offers fixes (CRLF nginx, BOM Caddyfile, UTF-16 YAML)"
+
+
+def test_fix_in_pre_commit_context_mode_edits_only_what_the_named_files_involve(tmp_path):
+    """`rtclint check --fix --context . FILES` (the rtclint-fix hook): the tree is read
+    whole, but only findings that involve FILES are fixed."""
+    (tmp_path / "homeserver.yaml").write_text(HOMESERVER)
+    broken_site = 'example.com {\n\trespond /.well-known/matrix/client `{"m.homeserver":{"base_url":"https://m.example.com"}`\n}\n'
+    (tmp_path / "Caddyfile").write_text(broken_site)
+    proc = run_rtclint(["check", "--no-cache", "--fix", "--context", ".", "homeserver.yaml"], cwd=tmp_path)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "msc3266_enabled" not in (tmp_path / "homeserver.yaml").read_text()
+    assert (tmp_path / "Caddyfile").read_text() == broken_site
