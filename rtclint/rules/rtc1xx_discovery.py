@@ -22,7 +22,7 @@ from rtclint.rules._wkedit import body_edit, body_span, insert_directive, where
 from rtclint.rules.registry import rule
 
 PROXY_KINDS = ("caddy", "nginx", "haproxy")
-WHERE_WK = ("caddy", "nginx", "haproxy", "well-known", "kubernetes", "synapse", "ess")
+WHERE_WK = ("caddy", "nginx", "haproxy", "json", "kubernetes", "synapse", "ess")
 
 
 # -- shared helpers ------------------------------------------------------------------------
