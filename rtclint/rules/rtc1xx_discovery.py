@@ -704,7 +704,7 @@ def first_focus_not_local(ctx) -> Iterator:
     if not local:
         return
     hosts = {u.host for u in local}  # a set: a big tree has thousands of both
-    mine: list[str] | None = None
+    mine: str | None = None
     for wk in client_well_knowns(ctx):
         value, root = parsed(wk)
         if not isinstance(value, dict):
@@ -716,10 +716,12 @@ def first_focus_not_local(ctx) -> Iterator:
         first = PublicUrl.parse(entry.get("livekit_service_url") or "")
         if first is None or first.host in hosts:
             continue  # our host: a wrong path there is RTC200's finding, not a foreign focus
-        mine = mine or sorted(u.text() for u in local)
+        if mine is None:  # at most three named: a big tree publishes thousands (one message each)
+            urls = sorted(u.text() for u in local)
+            mine = ", ".join(urls[:3]) + (f", … ({len(urls)} in all)" if len(urls) > 3 else "")
         site, route = next(iter(local.values()))
         yield ctx.report(_node_span(wk, node), f"the first rtc_foci entry in {where(wk)} is {first.text()}, not "
-                         f"this deployment's JWT service ({', '.join(mine)}); Element Call uses only the first "
+                         f"this deployment's JWT service ({mine}); Element Call uses only the first "
                          f"entry", related=[Related(route.span, "the proxy publishes the JWT service here")])
 
 
