@@ -196,7 +196,9 @@ _STATES: "weakref.WeakKeyDictionary[object, NginxState]" = weakref.WeakKeyDictio
 def state_for(tree) -> NginxState:
     state = _STATES.get(tree)
     if state is None:
-        state = NginxState(tree)
+        # a proxy: a value holding its own weak key strongly would keep every run's
+        # parsed statements alive for the life of the process
+        state = NginxState(weakref.proxy(tree))
         _STATES[tree] = state
     return state
 
