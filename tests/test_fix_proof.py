@@ -51,6 +51,11 @@ PROXY_KINDS = ("caddy", "nginx", "haproxy")
 pytestmark = pytest.mark.servers
 
 
+def _read_bytes(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
 def fix_cases() -> list[str]:
     return [c for c in cases(FIXTURES) if os.path.isdir(os.path.join(c, "fixed"))]
 
@@ -72,7 +77,7 @@ def snapshot(tree: str) -> dict[str, bytes]:
         dirs[:] = [d for d in dirs if d not in (".rtclint_cache", "__pycache__")]
         for name in files:
             path = os.path.join(dirpath, name)
-            out[os.path.relpath(path, tree)] = open(path, "rb").read() if not os.path.islink(path) \
+            out[os.path.relpath(path, tree)] = _read_bytes(path) if not os.path.islink(path) \
                 else b"-> " + os.readlink(path).encode()
     return out
 

@@ -34,6 +34,11 @@ END_TO_END = settings(max_examples=max(5, EXAMPLES // 4), deadline=None,
 FORMATS = ["Caddyfile", "nginx.conf", "haproxy.cfg", "homeserver.yaml", "docker-compose.yml"]
 
 
+def _read_bytes(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
 @st.composite
 def text_and_fixes(draw):
     text = draw(st.text(alphabet="ab\n{}", max_size=40))
@@ -112,7 +117,7 @@ def _tree_bytes(tmp: str) -> dict[str, bytes]:
     for dirpath, _dirs, files in os.walk(tmp):
         for f in files:
             full = os.path.join(dirpath, f)
-            out[os.path.relpath(full, tmp)] = open(full, "rb").read()
+            out[os.path.relpath(full, tmp)] = _read_bytes(full)
     return out
 
 
@@ -129,9 +134,9 @@ def test_property_fix_on_mutated_trees_is_safe_and_idempotent(name, data):
             text = mutate(fh.read(), data)
         with open(path, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
-        original = open(path, "rb").read()
+        original = _read_bytes(path)
         _fix_dir(tmp)
-        after = open(path, "rb").read()
+        after = _read_bytes(path)
         if _unparsed(tmp, original, name):
             assert after == original, "a file that did not parse was edited"
         else:
