@@ -494,3 +494,42 @@ def test_the_harness_fails_a_broken_well_known(tmp_path):
     assert response.headers["content-type"].startswith("text/plain")
     assert not found["success"] and found["reason"] == "Invalid JSON"
 
+
+
+BROKEN_CONFIGS = {
+    "caddy": ("Caddyfile", "example.com {\n\trespond /x 200\n"),  # unclosed block
+    "nginx": ("site.conf", "server {\n    listen 443 ssl\n    server_name example.com;\n}\n"),  # missing ;
+    "haproxy": ("haproxy.cfg", "frontend fe\n    mode http\n    bind :80\n    http-request retrun status 200\n"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BROKEN_CONFIGS))
+def test_the_validators_reject_a_broken_config(kind, tmp_path):
+    """The validators are not vacuous: each rejects a config its server would refuse."""
+    name, text = BROKEN_CONFIGS[kind]
+    (tmp_path / "tree").mkdir()
+    (tmp_path / "tree" / name).write_text(text)
+    complaint = validate_file(str(tmp_path / "tree"), name, kind, "", str(tmp_path / "work"))
+    assert complaint, f"{kind} accepted a broken config"
+
+
+def test_synapse_loader_rejects_what_synapse_refuses(tmp_path):
+    need("Synapse", SYNAPSE_PY)
+    path = tmp_path / "homeserver.yaml"
+    path.write_text("server_name: example.com\nmax_event_delay_duration: 0\n")
+    complaint = synapse_complaint(str(path), str(tmp_path / "work"))
+    assert complaint and "max_event_delay_duration" in complaint
+    path.write_text("server_name: example.com\nmax_event_delay_duration: 24h\n")
+    assert synapse_complaint(str(path), str(tmp_path / "work2")) is None
+
+
+def test_the_sdk_rejects_rtc_foci_that_is_not_an_array(tmp_path):
+    need("caddy", servers.CADDY)
+    caddyfile = tmp_path / "Caddyfile"
+    caddyfile.write_text('example.com {\n\theader Access-Control-Allow-Origin *\n'
+                         '\trespond /.well-known/matrix/client `{"org.matrix.msc4143.rtc_foci":'
+                         '{"type":"livekit","livekit_service_url":"https://rtc.example.com"}}`\n}\n')
+    with servers.start_proxy("caddy", str(caddyfile), str(tmp_path / "run"), ["example.com"]) as running:
+        found = sdk_discovery("example.com", running.ports[443])
+    assert found["success"]  # valid JSON ...
+    assert not found["rtc_foci_is_array"] and not found["first_focus_is_livekit_transport"]  # ... but no transport
