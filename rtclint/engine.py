@@ -120,13 +120,15 @@ def _apply_config_excludes(candidates: list[Candidate], config: Config) -> list[
 def _post_process(result: Result, config: Config) -> list[Diagnostic]:
     """After the rules: inline suppressions (and RTC010 for unused ones), `--context`
     reporting, then the baseline."""
-    from rtclint import baseline, suppress
+    from rtclint import suppress
 
     found = suppress.apply(result.diagnostics, result.documents, config)
     found = [d for d in found if d.code != "RTC010" or not _ignored_for_file(d, config)]
     if config.report_on is not None:
         found = [d for d in found if _involves(d, result.documents, config.report_on)]
     if config.baseline:
+        from rtclint import baseline  # only then: it loads hashlib (OpenSSL)
+
         found = baseline.filter_known(found, result.documents, config.baseline)
     return sorted(found, key=Diagnostic.sort_key)
 
