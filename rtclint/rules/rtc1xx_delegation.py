@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 from rtclint.diagnostics import Applicability, Edit, Fix, Related, Severity
 from rtclint.document import Span
 from rtclint.model import CLIENT_PATH, RTC_FOCI_KEY, Site, WellKnown
-from rtclint.parsers.yaml_ess import chart_transport_url
 from rtclint.rules._roles import concrete_hosts
 from rtclint.rules._wkedit import body_bounds, body_span
 from rtclint.rules.registry import rule
@@ -427,6 +426,8 @@ def _copy_handler_fix(ctx, source: WellKnown, target: Site | None, name: str) ->
 
 def _ess_transport(group: Group) -> str | None:
     for values in group.ess:
+        from rtclint.parsers.yaml_ess import chart_transport_url  # loads PyYAML: only with ESS values
+
         url = chart_transport_url(values.chart_view)
         if url is not None and values.chart_view.component_enabled("synapse"):
             return url
@@ -563,6 +564,8 @@ def _ess_additional_foci_ignored(ctx):
     """ESS values that write their own rtc_foci in `wellKnownDelegation.additional.client`
     name a URL the chart never serves (its own rtc_foci replaces them)."""
     for values in ctx.deployment.ess:
+        from rtclint.parsers.yaml_ess import chart_transport_url  # loads PyYAML: only with ESS values
+
         additional = values.well_known.get("additional.client")
         chart_url = chart_transport_url(values.chart_view)
         if additional is None or not isinstance(additional.value, str) or chart_url is None:

@@ -23,7 +23,6 @@ from functools import lru_cache
 from rtclint.config import DEFAULT_TARGETS, version_tuple
 from rtclint.diagnostics import Applicability, Edit, Fix, Related, Severity
 from rtclint.document import Span
-from rtclint.parsers.yaml_synapse import parse_duration_ms
 from rtclint.rules.registry import rule
 from rtclint.rules.synapse_view import (
     Homeserver,
@@ -263,6 +262,8 @@ def delayed_events_disabled(ctx):
     for hs in homeservers(ctx.deployment):
         located, cfg = hs.get("max_event_delay_duration")
         if located is not None and located.value is not None:
+            from rtclint.parsers.yaml_synapse import parse_duration_ms  # loads PyYAML: not at import
+
             ms = parse_duration_ms(located.value)
             if ms is None or ms <= 0:
                 doc = _doc(ctx, cfg)
