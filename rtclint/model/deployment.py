@@ -95,8 +95,14 @@ class Deployment:
     def services_by_role(self, role: str) -> list[Service]:
         return [s for s in self.services if s.role == role]
 
-    def service_named(self, name: str) -> Service | None:
-        return self._alias_index().get(name.lower())
+    def service_named(self, name: str, near: str | None = None) -> Service | None:
+        """The service other containers reach as `name`. Two Compose projects in one tree
+        may both call a service `livekit`: with `near` (the path of the file that names
+        it), the one defined closest to that file in the directory tree wins."""
+        found = self._alias_index().get(name.lower(), [])
+        if len(found) <= 1 or near is None:
+            return found[0] if found else None
+        return max(found, key=lambda svc: _shared_dirs(svc.span.path, near))
 
     def server_names(self) -> list[Located]:
         names = list(self.declared_server_names)
@@ -122,11 +128,22 @@ class Deployment:
             self._hosts = index
         return self._hosts
 
-    def _alias_index(self) -> dict[str, Service]:
+    def _alias_index(self) -> dict[str, list[Service]]:
         if getattr(self, "_aliases", None) is None:
-            index: dict[str, Service] = {}
+            index: dict[str, list[Service]] = defaultdict(list)
             for service in self.services:
                 for alias in {service.name, *service.aliases}:
-                    index.setdefault(alias.lower(), service)
+                    if service not in index[alias.lower()]:
+                        index[alias.lower()].append(service)
             self._aliases = index
         return self._aliases
+
+
+def _shared_dirs(a: str, b: str) -> int:
+    """How many leading directories two display paths share."""
+    n = 0
+    for x, y in zip(a.split("/")[:-1], b.split("/")[:-1]):
+        if x != y:
+            break
+        n += 1
+    return n

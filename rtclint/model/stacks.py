@@ -464,7 +464,7 @@ def _by_url(dep: "Deployment", jwt: Service, instances: list[LiveKitInstance]) -
         route = site.route_for(path)
         if route is None or route.proxy is None:
             continue
-        target = dep.service_named(route.proxy.upstream.host or "")
+        target = dep.service_named(route.proxy.upstream.host or "", near=site.span.path)
         if target is None or target.role != "livekit":
             continue
         found = next((inst for inst in instances if inst.service is target), None)

@@ -29,7 +29,9 @@ _LIVEKIT_NAME = re.compile(r"livekit|(^|[-_.])sfu($|[-_.0-9])", re.IGNORECASE)
 
 
 def service_for(dep: "Deployment", upstream: "Upstream") -> "Service | None":
-    return dep.service_named(upstream.host) if upstream.host else None
+    if not upstream.host:
+        return None
+    return dep.service_named(upstream.host, near=upstream.span.path if upstream.span else None)
 
 
 def env_value(service: "Service", name: str) -> str | None:

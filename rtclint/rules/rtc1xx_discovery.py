@@ -704,7 +704,6 @@ def first_focus_not_local(ctx) -> Iterator:
     if not local:
         return
     hosts = {u.host for u in local}  # a set: a big tree has thousands of both
-    mine: str | None = None
     for wk in client_well_knowns(ctx):
         value, root = parsed(wk)
         if not isinstance(value, dict):
@@ -716,13 +715,38 @@ def first_focus_not_local(ctx) -> Iterator:
         first = PublicUrl.parse(entry.get("livekit_service_url") or "")
         if first is None or first.host in hosts:
             continue  # our host: a wrong path there is RTC200's finding, not a foreign focus
-        if mine is None:  # at most three named: a big tree publishes thousands (one message each)
-            urls = sorted(u.text() for u in local)
-            mine = ", ".join(urls[:3]) + (f", … ({len(urls)} in all)" if len(urls) > 3 else "")
-        site, route = next(iter(local.values()))
+        ours = _same_domain(local, _well_known_domains(wk, value))
+        if not ours:
+            continue  # the tree's JWT services belong to other domains: another deployment
+        urls = sorted(u.text() for u in ours)
+        mine = ", ".join(urls[:3]) + (f", … ({len(urls)} in all)" if len(urls) > 3 else "")
+        site, route = next(iter(ours.values()))
         yield ctx.report(_node_span(wk, node), f"the first rtc_foci entry in {where(wk)} is {first.text()}, not "
                          f"this deployment's JWT service ({mine}); Element Call uses only the first "
                          f"entry", related=[Related(route.span, "the proxy publishes the JWT service here")])
+
+
+def _domain(host: str) -> str:
+    """The last two labels of a host name: how one deployment's hosts are told apart
+    from another's when a tree (a monorepo, examples/) holds several."""
+    return ".".join(host.lower().rstrip(".").split(".")[-2:])
+
+
+def _well_known_domains(wk, value: dict) -> set[str]:
+    domains = {_domain(h) for h in wk.hosts if h not in ("*", "", "_")}
+    base = value.get("m.homeserver")
+    if isinstance(base, dict):
+        url = PublicUrl.parse(str(base.get("base_url") or ""))
+        if url is not None:
+            domains.add(_domain(url.host))
+    return domains
+
+
+def _same_domain(local: dict, domains: set[str]) -> dict:
+    """The JWT services published under one of `domains` (all of them when unknown)."""
+    if not domains:
+        return local
+    return {url: where for url, where in local.items() if _domain(url.host) in domains}
 
 
 # -- RTC111 ----------------------------------------------------------------------------------
