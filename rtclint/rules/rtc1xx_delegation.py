@@ -298,6 +298,15 @@ def _handled_on(ctx, name: str, client: list[WellKnown]) -> bool:
     return False
 
 
+def _named_hosts(wk: WellKnown) -> list[str]:
+    return [h for h in wk.hosts if h not in ("*", "", "_")]
+
+
+def _is_catch_all(wk: WellKnown) -> bool:
+    """Served by a proxy site that answers any host (which host it is cannot be told)."""
+    return wk.site is not None and not _named_hosts(wk)
+
+
 @rule("RTC105", "missing-delegated-well-known", Severity.ERROR, "unsafe", ("all",))
 def missing_delegated_well_known(ctx):
     """The server_name host serves no client well-known, while another host serves one with rtc_foci.
@@ -332,15 +341,18 @@ def missing_delegated_well_known(ctx):
     """
     client = ctx.deployment.well_knowns("client")
     with_foci = [wk for wk in client if has_foci(wk)]
-    if not with_foci or any(not [h for h in wk.hosts if h not in ("*", "", "_")] for wk in with_foci):
-        return  # no foci anywhere (RTC101), or one whose host we cannot tell
+    if any(_is_catch_all(wk) for wk in with_foci):
+        return  # a catch-all site serves it: it may well answer for the server_name too
     own = server_names(ctx, jwt_allow_list=False)
     for name, name_span in server_names(ctx).items():
         if _handled_on(ctx, name, client):
             continue
         if name not in own and not _is_ours(ctx, name, with_foci):
             continue  # an allowed homeserver of someone else, not this deployment's
-        elsewhere = [wk for wk in with_foci if name not in wk.hosts]
+        # Only another host of the same domain is the classic mistake (matrix.<domain>); a
+        # well-known with no host (a ConfigMap) or of another deployment is not about this one.
+        elsewhere = [wk for wk in with_foci if name not in wk.hosts
+                     and any(h.endswith("." + name) for h in _named_hosts(wk))]
         if not elsewhere:
             continue
         source = elsewhere[0]
