@@ -704,6 +704,8 @@ def first_focus_not_local(ctx) -> Iterator:
     if not local:
         return
     hosts = {u.host for u in local}  # a set: a big tree has thousands of both
+    by_domain = _domain_index(local)
+    named: dict[frozenset, tuple[dict, str]] = {}  # per set of domains: ours, their URLs as text
     for wk in client_well_knowns(ctx):
         value, root = parsed(wk)
         if not isinstance(value, dict):
@@ -715,11 +717,14 @@ def first_focus_not_local(ctx) -> Iterator:
         first = PublicUrl.parse(entry.get("livekit_service_url") or "")
         if first is None or first.host in hosts:
             continue  # our host: a wrong path there is RTC200's finding, not a foreign focus
-        ours = _same_domain(local, _well_known_domains(wk, value))
+        domains = frozenset(_well_known_domains(wk, value))
+        if domains not in named:
+            ours = _same_domain(local, set(domains), by_domain)
+            urls = sorted(u.text() for u in ours)
+            named[domains] = ours, ", ".join(urls[:3]) + (f", … ({len(urls)} in all)" if len(urls) > 3 else "")
+        ours, mine = named[domains]
         if not ours:
             continue  # the tree's JWT services belong to other domains: another deployment
-        urls = sorted(u.text() for u in ours)
-        mine = ", ".join(urls[:3]) + (f", … ({len(urls)} in all)" if len(urls) > 3 else "")
         site, route = next(iter(ours.values()))
         yield ctx.report(_node_span(wk, node), f"the first rtc_foci entry in {where(wk)} is {first.text()}, not "
                          f"this deployment's JWT service ({mine}); Element Call uses only the first "
@@ -742,11 +747,23 @@ def _well_known_domains(wk, value: dict) -> set[str]:
     return domains
 
 
-def _same_domain(local: dict, domains: set[str]) -> dict:
-    """The JWT services published under one of `domains` (all of them when unknown)."""
+def _same_domain(local: dict, domains: set[str], by_domain: dict | None = None) -> dict:
+    """The JWT services published under one of `domains` (all of them when unknown),
+    in `local`'s order; `by_domain` (from `_domain_index`) saves a scan of all of them."""
     if not domains:
         return local
-    return {url: where for url, where in local.items() if _domain(url.host) in domains}
+    if by_domain is None:
+        return {url: where for url, where in local.items() if _domain(url.host) in domains}
+    found = sorted(item for d in domains for item in by_domain.get(d, ()))
+    return {url: where for _, url, where in found}
+
+
+def _domain_index(local: dict) -> dict[str, list]:
+    """domain -> [(position in `local`, url, where)]: built once per run, not per well-known."""
+    index: dict[str, list] = {}
+    for pos, (url, where) in enumerate(local.items()):
+        index.setdefault(_domain(url.host), []).append((pos, url, where))
+    return index
 
 
 # -- RTC111 ----------------------------------------------------------------------------------
