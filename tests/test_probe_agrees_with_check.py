@@ -32,9 +32,7 @@ CASES = [
     ("caddy/prefix-not-stripped.Caddyfile", "RTC201"),
     ("caddy/redirected-well-known.Caddyfile", "RTC111"),  # the probe pins RTC106 (the hop has no CORS) and RTC111
     ("caddy/paths-incomplete.Caddyfile", "RTC202"),
-    pytest.param("haproxy/good.cfg", None, marks=pytest.mark.xfail(
-        reason="static RTC201 ignores the backend's `http-request replace-path`; the live probe shows real HAProxy "
-               "strips the prefix (test_haproxy_correct_deployment_passes_every_step)")),
+    ("haproxy/good.cfg", None),  # unanchored replace-path: HAProxy strips, and so does the model
     ("haproxy/prefix-not-stripped.cfg", "RTC201"),
 ]
 

@@ -750,7 +750,9 @@ class ModelBuilder:
             if len(args) >= 2 and args[0] == "set-path":
                 m = re.search(r"regsub\(\^(/[^,]*),(/?)\)", args[1])
             elif len(args) >= 3 and args[0] == "replace-path" and args[2] == "\\1":
-                m = re.match(r"\^(/[^()\\^$*+?\[]*)\((/?)\.\*\)$", args[1])
+                # HAProxy replaces the whole path when the regex matches anywhere in it, so
+                # the unanchored form (Element Call's docs) strips the prefix too.
+                m = re.match(r"\^?(/[^()\\^$*+?\[]*)\((/?)\.\*\)$", args[1])
             if m:
                 proxy.strip_prefix = m.group(1)
                 proxy.upstream.path = m.group(2) if args[0] == "set-path" else ""
