@@ -41,3 +41,17 @@ def test_unreadable_file_is_rtc002(tmp_path):
     payload = json.loads(proc.stdout)
     assert proc.returncode == 1
     assert [d["code"] for d in payload["diagnostics"]] == ["RTC002"]
+
+
+def test_text_caret_points_at_the_error_in_a_long_line():
+    """The seed's one-line JSON misses a `}`: the caret sits under the closing backtick
+    even though the line is cropped around it."""
+    from conftest import ROOT
+
+    proc = run_rtclint(["check", "--no-cache", "--select", "RTC100", "examples/caddy-compose-seed/Caddyfile"], cwd=ROOT)
+    lines = proc.stdout.splitlines()
+    head = next(i for i, ln in enumerate(lines) if "RTC100" in ln)
+    source, caret = lines[head + 1], lines[head + 2]
+    assert ":5:204:" in lines[head]
+    col = caret.index("^")
+    assert source[col] == "`" and len(source) < 140, (source, caret)

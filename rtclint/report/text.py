@@ -39,16 +39,32 @@ def _one(diag: Diagnostic, documents, style, deployment=None) -> list[str]:
 
             source = mask_line(deployment, doc.path, doc.offset(line, 1), source)
         source = source.replace("\t", " ")
-        if len(source) > 200:
-            source = source[:200] + "…"
         width = (end_col - col) if end_line == line else len(source) - col + 1
-        width = max(1, min(width, max(1, len(source) - col + 1)))
-        lines.append(f"  {line:>4} | {source}")
-        lines.append("       | " + " " * (col - 1) + style("^" * width, fg=_COLOURS[diag.severity]))
+        shown, caret_at, width = _window(source, col - 1, max(1, width))
+        lines.append(f"  {line:>4} | {shown}")
+        lines.append("       | " + " " * caret_at + style("^" * width, fg=_COLOURS[diag.severity]))
     for rel in diag.related:
         r_line, r_col, _, _ = region(rel.span, documents)
         lines.append(f"       = see {rel.span.path}:{r_line}:{r_col}: {rel.message}")
     return lines
+
+
+# Source lines wider than this are cropped around the flagged span.
+MAX_SOURCE_WIDTH = 120
+
+
+def _window(source: str, start: int, width: int) -> tuple[str, int, int]:
+    """(text to show, caret offset, caret width) for a long line: a window around the
+    span (one-line JSON well-knowns are hundreds of characters wide)."""
+    if len(source) <= MAX_SOURCE_WIDTH:
+        return source, start, max(1, min(width, len(source) - start or 1))
+    left = max(0, min(start - 40, len(source) - MAX_SOURCE_WIDTH))
+    right = min(len(source), left + MAX_SOURCE_WIDTH)
+    prefix = "…" if left else ""
+    suffix = "…" if right < len(source) else ""
+    caret_at = start - left + len(prefix)
+    width = max(1, min(width, right - start if right > start else 1))
+    return prefix + source[left:right] + suffix, caret_at, width
 
 
 def _statistics(diagnostics: list[Diagnostic]) -> str:
