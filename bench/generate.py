@@ -177,25 +177,29 @@ def write(path: str, text: str) -> None:
         fh.write(text)
 
 
-def generate(out: str, scale: int = 1, seed: int = 20261122) -> dict[str, list[str]]:
-    """Write the corpus under `out`; returns the file lists per set (nginx, caddy, yaml)."""
+def generate(out: str, scale: int = 1, seed: int = 20261122,
+             sizes: tuple[int, int, int, int] = (NGINX_FILES, CADDY_FILES, KUBE_FILES, COMPOSE_FILES)
+             ) -> dict[str, list[str]]:
+    """Write the corpus under `out`; returns the file lists per set (nginx, caddy, yaml).
+    `sizes` (nginx, Caddy, Kubernetes, Compose files at scale 1) lets tests make small ones."""
+    nginx_files, caddy_files, kube_files, compose_files = sizes
     rng = random.Random(seed)
     sets: dict[str, list[str]] = {"nginx": [], "caddy": [], "yaml": []}
-    for n in range(NGINX_FILES * scale):
+    for n in range(nginx_files * scale):
         domain = f"d{n}.example.com"
         text = "\n".join(nginx_server(rng, domain, i) for i in range(rng.randint(3, 6)))
         path = os.path.join(out, "nginx", "sites-enabled", f"site{n}.conf")
         write(path, text)
         sets["nginx"].append(path)
-    for n in range(CADDY_FILES * scale):
+    for n in range(caddy_files * scale):
         path = os.path.join(out, "caddy", f"site{n}", "Caddyfile")
         write(path, caddyfile(rng, n))
         sets["caddy"].append(path)
-    for n in range(KUBE_FILES * scale):
+    for n in range(kube_files * scale):
         path = os.path.join(out, "k8s", f"app{n}.yaml")
         write(path, kube(rng, n))
         sets["yaml"].append(path)
-    for n in range(COMPOSE_FILES * scale):
+    for n in range(compose_files * scale):
         base = os.path.join(out, "compose", f"stack{n}")
         compose_text, livekit, homeserver = compose(rng, n)
         for name, text in (("docker-compose.yml", compose_text), ("livekit.yaml", livekit),

@@ -102,7 +102,14 @@ class Deployment:
         found = self._alias_index().get(name.lower(), [])
         if len(found) <= 1 or near is None:
             return found[0] if found else None
-        return max(found, key=lambda svc: _shared_dirs(svc.span.path, near))
+        # = max(found, key=shared directories with `near`), first on ties, without a
+        # scan of every same-named service per lookup (a tree of many Compose projects)
+        by_prefix = self._nearest_index(name.lower(), found)
+        dirs = tuple(near.split("/")[:-1])
+        for k in range(len(dirs), -1, -1):
+            if dirs[:k] in by_prefix:
+                return by_prefix[dirs[:k]]
+        return found[0]
 
     def server_names(self) -> list[Located]:
         names = list(self.declared_server_names)
@@ -131,12 +138,27 @@ class Deployment:
     def _alias_index(self) -> dict[str, list[Service]]:
         if getattr(self, "_aliases", None) is None:
             index: dict[str, list[Service]] = defaultdict(list)
+            seen: set[tuple[str, int]] = set()  # (alias, id): not `in list`, which compares whole dataclasses
             for service in self.services:
                 for alias in {service.name, *service.aliases}:
-                    if service not in index[alias.lower()]:
+                    if (alias.lower(), id(service)) not in seen:
+                        seen.add((alias.lower(), id(service)))
                         index[alias.lower()].append(service)
             self._aliases = index
+            self._nearest: dict = {}  # built from this index: rebuilt with it
         return self._aliases
+
+    def _nearest_index(self, alias: str, found: list[Service]) -> dict[tuple, Service]:
+        """Directory prefix -> the first of `found` defined under it (for service_named)."""
+        cache = self.__dict__.setdefault("_nearest", {})
+        if alias not in cache:
+            index: dict[tuple, Service] = {}
+            for svc in found:
+                parts = tuple(svc.span.path.split("/")[:-1])
+                for k in range(len(parts) + 1):
+                    index.setdefault(parts[:k], svc)
+            cache[alias] = index
+        return cache[alias]
 
 
 def _shared_dirs(a: str, b: str) -> int:
