@@ -162,12 +162,30 @@ def groups(ctx) -> list[Group]:
         if values.server_name is not None:
             found.setdefault(str(values.server_name.value).lower(), Group(str(values.server_name.value).lower())
                              ).ess.append(values)
+    by_suffix = _suffix_index(client)
+    hostless = [i for i, wk in enumerate(client) if not any(h not in ("*", "", "_") for h in wk.hosts)]
     for group in found.values():
         if group.server_name is None:
             group.well_knowns = list(client) if single else []
-        else:
-            group.well_knowns = [wk for wk in client if _wk_belongs(wk, group.server_name, single)]
+        else:  # = [wk for wk in client if _wk_belongs(wk, name, single)], without a scan per group
+            picked = set(by_suffix.get(group.server_name, ())) | (set(hostless) if single else set())
+            group.well_knowns = [client[i] for i in sorted(picked)]
     return list(found.values())
+
+
+def _suffix_index(client: list[WellKnown], strict: bool = False) -> dict[str, list[int]]:
+    """name -> positions of the well-knowns with a host that is `name` (unless `strict`)
+    or ends in `.name`, each position once, in order."""
+    index: dict[str, list[int]] = {}
+    for i, wk in enumerate(client):
+        keys: set[str] = set()
+        for h in wk.hosts:
+            if h in ("*", "", "_"):
+                continue
+            keys |= {h[j + 1:] for j, ch in enumerate(h) if ch == "."} | (set() if strict else {h})
+        for key in keys:
+            index.setdefault(key, []).append(i)
+    return index
 
 
 # -- RTC104 ------------------------------------------------------------------------------------
@@ -285,9 +303,10 @@ def public_port_mismatch(ctx):
 # -- RTC105 ------------------------------------------------------------------------------------
 
 
-def _handled_on(ctx, name: str, client: list[WellKnown]) -> bool:
-    """Whether `name` serves some client well-known (any content), or proxies the path on."""
-    if any(name in wk.hosts for wk in client):
+def _handled_on(ctx, name: str, client: list[WellKnown], client_hosts: set[str] | None = None) -> bool:
+    """Whether `name` serves some client well-known (any content), or proxies the path on.
+    `client_hosts` (every host of `client`) saves a scan of them all per name."""
+    if name in client_hosts if client_hosts is not None else any(name in wk.hosts for wk in client):
         return True
     for site in ctx.deployment.sites_for_host(name):
         if name not in concrete_hosts(site):
@@ -344,15 +363,16 @@ def missing_delegated_well_known(ctx):
     if any(_is_catch_all(wk) for wk in with_foci):
         return  # a catch-all site serves it: it may well answer for the server_name too
     own = server_names(ctx, jwt_allow_list=False)
+    client_hosts = {h for wk in client for h in wk.hosts}
+    under = _suffix_index(with_foci, strict=True)  # name -> well-knowns on a host below it
     for name, name_span in server_names(ctx).items():
-        if _handled_on(ctx, name, client):
+        if _handled_on(ctx, name, client, client_hosts):
             continue
         if name not in own and not _is_ours(ctx, name, with_foci):
             continue  # an allowed homeserver of someone else, not this deployment's
         # Only another host of the same domain is the classic mistake (matrix.<domain>); a
         # well-known with no host (a ConfigMap) or of another deployment is not about this one.
-        elsewhere = [wk for wk in with_foci if name not in wk.hosts
-                     and any(h.endswith("." + name) for h in _named_hosts(wk))]
+        elsewhere = [with_foci[i] for i in under.get(name, ()) if name not in with_foci[i].hosts]
         if not elsewhere:
             continue
         source = elsewhere[0]
