@@ -393,6 +393,17 @@ def livekit_service_url_invalid(ctx) -> Iterator:
             yield from _check_service_url(ctx, wk, url, node, sfu_urls)
 
 
+class _SfuUrls(list):
+    """(url, LIVEKIT_URL variable) pairs, with `places`: (host, port, path) -> the first
+    variable there, so each well-known is matched by a lookup, not a scan of them all."""
+
+    def __init__(self, items) -> None:
+        super().__init__(items)
+        self.places: dict[tuple, Any] = {}
+        for url, var in self:
+            self.places.setdefault((url.host, url.port, url.path), var)
+
+
 def _sfu_urls(dep) -> list[tuple[PublicUrl, Any]]:
     found = []
     for svc in dep.services_by_role("jwt"):
@@ -400,7 +411,7 @@ def _sfu_urls(dep) -> list[tuple[PublicUrl, Any]]:
         parsed_url = PublicUrl.parse(text) if text else None
         if parsed_url is not None:
             found.append((parsed_url, svc.env["LIVEKIT_URL"]))
-    return found
+    return _SfuUrls(found)
 
 
 def _check_service_url(ctx, wk, url, node, sfu_urls):
@@ -435,6 +446,10 @@ def _sfu_reason(url: PublicUrl, sfu_urls) -> str:
         return "port 7880 is LiveKit's HTTP/WebSocket port"
     if "/livekit/sfu" in url.path:
         return "the /livekit/sfu path is where the SFU is usually mounted"
+    places = getattr(sfu_urls, "places", None)
+    if places is not None:
+        var = places.get((url.host, url.port, url.path))  # = the first that is same_place
+        return f"it is the JWT service's LIVEKIT_URL in {var.span.path}" if var is not None else ""
     for sfu, var in sfu_urls:
         if sfu.same_place(url):
             return f"it is the JWT service's LIVEKIT_URL in {var.span.path}"
