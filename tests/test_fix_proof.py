@@ -434,6 +434,16 @@ def test_fix_case_is_proven(case, tmp_path):
 _FIX_CASES = set(fix_cases())
 
 
+def fix_and_prove(work: str, before: dict[str, bytes], tmp_path) -> None:
+    """Fix `work` with --unsafe-fixes and prove the result; when nothing was applied,
+    nothing applicable may have been offered and no byte may have changed."""
+    outcome = fix_in_process(work, unsafe=True)
+    if not outcome.fixed:
+        assert still_fixable(outcome.result, unsafe=True) == [] and snapshot(work) == before
+        return
+    prove(work, before, tmp_path, unsafe=True)
+
+
 @pytest.mark.parametrize("case", [c for c in cases(FIXTURES) if c not in _FIX_CASES],
                          ids=lambda p: os.path.relpath(p, FIXTURES))
 def test_fixture_fixes_are_proven(case, tmp_path):
@@ -441,11 +451,7 @@ def test_fixture_fixes_are_proven(case, tmp_path):
     the result is proven the same way (there is no expected fixed/ tree to compare)."""
     work = _copy(os.path.join(case, "tree"), str(tmp_path / "tree"))
     before = snapshot(work)
-    outcome = fix_in_process(work, unsafe=True)
-    if not outcome.fixed:  # nothing applied: then nothing applicable may have been offered
-        assert still_fixable(outcome.result, unsafe=True) == [] and snapshot(work) == before
-        return
-    prove(work, before, tmp_path, unsafe=True)
+    fix_and_prove(work, before, tmp_path)
 
 
 # Findings that mean rtclint itself says the served well-known is not right yet (a manual
@@ -467,11 +473,7 @@ def test_upstream_config_fixes_are_proven(case, tmp_path):
     accepted by the real servers (a copy is fixed; the corpus is read-only)."""
     work = _copy(case, str(tmp_path / "tree"))
     before = snapshot(work)
-    outcome = fix_in_process(work, unsafe=True)
-    if not outcome.fixed:  # nothing applied: then nothing applicable may have been offered
-        assert still_fixable(outcome.result, unsafe=True) == [] and snapshot(work) == before
-        return
-    prove(work, before, tmp_path, unsafe=True)
+    fix_and_prove(work, before, tmp_path)
 
 
 @pytest.mark.parametrize("example", broken_examples(), ids=os.path.basename)

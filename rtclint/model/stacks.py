@@ -518,21 +518,29 @@ def mask_line(dep: "Deployment", path: str, line_start: int, text: str) -> str:
     return "".join(chars)
 
 
-def ess_livekit_auth(dep: "Deployment", ess) -> list[tuple[str, str, object]]:
-    """('key' | 'secret', value, span) for `matrixRTC.livekitAuth.key` and
-    `.secret.value` in ESS values, read from the file's own YAML (so it does not depend
-    on how the values reader stores them)."""
-    import yaml
-
-    from rtclint.parsers.yaml import load_nodes, mapping_get, node_span
+def ess_matrix_rtc_nodes(dep: "Deployment", ess) -> tuple[object, list]:
+    """(document, `matrixRTC` mapping nodes) of an ESS values file, read from the file's
+    own YAML, for the rules that need settings the values reader does not keep."""
+    from rtclint.parsers.yaml import load_nodes, mapping_get
 
     doc = dep.documents.get(ess.path)
     if doc is None:
-        return []
+        return None, []
     nodes, broken = load_nodes(doc)
+    found = [mapping_get(root, "matrixRTC")[1] for root in (nodes if broken is None else [])]
+    return doc, [n for n in found if n is not None]
+
+
+def ess_livekit_auth(dep: "Deployment", ess) -> list[tuple[str, str, object]]:
+    """('key' | 'secret', value, span) for `matrixRTC.livekitAuth.key` and
+    `.secret.value` in ESS values."""
+    import yaml
+
+    from rtclint.parsers.yaml import mapping_get, node_span
+
+    doc, rtc_nodes = ess_matrix_rtc_nodes(dep, ess)
     out = []
-    for root in nodes if broken is None else []:
-        _, rtc = mapping_get(root, "matrixRTC")
+    for rtc in rtc_nodes:
         _, auth = mapping_get(rtc, "livekitAuth")
         _, key = mapping_get(auth, "key")
         if isinstance(key, yaml.ScalarNode) and key.value:

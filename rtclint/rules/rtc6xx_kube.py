@@ -74,15 +74,12 @@ def _values_ports(dep, ess) -> list[int]:
     """matrixRTC.sfu.exposedServices.<name>.port in ESS values (the file's own YAML)."""
     import yaml
 
-    from rtclint.parsers.yaml import load_nodes, mapping_get, mapping_items, scalar
+    from rtclint.model.stacks import ess_matrix_rtc_nodes
+    from rtclint.parsers.yaml import mapping_get, mapping_items, scalar
 
-    doc = dep.documents.get(ess.path)
-    if doc is None:
-        return []
-    nodes, broken = load_nodes(doc)
+    _doc, rtc_nodes = ess_matrix_rtc_nodes(dep, ess)
     out = []
-    for root in nodes if broken is None else []:
-        _, rtc = mapping_get(root, "matrixRTC")
+    for rtc in rtc_nodes:
         _, sfu = mapping_get(rtc, "sfu")
         _, exposed = mapping_get(sfu, "exposedServices")
         for _name, _key, conf in mapping_items(exposed):
