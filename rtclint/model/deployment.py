@@ -63,7 +63,15 @@ class Deployment:
     # -- derived views -------------------------------------------------------------
 
     def well_knowns(self, which: str = "client") -> list[WellKnown]:
-        """Every well-known body of that kind: proxy-served ones and the others."""
+        """Every well-known body of that kind: proxy-served ones and the others (built
+        once per kind and tree size: a dozen rules ask, each selecting every site's route)."""
+        key = (which, len(self.sites), len(self.extra_well_knowns))
+        memo = self.__dict__.setdefault("_well_knowns", {})
+        if key not in memo:
+            memo[key] = self._build_well_knowns(which)
+        return list(memo[key])
+
+    def _build_well_knowns(self, which: str) -> list[WellKnown]:
         path = CLIENT_PATH if which == "client" else SERVER_PATH
         found = [wk for wk in self.extra_well_knowns if wk.which == which]
         for site in self.sites:
