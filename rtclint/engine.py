@@ -146,6 +146,10 @@ def _involves(diag: Diagnostic, documents: dict[str, Document], report_on: list[
 
 # Below this many files a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 150
+# ... and with fewer cores than this. Measured on the bench corpus (bench/RESULTS.md): the
+# parent unpickles every worker's FileFacts alone (~3 ms per nginx file against ~7 ms to
+# parse it), so two workers cost more CPU than they save and are no faster.
+MIN_PARALLEL_JOBS = 3
 
 
 def read_files(candidates: list[Candidate], roots: list[str], cache_dir: str | None,
@@ -157,20 +161,37 @@ def read_files(candidates: list[Candidate], roots: list[str], cache_dir: str | N
         from rtclint.cache import run_contexts
 
         cache_spec = (cache_dir, run_contexts(roots, candidates))
-    if jobs <= 1 or len(candidates) < PARALLEL_THRESHOLD:
+    if jobs < MIN_PARALLEL_JOBS or len(candidates) < PARALLEL_THRESHOLD:
         return _read_chunk((candidates, roots, cache_spec))
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    size = -(-len(candidates) // (jobs * 4))
-    chunks = [(candidates[i : i + size], roots, cache_spec) for i in range(0, len(candidates), size)]
+    # one chunk per worker (each chunk builds its own Tree, and parsers that look across the
+    # tree set it up per Tree), dealt round-robin: discovery order clusters files by kind
+    chunks = [(candidates[i::jobs], roots, cache_spec) for i in range(jobs)]
     facts_list: list[FileFacts] = []
     documents: dict[str, Document] = {}
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        for chunk_facts, chunk_docs in pool.map(_read_chunk, chunks):
+        for chunk_facts, chunk_docs in pool.map(_read_chunk_in_worker, chunks):
             facts_list += chunk_facts
             documents.update(chunk_docs)
+    order = {cand.path: i for i, cand in enumerate(candidates)}
+    facts_list.sort(key=lambda f: order.get(f.path, len(order)))  # back to discovery order
     return facts_list, documents
+
+
+def _read_chunk_in_worker(job: tuple[list[Candidate], list[str], tuple | None]
+                          ) -> tuple[list[FileFacts], dict[str, Document]]:
+    """`_read_chunk` in a pool worker: only the documents this chunk's facts point into go
+    back to the parent (a parser may have loaded the whole tree, e.g. nginx looking for
+    includers; every other chunk returns its own files), since pickling them is costly."""
+    facts_list, documents = _read_chunk(job)
+    wanted = {f.path for f in facts_list}
+    for facts in facts_list:
+        wanted.update(facts.includes)
+        wanted.update(d.span.path for d in facts.diagnostics)
+        wanted.update(r.span.path for d in facts.diagnostics for r in d.related)
+    return facts_list, {path: doc for path, doc in documents.items() if path in wanted}
 
 
 def _read_chunk(job: tuple[list[Candidate], list[str], tuple | None]) -> tuple[list[FileFacts], dict[str, Document]]:

@@ -199,6 +199,7 @@ def test_parallel_workers_share_the_cache(tree, monkeypatch):
     """The process pool reads and writes the same entries (the pool is forced here)."""
     root, parsed = tree
     monkeypatch.setattr(engine, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr(engine, "MIN_PARALLEL_JOBS", 2)
     result = engine.check(["."], use_cache=True, jobs=2)
     assert len(entries(root)) == 3
     stamps = {p: os.stat(p).st_mtime_ns for p in entries(root)}
