@@ -239,7 +239,8 @@ def missing_rtc_foci(ctx) -> Iterator:
                 if len(urls) == 1 else
                 f"add \"{RTC_FOCI_KEY}\": [{{\"type\": \"livekit\", \"livekit_service_url\": "
                 f"\"https://<the JWT service's public URL>\"}}]"
-                + (f" (the tree names several: {', '.join(urls)})" if urls else ""))
+                + (f" (the tree names several: {', '.join(urls[:3])}"  # a big tree names thousands
+                   + (f", … ({len(urls)} in all)" if len(urls) > 3 else "") + ")" if urls else ""))
         related = [Related(route.span, f"the proxy publishes the JWT service at {u}") for u, route in published]
         yield ctx.report(
             _node_span(wk, root) if root is not None else wk.span,
