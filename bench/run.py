@@ -92,7 +92,9 @@ try:
     runpy.run_module("rtclint", run_name="__main__")
 except SystemExit:
     pass
-own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+# VmHWM rather than ru_maxrss, which Linux carries over exec from the forking parent.
+with open("/proc/self/status") as fh:
+    own = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
 kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 sys.stderr.write("PEAK_KB %d %d %d\\n" % (own, kids, max(peak[0], own)))
 """

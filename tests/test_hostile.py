@@ -17,7 +17,7 @@ from conftest import ROOT
 HOSTILE = os.path.join(ROOT, "tests", "fixtures", "hostile")
 
 RSS_PROBE = """
-import resource, runpy, sys
+import runpy, sys
 sys.argv = ["rtclint"] + sys.argv[1:]
 try:
     runpy.run_module("rtclint", run_name="__main__")
@@ -25,7 +25,11 @@ except SystemExit as exc:
     code = exc.code
 else:
     code = 0
-sys.stderr.write("\\nPEAK_KB %d\\n" % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the forking parent
+# (pytest, hundreds of MB late in a run), which would measure pytest, not rtclint.
+with open("/proc/self/status") as fh:
+    hwm = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
+sys.stderr.write("\\nPEAK_KB %d\\n" % hwm)
 sys.exit(code)
 """
 
