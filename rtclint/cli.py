@@ -99,8 +99,13 @@ def _check(paths: list[str], opts: dict) -> int:
         else:  # keep machine-readable output pure
             click.echo(fixed_line, err=True)
     if output:
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(rendered)
+        try:
+            with open(output, "w", encoding="utf-8") as fh:
+                fh.write(rendered)
+        except OSError as exc:
+            error = click.FileError(output, exc.strerror)
+            error.exit_code = 2  # a usage problem, not findings
+            raise error from None
     else:
         click.echo(rendered, nl=False)
     failing = [d for d in result.diagnostics if d.severity.rank >= config.fail_on.rank]

@@ -55,3 +55,10 @@ def test_text_caret_points_at_the_error_in_a_long_line():
     assert ":5:204:" in lines[head]
     col = caret.index("^")
     assert source[col] == "`" and len(source) < 140, (source, caret)
+
+
+def test_output_into_missing_directory_is_a_clear_usage_error(tmp_path):
+    (tmp_path / "homeserver.yaml").write_text("server_name: example.com\n")
+    proc = run_rtclint(["check", "--no-cache", "-o", str(tmp_path / "no" / "such" / "r.json"), "."], cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "internal error" not in proc.stderr and "No such file or directory" in proc.stderr
