@@ -153,7 +153,10 @@ class Cache:
 def _ensure_gitignore(cache_root: str) -> None:
     marker = os.path.join(cache_root, ".gitignore")
     if not os.path.lexists(marker):
-        fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        try:
+            fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        except FileExistsError:
+            return  # a parallel worker created it between our check and our open
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write("# Created by rtclint: the parse cache is never committed.\n*\n")
 

@@ -206,3 +206,14 @@ def test_parallel_workers_share_the_cache(tree, monkeypatch):
     again = engine.check(["."], use_cache=True, jobs=2)
     assert findings(again) == findings(result)
     assert {p: os.stat(p).st_mtime_ns for p in entries(root)} == stamps  # nothing rewritten
+
+
+def test_gitignore_race_between_workers_loses_no_entry(tree, monkeypatch):
+    """Two workers both see no .gitignore; the one that loses the O_EXCL race must still
+    write its entry (this lost an entry now and then under the process pool)."""
+    root, _ = tree
+    real_lexists = os.path.lexists
+    monkeypatch.setattr(cache_mod.os.path, "lexists",
+                        lambda p: False if p.endswith(".gitignore") else real_lexists(p))
+    engine.check(["."], use_cache=True)
+    assert len(entries(root)) == 3
