@@ -13,4 +13,6 @@ fi
 for svc in nginx haproxy; do
   if command -v systemctl >/dev/null 2>&1; then systemctl stop "$svc" >/dev/null 2>&1 || true; fi
 done
-nginx -v 2>&1; haproxy -v 2>&1 | head -1
+nginx -v 2>&1
+# sed, not head: head exits early and SIGPIPE would fail this script under pipefail
+haproxy -v 2>&1 | sed -n 1p
