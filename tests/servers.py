@@ -35,6 +35,18 @@ STARTUP_SECONDS = 15
 
 # -- ports and certificates ------------------------------------------------------------
 
+def is_literal_host(host: str) -> bool:
+    """Only literal addresses and localhost: looking names up would make a test wait on
+    DNS timeouts (and depend on the network), so tests substitute every other name."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return True
+    except ValueError:
+        return host == "localhost"
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))

@@ -19,6 +19,7 @@ import subprocess
 import pytest
 
 from conftest import ROOT
+from servers import is_literal_host as _resolvable
 
 from rtclint.document import Document
 from rtclint.parsers import haproxy as haproxy_parser
@@ -53,18 +54,6 @@ def pem(tmp_path_factory):
     combined = d / "combined.pem"
     combined.write_text((d / "cert.pem").read_text() + (d / "key.pem").read_text())
     return combined
-
-
-def _resolvable(host: str) -> bool:
-    """Only literal addresses and localhost: looking names up would make the test wait
-    on DNS timeouts (and depend on the network), so every other name is substituted."""
-    import ipaddress
-
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-        return True
-    except ValueError:
-        return host == "localhost"
 
 
 def substitute(doc: Document, pem) -> str:

@@ -21,6 +21,7 @@ import subprocess
 import pytest
 
 from conftest import ROOT
+from servers import is_literal_host as _resolvable
 
 from rtclint.engine import Loader
 from rtclint.parsers import nginx as nginx_parser
@@ -72,18 +73,6 @@ def certs(tmp_path_factory):
                    check=True, capture_output=True, timeout=60)
     (d / "empty.conf").write_text("")
     return d
-
-
-def _resolvable(host: str) -> bool:
-    """Only literal addresses and localhost: looking names up would make the test wait
-    on DNS timeouts (and depend on the network), so every other name is substituted."""
-    import ipaddress
-
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-        return True
-    except ValueError:
-        return host == "localhost"
 
 
 def substitute(text: str, certs) -> str:
