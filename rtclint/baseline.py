@@ -19,7 +19,7 @@ import json
 import os
 import re
 from collections import Counter
-from typing import Iterable
+from collections.abc import Iterable
 
 from rtclint.diagnostics import Diagnostic
 from rtclint.document import Document

@@ -5,9 +5,8 @@ The file loader (pyproject.toml / .rtclint.toml, nearest wins) lives in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from rtclint.diagnostics import Severity
+from rtclint.record import field, record
 
 # Newest releases at the time of writing; `[tool.rtclint.target]` and image tags override.
 DEFAULT_TARGETS = {
@@ -19,7 +18,7 @@ DEFAULT_TARGETS = {
 }
 
 
-@dataclass
+@record
 class Config:
     select: list[str] = field(default_factory=list)  # code prefixes; empty = all
     ignore: list[str] = field(default_factory=list)

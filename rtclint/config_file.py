@@ -25,10 +25,14 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Iterable
+from collections.abc import Iterable
 
 from rtclint.config import DEFAULT_TARGETS, Config
 from rtclint.diagnostics import Severity
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
+if TYPE_CHECKING:
+    from typing import Any
 
 CONFIG_NAMES = (".rtclint.toml", "pyproject.toml")
 KNOWN_KEYS = ("select", "ignore", "per-file-ignores", "exclude", "fail-on", "server-name", "target")

@@ -11,15 +11,16 @@ from __future__ import annotations
 import os
 import re
 import stat
-from dataclasses import dataclass
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
+
+from rtclint.record import record
 
 SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".rtclint_cache",
              ".pytest_cache", ".hypothesis", ".mypy_cache", ".tox"}
 SNIFF_BYTES = 16384
 
 
-@dataclass
+@record
 class Candidate:
     path: str  # display path
     abspath: str

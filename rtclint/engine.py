@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import os
-from dataclasses import dataclass, field
 
 from rtclint.config import Config
 from rtclint.diagnostics import Diagnostic
@@ -17,9 +16,10 @@ from rtclint.model import Deployment, FileFacts
 from rtclint.model.stacks import link as link_services
 from rtclint.parsers import parser_for
 from rtclint.parsers.base import Tree
+from rtclint.record import field, record
 
 
-@dataclass
+@record
 class Result:
     deployment: Deployment
     diagnostics: list[Diagnostic] = field(default_factory=list)

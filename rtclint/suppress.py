@@ -17,11 +17,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Iterable
+from collections.abc import Iterable
 
 from rtclint.diagnostics import Applicability, Diagnostic, Edit, Fix
 from rtclint.document import Document, Span
+from rtclint.record import field, record
 
 MARKER = "rtclint:"
 _DIRECTIVE = re.compile(
@@ -33,7 +33,7 @@ _CODE = re.compile(r"[A-Za-z0-9]+")
 _REASON = re.compile(r"^\s*(--\s*(?P<reason>.*?))?\s*$")
 
 
-@dataclass
+@record
 class Suppression:
     doc: Document
     file_level: bool
@@ -52,7 +52,7 @@ class Suppression:
         return self.file_level or line in self.targets or anchor in self.targets
 
 
-@dataclass
+@record
 class Malformed:
     doc: Document
     start: int
@@ -62,7 +62,7 @@ class Malformed:
 # --- where comments start, per format -------------------------------------------------
 
 
-@dataclass
+@record
 class Scan:
     comments: list[int] = field(default_factory=list)  # offsets of '#' that start comments
     multiline: list[tuple[int, int]] = field(default_factory=list)  # tokens spanning lines
@@ -242,7 +242,7 @@ _SCANNERS = {"caddy": _scan_caddy, "nginx": _scan_nginx, "haproxy": _scan_haprox
 # --- reading the suppressions of a document -------------------------------------------
 
 
-@dataclass
+@record
 class FileSuppressions:
     doc: Document
     suppressions: list[Suppression]

@@ -25,6 +25,11 @@ HEAVY_ALWAYS = {"rich", "ruamel", "httpx", "jsonschema", "hypothesis", "pygments
 # process pool only for big trees.
 NOT_FOR_ONE_FILE = {"_hashlib", "hmac", "tempfile", "multiprocessing", "concurrent", "rtclint.baseline",
                     "rtclint.fix", "rtclint.probe", "rtclint.report.sarif"}
+# Standard-library modules that cost a one-file run more than their use is worth: click
+# (~25 ms, the CLI is argparse), dataclasses with inspect/ast/dis/tokenize (~40 ms with the
+# classes it generates; the model uses rtclint.record), typing (~5 ms; annotations are
+# strings, TYPE_CHECKING is a local False).
+SLOW_STDLIB = {"click", "dataclasses", "inspect", "ast", "dis", "tokenize", "typing"}
 
 
 def loaded_modules(args, cwd, env=None):
@@ -45,6 +50,7 @@ def test_version_imports_nothing_heavy(tmp_path):
     ours = {m for m in mods if m.startswith("rtclint.")}
     assert ours <= {"rtclint.cli", "rtclint.__main__"}, ours  # no engine, model, rules or parsers
     assert not mods & NOT_FOR_ONE_FILE
+    assert not mods & SLOW_STDLIB, mods & SLOW_STDLIB
 
 
 @pytest.mark.parametrize("name,text,allowed", [
@@ -59,6 +65,7 @@ def test_one_file_check_imports_only_its_parser(tmp_path, name, text, allowed):
     heavy = HEAVY_ALWAYS | {"yaml", "lark", "crossplane"}
     assert not (tops(mods) & heavy) - allowed, (tops(mods) & heavy) - allowed
     assert not mods & (NOT_FOR_ONE_FILE | {"rtclint.cache", "pickle"}), mods & (NOT_FOR_ONE_FILE | {"rtclint.cache"})
+    assert not mods & SLOW_STDLIB, mods & SLOW_STDLIB
 
 
 def test_a_cached_one_file_run_loads_the_cache_but_not_openssl(tmp_path):

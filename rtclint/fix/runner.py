@@ -8,25 +8,25 @@ never touches the disk."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 
 from rtclint.config import Config
 from rtclint.diagnostics import Diagnostic, Fix
 from rtclint.document import Document
 from rtclint.fix.edits import applicable, apply_edits, choose, edits_by_path, fix_key
 from rtclint.fix.writer import WriteRefused, atomic_write, unchanged_on_disk, write_target
+from rtclint.record import field, record
 
 MAX_ROUNDS = 10
 UNPARSED = ("RTC001", "RTC002")  # files with these findings are never edited
 
 
-@dataclass
+@record
 class Failure:
     path: str
     message: str
 
 
-@dataclass
+@record
 class Plan:
     """The outcome of fixing in memory: the final check, what was fixed, the new text
     of every changed file, and what could not be done."""
@@ -55,7 +55,7 @@ class Plan:
         return self.originals[path].encode(self.texts[path])
 
 
-@dataclass
+@record
 class Outcome:
     plan: Plan
     written: list[str] = field(default_factory=list)

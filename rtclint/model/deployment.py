@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
 
 from rtclint.diagnostics import Diagnostic
 from rtclint.document import Document
 from rtclint.model.proxy import Site
 from rtclint.model.services import EssValues, KubeService, LiveKitConfig, Located, Service, SynapseConfig
 from rtclint.model.wellknown import CLIENT_PATH, SERVER_PATH, WellKnown
+from rtclint.record import field, record
 
 
-@dataclass
+@record
 class FileFacts:
     """What one parser learned from one file. Picklable, so it can be cached and
     produced in a worker process; cross-file linking happens in `Deployment`."""
@@ -33,7 +33,7 @@ class FileFacts:
     kube_services: list[KubeService] = field(default_factory=list)  # Kubernetes Service objects
 
 
-@dataclass
+@record
 class Deployment:
     documents: dict[str, Document] = field(default_factory=dict)
     files: dict[str, FileFacts] = field(default_factory=dict)
@@ -146,7 +146,7 @@ class Deployment:
     def _alias_index(self) -> dict[str, list[Service]]:
         if getattr(self, "_aliases", None) is None:
             index: dict[str, list[Service]] = defaultdict(list)
-            seen: set[tuple[str, int]] = set()  # (alias, id): not `in list`, which compares whole dataclasses
+            seen: set[tuple[str, int]] = set()  # (alias, id): not `in list`, which compares whole records
             for service in self.services:
                 for alias in {service.name, *service.aliases}:
                     if (alias.lower(), id(service)) not in seen:

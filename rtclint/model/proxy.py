@@ -8,19 +8,19 @@ responds with a body, proxies to an upstream, or redirects. Every fact keeps its
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from rtclint.document import Span
+from rtclint.record import field, record
 
 
-@dataclass
+@record
 class Listen:
     port: int
     tls: bool
     span: Span | None = None
 
 
-@dataclass
+@record
 class Header:
     """A response header the proxy sets (`add_header`, Caddy `header`, HAProxy `hdr`)."""
 
@@ -32,7 +32,7 @@ class Header:
     matcher: "PathMatch | None" = None
 
 
-@dataclass
+@record
 class PathMatch:
     """Which request paths a route takes.
 
@@ -73,7 +73,7 @@ class PathMatch:
         return False
 
 
-@dataclass
+@record
 class Upstream:
     """Where a proxy sends traffic: `scheme://host:port/path` (path None when absent)."""
 
@@ -91,7 +91,7 @@ class Upstream:
         return 443 if self.scheme in ("https", "wss") else 80
 
 
-@dataclass
+@record
 class Respond:
     """A body the proxy itself serves.
 
@@ -122,7 +122,7 @@ class Respond:
         return self.body_span.start + min(body_index, self.body_span.end - self.body_span.start)
 
 
-@dataclass
+@record
 class Proxy:
     upstream: Upstream
     # The path prefix removed before forwarding ('' when the full path is forwarded).
@@ -140,14 +140,14 @@ class Proxy:
     span: Span | None = None  # the directive (proxy_pass, reverse_proxy, server line)
 
 
-@dataclass
+@record
 class Redirect:
     target: str
     status: int = 302
     span: Span | None = None
 
 
-@dataclass
+@record
 class Route:
     """One way the site answers: a matcher and what it does with matching requests.
 
@@ -181,7 +181,7 @@ class Route:
         return "other"
 
 
-@dataclass
+@record
 class Site:
     kind: str  # 'caddy', 'nginx', 'haproxy', 'ingress'
     hosts: list[str]  # lower-case host names; '*' for a catch-all / default server

@@ -7,13 +7,15 @@ files (livekit.yaml, homeserver.yaml, ESS values) have their own fact classes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 from rtclint.document import Span
+from rtclint.record import field, record
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
+if TYPE_CHECKING:
+    from typing import Any
 
 
-@dataclass
+@record
 class Located:
     """A configuration value and where it is written."""
 
@@ -22,7 +24,7 @@ class Located:
     key_span: Span | None = None  # the key/name, when it differs from the value
 
 
-@dataclass
+@record
 class EnvVar:
     name: str
     value: str | None  # None: declared without a value, or from valueFrom/secretKeyRef
@@ -36,7 +38,7 @@ class EnvVar:
     interpolated_from: str | None = None
 
 
-@dataclass
+@record
 class PortMapping:
     container_port: int
     host_port: int | None = None  # None: not published (k8s containerPort, Compose expose)
@@ -59,7 +61,7 @@ class PortMapping:
         return self.host_port + (container_port - self.container_port)
 
 
-@dataclass
+@record
 class Mount:
     source: str  # host path as written (resolved relative to the compose file by readers)
     target: str
@@ -67,7 +69,7 @@ class Mount:
     resolved: str | None = None  # display path of the file in the tree, when it is one
 
 
-@dataclass
+@record
 class Service:
     """A running thing: Compose service, Kubernetes workload, or an env file's program."""
 
@@ -95,7 +97,7 @@ class Service:
         return last.split(":", 1)[1] if ":" in last else None
 
 
-@dataclass
+@record
 class LiveKitConfig:
     """livekit.yaml (or LIVEKIT_CONFIG), with the facts the rules need."""
 
@@ -117,7 +119,7 @@ class LiveKitConfig:
         return int(self.port.value) if self.port and str(self.port.value).isdigit() else 7880
 
 
-@dataclass
+@record
 class SynapseConfig:
     """homeserver.yaml (and conf.d fragments): the settings calls depend on."""
 
@@ -144,7 +146,7 @@ class SynapseConfig:
     fragment: bool = False  # no server_name: a conf.d fragment or a doc snippet
 
 
-@dataclass
+@record
 class EssValues:
     """ESS (matrix-stack) Helm values."""
 
@@ -179,7 +181,7 @@ class EssValues:
         return CHART_DEFAULT_ENABLED.get(component, False)
 
 
-@dataclass
+@record
 class KubeServicePort:
     port: int | None
     target_port: Located | None = None  # int or a port name; None: same as `port`
@@ -190,7 +192,7 @@ class KubeServicePort:
     port_span: Span | None = None
 
 
-@dataclass
+@record
 class KubeService:
     """A Kubernetes `Service` object: which pods it selects and how it maps ports."""
 

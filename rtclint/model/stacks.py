@@ -21,13 +21,13 @@ of its Compose file/namespace. Two stacks in one tree are never compared across.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from rtclint.config import version_tuple
 from rtclint.model.services import EnvVar, LiveKitConfig, Located, Service
+from rtclint.record import field, record
 
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:
     from rtclint.model.deployment import Deployment
 
@@ -293,7 +293,7 @@ def at_least(version: tuple[int, ...], wanted: tuple[int, ...]) -> bool:
     return not version or version >= wanted
 
 
-@dataclass
+@record
 class LiveKitInstance:
     """One LiveKit server: its container (if the tree has one) and every config source."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import glob
 import os
-from typing import Callable
+from collections.abc import Callable
 
 from rtclint.diagnostics import Diagnostic
 from rtclint.document import Document, Span

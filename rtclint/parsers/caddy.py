@@ -18,12 +18,10 @@ Format-specific facts other modules may read:
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import os
 import re
-from dataclasses import dataclass, field
 
 from rtclint.document import Document, Span
 from rtclint.model import FileFacts
@@ -42,6 +40,7 @@ from rtclint.parsers.caddy_matchers import (
     sort_key_less,
 )
 from rtclint.parsers.caddy_syntax import Block, CaddySyntaxError, Directive, Entry, parse
+from rtclint.record import field, record, replace
 
 ANY = PathMatch("any")
 _MAX_IMPORT_DEPTH = 10
@@ -55,7 +54,7 @@ def read(doc: Document, tree: Tree) -> FileFacts:
     return _Reader(doc, tree).run()
 
 
-@dataclass
+@record
 class _Ctx:
     """What is in effect for the directives of one block."""
 
@@ -286,7 +285,7 @@ class _Reader:
         for d in lines:
             if d.name.startswith("@") and d.items[0].bare:
                 matchers[d.name] = self._matcher_def(d)
-        ctx = dataclasses.replace(ctx, matchers=matchers, headers=list(ctx.headers))
+        ctx = replace(ctx, matchers=matchers, headers=list(ctx.headers))
         ordered = [d for d in lines if order_position(d.name) is not None]
         self.groups += 1
         group = self.groups  # the handle blocks of this block form one route group
@@ -342,7 +341,7 @@ class _Reader:
             if found is None:
                 return PathMatch("none", (), span), {"unknown_matcher": tok.text}
             m, facts = found
-            return dataclasses.replace(m, span=m.span or span), dict(facts, matcher_name=tok.text)
+            return replace(m, span=m.span or span), dict(facts, matcher_name=tok.text)
         return path_match([tok.text], span), {}
 
     def _matcher_def(self, d: Directive) -> tuple[PathMatch, dict]:
@@ -357,7 +356,7 @@ class _Reader:
         elif len(d.args) > 2:
             rows = [d.args[1:]]
         elif len(d.args) == 2:
-            rows = [[dataclasses.replace(d.args[1], text="expression")]]
+            rows = [[replace(d.args[1], text="expression")]]
         paths: list[str] = []
         regex: PathMatch | None = None
         facts: dict = {"conditions": []}
@@ -421,7 +420,7 @@ class _Reader:
             return []
         block = d.blocks[0]
         label = " ".join(t.text for t in d.args)
-        inner = dataclasses.replace(
+        inner = replace(
             ctx, matcher=scope, wrapper=d.name, label=label, block=block,
             conditions=dict(ctx.conditions, **own_facts),
         )
@@ -454,7 +453,7 @@ class _Reader:
         lines = self.named_routes.get(args[0].text) if args else None
         if lines is None or len(self.stack) > _MAX_IMPORT_DEPTH:
             return []
-        inner = dataclasses.replace(ctx, matcher=scope, wrapper="invoke", label=" ".join(t.text for t in d.args),
+        inner = replace(ctx, matcher=scope, wrapper="invoke", label=" ".join(t.text for t in d.args),
                                     conditions=dict(ctx.conditions, **own_facts))
         self.stack += ("&(" + args[0].text + ")",)  # a named route invoking itself stops here
         try:
@@ -650,7 +649,7 @@ def _split_by_host(site: Site) -> list[Site]:
     derived = []
     for host in named:
         routes = [r for r in site.routes if "hosts" not in r.facts or host in r.facts["hosts"]]
-        derived.append(dataclasses.replace(
+        derived.append(replace(
             site, hosts=[host], routes=routes, listens=list(site.listens), headers=list(site.headers),
             name=f"{site.name} (host {host})", facts=dict(site.facts, host_matcher_of=site.name),
         ))
@@ -761,7 +760,7 @@ def _substitute(d: Directive, params: list[str]) -> Directive:
 def _replaced(tok: CToken, text: str) -> CToken:
     """A token whose value came from an import argument: every character maps to the
     placeholder's first character (the value is not in the source)."""
-    return dataclasses.replace(tok, text=text, value_map=[tok.start] * len(text), value_start=tok.start)
+    return replace(tok, text=text, value_map=[tok.start] * len(text), value_start=tok.start)
 
 
 def _param(params: list[str], m) -> str:

@@ -24,7 +24,8 @@ offset of each value character.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from rtclint.record import record
 
 _HEREDOC_MARKER = re.compile(r"^[A-Za-z0-9_-]+$")
 # Go's unicode.IsSpace, plus the backslash: what ends (or complicates) a plain bare word
@@ -43,7 +44,7 @@ class LexError(Exception):
         self.offset = offset
 
 
-@dataclass
+@record
 class CToken:
     text: str  # the value as Caddy sees it (quotes removed, escapes applied)
     quote: str  # '' bare word, '"', '`', or '<' (heredoc)

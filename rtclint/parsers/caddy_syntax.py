@@ -11,9 +11,9 @@ import hashlib
 import re
 import os
 import sys
-from dataclasses import dataclass, field
 
 from rtclint.parsers.caddy_lexer import CToken, LexError, tokenize
+from rtclint.record import field, record
 
 
 class CaddySyntaxError(Exception):
@@ -27,7 +27,7 @@ class CaddySyntaxError(Exception):
 # -- the tree ------------------------------------------------------------------------
 
 
-@dataclass
+@record
 class Block:
     open: CToken
     close: CToken
@@ -35,7 +35,7 @@ class Block:
     error: "CaddySyntaxError | None" = None  # a snippet body that does not parse (reported where imported)
 
 
-@dataclass
+@record
 class Directive:
     """One directive line: its tokens (args) and the blocks opened on it, in order.
 
@@ -66,7 +66,7 @@ class Directive:
         return last.close.end if isinstance(last, Block) else last.end
 
 
-@dataclass
+@record
 class Entry:
     """A top-level unit: 'site', 'global', 'snippet', 'named_route', 'import' or
     'braceless' (a site without braces: its directives run to the end of the file)."""

@@ -21,11 +21,11 @@ and its host ACLs in `Route.facts['hosts']`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from rtclint.document import Document, Span
 from rtclint.model.deployment import FileFacts
 from rtclint.model.proxy import Header, Listen, PathMatch, Proxy, Redirect, Respond, Route, Site, Upstream
+from rtclint.record import field, record
 
 SECTIONS = {"global", "defaults", "frontend", "backend", "listen", "peers", "resolvers", "userlist", "cache",
             "program", "http-errors", "ring", "mailers", "log-forward", "fcgi-app", "crt-store", "traces", "acme",
@@ -55,7 +55,7 @@ _HEX = set("0123456789abcdefABCDEF")
 
 # -- tokenizer ---------------------------------------------------------------------------
 
-@dataclass
+@record
 class HWord:
     value: str
     start: int  # source span of the whole word, quotes included
@@ -64,7 +64,7 @@ class HWord:
     templated: bool = False  # holds an environment variable reference
 
 
-@dataclass
+@record
 class Line:
     words: list[HWord]
     start: int  # offset of the line start
@@ -79,7 +79,7 @@ class Line:
         return [w.value for w in self.words[from_index:]]
 
 
-@dataclass
+@record
 class LineError:
     offset: int
     message: str
@@ -204,7 +204,7 @@ def _variable(text: str, i: int, end: int) -> tuple[int, int, str]:
 
 # -- sections ----------------------------------------------------------------------------
 
-@dataclass
+@record
 class Section:
     kind: str  # 'global', 'frontend', ... or '' for a body with no header (fragment)
     name: str
@@ -216,7 +216,7 @@ class Section:
         return [ln for ln in self.lines if ln.keyword == keyword]
 
 
-@dataclass
+@record
 class Config:
     sections: list[Section]
     errors: list[LineError]
@@ -411,7 +411,7 @@ PATH_FETCHES = {"path": "exact", "path_beg": "prefix", "path_end": "end", "path_
 _MATCH_FLAGS = {"-m": 1, "-i": 0, "-f": 1, "-M": 0, "-n": 0, "-u": 1, "--": 0}
 
 
-@dataclass
+@record
 class Acl:
     name: str
     fetch: str

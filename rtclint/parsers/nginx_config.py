@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import os
 import weakref
-from dataclasses import dataclass, field
 
 from rtclint.document import Document
 from rtclint.parsers.nginx_lexer import IncludedFile, Parsed, Stmt, Word, parse_text
+from rtclint.record import field, record
 
 MAIN: tuple = ()
 HTTP = ("http",)
@@ -47,7 +47,7 @@ _SNIPPET_DIRS = {"sites-enabled", "sites-available", "conf.d", "snippets", "http
 MAX_INCLUDE_DEPTH = 16
 
 
-@dataclass
+@record
 class Problem:
     """A finding about a file: RTC001 (syntax/directive) or RTC003 (include)."""
 
@@ -80,7 +80,7 @@ def _allowed(an, name: str, ctx: tuple) -> bool:
     return any(mask & an.CONTEXTS[ctx] for mask in an.DIRECTIVES[name])
 
 
-@dataclass
+@record
 class Include:
     stmt: Stmt
     ctx: tuple
@@ -88,7 +88,7 @@ class Include:
     report: str | None  # RTC003 message, when the include matches nothing and that counts
 
 
-@dataclass
+@record
 class NginxState:
     """Per-run cache: every nginx file parsed once; who includes whom."""
 

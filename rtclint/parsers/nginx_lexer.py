@@ -19,7 +19,8 @@ lexer and nginx disagree, nginx wins, because nginx is what runs the file:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
+from rtclint.record import field, record
 
 _SPACE = " \t\r\n"
 _NONSPACE = re.compile(r"[^ \t\r\n]")
@@ -27,7 +28,7 @@ _STOPS = {"": re.compile(r"[ \t\r\n;{\\]"), '"': re.compile(r'["\\]'), "'": re.c
 _SIMPLE_ESCAPES = {'"': '"', "'": "'", "\\": "\\", "t": "\t", "r": "\r", "n": "\n"}
 
 
-@dataclass
+@record
 class Word:
     """One word of a directive. `start`/`end` cover the word in the source, quotes
     included; `raw_start`/`raw_end` cover the characters between the quotes."""
@@ -51,7 +52,7 @@ class Word:
         return raw.replace("\\" + self.quoted, self.quoted) if self.quoted else raw
 
 
-@dataclass
+@record
 class Stmt:
     """A directive: its name and arguments, how it ended, and its block if it has one."""
 
@@ -82,7 +83,7 @@ class Stmt:
         return self.term_start + (1 if self.terminator else 0)
 
 
-@dataclass
+@record
 class IncludedFile:
     """A file an `include` pulled in, with the statements read from it."""
 
@@ -91,20 +92,20 @@ class IncludedFile:
     stmts: list[Stmt]
 
 
-@dataclass
+@record
 class SyntaxProblem:
     start: int
     end: int
     message: str
 
 
-@dataclass
+@record
 class Comment:
     start: int
     end: int
 
 
-@dataclass
+@record
 class Parsed:
     stmts: list[Stmt]
     problems: list[SyntaxProblem]

@@ -10,26 +10,26 @@ are inherited unless set again.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
-from typing import Callable
+from collections.abc import Callable
 
 from rtclint.document import Span
 from rtclint.model.proxy import Header, Listen, PathMatch, Proxy, Redirect, Respond, Route, Site, Upstream
 from rtclint.parsers.nginx_config import HTTP, LOCATION, MAIN, SERVER, flatten
 from rtclint.parsers.nginx_lexer import Stmt, Word
+from rtclint.record import field, record, replace
 
 REDIRECT_CODES = {301, 302, 303, 307, 308}
 _TIME_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "M": 2592000, "y": 31536000}
 _VARIABLE = re.compile(r"\$(\{?[A-Za-z_0-9])")
 
 
-@dataclass
+@record
 class Setting:
     value: str
     span: Span
 
 
-@dataclass
+@record
 class Level:
     """What is in effect at one level (http, server, location) after inheritance."""
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import urljoin
 
 from rtclint.probe.net import describe_os_error
 from rtclint.probe.result import Evidence, excerpt
+from rtclint.record import record
 
 # headers worth showing as evidence (lower case); everything else is noise for this purpose
 SHOWN_HEADERS = ("content-type", "location", "access-control-allow-origin", "access-control-allow-methods",
@@ -16,7 +16,7 @@ SENT_HEADERS = ("origin", "access-control-request-method", "access-control-reque
 MAX_REDIRECTS = 5
 
 
-@dataclass
+@record
 class Answer:
     """A response reduced to what the checks need; `error` is set when there was none."""
 

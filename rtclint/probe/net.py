@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import socket
 import ssl
-from dataclasses import dataclass, field
+
+from rtclint.record import field, record
 
 CONNECT_TIMEOUT = 5.0  # matrix-js-sdk gives up on the well-known after 5 s
 
@@ -18,13 +19,13 @@ class ProbeUsageError(ValueError):
     """A malformed option value; the CLI turns it into a usage error."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Target:
     host: str
     port: int
 
 
-@dataclass
+@record
 class AddressMap:
     """(host, port) → (address, port), from --resolve and --connect-to."""
 
@@ -109,7 +110,7 @@ def make_client(addresses: AddressMap, ctx: ssl.SSLContext, timeout: float = CON
     return httpx.Client(transport=transport, timeout=timeout, follow_redirects=False, trust_env=not addresses)
 
 
-@dataclass
+@record
 class TlsResult:
     ok: bool
     detail: str

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from rtclint.record import field, record
 
 PASS, WARN, FAIL, SKIP = "pass", "warn", "fail", "skip"
 BODY_EXCERPT = 300  # characters of a body kept as evidence
 
 
-@dataclass
+@record
 class Evidence:
     """One HTTP exchange (or TLS handshake) as observed."""
 
@@ -30,7 +30,7 @@ class Evidence:
         return out
 
 
-@dataclass
+@record
 class Step:
     id: str  # stable machine name, e.g. "jwt-preflight"
     title: str
@@ -46,7 +46,7 @@ class Step:
                 "evidence": [e.to_json() for e in self.evidence]}
 
 
-@dataclass
+@record
 class ProbeReport:
     server_name: str
     steps: list[Step] = field(default_factory=list)

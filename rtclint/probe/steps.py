@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import base64
 import os
-from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
 from rtclint.probe.http import Answer, exchange, follow
 from rtclint.probe.net import AddressMap, check_tls
 from rtclint.probe.result import FAIL, PASS, SKIP, WARN, Evidence, ProbeReport, Step
+from rtclint.record import field, record
 
 CLIENT_WELL_KNOWN = "/.well-known/matrix/client"
 SERVER_WELL_KNOWN = "/.well-known/matrix/server"
@@ -39,7 +39,7 @@ ADD_FOCI_HINT = (f'Add "{RTC_FOCI_KEY}": [{{"type": "livekit", "livekit_service_
                  "to the well-known.")
 
 
-@dataclass
+@record
 class ProbeOptions:
     server_name: str
     origin: str = DEFAULT_ORIGIN
@@ -50,7 +50,7 @@ class ProbeOptions:
     addresses: AddressMap = field(default_factory=AddressMap)
 
 
-@dataclass
+@record
 class Findings:
     """What earlier steps learnt and later steps use."""
 

@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
-from typing import Any
+
+from rtclint.record import field, record
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
+if TYPE_CHECKING:
+    from typing import Any
 
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _WS = " \t\n\r"
 
 
-@dataclass
+@record
 class JNode:
     """One JSON value with its [start, end) range in the body (strings include quotes)."""
 
@@ -113,7 +117,7 @@ def _array(text: str, start: int) -> tuple[JNode, int]:
 
 # -- unfinished documents (RTC100) -------------------------------------------------------
 
-@dataclass
+@record
 class Unclosed:
     """What is still open at the end of a truncated JSON text."""
 
@@ -172,7 +176,7 @@ def line_indent(text: str, index: int) -> str:
 
 # -- writing JSON in the body's own style --------------------------------------------------
 
-@dataclass
+@record
 class Style:
     pretty: bool
     indent: str  # one level of indentation ('' when compact)

@@ -10,10 +10,11 @@ when the route or site says "jwt" or routes a JWT endpoint path.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from rtclint.record import record, replace
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:
     from rtclint.model import Deployment, PathMatch, Route, Service, Site, Upstream
 
@@ -146,7 +147,7 @@ def is_livekit_route(dep: "Deployment", route: "Route", site: "Site | None" = No
 
 # -- public URLs -------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PublicUrl:
     scheme: str
     host: str

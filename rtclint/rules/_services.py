@@ -4,11 +4,11 @@ masking, placeholder detection, and minimal text edits on environment entries.""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from rtclint.diagnostics import Edit
 from rtclint.document import Span
 
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:
     from rtclint.model import Deployment, EnvVar
 

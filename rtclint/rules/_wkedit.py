@@ -5,12 +5,12 @@ file's own syntax and indentation."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from rtclint.diagnostics import Edit
 from rtclint.document import Span
 from rtclint.rules._jsonedit import escape_for_host, host_quote
 
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:
     from rtclint.model import Deployment, Route, Site, WellKnown
 

@@ -9,12 +9,12 @@ Call's dev backend runs two), and their backends legitimately differ.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from rtclint.diagnostics import Applicability, Edit, Fix, Related, Severity
 from rtclint.document import Span
 from rtclint.model import CLIENT_PATH, RTC_FOCI_KEY, Site, WellKnown
+from rtclint.record import field, record
 from rtclint.rules._roles import concrete_hosts
 from rtclint.rules._wkedit import body_bounds, body_span
 from rtclint.rules.registry import rule
@@ -91,7 +91,7 @@ def normalise(url: str) -> str:
 # -- homeservers and what belongs to each -------------------------------------------------
 
 
-@dataclass
+@record
 class Group:
     """One homeserver's discovery facts."""
 

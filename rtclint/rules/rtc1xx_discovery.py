@@ -11,7 +11,7 @@ reverse-proxied elsewhere has its body and headers upstream, outside the tree.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
 
 from rtclint.diagnostics import Applicability, Edit, Fix, Related, Severity
 from rtclint.document import Span
@@ -20,6 +20,10 @@ from rtclint.rules._jsonedit import JNode, add_member_text, closing_suffix, pars
 from rtclint.rules._roles import PublicUrl, env_value, jwt_public_urls, route_for_host
 from rtclint.rules._wkedit import body_edit, body_span, insert_directive, where
 from rtclint.rules.registry import rule
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
+if TYPE_CHECKING:
+    from typing import Any
 
 PROXY_KINDS = ("caddy", "nginx", "haproxy")
 WHERE_WK = ("caddy", "nginx", "haproxy", "json", "kubernetes", "synapse", "ess")

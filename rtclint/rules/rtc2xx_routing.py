@@ -10,7 +10,7 @@ upstream whose role is unknown (Traefik, an ingress controller) is never blamed.
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from rtclint.diagnostics import Applicability, Edit, Fix, Related, Severity
 from rtclint.document import Span

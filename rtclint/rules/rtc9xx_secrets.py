@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Iterator
+from collections.abc import Iterator
 
 from rtclint.diagnostics import Severity
 from rtclint.document import Span
 from rtclint.model.stacks import ess_livekit_auth, link
+from rtclint.record import record
 from rtclint.rules._services import interpolated, mask, placeholder_kind
 from rtclint.rules.registry import rule
 
@@ -16,7 +16,7 @@ SECRET_VARS = ("LIVEKIT_SECRET", "LIVEKIT_API_SECRET")
 KEY_VARS = ("LIVEKIT_KEY", "LIVEKIT_API_KEY")
 
 
-@dataclass
+@record
 class Credential:
     """One API key or secret written somewhere in the tree."""
 

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 
 from rtclint.diagnostics import Edit
 from rtclint.document import Document, Span
 from rtclint.model import Deployment, Located, SynapseConfig
 from rtclint.model.wellknown import RTC_FOCI_KEY
+from rtclint.record import field, record
 
 
-@dataclass
+@record
 class Homeserver:
     """One Synapse: `parts` in the order Synapse merges them (main config first)."""
 
