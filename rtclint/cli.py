@@ -1,17 +1,81 @@
-"""The command line: `rtclint check`, `rtclint rules`, `rtclint rule CODE`.
+"""The command line: `rtclint check`, `rtclint rules`, `rtclint rule CODE`, `rtclint probe`.
 
 Exit codes: 0 nothing at or above the fail level, 1 findings, 2 usage/config/internal
-error. Heavy modules are imported inside the commands so `--version` stays instant."""
+error. Built on argparse, and only the parser of the command being run is built: a
+pre-commit run on one file starts a fresh interpreter per commit, and a CLI library's
+import (click: ~25 ms) was a tenth of it. Heavy modules are imported inside the commands
+so `--version` stays instant."""
 
 from __future__ import annotations
 
 import sys
 
-import click
-
 from rtclint import __version__
 
 FORMATS = ("text", "json", "sarif", "github")
+DESCRIPTION = ("Lint and fix the configuration of self-hosted Matrix calls (Element Call / MatrixRTC with "
+               "LiveKit): reverse proxy, well-known, lk-jwt-service, LiveKit, Synapse.")
+
+
+class UsageError(Exception):
+    """A bad command line: reported like argparse's own errors, exit 2."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the `rtclint` command."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    try:
+        code = _dispatch(args)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `rtclint check | head`: the reader left; not an error of ours
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 1
+    sys.exit(code)
+
+
+def _dispatch(args: list[str]) -> int:
+    if not args or args[0] in ("-h", "--help"):
+        print(_top_help())
+        return 0 if args else 2
+    if args[0] == "--version":
+        print(f"rtclint, version {__version__}")
+        return 0
+    command = COMMANDS.get(args[0])
+    if command is None:
+        _echo_err(f"rtclint: error: no such command '{args[0]}'\n\n{_top_help()}")
+        return 2
+    build, run = command
+    parser = build()
+    options = parser.parse_intermixed_args(args[1:])  # options may follow the paths
+    try:
+        return run(options)
+    except UsageError as exc:
+        parser.print_usage(sys.stderr)
+        _echo_err(f"{parser.prog}: error: {exc}")
+        return 2
+
+
+def _top_help() -> str:
+    rows = "\n".join(f"  {name:<7} {build.__doc__}" for name, (build, _) in COMMANDS.items())
+    return (f"usage: rtclint [--version] [-h] COMMAND [ARGS]...\n\n{DESCRIPTION}\n\ncommands:\n{rows}\n\n"
+            "Run `rtclint COMMAND --help` for a command's options.")
+
+
+def _parser(command: str, description: str):
+    import argparse
+
+    return argparse.ArgumentParser(prog=f"rtclint {command}", description=description,
+                                   formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+
+
+def _echo(text: str) -> None:
+    sys.stdout.write(text)
+
+
+def _echo_err(text: str) -> None:
+    sys.stderr.write(text + "\n")
 
 
 def _codes(value: str | None) -> list[str]:
@@ -20,151 +84,177 @@ def _codes(value: str | None) -> list[str]:
     return [c.strip().upper() for c in value.replace(" ", ",").split(",") if c.strip()]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="rtclint")
-def main() -> None:
-    """Lint and fix the configuration of self-hosted Matrix calls (Element Call /
-    MatrixRTC with LiveKit): reverse proxy, well-known, lk-jwt-service, LiveKit, Synapse."""
+# ---- check -------------------------------------------------------------------------
 
 
-@main.command()
-@click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report to FILE.")
-@click.option("--select", help="Only these codes or prefixes (comma-separated), e.g. RTC1,RTC301.")
-@click.option("--ignore", help="Skip these codes or prefixes (comma-separated).")
-@click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
-@click.option("--statistics", is_flag=True, help="Count findings per rule.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file to use.")
-@click.option("--no-cache", is_flag=True, help="Parse every file again; do not read or write .rtclint_cache/.")
-@click.option("--no-suppressions", is_flag=True, help="Ignore `# rtclint: disable=…` comments; show everything.")
-@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False),
-              help="Hide the findings recorded in this baseline file.")
-@click.option("--write-baseline", "write_baseline", type=click.Path(dir_okay=False),
-              help="Record every current finding in FILE (for --baseline) and exit 0.")
-@click.option("--context", "context_dir", type=click.Path(file_okay=False, exists=True), metavar="DIR",
-              help="Read the whole tree under DIR (for cross-file rules) but report only findings that "
-                   "involve the PATHS given. The pre-commit hook runs `rtclint check --context . FILES`.")
-@click.option("--fix", is_flag=True, help="Apply the safe fixes, then report what remains.")
-@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff: also the unsafe fixes.")
-@click.option("--diff", is_flag=True,
-              help="Print the changes --fix would make as a unified diff and write nothing (exit 1 if any).")
-def check(paths, **opts) -> None:
+def check_parser():
     """Check PATHS (default: the current directory)."""
+    p = _parser("check", check_parser.__doc__)
+    p.add_argument("paths", nargs="*", metavar="PATH")
+    p.add_argument("--format", dest="fmt", choices=FORMATS, default="text")
+    p.add_argument("--output", "-o", metavar="FILE", help="Write the report to FILE.")
+    p.add_argument("--select", help="Only these codes or prefixes (comma-separated), e.g. RTC1,RTC301.")
+    p.add_argument("--ignore", help="Skip these codes or prefixes (comma-separated).")
+    p.add_argument("--exit-zero", action="store_true", help="Exit 0 even when problems are found.")
+    p.add_argument("--statistics", action="store_true", help="Count findings per rule.")
+    p.add_argument("--config", dest="config_path", metavar="FILE", help="Configuration file to use.")
+    p.add_argument("--no-cache", action="store_true",
+                   help="Parse every file again; do not read or write .rtclint_cache/.")
+    p.add_argument("--no-suppressions", action="store_true",
+                   help="Ignore `# rtclint: disable=…` comments; show everything.")
+    p.add_argument("--baseline", dest="baseline_path", metavar="FILE",
+                   help="Hide the findings recorded in this baseline file.")
+    p.add_argument("--write-baseline", metavar="FILE",
+                   help="Record every current finding in FILE (for --baseline) and exit 0.")
+    p.add_argument("--context", dest="context_dir", metavar="DIR",
+                   help="Read the whole tree under DIR (for cross-file rules) but report only findings that "
+                        "involve the PATHS given. The pre-commit hook runs `rtclint check --context . FILES`.")
+    p.add_argument("--fix", action="store_true", help="Apply the safe fixes, then report what remains.")
+    p.add_argument("--unsafe-fixes", action="store_true", help="With --fix or --diff: also the unsafe fixes.")
+    p.add_argument("--diff", action="store_true",
+                   help="Print the changes --fix would make as a unified diff and write nothing (exit 1 if any).")
+    return p
+
+
+def run_check(opts) -> int:
+    """The check command; a crash is reported as an rtclint bug (exit 2), never a traceback."""
+    _check_paths(opts)
     try:
-        code = _check(list(paths), opts)
-    except click.ClickException:
+        return _check(opts.paths, opts)
+    except (UsageError, BrokenPipeError):
         raise
     except Exception as exc:  # an rtclint bug: say so plainly, exit 2
-        click.echo(f"rtclint: internal error: {type(exc).__name__}: {exc}", err=True)
-        code = 2
-    sys.exit(code)
+        _echo_err(f"rtclint: internal error: {type(exc).__name__}: {exc}")
+        return 2
 
 
-def _check(paths: list[str], opts: dict) -> int:
-    """The check command's work; `opts` holds every option by its parameter name."""
-    from rtclint.engine import check as run_check
-    from rtclint.report import emitter
+def _check_paths(opts) -> None:
+    """The path options' own errors, before any work (what click's Path types checked)."""
+    import os
+
+    if opts.context_dir is not None and not os.path.isdir(opts.context_dir):
+        raise UsageError(f"--context: '{opts.context_dir}' is not a directory")
+    for name in ("output", "config_path", "baseline_path", "write_baseline"):
+        value = getattr(opts, name)
+        if value is not None and os.path.isdir(value):
+            raise UsageError(f"'{value}' is a directory, not a file")
+
+
+def _check(paths: list[str], opts) -> int:
+    """The check command's work."""
+    from rtclint.engine import check as run_engine
     from rtclint.rules.registry import all_rules
 
-    fmt, output = opts["fmt"], opts["output"]
     config, paths = _configure(paths, opts)
     if config is None:
         return 2
     known = all_rules()
-    for code in _codes(opts["select"]) + _codes(opts["ignore"]):
+    for code in _codes(opts.select) + _codes(opts.ignore):
         if not any(k.startswith(code) for k in known):
-            raise click.UsageError(f"unknown rule code or prefix '{code}' (see `rtclint rules`)")
-    if opts["select"]:
-        config.select = _codes(opts["select"])
-    if opts["ignore"]:
-        config.ignore += _codes(opts["ignore"])
-    if opts.get("diff"):
+            raise UsageError(f"unknown rule code or prefix '{code}' (see `rtclint rules`)")
+    if opts.select:
+        config.select = _codes(opts.select)
+    if opts.ignore:
+        config.ignore += _codes(opts.ignore)
+    if opts.diff:
         return _diff(paths or ["."], config, opts)
-    if opts.get("fix"):
+    if opts.fix:
         result, fixed_line = _fix(paths or ["."], config, opts)
     else:
-        result, fixed_line = run_check(paths or ["."], config, use_cache=not opts["no_cache"]), None
-    if opts.get("write_baseline"):
-        return _write_baseline(opts["write_baseline"], result)
-    to_tty = output is None and sys.stdout.isatty()
-    module = emitter(fmt)
-    if fmt == "text":
-        rendered = module.render(result, config, colour=to_tty, statistics=opts["statistics"])
-    else:
-        rendered = module.render(result, config)
+        result, fixed_line = run_engine(paths or ["."], config, use_cache=not opts.no_cache), None
+    if opts.write_baseline:
+        return _write_baseline(opts.write_baseline, result)
+    rendered = _render(result, config, opts)
     if fixed_line is not None:
-        if fmt == "text":
+        if opts.fmt == "text":
             rendered += fixed_line + "\n"
         else:  # keep machine-readable output pure
-            click.echo(fixed_line, err=True)
-    if output:
-        try:
-            with open(output, "w", encoding="utf-8") as fh:
-                fh.write(rendered)
-        except OSError as exc:
-            error = click.FileError(output, exc.strerror)
-            error.exit_code = 2  # a usage problem, not findings
-            raise error from None
-    else:
-        click.echo(rendered, nl=False)
+            _echo_err(fixed_line)
+    if not _deliver(rendered, opts.output):
+        return 2
     failing = [d for d in result.diagnostics if d.severity.rank >= config.fail_on.rank]
-    return 0 if opts["exit_zero"] or not failing else 1
+    return 0 if opts.exit_zero or not failing else 1
 
 
-def _fix(paths: list[str], config, opts: dict):
+def _render(result, config, opts) -> str:
+    from rtclint.report import emitter
+
+    module = emitter(opts.fmt)
+    if opts.fmt != "text":
+        return module.render(result, config)
+    import os
+
+    colour = opts.output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    return module.render(result, config, colour=colour, statistics=opts.statistics)
+
+
+def _deliver(rendered: str, output: str | None) -> bool:
+    """Print the report or write it to --output; False (after saying why) if it cannot."""
+    if not output:
+        _echo(rendered)
+        return True
+    try:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(rendered)
+    except OSError as exc:  # a usage problem (missing directory, no permission), not findings
+        _echo_err(f"rtclint: error: cannot write the report to '{output}': {exc.strerror}")
+        return False
+    return True
+
+
+def _fix(paths: list[str], config, opts):
     """--fix: apply fixes and write; returns the check of what remains and the summary."""
-    from rtclint.engine import check as run_check
+    from rtclint.engine import check as run_engine
     from rtclint.fix import fix_paths
     from rtclint.fix.summary import failure_lines, fixed_line
 
-    outcome = fix_paths(paths, config, unsafe=opts.get("unsafe_fixes", False))
+    outcome = fix_paths(paths, config, unsafe=opts.unsafe_fixes)
     for line in failure_lines(outcome):
-        click.echo(line, err=True)
+        _echo_err(line)
     result = outcome.result
     if outcome.failures:  # something was not written: report what is really on disk
-        result = run_check(paths, config)
+        result = run_engine(paths, config)
     return result, fixed_line(outcome)
 
 
-def _diff(paths: list[str], config, opts: dict) -> int:
+def _diff(paths: list[str], config, opts) -> int:
     """--diff: print what --fix would change; exit 1 when it would change anything."""
     from rtclint.fix import fix_paths
     from rtclint.fix.summary import diff_text, failure_lines, would_fix_line
 
-    outcome = fix_paths(paths, config, unsafe=opts.get("unsafe_fixes", False), write=False)
-    click.echo(diff_text(outcome), nl=False)
+    outcome = fix_paths(paths, config, unsafe=opts.unsafe_fixes, write=False)
+    _echo(diff_text(outcome))
     for line in failure_lines(outcome):
-        click.echo(line, err=True)
-    click.echo(would_fix_line(outcome), err=True)
+        _echo_err(line)
+    _echo_err(would_fix_line(outcome))
     return 1 if outcome.plan.changed() else 0
 
 
-def _configure(paths: list[str], opts: dict):
+def _configure(paths: list[str], opts):
     """The settings file (--config, else the nearest one) with the ecosystem options
     applied; prints the error and returns (None, paths) when it is unusable."""
     import os
 
     from rtclint.config_file import ConfigError, load_config
 
-    context = opts.get("context_dir")
+    context = opts.context_dir
     try:
-        config = load_config([context] if context else (paths or ["."]), opts.get("config_path"))
+        config = load_config([context] if context else (paths or ["."]), opts.config_path)
     except ConfigError as exc:
-        click.echo(f"rtclint: error: {exc}", err=True)
+        _echo_err(f"rtclint: error: {exc}")
         return None, paths
-    config.use_suppressions = not opts.get("no_suppressions")
-    if opts.get("write_baseline"):
+    config.use_suppressions = not opts.no_suppressions
+    if opts.write_baseline:
         config.baseline = None  # record everything, including what an old baseline hides
-    elif opts.get("baseline_path"):
+    elif opts.baseline_path:
         from rtclint.baseline import BaselineError, read
 
         try:
-            read(opts["baseline_path"])
+            read(opts.baseline_path)
         except BaselineError as exc:
-            click.echo(f"rtclint: error: {exc}", err=True)
+            _echo_err(f"rtclint: error: {exc}")
             return None, paths
-        config.baseline = opts["baseline_path"]
+        config.baseline = opts.baseline_path
     if context:
         config.report_on = [os.path.abspath(p) for p in paths] if paths else None
         paths = [context, *paths]
@@ -175,78 +265,115 @@ def _write_baseline(path: str, result) -> int:
     from rtclint import baseline
 
     count = baseline.write(path, result.diagnostics, result.documents)
-    click.echo(f"rtclint: recorded {count} finding{'s' if count != 1 else ''} in {path}", err=True)
+    _echo_err(f"rtclint: recorded {count} finding{'s' if count != 1 else ''} in {path}")
     return 0
 
 
-@main.command()
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
-def rules(fmt) -> None:
+# ---- rules, rule ---------------------------------------------------------------------
+
+
+def rules_parser():
     """List every rule: code, name, severity, fix and summary."""
+    p = _parser("rules", rules_parser.__doc__)
+    p.add_argument("--format", dest="fmt", choices=("text", "json"), default="text")
+    return p
+
+
+def run_rules(opts) -> int:
     import json
 
     from rtclint.rules.registry import all_rules
 
     catalogue = all_rules().values()
-    if fmt == "json":
+    if opts.fmt == "json":
         rows = [{"code": r.code, "name": r.name, "severity": r.severity.value, "fix": r.fix,
                  "fixable": r.fix != "manual", "summary": r.summary, "where": list(r.where)} for r in catalogue]
-        click.echo(json.dumps(rows, indent=2))
-        return
+        _echo(json.dumps(rows, indent=2) + "\n")
+        return 0
     for r in catalogue:
-        click.echo(f"{r.code}  {r.name:<32} {r.severity.value:<8} {r.fix:<7} {r.summary}")
+        _echo(f"{r.code}  {r.name:<32} {r.severity.value:<8} {r.fix:<7} {r.summary}\n")
+    return 0
 
 
-@main.command()
-@click.argument("code")
-def rule(code) -> None:
+def rule_parser():
     """Explain one rule (its documentation page)."""
+    p = _parser("rule", rule_parser.__doc__)
+    p.add_argument("code", metavar="CODE")
+    return p
+
+
+def run_rule(opts) -> int:
     from rtclint.rules.docs import render_page
     from rtclint.rules.registry import get_rule
 
-    found = get_rule(code)
+    found = get_rule(opts.code)
     if found is None:
-        click.echo(f"rtclint: unknown rule '{code}' (see `rtclint rules`)", err=True)
-        sys.exit(2)
-    click.echo(render_page(found))
+        _echo_err(f"rtclint: unknown rule '{opts.code}' (see `rtclint rules`)")
+        return 2
+    _echo(render_page(found) + "\n")
+    return 0
 
 
-@main.command()
-@click.argument("server_name")
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
-@click.option("--access-token", help="A Matrix access token, to read the transports endpoint.")
-@click.option("--livekit-url", help="The JWT service's LIVEKIT_URL (it only reveals it for a valid OpenID token).")
-@click.option("--origin", default="https://app.element.io", show_default=True, help="Origin header sent like a browser.")
-@click.option("--insecure", is_flag=True, help="Accept certificates that do not verify (labs); reported as warnings.")
-@click.option("--cacert", type=click.Path(exists=True, dir_okay=False), help="Also trust this CA bundle (PEM).")
-@click.option("--resolve", "resolves", multiple=True, metavar="HOST:PORT:ADDR",
-              help="Connect to ADDR for HOST:PORT, keeping Host and SNI (like curl). Repeatable.")
-@click.option("--connect-to", "connects", multiple=True, metavar="HOST:PORT:ADDR:PORT2",
-              help="Connect to ADDR:PORT2 for HOST:PORT, keeping Host and SNI (like curl). Repeatable.")
-def probe(server_name, fmt, access_token, livekit_url, origin, insecure, cacert, resolves, connects) -> None:
+# ---- probe ---------------------------------------------------------------------------
+
+
+def probe_parser():
     """Walk a live deployment the way Element Call does and pin the first place it breaks."""
-    from rtclint.probe import MISSING_HTTPX, AddressMap, ProbeOptions, ProbeUsageError, httpx_missing, run_probe
+    p = _parser("probe", probe_parser.__doc__)
+    p.add_argument("server_name", metavar="SERVER_NAME")
+    p.add_argument("--format", dest="fmt", choices=("text", "json"), default="text")
+    p.add_argument("--access-token", help="A Matrix access token, to read the transports endpoint.")
+    p.add_argument("--livekit-url",
+                   help="The JWT service's LIVEKIT_URL (it only reveals it for a valid OpenID token).")
+    p.add_argument("--origin", default="https://app.element.io", help="Origin header sent like a browser.")
+    p.add_argument("--insecure", action="store_true",
+                   help="Accept certificates that do not verify (labs); reported as warnings.")
+    p.add_argument("--cacert", metavar="FILE", help="Also trust this CA bundle (PEM).")
+    p.add_argument("--resolve", dest="resolves", action="append", default=[], metavar="HOST:PORT:ADDR",
+                   help="Connect to ADDR for HOST:PORT, keeping Host and SNI (like curl). Repeatable.")
+    p.add_argument("--connect-to", dest="connects", action="append", default=[], metavar="HOST:PORT:ADDR:PORT2",
+                   help="Connect to ADDR:PORT2 for HOST:PORT, keeping Host and SNI (like curl). Repeatable.")
+    return p
+
+
+def run_probe(opts) -> int:
+    import os
+
+    from rtclint.probe import MISSING_HTTPX, AddressMap, ProbeOptions, ProbeUsageError, httpx_missing
+    from rtclint.probe import run_probe as walk
     from rtclint.probe.render import render_json, render_text
 
+    if opts.cacert is not None and not os.path.isfile(opts.cacert):
+        raise UsageError(f"--cacert: '{opts.cacert}' is not a file")
     if httpx_missing():
-        click.echo(f"rtclint: {MISSING_HTTPX}", err=True)
-        sys.exit(2)
+        _echo_err(f"rtclint: {MISSING_HTTPX}")
+        return 2
     addresses = AddressMap()
     try:
-        for spec in resolves:
+        for spec in opts.resolves:
             addresses.add_resolve(spec)
-        for spec in connects:
+        for spec in opts.connects:
             addresses.add_connect_to(spec)
     except ProbeUsageError as exc:
-        raise click.UsageError(str(exc)) from None
-    options = ProbeOptions(server_name.strip().rstrip("/"), origin, access_token, livekit_url, insecure, cacert, addresses)
+        raise UsageError(str(exc)) from None
+    options = ProbeOptions(opts.server_name.strip().rstrip("/"), opts.origin, opts.access_token, opts.livekit_url,
+                           opts.insecure, opts.cacert, addresses)
     try:
-        report = run_probe(options)
+        report = walk(options)
     except Exception as exc:  # an rtclint bug, not a finding about the deployment: exit 2 like `check`
-        click.echo(f"rtclint: internal error: {type(exc).__name__}: {exc}", err=True)
-        sys.exit(2)
-    click.echo(render_json(report) if fmt == "json" else render_text(report, colour=sys.stdout.isatty()), nl=False)
-    sys.exit(0 if report.ok else 1)
+        _echo_err(f"rtclint: internal error: {type(exc).__name__}: {exc}")
+        return 2
+    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    _echo(render_json(report) if opts.fmt == "json" else render_text(report, colour=colour))
+    return 0 if report.ok else 1
+
+
+COMMANDS = {
+    "check": (check_parser, run_check),
+    "rules": (rules_parser, run_rules),
+    "rule": (rule_parser, run_rule),
+    "probe": (probe_parser, run_probe),
+}
 
 
 if __name__ == "__main__":

@@ -62,3 +62,51 @@ def test_output_into_missing_directory_is_a_clear_usage_error(tmp_path):
     proc = run_rtclint(["check", "--no-cache", "-o", str(tmp_path / "no" / "such" / "r.json"), "."], cwd=tmp_path)
     assert proc.returncode == 2
     assert "internal error" not in proc.stderr and "No such file or directory" in proc.stderr
+
+
+def test_options_may_follow_the_paths(tmp_path):
+    (tmp_path / "homeserver.yaml").write_text("server_name: example.com\n")
+    proc = run_rtclint(["check", str(tmp_path), "--no-cache", "--format", "json", "--select", "RTC5"])
+    assert proc.returncode in (0, 1), proc.stderr
+    assert json.loads(proc.stdout)["files_checked"] == 1
+
+
+def test_help_lists_commands_and_options():
+    top = run_rtclint(["--help"])
+    assert top.returncode == 0 and all(c in top.stdout for c in ("check", "rules", "rule", "probe"))
+    check = run_rtclint(["check", "--help"])
+    assert check.returncode == 0
+    for option in ("--format", "--fix", "--diff", "--context", "--baseline", "--no-cache", "--exit-zero"):
+        assert option in check.stdout, option
+
+
+def test_bad_command_lines_exit_2_with_a_message(tmp_path):
+    cases = [
+        (["frobnicate"], "no such command"),
+        ([], "usage: rtclint"),
+        (["check", "--format", "yaml", "."], "invalid choice"),
+        (["check", "--context", str(tmp_path / "missing"), "."], "is not a directory"),
+        (["check", "-o", str(tmp_path), "."], "is a directory"),
+    ]
+    for args, message in cases:
+        proc = run_rtclint(args, cwd=tmp_path)
+        assert proc.returncode == 2, (args, proc.returncode)
+        assert message in proc.stdout + proc.stderr, (args, proc.stdout, proc.stderr)
+        assert "Traceback" not in proc.stderr, args
+
+
+def test_a_reader_that_leaves_early_is_not_an_error():
+    """`rtclint rules | head -1`: a closed pipe ends the run quietly, no traceback. The
+    pipe's reading end is closed before rtclint starts, so its first write fails."""
+    import os
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "rtclint", "rules"], stdout=write_end, stderr=subprocess.PIPE,
+                              text=True, timeout=60)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 1 and proc.stderr == "", proc.stderr

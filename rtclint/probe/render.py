@@ -34,9 +34,9 @@ def render_text(report: ProbeReport, colour: bool = False) -> str:
 def _step_lines(step: Step, colour: bool, pinned: bool) -> list[str]:
     label = LABELS[step.status]
     if colour:
-        import click
+        from rtclint.report.ansi import style
 
-        label = click.style(label, fg=COLOURS[step.status], bold=step.status == FAIL)
+        label = style(label, fg=COLOURS[step.status], bold=step.status == FAIL)
     marker = "=>" if pinned else "  "
     code = f" [{_code_label(step.code)}]" if step.code else ""
     lines = [f"{marker}{label}  {step.title}{code}"]

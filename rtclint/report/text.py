@@ -12,10 +12,10 @@ _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "c
 
 
 def render(result, config=None, *, colour: bool = False, statistics: bool = False) -> str:
-    import click
+    from rtclint.report.ansi import style as ansi
 
     def style(text: str, **kw) -> str:
-        return click.style(text, **kw) if colour else text
+        return ansi(text, **kw) if colour else text
 
     out: list[str] = []
     for diag in result.diagnostics:
