@@ -17,15 +17,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from collections import Counter
 from collections.abc import Iterable
 
 from rtclint.diagnostics import Diagnostic
 from rtclint.document import Document
+from rtclint.lazy_regex import lazy
 
 BASELINE_VERSION = 1
-_SPACE = re.compile(r"\s+")
+_SPACE = lazy(r"\s+")
 SNIPPET_CHARS = 80
 SECRET_PREFIX = "RTC9"
 

@@ -13,6 +13,7 @@ import re
 import stat
 from collections.abc import Iterable, Iterator
 
+from rtclint.lazy_regex import lazy
 from rtclint.record import record
 
 SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".rtclint_cache",
@@ -59,14 +60,14 @@ def kind_from_name(path: str) -> str | None:
     return None
 
 
-_HAPROXY = re.compile(r"^(global|defaults|frontend|backend|listen)(\s|$)", re.M)
-_HAPROXY_BODY = re.compile(r"^\s+(bind|use_backend|default_backend|server|mode|acl|http-request)\s", re.M)
-_NGINX = re.compile(r"^\s*(server|http|location|upstream|events|map)\b[^\n{;]*\{|^\s*(proxy_pass|server_name|listen|"
-                    r"add_header|return|include|ssl_certificate|root)\s[^\n;{]*;", re.M)
-_CADDY = re.compile(r"^\s*(reverse_proxy|respond|handle_path|handle|route|header|encode|file_server|tls|redir|"
-                    r"import|root|php_fastcgi|uri|rewrite)\b(?![^\n]*;\s*$)", re.M)
-_ENV = re.compile(r"^\s*(export\s+)?[A-Za-z_][A-Za-z0-9_]*=", re.M)
-_YAML = re.compile(r"^[A-Za-z_][\w.-]*:(\s|$)", re.M)
+_HAPROXY = lazy(r"^(global|defaults|frontend|backend|listen)(\s|$)", re.M)
+_HAPROXY_BODY = lazy(r"^\s+(bind|use_backend|default_backend|server|mode|acl|http-request)\s", re.M)
+_NGINX = lazy(r"^\s*(server|http|location|upstream|events|map)\b[^\n{;]*\{|^\s*(proxy_pass|server_name|listen|"
+              r"add_header|return|include|ssl_certificate|root)\s[^\n;{]*;", re.M)
+_CADDY = lazy(r"^\s*(reverse_proxy|respond|handle_path|handle|route|header|encode|file_server|tls|redir|"
+              r"import|root|php_fastcgi|uri|rewrite)\b(?![^\n]*;\s*$)", re.M)
+_ENV = lazy(r"^\s*(export\s+)?[A-Za-z_][A-Za-z0-9_]*=", re.M)
+_YAML = lazy(r"^[A-Za-z_][\w.-]*:(\s|$)", re.M)
 
 
 def kind_from_content(text: str, name: str = "") -> str | None:

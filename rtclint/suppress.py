@@ -21,16 +21,17 @@ from collections.abc import Iterable
 
 from rtclint.diagnostics import Applicability, Diagnostic, Edit, Fix
 from rtclint.document import Document, Span
+from rtclint.lazy_regex import lazy
 from rtclint.record import field, record
 
 MARKER = "rtclint:"
-_DIRECTIVE = re.compile(
+_DIRECTIVE = lazy(
     r"#\s*rtclint:\s*(?P<kind>disable-file|disable)\s*=\s*(?P<codes>[A-Za-z0-9]+(?:[ \t]*,[ \t]*[A-Za-z0-9]+)*)"
     r"(?P<rest>[^\r\n]*)"
 )
-_LOOSE = re.compile(r"#\s*rtclint\s*:")
-_CODE = re.compile(r"[A-Za-z0-9]+")
-_REASON = re.compile(r"^\s*(--\s*(?P<reason>.*?))?\s*$")
+_LOOSE = lazy(r"#\s*rtclint\s*:")
+_CODE = lazy(r"[A-Za-z0-9]+")
+_REASON = lazy(r"^\s*(--\s*(?P<reason>.*?))?\s*$")
 
 
 @record
@@ -98,7 +99,7 @@ def _add_token(result: Scan, text: str, start: int, end: int) -> None:
         result.multiline.append((start, end))
 
 
-_HEREDOC = re.compile(r"<<([A-Za-z0-9_-]+)[ \t]*\r?\n")
+_HEREDOC = lazy(r"<<([A-Za-z0-9_-]+)[ \t]*\r?\n")
 
 
 def _scan_caddy(text: str) -> Scan:
@@ -216,7 +217,7 @@ def _scan_yaml(text: str) -> Scan:
     a scalar token (quoted, plain or block). PyYAML's pure-Python scanner gives the
     tokens with character offsets; after a syntax error the rest is judged by the
     whitespace rule alone."""
-    import yaml
+    from rtclint.parsers.pyyaml import yaml
 
     result = Scan()
     scalars: list[tuple[int, int]] = []

@@ -534,7 +534,7 @@ def ess_matrix_rtc_nodes(dep: "Deployment", ess) -> tuple[object, list]:
 def ess_livekit_auth(dep: "Deployment", ess) -> list[tuple[str, str, object]]:
     """('key' | 'secret', value, span) for `matrixRTC.livekitAuth.key` and
     `.secret.value` in ESS values."""
-    import yaml
+    from rtclint.parsers.pyyaml import yaml
 
     from rtclint.parsers.yaml import mapping_get, node_span
 

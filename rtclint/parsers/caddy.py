@@ -24,6 +24,7 @@ import os
 import re
 
 from rtclint.document import Document, Span
+from rtclint.lazy_regex import lazy
 from rtclint.model import FileFacts
 from rtclint.model.proxy import Header, Listen, PathMatch, Proxy, Redirect, Respond, Route, Site, Upstream
 from rtclint.parsers.base import Tree, include_not_found, parse_error
@@ -46,7 +47,7 @@ ANY = PathMatch("any")
 _MAX_IMPORT_DEPTH = 10
 _TERMINAL = {"respond", "reverse_proxy", "redir", "file_server", "abort", "error", "php_fastcgi", "acme_server"}
 _WRAPPERS = {"handle", "handle_path", "route"}
-_PLACEHOLDER = re.compile(r"\{[A-Za-z_][\w.\-]*(\[[^\]{}]*\])?\}")
+_PLACEHOLDER = lazy(r"\{[A-Za-z_][\w.\-]*(\[[^\]{}]*\])?\}")
 _REDIR_CODES = {"permanent": 301, "temporary": 302, "html": 200}
 
 
@@ -672,7 +673,7 @@ def _first_statement(tokens: list[CToken]) -> CToken | None:
     return None
 
 
-_IMPORT_LINE = re.compile(r"^[ \t]*import[ \t]+([^\s#]+)", re.M)
+_IMPORT_LINE = lazy(r"^[ \t]*import[ \t]+([^\s#]+)", re.M)
 
 
 def _imported_by(doc: Document, tree: Tree, levels: int = 4) -> str | None:
@@ -729,8 +730,8 @@ def _arg_text(d: Directive, has_matcher: bool) -> str | None:
     return args[0].text if args else None
 
 
-_ARGS = re.compile(r"\{args(?:\[(\d+)\]|\.(\d+))\}")
-_VARIADIC = re.compile(r"^\{args\[(\d*):(\d*)\]\}$")
+_ARGS = lazy(r"\{args(?:\[(\d+)\]|\.(\d+))\}")
+_VARIADIC = lazy(r"^\{args\[(\d*):(\d*)\]\}$")
 
 
 def _substitute(d: Directive, params: list[str]) -> Directive:

@@ -23,16 +23,16 @@ offset of each value character.
 
 from __future__ import annotations
 
-import re
 
+from rtclint.lazy_regex import lazy
 from rtclint.record import record
 
-_HEREDOC_MARKER = re.compile(r"^[A-Za-z0-9_-]+$")
+_HEREDOC_MARKER = lazy(r"^[A-Za-z0-9_-]+$")
 # Go's unicode.IsSpace, plus the backslash: what ends (or complicates) a plain bare word
 _GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-_PLAIN_WORD = re.compile(f"[^{_GO_SPACE}\\\\]+")
+_PLAIN_WORD = lazy(f"[^{_GO_SPACE}\\\\]+")
 _WORD_START_SLOW = set('"`\\#<')
-_ENV = re.compile(r"\{\$[^{}\s:]+(?::[^{}\n]*)?\}")
+_ENV = lazy(r"\{\$[^{}\s:]+(?::[^{}\n]*)?\}")
 
 
 class LexError(Exception):

@@ -12,6 +12,7 @@ import re
 import os
 import sys
 
+from rtclint.lazy_regex import lazy
 from rtclint.parsers.caddy_lexer import CToken, LexError, tokenize
 from rtclint.record import field, record
 
@@ -221,7 +222,7 @@ def _lark_tokens(tokens: list[CToken], start_rule: str, site_openers: set[int] |
         prev = tok
 
 
-_SNIPPET_KEY = re.compile(r"^&?\(.*\)$")
+_SNIPPET_KEY = lazy(r"^&?\(.*\)$")
 
 
 # -- parse ----------------------------------------------------------------------------
@@ -443,7 +444,7 @@ def _check_entries(tokens: list[CToken], entries: list[Entry]) -> None:
         _check_lines(entry.lines)
 
 
-_ADDRESS_LIKE = re.compile(r"^(https?://|\[|:\d)|^[\w*-]+(\.[\w*-]+)+(:\d+)?,?$|^localhost(:\d+)?,?$", re.I)
+_ADDRESS_LIKE = lazy(r"^(https?://|\[|:\d)|^[\w*-]+(\.[\w*-]+)+(:\d+)?,?$|^localhost(:\d+)?,?$", re.I)
 
 
 def _check_site_level(entry: Entry) -> None:

@@ -14,10 +14,11 @@ import os
 import re
 
 from rtclint.document import Document
+from rtclint.lazy_regex import lazy
 from rtclint.model import EnvVar, FileFacts, Service
 from rtclint.parsers.base import Tree, parse_error
 
-_LINE = re.compile(r"[ \t]*(?:export[ \t]+)?(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*")
+_LINE = lazy(r"[ \t]*(?:export[ \t]+)?(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*")
 _DQ_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "$": "$"}
 
 # Variables that only lk-jwt-service reads (LIVEKIT_KEY/SECRET are shared with others).

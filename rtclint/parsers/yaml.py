@@ -10,19 +10,15 @@ reported as broken.
 from __future__ import annotations
 
 import importlib
-import importlib.util
-import re
-
-import yaml
 
 from rtclint.document import Document
+from rtclint.lazy_regex import lazy
 from rtclint.model import FileFacts
 from rtclint.parsers.base import Tree, parse_error
+from rtclint.parsers.pyyaml import yaml
 
-try:
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - PyYAML without libyaml
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+# libyaml's C loader; the pure-Python one only where PyYAML was built without it
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # kind -> reader module; each exposes read(doc, nodes, tree, facts) for its documents.
 READERS = {
@@ -33,7 +29,7 @@ READERS = {
     "synapse": "rtclint.parsers.yaml_synapse",
 }
 
-_TEMPLATE = re.compile(r"\{\{-?\s*[\w.$(\"'|/ ]|\{%-?\s*\w")
+_TEMPLATE = lazy(r"\{\{-?\s*[\w.$(\"'|/ ]|\{%-?\s*\w")
 
 COMPOSE_KEYS = {"services"}
 LIVEKIT_KEYS = {"keys", "key_file", "rtc", "turn", "port", "bind_addresses", "redis", "webhook", "room"}
@@ -109,11 +105,8 @@ def read(doc: Document, tree: Tree) -> FileFacts:
         if kind is not None:
             by_kind.setdefault(kind, []).append(node)
     for kind, kind_nodes in by_kind.items():
-        module = READERS[kind]
-        if importlib.util.find_spec(module) is None:
-            continue
         facts.subkind = facts.subkind or kind
-        importlib.import_module(module).read(doc, kind_nodes, tree, facts)
+        importlib.import_module(READERS[kind]).read(doc, kind_nodes, tree, facts)
     return facts
 
 

@@ -19,13 +19,13 @@ import os
 import re
 import shlex
 
-import yaml
-
 from rtclint.discover import display_path, kind_from_name
 from rtclint.document import Document, Span
+from rtclint.lazy_regex import lazy
 from rtclint.model import EnvVar, FileFacts, LiveKitConfig, Located, Mount, PortMapping, Service, WellKnown
 from rtclint.parsers import envfile, yaml_livekit
 from rtclint.parsers.base import Tree
+from rtclint.parsers.pyyaml import yaml
 from rtclint.parsers.yaml import classify, load_nodes, mapping_get, mapping_items, node_span, scalar
 from rtclint.model.stacks import command_option
 from rtclint.parsers.yaml_values import Embedded, align, compose_nested, embedded, located, value_span
@@ -74,8 +74,8 @@ def _project_env(base_dir: str, tree: Tree, facts: FileFacts) -> dict[str, EnvVa
     return {v.name: v for v in variables}
 
 
-_REFERENCE = re.compile(r"\$\$|\$\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>[^}]*))?\}"
-                        r"|\$(?P<bare>[A-Za-z_][A-Za-z0-9_]*)")
+_REFERENCE = lazy(r"\$\$|\$\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>[^}]*))?\}"
+                  r"|\$(?P<bare>[A-Za-z_][A-Za-z0-9_]*)")
 
 
 def interpolate(value: str, env: dict[str, EnvVar]) -> tuple[str | None, list[EnvVar]]:
@@ -224,7 +224,7 @@ def _merge_env_file(svc: Service, env_file: tuple[str, Span, bool], tree: Tree, 
 
 # -- ports --------------------------------------------------------------------------------
 
-_SHORT_PORT = re.compile(
+_SHORT_PORT = lazy(
     r"^(?:(?P<ip>\[[0-9a-fA-F:.]+\]|\d+\.\d+\.\d+\.\d+|[0-9a-fA-F:]*::[0-9a-fA-F:]*):)?"
     r"(?:(?P<host>\d*(?:-\d+)?):)?(?P<container>\d+(?:-\d+)?)(?:/(?P<proto>tcp|udp|sctp))?$"
 )
@@ -427,12 +427,10 @@ def _mounted_config(svc: Service, tree: Tree, facts: FileFacts, kind: str, targe
 
 def _read_with(kind: str, doc: Document, nodes: list, tree: Tree, facts: FileFacts) -> None:
     import importlib
-    import importlib.util
 
     from rtclint.parsers.yaml import READERS
 
-    if importlib.util.find_spec(READERS[kind]) is not None:
-        importlib.import_module(READERS[kind]).read(doc, nodes, tree, facts)
+    importlib.import_module(READERS[kind]).read(doc, nodes, tree, facts)
 
 
 def _same_path(a: str, b: str) -> bool:

@@ -27,12 +27,11 @@ from __future__ import annotations
 import json
 import os
 
-import yaml
-
 from rtclint.document import Document, Span
 from rtclint.model import EssValues, FileFacts, Located, WellKnown
 from rtclint.model.wellknown import RTC_FOCI_KEY
 from rtclint.parsers.base import Tree
+from rtclint.parsers.pyyaml import yaml
 from rtclint.parsers.yaml import mapping_items, node_span
 from rtclint.parsers.yaml_synapse import to_python
 

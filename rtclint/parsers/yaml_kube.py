@@ -16,11 +16,9 @@
 from __future__ import annotations
 
 import json
-import re
-
-import yaml
 
 from rtclint.document import Document, Span
+from rtclint.lazy_regex import lazy
 from rtclint.model import (
     EnvVar,
     FileFacts,
@@ -41,6 +39,7 @@ from rtclint.model.services import KubeService, KubeServicePort
 from rtclint.model.wellknown import RTC_FOCI_KEY
 from rtclint.parsers import envfile, yaml_livekit
 from rtclint.parsers.base import Tree
+from rtclint.parsers.pyyaml import yaml
 from rtclint.parsers.yaml import classify, mapping_get, mapping_items, node_span, scalar
 from rtclint.parsers.yaml_compose import image_role
 from rtclint.parsers.yaml_values import compose_nested, embedded, located, value_span
@@ -79,7 +78,7 @@ def _object(doc: Document, node: yaml.Node, facts: FileFacts) -> None:
 # -- ConfigMap ---------------------------------------------------------------------------
 
 
-_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+_ENV_NAME = lazy(r"^[A-Z_][A-Z0-9_]*$")
 
 
 def _configmap(doc: Document, node: yaml.Node, name: str, namespace: str, facts: FileFacts) -> None:

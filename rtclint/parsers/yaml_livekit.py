@@ -9,11 +9,10 @@ the rules, never written into the facts.
 
 from __future__ import annotations
 
-import yaml
-
 from rtclint.document import Document, Span
 from rtclint.model import FileFacts, LiveKitConfig, Located
 from rtclint.parsers.base import Tree
+from rtclint.parsers.pyyaml import yaml
 from rtclint.parsers.yaml import mapping_get, mapping_items, node_span, scalar
 from rtclint.parsers.yaml_values import SpanOf
 

@@ -13,11 +13,10 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
-import yaml
-
 from rtclint.document import Document
 from rtclint.model import FileFacts, Located, SynapseConfig, WellKnown
 from rtclint.parsers.base import Tree
+from rtclint.parsers.pyyaml import yaml
 from rtclint.parsers.yaml import mapping_items, node_span, scalar
 
 # Sections whose children are recorded by dotted path (the others: top-level key only).

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import yaml
-
 from rtclint.document import Document, Span
 from rtclint.model.services import Located
+from rtclint.parsers.pyyaml import yaml
 from rtclint.parsers.yaml import node_span, scalar
 from rtclint.record import record
 

@@ -72,7 +72,7 @@ def _stale_message(value: int, where: str) -> str:
 
 def _values_ports(dep, ess) -> list[int]:
     """matrixRTC.sfu.exposedServices.<name>.port in ESS values (the file's own YAML)."""
-    import yaml
+    from rtclint.parsers.pyyaml import yaml
 
     from rtclint.model.stacks import ess_matrix_rtc_nodes
     from rtclint.parsers.yaml import mapping_get, mapping_items, scalar
