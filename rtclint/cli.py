@@ -66,8 +66,22 @@ def _top_help() -> str:
 def _parser(command: str, description: str):
     import argparse
 
-    return argparse.ArgumentParser(prog=f"rtclint {command}", description=description,
-                                   formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    def formatter(prog: str):
+        # with the width given, argparse does not import shutil (and bz2, lzma, zlib) for it
+        return argparse.ArgumentDefaultsHelpFormatter(prog, width=_help_width())
+
+    return argparse.ArgumentParser(prog=f"rtclint {command}", description=description, formatter_class=formatter)
+
+
+def _help_width() -> int:
+    """The terminal's width less 2, as argparse computes it (COLUMNS, else the terminal, else 80)."""
+    import os
+
+    try:
+        columns = int(os.environ.get("COLUMNS", "")) or os.get_terminal_size(sys.__stdout__.fileno()).columns
+    except (ValueError, OSError, AttributeError):
+        columns = 80
+    return max(columns - 2, 11)
 
 
 def _echo(text: str) -> None:

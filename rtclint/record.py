@@ -9,8 +9,9 @@ Why not `dataclasses`: importing it imports `inspect` (and with it ast, dis, tok
 it builds `__init__`, `__repr__`, `__eq__` (and `__hash__`, the order methods, the frozen
 setters) of every class from generated source at every start. For rtclint's ~80 classes
 that was about 40 ms of a one-file run, a fifth of the whole. Here only `__init__` is
-generated (it runs for every parsed token, so it must be plain attribute stores); the
-other methods are shared functions driven by the class's field names.
+generated (it runs for every parsed token, so it must be plain attribute stores), and only
+when the class is first instantiated; the other methods are shared functions driven by
+the class's field names.
 """
 
 from __future__ import annotations
@@ -73,9 +74,10 @@ def _build(cls, frozen: bool, order: bool):
     own = cls.__dict__
     found = [_field_of(cls, name, note) for name, note in own.get("__annotations__", {}).items()
              if not _is_classvar(note)]
+    _check_order(found)
     cls.__record_fields__ = tuple(found)
     cls.__match_args__ = tuple(f.name for f in found)
-    _set(cls, "__init__", _make_init(cls, found, frozen))
+    _set(cls, "__init__", _first_init(cls, found, frozen))
     cls.__record_repr__ = tuple(f.name for f in found if f.repr)
     _set(cls, "__repr__", _repr)
     compared = [f.name for f in found if f.compare]
@@ -92,6 +94,15 @@ def _build(cls, frozen: bool, order: bool):
         cls.__setattr__ = _frozen_setattr
         cls.__delattr__ = _frozen_delattr
     return cls
+
+
+def _check_order(found: list[Field]) -> None:
+    seen_default = False
+    for f in found:
+        has_default = f.default is not _MISSING or f.default_factory is not _MISSING
+        if seen_default and not has_default:
+            raise TypeError(f"non-default argument '{f.name}' follows default argument")
+        seen_default = seen_default or has_default
 
 
 def _is_classvar(note) -> bool:
@@ -116,11 +127,23 @@ def _field_of(cls, name: str, note) -> Field:
     return spec
 
 
+def _first_init(cls, found: list[Field], frozen: bool):
+    """An `__init__` that builds the real one on the first call and puts it in its place:
+    compiling costs ~0.15 ms a class, and a one-file run creates objects of few of them."""
+
+    def __init__(self, *args, **kwargs):
+        init = _make_init(cls, found, frozen)
+        cls.__init__ = init
+        init(self, *args, **kwargs)
+
+    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    return __init__
+
+
 def _make_init(cls, found: list[Field], frozen: bool):
     """`__init__` from source: plain stores, the only per-object cost."""
     names: dict = {"_FACTORY": _FACTORY, "_setattr": object.__setattr__}
     params, body = [], []
-    seen_default = False
     for f in found:
         if f.default is not _MISSING:
             names[f"_dflt_{f.name}"] = f.default
@@ -131,11 +154,8 @@ def _make_init(cls, found: list[Field], frozen: bool):
             params.append(f"{f.name}=_FACTORY")
             value = f"_fact_{f.name}() if {f.name} is _FACTORY else {f.name}"
         else:
-            if seen_default:
-                raise TypeError(f"non-default argument '{f.name}' follows default argument")
             params.append(f.name)
             value = f.name
-        seen_default = seen_default or f.default is not _MISSING or f.default_factory is not _MISSING
         body.append(f"_setattr(self, '{f.name}', {value})" if frozen else f"self.{f.name} = {value}")
     if "__post_init__" in cls.__dict__:
         body.append("self.__post_init__()")

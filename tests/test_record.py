@@ -92,3 +92,16 @@ def test_a_cycle_repr_does_not_recurse_forever():
     node = Plain(1)
     node.y.append(node)
     assert repr(node) == "Plain(x=1, y=[...], z='q')"
+
+
+def test_init_is_built_on_first_use_and_then_replaced():
+    @record
+    class Late:
+        a: int
+        b: int = 2
+
+    first = Late.__init__
+    assert Late(1).b == 2 and Late.__init__ is not first  # the generated one took its place
+    assert Late(a=3, b=4).b == 4
+    with pytest.raises(TypeError):
+        Late(1, 2, 3)
