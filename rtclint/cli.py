@@ -1,9 +1,10 @@
 """The command line: `rtclint check`, `rtclint rules`, `rtclint rule CODE`, `rtclint probe`.
 
 Exit codes: 0 nothing at or above the fail level, 1 findings, 2 usage/config/internal
-error. Built on argparse, and only the parser of the command being run is built: a
-pre-commit run on one file starts a fresh interpreter per commit, and a CLI library's
-import (click: ~25 ms) was a tenth of it. Heavy modules are imported inside the commands
+error. Each command's options are declared once (`Option` tables below) and read two ways: an
+ordinary command line by `quick_parse`, anything else (help, errors, abbreviations) by
+argparse. A pre-commit run on one file starts a fresh interpreter per commit; a CLI
+library's import and set-up (click ~25 ms, argparse ~10 ms) was a tenth of such a run. Heavy modules are imported inside the commands
 so `--version` stays instant."""
 
 from __future__ import annotations
@@ -46,31 +47,114 @@ def _dispatch(args: list[str]) -> int:
     if command is None:
         _echo_err(f"rtclint: error: no such command '{args[0]}'\n\n{_top_help()}")
         return 2
-    build, run = command
-    parser = build()
-    options = parser.parse_intermixed_args(args[1:])  # options may follow the paths
+    # options may follow the paths (intermixed); argparse only when the quick reading
+    # cannot decide (help, errors, abbreviations)
+    options = quick_parse(command, args[1:]) or argparser(command).parse_intermixed_args(args[1:])
     try:
-        return run(options)
+        return command.run(options)
     except UsageError as exc:
+        parser = argparser(command)
         parser.print_usage(sys.stderr)
         _echo_err(f"{parser.prog}: error: {exc}")
         return 2
 
 
 def _top_help() -> str:
-    rows = "\n".join(f"  {name:<7} {build.__doc__}" for name, (build, _) in COMMANDS.items())
+    rows = "\n".join(f"  {name:<7} {command.summary}" for name, command in COMMANDS.items())
     return (f"usage: rtclint [--version] [-h] COMMAND [ARGS]...\n\n{DESCRIPTION}\n\ncommands:\n{rows}\n\n"
             "Run `rtclint COMMAND --help` for a command's options.")
 
 
-def _parser(command: str, description: str):
+class Option:
+    """One option of a command: `kind` is 'flag' (store_true), 'value' or 'append'."""
+
+    def __init__(self, *flags: str, dest: str | None = None, kind: str = "value", choices=None, default=None,
+                 metavar: str | None = None, help: str | None = None) -> None:
+        self.flags = flags
+        self.dest = dest or flags[0].lstrip("-").replace("-", "_")
+        self.kind = kind
+        self.choices = choices
+        self.default = [] if kind == "append" else (False if kind == "flag" else default)
+        self.metavar = metavar
+        self.help = help
+
+
+class Command:
+    """A subcommand: its positional argument (`many`: any number of them, else exactly one),
+    its options, and the function that runs it with the parsed options."""
+
+    def __init__(self, name: str, summary: str, positional: tuple[str, str, bool], options: list[Option],
+                 run) -> None:
+        self.name = name
+        self.summary = summary
+        self.positional = positional  # (dest, metavar, many)
+        self.options = options
+        self.run = run
+
+
+def argparser(command: Command):
+    """The argparse parser of a command: help text, abbreviations and error messages."""
     import argparse
 
     def formatter(prog: str):
         # with the width given, argparse does not import shutil (and bz2, lzma, zlib) for it
-        return argparse.ArgumentDefaultsHelpFormatter(prog, width=_help_width())
+        return argparse.HelpFormatter(prog, width=_help_width())
 
-    return argparse.ArgumentParser(prog=f"rtclint {command}", description=description, formatter_class=formatter)
+    parser = argparse.ArgumentParser(prog=f"rtclint {command.name}", description=command.summary,
+                                     formatter_class=formatter)
+    dest, metavar, many = command.positional
+    if dest:
+        parser.add_argument(dest, nargs="*" if many else None, metavar=metavar)
+    for opt in command.options:
+        extra = {"action": "store_true"} if opt.kind == "flag" else {
+            "action": "append" if opt.kind == "append" else "store", "choices": opt.choices, "metavar": opt.metavar}
+        shown = opt.help
+        if opt.default not in (None, False, []):
+            shown = f"{shown or ''} (default: {opt.default})".strip()
+        parser.add_argument(*opt.flags, dest=opt.dest, default=opt.default, help=shown, **extra)
+    return parser
+
+
+def quick_parse(command: Command, args: list[str]):
+    """The options of an ordinary command line, read without argparse (whose import and
+    set-up are ~10 ms of a one-file pre-commit run), or None when argparse must decide:
+    help, an unknown or abbreviated option, a missing or invalid value, `--`."""
+    from types import SimpleNamespace
+
+    by_flag = {flag: opt for opt in command.options for flag in opt.flags}
+    values = {opt.dest: list(opt.default) if opt.kind == "append" else opt.default for opt in command.options}
+    positionals: list[str] = []
+    rest = iter(args)
+    for arg in rest:
+        if not arg.startswith("-") or arg == "-":
+            positionals.append(arg)
+            continue
+        name, eq, inline = arg.partition("=") if arg.startswith("--") else (arg, "", "")
+        opt = by_flag.get(name)
+        if opt is None:
+            return None
+        if opt.kind == "flag":
+            if eq:
+                return None
+            values[opt.dest] = True
+            continue
+        value = inline if eq else next(rest, None)
+        if value is None or (not eq and value.startswith("-")) or (opt.choices and value not in opt.choices):
+            return None
+        if opt.kind == "append":
+            values[opt.dest].append(value)
+        else:
+            values[opt.dest] = value
+    dest, _, many = command.positional
+    if many:
+        values[dest] = positionals
+    elif dest:
+        if len(positionals) != 1:
+            return None
+        values[dest] = positionals[0]
+    elif positionals:
+        return None
+    return SimpleNamespace(**values)
 
 
 def _help_width() -> int:
@@ -101,33 +185,27 @@ def _codes(value: str | None) -> list[str]:
 # ---- check -------------------------------------------------------------------------
 
 
-def check_parser():
-    """Check PATHS (default: the current directory)."""
-    p = _parser("check", check_parser.__doc__)
-    p.add_argument("paths", nargs="*", metavar="PATH")
-    p.add_argument("--format", dest="fmt", choices=FORMATS, default="text")
-    p.add_argument("--output", "-o", metavar="FILE", help="Write the report to FILE.")
-    p.add_argument("--select", help="Only these codes or prefixes (comma-separated), e.g. RTC1,RTC301.")
-    p.add_argument("--ignore", help="Skip these codes or prefixes (comma-separated).")
-    p.add_argument("--exit-zero", action="store_true", help="Exit 0 even when problems are found.")
-    p.add_argument("--statistics", action="store_true", help="Count findings per rule.")
-    p.add_argument("--config", dest="config_path", metavar="FILE", help="Configuration file to use.")
-    p.add_argument("--no-cache", action="store_true",
-                   help="Parse every file again; do not read or write .rtclint_cache/.")
-    p.add_argument("--no-suppressions", action="store_true",
-                   help="Ignore `# rtclint: disable=…` comments; show everything.")
-    p.add_argument("--baseline", dest="baseline_path", metavar="FILE",
-                   help="Hide the findings recorded in this baseline file.")
-    p.add_argument("--write-baseline", metavar="FILE",
-                   help="Record every current finding in FILE (for --baseline) and exit 0.")
-    p.add_argument("--context", dest="context_dir", metavar="DIR",
-                   help="Read the whole tree under DIR (for cross-file rules) but report only findings that "
-                        "involve the PATHS given. The pre-commit hook runs `rtclint check --context . FILES`.")
-    p.add_argument("--fix", action="store_true", help="Apply the safe fixes, then report what remains.")
-    p.add_argument("--unsafe-fixes", action="store_true", help="With --fix or --diff: also the unsafe fixes.")
-    p.add_argument("--diff", action="store_true",
-                   help="Print the changes --fix would make as a unified diff and write nothing (exit 1 if any).")
-    return p
+CHECK_OPTIONS = [
+    Option("--format", dest="fmt", choices=FORMATS, default="text", help="How to report findings."),
+    Option("--output", "-o", metavar="FILE", help="Write the report to FILE."),
+    Option("--select", help="Only these codes or prefixes (comma-separated), e.g. RTC1,RTC301."),
+    Option("--ignore", help="Skip these codes or prefixes (comma-separated)."),
+    Option("--exit-zero", kind="flag", help="Exit 0 even when problems are found."),
+    Option("--statistics", kind="flag", help="Count findings per rule."),
+    Option("--config", dest="config_path", metavar="FILE", help="Configuration file to use."),
+    Option("--no-cache", kind="flag", help="Parse every file again; do not read or write .rtclint_cache/."),
+    Option("--no-suppressions", kind="flag", help="Ignore `# rtclint: disable=…` comments; show everything."),
+    Option("--baseline", dest="baseline_path", metavar="FILE", help="Hide the findings recorded in this baseline file."),
+    Option("--write-baseline", metavar="FILE",
+           help="Record every current finding in FILE (for --baseline) and exit 0."),
+    Option("--context", dest="context_dir", metavar="DIR",
+           help="Read the whole tree under DIR (for cross-file rules) but report only findings that involve the "
+                "PATHS given. The pre-commit hook runs `rtclint check --context . FILES`."),
+    Option("--fix", kind="flag", help="Apply the safe fixes, then report what remains."),
+    Option("--unsafe-fixes", kind="flag", help="With --fix or --diff: also the unsafe fixes."),
+    Option("--diff", kind="flag",
+           help="Print the changes --fix would make as a unified diff and write nothing (exit 1 if any)."),
+]
 
 
 def run_check(opts) -> int:
@@ -286,11 +364,7 @@ def _write_baseline(path: str, result) -> int:
 # ---- rules, rule ---------------------------------------------------------------------
 
 
-def rules_parser():
-    """List every rule: code, name, severity, fix and summary."""
-    p = _parser("rules", rules_parser.__doc__)
-    p.add_argument("--format", dest="fmt", choices=("text", "json"), default="text")
-    return p
+RULES_OPTIONS = [Option("--format", dest="fmt", choices=("text", "json"), default="text", help="Output format.")]
 
 
 def run_rules(opts) -> int:
@@ -309,13 +383,6 @@ def run_rules(opts) -> int:
     return 0
 
 
-def rule_parser():
-    """Explain one rule (its documentation page)."""
-    p = _parser("rule", rule_parser.__doc__)
-    p.add_argument("code", metavar="CODE")
-    return p
-
-
 def run_rule(opts) -> int:
     from rtclint.rules.docs import render_page
     from rtclint.rules.registry import get_rule
@@ -331,23 +398,18 @@ def run_rule(opts) -> int:
 # ---- probe ---------------------------------------------------------------------------
 
 
-def probe_parser():
-    """Walk a live deployment the way Element Call does and pin the first place it breaks."""
-    p = _parser("probe", probe_parser.__doc__)
-    p.add_argument("server_name", metavar="SERVER_NAME")
-    p.add_argument("--format", dest="fmt", choices=("text", "json"), default="text")
-    p.add_argument("--access-token", help="A Matrix access token, to read the transports endpoint.")
-    p.add_argument("--livekit-url",
-                   help="The JWT service's LIVEKIT_URL (it only reveals it for a valid OpenID token).")
-    p.add_argument("--origin", default="https://app.element.io", help="Origin header sent like a browser.")
-    p.add_argument("--insecure", action="store_true",
-                   help="Accept certificates that do not verify (labs); reported as warnings.")
-    p.add_argument("--cacert", metavar="FILE", help="Also trust this CA bundle (PEM).")
-    p.add_argument("--resolve", dest="resolves", action="append", default=[], metavar="HOST:PORT:ADDR",
-                   help="Connect to ADDR for HOST:PORT, keeping Host and SNI (like curl). Repeatable.")
-    p.add_argument("--connect-to", dest="connects", action="append", default=[], metavar="HOST:PORT:ADDR:PORT2",
-                   help="Connect to ADDR:PORT2 for HOST:PORT, keeping Host and SNI (like curl). Repeatable.")
-    return p
+PROBE_OPTIONS = [
+    Option("--format", dest="fmt", choices=("text", "json"), default="text", help="Output format."),
+    Option("--access-token", help="A Matrix access token, to read the transports endpoint."),
+    Option("--livekit-url", help="The JWT service's LIVEKIT_URL (it only reveals it for a valid OpenID token)."),
+    Option("--origin", default="https://app.element.io", help="Origin header sent like a browser."),
+    Option("--insecure", kind="flag", help="Accept certificates that do not verify (labs); reported as warnings."),
+    Option("--cacert", metavar="FILE", help="Also trust this CA bundle (PEM)."),
+    Option("--resolve", dest="resolves", kind="append", metavar="HOST:PORT:ADDR",
+           help="Connect to ADDR for HOST:PORT, keeping Host and SNI (like curl). Repeatable."),
+    Option("--connect-to", dest="connects", kind="append", metavar="HOST:PORT:ADDR:PORT2",
+           help="Connect to ADDR:PORT2 for HOST:PORT, keeping Host and SNI (like curl). Repeatable."),
+]
 
 
 def run_probe(opts) -> int:
@@ -382,12 +444,15 @@ def run_probe(opts) -> int:
     return 0 if report.ok else 1
 
 
-COMMANDS = {
-    "check": (check_parser, run_check),
-    "rules": (rules_parser, run_rules),
-    "rule": (rule_parser, run_rule),
-    "probe": (probe_parser, run_probe),
-}
+COMMANDS = {command.name: command for command in (
+    Command("check", "Check PATHS (default: the current directory).", ("paths", "PATH", True), CHECK_OPTIONS,
+            run_check),
+    Command("rules", "List every rule: code, name, severity, fix and summary.", ("", "", False), RULES_OPTIONS,
+            run_rules),
+    Command("rule", "Explain one rule (its documentation page).", ("code", "CODE", False), [], run_rule),
+    Command("probe", "Walk a live deployment the way Element Call does and pin the first place it breaks.",
+            ("server_name", "SERVER_NAME", False), PROBE_OPTIONS, run_probe),
+)}
 
 
 if __name__ == "__main__":

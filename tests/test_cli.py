@@ -110,3 +110,44 @@ def test_a_reader_that_leaves_early_is_not_an_error():
     finally:
         os.close(write_end)
     assert proc.returncode == 1 and proc.stderr == "", proc.stderr
+
+
+# -- the quick option reader agrees with argparse ----------------------------------------
+
+import os  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from rtclint.cli import COMMANDS, argparser, quick_parse  # noqa: E402
+
+_TOKENS = st.sampled_from([
+    "--format", "json", "text", "sarif", "yaml", "--format=json", "--format=", "-o", "--output", "out.json",
+    "--select", "RTC1", "--ignore", "RTC407,RTC2", "--exit-zero", "--exit-zero=1", "--no-cache", "--fix", "--diff",
+    "--context", ".", "infra", "a b", "-", "--", "-x", "--form", "--no-c", "--statistics", "--config",
+    "--resolve", "h:443:127.0.0.1", "--insecure", "--origin", "https://x", "RTC101", "--unsafe-fixes",
+])
+
+
+@settings(max_examples=int(os.environ.get("RTCLINT_FUZZ_EXAMPLES", "300")), deadline=None,
+          derandomize=not os.environ.get("RTCLINT_FUZZ_EXAMPLES"))
+@given(st.sampled_from(sorted(COMMANDS)), st.lists(_TOKENS, max_size=8))
+def test_property_quick_parse_reads_what_argparse_reads(name, args):
+    """Whenever the quick reader answers, argparse answers the same; when argparse would
+    fail, the quick reader must have left the command line to it."""
+    command = COMMANDS[name]
+    quick = quick_parse(command, args)
+    try:
+        full = vars(argparser(command).parse_intermixed_args(args))
+    except SystemExit:
+        assert quick is None, (name, args, vars(quick))
+        return
+    if quick is not None:
+        assert vars(quick) == full, (name, args)
+
+
+def test_quick_parse_answers_the_pre_commit_command_line():
+    hook = ["--context", ".", "--format", "json", "--no-cache", "a/Caddyfile", "b/nginx.conf"]
+    opts = quick_parse(COMMANDS["check"], hook)
+    assert opts is not None and opts.paths == ["a/Caddyfile", "b/nginx.conf"] and opts.context_dir == "."
+    assert quick_parse(COMMANDS["check"], ["--help"]) is None

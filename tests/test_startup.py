@@ -25,11 +25,12 @@ HEAVY_ALWAYS = {"rich", "ruamel", "httpx", "jsonschema", "hypothesis", "pygments
 # process pool only for big trees.
 NOT_FOR_ONE_FILE = {"_hashlib", "hmac", "tempfile", "multiprocessing", "concurrent", "rtclint.baseline",
                     "rtclint.fix", "rtclint.probe", "rtclint.report.sarif"}
-# Standard-library modules that cost a one-file run more than their use is worth: click
-# (~25 ms, the CLI is argparse), dataclasses with inspect/ast/dis/tokenize (~40 ms with the
+# Modules that cost a one-file run more than their use is worth: click (~25 ms) and
+# argparse with gettext and locale (~10 ms; it only reads what the quick reader leaves to
+# it: help, errors), dataclasses with inspect/ast/dis/tokenize (~40 ms with the
 # classes it generates; the model uses rtclint.record), typing (~5 ms; annotations are
 # strings, TYPE_CHECKING is a local False).
-SLOW_STDLIB = {"click", "dataclasses", "inspect", "ast", "dis", "tokenize", "typing"}
+SLOW_STDLIB = {"click", "argparse", "gettext", "dataclasses", "inspect", "ast", "dis", "tokenize", "typing"}
 
 
 def loaded_modules(args, cwd, env=None):
