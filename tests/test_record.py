@@ -94,14 +94,50 @@ def test_a_cycle_repr_does_not_recurse_forever():
     assert repr(node) == "Plain(x=1, y=[...], z='q')"
 
 
-def test_init_is_built_on_first_use_and_then_replaced():
+def test_init_is_compiled_only_once_the_class_is_in_real_use():
+    from rtclint import record as record_module
+
     @record
     class Late:
         a: int
         b: int = 2
 
     first = Late.__init__
-    assert Late(1).b == 2 and Late.__init__ is not first  # the generated one took its place
-    assert Late(a=3, b=4).b == 4
+    for n in range(record_module.COMPILE_AFTER):
+        assert Late(n).b == 2
+    assert Late.__init__ is first  # few objects: no compile
+    assert Late(a=3, b=4).b == 4 and Late.__init__ is not first  # then the compiled one took its place
     with pytest.raises(TypeError):
         Late(1, 2, 3)
+
+
+def test_the_generic_init_and_the_compiled_one_agree():
+    """Objects are made by a generic __init__ first and by a compiled one after
+    COMPILE_AFTER calls: both must bind, default and refuse alike."""
+    from rtclint import record as record_module
+
+    @record
+    class Shape:
+        a: int
+        b: list = field(default_factory=list)
+        c: str = "c"
+
+    calls = [((1,), {}), ((1, [2]), {}), ((), {"a": 1, "c": "x"}), ((1,), {"b": [3], "c": "y"})]
+    bad = [((), {}), ((1, [], "c", 4), {}), ((1,), {"a": 2}), ((1,), {"d": 1})]
+
+    def outcomes():
+        made = [Shape(*args, **kwargs) for args, kwargs in calls]
+        errors = []
+        for args, kwargs in bad:
+            with pytest.raises(TypeError) as info:
+                Shape(*args, **kwargs)
+            errors.append(str(info.value).split("()", 1)[1].split(":")[0].replace("argument", "").strip())
+        return made, errors
+
+    generic = outcomes()
+    for _ in range(record_module.COMPILE_AFTER):
+        Shape(0)
+    compiled = outcomes()
+    assert Shape.__init__.__code__.co_filename.startswith("<record")
+    assert generic[0] == compiled[0]
+    assert [e.split()[0] for e in generic[1]] == [e.split()[0] for e in compiled[1]]
