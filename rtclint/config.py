@@ -5,6 +5,8 @@ The file loader (pyproject.toml / .rtclint.toml, nearest wins) lives in
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from rtclint.diagnostics import Severity
 from rtclint.record import field, record
 
@@ -38,6 +40,7 @@ class Config:
         return selected and not any(code.startswith(p) for p in self.ignore)
 
 
+@lru_cache(maxsize=4096)  # rules ask for the same few image tags thousands of times
 def version_tuple(version: str) -> tuple[int, ...]:
     """'v1.13.4' -> (1, 13, 4); unparsable parts stop the tuple ('latest' -> ())."""
     parts = []

@@ -65,3 +65,4 @@ def test_rtclint_imports_pyyaml_only_through_its_importer():
     offenders = [str(p.relative_to(package)) for p in package.rglob("*.py")
                  if p.name != "lazy_regex.py" and bare.search(p.read_text(encoding="utf-8"))]
     assert offenders == []
+

@@ -18,7 +18,36 @@ from rtclint.parsers.base import Tree, parse_error
 from rtclint.parsers.pyyaml import yaml
 
 # libyaml's C loader; the pure-Python one only where PyYAML was built without it
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_PLAIN_TAGS: dict[str, str] = {}  # plain scalar text -> its implicit tag, shared by every load
+_PLAIN_TAGS_MAX = 100_000
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """The safe loader with its tag resolution memoised.
+
+    Even with libyaml, PyYAML resolves every scalar's tag in Python: a list concatenation
+    and up to six regular expressions per plain scalar, a quarter of reading a YAML tree.
+    Plain scalars repeat (keys, images, ports), so their tag is looked up by text first.
+    The safe loader has no path resolvers, so the descend/ascend hooks do nothing."""
+
+    def resolve(self, kind, value, implicit):
+        if kind is not yaml.ScalarNode:
+            return super().resolve(kind, value, implicit)
+        if not implicit[0]:  # quoted or tagged: never an implicit int/bool/…
+            return self.DEFAULT_SCALAR_TAG
+        tag = _PLAIN_TAGS.get(value)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(_PLAIN_TAGS) < _PLAIN_TAGS_MAX:
+                _PLAIN_TAGS[value] = tag
+        return tag
+
+    def descend_resolver(self, current_node, current_index):
+        pass
+
+    def ascend_resolver(self):
+        pass
 
 # kind -> reader module; each exposes read(doc, nodes, tree, facts) for its documents.
 READERS = {

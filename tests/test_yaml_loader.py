@@ -1,0 +1,16 @@
+"""rtclint's YAML loader (rtclint/parsers/yaml.py): libyaml with memoised tag resolution."""
+
+
+def test_the_memoising_yaml_loader_tags_like_pyyaml():
+    """rtclint's loader memoises plain-scalar tags; every tag must match PyYAML's own
+    resolution, whatever order the texts come in."""
+    from rtclint.parsers.pyyaml import yaml
+    from rtclint.parsers.yaml import _Loader
+
+    assert not _Loader.yaml_path_resolvers  # the no-op descend/ascend hooks rely on it
+    text = ("a: [1, '1', 0x1F, 1_000, 1.5, .inf, yes, 'yes', No, ~, null, '', 2001-12-14, =, <<, x1, !!str 7,"
+            " 0o17, +12, -1.0e+3, on, OFF, y, n, \"true\", 07, 08]\n")
+    for _ in range(2):  # the second pass answers from the memo
+        ours = [(n.tag, n.value) for n in yaml.compose(text, Loader=_Loader).value[0][1].value]
+        theirs = [(n.tag, n.value) for n in yaml.compose(text, Loader=yaml.SafeLoader).value[0][1].value]
+        assert ours == theirs
