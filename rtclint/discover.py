@@ -31,8 +31,13 @@ class Candidate:
 
 
 def display_path(abspath: str, cwd: str | None = None) -> str:
+    """The path as shown in reports: relative to the working directory when inside it."""
     cwd = cwd or os.getcwd()
-    rel = os.path.relpath(abspath, cwd)
+    inside = cwd.rstrip(os.sep) + os.sep
+    if len(abspath) > len(inside) and abspath.startswith(inside) and os.path.normpath(abspath) == abspath:
+        rel = abspath[len(inside):]  # the common case, without relpath's two abspath() calls
+    else:
+        rel = os.path.relpath(abspath, cwd)
     if rel.startswith(".." + os.sep) or rel == "..":
         rel = abspath
     return rel.replace(os.sep, "/")
