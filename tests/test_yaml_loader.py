@@ -14,3 +14,12 @@ def test_the_memoising_yaml_loader_tags_like_pyyaml():
         ours = [(n.tag, n.value) for n in yaml.compose(text, Loader=_Loader).value[0][1].value]
         theirs = [(n.tag, n.value) for n in yaml.compose(text, Loader=yaml.SafeLoader).value[0][1].value]
         assert ours == theirs
+    nested = "a: {b: [1, {c: d}], e: !!set {f}}\n---\n- [x]\n- !!omap [g: 1]\n"
+
+    def tags(node):
+        inner = node.value if isinstance(node.value, list) else []
+        flat = [n for pair in inner for n in (pair if isinstance(pair, tuple) else (pair,))]
+        return [node.tag] + [t for n in flat for t in tags(n)]
+
+    assert [tags(n) for n in yaml.compose_all(nested, Loader=_Loader)] == [
+        tags(n) for n in yaml.compose_all(nested, Loader=yaml.SafeLoader)]

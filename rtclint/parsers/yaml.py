@@ -32,8 +32,8 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     The safe loader has no path resolvers, so the descend/ascend hooks do nothing."""
 
     def resolve(self, kind, value, implicit):
-        if kind is not yaml.ScalarNode:
-            return super().resolve(kind, value, implicit)
+        if kind is not yaml.ScalarNode:  # no path resolvers: collections get the default tag
+            return self.DEFAULT_MAPPING_TAG if kind is yaml.MappingNode else self.DEFAULT_SEQUENCE_TAG
         if not implicit[0]:  # quoted or tagged: never an implicit int/bool/…
             return self.DEFAULT_SCALAR_TAG
         tag = _PLAIN_TAGS.get(value)
