@@ -199,11 +199,10 @@ def is_excluded(abspath: str, config: Config) -> bool:
     directory, gitignore syntax) cover a file, including files named explicitly."""
     if not config.exclude:
         return False
-    import pathspec
+    from rtclint.gitignore import GitIgnore
 
     root = os.path.abspath(config.root)
     rel = os.path.relpath(os.path.abspath(abspath), root)
     if rel.startswith(".."):
         return False
-    spec = pathspec.PathSpec.from_lines("gitwildmatch", config.exclude)
-    return spec.match_file(rel.replace(os.sep, "/"))
+    return GitIgnore(config.exclude).match_file(rel.replace(os.sep, "/"))

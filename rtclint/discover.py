@@ -13,6 +13,7 @@ import re
 import stat
 from collections.abc import Iterable, Iterator
 
+from rtclint.gitignore import GitIgnore
 from rtclint.lazy_regex import lazy
 from rtclint.record import record
 
@@ -135,7 +136,7 @@ class _Ignore:
 
     def __init__(self, root: str, excludes: Iterable[str]) -> None:
         self.root = root
-        self.specs: list[tuple[str, object]] = []
+        self.specs: list[tuple[str, GitIgnore]] = []
         patterns = list(excludes)
         if patterns:
             self.specs.append((root, _compile(patterns)))
@@ -154,15 +155,13 @@ class _Ignore:
             if abspath != base and not abspath.startswith(base + os.sep):
                 continue
             rel = os.path.relpath(abspath, base).replace(os.sep, "/")
-            if spec.match_file(rel + ("/" if is_dir else "")):  # type: ignore[attr-defined]
+            if spec.match_file(rel + ("/" if is_dir else "")):
                 return True
         return False
 
 
-def _compile(lines: list[str]):
-    import pathspec
-
-    return pathspec.PathSpec.from_lines("gitwildmatch", lines)
+def _compile(lines: list[str]) -> GitIgnore:
+    return GitIgnore(lines)
 
 
 def discover(paths: Iterable[str], excludes: Iterable[str] = ()) -> list[Candidate]:

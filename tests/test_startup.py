@@ -79,3 +79,14 @@ def test_a_cached_one_file_run_loads_the_cache_but_not_openssl(tmp_path):
         assert "rtclint.cache" in mods
         assert not mods & NOT_FOR_ONE_FILE, mods & NOT_FOR_ONE_FILE
     assert (tmp_path / ".rtclint_cache").is_dir()
+
+
+def test_the_pre_commit_run_in_a_git_tree_stays_light(tmp_path):
+    """The hook runs `rtclint check --context . FILES` at a repository root, which nearly
+    always has a .gitignore: reading it must not pull in a gitignore library."""
+    (tmp_path / ".gitignore").write_text("build/\n*.log\n")
+    (tmp_path / "homeserver.yaml").write_text("server_name: example.com\n")
+    mods = loaded_modules(["check", "--no-cache", "--context", ".", "homeserver.yaml"], tmp_path)
+    assert "rtclint.gitignore" in mods  # the .gitignore was read
+    assert not tops(mods) & {"pathspec", "rich", "ruamel"}, tops(mods) & {"pathspec", "rich", "ruamel"}
+    assert not mods & SLOW_STDLIB, mods & SLOW_STDLIB
