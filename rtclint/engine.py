@@ -162,13 +162,14 @@ def read_files(candidates: list[Candidate], roots: list[str], cache_dir: str | N
 
         cache_spec = (cache_dir, run_contexts(roots, candidates))
     if jobs < MIN_PARALLEL_JOBS or len(candidates) < PARALLEL_THRESHOLD:
-        return _read_chunk((candidates, roots, cache_spec))
+        return _read_chunk((candidates, roots, cache_spec, run_kinds(candidates)))
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     # one chunk per worker (each chunk builds its own Tree, and parsers that look across the
     # tree set it up per Tree), dealt round-robin: discovery order clusters files by kind
-    chunks = [(candidates[i::jobs], roots, cache_spec) for i in range(jobs)]
+    kinds = run_kinds(candidates)
+    chunks = [(candidates[i::jobs], roots, cache_spec, kinds) for i in range(jobs)]
     facts_list: list[FileFacts] = []
     documents: dict[str, Document] = {}
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
@@ -180,7 +181,14 @@ def read_files(candidates: list[Candidate], roots: list[str], cache_dir: str | N
     return facts_list, documents
 
 
-def _read_chunk_in_worker(job: tuple[list[Candidate], list[str], tuple | None]
+def run_kinds(candidates: list[Candidate]) -> dict[str, str]:
+    """abspath -> kind of the run's readable files: what "the other checked files" are for
+    a parser (a lone file given on the command line is checked on its own, not against
+    whatever the working directory holds)."""
+    return {c.abspath: c.kind for c in candidates if c.kind and c.problem is None}
+
+
+def _read_chunk_in_worker(job: tuple[list[Candidate], list[str], tuple | None, dict[str, str]]
                           ) -> tuple[list[FileFacts], dict[str, Document]]:
     """`_read_chunk` in a pool worker: only the documents this chunk's facts point into go
     back to the parent (a parser may have loaded the whole tree, e.g. nginx looking for
@@ -194,10 +202,11 @@ def _read_chunk_in_worker(job: tuple[list[Candidate], list[str], tuple | None]
     return facts_list, {path: doc for path, doc in documents.items() if path in wanted}
 
 
-def _read_chunk(job: tuple[list[Candidate], list[str], tuple | None]) -> tuple[list[FileFacts], dict[str, Document]]:
-    candidates, roots, cache_spec = job
+def _read_chunk(job: tuple[list[Candidate], list[str], tuple | None, dict[str, str]]
+                ) -> tuple[list[FileFacts], dict[str, Document]]:
+    candidates, roots, cache_spec, kinds = job
     loader = Loader()
-    tree = Tree([p for p in roots if os.path.isdir(p)] or [os.getcwd()], loader.load)
+    tree = Tree([p for p in roots if os.path.isdir(p)] or [os.getcwd()], loader.load, kinds)
     cache = None
     if cache_spec:
         from rtclint.cache import Cache

@@ -14,9 +14,13 @@ class Tree:
     """The files being checked, for parsers that follow includes and for readers that
     link files (a Compose volume that mounts a livekit.yaml)."""
 
-    def __init__(self, roots: list[str], load: Callable[[str], Document | None]) -> None:
+    def __init__(self, roots: list[str], load: Callable[[str], Document | None],
+                 kinds: dict[str, str] | None = None) -> None:
         self.roots = [os.path.abspath(r) for r in roots]
         self._load = load
+        # abspath -> kind of every readable file of the run (all chunks), for parsers that
+        # look across files (nginx includers); None: they discover the roots themselves
+        self.kinds = kinds
 
     def load(self, abspath: str) -> Document | None:
         """The Document for a file (decoded once, shared), or None if it cannot be read."""
