@@ -90,3 +90,13 @@ def test_the_pre_commit_run_in_a_git_tree_stays_light(tmp_path):
     assert "rtclint.gitignore" in mods  # the .gitignore was read
     assert not tops(mods) & {"pathspec", "rich", "ruamel"}, tops(mods) & {"pathspec", "rich", "ruamel"}
     assert not mods & SLOW_STDLIB, mods & SLOW_STDLIB
+
+
+def test_a_warm_cache_does_not_import_the_parsers(tmp_path):
+    """Facts come from the cache, so the Caddy parser (and lark, ~70 ms) is not loaded."""
+    (tmp_path / "Caddyfile").write_text("example.com {\n\trespond /.well-known/matrix/client 200\n}\n")
+    env = {"PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": str(tmp_path / "home-cache"), "HOME": str(tmp_path)}
+    cold = loaded_modules(["check", "Caddyfile"], tmp_path, env)
+    warm = loaded_modules(["check", "Caddyfile"], tmp_path, env)
+    assert "lark" in tops(cold) and "rtclint.parsers.caddy" in cold
+    assert "lark" not in tops(warm) and "rtclint.parsers.caddy" not in warm
