@@ -146,6 +146,23 @@ class SynapseConfig:
     fragment: bool = False  # no server_name: a conf.d fragment or a doc snippet
 
 
+# `enabled` defaults in charts/matrix-stack/values.yaml (ess-helm 26.x); here, not in
+# the ESS reader, so asking a model object does not import the YAML parser.
+CHART_DEFAULT_ENABLED = {
+    "matrixRTC": True,
+    "matrixRTC.sfu": True,
+    "synapse": True,
+    "wellKnownDelegation": True,
+    "elementWeb": True,
+    "elementAdmin": True,
+    "matrixAuthenticationService": True,
+    "postgres": True,
+    "initSecrets": True,
+    "deploymentMarkers": True,
+    "hookshot": False,
+}
+
+
 @record
 class EssValues:
     """ESS (matrix-stack) Helm values."""
@@ -158,7 +175,7 @@ class EssValues:
     hosts: dict[str, Located] = field(default_factory=dict)  # component -> ingress host
     raw: Any = None
     # component -> its `enabled` value as written (absent: the chart default applies,
-    # see rtclint.parsers.yaml_ess.CHART_DEFAULT_ENABLED and `component_enabled`).
+    # see CHART_DEFAULT_ENABLED and `component_enabled`).
     enabled: dict[str, Located] = field(default_factory=dict)
     # matrixRTC.sfu.exposedServices: name -> {'enabled', 'portType', 'port', 'nodePort',
     # 'portRange.startPort', 'portRange.endPort'} as written (chart defaults not filled in).
@@ -173,8 +190,6 @@ class EssValues:
         return self.release or self
 
     def component_enabled(self, component: str) -> bool:
-        from rtclint.parsers.yaml_ess import CHART_DEFAULT_ENABLED
-
         flag = self.enabled.get(component)
         if flag is not None and isinstance(flag.value, bool):
             return flag.value

@@ -29,26 +29,13 @@ import os
 
 from rtclint.document import Document, Span
 from rtclint.model import EssValues, FileFacts, Located, WellKnown
+from rtclint.model.services import CHART_DEFAULT_ENABLED
 from rtclint.model.wellknown import RTC_FOCI_KEY
 from rtclint.parsers.base import Tree
 from rtclint.parsers.pyyaml import yaml
 from rtclint.parsers.yaml import mapping_items, node_span
 from rtclint.parsers.yaml_synapse import to_python
 
-# `enabled` defaults in charts/matrix-stack/values.yaml (ess-helm 26.x).
-CHART_DEFAULT_ENABLED = {
-    "matrixRTC": True,
-    "matrixRTC.sfu": True,
-    "synapse": True,
-    "wellKnownDelegation": True,
-    "elementWeb": True,
-    "elementAdmin": True,
-    "matrixAuthenticationService": True,
-    "postgres": True,
-    "initSecrets": True,
-    "deploymentMarkers": True,
-    "hookshot": False,
-}
 INGRESS_COMPONENTS = ("elementAdmin", "elementWeb", "matrixAuthenticationService", "matrixRTC", "synapse",
                       "hookshot", "wellKnownDelegation")
 EXPOSED_FIELDS = ("enabled", "portType", "port", "nodePort", "portRange.startPort", "portRange.endPort")
