@@ -217,3 +217,26 @@ def test_gitignore_race_between_workers_loses_no_entry(tree, monkeypatch):
                         lambda p: False if p.endswith(".gitignore") else real_lexists(p))
     engine.check(["."], use_cache=True)
     assert len(entries(root)) == 3
+
+
+def test_changed_rtclint_code_reparses_everything(tree, monkeypatch):
+    """Entries are pickled model objects: other code (a git install, a checkout) must not
+    read them back, even when the version string is the same."""
+    root, parsed = tree
+    _, first = cached_run(parsed)
+    _, second = cached_run(parsed)
+    assert first and second == []
+    monkeypatch.setattr(cache_mod, "_CODE", ["another build of rtclint"])
+    _, third = cached_run(parsed)
+    assert sorted(third) == sorted(first)
+
+
+def test_the_code_fingerprint_follows_replaced_files(tmp_path):
+    """pip and git replace files, which gives their directory a new mtime."""
+    package = tmp_path / "pkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "sub" / "a.py").write_text("x = 1\n")
+    before = cache_mod.directories_fingerprint(str(package))
+    assert cache_mod.directories_fingerprint(str(package)) == before
+    os.utime(package / "sub", ns=(1, 1))  # what replacing a file in it does to the directory
+    assert cache_mod.directories_fingerprint(str(package)) != before
