@@ -215,9 +215,14 @@ def conf_bases(abspath: str, ctx: tuple) -> list[str]:
 
 
 def enter(stmt: Stmt, ctx: tuple) -> tuple:
-    from crossplane.analyzer import enter_block_ctx
+    """The context inside `stmt`'s block (crossplane's `enter_block_ctx`: a `location`
+    anywhere under http is ('http', 'location'), any other block appends its name)."""
+    if ctx and ctx[0] == "http" and stmt.name == "location":
+        return _HTTP_LOCATION
+    return ctx + (stmt.name,)
 
-    return enter_block_ctx({"directive": stmt.name}, ctx)
+
+_HTTP_LOCATION = ("http", "location")
 
 
 def find_includes(state: NginxState, doc: Document, stmts: list[Stmt], ctx: tuple, bases: list[str]) -> list[Include]:
@@ -291,9 +296,6 @@ def check_file(state: NginxState, doc: Document, parsed: Parsed, ctx: tuple, bas
 
 
 def _check_block(doc: Document, stmts: list[Stmt], ctx: tuple, location: Stmt | None, out: list[Problem]) -> None:
-    from crossplane.analyzer import analyze
-    from crossplane.errors import NgxParserDirectiveError
-
     for stmt in stmts:
         if not stmt.name:
             continue
@@ -301,17 +303,48 @@ def _check_block(doc: Document, stmts: list[Stmt], ctx: tuple, location: Stmt | 
             args = [w.value for w in stmt.args]
             if stmt.name == "if":
                 args = _if_args(args)
-            try:
-                analyze(doc.path, {"directive": stmt.name, "line": 0, "args": args}, stmt.terminator, ctx,
-                        strict=False, check_ctx=True, check_args=True)
-            except NgxParserDirectiveError as exc:
+            message = directive_error(stmt.name, args, stmt.terminator, ctx)
+            if message is not None:
                 start, end = error_span(doc, stmt)
-                out.append(Problem("RTC001", doc.path, start, end, exc.strerror))
+                out.append(Problem("RTC001", doc.path, start, end, message))
             if stmt.name == "proxy_pass" and location is not None:
                 _check_proxy_pass_uri(doc, stmt, location, ctx, out)
         if stmt.block is not None:
             inner_loc = stmt if stmt.name == "location" else location
             _check_block(doc, stmt.block, enter(stmt, ctx), inner_loc, out)
+
+
+# crossplane's verdict on a directive depends only on its name, terminator, context and
+# number of arguments — and on the argument itself for an on/off flag with one argument;
+# the same few hundred combinations recur in every file of a tree, so each is asked once.
+_VERDICTS: dict[tuple, str | None] = {}
+_FLAG_DIRECTIVES: frozenset[str] | None = None
+
+
+def directive_error(name: str, args: list[str], terminator: str, ctx: tuple) -> str | None:
+    """crossplane's analyser message for this directive in `ctx`, or None when it is fine."""
+    global _FLAG_DIRECTIVES
+    if _FLAG_DIRECTIVES is None:
+        from crossplane.analyzer import DIRECTIVES, NGX_CONF_FLAG
+
+        _FLAG_DIRECTIVES = frozenset(d for d, masks in DIRECTIVES.items() if any(m & NGX_CONF_FLAG for m in masks))
+    flag = args[0] if len(args) == 1 and name in _FLAG_DIRECTIVES else None
+    key = (name, terminator, ctx, len(args), flag)
+    try:
+        return _VERDICTS[key]
+    except KeyError:
+        pass
+    from crossplane.analyzer import analyze
+    from crossplane.errors import NgxParserDirectiveError
+
+    try:
+        analyze("", {"directive": name, "line": 0, "args": args}, terminator, ctx,
+                strict=False, check_ctx=True, check_args=True)
+        verdict = None
+    except NgxParserDirectiveError as exc:
+        verdict = exc.strerror
+    _VERDICTS[key] = verdict
+    return verdict
 
 
 def _if_args(args: list[str]) -> list[str]:

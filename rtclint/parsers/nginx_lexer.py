@@ -26,6 +26,9 @@ _SPACE = " \t\r\n"
 _NONSPACE = re.compile(r"[^ \t\r\n]")
 _STOPS = {"": re.compile(r"[ \t\r\n;{\\]"), '"': re.compile(r'["\\]'), "'": re.compile(r"['\\]")}
 _SIMPLE_ESCAPES = {'"': '"', "'": "'", "\\": "\\", "t": "\t", "r": "\r", "n": "\n"}
+_ESCAPE = re.compile(r"\\([\"'\\trn])")
+# an unquoted word without backslash or `{`: the common case, read in one match
+_PLAIN_WORD = re.compile(r"[^ \t\r\n;{\\]*")
 
 
 @record
@@ -64,13 +67,11 @@ class Stmt:
     path: str = ""  # display path of the file the statement is in
     includes: list["IncludedFile"] = field(default_factory=list)
 
-    @property
-    def name(self) -> str:
-        return self.words[0].value
-
-    @property
-    def args(self) -> list[Word]:
-        return self.words[1:]
+    def __post_init__(self) -> None:
+        # plain attributes, not properties: the model and the checks ask for them
+        # hundreds of thousands of times per run (the words of a statement never change)
+        self.name: str = self.words[0].value
+        self.args: list[Word] = self.words[1:]
 
     @property
     def start(self) -> int:
@@ -113,21 +114,33 @@ class Parsed:
     elisions: list[Word]  # documentation `...` lines that were skipped
 
 
+def _escaped(match: re.Match) -> str:
+    return _SIMPLE_ESCAPES[match.group(1)]
+
+
+def unescape_value(raw: str) -> str:
+    """nginx's unescaping of `raw` (the value `unescape` returns, without the offsets)."""
+    return _ESCAPE.sub(_escaped, raw) if "\\" in raw else raw
+
+
 def unescape(text: str, start: int, end: int) -> tuple[str, list[int]]:
-    """nginx's unescaping of text[start:end], and the source offset of each result char."""
+    """nginx's unescaping of text[start:end], and the source offset of each result char
+    (an escape's result char sits at its backslash)."""
+    raw = text[start:end]
+    if "\\" not in raw:
+        return raw, list(range(start, end))
     out: list[str] = []
     where: list[int] = []
-    i = start
-    while i < end:
-        ch = text[i]
-        if ch == "\\" and i + 1 < end and text[i + 1] in _SIMPLE_ESCAPES:
-            out.append(_SIMPLE_ESCAPES[text[i + 1]])
-            where.append(i)
-            i += 2
-            continue
-        out.append(ch)
-        where.append(i)
-        i += 1
+    done = 0  # raw[:done] is converted
+    for match in _ESCAPE.finditer(raw):
+        at = match.start()
+        out.append(raw[done:at])
+        where.extend(range(start + done, start + at))
+        out.append(_SIMPLE_ESCAPES[match.group(1)])
+        where.append(start + at)
+        done = match.end()
+    out.append(raw[done:])
+    where.extend(range(start + done, end))
     return "".join(out), where
 
 
@@ -171,6 +184,12 @@ class _Reader:
                 self.comments.append(Comment(i, end))
                 self.pos = end
                 continue
+            if ch not in "\"'":
+                at = _PLAIN_WORD.match(text, i).end()
+                if at == n or text[at] in " \t\r\n;":
+                    words.append(Word(text[i:at], i, at, "", i, at))
+                    self.pos = at
+                    continue
             word, problem = self._word(i)
             if problem is not None:
                 return words, "error", problem.start, problem
@@ -219,9 +238,7 @@ class _Reader:
 
 
 def _make_word(text: str, start: int, end: int, quote: str, raw_start: int, raw_end: int) -> Word:
-    raw = text[raw_start:raw_end]
-    value = unescape(text, raw_start, raw_end)[0] if "\\" in raw else raw
-    return Word(value, start, end, quote, raw_start, raw_end)
+    return Word(unescape_value(text[raw_start:raw_end]), start, end, quote, raw_start, raw_end)
 
 
 def parse_text(text: str, path: str = "") -> Parsed:

@@ -21,6 +21,7 @@ from rtclint.record import field, record, replace
 REDIRECT_CODES = {301, 302, 303, 307, 308}
 _TIME_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "M": 2592000, "y": 31536000}
 _VARIABLE = re.compile(r"\$(\{?[A-Za-z_0-9])")
+_LEVEL_SETTINGS = frozenset({"types", "default_type", "proxy_http_version", "proxy_read_timeout"})
 
 
 @record
@@ -61,16 +62,19 @@ class Builder:
         if sets:
             lvl.proxy_headers = [self.header(s) for s in sets]
         for stmt in stmts:
+            name = stmt.name
+            if name not in _LEVEL_SETTINGS:
+                continue
             if not stmt.args:
-                if stmt.name == "types" and stmt.block is not None:
+                if name == "types" and stmt.block is not None:
                     lvl.types = self.types(stmt)
                 continue
             setting = Setting(stmt.args[0].value, self.span(stmt, stmt.path))
-            if stmt.name == "default_type":
+            if name == "default_type":
                 lvl.default_type = setting
-            elif stmt.name == "proxy_http_version":
+            elif name == "proxy_http_version":
                 lvl.http_version = setting
-            elif stmt.name == "proxy_read_timeout":
+            elif name == "proxy_read_timeout":
                 lvl.read_timeout = setting
         return lvl
 
