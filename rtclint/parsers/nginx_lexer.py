@@ -26,6 +26,7 @@ _SPACE = " \t\r\n"
 _NONSPACE = re.compile(r"[^ \t\r\n]")
 _STOPS = {"": re.compile(r"[ \t\r\n;{\\]"), '"': re.compile(r'["\\]'), "'": re.compile(r"['\\]")}
 _SIMPLE_ESCAPES = {'"': '"', "'": "'", "\\": "\\", "t": "\t", "r": "\r", "n": "\n"}
+_PAIRS = [("\\" + k, v) for k, v in _SIMPLE_ESCAPES.items() if k != "\\"]
 _ESCAPE = re.compile(r"\\([\"'\\trn])")
 # an unquoted word without backslash or `{`: the common case, read in one match
 _PLAIN_WORD = re.compile(r"[^ \t\r\n;{\\]*")
@@ -120,7 +121,15 @@ def _escaped(match: re.Match) -> str:
 
 def unescape_value(raw: str) -> str:
     """nginx's unescaping of `raw` (the value `unescape` returns, without the offsets)."""
-    return _ESCAPE.sub(_escaped, raw) if "\\" in raw else raw
+    if "\\" not in raw:
+        return raw
+    if "\\\\" in raw:
+        return _ESCAPE.sub(_escaped, raw)
+    # no backslash is escaped, so every backslash starts its own pair and the pairs can
+    # be replaced one kind at a time (JSON bodies: many `\"`, and str.replace is C)
+    for pair, char in _PAIRS:
+        raw = raw.replace(pair, char)
+    return raw
 
 
 def unescape(text: str, start: int, end: int) -> tuple[str, list[int]]:
