@@ -16,12 +16,13 @@ from rtclint.document import Span
 from rtclint.model.proxy import Header, Listen, PathMatch, Proxy, Redirect, Respond, Route, Site, Upstream
 from rtclint.parsers.nginx_config import HTTP, LOCATION, MAIN, SERVER, flatten
 from rtclint.parsers.nginx_lexer import Stmt, Word
-from rtclint.record import field, record, replace
+from rtclint.record import field, record
 
 REDIRECT_CODES = {301, 302, 303, 307, 308}
 _TIME_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "M": 2592000, "y": 31536000}
 _VARIABLE = re.compile(r"\$(\{?[A-Za-z_0-9])")
-_LEVEL_SETTINGS = frozenset({"types", "default_type", "proxy_http_version", "proxy_read_timeout"})
+_LEVEL_DIRECTIVES = frozenset({"add_header", "proxy_set_header", "types", "default_type", "proxy_http_version",
+                               "proxy_read_timeout"})
 
 
 @record
@@ -54,28 +55,35 @@ class Builder:
         return Span(path, stmt_or_word.start, stmt_or_word.end)
 
     def level(self, parent: Level, stmts: list[Stmt]) -> Level:
-        lvl = replace(parent)
-        adds = [s for s in stmts if s.name == "add_header" and len(s.args) >= 2]
-        if adds:
-            lvl.add_headers = [self.header(s) for s in adds]
-        sets = [s for s in stmts if s.name == "proxy_set_header" and len(s.args) >= 2]
-        if sets:
-            lvl.proxy_headers = [self.header(s) for s in sets]
+        # one pass over the level's statements (this runs for every server and location)
+        lvl = Level(parent.add_headers, parent.proxy_headers, parent.default_type, parent.http_version,
+                    parent.read_timeout, parent.types)
+        adds: list[Header] = []
+        sets: list[Header] = []
         for stmt in stmts:
             name = stmt.name
-            if name not in _LEVEL_SETTINGS:
+            if name not in _LEVEL_DIRECTIVES:
                 continue
-            if not stmt.args:
+            args = stmt.args
+            if name == "add_header" or name == "proxy_set_header":
+                if len(args) >= 2:
+                    (adds if name == "add_header" else sets).append(self.header(stmt))
+                continue
+            if not args:
                 if name == "types" and stmt.block is not None:
                     lvl.types = self.types(stmt)
                 continue
-            setting = Setting(stmt.args[0].value, self.span(stmt, stmt.path))
+            setting = Setting(args[0].value, self.span(stmt, stmt.path))
             if name == "default_type":
                 lvl.default_type = setting
             elif name == "proxy_http_version":
                 lvl.http_version = setting
             elif name == "proxy_read_timeout":
                 lvl.read_timeout = setting
+        if adds:
+            lvl.add_headers = adds
+        if sets:
+            lvl.proxy_headers = sets
         return lvl
 
     def header(self, stmt: Stmt) -> Header:
