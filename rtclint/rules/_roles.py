@@ -115,7 +115,18 @@ def _says_jwt(route: "Route", site: "Site | None") -> bool:
 
 
 def upstream_role(dep: "Deployment", route: "Route", site: "Site | None" = None) -> str | None:
-    """'jwt', 'livekit', another service role, or None when the upstream is unknown."""
+    """'jwt', 'livekit', another service role, or None when the upstream is unknown.
+    Asked per route by a dozen rules: answered once per (route, site) and run."""
+    roles = getattr(dep, "_rtc_upstream_roles", None)
+    if roles is None:
+        roles = dep._rtc_upstream_roles = {}
+    key = (id(route), id(site))  # the deployment keeps both alive while rules run
+    if key not in roles:
+        roles[key] = _upstream_role(dep, route, site)
+    return roles[key]
+
+
+def _upstream_role(dep: "Deployment", route: "Route", site: "Site | None") -> str | None:
     if route.proxy is None:
         return None
     up = route.proxy.upstream
@@ -156,6 +167,17 @@ class PublicUrl:
 
     @classmethod
     def parse(cls, url: str) -> "PublicUrl | None":
+        """The URL's parts, or None when it has no scheme or host (memoised: rules parse
+        the same few URLs thousands of times, and PublicUrl is immutable)."""
+        found = _PUBLIC_URLS.get(url, _UNSEEN)
+        if found is _UNSEEN:
+            found = cls._parse(url)
+            if len(_PUBLIC_URLS) < 100_000:
+                _PUBLIC_URLS[url] = found
+        return found
+
+    @classmethod
+    def _parse(cls, url: str) -> "PublicUrl | None":
         try:
             parts = urlsplit(url.strip())
             port = parts.port
@@ -173,6 +195,10 @@ class PublicUrl:
     def text(self) -> str:
         port = "" if self.port == (443 if self.scheme in ("https", "wss") else 80) else f":{self.port}"
         return f"{self.scheme}://{self.host}{port}{self.path}"
+
+
+_PUBLIC_URLS: dict[str, "PublicUrl | None"] = {}
+_UNSEEN = object()
 
 
 def concrete_hosts(site: "Site") -> list[str]:
