@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 
 from rtclint.diagnostics import Diagnostic
 from rtclint.report.positions import region
+from rtclint.report.pretty_json import pretty
 
 JSON_VERSION = 1
 
@@ -33,4 +33,4 @@ def render(result, config=None) -> str:
         "files_checked": result.files_checked,
         "diagnostics": [diagnostic_dict(d, result.documents) for d in result.diagnostics],
     }
-    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    return pretty(payload) + "\n"
