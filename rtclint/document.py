@@ -95,9 +95,13 @@ class Document:
 
     @property
     def newline(self) -> str:
-        """The line ending this file mostly uses, for text a fix inserts."""
-        crlf = self.text.count("\r\n")
-        return "\r\n" if crlf and crlf * 2 >= self.text.count("\n") else "\n"
+        """The line ending this file mostly uses, for text a fix inserts (counted once per
+        text: every fix a rule offers in the file asks)."""
+        known = self.__dict__.get("_newline")
+        if known is None or known[0] is not self.text:
+            crlf = self.text.count("\r\n")
+            known = self._newline = (self.text, "\r\n" if crlf and crlf * 2 >= self.text.count("\n") else "\n")
+        return known[1]
 
 
 _BOMS = {"utf-8": codecs.BOM_UTF8, "utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE}
