@@ -100,3 +100,18 @@ def test_a_warm_cache_does_not_import_the_parsers(tmp_path):
     warm = loaded_modules(["check", "Caddyfile"], tmp_path, env)
     assert "lark" in tops(cold) and "rtclint.parsers.caddy" in cold
     assert "lark" not in tops(warm) and "rtclint.parsers.caddy" not in warm
+
+
+def test_a_one_file_caddy_check_does_not_import_lark_once_its_tables_exist(tmp_path):
+    """The Caddy grammar runs on plain-data LALR tables (caddy_lalr) cached in the user
+    cache dir: lark (~70 ms) is imported only by the run that builds them."""
+    (tmp_path / "Caddyfile").write_text("example.com {\n\treverse_proxy localhost:8008\n}\n")
+    env = {"PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": str(tmp_path / "home-cache"), "HOME": str(tmp_path)}
+    first = loaded_modules(["check", "--no-cache", "Caddyfile"], tmp_path, env)
+    second = loaded_modules(["check", "--no-cache", "Caddyfile"], tmp_path, env)
+    assert "lark" in tops(first) and "rtclint.parsers.caddy_lalr" in first  # built the tables
+    assert list((tmp_path / "home-cache" / "rtclint").glob("caddyfile-*.lalr.marshal"))
+    assert "rtclint.parsers.caddy_lalr" in second
+    assert "lark" not in tops(second), sorted(m for m in second if m.startswith("lark"))
+    assert not second & (NOT_FOR_ONE_FILE | {"pickle"}), second & (NOT_FOR_ONE_FILE | {"pickle"})
+    assert not second & SLOW_STDLIB, second & SLOW_STDLIB

@@ -7,12 +7,12 @@ Errors come back as (offset, end, message) with Caddy's own wording, so RTC001 s
 
 from __future__ import annotations
 
-import hashlib
 import re
 import os
-import sys
 
 from rtclint.lazy_regex import lazy
+from rtclint.parsers import caddy_lalr
+from rtclint.parsers.caddy_lalr import Token, UnexpectedToken
 from rtclint.parsers.caddy_lexer import CToken, LexError, tokenize
 from rtclint.record import field, record
 
@@ -99,51 +99,36 @@ def _cache_dir() -> str:
     return os.path.join(base, "rtclint")
 
 
-from lark.lexer import Lexer as _LarkLexer  # noqa: E402 - only imported with the Caddy parser
+def _token_feed():
+    """Lark 'lexer' class that hands over the terminals we already made (see `_lark_tokens`);
+    defined on demand so that lark is only imported to build the tables."""
+    from lark.lexer import Lexer
+
+    class TokenFeed(Lexer):
+        def __init__(self, lexer_conf) -> None:  # signature Lark expects of a custom lexer
+            pass
+
+        def lex(self, data):
+            return iter(data)
+
+    return TokenFeed
 
 
-class TokenFeed(_LarkLexer):
-    """Lark 'lexer' that hands over the terminals we already made (see `_lark_tokens`)."""
-
-    def __init__(self, lexer_conf) -> None:  # signature Lark expects of a custom lexer
-        pass
-
-    def lex(self, data):
-        return iter(data)
+def tables() -> dict:
+    """Plain-data LALR tables (caddy_lalr), cached in the user cache directory; lark is
+    imported only when they are missing."""
+    return caddy_lalr.tables(grammar_path(), _cache_dir(), parser)
 
 
 def parser():
-    """The compiled LALR parser. Compiling the grammar costs tens of milliseconds, so
-    the analysed tables are pickled to the user cache directory, keyed by the grammar's
-    hash, the lark version and the Python version."""
+    """The Lark LALR parser of the grammar: built only to make `tables()` (and by tests)."""
     global _PARSER
-    if _PARSER is not None:
-        return _PARSER
-    import lark
-    from lark import Lark
+    if _PARSER is None:
+        from lark import Lark
 
-    with open(grammar_path(), encoding="utf-8") as fh:
-        grammar = fh.read()
-    key = hashlib.sha256(f"{grammar}|{lark.__version__}|{sys.version_info[:2]}".encode()).hexdigest()[:20]
-    cache_file = os.path.join(_cache_dir(), f"caddyfile-{key}.lark.pickle")
-    try:
-        with open(cache_file, "rb") as fh:
-            _PARSER = Lark.load(fh)
-            return _PARSER
-    except Exception:  # no cache yet, or from another lark: compile it
-        pass
-    _PARSER = Lark(grammar, parser="lalr", lexer=TokenFeed, start=["start", "lines"], maybe_placeholders=False)
-    try:
-        os.makedirs(os.path.dirname(cache_file), exist_ok=True)
-        tmp = f"{cache_file}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as fh:
-            _PARSER.save(fh)
-        os.replace(tmp, cache_file)
-        for name in os.listdir(os.path.dirname(cache_file)):  # tables of older grammars
-            if name.startswith("caddyfile-") and os.path.join(os.path.dirname(cache_file), name) != cache_file:
-                os.remove(os.path.join(os.path.dirname(cache_file), name))
-    except Exception:  # a read-only home must not stop the check
-        pass
+        with open(grammar_path(), encoding="utf-8") as fh:
+            grammar = fh.read()
+        _PARSER = Lark(grammar, parser="lalr", lexer=_token_feed(), start=["start", "lines"], maybe_placeholders=False)
     return _PARSER
 
 
@@ -156,8 +141,6 @@ def _lark_tokens(tokens: list[CToken], start_rule: str, site_openers: set[int] |
     _NL between tokens on different logical lines (parse.go isNextOnNewLine), except
     after an address that ends with ',' at the top level (parse.go addresses(): the list
     continues); IMPORT for a bare `import` starting a line."""
-    from lark import Token
-
     depth = 0
     in_keys = start_rule == "start"  # at the top level, the first line of an entry holds addresses
     import_line = False  # the current line is an import statement
@@ -247,25 +230,21 @@ def parse(text: str, start_rule: str = "start", tokens: list[CToken] | None = No
 
 
 def _run_lark(tokens: list[CToken], start_rule: str):
-    from lark.exceptions import UnexpectedInput
-
     site_openers: set[int] = set()
     terminals = list(_lark_tokens(tokens, start_rule, site_openers))
     try:
-        return parser().parse(terminals, start=start_rule)
-    except UnexpectedInput as exc:
+        return caddy_lalr.parse(tables(), terminals, start_rule)
+    except UnexpectedToken as exc:
         error = _caddy_error(tokens, terminals, exc)
     if _caddy_closes_at_eof(tokens, terminals, error, site_openers):
         # parse.go quirk: when the file ends inside a site block and its last token is a '}'
         # that closed a directive's block, closeCurlyBrace() looks at that same '}' again and
         # accepts it as the site's own. `caddy adapt` accepts such a file; so do we.
-        from lark import Token
-
         try:
             closing = [Token("_NL", "\n", start_pos=tokens[-1].end),
                        Token("RBRACE", terminals[-1].value, start_pos=tokens[-1].start)]
-            return parser().parse(terminals + closing, start=start_rule)
-        except UnexpectedInput:
+            return caddy_lalr.parse(tables(), terminals + closing, start_rule)
+        except UnexpectedToken:
             pass
     raise error
 
