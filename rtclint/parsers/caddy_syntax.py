@@ -1,5 +1,7 @@
 """Caddyfile structure: Caddy's lexer (caddy_lexer) → Caddy's newline rules → the Lark
 LALR grammar in grammars/caddyfile.lark → a small tree of entries, directives and blocks.
+The grammar runs on caddy_lalr's driver over tables Lark analysed once (cached on disk),
+so a check does not import lark unless those tables are missing.
 
 Errors come back as (offset, end, message) with Caddy's own wording, so RTC001 says what
 `caddy adapt` would say, at the token Caddy would name.
@@ -79,7 +81,7 @@ class Entry:
     directive: Directive | None = None  # the import statement itself
 
 
-# -- the Lark parser, compiled once and cached on disk ---------------------------------
+# -- the grammar: LALR tables cached on disk, Lark only to build them ---------------------------------
 
 _PARSER = None
 
