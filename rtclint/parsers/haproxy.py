@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 
 from rtclint.document import Document, Span
+from rtclint.lazy_regex import lazy
 from rtclint.model.deployment import FileFacts
 from rtclint.model.proxy import Header, Listen, PathMatch, Proxy, Redirect, Respond, Route, Site, Upstream
 from rtclint.record import field, record
@@ -405,7 +406,7 @@ def parse_time(value: str) -> float | None:
 
 # -- model -------------------------------------------------------------------------------
 
-HOST_FETCHES = re.compile(r"^(req\.)?hdr(_dom|_beg|_end|_reg|_sub|_str)?\((host)\)(,lower)?$", re.I)
+HOST_FETCHES = lazy(r"^(req\.)?hdr(_dom|_beg|_end|_reg|_sub|_str)?\((host)\)(,lower)?$", re.I)
 PATH_FETCHES = {"path": "exact", "path_beg": "prefix", "path_end": "end", "path_reg": "regex", "path_sub": "sub",
                 "path_dir": "prefix", "path,lower": "exact"}
 _MATCH_FLAGS = {"-m": 1, "-i": 0, "-f": 1, "-M": 0, "-n": 0, "-u": 1, "--": 0}

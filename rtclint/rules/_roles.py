@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from rtclint.lazy_regex import lazy
 from rtclint.record import record, replace
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
@@ -25,8 +26,8 @@ JWT_ENDPOINTS = ("/get_token", "/sfu/get", "/healthz", "/sfu_webhook", "/delegat
 # What a client calls on livekit_service_url: get_token, falling back to sfu/get.
 CLIENT_ENDPOINTS = ("/get_token", "/sfu/get")
 
-_JWT_NAME = re.compile(r"jwt", re.IGNORECASE)
-_LIVEKIT_NAME = re.compile(r"livekit|(^|[-_.])sfu($|[-_.0-9])", re.IGNORECASE)
+_JWT_NAME = lazy(r"jwt", re.IGNORECASE)
+_LIVEKIT_NAME = lazy(r"livekit|(^|[-_.])sfu($|[-_.0-9])", re.IGNORECASE)
 
 
 def service_for(dep: "Deployment", upstream: "Upstream") -> "Service | None":

@@ -8,11 +8,11 @@ Call's dev backend runs two), and their backends legitimately differ.
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlsplit
 
 from rtclint.diagnostics import Applicability, Edit, Fix, Related, Severity
 from rtclint.document import Span
+from rtclint.lazy_regex import lazy
 from rtclint.model import CLIENT_PATH, RTC_FOCI_KEY, Site, WellKnown
 from rtclint.record import field, record
 from rtclint.rules._roles import concrete_hosts
@@ -20,7 +20,7 @@ from rtclint.rules._wkedit import body_bounds, body_span
 from rtclint.rules.registry import rule
 from rtclint.rules.synapse_view import Homeserver, append_at_end, homeservers, merge_appends, set_setting
 
-_URL_IN_JSON = re.compile(r'"livekit_service_url"\s*:\s*"([^"\\]+)"')
+_URL_IN_JSON = lazy(r'"livekit_service_url"\s*:\s*"([^"\\]+)"')
 
 
 # -- what a well-known advertises ---------------------------------------------------------

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 from rtclint.diagnostics import Applicability, Edit, Fix, Related, Severity
 from rtclint.document import Span
+from rtclint.lazy_regex import lazy
 from rtclint.model import SERVER_PATH
 from rtclint.rules._roles import (
     CLIENT_ENDPOINTS,
@@ -245,8 +246,8 @@ def jwt_prefix_not_stripped(ctx) -> Iterator:
                              fix=_strip_fix(ctx, site, route, prefix))
 
 
-_SECTION = re.compile(r"(?m)^[ \t]*(frontend|backend|listen|defaults|global)\b")
-_REWRITE = re.compile(r"(?m)^[ \t]*http-request[ \t]+(replace-path|set-path|replace-uri|set-uri)\b(.*)$")
+_SECTION = lazy(r"(?m)^[ \t]*(frontend|backend|listen|defaults|global)\b")
+_REWRITE = lazy(r"(?m)^[ \t]*http-request[ \t]+(replace-path|set-path|replace-uri|set-uri)\b(.*)$")
 
 
 def _haproxy_rewrites(dep, px, prefix: str) -> bool:

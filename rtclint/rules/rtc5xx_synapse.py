@@ -23,6 +23,7 @@ from functools import lru_cache
 from rtclint.config import DEFAULT_TARGETS, version_tuple
 from rtclint.diagnostics import Applicability, Edit, Fix, Related, Severity
 from rtclint.document import Span
+from rtclint.lazy_regex import lazy
 from rtclint.rules.registry import rule
 from rtclint.rules.synapse_view import (
     Homeserver,
@@ -495,8 +496,8 @@ def sticky_events_disabled(ctx):
 
 # -- RTC507 -----------------------------------------------------------------------------------
 
-CALL_LIKE = re.compile(r"rtc|call|livekit|foc(us|i)|sfu|jwt|sticky|delayed|msc(3401|4143|4140|4195|4354|4222|4075"
-                       r"|4310|3779|4158|3266)", re.IGNORECASE)
+CALL_LIKE = lazy(r"rtc|call|livekit|foc(us|i)|sfu|jwt|sticky|delayed|msc(3401|4143|4140|4195|4354|4222|4075"
+                 r"|4310|3779|4158|3266)", re.IGNORECASE)
 HANDLED_BY_RTC503 = {"msc3266_enabled", "msc4140_enabled"}
 
 
