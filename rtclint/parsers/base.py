@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 import os
 from collections.abc import Callable
 
@@ -29,6 +28,8 @@ class Tree:
     def glob(self, pattern: str, base_dir: str) -> list[str]:
         """Absolute paths matching an include pattern, relative to `base_dir`."""
         full = pattern if os.path.isabs(pattern) else os.path.join(base_dir, pattern)
+        import glob  # only when a file includes others
+
         if glob.has_magic(full):
             return sorted(p for p in glob.glob(full) if os.path.isfile(p))
         return [full] if os.path.isfile(full) else []

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 
 from rtclint.discover import display_path, kind_from_name
 from rtclint.document import Document, Span
@@ -356,6 +355,8 @@ def _split_volume(text: str) -> list[str]:
 def _command(doc: Document, node: yaml.MappingNode, svc: Service) -> None:
     key, command = mapping_get(node, "command")
     if isinstance(command, yaml.ScalarNode) and isinstance(command.value, str):
+        import shlex  # only for a string `command:` (~1 ms at start-up otherwise)
+
         try:
             svc.command = shlex.split(command.value)
         except ValueError:
