@@ -31,38 +31,23 @@ def _write(value, indent: str, out: list[str]) -> None:
     elif isinstance(value, int) and type(value) is int:
         out.append(int.__repr__(value))
     elif isinstance(value, dict):
-        _write_dict(value, indent, out)
+        _write_members(value.items(), "{}", indent, out)
     elif isinstance(value, (list, tuple)):
-        _write_list(value, indent, out)
+        _write_members(((None, item) for item in value), "[]", indent, out)
     else:  # floats (nan/inf spelling) and anything else: json's own rules
         out.append(dumps(value, ensure_ascii=False))
 
 
-def _write_dict(value: dict, indent: str, out: list[str]) -> None:
-    if not value:
-        out.append("{}")
-        return
+def _write_members(members, brackets: str, indent: str, out: list[str]) -> None:
+    """An object's (key, value) members or an array's (None, value) items, one per line."""
     inner = indent + _INDENT
-    out.append("{")
-    first = True
-    for key, item in value.items():
-        out.append(f"\n{inner}" if first else f",\n{inner}")
-        first = False
-        out.append(encode_basestring(key) if isinstance(key, str) else dumps({key: 0})[1:-4])
-        out.append(": ")
+    out.append(brackets[0])
+    empty = True
+    for key, item in members:
+        out.append(f"\n{inner}" if empty else f",\n{inner}")
+        empty = False
+        if key is not None or brackets == "{}":
+            out.append(encode_basestring(key) if isinstance(key, str) else dumps({key: 0})[1:-4])
+            out.append(": ")
         _write(item, inner, out)
-    out.append(f"\n{indent}}}")
-
-
-def _write_list(value, indent: str, out: list[str]) -> None:
-    if not value:
-        out.append("[]")
-        return
-    inner = indent + _INDENT
-    out.append("[")
-    first = True
-    for item in value:
-        out.append(f"\n{inner}" if first else f",\n{inner}")
-        first = False
-        _write(item, inner, out)
-    out.append(f"\n{indent}]")
+    out.append(brackets[1] if empty else f"\n{indent}{brackets[1]}")
