@@ -9,11 +9,11 @@ NGINX_CONF = "events {}\nhttp {\n    include sites/*.conf;\n}\n"
 SITE = "server {\n    listen 80;\n    server_name example.com;\n}\n"
 
 
-def test_a_lone_file_is_checked_on_its_own_not_as_an_include_of_the_cwd(tmp_path):
+def test_a_lone_file_a_tree_and_the_hook_shape_report_what_they_were_given(tmp_path):
     (tmp_path / "sites").mkdir()
     (tmp_path / "nginx.conf").write_text(NGINX_CONF)
     (tmp_path / "sites" / "a.conf").write_text(SITE)
-    for _ in range(30):  # a working directory with more than the file: not read at all
+    for _ in range(30):  # siblings in the working directory: reported only when asked for
         (tmp_path / "sites" / f"other{_}.conf").write_text(SITE.replace("example.com", f"o{_}.example.com"))
     lone = run_rtclint(["check", "--no-cache", "--format", "json", "sites/a.conf"], cwd=tmp_path)
     tree = run_rtclint(["check", "--no-cache", "--format", "json", "."], cwd=tmp_path)
