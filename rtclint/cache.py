@@ -192,6 +192,10 @@ def _ensure_gitignore(cache_root: str) -> None:
 _SECRET: bytes | None = None
 
 
+def load_signing_key() -> None:
+    _secret()
+
+
 def _sign(payload: bytes) -> bytes:
     """Keyed BLAKE2b: a MAC by design (RFC 7693), no HMAC construction needed."""
     return blake2b(payload, key=_secret(), digest_size=32).digest()
@@ -202,19 +206,37 @@ def _secret() -> bytes:
     global _SECRET
     if _SECRET is None:
         base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        path = os.path.join(base, "rtclint", "key")
-        try:
-            with open(path, "rb") as fh:
-                _SECRET = fh.read()
-        except OSError:
-            _SECRET = os.urandom(32)
-            try:
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(_SECRET)
-            except OSError:
-                pass  # read-only home: entries written this run are valid this run only
-        if not 16 <= len(_SECRET) <= 64:  # BLAKE2b keys are at most 64 bytes
-            _SECRET = os.urandom(32)
+        _SECRET = _read_key(os.path.join(base, "rtclint", "key")) or _create_key(os.path.join(base, "rtclint", "key"))
     return _SECRET
+
+
+def _read_key(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as fh:
+            key = fh.read()
+    except OSError:
+        return None
+    return key if 16 <= len(key) <= 64 else None  # BLAKE2b keys are at most 64 bytes
+
+
+def _create_key(path: str) -> bytes:
+    """A new key, published whole: written to a private temporary file, then hard-linked
+    to its name, which fails if another process got there first. Then everyone uses the
+    winner's key (two parse workers creating it at once signed entries with different
+    keys, and the next run threw away the loser's entries)."""
+    key = os.urandom(32)
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(key)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+    except OSError:
+        return key  # read-only home: entries written this run are valid this run only
+    return _read_key(path) or key

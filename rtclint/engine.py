@@ -166,6 +166,10 @@ def read_files(candidates: list[Candidate], roots: list[str], cache_dir: str | N
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    if cache_dir:
+        from rtclint.cache import load_signing_key
+
+        load_signing_key()  # once, before the fork: the workers must all sign with one key
     # one chunk per worker (each chunk builds its own Tree, and parsers that look across the
     # tree set it up per Tree), dealt round-robin: discovery order clusters files by kind
     kinds = run_kinds(candidates)

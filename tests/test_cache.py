@@ -240,3 +240,33 @@ def test_the_code_fingerprint_follows_replaced_files(tmp_path):
     assert cache_mod.directories_fingerprint(str(package)) == before
     os.utime(package / "sub", ns=(1, 1))  # what replacing a file in it does to the directory
     assert cache_mod.directories_fingerprint(str(package)) != before
+
+
+def test_processes_creating_the_signing_key_at_once_all_use_the_winners_key(tmp_path, monkeypatch):
+    """Parse workers forked before the key existed each created one; the losers signed
+    their entries with a key nobody kept, and the next run re-parsed those files (this
+    failed CI now and then as a rewritten entry in the pool test above)."""
+    import multiprocessing
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
+    monkeypatch.setattr(cache_mod, "_SECRET", None)
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(6) as pool:
+        keys = pool.map(_fresh_secret, range(24))
+    assert len(set(keys)) == 1
+    assert keys[0] == (tmp_path / "home-cache" / "rtclint" / "key").read_bytes()
+    assert not [p for p in os.listdir(tmp_path / "home-cache" / "rtclint") if p != "key"]
+
+
+def test_a_process_that_loses_the_key_race_reads_the_winners_key(tmp_path):
+    path = str(tmp_path / "rtclint" / "key")
+    first = cache_mod._create_key(path)
+    assert cache_mod._create_key(path) == first  # it had found no key, then another wrote one
+
+
+def _fresh_secret(_):
+    import time
+
+    cache_mod._SECRET = None
+    time.sleep(0.01)  # let the pool start every worker before any creates the key
+    return cache_mod._secret()
