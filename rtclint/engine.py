@@ -144,42 +144,43 @@ def _involves(diag: Diagnostic, documents: dict[str, Document], report_on: list[
     return False
 
 
-# Below this many files a process pool costs more than it saves.
+# Below this many files a second process costs more than it saves: forking, pickling the
+# child's FileFacts (~0.3 ms per nginx file of the bench corpus, against ~2.5 ms to parse
+# it) and unpickling them here.
 PARALLEL_THRESHOLD = 150
-# ... and with fewer cores than this. Measured on the bench corpus (bench/RESULTS.md): the
-# parent unpickles every worker's FileFacts alone (~3 ms per nginx file against ~7 ms to
-# parse it), so two workers cost more CPU than they save and are no faster.
+# With fewer cores than this, every file is parsed in this process: on the 2-core bench
+# machine a forked half-and-half read was no faster (median of 16 alternating runs on the
+# bench's nginx set: 1.27 s against 1.22 s in one process).
 MIN_PARALLEL_JOBS = 3
 
 
 def read_files(candidates: list[Candidate], roots: list[str], cache_dir: str | None,
                jobs: int | None = None) -> tuple[list[FileFacts], dict[str, Document]]:
-    """Parse every candidate (in parallel for big trees), in discovery order."""
+    """Parse every candidate (big trees split between this process and forked children,
+    one per further core), in discovery order."""
     jobs = jobs or os.cpu_count() or 1
     cache_spec = None
     if cache_dir:
         from rtclint.cache import run_contexts
 
         cache_spec = (cache_dir, run_contexts(roots, candidates))
+    kinds = run_kinds(candidates)
     if jobs < MIN_PARALLEL_JOBS or len(candidates) < PARALLEL_THRESHOLD:
-        return _read_chunk((candidates, roots, cache_spec, run_kinds(candidates)))
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+        return _read_chunk((candidates, roots, cache_spec, kinds))
+    from rtclint.forked import map_forked
 
     if cache_dir:
         from rtclint.cache import load_signing_key
 
-        load_signing_key()  # once, before the fork: the workers must all sign with one key
-    # one chunk per worker (each chunk builds its own Tree, and parsers that look across the
-    # tree set it up per Tree), dealt round-robin: discovery order clusters files by kind
-    kinds = run_kinds(candidates)
+        load_signing_key()  # once, before the fork: every process must sign with one key
+    # one chunk per process (each chunk builds its own Tree, and parsers that look across
+    # the tree set it up per Tree), dealt round-robin: discovery order clusters files by kind
     chunks = [(candidates[i::jobs], roots, cache_spec, kinds) for i in range(jobs)]
     facts_list: list[FileFacts] = []
     documents: dict[str, Document] = {}
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        for chunk_facts, chunk_docs in pool.map(_read_chunk_in_worker, chunks):
-            facts_list += chunk_facts
-            documents.update(chunk_docs)
+    for chunk_facts, chunk_docs in map_forked(_read_chunk_to_send, chunks):
+        facts_list += chunk_facts
+        documents.update(chunk_docs)
     order = {cand.path: i for i, cand in enumerate(candidates)}
     facts_list.sort(key=lambda f: order.get(f.path, len(order)))  # back to discovery order
     return facts_list, documents
@@ -192,11 +193,11 @@ def run_kinds(candidates: list[Candidate]) -> dict[str, str]:
     return {c.abspath: c.kind for c in candidates if c.kind and c.problem is None}
 
 
-def _read_chunk_in_worker(job: tuple[list[Candidate], list[str], tuple | None, dict[str, str]]
-                          ) -> tuple[list[FileFacts], dict[str, Document]]:
-    """`_read_chunk` in a pool worker: only the documents this chunk's facts point into go
-    back to the parent (a parser may have loaded the whole tree, e.g. nginx looking for
-    includers; every other chunk returns its own files), since pickling them is costly."""
+def _read_chunk_to_send(job: tuple[list[Candidate], list[str], tuple | None, dict[str, str]]
+                        ) -> tuple[list[FileFacts], dict[str, Document]]:
+    """`_read_chunk`, keeping only the documents this chunk's facts point into (a parser
+    may have loaded the whole tree, e.g. nginx looking for includers; every other chunk
+    returns its own files): a child pickles them all back to the parent."""
     facts_list, documents = _read_chunk(job)
     wanted = {f.path for f in facts_list}
     for facts in facts_list:
