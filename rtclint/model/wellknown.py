@@ -51,9 +51,16 @@ class WellKnown:
         return self.span.start + min(body_index, self.span.end - self.span.start)
 
     def parse(self) -> tuple[Any, JsonError | None]:
-        """The JSON value, or the first error with its position in the body."""
+        """The JSON value, or the first error with its position in the body. Decoded once
+        per object (a dozen rules ask), so callers must not change the value."""
         if self.value is not None:
             return self.value, None
+        decoded = self.__dict__.get("_decoded")
+        if decoded is None:
+            decoded = self.__dict__["_decoded"] = self._decode()
+        return decoded
+
+    def _decode(self) -> tuple[Any, JsonError | None]:
         try:
             return json.loads(self.body), None
         except json.JSONDecodeError as exc:

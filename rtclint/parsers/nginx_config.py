@@ -113,6 +113,7 @@ class NginxState:
         if doc.abspath not in self.parsed:
             self.parsed[doc.abspath] = parse_text(doc.text, doc.path)
             self.docs[doc.abspath] = doc
+            self._texts[doc.path] = doc.text
         return self.parsed[doc.abspath]
 
     def load(self, abspath: str) -> tuple[Document, Parsed] | None:
