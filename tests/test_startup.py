@@ -115,3 +115,12 @@ def test_a_one_file_caddy_check_does_not_import_lark_once_its_tables_exist(tmp_p
     assert "lark" not in tops(second), sorted(m for m in second if m.startswith("lark"))
     assert not second & (NOT_FOR_ONE_FILE | {"pickle"}), second & (NOT_FOR_ONE_FILE | {"pickle"})
     assert not second & SLOW_STDLIB, second & SLOW_STDLIB
+
+
+def test_a_file_without_urls_does_not_load_the_url_parser(tmp_path):
+    """urllib.parse brings ipaddress along (~3 ms); only a tree that names URLs needs it."""
+    (tmp_path / "livekit.yaml").write_text("port: 7880\nrtc:\n  tcp_port: 7881\n  udp_port: 7882\n"
+                                           "keys:\n  devkey: secret-secret-secret-secret-secret\n")
+    mods = loaded_modules(["check", "--no-cache", "livekit.yaml"], tmp_path)
+    assert "rtclint.parsers.yaml_livekit" in mods
+    assert not mods & {"urllib.parse", "ipaddress"}, mods & {"urllib.parse", "ipaddress"}

@@ -21,11 +21,11 @@ of its Compose file/namespace. Two stacks in one tree are never compared across.
 from __future__ import annotations
 
 import os
-from urllib.parse import urlsplit
 
 from rtclint.config import version_tuple
 from rtclint.model.services import EnvVar, LiveKitConfig, Located, Service
 from rtclint.record import field, record
+from rtclint.urls import urlsplit
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:

@@ -10,10 +10,10 @@ when the route or site says "jwt" or routes a JWT endpoint path.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 from rtclint.lazy_regex import lazy
 from rtclint.record import record, replace
+from rtclint.urls import urlsplit
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:

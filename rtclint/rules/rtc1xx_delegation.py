@@ -8,7 +8,6 @@ Call's dev backend runs two), and their backends legitimately differ.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
 
 from rtclint.diagnostics import Applicability, Edit, Fix, Related, Severity
 from rtclint.document import Span
@@ -19,6 +18,7 @@ from rtclint.rules._roles import concrete_hosts
 from rtclint.rules._wkedit import body_bounds, body_span
 from rtclint.rules.registry import rule
 from rtclint.rules.synapse_view import Homeserver, append_at_end, homeservers, merge_appends, set_setting
+from rtclint.urls import urlsplit
 
 _URL_IN_JSON = lazy(r'"livekit_service_url"\s*:\s*"([^"\\]+)"')
 

@@ -11,13 +11,13 @@ exactly `YES_I_KNOW_WHAT_I_AM_DOING`. v0.1 read LK_JWT_PORT, renamed LIVEKIT_JWT
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
 
 from rtclint.diagnostics import Applicability, Edit, Fix, Related, Severity
 from rtclint.document import Span
 from rtclint.model.stacks import at_least, jwt_key_secret, jwt_services, livekit_instances, paired_livekit, service_target
 from rtclint.rules._services import doc_text, interpolated, mask, rename_edits
 from rtclint.rules.registry import rule
+from rtclint.urls import urlsplit
 
 JWT = "lk-jwt-service"
 SKIP_TLS_ACTIVE = "YES_I_KNOW_WHAT_I_AM_DOING"
