@@ -36,6 +36,30 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code)
 
 
+def run() -> None:
+    """The installed `rtclint` command: `main()`, then leave without tearing the
+    interpreter down. A check's model and every imported module would otherwise be freed
+    one object at a time at exit: by instruction count, 10% of a one-file check and 9% of
+    a 60-file nginx tree (mypy exits the same way). Output is flushed first, and rtclint
+    registers no `atexit` work. `python -m rtclint` and `main()` exit normally, for
+    callers that catch SystemExit."""
+    try:
+        main()
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
+    if isinstance(code, str):  # what the interpreter does with a message as exit code
+        sys.stderr.write(code + "\n")
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, OSError):
+        code = code or 1
+    import os
+
+    os._exit(code if isinstance(code, int) else 0 if code is None else 1)
+
+
 def _dispatch(args: list[str]) -> int:
     if not args or args[0] in ("-h", "--help"):
         print(_top_help())
