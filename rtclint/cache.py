@@ -193,6 +193,7 @@ _SECRET: bytes | None = None
 
 
 def load_signing_key() -> None:
+    """Read or create the key now: before forking parse workers, so that all sign alike."""
     _secret()
 
 
