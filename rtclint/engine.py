@@ -145,8 +145,8 @@ def _involves(diag: Diagnostic, documents: dict[str, Document], report_on: list[
 
 
 # Below this many files a second process costs more than it saves: forking, pickling the
-# child's FileFacts (~0.3 ms per nginx file of the bench corpus, against ~2.5 ms to parse
-# it) and unpickling them here.
+# child's FileFacts and unpickling them here (~0.6 + 0.4 ms per nginx file of the bench
+# corpus, against ~2.5 ms to parse it).
 PARALLEL_THRESHOLD = 150
 # With fewer cores than this, every file is parsed in this process: on the 2-core bench
 # machine a forked half-and-half read was no faster (median of 16 alternating runs on the

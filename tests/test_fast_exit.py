@@ -44,5 +44,7 @@ def test_the_report_written_to_a_file_is_complete(tmp_path):
 
 
 def test_the_installed_command_is_the_fast_one():
-    with open(os.path.join(ROOT, "pyproject.toml"), encoding="utf-8") as fh:
-        assert 'rtclint = "rtclint.cli:run"' in fh.read()
+    from importlib.metadata import entry_points
+
+    (script,) = [e for e in entry_points(group="console_scripts") if e.name == "rtclint"]
+    assert script.value == "rtclint.cli:run"
