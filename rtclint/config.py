@@ -47,7 +47,7 @@ def version_tuple(version: str) -> tuple[int, ...]:
     for piece in version.lstrip("vV").split("."):
         digits = ""
         for ch in piece:
-            if not ch.isdigit():
+            if not "0" <= ch <= "9":  # not str.isdigit: '¹' is a digit that int() refuses
                 break
             digits += ch
         if not digits:

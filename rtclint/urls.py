@@ -11,3 +11,12 @@ def urlsplit(url: str):
     from urllib.parse import urlsplit as split
 
     return split(url)
+
+
+def hostname(url: str) -> str | None:
+    """The URL's host name, or None when it has none or is not a URL urllib can split
+    (`wss://[sfu.example.com`: an unclosed IPv6 bracket raises ValueError)."""
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None

@@ -162,3 +162,23 @@ STRUCTURED = {
 def test_property_structured_proxy_configs(name, data):
     lines = data.draw(STRUCTURED[name])
     assert_sound(*lint_text(name, "\n".join(lines) + "\n"))
+
+
+# Found by `make fuzz` (5,000 examples): digits int() refuses and a URL urlsplit refuses
+# crashed a check. Each seed is rewritten so every number and URL meets them.
+UNICODE_DIGITS = [("1", "\u00b9"), ("8", "\u0668"), ("0", "\uff10")]  # superscript, Arabic-Indic, fullwidth
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if SEEDS.get(n)])
+@pytest.mark.parametrize("digit,odd", UNICODE_DIGITS)
+def test_unicode_digits_and_broken_ipv6_urls_are_no_crash(name, digit, odd):
+    for seed in SEEDS[name]:
+        text = seed.replace(digit, odd).replace("://", "://[")
+        assert_sound(*lint_text(name, text))
+
+
+def test_version_tuple_reads_ascii_digits_only():
+    from rtclint.config import version_tuple
+
+    assert version_tuple("v1.13\u00b9") == (1, 13)
+    assert version_tuple("\u00b92.0") == ()

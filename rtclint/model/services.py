@@ -116,7 +116,7 @@ class LiveKitConfig:
 
     @property
     def http_port(self) -> int:
-        return int(self.port.value) if self.port and str(self.port.value).isdigit() else 7880
+        return int(self.port.value) if self.port and str(self.port.value).isdecimal() else 7880
 
 
 @record

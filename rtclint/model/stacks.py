@@ -247,7 +247,7 @@ def _ingress_target_ports(dep: "Deployment") -> None:
             if port is None:
                 continue
             target = port.target_port.value if port.target_port is not None else port.port
-            if isinstance(target, str) and not target.isdigit():
+            if isinstance(target, str) and not target.isdecimal():
                 target = _named_container_port(dep, ks, target)
             if target is not None:
                 up.port = int(target)
@@ -401,11 +401,11 @@ def jwt_bind_port(service: Service) -> int | None:
     bind = env(service, "LIVEKIT_JWT_BIND")
     if bind is not None:
         port = (bind.value or "").rsplit(":", 1)[-1].strip()
-        return int(port) if port.isdigit() else None
+        return int(port) if port.isdecimal() else None
     port_var = env(service, "LIVEKIT_JWT_PORT")
     if port_var is not None:
         text = (port_var.value or "").strip()
-        return int(text) if text.isdigit() else None
+        return int(text) if text.isdecimal() else None
     return 8080
 
 

@@ -133,7 +133,7 @@ class _Reader:
     def _global_options(self, lines: list[Directive]) -> None:
         for d in lines:
             args = [t.text for t in d.args]
-            if d.name in ("http_port", "https_port") and len(args) > 1 and args[1].isdigit():
+            if d.name in ("http_port", "https_port") and len(args) > 1 and args[1].isdecimal():
                 self.options[d.name] = int(args[1])
             elif d.name == "auto_https" and len(args) > 1:
                 self.options["auto_https"] = args[1]
@@ -493,13 +493,13 @@ class _Reader:
         args = d.args[2:] if _matcher_token(d) is not None else d.args[1:]
         status, body_tok = 200, None
         if len(args) == 1:
-            if len(args[0].text) == 3 and args[0].text.isdigit() and int(args[0].text) > 0:
+            if len(args[0].text) == 3 and args[0].text.isdecimal() and int(args[0].text) > 0:
                 status = int(args[0].text)
             else:
                 body_tok = args[0]
         elif len(args) >= 2:
             body_tok = args[0]
-            status = int(args[1].text) if args[1].text.isdigit() else 200
+            status = int(args[1].text) if args[1].text.isdecimal() else 200
         for block in d.blocks:
             for line in block.lines:
                 if line.name == "body" and len(line.args) == 2:
@@ -605,7 +605,7 @@ class _Reader:
         status = 302
         if len(args) > 1:
             code = args[1].text
-            status = int(code) if code.isdigit() else _REDIR_CODES.get(code, 302)
+            status = int(code) if code.isdecimal() else _REDIR_CODES.get(code, 302)
         return Redirect(args[0].text, status, Span(d.items[0].path or self.doc.path, d.start, d.end))
 
     # -- where fixes insert text ------------------------------------------------------
@@ -788,12 +788,12 @@ def _split_address(text: str) -> tuple[str, str, int | None]:
         close = text.find("]")
         host = text[1:close] if close > 0 else text[1:]
         rest = text[close + 1 :] if close > 0 else ""
-        if rest.startswith(":") and rest[1:].isdigit():
+        if rest.startswith(":") and rest[1:].isdecimal():
             port = int(rest[1:])
         return scheme, host, port
     if ":" in text:
         host, _, tail = text.rpartition(":")
-        if tail.isdigit():
+        if tail.isdecimal():
             port = int(tail)
         else:
             host = text

@@ -336,7 +336,7 @@ def _bind_problem(args: list[str]) -> str | None:
         return "'bind' expects {<path>|[addr1]:port1[-end1]}{,[addr]:port[-end]}... as arguments"
     for part in args[0].split(","):
         for port in _ports_text(part):
-            if not port.isdigit() or not 0 < int(port) < 65536:
+            if not port.isdecimal() or not 0 < int(port) < 65536:
                 return f"'bind' : invalid port '{port}'"
     return None
 
@@ -352,7 +352,7 @@ def _return_problem(args: list[str]) -> str | None:
                    "errorfiles", "hdr"):
             if val is None:
                 return f"'{key}' expects an argument"
-            if key == "status" and (not val.isdigit() or not 200 <= int(val) <= 599):
+            if key == "status" and (not val.isdecimal() or not 200 <= int(val) <= 599):
                 return f"Unexpected status code '{val}'"
             if key == "content-type":
                 ctype = True
@@ -494,7 +494,7 @@ class ModelBuilder:
             tls = "ssl" in args[1:] or args[0].startswith("quic")
             for part in args[0].split(","):
                 ports = _ports_text(part)
-                if ports and ports[0].isdigit():
+                if ports and ports[0].isdecimal():
                     found.setdefault((int(ports[0]), tls), Listen(int(ports[0]), tls, self.line_span(line)))
         return list(found.values())
 
@@ -621,10 +621,10 @@ class ModelBuilder:
         elif args[0] == "redirect":
             target = opts[1] if len(opts) > 1 else ""
             code = _option(opts, "code")
-            route.redirect = Redirect(target, int(code) if code.isdigit() else 302, span)
+            route.redirect = Redirect(target, int(code) if code.isdecimal() else 302, span)
         else:
             status = _option(opts, "deny_status") or "403"
-            route.respond = Respond(int(status) if status.isdigit() else 403, None)
+            route.respond = Respond(int(status) if status.isdecimal() else 403, None)
         return route
 
     def returned(self, line: Line, opts: list[str]) -> tuple[Respond, list[Header]]:
@@ -635,7 +635,7 @@ class ModelBuilder:
         while i < len(opts):
             key = opts[i]
             word = words[i + 1] if i + 1 < len(words) else None
-            if key == "status" and word is not None and word.value.isdigit():
+            if key == "status" and word is not None and word.value.isdecimal():
                 resp.status = int(word.value)
             elif key == "content-type" and word is not None:
                 resp.content_type = word.value
@@ -725,7 +725,7 @@ class ModelBuilder:
             port_text = rest[1:]
         else:
             host, _, port_text = addr.rpartition(":") if ":" in addr else (addr, "", "")
-        port = int(port_text) if port_text.isdigit() else None
+        port = int(port_text) if port_text.isdecimal() else None
         port_span = None
         if port is not None:
             at = self.doc.text.rfind(port_text, word.start, word.end)

@@ -237,7 +237,7 @@ class Builder:
 
     def apply_return(self, route: Route, stmt: Stmt, lvl: Level) -> None:
         first = stmt.args[0]
-        if not first.value.isdigit():
+        if not first.value.isdecimal():
             route.redirect = Redirect(first.value, 302, self.span(stmt, stmt.path))
             return
         code = int(first.value)
@@ -371,13 +371,13 @@ def _listen_port(addr: str) -> int | None:
     if addr.startswith("["):
         _, _, after = addr.partition("]")
         port = after[1:] if after.startswith(":") else "80"
-    elif addr.isdigit():
+    elif addr.isdecimal():
         port = addr
     elif ":" in addr:
         port = addr.rsplit(":", 1)[1]
     else:
         port = "80"
-    return int(port) if port.isdigit() and 0 < int(port) < 65536 else None
+    return int(port) if port.isdecimal() and 0 < int(port) < 65536 else None
 
 
 def _split_hostport(hostport: str) -> tuple[str, int | None]:
@@ -388,7 +388,7 @@ def _split_hostport(hostport: str) -> tuple[str, int | None]:
         host, port = hostport.split(":")
     else:
         host, port = hostport, ""
-    return host.lower(), int(port) if port.isdigit() else None
+    return host.lower(), int(port) if port.isdecimal() else None
 
 
 def parse_time(value: str) -> float | None:

@@ -11,13 +11,13 @@ knows. Fixes need to add lines to block mappings: `insert_at` records where.
 from __future__ import annotations
 
 import json
-from urllib.parse import urlsplit
 
 from rtclint.document import Document
 from rtclint.model import FileFacts, Located, SynapseConfig, WellKnown
 from rtclint.parsers.base import Tree
 from rtclint.parsers.pyyaml import yaml
 from rtclint.parsers.yaml import mapping_items, node_span, scalar
+from rtclint.urls import hostname
 
 # Sections whose children are recorded by dotted path (the others: top-level key only).
 NESTED_SECTIONS = ("experimental_features", "matrix_rtc", "rc_message", "rc_delayed_event_mgmt")
@@ -93,7 +93,7 @@ def synapse_well_known(cfg: SynapseConfig) -> WellKnown | None:
         body["m.homeserver"] = {"base_url": base if base.endswith("/") else base + "/"}
     for key, value in extra.value.items():
         body.setdefault(str(key), value)
-    host = urlsplit(base).hostname if isinstance(base, str) else None
+    host = hostname(base) if isinstance(base, str) else None
     return WellKnown(
         which="client",
         body=json.dumps(body, indent=2, default=str),
@@ -167,7 +167,7 @@ def parse_duration_ms(value) -> int | None:
     sizes = {"s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000, "y": 31_536_000_000}
     size = sizes.get(value[-1], 1)
     digits = value[:-1] if value[-1] in sizes else value
-    if value[-1] not in sizes and not value[-1].isdigit():
+    if value[-1] not in sizes and not value[-1].isdecimal():
         return None
     try:
         return int(digits) * size

@@ -67,7 +67,7 @@ def _split(spec: str, parts: int, option: str, shape: str) -> list[str]:
 
 
 def _port(text: str, spec: str) -> int:
-    if not text.isdigit() or not 0 < int(text) < 65536:
+    if not text.isdecimal() or not 0 < int(text) < 65536:
         raise ProbeUsageError(f"'{spec}': '{text}' is not a port number")
     return int(text)
 

@@ -85,9 +85,9 @@ def split_server_name(server_name: str) -> tuple[str, int | None]:
     """`example.org` → (example.org, None); `example.org:8448` → (example.org, 8448); IPv6 kept whole."""
     if server_name.startswith("["):
         host, _, rest = server_name[1:].partition("]")
-        return host, int(rest[1:]) if rest.startswith(":") and rest[1:].isdigit() else None
+        return host, int(rest[1:]) if rest.startswith(":") and rest[1:].isdecimal() else None
     host, sep, port = server_name.rpartition(":")
-    if sep and port.isdigit() and ":" not in host:
+    if sep and port.isdecimal() and ":" not in host:
         return host, int(port)
     return server_name, None
 

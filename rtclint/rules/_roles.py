@@ -48,10 +48,10 @@ def jwt_bind_port(service: "Service") -> tuple[int, str]:
     bind = env_value(service, "LIVEKIT_JWT_BIND")
     if bind:
         port = bind.rsplit(":", 1)[-1]
-        if port.isdigit():
+        if port.isdecimal():
             return int(port), "LIVEKIT_JWT_BIND"
     port = env_value(service, "LIVEKIT_JWT_PORT")
-    if port and port.strip().isdigit():
+    if port and port.strip().isdecimal():
         return int(port), "LIVEKIT_JWT_PORT"
     return JWT_DEFAULT_PORT, "the default"
 

@@ -75,7 +75,7 @@ def yaml_scalar_text(dep: "Deployment", var: "EnvVar", value: str) -> str:
     before = doc.text[var.value_span.start - 1 : var.value_span.start] if var.value_span.start else ""
     if before in ("'", '"'):
         return value
-    if re.match(r"^[A-Za-z0-9_./-][^:#]*$", value) and not value.isdigit():
+    if re.match(r"^[A-Za-z0-9_./-][^:#]*$", value) and not value.isdecimal():
         return value
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 

@@ -17,7 +17,7 @@ from rtclint.document import Span
 from rtclint.model.stacks import at_least, jwt_key_secret, jwt_services, livekit_instances, paired_livekit, service_target
 from rtclint.rules._services import doc_text, interpolated, mask, rename_edits
 from rtclint.rules.registry import rule
-from rtclint.urls import urlsplit
+from rtclint.urls import hostname, urlsplit
 
 JWT = "lk-jwt-service"
 SKIP_TLS_ACTIVE = "YES_I_KNOW_WHAT_I_AM_DOING"
@@ -133,7 +133,7 @@ def jwt_env_deprecated(ctx):
 
 
 def _bind_fix(ctx, var, port: str, version) -> Fix | None:
-    if not port.strip().isdigit():
+    if not port.strip().isdecimal():
         return None
     if at_least(version, (0, 4)):
         edits = rename_edits(ctx.deployment, var, "LIVEKIT_JWT_BIND", f":{port.strip()}")
@@ -244,7 +244,7 @@ def livekit_url_invalid(ctx):
             yield ctx.report(span, f"LIVEKIT_URL must be the public wss:// URL of the LiveKit SFU, not "
                              f"`{value[:60]}`")
             continue
-        host = urlsplit(value).hostname or ""
+        host = hostname(value) or ""
         if scheme == "ws" and host and _tls_host(dep, host):
             yield ctx.report(span, f"LIVEKIT_URL uses ws:// but {host} is served over TLS: browsers on an "
                              "https:// page block it; use wss://")
@@ -374,7 +374,7 @@ def full_access_not_server_name(ctx):
     hs_hosts = set()
     for syn in dep.synapse:
         if syn.public_baseurl is not None and syn.public_baseurl.value:
-            host = urlsplit(str(syn.public_baseurl.value)).hostname
+            host = hostname(str(syn.public_baseurl.value))
             if host:
                 hs_hosts.add(host.lower())
     for svc in jwt_services(dep):

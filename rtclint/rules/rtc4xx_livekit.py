@@ -35,7 +35,7 @@ def _int(located) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    return int(value) if isinstance(value, str) and value.strip().isdigit() else None
+    return int(value) if isinstance(value, str) and value.strip().isdecimal() else None
 
 
 def _range(text) -> tuple[int, int] | None:

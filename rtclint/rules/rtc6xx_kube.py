@@ -169,7 +169,7 @@ def _check_target_ports(ctx, ks, svc):
     for port in ks.ports:
         target = port.target_port.value if port.target_port is not None else port.port
         span = port.target_port.span if port.target_port is not None and port.target_port.span else port.span
-        if isinstance(target, str) and not target.isdigit():
+        if isinstance(target, str) and not target.isdecimal():
             if target not in names:
                 yield ctx.report(span, f"Service `{ks.name}` targets the port name `{target}`, which container "
                                  f"`{svc.name}` does not declare (" + (", ".join(sorted(names)) or "no named ports") + ")",
