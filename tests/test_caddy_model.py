@@ -263,6 +263,22 @@ def test_uri_strip_prefix_inside_handle_and_unstripped_handle(tmp_path):
     assert site.route_for("/bee").proxy.strip_prefix == ""
 
 
+def test_strips_run_one_after_another(tmp_path):
+    """Caddy trims each `uri strip_prefix` from what the last one left: a duplicated line
+    changes nothing more (`make fuzz` found --fix adding the line again and again), while
+    a second, different prefix the paths still carry is stripped too."""
+    text = ("example.com {\n\t@jwt path /livekit/jwt/sfu/get /livekit/jwt/healthz\n\thandle @jwt {\n"
+            "\t\turi strip_prefix /livekit/jwt\n\t\turi strip_prefix /livekit/jwt\n\t\treverse_proxy jwt:8080\n"
+            "\t}\n\thandle /a/b/* {\n\t\turi strip_prefix /a\n\t\turi strip_prefix /b\n\t\treverse_proxy b:80\n"
+            "\t}\n}\n")
+    doc, facts = read(tmp_path, text)
+    site = facts.sites[0]
+    jwt = site.route_for("/livekit/jwt/sfu/get").proxy
+    assert jwt.strip_prefix == "/livekit/jwt"
+    assert doc.line_col(jwt.strip_span.start)[0] == 4  # the first of the two lines did the work
+    assert site.route_for("/a/b/x").proxy.strip_prefix == "/a/b"
+
+
 def test_proxy_options_and_upstream_defaults(tmp_path):
     text = ("example.com {\n\treverse_proxy /sfu* https://livekit.example.com {\n\t\theader_up Host {host}\n"
             "\t\ttransport http {\n\t\t\tversions 1.1\n\t\t\tread_timeout 2m\n\t\t}\n\t}\n}\n")

@@ -413,6 +413,8 @@ class _Reader:
             prefix = args[1].text
             if not prefix.startswith("/"):
                 prefix = "/" + prefix
+            if _strips_nothing_more(ctx, prefix):
+                return
             ctx.strip = ctx.strip + prefix
             ctx.strip_span = Span(args[1].path or self.doc.path, args[0].start, args[1].end)
 
@@ -714,6 +716,18 @@ def _discovered_alone(tree: Tree, path: str) -> bool:
     from rtclint.discover import kind_from_name
 
     return tree.inside(path) and kind_from_name(path) == "caddy"
+
+
+def _strips_nothing_more(ctx: _Ctx, prefix: str) -> bool:
+    """Caddy runs `uri strip_prefix` directives one after another, each trimming what the
+    last one left. A further strip changes nothing when none of the paths the route
+    matches still starts with its prefix once the earlier strips are gone: a duplicated
+    `uri strip_prefix /livekit/jwt` is a no-op, not a strip of `/livekit/jwt/livekit/jwt`.
+    Unknown paths (no matcher, a regex) keep the strips composed."""
+    if not ctx.strip or ctx.matcher.kind not in ("exact", "prefix") or ctx.matcher.negated:
+        return False
+    rest = [p[len(ctx.strip):] if p.startswith(ctx.strip) else p for p in ctx.matcher.paths]
+    return bool(rest) and not any(r.startswith(prefix) for r in rest)
 
 
 def _matcher_token(d: Directive) -> CToken | None:
