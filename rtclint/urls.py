@@ -1,4 +1,4 @@
-"""`urlsplit` for the model and the rules, importing urllib.parse on first use.
+"""`urlsplit` and `hostname` for the model and the rules, importing urllib.parse on first use.
 
 urllib.parse brings `ipaddress` along (~3 ms at start-up), and a one-file check whose
 file names no URL never splits one."""

@@ -17,7 +17,7 @@ from rtclint.document import Span
 from rtclint.model.stacks import at_least, jwt_key_secret, jwt_services, livekit_instances, paired_livekit, service_target
 from rtclint.rules._services import doc_text, interpolated, mask, rename_edits
 from rtclint.rules.registry import rule
-from rtclint.urls import hostname, urlsplit
+from rtclint.urls import hostname
 
 JWT = "lk-jwt-service"
 SKIP_TLS_ACTIVE = "YES_I_KNOW_WHAT_I_AM_DOING"
