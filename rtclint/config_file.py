@@ -199,7 +199,7 @@ def is_excluded(abspath: str, config: Config) -> bool:
     directory, gitignore syntax) cover a file, including files named explicitly."""
     if not config.exclude:
         return False
-    from rtclint.gitignore import GitIgnore
+    from rtclint.ignore import GitIgnore
 
     root = os.path.abspath(config.root)
     rel = os.path.relpath(os.path.abspath(abspath), root)

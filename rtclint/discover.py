@@ -12,17 +12,18 @@ import os
 import re
 import stat
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
-from rtclint.gitignore import GitIgnore
-from rtclint.lazy_regex import lazy
-from rtclint.record import record
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from rtclint.ignore import GitIgnore
 
 SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".rtclint_cache",
              ".pytest_cache", ".hypothesis", ".mypy_cache", ".tox"}
 SNIFF_BYTES = 16384
 
 
-@record
+@dataclass(slots=True)
 class Candidate:
     path: str  # display path
     abspath: str
@@ -66,14 +67,14 @@ def kind_from_name(path: str) -> str | None:
     return None
 
 
-_HAPROXY = lazy(r"^(global|defaults|frontend|backend|listen)(\s|$)", re.M)
-_HAPROXY_BODY = lazy(r"^\s+(bind|use_backend|default_backend|server|mode|acl|http-request)\s", re.M)
-_NGINX = lazy(r"^\s*(server|http|location|upstream|events|map)\b[^\n{;]*\{|^\s*(proxy_pass|server_name|listen|"
+_HAPROXY = re.compile(r"^(global|defaults|frontend|backend|listen)(\s|$)", re.M)
+_HAPROXY_BODY = re.compile(r"^\s+(bind|use_backend|default_backend|server|mode|acl|http-request)\s", re.M)
+_NGINX = re.compile(r"^\s*(server|http|location|upstream|events|map)\b[^\n{;]*\{|^\s*(proxy_pass|server_name|listen|"
               r"add_header|return|include|ssl_certificate|root)\s[^\n;{]*;", re.M)
-_CADDY = lazy(r"^\s*(reverse_proxy|respond|handle_path|handle|route|header|encode|file_server|tls|redir|"
+_CADDY = re.compile(r"^\s*(reverse_proxy|respond|handle_path|handle|route|header|encode|file_server|tls|redir|"
               r"import|root|php_fastcgi|uri|rewrite)\b(?![^\n]*;\s*$)", re.M)
-_ENV = lazy(r"^\s*(export\s+)?[A-Za-z_][A-Za-z0-9_]*=", re.M)
-_YAML = lazy(r"^[A-Za-z_][\w.-]*:(\s|$)", re.M)
+_ENV = re.compile(r"^\s*(export\s+)?[A-Za-z_][A-Za-z0-9_]*=", re.M)
+_YAML = re.compile(r"^[A-Za-z_][\w.-]*:(\s|$)", re.M)
 
 
 def kind_from_content(text: str, name: str = "") -> str | None:
@@ -161,6 +162,8 @@ class _Ignore:
 
 
 def _compile(lines: list[str]) -> GitIgnore:
+    from rtclint.ignore import GitIgnore  # pathspec only for trees that have patterns
+
     return GitIgnore(lines)
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import os
+import sys
+from dataclasses import dataclass, field
 
 from rtclint.config import Config
 from rtclint.diagnostics import Diagnostic
@@ -16,10 +18,9 @@ from rtclint.model import Deployment, FileFacts
 from rtclint.model.stacks import link as link_services
 from rtclint.parsers import PARSERS, parser_for
 from rtclint.parsers.base import Tree
-from rtclint.record import field, record
 
 
-@record
+@dataclass(slots=True)
 class Result:
     deployment: Deployment
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -35,7 +36,7 @@ class Loader:
 
     # abspath -> bytes read instead of the file on disk, set only inside `overlaid()`: the
     # fixer re-checks its edited text in memory, so `--diff` and reverted fixes never
-    # touch the disk. A class attribute, so forked parse workers see it too.
+    # touch the disk. A class attribute, so forked parse workers inherit it.
     overlay: dict[str, bytes] = {}
 
     def __init__(self) -> None:
@@ -156,8 +157,8 @@ MIN_PARALLEL_JOBS = 3
 
 def read_files(candidates: list[Candidate], roots: list[str], cache_dir: str | None,
                jobs: int | None = None) -> tuple[list[FileFacts], dict[str, Document]]:
-    """Parse every candidate (big trees split between this process and forked children,
-    one per further core), in discovery order."""
+    """Parse every candidate (big trees split between this process and a pool of forked
+    workers, one per further core), in discovery order."""
     jobs = jobs or os.cpu_count() or 1
     cache_spec = None
     if cache_dir:
@@ -167,8 +168,6 @@ def read_files(candidates: list[Candidate], roots: list[str], cache_dir: str | N
     kinds = run_kinds(candidates)
     if jobs < MIN_PARALLEL_JOBS or len(candidates) < PARALLEL_THRESHOLD:
         return _read_chunk((candidates, roots, cache_spec, kinds))
-    from rtclint.forked import map_forked
-
     if cache_dir:
         from rtclint.cache import load_signing_key
 
@@ -178,12 +177,38 @@ def read_files(candidates: list[Candidate], roots: list[str], cache_dir: str | N
     chunks = [(candidates[i::jobs], roots, cache_spec, kinds) for i in range(jobs)]
     facts_list: list[FileFacts] = []
     documents: dict[str, Document] = {}
-    for chunk_facts, chunk_docs in map_forked(_read_chunk_to_send, chunks):
+    for chunk_facts, chunk_docs in map_chunks(_read_chunk_to_send, chunks):
         facts_list += chunk_facts
         documents.update(chunk_docs)
     order = {cand.path: i for i, cand in enumerate(candidates)}
     facts_list.sort(key=lambda f: order.get(f.path, len(order)))  # back to discovery order
     return facts_list, documents
+
+
+def map_chunks(work, chunks: list) -> list:
+    """[work(chunk) for chunk in chunks], chunks[1:] in a pool of forked workers while this
+    process computes chunks[0] (it would otherwise sit idle). A worker that fails in any
+    way (an exception, a crash, a signal, a result that does not pickle) costs only time:
+    its chunk is redone here, so a parallel run never loses or changes a result.
+
+    `fork` only (Linux): workers inherit the loaded modules, the signing key and
+    `Loader.overlay` instead of importing and pickling them again; elsewhere (macOS
+    forbids forking a process that may hold system locks; Windows cannot) every chunk
+    runs here."""
+    if len(chunks) < 2 or not sys.platform.startswith("linux"):
+        return [work(chunk) for chunk in chunks]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(len(chunks) - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = [pool.submit(work, chunk) for chunk in chunks[1:]]
+        results = [work(chunks[0])]
+        for future, chunk in zip(futures, chunks[1:]):
+            try:
+                results.append(future.result())
+            except Exception:  # noqa: BLE001 - anything, BrokenProcessPool included: redo it
+                results.append(work(chunk))
+    return results
 
 
 def run_kinds(candidates: list[Candidate]) -> dict[str, str]:

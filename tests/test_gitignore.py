@@ -1,4 +1,4 @@
-"""rtclint.gitignore against git itself: every pattern set below is written to a real
+"""rtclint.ignore (pathspec, plus git's rule for excluded directories) against git itself: every pattern set below is written to a real
 repository's .gitignore and `git check-ignore` decides for every path of a real tree."""
 
 import os
@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from rtclint.gitignore import GitIgnore
+from rtclint.ignore import GitIgnore
 
 GIT = shutil.which("git")
 
@@ -25,6 +25,7 @@ PATTERN_SETS = [
     ["sp ace.txt   "], ["\\#hash"], ["\\!bang"], ["#hash"], ["*"], ["*", "!*.yaml"], ["**"], ["a/b"], ["b/foo.conf"],
     ["foo*"], ["f?o"], ["**/b/"], ["a/**/"], ["*/foo"], ["nested/**/z"], ["foo/z", "!foobar/z"], ["[unclosed"],
     ["", "   ", "# comment only"], ["*.conf", "!a/b/*.conf"], ["foo", "!foo"],
+    ["logs/**", "!logs/keep.log"], ["a/**/b/**"], ["\\*.log"], ["*.LOG"], ["**/"], ["/a/**/"],
 ]
 
 
