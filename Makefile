@@ -6,7 +6,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup test-deps system-deps node-deps docs fuzz bench clean
+# ../shared beside the clone, as CI lays it, or RTCLINT_SHARED=DIR
+RTCLINT_SHARED ?= $(abspath ../shared)
+export RTCLINT_SHARED
+SHARED := $(RTCLINT_SHARED)
+# what the suite reads from ../shared (tests/conftest.py SHARED_NEEDS says the same)
+SHARED_NEEDS := spec/RULES.md schemas/sarif-schema-2.1.0.json corpus/upstream
+
+.PHONY: run test setup test-deps shared-check system-deps node-deps docs fuzz bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -28,13 +35,20 @@ node-deps:
 test-deps: $(STAMP) system-deps node-deps
 	bash tools/install-synapse.sh
 
-test: test-deps
-	$(BIN)/python -m pytest -q
+# before installing anything: without ../shared the suite cannot run, say so in one line
+shared-check:
+	@for need in $(SHARED_NEEDS); do [ -e "$(SHARED)/$$need" ] || { \
+	  echo "make test needs ../shared beside the clone (or RTCLINT_SHARED=DIR): missing $$need (looked in $(SHARED))" >&2; exit 1; }; done
+
+# pytest's exit 5 means it collected no test: a failure, said in words
+test: shared-check test-deps
+	$(BIN)/python -m pytest -q; rc=$$?; \
+	[ $$rc -ne 5 ] || echo "pytest collected no tests (exit 5): nothing was tested" >&2; exit $$rc
 
 docs: $(STAMP)
 	$(BIN)/python -m rtclint.rules.docs rules
 
-fuzz: test-deps
+fuzz: shared-check test-deps
 	RTCLINT_FUZZ_EXAMPLES=5000 $(BIN)/python -m pytest -q tests -k "property or fuzz" -p no:cacheprovider
 
 bench: $(STAMP)

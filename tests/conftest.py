@@ -4,10 +4,54 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import settings
+
+# Property tests (the fuzz targets) run in every `make test` on a fixed budget and a fixed
+# seed: the same examples on every machine and every run, none remembered from a previous
+# one. `make fuzz` (RTCLINT_FUZZ_EXAMPLES set) explores: random seeds, its own budget.
+settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
+settings.register_profile("fuzz", derandomize=False, deadline=None, print_blob=True)
+settings.load_profile("fuzz" if os.environ.get("RTCLINT_FUZZ_EXAMPLES") else "ci")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED = os.path.join(os.path.dirname(ROOT), "shared")
+# ../shared beside the clone, as CI lays it; RTCLINT_SHARED names another place (a git
+# worktree's ../ is the folder of worktrees, not the folder of the main clone).
+SHARED = os.path.abspath(os.environ.get("RTCLINT_SHARED") or os.path.join(os.path.dirname(ROOT), "shared"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+# What the suite reads from ../shared (CI lays it beside the clone): the rule catalogue,
+# the SARIF schema and the upstream example corpus.
+SHARED_NEEDS = ("spec/RULES.md", "schemas/sarif-schema-2.1.0.json", "corpus/upstream")
+
+
+def pytest_sessionstart(session):
+    """Without ../shared, stop before collecting, in one line: dozens of tests would
+    otherwise fail or error each on its own, none saying why."""
+    missing = [need for need in SHARED_NEEDS if not os.path.exists(os.path.join(SHARED, need))]
+    if missing:
+        pytest.exit(f"tests need ../shared beside the clone (or RTCLINT_SHARED): missing {', '.join(missing)} "
+                    f"(looked in {SHARED})", returncode=4)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A skipped test is a failed one: `make test` installs every tool the suite uses, so
+    a skip means a test that silently stopped testing."""
+    outcome = yield
+    _skip_fails(outcome.get_result())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    outcome = yield
+    _skip_fails(outcome.get_result())
+
+
+def _skip_fails(report):
+    if report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped, which this suite counts as a failure: {reason}"
 
 
 def run_rtclint(args, cwd=None, input_text=None, env=None):

@@ -10,20 +10,21 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = os.path.join(ROOT, "examples")
 
 
-def command(*args, via="run", **kwargs):
+def command(*args, via="run", cwd=ROOT):
     code = f"import sys; sys.argv = ['rtclint', *sys.argv[1:]]; from rtclint.cli import {via}; {via}()"
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120,
-                          cwd=ROOT, **kwargs)
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120, cwd=cwd)
 
 
 def test_a_big_report_arrives_whole_through_a_pipe(tmp_path):
-    """Several times a pipe's buffer: the last bytes are written while the reader drains."""
+    """Several times a pipe's buffer: the last bytes are written while the reader drains.
+    Run inside the tree, so the report shows relative paths and its size does not depend
+    on where the temporary directory is (~0.45 MB here)."""
     sys.path.insert(0, os.path.join(ROOT, "bench"))
     import generate
 
-    generate.generate(str(tmp_path), 1, sizes=(30, 3, 6, 3))
-    fast = command("check", "--no-cache", "--format", "json", str(tmp_path))
-    slow = command("check", "--no-cache", "--format", "json", str(tmp_path), via="main")
+    generate.generate(str(tmp_path), 1, sizes=(60, 3, 6, 3))
+    fast = command("check", "--no-cache", "--format", "json", ".", cwd=tmp_path)
+    slow = command("check", "--no-cache", "--format", "json", ".", via="main", cwd=tmp_path)
     assert fast.returncode == slow.returncode == 1
     assert fast.stdout == slow.stdout and len(fast.stdout) > 4 * 65536
     assert json.loads(fast.stdout)["diagnostics"]

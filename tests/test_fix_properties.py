@@ -121,7 +121,7 @@ def _tree_bytes(tmp: str) -> dict[str, bytes]:
     return out
 
 
-@pytest.mark.parametrize("name", [n for n in FORMATS if SEEDS.get(n)])
+@pytest.mark.parametrize("name", FORMATS)
 @END_TO_END
 @given(data=st.data())
 def test_property_fix_on_mutated_trees_is_safe_and_idempotent(name, data):
@@ -161,3 +161,106 @@ def _unparsed(tmp: str, data: bytes, name: str) -> bool:
     finally:
         os.chdir(cwd)
     return any(d.code in ("RTC001", "RTC002") for d in result.diagnostics)
+
+
+# A whole clean deployment (RTC202's fixed fixture tree), its jwt route stripping a prefix.
+STRIP_TREE = {
+    'Caddyfile': (
+        'example.com {\n'
+        '\thandle /.well-known/matrix/client {\n'
+        '\t\theader Access-Control-Allow-Origin "*"\n'
+        '\t\trespond `{"m.homeserver": {"base_url": "https://matrix.example.com"}, "org.matrix.msc4143.rtc_foci'
+        '": [{"type": "livekit", "livekit_service_url": "https://rtc.example.com/livekit/jwt"}]}`\n'
+        '\t}\n'
+        '\thandle /.well-known/matrix/server {\n'
+        '\t\theader Access-Control-Allow-Origin "*"\n'
+        '\t\trespond `{"m.server": "matrix.example.com:443"}`\n'
+        '\t}\n'
+        '}\n'
+        '\n'
+        'matrix.example.com {\n'
+        '\treverse_proxy synapse:8008\n'
+        '}\n'
+        '\n'
+        'rtc.example.com {\n'
+        '\t@jwt_service path /livekit/jwt/*\n'
+        '\thandle @jwt_service {\n'
+        '\t\turi strip_prefix /livekit/jwt\n'
+        '\t\treverse_proxy lk-jwt-service:8080\n'
+        '\t}\n'
+        '\thandle {\n'
+        '\t\treverse_proxy livekit:7880\n'
+        '\t}\n'
+        '}\n'
+    ),
+    'docker-compose.yml': (
+        'services:\n'
+        '  lk-jwt-service:\n'
+        '    image: ghcr.io/element-hq/lk-jwt-service:0.6.0\n'
+        '    environment:\n'
+        '      - LIVEKIT_JWT_BIND=:8080\n'
+        '      - LIVEKIT_URL=wss://rtc.example.com/livekit/sfu\n'
+        '      - LIVEKIT_KEY_FILE=/run/secrets/livekit_key\n'
+        '      - LIVEKIT_SECRET_FILE=/run/secrets/livekit_secret\n'
+        '      - LIVEKIT_FULL_ACCESS_HOMESERVERS=example.com\n'
+        '  livekit:\n'
+        '    image: livekit/livekit-server:v1.13.4\n'
+        '    command: --config /etc/livekit.yaml\n'
+        '    volumes:\n'
+        '      - ./livekit.yaml:/etc/livekit.yaml:ro\n'
+        '    network_mode: host\n'
+    ),
+    'homeserver.yaml': (
+        'server_name: example.com\n'
+        'public_baseurl: https://matrix.example.com/\n'
+        'experimental_features:\n'
+        '  msc4143_enabled: true\n'
+        '  msc4222_enabled: true\n'
+        '  msc4354_enabled: true\n'
+        'max_event_delay_duration: 24h\n'
+        'matrix_rtc:\n'
+        '  transports:\n'
+        '    - type: livekit\n'
+        '      livekit_service_url: https://rtc.example.com/livekit/jwt\n'
+        'rc_message:\n'
+        '  per_second: 0.5\n'
+        '  burst_count: 30\n'
+        'rc_delayed_event_mgmt:\n'
+        '  per_second: 1\n'
+        '  burst_count: 20\n'
+    ),
+    'livekit.yaml': (
+        'port: 7880\n'
+        'rtc:\n'
+        '  tcp_port: 7881\n'
+        '  port_range_start: 50100\n'
+        '  port_range_end: 50200\n'
+        '  use_external_ip: true\n'
+        'key_file: /etc/livekit/keys.yaml\n'
+    ),
+}
+
+
+def test_regression_a_duplicated_strip_prefix_is_fixed_once(tmp_path):
+    """Found by `make fuzz` (commit 3108f2d): a `uri strip_prefix` line written twice made
+    RTC201 fire and `--fix` add a line on every run. Now the tree is left as it is (the
+    second strip finds no prefix left, as in Caddy), and a second --fix changes nothing."""
+    for name, content in STRIP_TREE.items():
+        (tmp_path / name).write_text(content)
+    caddyfile = tmp_path / "Caddyfile"
+    line = "\t\turi strip_prefix /livekit/jwt\n"
+    text = caddyfile.read_text()
+    assert line in text
+    caddyfile.write_text(text.replace(line, line + line, 1))
+    _fix_dir(str(tmp_path))
+    fixed = _tree_bytes(str(tmp_path))
+    again = _fix_dir(str(tmp_path))
+    assert _tree_bytes(str(tmp_path)) == fixed and not again.fixed
+    from rtclint.engine import check
+
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        assert "RTC201" not in {d.code for d in check(["."], Config()).diagnostics}
+    finally:
+        os.chdir(cwd)

@@ -4,6 +4,7 @@ skip, exit code 0 or 1, bounded time and memory, and never a traceback.
 Small cases live in tests/fixtures/hostile/<case>/; big, deep or special files (50 MB,
 10,000-deep nesting, FIFOs, symlink loops, 10,000 files) are made by the tests."""
 
+import ctypes
 import json
 import os
 import subprocess
@@ -159,33 +160,25 @@ def test_symlink_loops_and_links_leaving_the_tree(tmp_path):
     assert payload["files_checked"] == 2
 
 
-DROP_PRIVILEGES = """
-import json, os, runpy, sys
-# Import everything a check needs while still root (the interpreter lives under /root),
-# then become `nobody` for real before rtclint opens any file of the tree.
-import rtclint.cli, rtclint.engine, rtclint.report.json_report
-rtclint.cli.argparser(rtclint.cli.COMMANDS["check"]).parse_intermixed_args(["."])  # argparse's lazy imports
-from rtclint.parsers import PARSERS, parser_for
-from rtclint.rules import load_all
-load_all()
-for kind in PARSERS:
-    parser_for(kind)
-os.setgroups([])
-os.setgid(65534)
-os.setuid(65534)
-sys.argv = ["rtclint", "check", "--no-cache", "--format", "json", "."]
-runpy.run_module("rtclint", run_name="__main__")
-"""
+def _without_file_permission_overrides():
+    """Run as root, the check still meets a permission error: the child gives up the two
+    capabilities that let root read any file (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH) from
+    its bounding set, so the interpreter it executes has them in no set. It stays root
+    otherwise, so it can still read the virtualenv wherever the clone sits (a `nobody`
+    could not below a mode-700 folder, and the check died with an ImportError)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+        if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
 
 
 def test_unreadable_file(tmp_path):
-    """Root reads everything, so as root the check runs after a real privilege drop."""
-    os.chmod(tmp_path, 0o755)
     (tmp_path / "Caddyfile").write_text("example.com {\n}\n")
     os.chmod(tmp_path / "Caddyfile", 0)
-    cmd = [sys.executable, "-c", DROP_PRIVILEGES] if os.geteuid() == 0 else [
-        sys.executable, "-m", "rtclint", "check", "--no-cache", "--format", "json", "."]
-    proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    as_root = os.geteuid() == 0
+    proc = subprocess.run([sys.executable, "-m", "rtclint", "check", "--no-cache", "--format", "json", "."],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                          preexec_fn=_without_file_permission_overrides if as_root else None)
     assert "Traceback" not in proc.stderr, proc.stderr
     payload = json.loads(proc.stdout)
     assert codes(payload) == ["RTC002"] and "permission" in payload["diagnostics"][0]["message"].lower()

@@ -79,7 +79,15 @@ def test_every_word_span_is_its_source_text(path):
             assert text[st.block_end] == "}"
 
 
-GOOD = [p for p in all_nginx_texts() if "/broken/" not in p]
+def has_elision(path: str) -> bool:
+    """A documentation `...` standing for elided lines: rtclint skips such a file on purpose
+    (RTC001 tells why), so it has no statements to compare."""
+    text = open(path, encoding="utf-8").read()
+    return "\n...\n" in text or "    ...\n" in text
+
+
+# filtered here, not skipped in the test: no test is generated only to be skipped
+GOOD = [p for p in all_nginx_texts() if "/broken/" not in p and not has_elision(p)]
 
 
 @pytest.mark.parametrize("path", GOOD, ids=lambda p: os.path.relpath(p, os.path.dirname(ROOT)))
@@ -89,8 +97,6 @@ def test_statements_agree_with_crossplane(path):
     import crossplane
 
     text = open(path, encoding="utf-8").read()
-    if "\n...\n" in text or "    ...\n" in text:
-        pytest.skip("holds a documentation elision, which rtclint skips on purpose")
     payload = crossplane.parse(path, single=True, check_ctx=False, check_args=False, comments=False)
     theirs = payload["config"][0]["parsed"]
 

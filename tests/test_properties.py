@@ -6,6 +6,7 @@ internal error — and every span lies inside its file. A bounded number of exam
 in `make test`; `make fuzz` sets RTCLINT_FUZZ_EXAMPLES for a long run."""
 
 import os
+import re
 import shutil
 import tempfile
 
@@ -35,21 +36,25 @@ def seed_texts() -> dict[str, list[str]]:
     for root in roots:
         for dirpath, _dirs, files in os.walk(root):
             for f in files:
-                target = _target_name(os.path.join(dirpath, f))
-                if target is None:
+                if _target_name(os.path.join(dirpath, f)) is None:
                     continue
                 try:
                     with open(os.path.join(dirpath, f), encoding="utf-8") as fh:
                         text = fh.read()
                 except (OSError, UnicodeDecodeError):
                     continue
+                target = _target_name(os.path.join(dirpath, f), text)
                 if len(text) < 20000 and len(seeds[target]) < 25:
                     seeds[target].append(text)
     return seeds
 
 
-def _target_name(path: str) -> str | None:
+def _target_name(path: str, text: str = "") -> str | None:
+    """The file name a seed is linted under (what picks its parser), or None; `text`
+    tells Kubernetes manifests from other YAML."""
     name = os.path.basename(path).lower()
+    if path.replace(os.sep, "/").endswith("/.well-known/matrix/client"):
+        return ".well-known/matrix/client"
     if name.startswith("caddyfile"):
         return "Caddyfile"
     if name.endswith(".conf") and "hostile" not in path:
@@ -63,13 +68,20 @@ def _target_name(path: str) -> str | None:
     if "livekit" in name and name.endswith((".yml", ".yaml")):
         return "livekit.yaml"
     if name.endswith((".yml", ".yaml")):
-        return "values.yaml"
+        manifest = re.search(r"^apiVersion:", text, re.M) and re.search(r"^kind:", text, re.M)
+        return "k8s.yaml" if manifest else "values.yaml"
     if name.endswith(".env"):
         return ".env"
     return None
 
 
 SEEDS = seed_texts()
+
+
+def test_every_format_has_seeds():
+    """Every format's mutation tests have real files to start from (a format without
+    seeds would otherwise test nothing and say nothing)."""
+    assert all(SEEDS[name] for name in NAMES), {name: len(SEEDS[name]) for name in NAMES}
 
 
 def mutate(text: str, data) -> str:
@@ -132,7 +144,7 @@ def test_property_arbitrary_text(name, text):
     assert_sound(*lint_text(name, text))
 
 
-@pytest.mark.parametrize("name", [n for n in NAMES if SEEDS.get(n)])
+@pytest.mark.parametrize("name", NAMES)
 @SETTINGS
 @given(data=st.data())
 def test_property_mutated_fixtures(name, data):
@@ -169,7 +181,7 @@ def test_property_structured_proxy_configs(name, data):
 UNICODE_DIGITS = [("1", "\u00b9"), ("8", "\u0668"), ("0", "\uff10")]  # superscript, Arabic-Indic, fullwidth
 
 
-@pytest.mark.parametrize("name", [n for n in NAMES if SEEDS.get(n)])
+@pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize("digit,odd", UNICODE_DIGITS)
 def test_unicode_digits_and_broken_ipv6_urls_are_no_crash(name, digit, odd):
     for seed in SEEDS[name]:
