@@ -209,6 +209,26 @@ def generate(out: str, scale: int = 1, seed: int = 20261122,
     return sets
 
 
+def one_line_servers(path: str, blocks: int) -> str:
+    """One nginx file of `blocks` `server {…}` blocks, each on one line (how some
+    generators and minifiers write them): a scaling case for per-block work."""
+    lines = [f"server {{ listen 443 ssl; server_name s{n}.example.com; ssl_certificate /etc/ssl/s{n}.crt; "
+             f"ssl_certificate_key /etc/ssl/s{n}.key; location / {{ proxy_pass http://backend{n % 7}:8008; }} }}"
+             for n in range(blocks)]
+    write(path, "\n".join(lines) + "\n")
+    return path
+
+
+def copy_corpus(source: str, out: str, times: int) -> str:
+    """`times` copies of the tree at `source` (the upstream corpus, read at bench time and
+    never kept in the repository) side by side under `out`."""
+    import shutil
+
+    for n in range(times):
+        shutil.copytree(source, os.path.join(out, f"copy{n}"), symlinks=True)
+    return out
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out")

@@ -1,16 +1,19 @@
 """rtclint against its peers and the bare parsers, in one run, as ratios.
 
-    python bench/run.py [--rounds N] [--keep DIR]
+    python bench/run.py [--rounds N] [--keep DIR] [--upstream DIR]
 
-Generates the corpus (bench/generate.py) at scale 1 and 3, then times every command in
-alternating rounds (A B C A B C …, so machine noise hits all of them alike) and prints
-medians and ratios, checked against the targets of the speed issue:
+Generates the corpus (bench/generate.py) at scale 1 and 3, one nginx file of 2k/4k/8k
+one-line `server {…}` blocks, and 15/30/60 copies of the upstream corpus (../shared,
+read here, never kept in the repository); then times every command in alternating rounds
+(A B C A B C …, so machine noise hits all of them alike) and prints medians and ratios,
+checked against the targets of issue #15 ("Speed and memory"):
 
-    one-file start-up     rtclint check  <= 0.5 x yamllint on one file
-    nginx set             rtclint check  <= 0.5 x gixy-ng
-    YAML set              rtclint check  <= 0.1 x yamllint
-    3x the files          <= 3.3 x the time of 1x
-    peak memory           <= 150 MB on the whole corpus
+    one small file        rtclint check  <= 1.0 x yamllint on the same file
+    300 nginx files       rtclint check  <= 0.5 x gixy-ng
+    300 YAML files        rtclint check  <= 0.1 x yamllint
+    growth                per-file (per-block) time at 2x or 3x the size <= 1.15 x
+                          (corpus, nginx set, YAML set, one-line blocks, upstream copies)
+    peak memory           <= 150 MB on the x1 corpus, the whole process tree
 
 Peers live in their own venv (.venv-bench: gixy-ng, yamllint) so their pins never shape
 ours. Python runs with a bytecode cache (PYTHONPYCACHEPREFIX) because PYTHONDONTWRITEBYTECODE
@@ -63,30 +66,32 @@ for path in sys.argv[1:]:
     list(lex(text)) if lex else caddy.parse_text(text)
 """
 PEAK_RSS = """
-import os, resource, runpy, sys, threading, time
+import os, runpy, sys, threading, time
 
-# The whole process tree: rtclint itself plus its parse workers, sampled every 10 ms
-# (VmRSS of each; forked workers share the parent's pages, so the sum overstates).
+# The whole process tree: rtclint itself plus every descendant (parse workers), sampled
+# every 10 ms. Each process counts its proportional set size (Pss: a page shared by k
+# processes counts 1/k in each), so forked workers' shared pages are not counted twice.
 peak = [0]
-def tree_kb():
-    total = 0
-    me = os.getpid()
-    pids = [me]
+def descendants(pid):
+    found = []
     try:
-        with open(f"/proc/{me}/task/{me}/children") as fh:
-            pids += [int(p) for p in fh.read().split()]
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            kids = [int(p) for p in fh.read().split()]
     except OSError:
-        pass
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/status") as fh:
-                total += next(int(l.split()[1]) for l in fh if l.startswith("VmRSS:"))
-        except (OSError, StopIteration):
-            pass
-    return total
+        return found
+    for kid in kids:
+        found += [kid] + descendants(kid)
+    return found
+def pss_kb(pid):
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            return next(int(l.split()[1]) for l in fh if l.startswith("Pss:"))
+    except (OSError, StopIteration):
+        return 0
 def sample():
+    me = os.getpid()
     while True:
-        peak[0] = max(peak[0], tree_kb())
+        peak[0] = max(peak[0], sum(pss_kb(pid) for pid in [me] + descendants(me)))
         time.sleep(0.01)
 threading.Thread(target=sample, daemon=True).start()
 sys.argv = ["rtclint"] + sys.argv[1:]
@@ -94,11 +99,9 @@ try:
     runpy.run_module("rtclint", run_name="__main__")
 except SystemExit:
     pass
-# VmHWM rather than ru_maxrss, which Linux carries over exec from the forking parent.
 with open("/proc/self/status") as fh:
     own = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
-kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-sys.stderr.write("PEAK_KB %d %d %d\\n" % (own, kids, max(peak[0], own)))
+sys.stderr.write("PEAK_KB %d %d\\n" % (own, max(peak[0], own)))
 """
 
 def ensure_peers() -> None:
@@ -150,14 +153,14 @@ def time_once(cmd: list[str], env: dict[str, str], cwd: str) -> float:
     return elapsed
 
 
-def peak_memory_mb(args: list[str], env: dict[str, str], cwd: str) -> tuple[float, float, float]:
-    """(rtclint's own peak RSS, the largest parse worker's, the process tree's sampled sum) in MB."""
+def peak_memory_mb(args: list[str], env: dict[str, str], cwd: str) -> tuple[float, float]:
+    """(rtclint's own peak RSS, the whole process tree's peak, sampled) in MB."""
     cmd = [RTCLINT_PY, "-c", PEAK_RSS, "check", "--format", "json"] + (["--no-cache"] if rtclint_has_no_cache() else [])
     proc = subprocess.run(cmd + args, env=env, cwd=cwd, capture_output=True, text=True)
     for line in proc.stderr.splitlines():
         if line.startswith("PEAK_KB"):
-            own, worker, tree = (int(v) / 1024 for v in line.split()[1:4])
-            return own, worker, tree
+            own, tree = (int(v) / 1024 for v in line.split()[1:3])
+            return own, tree
     raise SystemExit("could not measure peak memory:\n" + proc.stderr[-2000:])
 
 
@@ -176,19 +179,33 @@ def machine() -> str:
             f"Python {platform.python_version()} ({platform.python_implementation()})")
 
 
+def default_upstream() -> str:
+    shared = os.environ.get("RTCLINT_SHARED") or os.path.join(os.path.dirname(ROOT), "shared")
+    return os.path.join(shared, "corpus", "upstream")
+
+
+# (name, size) of the growth cases: the per-unit time at each size against the one before
+BLOCKS = (2000, 4000, 8000)
+COPIES = (15, 30, 60)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="rtclint benchmark")
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--keep", help="generate the corpus here and keep it")
+    parser.add_argument("--upstream", default=default_upstream(), help="the upstream corpus to copy 15/30/60 times")
     args = parser.parse_args()
+    if not os.path.isdir(args.upstream):
+        raise SystemExit(f"bench needs the upstream corpus: {args.upstream} is not a directory (--upstream DIR)")
     ensure_peers()
     work = args.keep or tempfile.mkdtemp(prefix="rtclint-bench-")
     pycache = os.path.join(work, "pycache")
     env = environment(pycache)
     one = generate.generate(os.path.join(work, "x1"), 1)
-    three = generate.generate(os.path.join(work, "x3"), 3)
+    generate.generate(os.path.join(work, "x3"), 3)
     x1, x3 = os.path.join(work, "x1"), os.path.join(work, "x3")
     yaml_dirs = [os.path.join(x1, "k8s"), os.path.join(x1, "compose")]
+    yaml_dirs_x3 = [os.path.join(x3, "k8s"), os.path.join(x3, "compose")]
     single = one["yaml"][0]
     py = [RTCLINT_PY, "-c"]
     commands = {
@@ -196,9 +213,11 @@ def main() -> int:
         "rtclint one file": rtclint_cmd(single),
         "yamllint one file": [bin_("yamllint"), "-f", "parsable", single],
         "rtclint nginx set": rtclint_cmd(os.path.join(x1, "nginx")),
+        "rtclint nginx set x3": rtclint_cmd(os.path.join(x3, "nginx")),
         "gixy-ng nginx set": [bin_("gixy"), "-f", "json"] + one["nginx"],
         "crossplane floor": py + [FLOOR_NGINX] + one["nginx"],
         "rtclint yaml set": rtclint_cmd(*yaml_dirs),
+        "rtclint yaml set x3": rtclint_cmd(*yaml_dirs_x3),
         "yamllint yaml set": [bin_("yamllint"), "-f", "parsable"] + yaml_dirs,
         "pyyaml floor": py + [FLOOR_YAML] + one["yaml"],
         "rtclint caddy set": rtclint_cmd(os.path.join(x1, "caddy")),
@@ -206,6 +225,12 @@ def main() -> int:
         "rtclint corpus x1": rtclint_cmd(x1),
         "rtclint corpus x3": rtclint_cmd(x3),
     }
+    for blocks in BLOCKS:
+        path = generate.one_line_servers(os.path.join(work, f"blocks{blocks}", "nginx.conf"), blocks)
+        commands[f"rtclint nginx {blocks} blocks"] = rtclint_cmd(path)
+    for times in COPIES:
+        out = generate.copy_corpus(args.upstream, os.path.join(work, f"upstream{times}"), times)
+        commands[f"rtclint upstream x{times}"] = rtclint_cmd(out)
     for cmd in commands.values():  # warm-up: bytecode cache, grammar cache, disk cache
         time_once(cmd, env, ROOT)
     samples: dict[str, list[float]] = {name: [] for name in commands}
@@ -214,7 +239,9 @@ def main() -> int:
             samples[name].append(time_once(cmd, env, ROOT))
     med = {name: statistics.median(v) for name, v in samples.items()}
     peak = peak_memory_mb([x1], env, ROOT)
-    report = build_report(med, peak, {k: len(v) for k, v in one.items()}, args.rounds, samples)
+    counts = {k: len(v) for k, v in one.items()}
+    counts["upstream"] = sum(len(files) for _, _, files in os.walk(args.upstream))
+    report = build_report(med, peak, counts, args.rounds, samples)
     report += "\ncommand: " + " ".join([os.path.relpath(sys.executable, ROOT), "bench/run.py", *sys.argv[1:]])
     print(report)
     if not args.keep:
@@ -222,52 +249,77 @@ def main() -> int:
     return 0
 
 
-_TARGET_PAIRS = {
-    "one-file start-up: rtclint / yamllint": ("rtclint one file", "yamllint one file"),
-    "nginx set: rtclint / gixy-ng": ("rtclint nginx set", "gixy-ng nginx set"),
-    "YAML set: rtclint / yamllint": ("rtclint yaml set", "yamllint yaml set"),
-    "3x files: time x3 / time x1": ("rtclint corpus x3", "rtclint corpus x1"),
+# target -> (numerator, denominator, limit): time ratios of two commands
+_PEER_TARGETS = {
+    "one small file: rtclint / yamllint": ("rtclint one file", "yamllint one file", 1.0),
+    "300 nginx files: rtclint / gixy-ng": ("rtclint nginx set", "gixy-ng nginx set", 0.5),
+    "300 YAML files: rtclint / yamllint": ("rtclint yaml set", "yamllint yaml set", 0.1),
 }
+GROWTH_LIMIT = 1.15
 
 
-def build_report(med: dict[str, float], peak: tuple[float, float, float], counts: dict[str, int],
+def _growth_targets() -> dict[str, tuple[str, str, float]]:
+    """target -> (bigger case, smaller case, size factor): per-unit time grows by
+    (time big / time small) / factor, which must stay <= GROWTH_LIMIT."""
+    targets = {
+        "corpus x3 / x1, per file": ("rtclint corpus x3", "rtclint corpus x1", 3.0),
+        "nginx set x3 / x1, per file": ("rtclint nginx set x3", "rtclint nginx set", 3.0),
+        "YAML set x3 / x1, per file": ("rtclint yaml set x3", "rtclint yaml set", 3.0),
+    }
+    for small, big in zip(BLOCKS, BLOCKS[1:]):
+        targets[f"one nginx file {big // 1000}k / {small // 1000}k blocks, per block"] = (
+            f"rtclint nginx {big} blocks", f"rtclint nginx {small} blocks", big / small)
+    for small, big in zip(COPIES, COPIES[1:]):
+        targets[f"upstream corpus x{big} / x{small}, per file"] = (
+            f"rtclint upstream x{big}", f"rtclint upstream x{small}", big / small)
+    return targets
+
+
+def build_report(med: dict[str, float], peak: tuple[float, float], counts: dict[str, int],
                  rounds: int, samples: dict[str, list[float]]) -> str:
-    def ratio(a: str, b: str) -> float:
-        return med[a] / med[b]
+    def ratio(a: str, b: str, factor: float = 1.0) -> float:
+        return med[a] / med[b] / factor
 
-    def spread(name: str) -> str:
+    def spread(a: str, b: str, factor: float = 1.0) -> str:
         """Lowest and highest ratio of one round's two runs (they ran back to back): how
         much the shared machine moved the figure during this run."""
-        a, b = _TARGET_PAIRS[name]
-        per_round = [x / y for x, y in zip(samples[a], samples[b])]
+        per_round = [x / y / factor for x, y in zip(samples[a], samples[b])]
         return f"{min(per_round):.3f}-{max(per_round):.3f}"
 
-    limits = dict(zip(_TARGET_PAIRS, (0.5, 0.5, 0.1, 3.3)))
-    checks = [(name, ratio(*pair), limits[name]) for name, pair in _TARGET_PAIRS.items()]
     info = [
         ("one-file start-up: rtclint / python -I -c pass", ratio("rtclint one file", "python -I -c pass")),
         ("nginx set: rtclint / crossplane parse", ratio("rtclint nginx set", "crossplane floor")),
         ("YAML set: rtclint / PyYAML C compose", ratio("rtclint yaml set", "pyyaml floor")),
         ("Caddy set: rtclint / Caddy lexer pass", ratio("rtclint caddy set", "caddy lexer floor")),
     ]
-    own_mb, worker_mb, tree_mb = peak
+    own_mb, tree_mb = peak
+    files_x1 = counts["nginx"] + counts["caddy"] + counts["yaml"]
     lines = [
         f"rtclint benchmark — {rounds} alternating rounds, medians",
         f"machine: {machine()}",
-        f"corpus x1: {counts['nginx']} nginx files, {counts['caddy']} Caddyfiles, {counts['yaml']} YAML files",
+        f"corpus x1: {counts['nginx']} nginx files, {counts['caddy']} Caddyfiles, {counts['yaml']} YAML files; "
+        f"upstream corpus: {counts['upstream']} files",
         "",
-        f"{'target':<48} {'ratio':>7} {'limit':>7}  ok   rounds' range",
+        f"{'target':<52} {'ratio':>7} {'limit':>7}  ok   rounds' range",
     ]
-    for name, value, limit in checks:
-        lines.append(f"{name:<48} {value:>7.3f} {limit:>7.2f}  {'yes' if value <= limit else 'NO '}  {spread(name)}")
-    lines.append(f"{'peak memory, whole corpus x1 (MB, rtclint)':<48} {own_mb:>7.1f} {150:>7}  "
-                 f"{'yes' if own_mb <= 150 else 'NO'}")
-    lines.append(f"{'  largest parse worker (MB)':<48} {worker_mb:>7.1f}")
-    lines.append(f"{'  process tree, sampled sum (MB, overstated)':<48} {tree_mb:>7.1f}")
+
+    def row(name: str, value: float, limit: float, span: str) -> str:
+        return f"{name:<52} {value:>7.3f} {limit:>7.2f}  {'yes' if value <= limit else 'NO '}  {span}"
+
+    for name, (a, b, limit) in _PEER_TARGETS.items():
+        lines.append(row(name, ratio(a, b), limit, spread(a, b)))
+    for name, (a, b, factor) in _growth_targets().items():
+        lines.append(row(name, ratio(a, b, factor), GROWTH_LIMIT, spread(a, b, factor)))
+    lines.append(f"{f'peak memory, corpus x1 ({files_x1} files), process tree (MB)':<52} {tree_mb:>7.1f} {150:>7}  "
+                 f"{'yes' if tree_mb <= 150 else 'NO'}")
+    lines.append(f"{'  rtclint process alone, VmHWM (MB)':<52} {own_mb:>7.1f}")
     lines.append("(rounds' range: the lowest and highest ratio of one round's pair, run back to back)")
-    lines += ["", f"{'against the bare parsers (information)':<48} {'ratio':>7}"]
+    lines += ["", f"{'seconds (median)':<52} {'time':>7}"]
+    for name in [n for n in med if "blocks" in n or "upstream" in n]:
+        lines.append(f"{name:<52} {med[name]:>7.2f}")
+    lines += ["", f"{'against the bare parsers (information)':<52} {'ratio':>7}"]
     for name, value in info:
-        lines.append(f"{name:<48} {value:>7.2f}")
+        lines.append(f"{name:<52} {value:>7.2f}")
     lines += ["", "JSON: " + json.dumps({k: round(v, 4) for k, v in med.items()})]
     return "\n".join(lines)
 

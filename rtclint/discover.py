@@ -133,14 +133,16 @@ def _special_file_problem(abspath: str, root_real: str | None) -> str | None:
 
 
 class _Ignore:
-    """.gitignore files (each applies below its own directory) plus configured excludes."""
+    """.gitignore files (each applies below its own directory) plus configured excludes,
+    kept by directory: a path asks only the directories above it (its depth, not the
+    number of .gitignore files in the tree)."""
 
     def __init__(self, root: str, excludes: Iterable[str]) -> None:
         self.root = root
-        self.specs: list[tuple[str, GitIgnore]] = []
+        self.specs: dict[str, list[GitIgnore]] = {}
         patterns = list(excludes)
         if patterns:
-            self.specs.append((root, _compile(patterns)))
+            self.specs[root] = [_compile(patterns)]
 
     def add_gitignore(self, directory: str) -> None:
         path = os.path.join(directory, ".gitignore")
@@ -149,15 +151,19 @@ class _Ignore:
                 lines = fh.read().splitlines()
         except OSError:
             return
-        self.specs.append((directory, _compile(lines)))
+        self.specs.setdefault(directory, []).append(_compile(lines))
 
     def ignored(self, abspath: str, is_dir: bool) -> bool:
-        for base, spec in self.specs:
-            if abspath != base and not abspath.startswith(base + os.sep):
-                continue
-            rel = os.path.relpath(abspath, base).replace(os.sep, "/")
-            if spec.match_file(rel + ("/" if is_dir else "")):
-                return True
+        if not self.specs:
+            return False
+        base = abspath
+        while base != self.root and len(base) > len(self.root):
+            base = os.path.dirname(base)
+            rel = None
+            for spec in self.specs.get(base, ()):
+                rel = rel or abspath[len(base):].lstrip(os.sep).replace(os.sep, "/")
+                if spec.match_file(rel + ("/" if is_dir else "")):
+                    return True
         return False
 
 

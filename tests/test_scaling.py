@@ -38,3 +38,24 @@ def test_three_times_the_files_costs_about_three_times_the_work(tmp_path):
     one = calls_to_check(str(tmp_path / "x1"))
     three = calls_to_check(str(tmp_path / "x3"))
     assert three / one <= 3.6, f"{three} calls for 3x the files vs {one}: {three / one:.2f}x"
+
+
+def test_one_nginx_file_of_three_times_the_server_blocks_costs_about_three_times_the_work(tmp_path):
+    """The bench's one-line `server {…}` file (bench/generate.py), at 200 and 600 blocks."""
+    small = generate.one_line_servers(str(tmp_path / "small" / "nginx.conf"), 200)
+    big = generate.one_line_servers(str(tmp_path / "big" / "nginx.conf"), 600)
+    engine.check([small], jobs=1)
+    one, three = calls_to_check(small), calls_to_check(big)
+    assert three / one <= 3.6, f"{three} calls for 3x the blocks vs {one}: {three / one:.2f}x"
+
+
+def test_three_times_the_upstream_deployments_cost_about_three_times_the_work(tmp_path):
+    """The upstream corpus side by side 2 and 6 times: many deployments in one tree."""
+    from conftest import SHARED
+
+    upstream = os.path.join(SHARED, "corpus", "upstream")
+    small = generate.copy_corpus(upstream, str(tmp_path / "x2"), 2)
+    big = generate.copy_corpus(upstream, str(tmp_path / "x6"), 6)
+    engine.check([small], jobs=1)
+    one, three = calls_to_check(small), calls_to_check(big)
+    assert three / one <= 3.6, f"{three} calls for 3x the deployments vs {one}: {three / one:.2f}x"
