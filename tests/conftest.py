@@ -24,13 +24,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 SHARED_NEEDS = ("spec/RULES.md", "schemas/sarif-schema-2.1.0.json", "corpus/upstream")
 
 
-def pytest_sessionstart(session):
-    """Without ../shared, stop before collecting, in one line: dozens of tests would
-    otherwise fail or error each on its own, none saying why."""
+def pytest_configure(config):
+    """Without ../shared, stop before collecting, in one line (pytest prints a UsageError
+    as `ERROR: …` and exits 4): dozens of tests would otherwise fail or error each on its
+    own, none saying why."""
     missing = [need for need in SHARED_NEEDS if not os.path.exists(os.path.join(SHARED, need))]
     if missing:
-        pytest.exit(f"tests need ../shared beside the clone (or RTCLINT_SHARED): missing {', '.join(missing)} "
-                    f"(looked in {SHARED})", returncode=4)
+        raise pytest.UsageError(f"tests need ../shared beside the clone (or RTCLINT_SHARED): missing "
+                                f"{', '.join(missing)} (looked in {SHARED})")
 
 
 @pytest.hookimpl(hookwrapper=True)
