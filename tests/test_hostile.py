@@ -1,5 +1,7 @@
 """Hostile input: whatever an infra repo holds, rtclint ends with a clear diagnostic or a
-skip, exit code 0 or 1, bounded time and memory, and never a traceback.
+skip, exit code 0 or 1, bounded memory, and never a traceback. Nothing is timed (machine
+speed is not a property of rtclint): a run that hangs meets the subprocess timeout, a
+generous guard, and the quadratic paths are counted in tests/test_scaling.py.
 
 Small cases live in tests/fixtures/hostile/<case>/; big, deep or special files (50 MB,
 10,000-deep nesting, FIFOs, symlink loops, 10,000 files) are made by the tests."""
@@ -9,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -35,18 +36,16 @@ sys.exit(code)
 """
 
 
-def run_check(cwd, *paths, timeout=60):
-    """rtclint check --format json; returns (payload, seconds, peak MB), asserting the
-    run ended cleanly: exit 0/1, JSON on stdout, no traceback."""
-    start = time.perf_counter()
+def run_check(cwd, *paths, timeout=300):
+    """rtclint check --format json; returns (payload, peak MB), asserting the run ended
+    cleanly: exit 0/1, JSON on stdout, no traceback."""
     proc = subprocess.run([sys.executable, "-c", RSS_PROBE, "check", "--no-cache", "--format", "json", *paths],
                           cwd=cwd, capture_output=True, text=True, timeout=timeout)
-    elapsed = time.perf_counter() - start
     assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
     assert proc.returncode in (0, 1), (proc.returncode, proc.stderr[-3000:])
     payload = json.loads(proc.stdout)
     peak = int(proc.stderr.rsplit("PEAK_KB", 1)[1].split()[0]) / 1024
-    return payload, elapsed, peak
+    return payload, peak
 
 
 def assert_spans_inside(payload, cwd):
@@ -67,20 +66,20 @@ def codes(payload):
 @pytest.mark.parametrize("case", sorted(os.listdir(HOSTILE)))
 def test_fixture_case_ends_cleanly(case):
     cwd = os.path.join(HOSTILE, case)
-    payload, elapsed, peak = run_check(cwd, ".")
+    payload, peak = run_check(cwd, ".")
     assert_spans_inside(payload, cwd)
-    assert elapsed < 20 and peak < 300, (elapsed, peak)
+    assert peak < 300, peak
 
 
 @pytest.mark.parametrize("case", ["binary", "invalid-utf8"])
 def test_undecodable_files_are_rtc002(case):
-    payload, _, _ = run_check(os.path.join(HOSTILE, case), ".")
+    payload, _ = run_check(os.path.join(HOSTILE, case), ".")
     assert codes(payload) == ["RTC002"]
 
 
 def test_utf16_and_bom_files_are_read(tmp_path):
     for case in ("utf16-bom", "utf8-bom"):
-        payload, _, _ = run_check(os.path.join(HOSTILE, case), ".")
+        payload, _ = run_check(os.path.join(HOSTILE, case), ".")
         assert "RTC002" not in codes(payload) and "RTC001" not in codes(payload), payload
 
 
@@ -93,19 +92,19 @@ def test_yaml_python_tags_are_never_executed(tmp_path):
 
 
 def test_yaml_alias_bomb_is_bounded():
-    _, elapsed, peak = run_check(os.path.join(HOSTILE, "yaml-alias-bomb"), ".")
-    assert elapsed < 20 and peak < 300
+    _, peak = run_check(os.path.join(HOSTILE, "yaml-alias-bomb"), ".")
+    assert peak < 300
 
 
-def test_oversized_file_is_skipped_quickly(tmp_path):
+def test_oversized_file_is_skipped_in_bounded_memory(tmp_path):
     big = tmp_path / "nginx.conf"
     with open(big, "wb") as fh:
         line = b"# " + b"x" * 1022 + b"\n"
         for _ in range(50 * 1024):
             fh.write(line)
-    payload, elapsed, peak = run_check(tmp_path, ".")
+    payload, peak = run_check(tmp_path, ".")
     assert codes(payload) == ["RTC002"] and "limit" in payload["diagnostics"][0]["message"]
-    assert elapsed < 10 and peak < 150
+    assert peak < 150
 
 
 DEEP = {
@@ -122,8 +121,8 @@ def test_ten_thousand_deep_nesting(tmp_path, name):
     target = tmp_path / ".well-known" / "matrix" / name if name == "client" else tmp_path / name
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(DEEP[name](10_000))
-    payload, elapsed, peak = run_check(tmp_path, ".")
-    assert elapsed < 30 and peak < 400, (elapsed, peak)
+    payload, peak = run_check(tmp_path, ".")
+    assert peak < 400, peak
     assert_spans_inside(payload, tmp_path)
 
 
@@ -131,16 +130,15 @@ def test_fifo_and_device_are_skipped_without_blocking(tmp_path):
     os.mkfifo(tmp_path / "nginx.conf")  # opening it for reading would block forever
     os.symlink("/dev/zero", tmp_path / "Caddyfile")
     (tmp_path / "haproxy.cfg").write_text("frontend fe\n    bind :80\n")
-    payload, elapsed, _ = run_check(tmp_path, ".", timeout=30)
-    assert elapsed < 20
+    payload, _ = run_check(tmp_path, ".", timeout=120)
     by_path = {d["path"]: d for d in payload["diagnostics"] if d["code"] == "RTC002"}
     assert set(by_path) == {"nginx.conf", "Caddyfile"}, payload
 
 
 def test_fifo_named_explicitly_is_not_opened(tmp_path):
     os.mkfifo(tmp_path / "site.conf")
-    payload, elapsed, _ = run_check(tmp_path, "site.conf", timeout=30)
-    assert codes(payload) == ["RTC002"] and elapsed < 20
+    payload, _ = run_check(tmp_path, "site.conf", timeout=120)
+    assert codes(payload) == ["RTC002"]
 
 
 def test_symlink_loops_and_links_leaving_the_tree(tmp_path):
@@ -153,8 +151,7 @@ def test_symlink_loops_and_links_leaving_the_tree(tmp_path):
     os.symlink(outside, tree / "out-dir")  # a directory outside: not followed
     os.symlink(outside / "Caddyfile", tree / "Caddyfile")  # a file outside: RTC002, never read
     os.symlink(tree / "missing.conf", tree / "nginx.conf")  # broken link
-    payload, elapsed, _ = run_check(tree, ".")
-    assert elapsed < 20
+    payload, _ = run_check(tree, ".")
     rtc002 = sorted(d["path"] for d in payload["diagnostics"] if d["code"] == "RTC002")
     assert rtc002 == ["Caddyfile", "nginx.conf"], payload
     assert payload["files_checked"] == 2
@@ -192,6 +189,6 @@ def test_ten_thousand_file_tree(tmp_path):
             (sub / f"site{i}.yaml").write_text(f"server_name: s{i}.example.com\n")
         else:
             (sub / f"notes{i}.txt").write_text("not a config\n")
-    payload, elapsed, peak = run_check(tmp_path, ".", timeout=120)
+    payload, peak = run_check(tmp_path, ".", timeout=300)
     assert payload["files_checked"] == 1000
-    assert elapsed < 60 and peak < 300, (elapsed, peak)
+    assert peak < 300, peak
