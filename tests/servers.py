@@ -30,7 +30,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CADDY = os.path.join(ROOT, ".venv", "bin", "caddy")
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
-STARTUP_SECONDS = 15
+STARTUP_SECONDS = 60  # a guard against a server that never starts, not a speed requirement
 
 
 # -- ports and certificates ------------------------------------------------------------
