@@ -70,9 +70,9 @@ def kind_from_name(path: str) -> str | None:
 _HAPROXY = re.compile(r"^(global|defaults|frontend|backend|listen)(\s|$)", re.M)
 _HAPROXY_BODY = re.compile(r"^\s+(bind|use_backend|default_backend|server|mode|acl|http-request)\s", re.M)
 _NGINX = re.compile(r"^\s*(server|http|location|upstream|events|map)\b[^\n{;]*\{|^\s*(proxy_pass|server_name|listen|"
-              r"add_header|return|include|ssl_certificate|root)\s[^\n;{]*;", re.M)
+                    r"add_header|return|include|ssl_certificate|root)\s[^\n;{]*;", re.M)
 _CADDY = re.compile(r"^\s*(reverse_proxy|respond|handle_path|handle|route|header|encode|file_server|tls|redir|"
-              r"import|root|php_fastcgi|uri|rewrite)\b(?![^\n]*;\s*$)", re.M)
+                    r"import|root|php_fastcgi|uri|rewrite)\b(?![^\n]*;\s*$)", re.M)
 _ENV = re.compile(r"^\s*(export\s+)?[A-Za-z_][A-Za-z0-9_]*=", re.M)
 _YAML = re.compile(r"^[A-Za-z_][\w.-]*:(\s|$)", re.M)
 
@@ -154,17 +154,25 @@ class _Ignore:
         self.specs.setdefault(directory, []).append(_compile(lines))
 
     def ignored(self, abspath: str, is_dir: bool) -> bool:
+        """Git's precedence: the patterns of the deepest `.gitignore` that says anything
+        about the path decide (the excludes count as the root's). Only the directories
+        above the path are asked; the walk never enters an ignored directory, so a path's
+        parents are already decided."""
         if not self.specs:
             return False
+        bases = []
         base = abspath
         while base != self.root and len(base) > len(self.root):
             base = os.path.dirname(base)
-            rel = None
-            for spec in self.specs.get(base, ()):
-                rel = rel or abspath[len(base):].lstrip(os.sep).replace(os.sep, "/")
-                if spec.match_file(rel + ("/" if is_dir else "")):
-                    return True
-        return False
+            if base in self.specs:
+                bases.append(base)
+        decision = None
+        for base in reversed(bases):  # root first, deepest last
+            rel = abspath[len(base):].lstrip(os.sep).replace(os.sep, "/") + ("/" if is_dir else "")
+            for spec in self.specs[base]:
+                said = spec.decide(rel)
+                decision = decision if said is None else said
+        return bool(decision)
 
 
 def _compile(lines: list[str]) -> GitIgnore:

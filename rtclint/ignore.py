@@ -37,6 +37,12 @@ class GitIgnore:
                 return True
         return self.spec.match_file("/".join(parts) + ("/" if is_dir else ""))
 
+    def decide(self, path: str) -> bool | None:
+        """What the last pattern matching `path` itself says: True excluded, False
+        re-included (`!pattern`), None when no pattern matches. A deeper `.gitignore`
+        decides over a shallower one only where it says something."""
+        return self.spec.check_file(path).include
+
 
 def _contents_only(line: str) -> str:
     """`dir/**` as `dir/**/*`, `dir/**/` as `dir/**/*/` (the same paths for git; see the

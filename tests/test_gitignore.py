@@ -68,3 +68,31 @@ def test_patterns_decide_like_git_check_ignore(repo, patterns):
     theirs = {p for p in paths if p in ignored or any(q in ignored and (repo / q).is_dir()
                                                       for q in _with_parents(p)[:-1])}
     assert ours == theirs
+
+
+NESTED = {
+    ".gitignore": "build/\n*.log.yaml\nlocal*.yaml\n",
+    "app/.gitignore": "!local-keep.yaml\n/only-here.yaml\nsecret/\n",
+    "app/deep/.gitignore": "*.yaml\n!wanted.yaml\n",
+}
+NESTED_FILES = ["a.yaml", "x.log.yaml", "local.yaml", "build/b.yaml", "app/only-here.yaml", "app/local-keep.yaml",
+                "app/local-other.yaml", "app/sub/only-here.yaml", "app/secret/s.yaml", "app/deep/gone.yaml",
+                "app/deep/wanted.yaml", "other/only-here.yaml", "other/deep/gone.yaml", "app/build/c.yaml"]
+
+
+def test_discover_walks_nested_gitignores_like_git(tmp_path):
+    """Several .gitignore files at several depths: the files discover keeps are the ones
+    git reports as untracked and not ignored (a deeper file's `!` re-includes)."""
+    from rtclint.discover import discover
+
+    root = tmp_path / "repo"
+    subprocess.run([GIT, "init", "-q", str(root)], check=True)
+    for rel, text in {**NESTED, **{f: "a: 1\n" for f in NESTED_FILES}}.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    out = subprocess.run([GIT, "ls-files", "--others", "--exclude-standard"], cwd=root, capture_output=True,
+                         text=True, check=True, timeout=30).stdout
+    git_keeps = {p for p in out.splitlines() if p.endswith(".yaml")}
+    ours = {os.path.relpath(c.abspath, root).replace(os.sep, "/") for c in discover([str(root)])}
+    assert ours == git_keeps
+    assert "app/local-keep.yaml" in ours and "app/deep/wanted.yaml" in ours  # re-included by a deeper file
