@@ -105,14 +105,22 @@ def _link_compose_configs(dep: "Deployment") -> None:
 
 
 def _link_configmaps(dep: "Deployment") -> None:
+    by_configmap: dict[str, list[LiveKitConfig]] = {}  # looked up per pod: no scan of every config
+    for cfg in dep.livekit:
+        if cfg.facts.get("origin") == "configmap":
+            by_configmap.setdefault(cfg.facts.get("configmap"), []).append(cfg)
     for svc in dep.services:
-        if svc.source != "k8s":
+        if svc.source != "k8s" or svc.role != "livekit":
             continue
         mounted = {m.source.split("#", 1)[0][len("configmap:"):] for m in svc.mounts if m.source.startswith("configmap:")}
         config_var = svc.env.get("LIVEKIT_CONFIG")
         ref = config_var.from_file if config_var is not None and config_var.value is None else None
-        for cfg in dep.livekit:
-            if cfg.service is not None or cfg.facts.get("origin") != "configmap" or svc.role != "livekit":
+        named = set(mounted)
+        if ref and ref.startswith("configmap:"):
+            named.add(ref[len("configmap:"):].split("#", 1)[0])
+        candidates = {id(cfg): cfg for name in named for cfg in by_configmap.get(name, ())}
+        for cfg in candidates.values():
+            if cfg.service is not None:
                 continue
             if not same_namespace(cfg.facts.get("namespace"), svc.facts.get("namespace")):
                 continue
@@ -223,6 +231,7 @@ def _ingress_target_ports(dep: "Deployment") -> None:
     by_name = {}
     for ks in dep.kube_services:
         by_name.setdefault(ks.name, ks)
+    selected = None  # built on the first named targetPort
     for site in dep.sites:
         if site.kind != "ingress":
             continue
@@ -238,18 +247,29 @@ def _ingress_target_ports(dep: "Deployment") -> None:
                 continue
             target = port.target_port.value if port.target_port is not None else port.port
             if isinstance(target, str) and not target.isdecimal():
-                target = _named_container_port(dep, ks, target)
+                if selected is None:
+                    selected = _selected_containers(dep)
+                target = _named_container_port(selected, ks, target)
             if target is not None:
                 up.port = int(target)
 
 
-def _named_container_port(dep: "Deployment", ks, name: str) -> int | None:
-    for svc in dep.services:
-        if ks in svc.facts.get("kube_services", []):
-            for mapping in svc.ports:
-                if mapping.name == name:
-                    return mapping.container_port
+def _named_container_port(selected: dict[int, list[Service]], ks, name: str) -> int | None:
+    for svc in selected.get(id(ks), ()):
+        for mapping in svc.ports:
+            if mapping.name == name:
+                return mapping.container_port
     return None
+
+
+def _selected_containers(dep: "Deployment") -> dict[int, list[Service]]:
+    """id(Kubernetes Service) -> the containers it selects (set by _kube_service_aliases),
+    in tree order: asked per Ingress route, so not a scan of every container each time."""
+    selected: dict[int, list[Service]] = {}
+    for svc in dep.services:
+        for ks in svc.facts.get("kube_services", ()):
+            selected.setdefault(id(ks), []).append(svc)
+    return selected
 
 
 def _targets_from_images(dep: "Deployment") -> None:

@@ -195,7 +195,19 @@ def _by_url(dep: "Deployment", jwt: Service, instances: list[LiveKitInstance]) -
         target = dep.service_named(route.proxy.upstream.host or "", near=site.span.path)
         if target is None or target.role != "livekit":
             continue
-        found = next((inst for inst in instances if inst.service is target), None)
+        found = _instance_of_service(dep, instances).get(id(target))
         if found is not None:
             return found
     return None
+
+
+def _instance_of_service(dep: "Deployment", instances: list[LiveKitInstance]) -> dict[int, LiveKitInstance]:
+    """id(container) -> its LiveKit instance (the first, as a scan would find), built once."""
+    cached = getattr(dep, "_instance_of_service", None)
+    if cached is None:
+        cached = {}
+        for inst in instances:
+            if inst.service is not None:
+                cached.setdefault(id(inst.service), inst)
+        dep._instance_of_service = cached  # type: ignore[attr-defined]
+    return cached
