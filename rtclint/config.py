@@ -5,10 +5,10 @@ The file loader (pyproject.toml / .rtclint.toml, nearest wins) lives in
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from rtclint.diagnostics import Severity
-from rtclint.record import field, record
 
 # Newest releases at the time of writing; `[tool.rtclint.target]` and image tags override.
 DEFAULT_TARGETS = {
@@ -20,7 +20,7 @@ DEFAULT_TARGETS = {
 }
 
 
-@record
+@dataclass(slots=True)
 class Config:
     select: list[str] = field(default_factory=list)  # code prefixes; empty = all
     ignore: list[str] = field(default_factory=list)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass, field
 
 from rtclint.document import Span
-from rtclint.record import field, record
 
 
 class Severity(str, enum.Enum):
@@ -24,7 +24,7 @@ class Applicability(str, enum.Enum):
     DISPLAY_ONLY = "display-only"  # shown, never applied
 
 
-@record(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Edit:
     """Replace the characters in `span` with `content` (insert when the span is empty)."""
 
@@ -32,14 +32,14 @@ class Edit:
     content: str
 
 
-@record(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fix:
     applicability: Applicability
     message: str
     edits: tuple[Edit, ...]
 
 
-@record(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Related:
     """Another place a cross-file finding involves (SARIF relatedLocations)."""
 
@@ -47,7 +47,7 @@ class Related:
     message: str
 
 
-@record
+@dataclass(slots=True)
 class Diagnostic:
     code: str
     name: str

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import bisect
 import codecs
+from dataclasses import dataclass, field
 
-from rtclint.record import field, record
 
 # Files above this size are not parsed (RTC002). Real configs are kilobytes; the limit
 # keeps a stray dump or log named like a config from costing seconds and memory.
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
 
-@record(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Span:
     """A half-open range [start, end) of character offsets in the file at `path`."""
 
@@ -34,7 +34,7 @@ class DecodeError(Exception):
     """The bytes are not text rtclint can read (binary, or not UTF-8/UTF-16)."""
 
 
-@record
+@dataclass
 class Document:
     """One file: its display path, kind, text and the facts needed to write it back."""
 

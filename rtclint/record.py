@@ -63,7 +63,14 @@ def fields(obj_or_cls) -> tuple[Field, ...]:
 
 
 def replace(obj, /, **changes):
-    """A copy of `obj` with some fields changed (runs `__init__` and `__post_init__`)."""
+    """A copy of `obj` with some fields changed (runs `__init__` and `__post_init__`).
+
+    The model's classes are dataclasses now: for those this is `dataclasses.replace`, so
+    code not yet moved off this module keeps working until it is deleted."""
+    if not hasattr(obj, "__record_fields__"):
+        import dataclasses
+
+        return dataclasses.replace(obj, **changes)
     for f in obj.__record_fields__:
         if f.name not in changes:
             changes[f.name] = getattr(obj, f.name)

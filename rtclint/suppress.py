@@ -18,23 +18,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from rtclint.diagnostics import Applicability, Diagnostic, Edit, Fix
 from rtclint.document import Document, Span
-from rtclint.lazy_regex import lazy
-from rtclint.record import field, record
 
 MARKER = "rtclint:"
-_DIRECTIVE = lazy(
+_DIRECTIVE = re.compile(
     r"#\s*rtclint:\s*(?P<kind>disable-file|disable)\s*=\s*(?P<codes>[A-Za-z0-9]+(?:[ \t]*,[ \t]*[A-Za-z0-9]+)*)"
     r"(?P<rest>[^\r\n]*)"
 )
-_LOOSE = lazy(r"#\s*rtclint\s*:")
-_CODE = lazy(r"[A-Za-z0-9]+")
-_REASON = lazy(r"^\s*(--\s*(?P<reason>.*?))?\s*$")
+_LOOSE = re.compile(r"#\s*rtclint\s*:")
+_CODE = re.compile(r"[A-Za-z0-9]+")
+_REASON = re.compile(r"^\s*(--\s*(?P<reason>.*?))?\s*$")
 
 
-@record
+@dataclass(slots=True)
 class Suppression:
     doc: Document
     file_level: bool
@@ -53,7 +52,7 @@ class Suppression:
         return self.file_level or line in self.targets or anchor in self.targets
 
 
-@record
+@dataclass(slots=True)
 class Malformed:
     doc: Document
     start: int
@@ -63,7 +62,7 @@ class Malformed:
 # --- where comments start, per format -------------------------------------------------
 
 
-@record
+@dataclass(slots=True)
 class Scan:
     comments: list[int] = field(default_factory=list)  # offsets of '#' that start comments
     multiline: list[tuple[int, int]] = field(default_factory=list)  # tokens spanning lines
@@ -99,7 +98,7 @@ def _add_token(result: Scan, text: str, start: int, end: int) -> None:
         result.multiline.append((start, end))
 
 
-_HEREDOC = lazy(r"<<([A-Za-z0-9_-]+)[ \t]*\r?\n")
+_HEREDOC = re.compile(r"<<([A-Za-z0-9_-]+)[ \t]*\r?\n")
 
 
 def _scan_caddy(text: str) -> Scan:
@@ -243,7 +242,7 @@ _SCANNERS = {"caddy": _scan_caddy, "nginx": _scan_nginx, "haproxy": _scan_haprox
 # --- reading the suppressions of a document -------------------------------------------
 
 
-@record
+@dataclass(slots=True)
 class FileSuppressions:
     doc: Document
     suppressions: list[Suppression]

@@ -141,3 +141,14 @@ def test_the_generic_init_and_the_compiled_one_agree():
     assert Shape.__init__.__code__.co_filename.startswith("<record")
     assert generic[0] == compiled[0]
     assert [e.split()[0] for e in generic[1]] == [e.split()[0] for e in compiled[1]]
+
+
+def test_replace_of_a_dataclass_is_dataclasses_replace():
+    """The model's classes are dataclasses now; code still calling rtclint.record.replace
+    on them gets dataclasses.replace (until this module is deleted)."""
+    from rtclint.document import Span
+    from rtclint.model import PathMatch
+
+    match = PathMatch("prefix", ("/a",), Span("f", 0, 3))
+    moved = replace(match, span=Span("f", 4, 2))
+    assert moved == PathMatch("prefix", ("/a",), Span("f", 4, 4)) and moved is not match  # __post_init__ ran

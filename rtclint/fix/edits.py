@@ -8,12 +8,12 @@ and the rules offer fresh fixes against the new text."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from rtclint.diagnostics import Applicability, Diagnostic, Edit, Fix
-from rtclint.record import record
 
 
-@record(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Chosen:
     """The fixes one round applies, and the diagnostics they fix (several diagnostics
     may offer the very same fix; it is applied once and fixes all of them)."""

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 from rtclint.diagnostics import Diagnostic
 from rtclint.document import Document
+from rtclint.model.host_index import HostIndex
 from rtclint.model.proxy import Site
 from rtclint.model.services import EssValues, KubeService, LiveKitConfig, Located, Service, SynapseConfig
 from rtclint.model.wellknown import CLIENT_PATH, SERVER_PATH, WellKnown
-from rtclint.record import field, record
 
 
-@record
+@dataclass(slots=True)
 class FileFacts:
     """What one parser learned from one file. Picklable, so it can be cached and
     produced in a worker process; cross-file linking happens in `Deployment`."""
@@ -33,7 +34,7 @@ class FileFacts:
     kube_services: list[KubeService] = field(default_factory=list)  # Kubernetes Service objects
 
 
-@record
+@dataclass
 class Deployment:
     documents: dict[str, Document] = field(default_factory=dict)
     files: dict[str, FileFacts] = field(default_factory=dict)
@@ -95,10 +96,7 @@ class Deployment:
         return found
 
     def sites_for_host(self, host: str) -> list[Site]:
-        index = self._host_index()
-        host = host.lower()
-        exact = index.get(host, [])
-        return exact + [s for s in index.get("", []) if s.serves_host(host) and s not in exact]
+        return self._host_index().sites_for_host(host.lower())
 
     def services_by_role(self, role: str) -> list[Service]:
         return [s for s in self.services if s.role == role]
@@ -131,16 +129,9 @@ class Deployment:
 
     # -- indexes (built once: rules stay linear in the size of the tree) -------------
 
-    def _host_index(self) -> dict[str, list[Site]]:
+    def _host_index(self) -> HostIndex:
         if getattr(self, "_hosts", None) is None:
-            index: dict[str, list[Site]] = defaultdict(list)
-            for site in self.sites:
-                for host in site.hosts:
-                    exact = host and "*" not in host and not host.startswith(".") and host != "_"
-                    index[host if exact else ""].append(site)
-                if not site.hosts:
-                    index[""].append(site)
-            self._hosts = index
+            self._hosts = HostIndex(self.sites)
         return self._hosts
 
     def _alias_index(self) -> dict[str, list[Service]]:

@@ -8,19 +8,20 @@ responds with a body, proxies to an upstream, or redirects. Every fact keeps its
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from rtclint.document import Span
-from rtclint.record import field, record
+from rtclint.model.routing import select_route
 
 
-@record
+@dataclass(slots=True)
 class Listen:
     port: int
     tls: bool
     span: Span | None = None
 
 
-@record
+@dataclass(slots=True)
 class Header:
     """A response header the proxy sets (`add_header`, Caddy `header`, HAProxy `hdr`)."""
 
@@ -32,7 +33,7 @@ class Header:
     matcher: "PathMatch | None" = None
 
 
-@record
+@dataclass(slots=True)
 class PathMatch:
     """Which request paths a route takes.
 
@@ -73,7 +74,7 @@ class PathMatch:
         return False
 
 
-@record
+@dataclass(slots=True)
 class Upstream:
     """Where a proxy sends traffic: `scheme://host:port/path` (path None when absent)."""
 
@@ -91,7 +92,7 @@ class Upstream:
         return 443 if self.scheme in ("https", "wss") else 80
 
 
-@record
+@dataclass(slots=True)
 class Respond:
     """A body the proxy itself serves.
 
@@ -122,7 +123,7 @@ class Respond:
         return self.body_span.start + min(body_index, self.body_span.end - self.body_span.start)
 
 
-@record
+@dataclass(slots=True)
 class Proxy:
     upstream: Upstream
     # The path prefix removed before forwarding ('' when the full path is forwarded).
@@ -140,14 +141,14 @@ class Proxy:
     span: Span | None = None  # the directive (proxy_pass, reverse_proxy, server line)
 
 
-@record
+@dataclass(slots=True)
 class Redirect:
     target: str
     status: int = 302
     span: Span | None = None
 
 
-@record
+@dataclass(slots=True)
 class Route:
     """One way the site answers: a matcher and what it does with matching requests.
 
@@ -181,7 +182,7 @@ class Route:
         return "other"
 
 
-@record
+@dataclass(slots=True)
 class Site:
     kind: str  # 'caddy', 'nginx', 'haproxy', 'ingress'
     hosts: list[str]  # lower-case host names; '*' for a catch-all / default server
@@ -215,6 +216,4 @@ class Site:
 
     def route_for(self, path: str) -> Route | None:
         """The route that answers `path`, by this proxy's own selection rules."""
-        from rtclint.model.routing import select_route
-
         return select_route(self, path)

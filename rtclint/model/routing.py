@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # for the annotations only: proxy imports this module at run time
     from rtclint.model.proxy import Route, Site
 
 

@@ -7,15 +7,16 @@ files (livekit.yaml, homeserver.yaml, ESS values) have their own fact classes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from rtclint.document import Span
-from rtclint.record import field, record
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:
     from typing import Any
 
 
-@record
+@dataclass(slots=True)
 class Located:
     """A configuration value and where it is written."""
 
@@ -24,7 +25,7 @@ class Located:
     key_span: Span | None = None  # the key/name, when it differs from the value
 
 
-@record
+@dataclass(slots=True)
 class EnvVar:
     name: str
     value: str | None  # None: declared without a value, or from valueFrom/secretKeyRef
@@ -38,7 +39,7 @@ class EnvVar:
     interpolated_from: str | None = None
 
 
-@record
+@dataclass(slots=True)
 class PortMapping:
     container_port: int
     host_port: int | None = None  # None: not published (k8s containerPort, Compose expose)
@@ -61,7 +62,7 @@ class PortMapping:
         return self.host_port + (container_port - self.container_port)
 
 
-@record
+@dataclass(slots=True)
 class Mount:
     source: str  # host path as written (resolved relative to the compose file by readers)
     target: str
@@ -69,7 +70,7 @@ class Mount:
     resolved: str | None = None  # display path of the file in the tree, when it is one
 
 
-@record
+@dataclass(slots=True)
 class Service:
     """A running thing: Compose service, Kubernetes workload, or an env file's program."""
 
@@ -97,7 +98,7 @@ class Service:
         return last.split(":", 1)[1] if ":" in last else None
 
 
-@record
+@dataclass(slots=True)
 class LiveKitConfig:
     """livekit.yaml (or LIVEKIT_CONFIG), with the facts the rules need."""
 
@@ -119,7 +120,7 @@ class LiveKitConfig:
         return int(self.port.value) if self.port and str(self.port.value).isdecimal() else 7880
 
 
-@record
+@dataclass(slots=True)
 class SynapseConfig:
     """homeserver.yaml (and conf.d fragments): the settings calls depend on."""
 
@@ -163,7 +164,7 @@ CHART_DEFAULT_ENABLED = {
 }
 
 
-@record
+@dataclass(slots=True)
 class EssValues:
     """ESS (matrix-stack) Helm values."""
 
@@ -196,7 +197,7 @@ class EssValues:
         return CHART_DEFAULT_ENABLED.get(component, False)
 
 
-@record
+@dataclass(slots=True)
 class KubeServicePort:
     port: int | None
     target_port: Located | None = None  # int or a port name; None: same as `port`
@@ -207,7 +208,7 @@ class KubeServicePort:
     port_span: Span | None = None
 
 
-@record
+@dataclass(slots=True)
 class KubeService:
     """A Kubernetes `Service` object: which pods it selects and how it maps ports."""
 

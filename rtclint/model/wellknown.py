@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 
 from rtclint.document import Span
 from rtclint.model.proxy import Respond, Route, Site
-from rtclint.record import field, record
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:
@@ -17,13 +17,13 @@ SERVER_PATH = "/.well-known/matrix/server"
 RTC_FOCI_KEY = "org.matrix.msc4143.rtc_foci"
 
 
-@record
+@dataclass(slots=True)
 class JsonError:
     message: str
     body_offset: int  # index into the body where the parser stopped
 
 
-@record
+@dataclass
 class WellKnown:
     """One `/.well-known/matrix/{client,server}` body as a client would receive it.
 

@@ -121,10 +121,11 @@ def upstream_role(dep: "Deployment", route: "Route", site: "Site | None" = None)
     roles = getattr(dep, "_rtc_upstream_roles", None)
     if roles is None:
         roles = dep._rtc_upstream_roles = {}
-    key = (id(route), id(site))  # the deployment keeps both alive while rules run
-    if key not in roles:
-        roles[key] = _upstream_role(dep, route, site)
-    return roles[key]
+    key = (id(route), id(site))
+    entry = roles.get(key)
+    if entry is None or entry[0] is not route or entry[1] is not site:  # an id reused by a new object
+        entry = roles[key] = (route, site, _upstream_role(dep, route, site))  # holding both keeps ids unique
+    return entry[2]
 
 
 def _upstream_role(dep: "Deployment", route: "Route", site: "Site | None") -> str | None:

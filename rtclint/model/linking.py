@@ -1,0 +1,284 @@
+"""Cross-file links between services and their configuration.
+
+`link(deployment)` runs once after every file is read (the engine calls it; it is
+idempotent, so rules and tests may call it too):
+- a livekit.yaml / homeserver.yaml mounted into a Compose service, or a ConfigMap
+  mounted into a pod, gets `.service` set to that service's name;
+- an env file that a Compose service reads through `env_file:` (or the project `.env`
+  beside a Compose file, which Compose uses for `${VAR}` interpolation) is not a
+  program of its own: its stand-alone Service is dropped (its variables are already
+  merged into the Compose service);
+- a Kubernetes Service's names (`svc`, `svc.ns`, `svc.ns.svc.cluster.local`) become
+  aliases of the containers it selects, so an Ingress backend resolves to them;
+- image tags set version targets (`deployment.targets`), the lowest per component.
+"""
+
+from __future__ import annotations
+
+import os
+
+from rtclint.config import version_tuple
+from rtclint.model.roles import role_from_env
+from rtclint.model.services import LiveKitConfig, Service
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
+if TYPE_CHECKING:
+    from rtclint.model.deployment import Deployment
+
+IMAGE_COMPONENTS = {"jwt": "lk-jwt-service", "livekit": "livekit", "synapse": "synapse", "element-call": "element-call"}
+
+
+def link(dep: "Deployment") -> None:
+    if getattr(dep, "_stacks_linked", False):
+        return
+    dep._stacks_linked = True  # type: ignore[attr-defined]
+    _merge_compose_overrides(dep)
+    _link_compose_configs(dep)
+    _link_configmaps(dep)
+    _drop_merged_env_files(dep)
+    _kube_service_aliases(dep)
+    _env_from_configmaps(dep)
+    _ingress_target_ports(dep)
+    _targets_from_images(dep)
+    dep._aliases = None  # type: ignore[attr-defined]  # aliases changed: rebuild the index
+
+
+def _merge_compose_overrides(dep: "Deployment") -> None:
+    """`docker-compose.override.yml` (and `compose.override.yaml`) beside a Compose file is
+    merged into it by `docker compose`: a service named in both is one container (the
+    override's environment, image and command win; ports and volumes add up)."""
+    base: dict[tuple[str, str], Service] = {}
+    overrides: list[Service] = []
+    for svc in dep.services:
+        if svc.source != "compose":
+            continue
+        if ".override." in os.path.basename(svc.span.path):
+            overrides.append(svc)
+        else:
+            base.setdefault((os.path.dirname(svc.span.path), svc.name), svc)
+    merged = set()
+    for over in overrides:
+        target = base.get((os.path.dirname(over.span.path), over.name))
+        if target is None:
+            continue
+        target.env.update(over.env)
+        target.ports += over.ports
+        target.mounts += over.mounts
+        target.aliases |= over.aliases
+        target.image = over.image or target.image
+        target.command = over.command or target.command
+        target.network_mode = over.network_mode or target.network_mode
+        for key, value in over.facts.items():
+            target.facts.setdefault(key, value)
+        if over.role != "other":
+            target.role = over.role
+        for cfg in dep.livekit:  # LIVEKIT_KEYS/LIVEKIT_CONFIG read from the override
+            if cfg.service == over.name and cfg.path == over.span.path:
+                cfg.facts["merged_into"] = target.span.path
+        merged.add(id(over))
+    if merged:
+        dep.services[:] = [s for s in dep.services if id(s) not in merged]
+
+
+def _link_compose_configs(dep: "Deployment") -> None:
+    livekit_by_path: dict[str, list[LiveKitConfig]] = {}
+    for cfg in dep.livekit:
+        livekit_by_path.setdefault(cfg.path, []).append(cfg)
+    synapse_by_path: dict[str, list] = {}
+    for syn in dep.synapse:
+        synapse_by_path.setdefault(syn.path, []).append(syn)
+    for svc in dep.services:
+        livekit_file = svc.facts.get("livekit_config_file")
+        if livekit_file and not svc.facts.get("livekit_config_inline"):
+            for cfg in livekit_by_path.get(livekit_file, ()):
+                if cfg.service is None and cfg.facts.get("origin") in ("file", "mount"):
+                    cfg.service = svc.name
+        for syn in synapse_by_path.get(svc.facts.get("synapse_config_file") or "", ()):
+            if syn.service is None:
+                syn.service = svc.name
+    ec_by_path = {ec.get("path"): ec for ec in dep.element_call if isinstance(ec, dict)}
+    for svc in dep.services:  # Element Call's config.json, mounted into its container
+        for mount in svc.mounts:
+            ec = ec_by_path.get(mount.resolved) if mount.resolved else None
+            if ec is not None and "service" not in ec:
+                ec["service"] = svc.name
+
+
+def _link_configmaps(dep: "Deployment") -> None:
+    by_configmap: dict[str, list[LiveKitConfig]] = {}  # looked up per pod: no scan of every config
+    for cfg in dep.livekit:
+        if cfg.facts.get("origin") == "configmap":
+            by_configmap.setdefault(cfg.facts.get("configmap"), []).append(cfg)
+    for svc in dep.services:
+        if svc.source != "k8s" or svc.role != "livekit":
+            continue
+        mounted = {m.source.split("#", 1)[0][len("configmap:"):] for m in svc.mounts if m.source.startswith("configmap:")}
+        config_var = svc.env.get("LIVEKIT_CONFIG")
+        ref = config_var.from_file if config_var is not None and config_var.value is None else None
+        named = set(mounted)
+        if ref and ref.startswith("configmap:"):
+            named.add(ref[len("configmap:"):].split("#", 1)[0])
+        candidates = {id(cfg): cfg for name in named for cfg in by_configmap.get(name, ())}
+        for cfg in candidates.values():
+            if cfg.service is not None:
+                continue
+            if not same_namespace(cfg.facts.get("namespace"), svc.facts.get("namespace")):
+                continue
+            # mounted as a file, or passed as LIVEKIT_CONFIG through configMapKeyRef
+            if cfg.facts.get("configmap") in mounted or ref == f"configmap:{cfg.facts.get('configmap')}#{cfg.facts.get('key')}":
+                cfg.service = svc.name
+
+
+def same_namespace(a: str | None, b: str | None) -> bool:
+    """Objects written without a namespace go wherever they are applied: they match any."""
+    return not a or not b or a == b
+
+
+def _drop_merged_env_files(dep: "Deployment") -> None:
+    merged: set[str] = set()
+    compose_dirs: set[str] = set()
+    for svc in dep.services:
+        if svc.source == "compose":
+            merged.update(svc.facts.get("env_files", ()))
+            compose_dirs.add(os.path.dirname(svc.span.path))
+    keep = []
+    dropped: set[str] = set()
+    for svc in dep.services:
+        path = svc.span.path
+        if svc.source == "env-file" and (path in merged or (os.path.basename(path) == ".env"
+                                                             and os.path.dirname(path) in compose_dirs)):
+            dropped.add(path)
+            continue
+        keep.append(svc)
+    dep.services[:] = keep
+    dep.livekit[:] = [c for c in dep.livekit if not (c.facts.get("env_file") and c.path in dropped)]
+
+
+def _kube_service_aliases(dep: "Deployment") -> None:
+    by_namespace: dict[str, list[Service]] = {}
+    for svc in dep.services:
+        if svc.source == "k8s":
+            by_namespace.setdefault(svc.facts.get("namespace"), []).append(svc)
+    by_label = _label_index(by_namespace)
+    for ks in dep.kube_services:
+        if not ks.selector:
+            continue
+        first = next(iter(ks.selector.items()))
+        if _hashable(first):  # only the pods carrying the first selector label, not all pods
+            candidates = by_label.get(first, [])
+            if ks.namespace:
+                candidates = [s for s in candidates if s.facts.get("namespace") in (ks.namespace, "")]
+        elif ks.namespace:
+            candidates = [*by_namespace.get(ks.namespace, ()), *by_namespace.get("", ())]
+        else:
+            candidates = [svc for group in by_namespace.values() for svc in group]
+        for svc in candidates:
+            labels = svc.facts.get("labels") or {}
+            if all(labels.get(k) == v for k, v in ks.selector.items()):
+                svc.aliases.update({ks.name, f"{ks.name}.{ks.namespace}", f"{ks.name}.{ks.namespace}.svc",
+                                    f"{ks.name}.{ks.namespace}.svc.cluster.local"})
+                svc.facts.setdefault("kube_services", []).append(ks)
+
+
+def _label_index(by_namespace: dict[str, list[Service]]) -> dict[tuple, list[Service]]:
+    """(label, value) -> the containers whose pod template carries it."""
+    index: dict[tuple, list[Service]] = {}
+    for group in by_namespace.values():
+        for svc in group:
+            for item in (svc.facts.get("labels") or {}).items():
+                if _hashable(item):
+                    index.setdefault(item, []).append(svc)
+    return index
+
+
+def _hashable(value) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _env_from_configmaps(dep: "Deployment") -> None:
+    """`envFrom: [{configMapRef: {name: X}}]` takes ConfigMap X's data as variables
+    (explicit `env:` entries win); a reference the tree resolves is no longer unknown."""
+    maps: dict[str, list[Service]] = {}
+    for svc in dep.services:
+        if svc.source == "k8s-configmap":
+            maps.setdefault(svc.facts.get("configmap"), []).append(svc)
+    for svc in dep.services:
+        refs = svc.facts.get("env_from")
+        if svc.source != "k8s" or not refs:
+            continue
+        unresolved = []
+        for kind, name in refs:
+            found = [m for m in maps.get(name, ()) if same_namespace(m.facts.get("namespace"), svc.facts.get("namespace"))]
+            if kind != "configMapRef" or not found:
+                unresolved.append((kind, name))
+                continue
+            for var_name, var in found[0].env.items():
+                svc.env.setdefault(var_name, var)
+        svc.facts["env_from"] = unresolved
+    for svc in dep.services:
+        if svc.source == "k8s" and svc.role == "other":
+            svc.role = role_from_env(svc.env) or "other"
+
+
+def _ingress_target_ports(dep: "Deployment") -> None:
+    """An ingress controller sends traffic straight to the pods, at the Service port's
+    `targetPort`: make that the Ingress route's upstream port (the Service port stays in
+    `route.facts['service_port']`), so port rules compare it with what the pod binds."""
+    by_name = {}
+    for ks in dep.kube_services:
+        by_name.setdefault(ks.name, ks)
+    selected = None  # built on the first named targetPort
+    for site in dep.sites:
+        if site.kind != "ingress":
+            continue
+        for route in site.routes:
+            up = route.proxy.upstream if route.proxy else None
+            ks = by_name.get(up.host) if up is not None else None
+            if ks is None:
+                continue
+            wanted = route.facts.get("service_port")
+            name = route.facts.get("port_name")
+            port = next((p for p in ks.ports if (wanted is not None and p.port == wanted) or (name and p.name == name)), None)
+            if port is None:
+                continue
+            target = port.target_port.value if port.target_port is not None else port.port
+            if isinstance(target, str) and not target.isdecimal():
+                if selected is None:
+                    selected = _selected_containers(dep)
+                target = _named_container_port(selected, ks, target)
+            if target is not None:
+                up.port = int(target)
+
+
+def _named_container_port(selected: dict[int, list[Service]], ks, name: str) -> int | None:
+    for svc in selected.get(id(ks), ()):
+        for mapping in svc.ports:
+            if mapping.name == name:
+                return mapping.container_port
+    return None
+
+
+def _selected_containers(dep: "Deployment") -> dict[int, list[Service]]:
+    """id(Kubernetes Service) -> the containers it selects (set by _kube_service_aliases),
+    in tree order: asked per Ingress route, so not a scan of every container each time."""
+    selected: dict[int, list[Service]] = {}
+    for svc in dep.services:
+        for ks in svc.facts.get("kube_services", ()):
+            selected.setdefault(id(ks), []).append(svc)
+    return selected
+
+
+def _targets_from_images(dep: "Deployment") -> None:
+    found: dict[str, str] = {}
+    for svc in dep.services:
+        component = IMAGE_COMPONENTS.get(svc.role)
+        tag = svc.image_tag
+        if component is None or not tag or not version_tuple(tag):
+            continue
+        if component not in found or version_tuple(tag) < version_tuple(found[component]):
+            found[component] = tag.lstrip("vV")
+    dep.targets.update(found)
