@@ -18,13 +18,15 @@ Format-specific facts other modules may read:
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import functools
 import json
 import os
 import re
+from dataclasses import dataclass, field, replace
 
 from rtclint.document import Document, Span
-from rtclint.lazy_regex import lazy
 from rtclint.model import FileFacts
 from rtclint.model.proxy import Header, Listen, PathMatch, Proxy, Redirect, Respond, Route, Site, Upstream
 from rtclint.parsers.base import Tree, include_not_found, parse_error
@@ -41,13 +43,12 @@ from rtclint.parsers.caddy_matchers import (
     sort_key_less,
 )
 from rtclint.parsers.caddy_syntax import Block, CaddySyntaxError, Directive, Entry, parse
-from rtclint.record import field, record, replace
 
 ANY = PathMatch("any")
 _MAX_IMPORT_DEPTH = 10
 _TERMINAL = {"respond", "reverse_proxy", "redir", "file_server", "abort", "error", "php_fastcgi", "acme_server"}
 _WRAPPERS = {"handle", "handle_path", "route"}
-_PLACEHOLDER = lazy(r"\{[A-Za-z_][\w.\-]*(\[[^\]{}]*\])?\}")
+_PLACEHOLDER = re.compile(r"\{[A-Za-z_][\w.\-]*(\[[^\]{}]*\])?\}")
 _REDIR_CODES = {"permanent": 301, "temporary": 302, "html": 200}
 
 
@@ -55,7 +56,7 @@ def read(doc: Document, tree: Tree) -> FileFacts:
     return _Reader(doc, tree).run()
 
 
-@record
+@dataclass
 class _Ctx:
     """What is in effect for the directives of one block."""
 
@@ -342,7 +343,7 @@ class _Reader:
             if found is None:
                 return PathMatch("none", (), span), {"unknown_matcher": tok.text}
             m, facts = found
-            return replace(m, span=m.span or span), dict(facts, matcher_name=tok.text)
+            return _model_copy(m, span=m.span or span), dict(facts, matcher_name=tok.text)
         return path_match([tok.text], span), {}
 
     def _matcher_def(self, d: Directive) -> tuple[PathMatch, dict]:
@@ -652,7 +653,7 @@ def _split_by_host(site: Site) -> list[Site]:
     derived = []
     for host in named:
         routes = [r for r in site.routes if "hosts" not in r.facts or host in r.facts["hosts"]]
-        derived.append(replace(
+        derived.append(_model_copy(
             site, hosts=[host], routes=routes, listens=list(site.listens), headers=list(site.headers),
             name=f"{site.name} (host {host})", facts=dict(site.facts, host_matcher_of=site.name),
         ))
@@ -660,6 +661,17 @@ def _split_by_host(site: Site) -> list[Site]:
     site.hosts = [h for h in site.hosts if h not in named]
     return ([site] if site.hosts else []) + derived
 
+
+
+def _model_copy(obj, **changes):
+    """A copy of a model object (PathMatch, Site) with some fields changed: works whether
+    the model's classes are dataclasses or still the older record classes."""
+    if dataclasses.is_dataclass(obj):
+        return replace(obj, **changes)
+    out = copy.copy(obj)
+    for name, value in changes.items():
+        setattr(out, name, value)
+    return out
 
 
 def _first_statement(tokens: list[CToken]) -> CToken | None:
@@ -675,7 +687,7 @@ def _first_statement(tokens: list[CToken]) -> CToken | None:
     return None
 
 
-_IMPORT_LINE = lazy(r"^[ \t]*import[ \t]+([^\s#]+)", re.M)
+_IMPORT_LINE = re.compile(r"^[ \t]*import[ \t]+([^\s#]+)", re.M)
 
 
 def _imported_by(doc: Document, tree: Tree, levels: int = 4) -> str | None:
@@ -744,8 +756,8 @@ def _arg_text(d: Directive, has_matcher: bool) -> str | None:
     return args[0].text if args else None
 
 
-_ARGS = lazy(r"\{args(?:\[(\d+)\]|\.(\d+))\}")
-_VARIADIC = lazy(r"^\{args\[(\d*):(\d*)\]\}$")
+_ARGS = re.compile(r"\{args(?:\[(\d+)\]|\.(\d+))\}")
+_VARIADIC = re.compile(r"^\{args\[(\d*):(\d*)\]\}$")
 
 
 def _substitute(d: Directive, params: list[str]) -> Directive:

@@ -12,11 +12,10 @@ from __future__ import annotations
 import re
 import os
 
-from rtclint.lazy_regex import lazy
 from rtclint.parsers import caddy_lalr
 from rtclint.parsers.caddy_lalr import Token, UnexpectedToken
 from rtclint.parsers.caddy_lexer import CToken, LexError, tokenize
-from rtclint.record import field, record
+from dataclasses import dataclass, field
 
 
 class CaddySyntaxError(Exception):
@@ -30,7 +29,7 @@ class CaddySyntaxError(Exception):
 # -- the tree ------------------------------------------------------------------------
 
 
-@record
+@dataclass
 class Block:
     open: CToken
     close: CToken
@@ -38,7 +37,7 @@ class Block:
     error: "CaddySyntaxError | None" = None  # a snippet body that does not parse (reported where imported)
 
 
-@record
+@dataclass
 class Directive:
     """One directive line: its tokens (args) and the blocks opened on it, in order.
 
@@ -69,7 +68,7 @@ class Directive:
         return last.close.end if isinstance(last, Block) else last.end
 
 
-@record
+@dataclass
 class Entry:
     """A top-level unit: 'site', 'global', 'snippet', 'named_route', 'import' or
     'braceless' (a site without braces: its directives run to the end of the file)."""
@@ -207,7 +206,7 @@ def _lark_tokens(tokens: list[CToken], start_rule: str, site_openers: set[int] |
         prev = tok
 
 
-_SNIPPET_KEY = lazy(r"^&?\(.*\)$")
+_SNIPPET_KEY = re.compile(r"^&?\(.*\)$")
 
 
 # -- parse ----------------------------------------------------------------------------
@@ -425,7 +424,7 @@ def _check_entries(tokens: list[CToken], entries: list[Entry]) -> None:
         _check_lines(entry.lines)
 
 
-_ADDRESS_LIKE = lazy(r"^(https?://|\[|:\d)|^[\w*-]+(\.[\w*-]+)+(:\d+)?,?$|^localhost(:\d+)?,?$", re.I)
+_ADDRESS_LIKE = re.compile(r"^(https?://|\[|:\d)|^[\w*-]+(\.[\w*-]+)+(:\d+)?,?$|^localhost(:\d+)?,?$", re.I)
 
 
 def _check_site_level(entry: Entry) -> None:

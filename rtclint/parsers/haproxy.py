@@ -23,10 +23,9 @@ from __future__ import annotations
 import re
 
 from rtclint.document import Document, Span
-from rtclint.lazy_regex import lazy
 from rtclint.model.deployment import FileFacts
 from rtclint.model.proxy import Header, Listen, PathMatch, Proxy, Redirect, Respond, Route, Site, Upstream
-from rtclint.record import field, record
+from dataclasses import dataclass, field
 
 SECTIONS = {"global", "defaults", "frontend", "backend", "listen", "peers", "resolvers", "userlist", "cache",
             "program", "http-errors", "ring", "mailers", "log-forward", "fcgi-app", "crt-store", "traces", "acme",
@@ -56,7 +55,7 @@ _HEX = set("0123456789abcdefABCDEF")
 
 # -- tokenizer ---------------------------------------------------------------------------
 
-@record
+@dataclass
 class HWord:
     value: str
     start: int  # source span of the whole word, quotes included
@@ -65,7 +64,7 @@ class HWord:
     templated: bool = False  # holds an environment variable reference
 
 
-@record
+@dataclass
 class Line:
     words: list[HWord]
     start: int  # offset of the line start
@@ -80,7 +79,7 @@ class Line:
         return [w.value for w in self.words[from_index:]]
 
 
-@record
+@dataclass
 class LineError:
     offset: int
     message: str
@@ -205,7 +204,7 @@ def _variable(text: str, i: int, end: int) -> tuple[int, int, str]:
 
 # -- sections ----------------------------------------------------------------------------
 
-@record
+@dataclass
 class Section:
     kind: str  # 'global', 'frontend', ... or '' for a body with no header (fragment)
     name: str
@@ -217,7 +216,7 @@ class Section:
         return [ln for ln in self.lines if ln.keyword == keyword]
 
 
-@record
+@dataclass
 class Config:
     sections: list[Section]
     errors: list[LineError]
@@ -406,13 +405,13 @@ def parse_time(value: str) -> float | None:
 
 # -- model -------------------------------------------------------------------------------
 
-HOST_FETCHES = lazy(r"^(req\.)?hdr(_dom|_beg|_end|_reg|_sub|_str)?\((host)\)(,lower)?$", re.I)
+HOST_FETCHES = re.compile(r"^(req\.)?hdr(_dom|_beg|_end|_reg|_sub|_str)?\((host)\)(,lower)?$", re.I)
 PATH_FETCHES = {"path": "exact", "path_beg": "prefix", "path_end": "end", "path_reg": "regex", "path_sub": "sub",
                 "path_dir": "prefix", "path,lower": "exact"}
 _MATCH_FLAGS = {"-m": 1, "-i": 0, "-f": 1, "-M": 0, "-n": 0, "-u": 1, "--": 0}
 
 
-@record
+@dataclass
 class Acl:
     name: str
     fetch: str

@@ -28,7 +28,7 @@ import weakref
 
 from rtclint.document import Document
 from rtclint.parsers.nginx_lexer import IncludedFile, Parsed, Stmt, Word, parse_text
-from rtclint.record import field, record
+from dataclasses import dataclass, field
 
 MAIN: tuple = ()
 HTTP = ("http",)
@@ -47,7 +47,7 @@ _SNIPPET_DIRS = {"sites-enabled", "sites-available", "conf.d", "snippets", "http
 MAX_INCLUDE_DEPTH = 16
 
 
-@record
+@dataclass
 class Problem:
     """A finding about a file: RTC001 (syntax/directive) or RTC003 (include)."""
 
@@ -80,7 +80,7 @@ def _allowed(an, name: str, ctx: tuple) -> bool:
     return any(mask & an.CONTEXTS[ctx] for mask in an.DIRECTIVES[name])
 
 
-@record
+@dataclass
 class Include:
     stmt: Stmt
     ctx: tuple
@@ -88,7 +88,7 @@ class Include:
     report: str | None  # RTC003 message, when the include matches nothing and that counts
 
 
-@record
+@dataclass
 class NginxState:
     """Per-run cache: every nginx file parsed once; who includes whom."""
 

@@ -13,26 +13,25 @@ import re
 from collections.abc import Callable
 
 from rtclint.document import Span
-from rtclint.lazy_regex import lazy
 from rtclint.model.proxy import Header, Listen, PathMatch, Proxy, Redirect, Respond, Route, Site, Upstream
 from rtclint.parsers.nginx_config import HTTP, LOCATION, MAIN, SERVER, flatten
 from rtclint.parsers.nginx_lexer import Stmt, Word
-from rtclint.record import field, record
+from dataclasses import dataclass, field
 
 REDIRECT_CODES = {301, 302, 303, 307, 308}
 _TIME_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "M": 2592000, "y": 31536000}
-_VARIABLE = lazy(r"\$(\{?[A-Za-z_0-9])")
+_VARIABLE = re.compile(r"\$(\{?[A-Za-z_0-9])")
 _LEVEL_DIRECTIVES = frozenset({"add_header", "proxy_set_header", "types", "default_type", "proxy_http_version",
                                "proxy_read_timeout"})
 
 
-@record
+@dataclass
 class Setting:
     value: str
     span: Span
 
 
-@record
+@dataclass
 class Level:
     """What is in effect at one level (http, server, location) after inheritance."""
 

@@ -14,14 +14,14 @@ from rtclint.document import Document, Span
 from rtclint.model.services import Located
 from rtclint.parsers.pyyaml import yaml
 from rtclint.parsers.yaml import node_span, scalar
-from rtclint.record import record
+from dataclasses import dataclass
 
 # How far ahead the aligner looks for a value character in the source before deciding
 # it came from an escape sequence (`\u00e9`, `\x41`) and staying where it is.
 _ESCAPE_WINDOW = 10
 
 
-@record
+@dataclass
 class Embedded:
     """A scalar's value and, for each character, its offset in `doc.text`."""
 
