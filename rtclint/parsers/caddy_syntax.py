@@ -1,7 +1,7 @@
 """Caddyfile structure: Caddy's lexer (caddy_lexer) → Caddy's newline rules → the Lark
 LALR grammar in grammars/caddyfile.lark → a small tree of entries, directives and blocks.
-The grammar runs on caddy_lalr's driver over tables Lark analysed once (cached on disk),
-so a check does not import lark unless those tables are missing.
+The grammar runs on Lark's own LALR parser (caddy_grammar), imported when a Caddyfile
+is first parsed.
 
 Errors come back as (offset, end, message) with Caddy's own wording, so RTC001 says what
 `caddy adapt` would say, at the token Caddy would name.
@@ -10,12 +10,9 @@ Errors come back as (offset, end, message) with Caddy's own wording, so RTC001 s
 from __future__ import annotations
 
 import re
-import os
-
-from rtclint.parsers import caddy_lalr
-from rtclint.parsers.caddy_lalr import Token, UnexpectedToken
-from rtclint.parsers.caddy_lexer import CToken, LexError, tokenize
 from dataclasses import dataclass, field
+
+from rtclint.parsers.caddy_lexer import CToken, LexError, tokenize
 
 
 class CaddySyntaxError(Exception):
@@ -80,64 +77,12 @@ class Entry:
     directive: Directive | None = None  # the import statement itself
 
 
-# -- the grammar: LALR tables cached on disk, Lark only to build them ---------------------------------
-
-_PARSER = None
-
-
-def grammar_path() -> str:
-    """grammars/caddyfile.lark: inside the wheel (rtclint/grammars) or the source checkout."""
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    for candidate in (os.path.join(here, "grammars"), os.path.join(os.path.dirname(here), "grammars")):
-        path = os.path.join(candidate, "caddyfile.lark")
-        if os.path.isfile(path):
-            return path
-    raise FileNotFoundError("caddyfile.lark not found next to the rtclint package")
-
-
-def _cache_dir() -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "rtclint")
-
-
-def _token_feed():
-    """Lark 'lexer' class that hands over the terminals we already made (see `_lark_tokens`);
-    defined on demand so that lark is only imported to build the tables."""
-    from lark.lexer import Lexer
-
-    class TokenFeed(Lexer):
-        def __init__(self, lexer_conf) -> None:  # signature Lark expects of a custom lexer
-            pass
-
-        def lex(self, data):
-            return iter(data)
-
-    return TokenFeed
-
-
-def tables() -> dict:
-    """Plain-data LALR tables (caddy_lalr), cached in the user cache directory; lark is
-    imported only when they are missing."""
-    return caddy_lalr.tables(grammar_path(), _cache_dir(), parser)
-
-
-def parser():
-    """The Lark LALR parser of the grammar: built only to make `tables()` (and by tests)."""
-    global _PARSER
-    if _PARSER is None:
-        from lark import Lark
-
-        with open(grammar_path(), encoding="utf-8") as fh:
-            grammar = fh.read()
-        _PARSER = Lark(grammar, parser="lalr", lexer=_token_feed(), start=["start", "lines"], maybe_placeholders=False)
-    return _PARSER
-
-
 # -- tokens → Lark terminals (Caddy's newline rules) ----------------------------------
 
 
-def _lark_tokens(tokens: list[CToken], start_rule: str, site_openers: set[int] | None = None):
-    """Terminals for the grammar. Token values are indexes into `tokens`.
+def _lark_tokens(tokens: list[CToken], start_rule: str, Token, site_openers: set[int] | None = None):
+    """Terminals (made by `Token`, lark's class) for the grammar. Token values are indexes
+    into `tokens`.
 
     _NL between tokens on different logical lines (parse.go isNextOnNewLine), except
     after an address that ends with ',' at the top level (parse.go addresses(): the list
@@ -231,10 +176,13 @@ def parse(text: str, start_rule: str = "start", tokens: list[CToken] | None = No
 
 
 def _run_lark(tokens: list[CToken], start_rule: str):
+    from rtclint.parsers import caddy_grammar  # imports lark: only when a Caddyfile is parsed
+    from rtclint.parsers.caddy_grammar import Token, UnexpectedToken
+
     site_openers: set[int] = set()
-    terminals = list(_lark_tokens(tokens, start_rule, site_openers))
+    terminals = list(_lark_tokens(tokens, start_rule, Token, site_openers))
     try:
-        return caddy_lalr.parse(tables(), terminals, start_rule)
+        return caddy_grammar.parse(terminals, start_rule)
     except UnexpectedToken as exc:
         error = _caddy_error(tokens, terminals, exc)
     if _caddy_closes_at_eof(tokens, terminals, error, site_openers):
@@ -244,7 +192,7 @@ def _run_lark(tokens: list[CToken], start_rule: str):
         try:
             closing = [Token("_NL", "\n", start_pos=tokens[-1].end),
                        Token("RBRACE", terminals[-1].value, start_pos=tokens[-1].start)]
-            return caddy_lalr.parse(tables(), terminals + closing, start_rule)
+            return caddy_grammar.parse(terminals + closing, start_rule)
         except UnexpectedToken:
             pass
     raise error
