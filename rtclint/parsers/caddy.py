@@ -43,6 +43,7 @@ from rtclint.parsers.caddy_matchers import (
     sort_key_less,
 )
 from rtclint.parsers.caddy_syntax import Block, CaddySyntaxError, Directive, Entry, parse
+from rtclint.parsers.text_lines import TextLines
 
 ANY = PathMatch("any")
 _MAX_IMPORT_DEPTH = 10
@@ -84,6 +85,7 @@ class _Reader:
         self.options = {"http_port": 80, "https_port": 443, "auto_https": None}
         self.stack = stack + (os.path.abspath(doc.abspath),)
         self.unit = _indent_unit(doc.text)
+        self.lines = TextLines(doc.text, "\r\n")  # a lone CR ends a line for Caddy too
 
     # -- the file ------------------------------------------------------------------
 
@@ -488,8 +490,8 @@ class _Reader:
             route.insert_at = self._insert_point(ctx.block)
             route.indent = self._inner_indent(ctx.block.lines, ctx.block)
         else:
-            route.insert_at = _line_start(self.doc.text, d.start) if head.path in ("", self.doc.path) else None
-            route.indent = _indent_of(self.doc.text, d.start) if head.path in ("", self.doc.path) else self.unit
+            route.insert_at = _line_start(self.lines, d.start) if head.path in ("", self.doc.path) else None
+            route.indent = _indent_of(self.lines, d.start) if head.path in ("", self.doc.path) else self.unit
         return route
 
     def _respond(self, d: Directive, headers: list[Header]) -> Respond:
@@ -619,19 +621,19 @@ class _Reader:
         if block is None or (block.close.path and block.close.path != self.doc.path):
             return len(self.doc.text)
         text = self.doc.text
-        start = _line_start(text, block.close.start)
+        start = _line_start(self.lines, block.close.start)
         if text[start : block.close.start].strip():
             return block.close.start
         return start
 
     def _inner_indent(self, lines: list[Directive], block: Block | None) -> str:
         for d in lines:
-            if d.items[0].path in ("", self.doc.path) and _line_start(self.doc.text, d.start) != _line_start(
-                self.doc.text, block.open.start if block else -1
+            if d.items[0].path in ("", self.doc.path) and _line_start(self.lines, d.start) != _line_start(
+                self.lines, block.open.start if block else -1
             ):
-                return _indent_of(self.doc.text, d.start)
+                return _indent_of(self.lines, d.start)
         if block is not None:
-            return _indent_of(self.doc.text, block.open.start) + self.unit
+            return _indent_of(self.lines, block.open.start) + self.unit
         return ""
 
 
@@ -844,14 +846,13 @@ def _json_valid(text: str) -> bool:
     return True
 
 
-def _line_start(text: str, offset: int) -> int:
-    if offset < 0:
-        return -1
-    return max(text.rfind("\n", 0, offset), text.rfind("\r", 0, offset)) + 1
+def _line_start(lines: TextLines, offset: int) -> int:
+    return -1 if offset < 0 else lines.line_start(offset)
 
 
-def _indent_of(text: str, offset: int) -> str:
-    start = _line_start(text, offset)
+def _indent_of(lines: TextLines, offset: int) -> str:
+    text = lines.text
+    start = _line_start(lines, offset)
     end = start
     while end < len(text) and text[end] in " \t":
         end += 1

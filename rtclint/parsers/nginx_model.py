@@ -16,6 +16,7 @@ from rtclint.document import Span
 from rtclint.model.proxy import Header, Listen, PathMatch, Proxy, Redirect, Respond, Route, Site, Upstream
 from rtclint.parsers.nginx_config import HTTP, LOCATION, MAIN, SERVER, flatten
 from rtclint.parsers.nginx_lexer import Stmt, Word
+from rtclint.parsers.text_lines import TextLines
 from dataclasses import dataclass, field
 
 REDIRECT_CODES = {301, 302, 303, 307, 308}
@@ -48,6 +49,7 @@ class Builder:
         self.text_of = text_of
         self.upstreams = upstreams
         self.last_servers: list[Upstream] = []
+        self._lines: dict[str, TextLines] = {}
 
     # -- levels ----------------------------------------------------------------------
 
@@ -129,7 +131,7 @@ class Builder:
         site = self.new_site(body, Span(path, 0, 0), Level())
         site.fragment = True
         site.insert_at = len(text)
-        site.indent = self.child_indent(text, body, 0)
+        site.indent = self.child_indent(path, body, 0)
         self.fill_site(site, body, Level())
         return site
 
@@ -342,21 +344,30 @@ class Builder:
             return None, ""
         text = self.text_of(stmt.path)
         close = stmt.block_end
-        line_start = text.rfind("\n", 0, close) + 1
+        line_start = self.lines_of(stmt.path).line_start(close)
         at = line_start if not text[line_start:close].strip() else close
-        return at, self.child_indent(text, stmt.block or [], stmt.start)
+        return at, self.child_indent(stmt.path, stmt.block or [], stmt.start)
 
-    def child_indent(self, text: str, children: list[Stmt], opener: int) -> str:
+    def lines_of(self, path: str) -> TextLines:
+        """The line index of a file's text, made once per file (not once per block)."""
+        lines = self._lines.get(path)
+        if lines is None or lines.text is not self.text_of(path):
+            lines = self._lines[path] = TextLines(self.text_of(path))
+        return lines
+
+    def child_indent(self, path: str, children: list[Stmt], opener: int) -> str:
+        """The indentation of a block's first child on a line of its own, else the
+        opener's plus one step (a tab if the file indents with tabs)."""
+        text = self.text_of(path)
+        lines = self.lines_of(path)
         for child in children:
             if child.path and text is self.text_of(child.path):
-                line_start = text.rfind("\n", 0, child.start) + 1
-                lead = text[line_start:child.start]
+                lead = lines.lead(child.start)
                 if not lead.strip():
                     return lead
-        line_start = text.rfind("\n", 0, opener) + 1
-        lead = text[line_start:opener]
+        lead = lines.lead(opener)
         lead = lead if not lead.strip() else ""
-        return lead + ("\t" if "\n\t" in text else "    ")
+        return lead + ("\t" if lines.tab_indented else "    ")
 
 
 def _split_modifier(arg: str) -> tuple[str, str]:
