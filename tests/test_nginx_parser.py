@@ -99,7 +99,7 @@ def test_statements_agree_with_crossplane(path):
         for st in stmts:
             args = [w.crossplane_value(text) for w in st.args]
             if st.name == "if":
-                from rtclint.parsers.nginx_config import _if_args
+                from rtclint.parsers.nginx_checks import _if_args
 
                 args = _if_args(args)
             item = {"directive": st.name, "line": text.count("\n", 0, st.start) + 1, "args": args}

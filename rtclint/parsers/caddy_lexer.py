@@ -23,7 +23,6 @@ offset of each value character.
 
 from __future__ import annotations
 
-
 import re
 from dataclasses import dataclass
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 from rtclint.document import Document, Span
 from rtclint.model.deployment import FileFacts
 from rtclint.parsers.base import reading_diagnostic
+from rtclint.parsers.nginx_checks import check_file
 from rtclint.parsers.nginx_config import (
     MAIN,
     NginxState,
-    check_file,
     conf_bases,
     expand,
     guess_context,

@@ -19,7 +19,6 @@ lexer and nginx disagree, nginx wins, because nginx is what runs the file:
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass, field
 
 _SPACE = " \t\r\n"
