@@ -177,3 +177,51 @@ def test_random_edits_agree_with_caddy_adapt(tmp_path):
         elif syntax and not rtc001 and not fragment:
             wrong.append(f"caddy: {message}\nrtclint: nothing\n{text}")
     assert not wrong, "\n-----\n".join(wrong)
+
+
+# -- the grammar through Lark, with Lark's own cache -------------------------------------
+
+GRAMMAR_PROBE = """
+import json, sys
+from rtclint.parsers import caddy_grammar, caddy_syntax
+_, entries = caddy_syntax.parse("example.com {\\n\\treverse_proxy localhost:8008\\n}\\n")
+p = caddy_grammar.parser()
+print(json.dumps({"entries": [e.kind for e in entries], "cache": caddy_grammar.cache_path(),
+                  "analysed": hasattr(p, "grammar"), "source": p.source_path}))
+"""
+
+
+def _grammar_run(env: dict) -> dict:
+    import json
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", GRAMMAR_PROBE], capture_output=True, text=True, timeout=120,
+                          env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **env}, check=True)
+    return json.loads(proc.stdout.splitlines()[-1])
+
+
+def test_lark_analyses_the_grammar_once_and_later_runs_load_its_cache(tmp_path):
+    """The first run writes Lark's analysis to the user cache dir; the next loads it
+    (a parser loaded from Lark's cache holds no analysed grammar) and leaves it as it was."""
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache"), "HOME": str(tmp_path)}
+    first = _grammar_run(env)
+    assert first["entries"] == ["site"] and first["analysed"]
+    assert first["cache"].startswith(str(tmp_path / "cache" / "rtclint") + os.sep)
+    written = os.stat(first["cache"])
+    second = _grammar_run(env)
+    assert second["entries"] == ["site"] and not second["analysed"] and second["source"] == "<deserialized>"
+    assert os.stat(second["cache"]).st_mtime_ns == written.st_mtime_ns
+
+
+@pytest.mark.parametrize("how", ["cache home is a file", "unwritable cache home", "missing home"])
+def test_the_grammar_parses_without_a_usable_cache_dir(tmp_path, how):
+    """A missing or read-only home only costs Lark's analysis: the check still runs.
+    (/proc refuses new directories even to root.)"""
+    (tmp_path / "file").write_text("")
+    env = {
+        "cache home is a file": {"XDG_CACHE_HOME": str(tmp_path / "file"), "HOME": str(tmp_path)},
+        "unwritable cache home": {"XDG_CACHE_HOME": "/proc/rtclint-test-cache", "HOME": str(tmp_path)},
+        "missing home": {"HOME": "/proc/rtclint-test-home"},
+    }[how]
+    result = _grammar_run(env)
+    assert result["entries"] == ["site"] and result["analysed"] and result["cache"] is None

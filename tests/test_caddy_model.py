@@ -395,3 +395,26 @@ def test_body_from_an_import_argument_stays_inside_the_file(tmp_path):
     assert respond.body == '{"a": 1}'
     assert 0 <= respond.body_span.start < respond.body_span.end <= len(doc.text)
     assert all(0 <= respond.source_offset(i) < len(doc.text) for i in range(len(respond.body) + 1))
+
+
+def test_a_file_of_many_sites_is_read_in_linear_text_scans(tmp_path):
+    """Line starts are indexed once per file: searching back for a `\\r` that a file does
+    not hold looked at the whole text before every route. Counted in characters the
+    reader's text searches look at, not timed."""
+    from text_scans import ScanCountingText
+
+    scanned = {}
+    for sites in (100, 400):
+        text = ScanCountingText("".join(
+            f"h{i}.example.com {{\n\trespond /.well-known/matrix/client 200\n\treverse_proxy localhost:{8000 + i}\n}}\n"
+            for i in range(sites)))
+        path = tmp_path / f"s{sites}" / "Caddyfile"
+        path.parent.mkdir()
+        path.write_text(text)
+        doc = Document(path=str(path), abspath=str(path), kind="caddy", text=text)
+        ScanCountingText.scanned = 0
+        facts = caddy.read(doc, Tree([str(path.parent)], lambda p: doc if p == str(path) else None))
+        assert len(facts.sites) == sites and facts.sites[-1].routes[0].indent == "\t"
+        scanned[sites] = ScanCountingText.scanned / len(text)
+    # a few passes over the text, whatever its length
+    assert scanned[400] < 10 and scanned[400] < 1.5 * scanned[100], scanned

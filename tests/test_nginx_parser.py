@@ -105,7 +105,7 @@ def test_statements_agree_with_crossplane(path):
         for st in stmts:
             args = [w.crossplane_value(text) for w in st.args]
             if st.name == "if":
-                from rtclint.parsers.nginx_config import _if_args
+                from rtclint.parsers.nginx_checks import _if_args
 
                 args = _if_args(args)
             item = {"directive": st.name, "line": text.count("\n", 0, st.start) + 1, "args": args}
@@ -388,3 +388,29 @@ def test_dependencies_for_the_parse_cache(tmp_path):
     main = read_tree(str(tmp_path), "nginx.conf")
     assert [os.path.basename(p) for p in main.includes] == ["site.conf", "upstreams.nginx"]
     assert main.sites[0].routes[0].proxy.upstream.port == 9000
+
+
+# -- scaling -------------------------------------------------------------------------------
+
+def test_a_file_of_one_line_server_blocks_is_read_in_linear_text_scans(tmp_path):
+    """Per-file facts (line starts, the indentation step) are computed once per file:
+    looking them up again for every block made a file of 8,000 one-line `server` blocks
+    take minutes. Counted in characters the reader's text searches look at, not timed."""
+    from rtclint.document import Document
+    from text_scans import ScanCountingText
+
+    scanned = {}
+    for blocks in (200, 800):
+        body = "".join(f"server {{ listen 80; server_name h{i}.example.com; location / {{ proxy_pass "
+                       f"http://127.0.0.1:{8000 + i % 1000}; }} }}\n" for i in range(blocks))
+        text = ScanCountingText(f"events {{}}\nhttp {{\n{body}}}\n")
+        path = tmp_path / f"n{blocks}" / "nginx.conf"
+        path.parent.mkdir()
+        path.write_text(text)
+        doc = Document(path=str(path), abspath=str(path), kind="nginx", text=text)
+        ScanCountingText.scanned = 0
+        facts = nginx_parser.read(doc, Tree([str(path.parent)], lambda p: doc if p == str(path) else None))
+        assert len(facts.sites) == blocks and facts.sites[-1].routes[0].indent == "    "
+        scanned[blocks] = ScanCountingText.scanned / len(text)
+    # a few passes over the text, whatever its length
+    assert scanned[800] < 10 and scanned[800] < 1.5 * scanned[200], scanned

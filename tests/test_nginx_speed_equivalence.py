@@ -111,7 +111,7 @@ def _analyzer_cases():
 @settings(max_examples=400, deadline=None, derandomize=True)
 @given(_analyzer_cases())
 def test_remembered_directive_verdicts_equal_crossplanes(case):
-    from rtclint.parsers.nginx_config import directive_error
+    from rtclint.parsers.nginx_checks import directive_error
 
     name, args, terminator, ctx = case
     expected = _crossplane_verdict(name, args, terminator, ctx)

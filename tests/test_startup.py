@@ -24,7 +24,7 @@ sys.stderr.write("\\nMODULES " + json.dumps(sorted(sys.modules)) + "\\n")
 # for the YAML fixes), and rich whenever the output is for a machine.
 HEAVY_ALWAYS = {"ruamel", "httpx", "jsonschema", "hypothesis", "pygments", "lark_cython"}
 # Loaded only when their feature is used: the parse cache is not needed with --no-cache,
-# OpenSSL (_hashlib) only by SARIF/baseline fingerprints and the Caddy grammar cache, the
+# OpenSSL (_hashlib) only by SARIF/baseline fingerprints and Lark (Caddyfiles), the
 # process pool only for big trees.
 NOT_FOR_ONE_FILE = {"_hashlib", "hmac", "tempfile", "multiprocessing", "concurrent", "rtclint.baseline",
                     "rtclint.fix", "rtclint.probe", "rtclint.report.sarif"}

@@ -23,3 +23,18 @@ def test_the_memoising_yaml_loader_tags_like_pyyaml():
 
     assert [tags(n) for n in yaml.compose_all(nested, Loader=_Loader)] == [
         tags(n) for n in yaml.compose_all(nested, Loader=yaml.SafeLoader)]
+
+
+def test_pyyaml_through_rtclint_rejects_control_characters_and_reads_timestamps():
+    """rtclint.parsers.pyyaml is PyYAML itself: both loaders reject a control character,
+    and its implicit resolvers (timestamps) work."""
+    from rtclint.parsers.pyyaml import yaml
+
+    for loader in (yaml.CSafeLoader, yaml.SafeLoader):
+        try:
+            yaml.compose("a: \x07", Loader=loader)
+        except yaml.YAMLError as exc:
+            assert type(exc).__name__ == "ReaderError"
+        else:
+            raise AssertionError(f"{loader.__name__} accepted a control character")
+    assert yaml.safe_load("when: 2001-12-14t21:59:43.10-05:00")["when"].year == 2001

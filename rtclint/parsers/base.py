@@ -5,8 +5,23 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from rtclint.diagnostics import Diagnostic
+from rtclint.diagnostics import Diagnostic, Severity
 from rtclint.document import Document, Span
+
+# The findings the parsers report themselves while reading (rules/rtc0xx_files.py holds
+# their documentation): code -> (name, severity). The parsers sit below the rules, so
+# they carry this copy; a test asserts it matches the registered rules.
+READING_CODES: dict[str, tuple[str, Severity]] = {
+    "RTC001": ("parse-error", Severity.ERROR),
+    "RTC002": ("unreadable-file", Severity.ERROR),
+    "RTC003": ("include-not-found", Severity.WARNING),
+}
+
+
+def reading_diagnostic(code: str, span: Span, message: str) -> Diagnostic:
+    """A diagnostic for one of the READING_CODES (KeyError for any other code)."""
+    name, severity = READING_CODES[code]
+    return Diagnostic(code, name, severity, span, message)
 
 
 class Tree:
@@ -42,14 +57,10 @@ class Tree:
 def parse_error(doc: Document, start: int, message: str, end: int | None = None) -> Diagnostic:
     """RTC001 at a character offset; the message gains the line:column prefix itself
     from the emitters, so `message` says only what went wrong and what was expected."""
-    from rtclint.rules.registry import make_diagnostic
-
     end = start + 1 if end is None else end
     end = min(max(end, start), len(doc.text))
-    return make_diagnostic("RTC001", Span(doc.path, min(start, len(doc.text)), end), message)
+    return reading_diagnostic("RTC001", Span(doc.path, min(start, len(doc.text)), end), message)
 
 
 def include_not_found(doc: Document, span: Span, pattern: str) -> Diagnostic:
-    from rtclint.rules.registry import make_diagnostic
-
-    return make_diagnostic("RTC003", span, f"include '{pattern}' matches no file in the tree")
+    return reading_diagnostic("RTC003", span, f"include '{pattern}' matches no file in the tree")

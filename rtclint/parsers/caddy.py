@@ -13,49 +13,46 @@ Format-specific facts other modules may read:
 - Header.matcher: the path matcher a `header` directive is scoped to (None: all requests).
 - Site.facts: 'options' (global http_port, https_port, auto_https), 'host_matcher_of' (a
   Site split off a site whose handles use `host` matchers).
-- Respond.content_type: see `_content_type` (what staticresp.go sends).
+- Respond.content_type: see `caddy_actions.content_type` (what staticresp.go sends).
 """
 
 from __future__ import annotations
 
-import functools
-import json
 import os
-import re
+from dataclasses import dataclass, field, replace
 
 from rtclint.document import Document, Span
-from rtclint.lazy_regex import lazy
 from rtclint.model import FileFacts
-from rtclint.model.proxy import Header, Listen, PathMatch, Proxy, Redirect, Respond, Route, Site, Upstream
+from rtclint.model.proxy import Header, PathMatch, Route, Site
+from rtclint.parsers import caddy_actions
 from rtclint.parsers.base import Tree, include_not_found, parse_error
-from rtclint.parsers.caddy_lexer import CToken, LexError, tokenize
+from rtclint.parsers.caddy_imports import discovered_alone, first_statement, imported_by, set_path, substitute
+from rtclint.parsers.caddy_insertion import InsertionPoints
+from rtclint.parsers.caddy_lexer import LexError, tokenize
 from rtclint.parsers.caddy_matchers import (
+    ANY,
     KNOWN_DIRECTIVES,
     combine,
-    is_matcher_token,
+    directive_matcher,
+    matcher_token,
+    named_matcher,
     order_position,
     overlaps,
-    path_match,
-    regex_match,
-    single_path,
-    sort_key_less,
+    sorted_directives,
 )
+from rtclint.parsers.caddy_sites import addresses, split_by_host
 from rtclint.parsers.caddy_syntax import Block, CaddySyntaxError, Directive, Entry, parse
-from rtclint.record import field, record, replace
 
-ANY = PathMatch("any")
 _MAX_IMPORT_DEPTH = 10
 _TERMINAL = {"respond", "reverse_proxy", "redir", "file_server", "abort", "error", "php_fastcgi", "acme_server"}
 _WRAPPERS = {"handle", "handle_path", "route"}
-_PLACEHOLDER = lazy(r"\{[A-Za-z_][\w.\-]*(\[[^\]{}]*\])?\}")
-_REDIR_CODES = {"permanent": 301, "temporary": 302, "html": 200}
 
 
 def read(doc: Document, tree: Tree) -> FileFacts:
     return _Reader(doc, tree).run()
 
 
-@record
+@dataclass
 class _Ctx:
     """What is in effect for the directives of one block."""
 
@@ -82,7 +79,7 @@ class _Reader:
         self.groups = 0  # route groups numbered so far (ids for Route.facts['groups'])
         self.options = {"http_port": 80, "https_port": 443, "auto_https": None}
         self.stack = stack + (os.path.abspath(doc.abspath),)
-        self.unit = _indent_unit(doc.text)
+        self.at = InsertionPoints(doc)  # where fixes insert text, and how indented
 
     # -- the file ------------------------------------------------------------------
 
@@ -93,19 +90,19 @@ class _Reader:
         except LexError as exc:
             self.facts.diagnostics.append(parse_error(self.doc, exc.offset, exc.message))
             return self.facts
-        first = _first_statement(tokens)
+        first = first_statement(tokens)
         fragment = first is not None and (first.text.startswith("@") or first.text in KNOWN_DIRECTIVES)
         try:
             tokens, tree = parse(text, "lines" if fragment else "start", tokens)
         except CaddySyntaxError as exc:
             self.facts.diagnostics.append(parse_error(self.doc, exc.start, exc.message, exc.end))
             return self.facts
-        _set_path(tokens, self.doc.path)
+        set_path(tokens, self.doc.path)
         if fragment:
             # A site body with no address (a docs snippet, or a file meant to be imported inside a
             # site block): Caddy rejects it standalone, rtclint analyses it as one catch-all site —
             # unless a Caddyfile nearby imports it, whose sites already hold these routes.
-            importer = _imported_by(self.doc, self.tree)
+            importer = imported_by(self.doc, self.tree)
             if importer is None:
                 self.facts.sites.append(self._fragment_site(tree))
             else:
@@ -128,7 +125,7 @@ class _Reader:
                 self._top_import(entry.directive)
         for entry in entries:
             if entry.kind in ("site", "braceless"):
-                self.facts.sites += _split_by_host(self._site(entry))
+                self.facts.sites += split_by_host(self._site(entry))
 
     def _global_options(self, lines: list[Directive]) -> None:
         for d in lines:
@@ -151,12 +148,12 @@ class _Reader:
             except CaddySyntaxError as exc:
                 self.facts.diagnostics.append(parse_error(doc, exc.start, exc.message, exc.end))
                 continue
-            _set_path(tokens, doc.path)
+            set_path(tokens, doc.path)
             sub._entries(entries)
             self.snippets.update(sub.snippets)
             self.snippet_errors.update(sub.snippet_errors)
             self.facts.diagnostics += sub.facts.diagnostics
-            if not _discovered_alone(self.tree, path):
+            if not discovered_alone(self.tree, path):
                 self.facts.sites += sub.facts.sites
 
     def _import_files(self, d: Directive):
@@ -198,7 +195,7 @@ class _Reader:
                 if name in self.snippet_errors:  # Caddy parses a snippet's tokens where it is imported
                     doc, exc = self.snippet_errors[name]
                     self.facts.diagnostics.append(parse_error(doc, exc.start, exc.message, exc.end))
-                out += self._expand([_substitute(x, params) for x in self.snippets[name]], depth + 1)
+                out += self._expand([substitute(x, params) for x in self.snippets[name]], depth + 1)
                 continue
             for _path, doc in self._import_files(d):
                 try:
@@ -206,15 +203,15 @@ class _Reader:
                 except CaddySyntaxError as exc:
                     self.facts.diagnostics.append(parse_error(doc, exc.start, exc.message, exc.end))
                     continue
-                _set_path(tokens, doc.path)
-                out += self._expand([_substitute(x, params) for x in sub], depth + 1)
+                set_path(tokens, doc.path)
+                out += self._expand([substitute(x, params) for x in sub], depth + 1)
         return out
 
     # -- sites ----------------------------------------------------------------------
 
     def _site(self, entry: Entry) -> Site:
         lines = entry.block.lines if entry.block is not None else entry.lines
-        hosts, listens = self._addresses(entry.keys, lines)
+        hosts, listens = addresses(entry.keys, lines, self.options, self.doc.path)
         first = entry.keys[0]
         end = entry.block.close.end if entry.block is not None else (lines[-1].end if lines else entry.keys[-1].end)
         site = Site(
@@ -241,40 +238,9 @@ class _Reader:
         scopes: list[_Ctx] = []
         site.routes = self._routes(lines, ctx, sort=True, scope_out=scopes)
         site.headers = list(scopes[0].headers) if scopes else []
-        site.indent = self._inner_indent(lines, block)
-        site.insert_at = self._insert_point(block)
+        site.indent = self.at.inner_indent(lines, block)
+        site.insert_at = self.at.insert_point(block)
         site.facts["options"] = dict(self.options)
-
-    def _addresses(self, keys: list[CToken], lines: list[Directive]) -> tuple[list[str], list[Listen]]:
-        """Caddy's address rules: `[scheme://]host[:port][/path]`; a host name gets HTTPS on
-        https_port (443) unless the scheme is http or the port is http_port; no host →
-        catch-all ('*'), with TLS only on the HTTPS port (or with a `tls` directive)."""
-        forced_tls = any(d.name == "tls" for d in lines)
-        auto_off = self.options["auto_https"] == "off"
-        hosts: list[str] = []
-        listens: list[Listen] = []
-        for key in keys:
-            value = key.text.rstrip(",")
-            if not value:
-                continue
-            scheme, host, port = _split_address(_env_default(value))
-            if port is None:
-                port = self.options["http_port"] if scheme == "http" else self.options["https_port"]
-            if scheme == "https":
-                tls = True
-            elif scheme == "http" or port == self.options["http_port"]:
-                tls = False
-            else:
-                # autohttps.go: a host name gets a certificate; a server listening only on the
-                # HTTPS port gets a TLS connection policy even without one
-                tls = forced_tls or (not auto_off and (bool(host) or port == self.options["https_port"]))
-            host = (host if "{$" in host else host.lower()) or "*"
-            if host not in hosts:
-                hosts.append(host)
-            span = Span(key.path or self.doc.path, key.start, key.end)
-            if not any(listen.port == port and listen.tls == tls for listen in listens):
-                listens.append(Listen(port, tls, span))
-        return hosts or ["*"], listens
 
     # -- routes ---------------------------------------------------------------------
 
@@ -285,16 +251,16 @@ class _Reader:
         matchers = dict(ctx.matchers)
         for d in lines:
             if d.name.startswith("@") and d.items[0].bare:
-                matchers[d.name] = self._matcher_def(d)
+                matchers[d.name] = named_matcher(d, self.doc.path)
         ctx = replace(ctx, matchers=matchers, headers=list(ctx.headers))
         ordered = [d for d in lines if order_position(d.name) is not None]
         self.groups += 1
         group = self.groups  # the handle blocks of this block form one route group
         if sort:
-            ordered = self._sorted(ordered, matchers)
+            ordered = sorted_directives(ordered, matchers, self.doc.path)
         routes: list[Route] = []
         for d in ordered:
-            own, own_facts = self._directive_matcher(d, matchers)
+            own, own_facts = directive_matcher(d, matchers, self.doc.path)
             scope = combine(ctx.matcher, own, ctx.strip)
             if d.name == "header":
                 self._header(d, ctx, scope)
@@ -314,78 +280,9 @@ class _Reader:
             scope_out.append(ctx)
         return routes
 
-    def _sorted(self, lines: list[Directive], matchers: dict) -> list[Directive]:
-        keyed = []
-        for d in lines:
-            m, _ = self._directive_matcher(d, matchers)
-            has = _matcher_token(d) is not None
-            keyed.append((d, order_position(d.name), (d.name, single_path(m) if has else None, has)))
-
-        def cmp(a, b) -> int:
-            if a[1] != b[1]:
-                return -1 if a[1] < b[1] else 1
-            if sort_key_less(a[2], b[2]):
-                return -1
-            if sort_key_less(b[2], a[2]):
-                return 1
-            return 0
-
-        return [k[0] for k in sorted(keyed, key=functools.cmp_to_key(cmp))]
-
-    def _directive_matcher(self, d: Directive, matchers: dict) -> tuple[PathMatch, dict]:
-        tok = _matcher_token(d)
-        if tok is None:
-            return ANY, {}
-        span = Span(tok.path or self.doc.path, tok.start, tok.end)
-        if tok.text.startswith("@"):
-            found = matchers.get(tok.text)
-            if found is None:
-                return PathMatch("none", (), span), {"unknown_matcher": tok.text}
-            m, facts = found
-            return replace(m, span=m.span or span), dict(facts, matcher_name=tok.text)
-        return path_match([tok.text], span), {}
-
-    def _matcher_def(self, d: Directive) -> tuple[PathMatch, dict]:
-        """A named matcher (`@name type args…` or a block of `type args…` lines)."""
-        rows: list[list[CToken]] = []
-        if d.blocks:
-            for line in d.blocks[0].lines:
-                if line.name == "not" and line.blocks:  # `not { path … }`: each line negated
-                    rows += [[line.args[0], *inner.args] for inner in line.blocks[0].lines]
-                else:
-                    rows.append(line.args)
-        elif len(d.args) > 2:
-            rows = [d.args[1:]]
-        elif len(d.args) == 2:
-            rows = [[replace(d.args[1], text="expression")]]
-        paths: list[str] = []
-        regex: PathMatch | None = None
-        facts: dict = {"conditions": []}
-        span = Span(d.items[0].path or self.doc.path, d.start, d.end)
-        negated = False
-        for row in rows:
-            kind, values = row[0].text, [t.text for t in row[1:]]
-            negate = kind == "not" and len(values) >= 2
-            if negate:
-                kind, values = values[0], values[1:]
-            if kind == "path":
-                paths += values
-                negated = negated or negate
-            elif kind == "path_regexp" and values:
-                regex = regex_match(values[-1], span, negate)
-            elif kind == "host":
-                facts["hosts"] = [v.lower() for v in values]
-            else:
-                facts["conditions"].append(kind)
-        if paths:
-            return path_match(paths, span, negated), facts
-        if regex is not None:
-            return regex, facts
-        return PathMatch("any", (), span), facts
-
     def _header(self, d: Directive, ctx: _Ctx, scope: PathMatch) -> None:
         """`header [matcher] [+|-|?|>]Name [value [replacement]]`, or a block of such lines."""
-        skip = 2 if _matcher_token(d) is not None else 1
+        skip = 2 if matcher_token(d) is not None else 1
         rows = [d.args[skip:]] if len(d.args) > skip else []
         for block in d.blocks:
             rows += [line.args for line in block.lines]
@@ -408,7 +305,7 @@ class _Reader:
             ctx.headers.append(Header(name, value_tok.text, span, True, matcher))
 
     def _uri(self, d: Directive, ctx: _Ctx) -> None:
-        args = d.args[2:] if _matcher_token(d) is not None else d.args[1:]
+        args = d.args[2:] if matcher_token(d) is not None else d.args[1:]
         if len(args) >= 2 and args[0].text == "strip_prefix":
             prefix = args[1].text
             if not prefix.startswith("/"):
@@ -452,7 +349,7 @@ class _Reader:
 
     def _invoke(self, d: Directive, ctx: _Ctx, scope: PathMatch, own_facts: dict) -> list[Route]:
         """`invoke [matcher] name`: the named route's directives, sorted like a site's."""
-        args = d.args[2:] if _matcher_token(d) is not None else d.args[1:]
+        args = d.args[2:] if matcher_token(d) is not None else d.args[1:]
         lines = self.named_routes.get(args[0].text) if args else None
         if lines is None or len(self.stack) > _MAX_IMPORT_DEPTH:
             return []
@@ -470,7 +367,7 @@ class _Reader:
             matcher=scope,
             span=Span(head.path or self.doc.path, d.start, d.end),
             headers=[h for h in ctx.headers if h.matcher is None or overlaps(h.matcher, scope)],
-            name=ctx.label or " ".join(t.text for t in d.args[: 2 if _matcher_token(d) else 1]),
+            name=ctx.label or " ".join(t.text for t in d.args[: 2 if matcher_token(d) else 1]),
         )
         route.facts["wrapper"] = ctx.wrapper
         route.facts["directive"] = d.name
@@ -478,244 +375,20 @@ class _Reader:
         if ctx.root is not None:
             route.facts["root"] = ctx.root
         if d.name == "respond":
-            route.respond = self._respond(d, route.headers)
+            route.respond = caddy_actions.respond(d, route.headers, self.doc.path)
         elif d.name == "reverse_proxy":
-            route.proxy = self._proxy(d, ctx, route)
+            route.proxy = caddy_actions.proxy(d, ctx.strip, ctx.strip_span, route, self.doc.path)
         elif d.name == "redir":
-            route.redirect = self._redirect(d)
+            route.redirect = caddy_actions.redirect(d, self.doc.path)
         if ctx.block is not None and ctx.wrapper is not None:
-            route.insert_at = self._insert_point(ctx.block)
-            route.indent = self._inner_indent(ctx.block.lines, ctx.block)
+            route.insert_at = self.at.insert_point(ctx.block)
+            route.indent = self.at.inner_indent(ctx.block.lines, ctx.block)
         else:
-            route.insert_at = _line_start(self.doc.text, d.start) if head.path in ("", self.doc.path) else None
-            route.indent = _indent_of(self.doc.text, d.start) if head.path in ("", self.doc.path) else self.unit
+            route.insert_at = self.at.line_start(d.start) if head.path in ("", self.doc.path) else None
+            route.indent = self.at.indent_of(d.start) if head.path in ("", self.doc.path) else self.at.unit
         return route
 
-    def _respond(self, d: Directive, headers: list[Header]) -> Respond:
-        args = d.args[2:] if _matcher_token(d) is not None else d.args[1:]
-        status, body_tok = 200, None
-        if len(args) == 1:
-            if len(args[0].text) == 3 and args[0].text.isdecimal() and int(args[0].text) > 0:
-                status = int(args[0].text)
-            else:
-                body_tok = args[0]
-        elif len(args) >= 2:
-            body_tok = args[0]
-            status = int(args[1].text) if args[1].text.isdecimal() else 200
-        for block in d.blocks:
-            for line in block.lines:
-                if line.name == "body" and len(line.args) == 2:
-                    body_tok = line.args[1]
-        respond = Respond(status=status, body=None)
-        if body_tok is not None:
-            respond.body = body_tok.text
-            path = body_tok.path or self.doc.path
-            end = body_tok.offset_of(len(body_tok.text)) if body_tok.text else body_tok.offset_of(0)
-            respond.body_span = Span(path, body_tok.offset_of(0), end)
-            respond.body_map = list(body_tok.value_map) if body_tok.value_map is not None else None
-            respond.templated = bool(_PLACEHOLDER.search(body_tok.text))
-        self._content_type(respond, headers)
-        return respond
-
-    @staticmethod
-    def _content_type(respond: Respond, headers: list[Header]) -> None:
-        """Caddy's static_response (modules/caddyhttp/staticresp.go, ServeHTTP): a Content-Type
-        already set (by `header`) is kept; otherwise, for a non-empty body, Caddy sets
-        `application/json` when the trimmed body starts with `{`/`[`, ends with `}`/`]`, is
-        longer than 2 characters and is valid JSON (Go's json.Valid) — else
-        `text/plain; charset=utf-8`. We record the explicit header (with its span), the implicit
-        `application/json`, and None for the text/plain fallback."""
-        for h in headers:
-            if h.name.lower() == "content-type":
-                respond.content_type, respond.content_type_span = h.value, h.span
-                return
-        body = (respond.body or "").strip()
-        if len(body) > 2 and (body[0], body[-1]) in (("{", "}"), ("[", "]")) and _json_valid(body):
-            respond.content_type = "application/json"
-
-    def _proxy(self, d: Directive, ctx: _Ctx, route: Route) -> Proxy | None:
-        args = d.args[2:] if _matcher_token(d) is not None else d.args[1:]
-        upstream_toks = list(args)
-        request_headers: list[Header] = []
-        header_down: list[Header] = []
-        proxy_facts: dict = {}
-        for block in d.blocks:
-            for line in block.lines:
-                largs = line.args
-                if line.name == "to":
-                    upstream_toks += largs[1:]
-                elif line.name in ("header_up", "header_down") and len(largs) >= 3:
-                    h = Header(largs[1].text.lstrip("+-"), largs[2].text,
-                               Span(largs[0].path or self.doc.path, line.start, line.end))
-                    (request_headers if line.name == "header_up" else header_down).append(h)
-                elif line.name == "transport":
-                    proxy_facts.update(self._transport(line))
-        upstreams = [self._upstream(t) for t in upstream_toks]
-        route.facts["upstreams"] = upstreams
-        if header_down:
-            route.facts["header_down"] = header_down
-        if not upstreams:
-            return None
-        proxy = Proxy(
-            upstream=upstreams[0],
-            strip_prefix=ctx.strip,
-            strip_span=ctx.strip_span,
-            websocket=True,  # Caddy's reverse_proxy passes upgrades through by itself
-            request_headers=request_headers,
-            span=route.span,
-        )
-        if "versions" in proxy_facts:
-            proxy.http_version, proxy.http_version_span = proxy_facts["versions"]
-        if "read_timeout" in proxy_facts:
-            proxy.read_timeout, proxy.read_timeout_span = proxy_facts["read_timeout"]
-        return proxy
-
-    def _transport(self, line: Directive) -> dict:
-        out: dict = {}
-        for block in line.blocks:
-            for sub in block.lines:
-                args = sub.args
-                span = Span(args[0].path or self.doc.path, sub.start, sub.end)
-                if sub.name == "versions" and len(args) > 1:
-                    out["versions"] = (" ".join(t.text for t in args[1:]), span)
-                elif sub.name == "read_timeout" and len(args) > 1:
-                    seconds = _duration(args[1].text)
-                    if seconds is not None:
-                        out["read_timeout"] = (seconds, span)
-        return out
-
-    def _upstream(self, tok: CToken) -> Upstream:
-        path = tok.path or self.doc.path
-        text = _env_default(tok.text)
-        scheme, host, port = _split_address(text)
-        scheme = {"h2c": "http", "": "http"}.get(scheme, scheme)
-        up = Upstream(host=host if "{$" in host else host.lower(), port=port, scheme=scheme, span=Span(path, tok.start, tok.end))
-        if port is not None and text == tok.text and tok.value_map is None:
-            idx = tok.text.rfind(":" + str(port))
-            if idx >= 0:
-                start = tok.offset_of(idx + 1)
-                up.port_span = Span(path, start, start + len(str(port)))
-        slash = text.find("/", text.find("://") + 3 if "://" in text else 0)
-        if slash >= 0:
-            up.path = text[slash:]
-        return up
-
-    def _redirect(self, d: Directive) -> Redirect | None:
-        args = d.args[2:] if _matcher_token(d) is not None else d.args[1:]
-        if not args:
-            return None
-        status = 302
-        if len(args) > 1:
-            code = args[1].text
-            status = int(code) if code.isdecimal() else _REDIR_CODES.get(code, 302)
-        return Redirect(args[0].text, status, Span(d.items[0].path or self.doc.path, d.start, d.end))
-
-    # -- where fixes insert text ------------------------------------------------------
-
-    def _insert_point(self, block: Block | None) -> int:
-        """The start of the line holding the block's `}` (a fix inserts `indent + text +
-        newline` there); the end of the file for a site without braces."""
-        if block is None or (block.close.path and block.close.path != self.doc.path):
-            return len(self.doc.text)
-        text = self.doc.text
-        start = _line_start(text, block.close.start)
-        if text[start : block.close.start].strip():
-            return block.close.start
-        return start
-
-    def _inner_indent(self, lines: list[Directive], block: Block | None) -> str:
-        for d in lines:
-            if d.items[0].path in ("", self.doc.path) and _line_start(self.doc.text, d.start) != _line_start(
-                self.doc.text, block.open.start if block else -1
-            ):
-                return _indent_of(self.doc.text, d.start)
-        if block is not None:
-            return _indent_of(self.doc.text, block.open.start) + self.unit
-        return ""
-
-
 # -- helpers ------------------------------------------------------------------------------
-
-
-def _split_by_host(site: Site) -> list[Site]:
-    """A site whose routes use `host` matchers (one wildcard-certificate site serving many
-    names) answers each of those hosts with its own routes: model one Site per such host,
-    holding the routes that apply to it, in order. The original keeps the routes without a
-    host condition, for the addresses no host matcher names."""
-    named: list[str] = []
-    for route in site.routes:
-        for host in route.facts.get("hosts", ()):
-            if host not in named:
-                named.append(host)
-    if not named:
-        return [site]
-    derived = []
-    for host in named:
-        routes = [r for r in site.routes if "hosts" not in r.facts or host in r.facts["hosts"]]
-        derived.append(replace(
-            site, hosts=[host], routes=routes, listens=list(site.listens), headers=list(site.headers),
-            name=f"{site.name} (host {host})", facts=dict(site.facts, host_matcher_of=site.name),
-        ))
-    site.routes = [r for r in site.routes if "hosts" not in r.facts]
-    site.hosts = [h for h in site.hosts if h not in named]
-    return ([site] if site.hosts else []) + derived
-
-
-
-def _first_statement(tokens: list[CToken]) -> CToken | None:
-    """The first token that does not belong to a top-level `import` line."""
-    skip_line = None
-    for tok in tokens:
-        if skip_line is not None and tok.line == skip_line:
-            continue
-        if tok.bare and tok.text == "import":
-            skip_line = tok.line
-            continue
-        return tok
-    return None
-
-
-_IMPORT_LINE = lazy(r"^[ \t]*import[ \t]+([^\s#]+)", re.M)
-
-
-def _imported_by(doc: Document, tree: Tree, levels: int = 4) -> str | None:
-    """A Caddy file in the fragment's folder (or up to three parents, inside the tree) whose
-    `import` lines name the fragment."""
-    from rtclint.discover import kind_from_name
-
-    me = os.path.abspath(doc.abspath)
-    folder = os.path.dirname(me)
-    for _ in range(levels):
-        if not tree.inside(folder):
-            break
-        try:
-            names = sorted(os.listdir(folder))
-        except OSError:
-            break
-        for name in names:
-            path = os.path.join(folder, name)
-            if path == me or kind_from_name(path) != "caddy" or not os.path.isfile(path):
-                continue
-            other = tree.load(path)
-            if other is None or "import" not in other.text:
-                continue
-            for m in _IMPORT_LINE.finditer(other.text):
-                if me in (os.path.abspath(p) for p in tree.glob(m.group(1), folder)):
-                    return path
-        folder = os.path.dirname(folder)
-    return None
-
-
-def _set_path(tokens: list[CToken], path: str) -> None:
-    for tok in tokens:
-        tok.path = path
-
-
-def _discovered_alone(tree: Tree, path: str) -> bool:
-    """Whether rtclint also checks this file on its own (so its sites are counted there)."""
-    from rtclint.discover import kind_from_name
-
-    return tree.inside(path) and kind_from_name(path) == "caddy"
 
 
 def _strips_nothing_more(ctx: _Ctx, prefix: str) -> bool:
@@ -730,125 +403,8 @@ def _strips_nothing_more(ctx: _Ctx, prefix: str) -> bool:
     return bool(rest) and not any(r.startswith(prefix) for r in rest)
 
 
-def _matcher_token(d: Directive) -> CToken | None:
-    args = d.args
-    if d.name == "handle_path":
-        return args[1] if len(args) > 1 else None
-    if len(args) > 1 and is_matcher_token(args[1].text):
-        return args[1]
-    return None
-
-
 def _arg_text(d: Directive, has_matcher: bool) -> str | None:
     args = d.args[2:] if has_matcher else d.args[1:]
     return args[0].text if args else None
 
 
-_ARGS = lazy(r"\{args(?:\[(\d+)\]|\.(\d+))\}")
-_VARIADIC = lazy(r"^\{args\[(\d*):(\d*)\]\}$")
-
-
-def _substitute(d: Directive, params: list[str]) -> Directive:
-    """A snippet's directive with `{args[N]}` / `{args[i:j]}` replaced by the import's arguments
-    (the tokens keep the snippet's spans)."""
-    if not params and not any(isinstance(i, CToken) and "{args" in i.text for i in d.items):
-        return d
-    items: list = []
-    for item in d.items:
-        if isinstance(item, Block):
-            items.append(Block(item.open, item.close, [_substitute(x, params) for x in item.lines]))
-            continue
-        if "{args" not in item.text:
-            items.append(item)
-            continue
-        m = _VARIADIC.match(item.text)
-        if m:
-            lo = int(m.group(1) or 0)
-            hi = int(m.group(2)) if m.group(2) else len(params)
-            items += [_replaced(item, p) for p in params[lo:hi]]
-            continue
-        text = _ARGS.sub(lambda mm: _param(params, mm), item.text)
-        items.append(_replaced(item, text))
-    return Directive(items)
-
-
-def _replaced(tok: CToken, text: str) -> CToken:
-    """A token whose value came from an import argument: every character maps to the
-    placeholder's first character (the value is not in the source)."""
-    return replace(tok, text=text, value_map=[tok.start] * len(text), value_start=tok.start)
-
-
-def _param(params: list[str], m) -> str:
-    index = int(m.group(1) or m.group(2))
-    return params[index] if index < len(params) else ""
-
-
-def _env_default(text: str) -> str:
-    """`{$NAME:default}` → default (the best guess rtclint has); `{$NAME}` stays opaque."""
-    return re.sub(r"\{\$[^{}\s:]+:([^{}\n]*)\}", lambda m: m.group(1), text)
-
-
-def _split_address(text: str) -> tuple[str, str, int | None]:
-    """(scheme, host, port) of `[scheme://]host[:port][/path]`; IPv6 in brackets."""
-    scheme = ""
-    if "://" in text:
-        scheme, text = text.split("://", 1)
-        scheme = scheme.lower()
-    slash = text.find("/")
-    if slash >= 0:
-        text = text[:slash]
-    port: int | None = None
-    if text.startswith("["):
-        close = text.find("]")
-        host = text[1:close] if close > 0 else text[1:]
-        rest = text[close + 1 :] if close > 0 else ""
-        if rest.startswith(":") and rest[1:].isdecimal():
-            port = int(rest[1:])
-        return scheme, host, port
-    if ":" in text:
-        host, _, tail = text.rpartition(":")
-        if tail.isdecimal():
-            port = int(tail)
-        else:
-            host = text
-    else:
-        host = text
-    return scheme, host, port
-
-
-def _duration(text: str) -> float | None:
-    units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
-    total = 0.0
-    for number, unit in re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)", text):
-        total += float(number) * units[unit]
-    return total if re.fullmatch(r"(\d+(?:\.\d+)?(ms|s|m|h|d))+", text) else None
-
-
-def _json_valid(text: str) -> bool:
-    try:
-        json.loads(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _line_start(text: str, offset: int) -> int:
-    if offset < 0:
-        return -1
-    return max(text.rfind("\n", 0, offset), text.rfind("\r", 0, offset)) + 1
-
-
-def _indent_of(text: str, offset: int) -> str:
-    start = _line_start(text, offset)
-    end = start
-    while end < len(text) and text[end] in " \t":
-        end += 1
-    return text[start:end]
-
-
-def _indent_unit(text: str) -> str:
-    """The file's indentation step: a tab (what `caddy fmt` writes) unless it indents with spaces."""
-    widths = [len(m.group(1)) for m in re.finditer(r"^( +)\S", text, re.M)]
-    if re.search(r"^\t", text, re.M) or not widths:
-        return "\t"
-    return " " * min(widths)

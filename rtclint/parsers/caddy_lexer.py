@@ -23,16 +23,15 @@ offset of each value character.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 
-from rtclint.lazy_regex import lazy
-from rtclint.record import record
-
-_HEREDOC_MARKER = lazy(r"^[A-Za-z0-9_-]+$")
+_HEREDOC_MARKER = re.compile(r"^[A-Za-z0-9_-]+$")
 # Go's unicode.IsSpace, plus the backslash: what ends (or complicates) a plain bare word
 _GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-_PLAIN_WORD = lazy(f"[^{_GO_SPACE}\\\\]+")
+_PLAIN_WORD = re.compile(f"[^{_GO_SPACE}\\\\]+")
 _WORD_START_SLOW = set('"`\\#<')
-_ENV = lazy(r"\{\$[^{}\s:]+(?::[^{}\n]*)?\}")
+_ENV = re.compile(r"\{\$[^{}\s:]+(?::[^{}\n]*)?\}")
 
 
 class LexError(Exception):
@@ -44,7 +43,7 @@ class LexError(Exception):
         self.offset = offset
 
 
-@record
+@dataclass(slots=True)  # one per token: slots keep them small
 class CToken:
     text: str  # the value as Caddy sees it (quotes removed, escapes applied)
     quote: str  # '' bare word, '"', '`', or '<' (heredoc)

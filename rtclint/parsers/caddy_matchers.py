@@ -13,9 +13,18 @@ Facts from Caddy's source (caddyconfig/httpcaddyfile, modules/caddyhttp):
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+import functools
 import re
+from dataclasses import replace
 
+from rtclint.document import Span
 from rtclint.model.proxy import PathMatch
+from rtclint.parsers.caddy_lexer import CToken
+from rtclint.parsers.caddy_syntax import Directive
+
+ANY = PathMatch("any")  # a directive without a matcher (compared by identity)
 
 DIRECTIVE_ORDER = [
     "tracing", "map", "vars", "fs", "root", "log_append", "skip_log", "log_skip", "log_name",
@@ -125,3 +134,100 @@ def overlaps(a: PathMatch, b: PathMatch) -> bool:
     if "none" in (a.kind, b.kind):
         return False
     return _within(a, b) or _within(b, a)
+
+
+# -- a directive's matcher -----------------------------------------------------------------
+
+
+def matcher_token(d: Directive) -> CToken | None:
+    args = d.args
+    if d.name == "handle_path":
+        return args[1] if len(args) > 1 else None
+    if len(args) > 1 and is_matcher_token(args[1].text):
+        return args[1]
+    return None
+
+
+def directive_matcher(d: Directive, matchers: dict, default_path: str) -> tuple[PathMatch, dict]:
+    """The matcher a directive is scoped to, with the facts of a named one."""
+    tok = matcher_token(d)
+    if tok is None:
+        return ANY, {}
+    span = Span(tok.path or default_path, tok.start, tok.end)
+    if tok.text.startswith("@"):
+        found = matchers.get(tok.text)
+        if found is None:
+            return PathMatch("none", (), span), {"unknown_matcher": tok.text}
+        m, facts = found
+        return model_copy(m, span=m.span or span), dict(facts, matcher_name=tok.text)
+    return path_match([tok.text], span), {}
+
+
+def named_matcher(d: Directive, default_path: str) -> tuple[PathMatch, dict]:
+    """A named matcher (`@name type args…` or a block of `type args…` lines)."""
+    rows: list[list[CToken]] = []
+    if d.blocks:
+        for line in d.blocks[0].lines:
+            if line.name == "not" and line.blocks:  # `not { path … }`: each line negated
+                rows += [[line.args[0], *inner.args] for inner in line.blocks[0].lines]
+            else:
+                rows.append(line.args)
+    elif len(d.args) > 2:
+        rows = [d.args[1:]]
+    elif len(d.args) == 2:
+        rows = [[replace(d.args[1], text="expression")]]
+    paths: list[str] = []
+    regex: PathMatch | None = None
+    facts: dict = {"conditions": []}
+    span = Span(d.items[0].path or default_path, d.start, d.end)
+    negated = False
+    for row in rows:
+        kind, values = row[0].text, [t.text for t in row[1:]]
+        negate = kind == "not" and len(values) >= 2
+        if negate:
+            kind, values = values[0], values[1:]
+        if kind == "path":
+            paths += values
+            negated = negated or negate
+        elif kind == "path_regexp" and values:
+            regex = regex_match(values[-1], span, negate)
+        elif kind == "host":
+            facts["hosts"] = [v.lower() for v in values]
+        else:
+            facts["conditions"].append(kind)
+    if paths:
+        return path_match(paths, span, negated), facts
+    if regex is not None:
+        return regex, facts
+    return PathMatch("any", (), span), facts
+
+
+def model_copy(obj, **changes):
+    """A copy of a model object (PathMatch, Site) with some fields changed: works whether
+    the model's classes are dataclasses or still the older record classes."""
+    if dataclasses.is_dataclass(obj):
+        return replace(obj, **changes)
+    out = copy.copy(obj)
+    for name, value in changes.items():
+        setattr(out, name, value)
+    return out
+
+
+def sorted_directives(lines: list[Directive], matchers: dict, default_path: str) -> list[Directive]:
+    """Directives in Caddy's order (sortRoutes): by directive, then by path matcher."""
+    keyed = []
+    for d in lines:
+        m, _ = directive_matcher(d, matchers, default_path)
+        has = matcher_token(d) is not None
+        keyed.append((d, order_position(d.name), (d.name, single_path(m) if has else None, has)))
+
+    def cmp(a, b) -> int:
+        if a[1] != b[1]:
+            return -1 if a[1] < b[1] else 1
+        if sort_key_less(a[2], b[2]):
+            return -1
+        if sort_key_less(b[2], a[2]):
+            return 1
+        return 0
+
+    return [k[0] for k in sorted(keyed, key=functools.cmp_to_key(cmp))]

@@ -1,7 +1,7 @@
 """Caddyfile structure: Caddy's lexer (caddy_lexer) → Caddy's newline rules → the Lark
 LALR grammar in grammars/caddyfile.lark → a small tree of entries, directives and blocks.
-The grammar runs on caddy_lalr's driver over tables Lark analysed once (cached on disk),
-so a check does not import lark unless those tables are missing.
+The grammar runs on Lark's own LALR parser (caddy_grammar), imported when a Caddyfile
+is first parsed.
 
 Errors come back as (offset, end, message) with Caddy's own wording, so RTC001 says what
 `caddy adapt` would say, at the token Caddy would name.
@@ -10,135 +10,20 @@ Errors come back as (offset, end, message) with Caddy's own wording, so RTC001 s
 from __future__ import annotations
 
 import re
-import os
 
-from rtclint.lazy_regex import lazy
-from rtclint.parsers import caddy_lalr
-from rtclint.parsers.caddy_lalr import Token, UnexpectedToken
+from rtclint.parsers.caddy_checks import check_address, check_entries, check_lines
 from rtclint.parsers.caddy_lexer import CToken, LexError, tokenize
-from rtclint.record import field, record
+from rtclint.parsers.caddy_tree import Block, CaddySyntaxError, Directive, Entry, token_span
 
-
-class CaddySyntaxError(Exception):
-    def __init__(self, message: str, start: int, end: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.start = start
-        self.end = start + 1 if end is None else end
-
-
-# -- the tree ------------------------------------------------------------------------
-
-
-@record
-class Block:
-    open: CToken
-    close: CToken
-    lines: list["Directive"] = field(default_factory=list)
-    error: "CaddySyntaxError | None" = None  # a snippet body that does not parse (reported where imported)
-
-
-@record
-class Directive:
-    """One directive line: its tokens (args) and the blocks opened on it, in order.
-
-    `items` interleaves CToken and Block exactly as written; `args` are the tokens only.
-    `import` statements are Directives named 'import'."""
-
-    items: list
-
-    @property
-    def args(self) -> list[CToken]:
-        return [i for i in self.items if isinstance(i, CToken)]
-
-    @property
-    def blocks(self) -> list[Block]:
-        return [i for i in self.items if isinstance(i, Block)]
-
-    @property
-    def name(self) -> str:
-        return self.items[0].text if self.items and isinstance(self.items[0], CToken) else ""
-
-    @property
-    def start(self) -> int:
-        return self.items[0].start
-
-    @property
-    def end(self) -> int:
-        last = self.items[-1]
-        return last.close.end if isinstance(last, Block) else last.end
-
-
-@record
-class Entry:
-    """A top-level unit: 'site', 'global', 'snippet', 'named_route', 'import' or
-    'braceless' (a site without braces: its directives run to the end of the file)."""
-
-    kind: str
-    keys: list[CToken]
-    block: Block | None = None
-    lines: list[Directive] = field(default_factory=list)  # braceless sites, imports
-    directive: Directive | None = None  # the import statement itself
-
-
-# -- the grammar: LALR tables cached on disk, Lark only to build them ---------------------------------
-
-_PARSER = None
-
-
-def grammar_path() -> str:
-    """grammars/caddyfile.lark: inside the wheel (rtclint/grammars) or the source checkout."""
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    for candidate in (os.path.join(here, "grammars"), os.path.join(os.path.dirname(here), "grammars")):
-        path = os.path.join(candidate, "caddyfile.lark")
-        if os.path.isfile(path):
-            return path
-    raise FileNotFoundError("caddyfile.lark not found next to the rtclint package")
-
-
-def _cache_dir() -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "rtclint")
-
-
-def _token_feed():
-    """Lark 'lexer' class that hands over the terminals we already made (see `_lark_tokens`);
-    defined on demand so that lark is only imported to build the tables."""
-    from lark.lexer import Lexer
-
-    class TokenFeed(Lexer):
-        def __init__(self, lexer_conf) -> None:  # signature Lark expects of a custom lexer
-            pass
-
-        def lex(self, data):
-            return iter(data)
-
-    return TokenFeed
-
-
-def tables() -> dict:
-    """Plain-data LALR tables (caddy_lalr), cached in the user cache directory; lark is
-    imported only when they are missing."""
-    return caddy_lalr.tables(grammar_path(), _cache_dir(), parser)
-
-
-def parser():
-    """The Lark LALR parser of the grammar: built only to make `tables()` (and by tests)."""
-    global _PARSER
-    if _PARSER is None:
-        from lark import Lark
-
-        with open(grammar_path(), encoding="utf-8") as fh:
-            grammar = fh.read()
-        _PARSER = Lark(grammar, parser="lalr", lexer=_token_feed(), start=["start", "lines"], maybe_placeholders=False)
-    return _PARSER
+__all__ = ["Block", "CaddySyntaxError", "Directive", "Entry", "parse"]
 
 
 # -- tokens → Lark terminals (Caddy's newline rules) ----------------------------------
 
 
-def _lark_tokens(tokens: list[CToken], start_rule: str, site_openers: set[int] | None = None):
-    """Terminals for the grammar. Token values are indexes into `tokens`.
+def _lark_tokens(tokens: list[CToken], start_rule: str, Token, site_openers: set[int] | None = None):
+    """Terminals (made by `Token`, lark's class) for the grammar. Token values are indexes
+    into `tokens`.
 
     _NL between tokens on different logical lines (parse.go isNextOnNewLine), except
     after an address that ends with ',' at the top level (parse.go addresses(): the list
@@ -172,7 +57,7 @@ def _lark_tokens(tokens: list[CToken], start_rule: str, site_openers: set[int] |
                     after_keys = True  # a '{' opening the next line still belongs to the site
                 new_line = True
         if in_keys and depth == 0 and not import_line and not (tok.bare and tok.text in ("{", "}", "import")):
-            _check_address(tok)
+            check_address(tok)
         if tok.bare and tok.text == "{":
             kind = "LBRACE"
             opens_entry = depth == 0 and (in_keys or after_keys)
@@ -207,7 +92,7 @@ def _lark_tokens(tokens: list[CToken], start_rule: str, site_openers: set[int] |
         prev = tok
 
 
-_SNIPPET_KEY = lazy(r"^&?\(.*\)$")
+_SNIPPET_KEY = re.compile(r"^&?\(.*\)$")
 
 
 # -- parse ----------------------------------------------------------------------------
@@ -224,18 +109,21 @@ def parse(text: str, start_rule: str = "start", tokens: list[CToken] | None = No
     tree = _run_lark(tokens, start_rule)
     if start_rule == "lines":
         lines = [_directive(tokens, c) for c in tree.children]
-        _check_lines(lines)
+        check_lines(lines)
         return tokens, lines
     entries = _entries(tokens, tree)
-    _check_entries(tokens, entries)
+    check_entries(tokens, entries)
     return tokens, entries
 
 
 def _run_lark(tokens: list[CToken], start_rule: str):
+    from rtclint.parsers import caddy_grammar  # imports lark: only when a Caddyfile is parsed
+    from rtclint.parsers.caddy_grammar import Token, UnexpectedToken
+
     site_openers: set[int] = set()
-    terminals = list(_lark_tokens(tokens, start_rule, site_openers))
+    terminals = list(_lark_tokens(tokens, start_rule, Token, site_openers))
     try:
-        return caddy_lalr.parse(tables(), terminals, start_rule)
+        return caddy_grammar.parse(terminals, start_rule)
     except UnexpectedToken as exc:
         error = _caddy_error(tokens, terminals, exc)
     if _caddy_closes_at_eof(tokens, terminals, error, site_openers):
@@ -245,7 +133,7 @@ def _run_lark(tokens: list[CToken], start_rule: str):
         try:
             closing = [Token("_NL", "\n", start_pos=tokens[-1].end),
                        Token("RBRACE", terminals[-1].value, start_pos=tokens[-1].start)]
-            return caddy_lalr.parse(tables(), terminals + closing, start_rule)
+            return caddy_grammar.parse(terminals + closing, start_rule)
         except UnexpectedToken:
             pass
     raise error
@@ -348,7 +236,7 @@ def _entries(tokens: list[CToken], tree) -> list[Entry]:
             if _site_kind(keys) != "site" and (lines or closing is not None):
                 # a snippet or named route must have its block (parse.go blockTokens)
                 found = lines[0].items[0] if lines else tokens[int(closing.value)]
-                raise CaddySyntaxError(f"syntax error: unexpected token '{found.text}', expecting '{{'", *_span(found))
+                raise CaddySyntaxError(f"syntax error: unexpected token '{found.text}', expecting '{{'", *token_span(found))
             out.append(Entry("braceless", keys, None, lines))
     return out
 
@@ -392,122 +280,3 @@ def _directive(tokens: list[CToken], node) -> Directive:
         else:
             items.append(tokens[int(c.value)])
     return Directive(items)
-
-
-# -- what Caddy's parser checks beyond the grammar ---------------------------------------
-
-
-def _check_entries(tokens: list[CToken], entries: list[Entry]) -> None:
-    snippets: set[str] = set()
-    for index, entry in enumerate(entries):
-        if entry.kind in ("site", "braceless"):
-            _check_addresses(entry)
-        if entry.kind == "snippet":
-            name = entry.keys[0].text[1:-1]
-            if name in snippets:
-                raise CaddySyntaxError(f"redeclaration of previously declared snippet {name}", *_span(entry.keys[0]))
-            snippets.add(name)
-        if entry.kind == "import":
-            _check_import(entry.directive)
-        # httpcaddyfile: a key-less block anywhere but first is rejected (parse.go drops an
-        # empty one; imports are not followed here, so a block of imports only is let through)
-        if entry.kind == "global" and any(d.name != "import" for d in entry.block.lines) \
-                and any(e.kind not in ("snippet", "import", "named_route") for e in entries[:index]):
-            # httpcaddyfile: a key-less block anywhere but first is rejected
-            raise CaddySyntaxError(
-                "server block without any key is global configuration, and if used, it must be first",
-                *_span(entry.block.open),
-            )
-        if entry.kind in ("site", "braceless"):
-            _check_site_level(entry)
-        if entry.block is not None:
-            _check_lines(entry.block.lines)
-        _check_lines(entry.lines)
-
-
-_ADDRESS_LIKE = lazy(r"^(https?://|\[|:\d)|^[\w*-]+(\.[\w*-]+)+(:\d+)?,?$|^localhost(:\d+)?,?$", re.I)
-
-
-def _check_site_level(entry: Entry) -> None:
-    """A site address used as a directive: Caddy says 'unrecognized directive'. It happens
-    when a site's '}' is missing before the next site, or sites are written without braces.
-    (Other unknown directive names are not reported: plugins add their own.)"""
-    lines = entry.block.lines if entry.block is not None else entry.lines
-    for d in lines:
-        head = d.items[0]
-        if not head.bare or not _ADDRESS_LIKE.search(head.text):
-            continue
-        if entry.block is not None:
-            why = (f"the site block opened on line {entry.block.open.line} is not closed before it "
-                   "(a '}' is missing)")
-        else:
-            why = ("Did you mean to define a second site? If so, you must use curly braces around each site "
-                   "to separate their configurations.")
-        raise CaddySyntaxError(f"unrecognized directive: {head.text} - {why}", *_span(head))
-
-
-def _check_address(key: CToken) -> None:
-    """parse.go addresses(): what Caddy rejects in a site address as it reads it."""
-    value = key.text
-    if value.startswith("@"):
-        raise CaddySyntaxError(
-            f"request matchers may not be defined globally, they must be in a site block; found {value}",
-            *_span(key),
-        )
-    if key.bare and value.endswith("{"):
-        raise CaddySyntaxError(
-            f"Site addresses cannot end with a curly brace: '{value}' - put a space between the token and the brace",
-            *_span(key),
-        )
-    stripped = value[:-1] if value.endswith(",") else value
-    if "," in stripped:
-        raise CaddySyntaxError(
-            f"Site addresses cannot contain a comma ',': '{stripped}' - put a space after the comma to separate "
-            "site addresses",
-            *_span(key),
-        )
-
-
-def _check_addresses(entry: Entry) -> None:
-    keys = entry.keys
-    for key in keys:
-        # a brace inside an address (not a `{$ENV}` placeholder) is a block brace that lost
-        # its space: Caddy then fails to get a certificate for that "host"
-        if re.search(r"[{}]", re.sub(r"\{\$[^{}]*\}", "", key.text)) and not key.text.startswith("http://"):
-            raise CaddySyntaxError(
-                f"subject does not qualify for certificate: '{key.text}' - a brace in a site address "
-                "(put spaces around '{' and '}')",
-                *_span(key),
-            )
-    if keys and keys[-1].text.endswith(",") and entry.block is not None:
-        raise CaddySyntaxError(
-            "Expected another address but had '{' - check for extra comma", *_span(entry.block.open)
-        )
-    if keys and keys[-1].text.endswith(",") and entry.block is None:
-        raise CaddySyntaxError("unexpected EOF", *_span(keys[-1]))
-
-
-def _check_lines(lines: list[Directive]) -> None:
-    for d in lines:
-        if d.name == "import" and d.items[0].bare:
-            _check_import(d)
-        items = d.items
-        for i, item in enumerate(items):
-            if isinstance(item, Block):
-                _check_lines(item.lines)
-            elif item.bare and item.text == "{}":
-                nxt = items[i + 1] if i + 1 < len(items) else None
-                if nxt is None:
-                    raise CaddySyntaxError("Unexpected '{}' at end of line", *_span(item))
-
-
-def _check_import(d: Directive) -> None:
-    args = d.args
-    if len(args) < 2:
-        raise CaddySyntaxError("wrong argument count or unexpected line ending after 'import'", *_span(args[0]))
-    if args[1].text == "":
-        raise CaddySyntaxError("Import requires a non-empty filepath", *_span(args[1]))
-
-
-def _span(tok: CToken) -> tuple[int, int]:
-    return tok.start, max(tok.end, tok.start + 1)

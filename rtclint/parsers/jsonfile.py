@@ -18,7 +18,6 @@ import os
 import re
 
 from rtclint.document import Document, Span
-from rtclint.lazy_regex import lazy
 from rtclint.model import FileFacts, Located, WellKnown
 from rtclint.parsers.base import Tree, parse_error
 
@@ -91,8 +90,8 @@ class JsonSyntaxError(ValueError):
         self.pos = pos
 
 
-_WS = lazy(r"[ \t\n\r]*")
-_NUMBER = lazy(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_WS = re.compile(r"[ \t\n\r]*")
+_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _LITERALS = {"true": True, "false": False, "null": None}
 
 

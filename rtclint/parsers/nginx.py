@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from rtclint.document import Document, Span
 from rtclint.model.deployment import FileFacts
+from rtclint.parsers.base import reading_diagnostic
+from rtclint.parsers.nginx_checks import check_file
 from rtclint.parsers.nginx_config import (
     MAIN,
     NginxState,
-    check_file,
     conf_bases,
     expand,
     guess_context,
@@ -109,11 +110,9 @@ def _bases(state: NginxState, abspath: str, ctx: tuple) -> list[str]:
 
 
 def _report(facts: FileFacts, doc: Document, problems) -> None:
-    from rtclint.rules.registry import make_diagnostic
-
     for p in problems:
         end = max(p.end, p.start)
-        facts.diagnostics.append(make_diagnostic(p.code, Span(doc.path, p.start, end), p.message))
+        facts.diagnostics.append(reading_diagnostic(p.code, Span(doc.path, p.start, end), p.message))
 
 
 def _included_paths(stmts: list[Stmt]) -> list[str]:

@@ -19,8 +19,7 @@ lexer and nginx disagree, nginx wins, because nginx is what runs the file:
 from __future__ import annotations
 
 import re
-
-from rtclint.record import field, record
+from dataclasses import dataclass, field
 
 _SPACE = " \t\r\n"
 _NONSPACE = re.compile(r"[^ \t\r\n]")
@@ -32,7 +31,7 @@ _ESCAPE = re.compile(r"\\([\"'\\trn])")
 _PLAIN_WORD = re.compile(r"[^ \t\r\n;{\\]*")
 
 
-@record
+@dataclass(slots=True)  # one per token: slots keep them small
 class Word:
     """One word of a directive. `start`/`end` cover the word in the source, quotes
     included; `raw_start`/`raw_end` cover the characters between the quotes."""
@@ -56,7 +55,7 @@ class Word:
         return raw.replace("\\" + self.quoted, self.quoted) if self.quoted else raw
 
 
-@record
+@dataclass
 class Stmt:
     """A directive: its name and arguments, how it ended, and its block if it has one."""
 
@@ -85,7 +84,7 @@ class Stmt:
         return self.term_start + (1 if self.terminator else 0)
 
 
-@record
+@dataclass
 class IncludedFile:
     """A file an `include` pulled in, with the statements read from it."""
 
@@ -94,20 +93,20 @@ class IncludedFile:
     stmts: list[Stmt]
 
 
-@record
+@dataclass
 class SyntaxProblem:
     start: int
     end: int
     message: str
 
 
-@record
+@dataclass
 class Comment:
     start: int
     end: int
 
 
-@record
+@dataclass
 class Parsed:
     stmts: list[Stmt]
     problems: list[SyntaxProblem]

@@ -11,28 +11,28 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from rtclint.document import Span
-from rtclint.lazy_regex import lazy
 from rtclint.model.proxy import Header, Listen, PathMatch, Proxy, Redirect, Respond, Route, Site, Upstream
 from rtclint.parsers.nginx_config import HTTP, LOCATION, MAIN, SERVER, flatten
 from rtclint.parsers.nginx_lexer import Stmt, Word
-from rtclint.record import field, record
+from rtclint.parsers.nginx_values import listen_port, parse_time, split_hostport, split_modifier
+from rtclint.parsers.text_lines import TextLines
 
 REDIRECT_CODES = {301, 302, 303, 307, 308}
-_TIME_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "M": 2592000, "y": 31536000}
-_VARIABLE = lazy(r"\$(\{?[A-Za-z_0-9])")
+_VARIABLE = re.compile(r"\$(\{?[A-Za-z_0-9])")
 _LEVEL_DIRECTIVES = frozenset({"add_header", "proxy_set_header", "types", "default_type", "proxy_http_version",
                                "proxy_read_timeout"})
 
 
-@record
+@dataclass
 class Setting:
     value: str
     span: Span
 
 
-@record
+@dataclass
 class Level:
     """What is in effect at one level (http, server, location) after inheritance."""
 
@@ -49,6 +49,7 @@ class Builder:
         self.text_of = text_of
         self.upstreams = upstreams
         self.last_servers: list[Upstream] = []
+        self._lines: dict[str, TextLines] = {}
 
     # -- levels ----------------------------------------------------------------------
 
@@ -130,7 +131,7 @@ class Builder:
         site = self.new_site(body, Span(path, 0, 0), Level())
         site.fragment = True
         site.insert_at = len(text)
-        site.indent = self.child_indent(text, body, 0)
+        site.indent = self.child_indent(path, body, 0)
         self.fill_site(site, body, Level())
         return site
 
@@ -181,7 +182,7 @@ class Builder:
         addr = stmt.args[0].value
         if addr.startswith("unix:"):
             return None
-        port = _listen_port(addr)
+        port = listen_port(addr)
         if port is None:
             return None
         flags = {w.value for w in stmt.args[1:]}
@@ -223,7 +224,7 @@ class Builder:
         if len(args) == 2:
             mod, path = args
         elif len(args) == 1:
-            mod, path = _split_modifier(args[0])
+            mod, path = split_modifier(args[0])
         else:
             return PathMatch("none", (), span)
         if path.startswith("@"):
@@ -299,7 +300,7 @@ class Builder:
                             span=Span(path, word.start, word.end)), None
         hostport, slash, tail = rest.partition("/")
         uri = slash + tail if slash else None
-        host, port = _split_hostport(hostport)
+        host, port = split_hostport(hostport)
         span = Span(path, word.start, word.end)
         port_span = None
         if port is not None:
@@ -343,65 +344,30 @@ class Builder:
             return None, ""
         text = self.text_of(stmt.path)
         close = stmt.block_end
-        line_start = text.rfind("\n", 0, close) + 1
+        line_start = self.lines_of(stmt.path).line_start(close)
         at = line_start if not text[line_start:close].strip() else close
-        return at, self.child_indent(text, stmt.block or [], stmt.start)
+        return at, self.child_indent(stmt.path, stmt.block or [], stmt.start)
 
-    def child_indent(self, text: str, children: list[Stmt], opener: int) -> str:
+    def lines_of(self, path: str) -> TextLines:
+        """The line index of a file's text, made once per file (not once per block)."""
+        lines = self._lines.get(path)
+        if lines is None or lines.text is not self.text_of(path):
+            lines = self._lines[path] = TextLines(self.text_of(path))
+        return lines
+
+    def child_indent(self, path: str, children: list[Stmt], opener: int) -> str:
+        """The indentation of a block's first child on a line of its own, else the
+        opener's plus one step (a tab if the file indents with tabs)."""
+        text = self.text_of(path)
+        lines = self.lines_of(path)
         for child in children:
             if child.path and text is self.text_of(child.path):
-                line_start = text.rfind("\n", 0, child.start) + 1
-                lead = text[line_start:child.start]
+                lead = lines.lead(child.start)
                 if not lead.strip():
                     return lead
-        line_start = text.rfind("\n", 0, opener) + 1
-        lead = text[line_start:opener]
+        lead = lines.lead(opener)
         lead = lead if not lead.strip() else ""
-        return lead + ("\t" if "\n\t" in text else "    ")
-
-
-def _split_modifier(arg: str) -> tuple[str, str]:
-    for mod in ("^~", "~*", "=", "~"):
-        if arg.startswith(mod) and len(arg) > len(mod):
-            return mod, arg[len(mod):]
-    return "", arg
-
-
-def _listen_port(addr: str) -> int | None:
-    if addr.startswith("["):
-        _, _, after = addr.partition("]")
-        port = after[1:] if after.startswith(":") else "80"
-    elif addr.isdecimal():
-        port = addr
-    elif ":" in addr:
-        port = addr.rsplit(":", 1)[1]
-    else:
-        port = "80"
-    return int(port) if port.isdecimal() and 0 < int(port) < 65536 else None
-
-
-def _split_hostport(hostport: str) -> tuple[str, int | None]:
-    if hostport.startswith("["):
-        host, _, after = hostport[1:].partition("]")
-        port = after[1:] if after.startswith(":") else ""
-    elif hostport.count(":") == 1:
-        host, port = hostport.split(":")
-    else:
-        host, port = hostport, ""
-    return host.lower(), int(port) if port.isdecimal() else None
-
-
-def parse_time(value: str) -> float | None:
-    """nginx time value (`120`, `120s`, `1m30s`, `500ms`) in seconds; None if invalid."""
-    total = 0.0
-    rest = value.strip()
-    if not rest:
-        return None
-    for number, unit in re.findall(r"(\d+)(ms|[smhdwMy]?)\s*", rest):
-        total += int(number) * _TIME_UNITS.get(unit or "s", 1)
-    if re.fullmatch(r"(\d+(ms|[smhdwMy])?\s*)+", rest) is None:
-        return None
-    return total
+        return lead + ("\t" if lines.tab_indented else "    ")
 
 
 def upstream_blocks(stmts: list[Stmt], text_of: Callable[[str], str]) -> dict[str, list[Upstream]]:
@@ -413,7 +379,7 @@ def upstream_blocks(stmts: list[Stmt], text_of: Callable[[str], str]) -> dict[st
             for inner in flatten(stmt.block):
                 if inner.name == "server" and inner.args:
                     word = inner.args[0]
-                    host, port = _split_hostport(word.value)
+                    host, port = split_hostport(word.value)
                     span = Span(inner.path, word.start, word.end)
                     port_span = None
                     if port is not None:

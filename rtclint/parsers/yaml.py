@@ -10,9 +10,9 @@ reported as broken.
 from __future__ import annotations
 
 import importlib
+import re
 
 from rtclint.document import Document
-from rtclint.lazy_regex import lazy
 from rtclint.model import FileFacts
 from rtclint.parsers.base import Tree, parse_error
 from rtclint.parsers.pyyaml import yaml
@@ -58,7 +58,7 @@ READERS = {
     "synapse": "rtclint.parsers.yaml_synapse",
 }
 
-_TEMPLATE = lazy(r"\{\{-?\s*[\w.$(\"'|/ ]|\{%-?\s*\w")
+_TEMPLATE = re.compile(r"\{\{-?\s*[\w.$(\"'|/ ]|\{%-?\s*\w")
 
 COMPOSE_KEYS = {"services"}
 LIVEKIT_KEYS = {"keys", "key_file", "rtc", "turn", "port", "bind_addresses", "redis", "webhook", "room"}

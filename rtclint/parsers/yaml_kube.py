@@ -16,9 +16,9 @@
 from __future__ import annotations
 
 import json
+import re
 
 from rtclint.document import Document, Span
-from rtclint.lazy_regex import lazy
 from rtclint.model import (
     EnvVar,
     FileFacts,
@@ -78,7 +78,7 @@ def _object(doc: Document, node: yaml.Node, facts: FileFacts) -> None:
 # -- ConfigMap ---------------------------------------------------------------------------
 
 
-_ENV_NAME = lazy(r"^[A-Z_][A-Z0-9_]*$")
+_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 
 
 def _configmap(doc: Document, node: yaml.Node, name: str, namespace: str, facts: FileFacts) -> None:

@@ -9,19 +9,19 @@ offset of each of its characters, so a finding inside it points at the real line
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from rtclint.document import Document, Span
 from rtclint.model.services import Located
 from rtclint.parsers.pyyaml import yaml
 from rtclint.parsers.yaml import node_span, scalar
-from rtclint.record import record
 
 # How far ahead the aligner looks for a value character in the source before deciding
 # it came from an escape sequence (`\u00e9`, `\x41`) and staying where it is.
 _ESCAPE_WINDOW = 10
 
 
-@record
+@dataclass
 class Embedded:
     """A scalar's value and, for each character, its offset in `doc.text`."""
 
