@@ -30,7 +30,7 @@ from rtclint.parsers.yaml_values import embedded, value_span
 from rtclint.resolve import compose_fields as fields
 from rtclint.resolve.compose_fields import parse_port_spec, port_range  # noqa: F401  (parse_port_spec: rules)
 from rtclint.resolve.compose_interpolate import has_unknown, is_unknown
-from rtclint.resolve.compose_project import ResolvedService, load_project, override_of
+from rtclint.resolve.compose_project import Project, ResolvedService, load_project, override_of
 
 # Image name (registry and tag stripped) → role.
 _IMAGE_ROLES = (
@@ -59,21 +59,33 @@ def read(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts) ->
     base_path = _base_of_override(doc, tree)
     if base_path is not None:
         return  # the base file's read merges this override into its services
-    base_dir = os.path.dirname(doc.abspath)
-    project_env = project_env_vars(base_dir, tree, facts)
-    paths = [doc.abspath]
-    override = override_of(doc.abspath)
-    if override and os.path.isfile(override) and tree.inside(override):
-        paths.append(override)
-    project = load_project(paths, _loader(doc, nodes, tree), known_values(project_env))
-    facts.includes += [display_path(p) for p in project.files[1:] if tree.load(p) is not None]
+    project, project_env = resolve(doc, nodes, tree, facts)
+    report_errors(project, facts)
+    for rs in project.services.values():
+        facts.services.append(build_service(rs, tree, facts, project_env))
+
+
+def report_errors(project: Project, facts: FileFacts) -> None:
+    """Each value Compose refuses (it would not start the project): an RTC001 where it is written."""
     seen = set()
     for where, node, message in project.errors:
         if (where.path, node.start_mark.index) not in seen:
             seen.add((where.path, node.start_mark.index))
             facts.diagnostics.append(parse_error(where, node.start_mark.index, f"Compose: {message}"))
-    for rs in project.services.values():
-        facts.services.append(build_service(rs, tree, facts, project_env))
+
+
+def resolve(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts) -> tuple[Project, dict[str, EnvVar]]:
+    """The project `docker compose -f doc [-f its override]` loads, and the `.env` it used."""
+    project_env = project_env_vars(os.path.dirname(doc.abspath), tree, facts)
+    paths = [doc.abspath]
+    override = override_of(doc.abspath)
+    if override and os.path.isfile(override) and tree.inside(override):
+        paths.append(override)
+    project = load_project(paths, _loader(doc, nodes, tree), known_values(project_env))
+    fields.check_volumes(project)
+    fields.check_ports(project)
+    facts.includes += [display_path(p) for p in project.files[1:] if tree.load(p) is not None]
+    return project, project_env
 
 
 def _base_of_override(doc: Document, tree: Tree) -> str | None:
@@ -164,6 +176,9 @@ def _environment(rs: ResolvedService, svc: Service, project_env: dict[str, EnvVa
         if raw is not None:
             raw_value = raw.partition("=")[2] if key is None else raw
             _note_interpolation(svc, var, raw_value, node, project_env)
+        elif var.value is None and name in project_env:  # `- NAME` / `NAME:`: Compose takes it from .env
+            source = project_env[name]
+            var.value, var.value_span, var.interpolated_from = source.value, source.value_span, source.from_file
         svc.env.pop(name, None)
         svc.env[name] = var
 
@@ -243,6 +258,8 @@ def _ports(rs: ResolvedService, svc: Service) -> None:
         svc.facts["ports_span"] = _span(ports_key)
         svc.facts["ports_node_span"] = _span(ports)
     for item in fields.merged_ports(rs):
+        if has_unknown(item):
+            svc.facts["ports_unknown"] = True  # set by a variable set nowhere: not guessed
         svc.ports += _port_item(item, "publish")
     for item in fields.merged_ports(rs, "expose"):
         if isinstance(item, yaml.ScalarNode):
@@ -307,14 +324,14 @@ def _names(rs: ResolvedService, svc: Service) -> None:
 def _volumes(rs: ResolvedService, svc: Service, tree: Tree) -> None:
     for item in fields.merged_volumes(rs):
         kind, source, target = fields.volume_parts(item)
+        if has_unknown(item):
+            svc.facts["volumes_unknown"] = True
         if kind != "bind" or source is None or target is None or has_unknown(item):
             continue
         mount = Mount(source, target, _span(item))
         abspath = os.path.normpath(os.path.join(os.path.dirname(item.doc.abspath), os.path.expanduser(source)))
         if os.path.isfile(abspath) and tree.inside(abspath):
             mount.resolved = display_path(abspath)
-        mount_path = abspath  # what docker compose config prints as the source
-        svc.facts.setdefault("bind_sources", []).append(mount_path)
         svc.mounts.append(mount)
 
 

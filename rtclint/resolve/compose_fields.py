@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from rtclint.resolve.compose_project import ResolvedService, get
+from rtclint.resolve.compose_project import Project, ResolvedService, get
 
 _SHORT_PORT = re.compile(
     r"^(?:(?P<ip>\[[0-9a-fA-F:.]+\]|\d+\.\d+\.\d+\.\d+|[0-9a-fA-F:]*::[0-9a-fA-F:]*):)?"
@@ -151,3 +151,30 @@ def port_range(text: str) -> tuple[int, int] | None:
         return None
     lo, hi = int(first), int(last or first)
     return (lo, hi) if lo <= hi else None
+
+
+def check_volumes(project: Project) -> None:
+    """A named volume a service mounts must be declared under the top-level `volumes:`
+    (Compose refuses the project otherwise)."""
+    for rs in project.services.values():
+        for item in merged_volumes(rs):
+            kind, source, _target = volume_parts(item)
+            if kind == "volume" and source and "$" not in source and source not in project.volumes:
+                project.errors.append((item.doc, item, f'service "{rs.name}" refers to undefined volume {source}'))
+
+
+def check_ports(project: Project) -> None:
+    """Ports Compose refuses: a short syntax it cannot parse, a long-syntax `target` that is
+    not one port number (only `published` may be a range there)."""
+    from rtclint.resolve.compose_interpolate import has_unknown
+
+    for rs in project.services.values():
+        for item in merged_ports(rs):
+            if has_unknown(item):
+                continue
+            if getattr(item, "id", None) == "scalar" and parse_port_spec(str(item.value)) is None:
+                project.errors.append((item.doc, item, f"invalid port `{item.value}` in service \"{rs.name}\""))
+            target = get(item, "target")[1]
+            if target is not None and not str(target.value).isdecimal():
+                project.errors.append((target.doc, target, f"ports `target` must be one port number, not "
+                                       f"`{target.value}` (a range is only valid in the short syntax)"))

@@ -45,6 +45,7 @@ class ResolvedService:
 class Project:
     services: dict[str, ResolvedService] = field(default_factory=dict)
     errors: list[tuple[object, object, str]] = field(default_factory=list)  # (doc, node, message)
+    volumes: set[str] = field(default_factory=set)  # named volumes declared at the top level
     files: list[str] = field(default_factory=list)  # every file read, in order
 
 
@@ -145,6 +146,7 @@ def _load_file(project: Project, path: str, load: Loader, env: dict[str, str], s
     for entry in include.value if getattr(include, "id", None) == "sequence" else []:
         for other in _include_paths(entry, os.path.dirname(path)):
             _load_file(project, other, load, env, stack | {path})
+    project.volumes.update(name for name, _k, _v in items(get(root, "volumes")[1]))
     _, services = get(root, "services")
     for name, key, node in items(services):
         if getattr(node, "id", None) != "mapping":
