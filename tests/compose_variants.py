@@ -77,7 +77,11 @@ def _service(rng: random.Random, name: str, others: list[str], lines: list[str])
     lines.append(f"  {name}:")
     if rng.random() < 0.3:
         lines.append("    <<: *common")
-    if others and rng.random() < 0.25:
+    if rng.random() < 0.15:
+        lines.append("    profiles: [debug]")
+    if rng.random() < 0.15:
+        lines.append("    extends:\n      file: base/common.yaml\n      service: basesvc")
+    elif others and rng.random() < 0.25:
         lines.append(f"    extends: {rng.choice(others)}" if rng.random() < 0.5 else
                      f"    extends:\n      service: {rng.choice(others)}")
     lines.append(f"    image: {_quote('livekit/livekit-server:' + _reference(rng))}")
@@ -108,6 +112,13 @@ def variant(seed: int) -> dict[str, str]:
         lines += ["volumes:", "  data0: {}", "  data1: {}", "  data2: {}"]
     files = {"compose.yaml": "\n".join(lines) + "\n",
              ".env": "".join(f"{k}={v}\n" for k, v in _env_file(rng).items()) + "DERIVED=${HOST}-x\n"}
+    files["base/common.yaml"] = ("services:\n  basesvc:\n    image: base:${TAG:-1}\n    environment: [BASE=1, A=base]\n"
+                                 "    ports: ['7000:7000']\n    volumes: ['./conf:/conf', 'data0:/data0']\n"
+                                 "    command: [\"${HOST:-none}\"]\n")
+    if rng.random() < 0.25:
+        files["compose.yaml"] = "include:\n  - inc/more.yaml\n" + files["compose.yaml"]
+        files["inc/more.yaml"] = ("services:\n  included:\n    image: inc\n    environment:\n      - I=${KEY:-none}\n"
+                                  "    volumes: [./here:/here]\n    network_mode: host\n")
     files["app.env"] = f"A=from-app\nB=${{KEY:-k}}\nC='${{KEY}}'\nLIVEKIT_URL=wss://{rng.choice(['a', 'b'])}\n"
     files["other.env"] = "B=from-other\nD=\"x ${DERIVED}\"\n"
     if rng.random() < 0.35:

@@ -84,6 +84,7 @@ def resolve(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts)
     project = load_project(paths, _loader(doc, nodes, tree), known_values(project_env))
     fields.check_volumes(project)
     fields.check_ports(project)
+    fields.check_network_mode(project)
     facts.includes += [display_path(p) for p in project.files[1:] if tree.load(p) is not None]
     return project, project_env
 

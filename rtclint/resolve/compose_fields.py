@@ -52,7 +52,11 @@ def env_file_entries(rs: ResolvedService) -> list[tuple[object, bool]]:
                 required = not (req is not None and str(req.value).lower() in ("false", "no", "off", "n"))
             if getattr(path, "id", None) == "scalar" and path.value:
                 out.append((path, required))
-    return out
+    # Compose keeps one entry per file, where it first appears (an `extends` base first)
+    first: dict[tuple[str, str], tuple[object, bool]] = {}
+    for path, required in out:
+        first.setdefault((path.doc.abspath.rsplit("/", 1)[0], str(path.value)), (path, required))
+    return list(first.values())
 
 
 def merged_ports(rs: ResolvedService, field: str = "ports") -> list[object]:
@@ -157,6 +161,8 @@ def check_volumes(project: Project) -> None:
     """A named volume a service mounts must be declared under the top-level `volumes:`
     (Compose refuses the project otherwise)."""
     for rs in project.services.values():
+        if rs.layers.get("profiles"):
+            continue  # a service only some profiles start is checked when one does
         for item in merged_volumes(rs):
             kind, source, _target = volume_parts(item)
             if kind == "volume" and source and "$" not in source and source not in project.volumes:
@@ -178,3 +184,17 @@ def check_ports(project: Project) -> None:
             if target is not None and not str(target.value).isdecimal():
                 project.errors.append((target.doc, target, f"ports `target` must be one port number, not "
                                        f"`{target.value}` (a range is only valid in the short syntax)"))
+
+
+def check_network_mode(project: Project) -> None:
+    """`network_mode: service:NAME` needs NAME to run too (Compose refuses the project
+    when NAME is not a service, or only a profile the dependant lacks starts it)."""
+    for rs in project.services.values():
+        _key, mode = rs.last("network_mode")
+        value = str(getattr(mode, "value", "")) if getattr(mode, "id", None) == "scalar" else ""
+        if not value.startswith("service:") or "$" in value or rs.layers.get("profiles"):
+            continue
+        other = project.services.get(value[len("service:"):])
+        if other is None or other.layers.get("profiles"):
+            why = "is not a service of the project" if other is None else "runs only with a profile"
+            project.errors.append((mode.doc, mode, f'service "{rs.name}" takes the network of {value[8:]}, which {why}'))
