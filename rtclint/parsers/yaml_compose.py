@@ -62,7 +62,7 @@ def read(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts) ->
     project, project_env = resolve(doc, nodes, tree, facts)
     report_errors(project, facts)
     for rs in project.services.values():
-        facts.services.append(build_service(rs, tree, facts, project_env))
+        facts.services.append(build_service(rs, tree, facts, project_env, project))
 
 
 def report_errors(project: Project, facts: FileFacts) -> None:
@@ -141,7 +141,8 @@ def _span(node) -> Span:
     return node.doc.span(node.start_mark.index, node.end_mark.index)
 
 
-def build_service(rs: ResolvedService, tree: Tree, facts: FileFacts | None, project_env: dict[str, EnvVar]) -> Service:
+def build_service(rs: ResolvedService, tree: Tree, facts: FileFacts | None, project_env: dict[str, EnvVar],
+                  project: Project | None = None) -> Service:
     doc = rs.doc
     svc = Service(name=rs.name, role="other", source="compose", span=_span(rs.key), group=doc.path)
     svc.facts["block_span"] = _span(rs.node)
@@ -154,6 +155,8 @@ def build_service(rs: ResolvedService, tree: Tree, facts: FileFacts | None, proj
     _ports(rs, svc)
     _names(rs, svc)
     _volumes(rs, svc, tree)
+    if project is not None:
+        _config_mounts(rs, svc, tree, project)
     _command(rs, svc)
     svc.role = (image_role(svc.image.value) if svc.image else None) or envfile.role_from_env(svc.env) or "other"
     if facts is not None:
@@ -334,6 +337,20 @@ def _volumes(rs: ResolvedService, svc: Service, tree: Tree) -> None:
         if os.path.isfile(abspath) and tree.inside(abspath):
             mount.resolved = display_path(abspath)
         svc.mounts.append(mount)
+
+
+def _config_mounts(rs: ResolvedService, svc: Service, tree: Tree, project: Project) -> None:
+    """`configs:`/`secrets:` with a file source are mounts too (so `--config /etc/livekit.yaml`
+    finds its file); a `*_FILE` variable naming one is recorded in facts['file_vars']."""
+    for path, target, node in fields.file_mounts(rs, project):
+        mount = Mount(os.path.relpath(path, os.path.dirname(node.doc.abspath)), target, _span(node))
+        if os.path.isfile(path) and tree.inside(path):
+            mount.resolved = display_path(path)
+        svc.mounts.append(mount)
+    by_target = {m.target: m.resolved for m in svc.mounts if m.resolved}
+    for name, var in svc.env.items():
+        if name.endswith("_FILE") and var.value in by_target:
+            svc.facts.setdefault("file_vars", {})[name] = by_target[var.value]
 
 
 def _command(rs: ResolvedService, svc: Service) -> None:

@@ -198,3 +198,26 @@ def check_network_mode(project: Project) -> None:
         if other is None or other.layers.get("profiles"):
             why = "is not a service of the project" if other is None else "runs only with a profile"
             project.errors.append((mode.doc, mode, f'service "{rs.name}" takes the network of {value[8:]}, which {why}'))
+
+
+def file_mounts(rs: ResolvedService, project: Project) -> list[tuple[str, str, object]]:
+    """(tree path, container path, entry node) for each `configs:`/`secrets:` entry of the
+    service whose top-level definition has a `file:` source. A config lands at `/NAME`
+    by default, a secret at `/run/secrets/NAME` (a relative secret target goes there too)."""
+    out = []
+    for kind in ("configs", "secrets"):
+        for _key, entries in rs.all(kind):
+            for entry in entries.value if getattr(entries, "id", None) == "sequence" else []:
+                source_node = entry if getattr(entry, "id", None) == "scalar" else get(entry, "source")[1]
+                target_node = None if getattr(entry, "id", None) == "scalar" else get(entry, "target")[1]
+                if getattr(source_node, "id", None) != "scalar":
+                    continue
+                path = project.files_of.get((kind, str(source_node.value)))
+                target = str(target_node.value) if target_node is not None else str(source_node.value)
+                if kind == "secrets" and not target.startswith("/"):
+                    target = "/run/secrets/" + target
+                elif not target.startswith("/"):
+                    target = "/" + target
+                if path is not None:
+                    out.append((path, target, entry))
+    return out

@@ -46,6 +46,8 @@ class Project:
     services: dict[str, ResolvedService] = field(default_factory=dict)
     errors: list[tuple[object, object, str]] = field(default_factory=list)  # (doc, node, message)
     volumes: set[str] = field(default_factory=set)  # named volumes declared at the top level
+    # top-level `configs:` / `secrets:` with a `file:` source: (kind, name) -> absolute path
+    files_of: dict[tuple[str, str], str] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)  # every file read, in order
 
 
@@ -147,6 +149,11 @@ def _load_file(project: Project, path: str, load: Loader, env: dict[str, str], s
         for other in _include_paths(entry, os.path.dirname(path)):
             _load_file(project, other, load, env, stack | {path})
     project.volumes.update(name for name, _k, _v in items(get(root, "volumes")[1]))
+    for kind in ("configs", "secrets"):
+        for name, _k, spec in items(get(root, kind)[1]):
+            _, source = get(spec, "file")
+            if getattr(source, "id", None) == "scalar" and source.value:
+                project.files_of[(kind, name)] = os.path.normpath(os.path.join(os.path.dirname(path), source.value))
     _, services = get(root, "services")
     for name, key, node in items(services):
         if getattr(node, "id", None) != "mapping":
