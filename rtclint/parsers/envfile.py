@@ -14,11 +14,10 @@ import os
 import re
 
 from rtclint.document import Document
-from rtclint.lazy_regex import lazy
 from rtclint.model import EnvVar, FileFacts, Service
 from rtclint.parsers.base import Tree, parse_error
 
-_LINE = lazy(r"[ \t]*(?:export[ \t]+)?(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*")
+_LINE = re.compile(r"[ \t]*(?:export[ \t]+)?(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*")
 _DQ_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "$": "$"}
 
 # Variables that only lk-jwt-service reads (LIVEKIT_KEY/SECRET are shared with others).
@@ -39,6 +38,35 @@ def role_from_env(names) -> str | None:
     if names & SYNAPSE_VARS:
         return "synapse"
     return None
+
+
+def expand_references(doc: Document, variables: list[EnvVar], known: dict[str, str]) -> tuple[list[EnvVar], set[str]]:
+    """The variables with `${VAR}` in their values expanded as Compose's dotenv does:
+    from `known` (the project's variables), then from the file's earlier lines; a
+    single-quoted value is literal. Returns (variables, names whose value needs a
+    variable set nowhere: their value stays as written)."""
+    from rtclint.resolve.compose_interpolate import InterpolationError, interpolate
+
+    seen: dict[str, str] = {}
+    unknown: set[str] = set()
+    for var in variables:
+        if var.value is not None and "$" in var.value and not _single_quoted(doc, var):
+            try:
+                expansion = interpolate(var.value, {**seen, **known})
+            except InterpolationError:
+                expansion = None
+            if expansion is None or expansion.value is None:
+                unknown.add(var.name)
+            else:
+                var.value = expansion.value
+        if var.value is not None and var.name not in unknown:
+            seen[var.name] = var.value
+    return variables, unknown
+
+
+def _single_quoted(doc: Document, var: EnvVar) -> bool:
+    span = var.value_span
+    return span is not None and span.start > 0 and doc.text[span.start - 1] == "'"
 
 
 def parse_env(doc: Document) -> tuple[list[EnvVar], list]:
@@ -108,10 +136,15 @@ def _quoted(text: str, start: int, quote: str) -> tuple[str, int | None]:
     return "".join(out), None
 
 
+# `.env.example`, `env.sample`, `.env.dist`: a template for the user to copy, loaded by no
+# program (unless a Compose `env_file:` names it; the Compose reader merges it then).
+_TEMPLATE_SUFFIXES = (".example", ".sample", ".template", ".dist", ".tmpl", ".tpl")
+
+
 def read(doc: Document, tree: Tree) -> FileFacts:
     env, problems = parse_env(doc)
     facts = FileFacts(doc.path, diagnostics=problems, subkind="env")
-    if env:
+    if env and not os.path.basename(doc.path).lower().endswith(_TEMPLATE_SUFFIXES):
         name = os.path.basename(doc.path)
         service = Service(name=name, role=role_from_env(v.name for v in env) or "other", source="env-file",
                           span=env[0].span, env={v.name: v for v in env}, group=os.path.dirname(doc.path))

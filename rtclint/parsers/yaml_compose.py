@@ -1,16 +1,16 @@
-"""Docker Compose files → one Service(source='compose') per entry of `services:`.
+"""Docker Compose files → one Service(source='compose') per service of the project.
 
-What is kept, each with its span: the image (its tag gives version targets), the
-environment (`environment:` as a list or a map, `env_file:` read from the tree; the
-`environment:` entry wins, as in Compose), published ports in every short and long
-syntax (ranges, host IPs, `/udp`) and `expose:`, `network_mode`, the names other
-containers reach it by (service name, `hostname`, `container_name`, network aliases),
-bind mounts resolved to files in the tree, and `command`.
+The project is resolved as `docker compose` resolves it (rtclint/resolve): the override
+file beside it, `include`, merge keys, interpolation of every value from the project
+`.env`, `extends`. Then, each with the span of the text that wrote it: the image (its
+tag gives version targets), the environment (`env_file:` files, then `environment:` as a
+list or a map), published ports in every short and long syntax (ranges, host IPs,
+`/udp`) and `expose:`, `network_mode`, the names other containers reach it by, bind
+mounts resolved to files in the tree, and `command`. compose_links links what the
+container reads (its livekit.yaml, LIVEKIT_KEYS, a mounted homeserver.yaml).
 
-A LiveKit container's configuration is linked by what the container reads: `--config
-PATH` in its command and the bind mount that puts a tree file at PATH (so the file's
-kind comes from the mount even when its name says nothing), or YAML in `LIVEKIT_CONFIG`,
-and `LIVEKIT_KEYS`. Mounted homeserver.yaml and well-known files are linked the same way.
+A value that needs a variable set nowhere in the tree stays as written (`${VAR}`): the
+rules treat it as unknown. A value Compose refuses to interpolate is an RTC001.
 """
 
 from __future__ import annotations
@@ -18,16 +18,19 @@ from __future__ import annotations
 import os
 import re
 
-from rtclint.discover import display_path, kind_from_name
+from rtclint.discover import display_path
 from rtclint.document import Document, Span
-from rtclint.lazy_regex import lazy
-from rtclint.model import EnvVar, FileFacts, LiveKitConfig, Located, Mount, PortMapping, Service, WellKnown
-from rtclint.parsers import envfile, yaml_livekit
-from rtclint.parsers.base import Tree
+from rtclint.model import EnvVar, FileFacts, Located, Mount, PortMapping, Service
+from rtclint.parsers import envfile
+from rtclint.parsers.base import Tree, parse_error
+from rtclint.parsers.compose_links import keys_config, link_service  # noqa: F401  (keys_config: yaml_kube, envfile)
 from rtclint.parsers.pyyaml import yaml
-from rtclint.parsers.yaml import classify, load_nodes, mapping_get, mapping_items, node_span, scalar
-from rtclint.model.stacks import command_option
-from rtclint.parsers.yaml_values import Embedded, align, compose_nested, embedded, located, value_span
+from rtclint.parsers.yaml import classify, load_nodes, scalar
+from rtclint.parsers.yaml_values import embedded, value_span
+from rtclint.resolve import compose_fields as fields
+from rtclint.resolve.compose_fields import parse_port_spec, port_range  # noqa: F401  (parse_port_spec: rules)
+from rtclint.resolve.compose_interpolate import has_unknown, is_unknown
+from rtclint.resolve.compose_project import Project, ResolvedService, load_project, override_of
 
 # Image name (registry and tag stripped) → role.
 _IMAGE_ROLES = (
@@ -37,7 +40,8 @@ _IMAGE_ROLES = (
     (re.compile(r"(^|/)element-call$"), "element-call"),
     (re.compile(r"(^|/)(caddy|nginx|haproxy|traefik|openresty|angie)($|-)"), "proxy"),
 )
-SYNAPSE_CONFIG_TARGETS = ("/data/homeserver.yaml",)
+# `${VAR}`, `$VAR`, `${VAR:-default}`: the value is the variable's when it is set.
+_LONE_REFERENCE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-?][^}]*)?\}|\$[A-Za-z_][A-Za-z0-9_]*")
 
 
 def image_role(image: str) -> str | None:
@@ -52,227 +56,228 @@ def image_role(image: str) -> str | None:
 
 
 def read(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts) -> None:
-    base_dir = os.path.dirname(doc.abspath)
-    project_env = _project_env(base_dir, tree, facts)
-    for root in nodes:
-        _, services = mapping_get(root, "services")
-        for name, key, node in mapping_items(services):
-            if isinstance(node, yaml.MappingNode):
-                svc = _service(doc, name, key, node, tree, facts, base_dir, project_env)
-                facts.services.append(svc)
+    base_path = _base_of_override(doc, tree)
+    if base_path is not None:
+        return  # the base file's read merges this override into its services
+    project, project_env = resolve(doc, nodes, tree, facts)
+    report_errors(project, facts)
+    for rs in project.services.values():
+        facts.services.append(build_service(rs, tree, facts, project_env, project))
 
 
-def _project_env(base_dir: str, tree: Tree, facts: FileFacts) -> dict[str, EnvVar]:
-    """The project `.env` beside the Compose file: what `${VAR}` in the file becomes."""
+def report_errors(project: Project, facts: FileFacts) -> None:
+    """Each value Compose refuses (it would not start the project): an RTC001 where it is written."""
+    seen = set()
+    for where, node, message in project.errors:
+        if (where.path, node.start_mark.index) not in seen:
+            seen.add((where.path, node.start_mark.index))
+            facts.diagnostics.append(parse_error(where, node.start_mark.index, f"Compose: {message}"))
+
+
+def resolve(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts) -> tuple[Project, dict[str, EnvVar]]:
+    """The project `docker compose -f doc [-f its override]` loads, and the `.env` it used."""
+    project_env = project_env_vars(os.path.dirname(doc.abspath), tree, facts)
+    paths = [doc.abspath]
+    override = override_of(doc.abspath)
+    if override and os.path.isfile(override) and tree.inside(override):
+        paths.append(override)
+    project = load_project(paths, _loader(doc, nodes, tree), known_values(project_env))
+    fields.check_volumes(project)
+    fields.check_ports(project)
+    fields.check_network_mode(project)
+    facts.includes += [display_path(p) for p in project.files[1:] if tree.load(p) is not None]
+    return project, project_env
+
+
+def _base_of_override(doc: Document, tree: Tree) -> str | None:
+    name = os.path.basename(doc.abspath)
+    if ".override." not in name:
+        return None
+    for base in fields_base_names(name):
+        path = os.path.join(os.path.dirname(doc.abspath), base)
+        if os.path.isfile(path) and tree.inside(path):
+            return path
+    return None
+
+
+def fields_base_names(override_name: str) -> list[str]:
+    stem, _, ext = override_name.partition(".override.")
+    return [f"{stem}.{ext}"]
+
+
+def _loader(doc: Document, nodes: list, tree: Tree):
+    def load(path: str):
+        if path == doc.abspath:
+            return (doc, nodes[0]) if nodes else None
+        other = tree.load(path) if os.path.isfile(path) and tree.inside(path) else None
+        if other is None:
+            return None
+        roots, broken = load_nodes(other)
+        root = next((r for r in roots if classify(r, other) == "compose" or isinstance(r, yaml.MappingNode)), None)
+        return None if broken is not None or root is None else (other, root)
+
+    return load
+
+
+def project_env_vars(base_dir: str, tree: Tree, facts: FileFacts | None) -> dict[str, EnvVar]:
+    """The project `.env` beside the Compose file (what `${VAR}` in the file becomes),
+    with its own `${VAR}` references expanded as Compose's dotenv does."""
     path = os.path.join(base_dir, ".env")
     other = tree.load(path) if os.path.isfile(path) and tree.inside(path) else None
     if other is None:
         return {}
-    facts.includes.append(other.path)
+    if facts is not None:
+        facts.includes.append(other.path)
     variables, _problems = envfile.parse_env(other)
-    return {v.name: v for v in variables}
+    expanded, unknown = envfile.expand_references(other, variables, {})
+    return {v.name: v for v in expanded if v.name not in unknown}  # an unknown one is as if unset
 
 
-_REFERENCE = lazy(r"\$\$|\$\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>[^}]*))?\}"
-                  r"|\$(?P<bare>[A-Za-z_][A-Za-z0-9_]*)")
+def known_values(env: dict[str, EnvVar]) -> dict[str, str]:
+    return {name: var.value for name, var in env.items() if var.value is not None}
 
 
-def interpolate(value: str, env: dict[str, EnvVar]) -> tuple[str | None, list[EnvVar]]:
-    """Compose's `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `$VAR`, `$$` with the
-    project .env; (None, []) when a variable is unknown here (the shell may set it)."""
-    used: list[EnvVar] = []
-    unknown = False
-
-    def one(m: re.Match) -> str:
-        nonlocal unknown
-        if m.group(0) == "$$":
-            return "$"
-        name = m.group("braced") or m.group("bare")
-        var = env.get(name)
-        op, arg = m.group("op"), m.group("arg") or ""
-        have = var is not None and var.value is not None and (var.value != "" or op not in (":-", ":?", ":+"))
-        if op in ("-", ":-"):
-            if have:
-                used.append(var)
-                return var.value
-            return arg
-        if op in ("+", ":+"):
-            return arg if have else ""
-        if not have:
-            unknown = True
-            return m.group(0)
-        used.append(var)
-        return var.value
-
-    result = _REFERENCE.sub(one, value)
-    return (None, []) if unknown else (result, used)
+def _span(node) -> Span:
+    return node.doc.span(node.start_mark.index, node.end_mark.index)
 
 
-def _apply_project_env(svc: Service, project_env: dict[str, EnvVar]) -> None:
-    for var in svc.env.values():
-        if var.value is None or "$" not in var.value or var.from_file:
-            continue
-        resolved, used = interpolate(var.value, project_env)
-        if resolved is None:
-            continue
-        single = _REFERENCE.fullmatch(var.value.strip())
-        if single is not None and len(used) == 1 and used[0].value == resolved:
-            var.value_span = used[0].value_span  # edit the value where it is written
-        svc.facts.setdefault("raw_env", {})[var.name] = var.value
-        var.value = resolved
-        var.interpolated_from = used[0].from_file if used else None
-
-
-def _service(doc: Document, name: str, key: yaml.Node, node: yaml.MappingNode, tree: Tree, facts: FileFacts,
-             base_dir: str, project_env: dict[str, EnvVar] | None = None) -> Service:
-    svc = Service(name=name, role="other", source="compose", span=node_span(doc, key), group=doc.path)
-    svc.facts["block_span"] = node_span(doc, node)
-    image_key, image = mapping_get(node, "image")
+def build_service(rs: ResolvedService, tree: Tree, facts: FileFacts | None, project_env: dict[str, EnvVar],
+                  project: Project | None = None) -> Service:
+    doc = rs.doc
+    svc = Service(name=rs.name, role="other", source="compose", span=_span(rs.key), group=doc.path)
+    svc.facts["block_span"] = _span(rs.node)
+    image_key, image = rs.last("image")
     if isinstance(image, yaml.ScalarNode):
-        svc.image = located(doc, image, image_key)
-        svc.image.value = image.value
-    for env_file in _env_files(doc, node, base_dir):
-        _merge_env_file(svc, env_file, tree, facts)
-    _environment(doc, node, svc)
-    if project_env:
-        _apply_project_env(svc, project_env)
-    _ports(doc, node, svc)
-    _names(doc, node, svc)
-    _volumes(doc, node, svc, base_dir, tree)
-    _command(doc, node, svc)
+        svc.image = Located(image.value, _span(image), _span(image_key))
+    for path_node, required in fields.env_file_entries(rs):
+        _merge_env_file(svc, path_node, required, tree, facts, project_env)
+    _environment(rs, svc, project_env)
+    _ports(rs, svc)
+    _names(rs, svc)
+    _volumes(rs, svc, tree)
+    if project is not None:
+        _config_mounts(rs, svc, tree, project)
+    _command(rs, svc)
     svc.role = (image_role(svc.image.value) if svc.image else None) or envfile.role_from_env(svc.env) or "other"
-    if svc.role == "livekit":
-        _livekit_sources(doc, svc, tree, facts, project_env or {})
-    elif svc.role == "synapse":
-        _mounted_config(svc, tree, facts, "synapse", _synapse_targets(svc))
-    _mounted_well_knowns(svc, tree, facts)
+    if facts is not None:
+        link_service(svc, tree, facts, project_env)
     return svc
 
 
 # -- environment ------------------------------------------------------------------------
 
 
-def _environment(doc: Document, node: yaml.MappingNode, svc: Service) -> None:
-    env_key, env = mapping_get(node, "environment")
+def _environment(rs: ResolvedService, svc: Service, project_env: dict[str, EnvVar]) -> None:
+    env_key, env = rs.last("environment")
     if env_key is not None:
-        svc.facts["environment_span"] = node_span(doc, env_key)
+        svc.facts["environment_span"] = _span(env_key)
         svc.facts["environment_style"] = "list" if isinstance(env, yaml.SequenceNode) else "map"
-    if isinstance(env, yaml.SequenceNode):
-        for item in env.value:
-            var = _list_entry(doc, item)
-            if var is not None:
-                svc.env[var.name] = var
-    elif isinstance(env, yaml.MappingNode):
-        for name, key, value in mapping_items(env):
-            text = None if scalar(value) is None and isinstance(value, yaml.ScalarNode) else value.value
-            if isinstance(value, yaml.ScalarNode) and value.tag.endswith(":bool"):
-                text = value.value  # Compose passes the text: `yes` stays `yes`
-            vspan = value_span(doc, value) if isinstance(value, yaml.ScalarNode) and text is not None else None
-            svc.env[name] = EnvVar(name, text if isinstance(text, str) else None,
-                                   doc.span(key.start_mark.index, value.end_mark.index), value_span=vspan,
-                                   name_span=node_span(doc, key))
+    for name, (node, key) in fields.merged_env(rs).items():
+        var = _list_entry(node) if key is None else _map_entry(node, key)
+        if var is None:
+            continue
+        raw = getattr(node, "raw", None)
+        if raw is not None:
+            raw_value = raw.partition("=")[2] if key is None else raw
+            _note_interpolation(svc, var, raw_value, node, project_env)
+        elif var.value is None and name in project_env:  # `- NAME` / `NAME:`: Compose takes it from .env
+            source = project_env[name]
+            var.value, var.value_span, var.interpolated_from = source.value, source.value_span, source.from_file
+        svc.env.pop(name, None)
+        svc.env[name] = var
 
 
-def _list_entry(doc: Document, item: yaml.Node) -> EnvVar | None:
-    """`- NAME=value` (or `- NAME`, taken from the shell) with spans on both parts."""
-    if not isinstance(item, yaml.ScalarNode) or not item.value:
-        return None
-    emb = embedded(doc, item)
+def _map_entry(value, key) -> EnvVar:
+    doc = key.doc
+    text = None if scalar(value) is None and isinstance(value, yaml.ScalarNode) else value.value
+    if isinstance(value, yaml.ScalarNode) and value.tag.endswith(":bool"):
+        text = value.value  # Compose passes the text: `yes` stays `yes`
+    vspan = value_span(value.doc, value) if isinstance(value, yaml.ScalarNode) and text is not None else None
+    same_doc = value.doc is doc
+    whole = doc.span(key.start_mark.index, value.end_mark.index if same_doc else key.end_mark.index)
+    return EnvVar(key.value, text if isinstance(text, str) else None, whole, value_span=vspan, name_span=_span(key))
+
+
+def _list_entry(item) -> EnvVar | None:
+    """`- NAME=value` (or `- NAME`, taken from the shell) with spans on both parts, on the
+    text as written (before interpolation)."""
+    raw = getattr(item, "raw", item.value)
+    written = type(item)(item.tag, raw, item.start_mark, item.end_mark, item.style)
+    emb = embedded(item.doc, written)
     name, eq, value = item.value.partition("=")
     name = name.strip()
     if not name:
         return None
-    whole = node_span(doc, item)
+    whole = _span(item)
     name_span = emb.span(0, len(name))
     if not eq:
         return EnvVar(name, None, whole, name_span=name_span)
-    vstart = len(name) + 1
-    return EnvVar(name, value, whole, value_span=emb.span(vstart, len(item.value)), name_span=name_span)
+    vstart = raw.find("=") + 1
+    return EnvVar(name, value, whole, value_span=emb.span(vstart, len(raw)), name_span=name_span)
 
 
-def _env_files(doc: Document, node: yaml.MappingNode, base_dir: str) -> list[tuple[str, Span, bool]]:
-    """(absolute path, span of the entry, required) for each `env_file:` entry."""
-    _, value = mapping_get(node, "env_file")
-    items = value.value if isinstance(value, yaml.SequenceNode) else [value] if value is not None else []
-    out = []
-    for item in items:
-        path_node, required = item, True
-        if isinstance(item, yaml.MappingNode):
-            _, path_node = mapping_get(item, "path")
-            _, req = mapping_get(item, "required")
-            required = scalar(req) is not False
-        if isinstance(path_node, yaml.ScalarNode) and path_node.value:
-            out.append((os.path.normpath(os.path.join(base_dir, os.path.expanduser(path_node.value))),
-                        node_span(doc, path_node), required))
-    return out
+def _note_interpolation(svc: Service, var: EnvVar, raw_value: str, node, project_env: dict[str, EnvVar]) -> None:
+    """A value Compose built from `${VAR}`: remember what was written; a lone reference to a
+    `.env` variable points at the `.env` line (that is where its value is edited)."""
+    svc.facts.setdefault("raw_env", {})[var.name] = raw_value
+    used = [project_env[n] for n in getattr(node, "used", ()) if n in project_env]
+    if is_unknown(node):
+        svc.facts.setdefault("unknown_env", set()).add(var.name)
+        var.value = raw_value if var.value is not None else None
+        return
+    if len(used) == 1 and _LONE_REFERENCE.fullmatch(raw_value.strip()) and used[0].value == var.value:
+        var.value_span = used[0].value_span
+    var.interpolated_from = used[0].from_file if used else None
 
 
-def _merge_env_file(svc: Service, env_file: tuple[str, Span, bool], tree: Tree, facts: FileFacts) -> None:
-    abspath, span, _required = env_file
+def _merge_env_file(svc: Service, path_node, required: bool, tree: Tree, facts: FileFacts | None,
+                    project_env: dict[str, EnvVar]) -> None:
+    base_dir = os.path.dirname(path_node.doc.abspath)
+    abspath = os.path.normpath(os.path.join(base_dir, os.path.expanduser(str(path_node.value))))
     # Only files inside the checked tree: a host path like /etc/environment is not ours.
-    other = tree.load(abspath) if os.path.isfile(abspath) and tree.inside(abspath) else None
+    inside = tree.inside(abspath)
+    other = tree.load(abspath) if os.path.isfile(abspath) and inside else None
     svc.facts.setdefault("env_files", []).append(display_path(abspath))
     if other is None:
-        svc.facts.setdefault("env_files_missing", []).append((display_path(abspath), span))
+        if required or not inside or is_unknown(path_node):
+            svc.facts.setdefault("env_files_missing", []).append((display_path(abspath), _span(path_node)))
         return
-    facts.includes.append(other.path)
+    if facts is not None:
+        facts.includes.append(other.path)
     variables, _problems = envfile.parse_env(other)  # its own RTC001s come from its own read
-    for var in variables:
+    expanded, unknown = envfile.expand_references(other, variables, known_values(project_env))
+    for var in expanded:
+        svc.env.pop(var.name, None)
         svc.env[var.name] = var
+    if unknown:
+        svc.facts.setdefault("unknown_env", set()).update(unknown)
 
 
 # -- ports --------------------------------------------------------------------------------
 
-_SHORT_PORT = lazy(
-    r"^(?:(?P<ip>\[[0-9a-fA-F:.]+\]|\d+\.\d+\.\d+\.\d+|[0-9a-fA-F:]*::[0-9a-fA-F:]*):)?"
-    r"(?:(?P<host>\d*(?:-\d+)?):)?(?P<container>\d+(?:-\d+)?)(?:/(?P<proto>tcp|udp|sctp))?$"
-)
 
-
-def parse_port_spec(text: str) -> tuple[str | None, tuple[int, int] | None, tuple[int, int], str] | None:
-    """Compose short syntax `[IP:][HOST[-HOST]:]CONTAINER[-CONTAINER][/PROTO]` →
-    (host ip, host range or None, container range, protocol); None when malformed."""
-    m = _SHORT_PORT.match(text.strip())
-    if m is None:
-        return None
-    ip = m.group("ip")
-    if ip and ip.startswith("["):
-        ip = ip[1:-1]
-    host = _port_range(m.group("host")) if m.group("host") else None
-    container = _port_range(m.group("container"))
-    if container is None:
-        return None
-    return ip, host, container, (m.group("proto") or "tcp")
-
-
-def _port_range(text: str) -> tuple[int, int] | None:
-    first, _, last = text.partition("-")
-    try:
-        lo, hi = int(first), int(last or first)
-    except ValueError:
-        return None
-    return (lo, hi) if lo <= hi else None
-
-
-def _ports(doc: Document, node: yaml.MappingNode, svc: Service) -> None:
-    ports_key, ports = mapping_get(node, "ports")
+def _ports(rs: ResolvedService, svc: Service) -> None:
+    ports_key, ports = rs.last("ports")
     if ports_key is not None:
-        svc.facts["ports_span"] = node_span(doc, ports_key)
-        svc.facts["ports_node_span"] = node_span(doc, ports)
-    for item in ports.value if isinstance(ports, yaml.SequenceNode) else []:
-        svc.ports += _port_item(doc, item, "publish")
-    _, expose = mapping_get(node, "expose")
-    for item in expose.value if isinstance(expose, yaml.SequenceNode) else []:
+        svc.facts["ports_span"] = _span(ports_key)
+        svc.facts["ports_node_span"] = _span(ports)
+    for item in fields.merged_ports(rs):
+        if has_unknown(item):
+            svc.facts["ports_unknown"] = True  # set by a variable set nowhere: not guessed
+        svc.ports += _port_item(item, "publish")
+    for item in fields.merged_ports(rs, "expose"):
         if isinstance(item, yaml.ScalarNode):
-            parsed = parse_port_spec(item.value)
+            parsed = parse_port_spec(str(item.value))
             if parsed is not None:
                 lo, hi = parsed[2]
-                svc.ports.append(PortMapping(lo, None, parsed[3], node_span(doc, item), kind="expose",
+                svc.ports.append(PortMapping(lo, None, parsed[3], _span(item), kind="expose",
                                              container_port_end=hi if hi != lo else None))
 
 
-def _port_item(doc: Document, item: yaml.Node, kind: str) -> list[PortMapping]:
-    span = node_span(doc, item)
+def _port_item(item, kind: str) -> list[PortMapping]:
+    if has_unknown(item):
+        return []  # a port set by a variable set nowhere: unknown
+    span = _span(item)
     if isinstance(item, yaml.ScalarNode):
         parsed = parse_port_spec(str(item.value))
         if parsed is None:
@@ -280,14 +285,15 @@ def _port_item(doc: Document, item: yaml.Node, kind: str) -> list[PortMapping]:
         ip, host, (lo, hi), proto = parsed
         return [_mapping(lo, hi, host, proto, span, ip, kind)]
     if isinstance(item, yaml.MappingNode):  # long syntax
-        target = scalar(mapping_get(item, "target")[1])
-        published = scalar(mapping_get(item, "published")[1])
-        proto = str(scalar(mapping_get(item, "protocol")[1]) or "tcp").lower()
-        ip = scalar(mapping_get(item, "host_ip")[1])
-        container = _port_range(str(target)) if target is not None else None
+        get = fields.get
+        target = scalar(get(item, "target")[1])
+        published = scalar(get(item, "published")[1])
+        proto = str(scalar(get(item, "protocol")[1]) or "tcp").lower()
+        ip = scalar(get(item, "host_ip")[1])
+        container = port_range(str(target)) if target is not None else None
         if container is None:
             return []
-        host = _port_range(str(published)) if published not in (None, "") else None
+        host = port_range(str(published)) if published not in (None, "") else None
         return [_mapping(container[0], container[1], host, proto, span, ip, kind)]
     return []
 
@@ -304,56 +310,51 @@ def _mapping(lo: int, hi: int, host: tuple[int, int] | None, proto: str, span: S
 # -- names, mounts, command -----------------------------------------------------------
 
 
-def _names(doc: Document, node: yaml.MappingNode, svc: Service) -> None:
+def _names(rs: ResolvedService, svc: Service) -> None:
     for field in ("hostname", "container_name"):
-        value = scalar(mapping_get(node, field)[1])
+        value = scalar(rs.last(field)[1])
         if isinstance(value, str) and value:
             svc.aliases.add(value)
-    key, mode = mapping_get(node, "network_mode")
+    key, mode = rs.last("network_mode")
     if isinstance(mode, yaml.ScalarNode):
-        svc.network_mode = located(doc, mode, key)
-    _, networks = mapping_get(node, "networks")
-    if isinstance(networks, yaml.SequenceNode):
-        svc.networks += [str(n.value) for n in networks.value if isinstance(n, yaml.ScalarNode)]
-    for net, _key, conf in mapping_items(networks):
+        svc.network_mode = Located(mode.value, _span(mode), _span(key))
+    for net, conf in fields.network_names(rs):
         svc.networks.append(net)
-        _, aliases = mapping_get(conf, "aliases")
+        _, aliases = fields.get(conf, "aliases")
         if isinstance(aliases, yaml.SequenceNode):
             svc.aliases.update(str(a.value) for a in aliases.value if isinstance(a, yaml.ScalarNode))
 
 
-def _volumes(doc: Document, node: yaml.MappingNode, svc: Service, base_dir: str, tree: Tree) -> None:
-    _, volumes = mapping_get(node, "volumes")
-    for item in volumes.value if isinstance(volumes, yaml.SequenceNode) else []:
-        source = target = None
-        if isinstance(item, yaml.ScalarNode):
-            parts = _split_volume(item.value)
-            if len(parts) >= 2:
-                source, target = parts[0], parts[1]
-        elif isinstance(item, yaml.MappingNode):
-            if scalar(mapping_get(item, "type")[1]) in (None, "bind"):
-                source = scalar(mapping_get(item, "source")[1])
-                target = scalar(mapping_get(item, "target")[1])
-        if not isinstance(source, str) or not isinstance(target, str):
+def _volumes(rs: ResolvedService, svc: Service, tree: Tree) -> None:
+    for item in fields.merged_volumes(rs):
+        kind, source, target = fields.volume_parts(item)
+        if has_unknown(item):
+            svc.facts["volumes_unknown"] = True
+        if kind != "bind" or source is None or target is None or has_unknown(item):
             continue
-        mount = Mount(source, target, node_span(doc, item))
-        if source.startswith((".", "/", "~")):
-            abspath = os.path.normpath(os.path.join(base_dir, os.path.expanduser(source)))
-            if os.path.isfile(abspath) and tree.inside(abspath):
-                mount.resolved = display_path(abspath)
+        mount = Mount(source, target, _span(item))
+        abspath = os.path.normpath(os.path.join(os.path.dirname(item.doc.abspath), os.path.expanduser(source)))
+        if os.path.isfile(abspath) and tree.inside(abspath):
+            mount.resolved = display_path(abspath)
         svc.mounts.append(mount)
 
 
-def _split_volume(text: str) -> list[str]:
-    """`SRC:DST[:MODE]`, keeping a Windows drive letter (`C:\\x:/y`) in the source."""
-    if re.match(r"^[A-Za-z]:[\\/]", text):
-        rest = text[2:].split(":")
-        return [text[:2] + rest[0], *rest[1:]]
-    return text.split(":")
+def _config_mounts(rs: ResolvedService, svc: Service, tree: Tree, project: Project) -> None:
+    """`configs:`/`secrets:` with a file source are mounts too (so `--config /etc/livekit.yaml`
+    finds its file); a `*_FILE` variable naming one is recorded in facts['file_vars']."""
+    for path, target, node in fields.file_mounts(rs, project):
+        mount = Mount(os.path.relpath(path, os.path.dirname(node.doc.abspath)), target, _span(node))
+        if os.path.isfile(path) and tree.inside(path):
+            mount.resolved = display_path(path)
+        svc.mounts.append(mount)
+    by_target = {m.target: m.resolved for m in svc.mounts if m.resolved}
+    for name, var in svc.env.items():
+        if name.endswith("_FILE") and var.value in by_target:
+            svc.facts.setdefault("file_vars", {})[name] = by_target[var.value]
 
 
-def _command(doc: Document, node: yaml.MappingNode, svc: Service) -> None:
-    key, command = mapping_get(node, "command")
+def _command(rs: ResolvedService, svc: Service) -> None:
+    key, command = rs.last("command")
     if isinstance(command, yaml.ScalarNode) and isinstance(command.value, str):
         import shlex  # only for a string `command:` (~1 ms at start-up otherwise)
 
@@ -364,163 +365,6 @@ def _command(doc: Document, node: yaml.MappingNode, svc: Service) -> None:
     elif isinstance(command, yaml.SequenceNode):
         svc.command = [str(c.value) for c in command.value if isinstance(c, yaml.ScalarNode)]
     if key is not None:
-        svc.facts["command_span"] = node_span(doc, command)
-
-
-# -- linked configuration -------------------------------------------------------------
-
-
-def _livekit_sources(doc: Document, svc: Service, tree: Tree, facts: FileFacts,
-                     project_env: dict[str, EnvVar]) -> None:
-    svc.facts["dev"] = "--dev" in svc.command or "-dev" in svc.command
-    config_path = command_option(svc.command, "config")
-    targets = [config_path] if config_path else []
-    if not config_path and not svc.command:  # no command: guess from a mount's name
-        targets = [m.target for m in svc.mounts if re.search(r"livekit[^/]*\.ya?ml$", m.target)]
-    if "LIVEKIT_CONFIG" in svc.env and svc.env["LIVEKIT_CONFIG"].value:
-        cfg = _inline_config(svc.env["LIVEKIT_CONFIG"], tree, svc.name)
-        if cfg is not None:
-            facts.livekit.append(cfg)
-        svc.facts["livekit_config_inline"] = True  # LIVEKIT_CONFIG wins over --config
-    else:
-        _mounted_config(svc, tree, facts, "livekit", targets)
-    keys = svc.env.get("LIVEKIT_KEYS")
-    if keys is not None and keys.value is not None:
-        raw = svc.facts.get("raw_env", {}).get("LIVEKIT_KEYS")
-        facts.livekit.append(keys_config(keys, tree, svc.name, raw, project_env))
-
-
-def _synapse_targets(svc: Service) -> list[str]:
-    targets = list(SYNAPSE_CONFIG_TARGETS)
-    path = svc.env.get("SYNAPSE_CONFIG_PATH")
-    if path is not None and path.value:
-        targets.append(path.value)
-    option = command_option(svc.command, "config-path") or command_option(svc.command, "c")
-    if option:
-        targets.append(option)
-    return targets
-
-
-def _mounted_config(svc: Service, tree: Tree, facts: FileFacts, kind: str, targets: list[str]) -> None:
-    """Link the tree file mounted at one of `targets`; when the file is not recognised as
-    `kind` on its own (its name and keys do not say), read it as `kind` here."""
-    for mount in svc.mounts:
-        if mount.resolved is None or not any(_same_path(mount.target, t) for t in targets):
-            continue
-        svc.facts[f"{kind}_config_file"] = mount.resolved
-        svc.facts[f"{kind}_config_mount"] = mount.span
-        other = tree.load(os.path.abspath(mount.resolved))
-        if other is None:
-            continue
-        nodes, broken = load_nodes(other)
-        if broken is not None or not nodes or any(classify(n, other) == kind for n in nodes):
-            continue  # read (or reported broken) as a file of its own
-        facts.includes.append(other.path)
-        if kind == "livekit":
-            before = len(facts.livekit)
-            yaml_livekit.read(other, nodes[:1], tree, facts)
-            for cfg in facts.livekit[before:]:
-                cfg.service = svc.name
-                cfg.facts["origin"] = "mount"
-        else:
-            _read_with(kind, other, nodes[:1], tree, facts)
-
-
-def _read_with(kind: str, doc: Document, nodes: list, tree: Tree, facts: FileFacts) -> None:
-    import importlib
-
-    from rtclint.parsers.yaml import READERS
-
-    importlib.import_module(READERS[kind]).read(doc, nodes, tree, facts)
-
-
-def _same_path(a: str, b: str) -> bool:
-    return os.path.normpath(a) == os.path.normpath(b)
-
-
-def _mounted_well_knowns(svc: Service, tree: Tree, facts: FileFacts) -> None:
-    """A file mounted at `.../.well-known/matrix/client` is served as the well-known even
-    when its own name does not say so (the JSON reader handles the ones that do)."""
-    for mount in svc.mounts:
-        which = mount.target.rstrip("/").rsplit("/", 1)[-1]
-        if mount.resolved is None or which not in ("client", "server") or "/.well-known/matrix/" not in mount.target:
-            continue
-        if kind_from_name(os.path.abspath(mount.resolved)) == "json":
-            continue
-        other = tree.load(os.path.abspath(mount.resolved))
-        if other is None:
-            continue
-        facts.includes.append(other.path)
-        facts.well_knowns.append(WellKnown(which=which, body=other.text, span=other.span(0, len(other.text)),
-                                           source="static-file", facts={"service": svc.name, "mounted_at": mount.target}))
-
-
-def env_embedded(var: EnvVar, tree: Tree) -> Embedded | None:
-    """The variable's value with source offsets (for YAML/keys held inside it)."""
-    if var.value is None or var.value_span is None:
-        return None
-    path = var.value_span.path
-    doc = _doc_for(path, tree)
-    if doc is None:
-        return None
-    return align(doc, var.value, var.value_span.start, var.value_span.end)
-
-
-def _doc_for(path: str, tree: Tree) -> Document | None:
-    return tree.load(os.path.abspath(path))
-
-
-def _inline_config(var: EnvVar, tree: Tree, service: str) -> LiveKitConfig | None:
-    emb = env_embedded(var, tree)
-    if emb is None:
-        return None
-    root, _error = compose_nested(emb.text)
-    if not isinstance(root, yaml.MappingNode):
-        return None
-    cfg = yaml_livekit.build(var.span.path, root, emb.node_span, var.span, origin="env-config")
-    cfg.service = service
-    return cfg
-
-
-def keys_config(var: EnvVar, tree: Tree, service: str, raw: str | None = None,
-                project_env: dict[str, EnvVar] | None = None) -> LiveKitConfig:
-    """`LIVEKIT_KEYS` as LiveKit reads it (YAML `key: secret`, one per line); a value that
-    is not such a mapping makes LiveKit exit: recorded as facts['keys_error'].
-    `raw`: the text before Compose interpolation; each `${VAR}` secret then points at the
-    project .env line that sets it."""
-    cfg = LiveKitConfig(path=var.span.path, span=var.span, service=service, facts={"origin": "env-keys", "env": var})
-    if raw is not None:
-        return _interpolated_keys(cfg, var, tree, raw, project_env or {})
-    emb = env_embedded(var, tree)
-    root, error = compose_nested(var.value or "")
-    if not isinstance(root, yaml.MappingNode) or error:
-        cfg.facts["keys_error"] = error or "not `key: secret`"
-        return cfg
-    for name, key, node in mapping_items(root):
-        if isinstance(node, yaml.ScalarNode) and emb is not None:
-            cfg.keys[name] = Located(node.value, emb.node_span(node), emb.node_span(key))
-        elif isinstance(node, yaml.ScalarNode):
-            cfg.keys[name] = Located(node.value, var.value_span, var.value_span)
-    return cfg
-
-
-def _interpolated_keys(cfg: LiveKitConfig, var: EnvVar, tree: Tree, raw: str,
-                       project_env: dict[str, EnvVar]) -> LiveKitConfig:
-    doc = _doc_for(var.span.path, tree)
-    root, error = compose_nested(raw)
-    if not isinstance(root, yaml.MappingNode) or error or doc is None:
-        cfg.facts["keys_error"] = error or "not `key: secret`"
-        return cfg
-    # the raw text is in the Compose file: align it with the entry there
-    entry = doc.text[var.span.start : var.span.end]
-    start = var.span.start + max(entry.find(raw[:8]), 0)
-    emb = align(doc, raw, start, var.span.end)
-    for name, key, node in mapping_items(root):
-        if not isinstance(node, yaml.ScalarNode):
-            continue
-        value, used = interpolate(node.value, project_env)
-        span = emb.node_span(node)
-        if value is not None and len(used) == 1 and _REFERENCE.fullmatch(node.value.strip()):
-            span = used[0].value_span or span
-        cfg.keys[name] = Located(node.value if value is None else value, span, emb.node_span(key))
-    return cfg
+        svc.facts["command_span"] = _span(command)
+        if has_unknown(command):
+            svc.facts["command_unknown"] = True

@@ -1,0 +1,270 @@
+"""Compose resolved as the Compose Specification says (rtclint/resolve): interpolation in
+every form and field, unknown variables, spans on the written text, env_file forms,
+extends/override/anchors, configs and secrets, network_mode, and what Compose refuses."""
+
+import os
+import textwrap
+
+import pytest
+
+from rtclint.engine import check
+from rtclint.resolve.compose_interpolate import InterpolationError, interpolate
+
+SECRET = "4f9c2a7e1b8d3f6a0c5e9b2d7f1a4c8e"  # fixture value, 32 characters
+ENV = {"SET": "val", "EMPTY": ""}
+
+
+@pytest.mark.parametrize("text, want", [
+    ("${SET}", "val"), ("$SET.x", "val.x"), ("${SET}}", "val}"), ("$$SET", "$SET"), ("a $ b", "a $ b"),
+    ("a$", "a$"), ("$1", "$1"),
+    ("${EMPTY:-d}", "d"), ("${EMPTY-d}", ""), ("${UNSET-d}", "d"), ("${UNSET:-d}", "d"),
+    ("${SET:+r}", "r"), ("${EMPTY:+r}", ""), ("${EMPTY+r}", "r"), ("${UNSET+r}", ""),
+    ("${UNSET:-${SET}-x}", "val-x"), ("${UNSET:-${NOPE:-${SET:+deep}}}", "deep"), ("${SET:-{x}}", "val"),
+    ("${UNSET:-a{b}c}", "a{b}c"), ("${EMPTY?e}", ""), ("${SET:?e}", "val"),
+])
+def test_interpolation_forms_as_compose_go(text, want):
+    assert interpolate(text, ENV).value == want
+
+
+@pytest.mark.parametrize("text", ["${UNSET}", "$UNSET", "x-${UNSET}-y", "${UNSET:?needed}", "${UNSET?needed}",
+                                  "${SET:+${UNSET}}"])
+def test_a_variable_set_nowhere_is_unknown_never_guessed(text):
+    assert interpolate(text, ENV).value is None
+
+
+@pytest.mark.parametrize("text", ["${SET", "${1BAD}", "${SET:=x}", "${}", "${EMPTY:?must be set}"])
+def test_what_compose_refuses_raises_with_its_offset(text):
+    with pytest.raises(InterpolationError) as err:
+        interpolate("ab" + text, ENV)
+    assert err.value.offset == 2
+
+
+def write(root, files):
+    for rel, text in files.items():
+        path = os.path.join(root, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(textwrap.dedent(text).lstrip("\n"))
+
+
+def run(tmp_path, files):
+    write(str(tmp_path), files)
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        return check(["."])
+    finally:
+        os.chdir(cwd)
+
+
+def service(result, name):
+    return next(s for s in result.deployment.services if s.name == name)
+
+
+def codes(result):
+    return sorted(d.code for d in result.diagnostics)
+
+
+def text_at(result, span):
+    return result.deployment.documents[span.path].text[span.start : span.end]
+
+
+KEYS_STACK = {
+    "docker-compose.yml": """
+        services:
+          jwt:
+            image: ghcr.io/element-hq/lk-jwt-service:0.6.0
+            environment:
+              - LIVEKIT_JWT_BIND=:8080
+              - LIVEKIT_URL=wss://sfu.example.com
+              - LIVEKIT_KEY=${KEY}
+              - LIVEKIT_SECRET=${SECRET}
+              - LIVEKIT_FULL_ACCESS_HOMESERVERS=example.com
+          livekit:
+            image: livekit/livekit-server:v1.13.4
+            environment:
+              - "LIVEKIT_KEYS=${KEY}: ${SECRET}"
+        """,
+    ".env": f"KEY=callkey\nSECRET={SECRET}\n",
+}
+
+
+def test_list_form_livekit_keys_is_interpolated_key_names_too(tmp_path):
+    result = run(tmp_path, KEYS_STACK)
+    assert "RTC303" not in codes(result)  # was: "`callkey` is not one of LiveKit's API keys (`${KEY}`)"
+    cfg = next(c for c in result.deployment.livekit if c.service == "livekit")
+    assert list(cfg.keys) == ["callkey"]
+    assert cfg.keys["callkey"].value == SECRET
+    assert text_at(result, cfg.keys["callkey"].span) == SECRET  # the secret's own line, in .env
+
+
+def test_a_differing_interpolated_secret_is_still_found(tmp_path):
+    files = dict(KEYS_STACK)
+    files["docker-compose.yml"] = files["docker-compose.yml"].replace("${KEY}: ${SECRET}", "${KEY}: other${SECRET}")
+    assert "RTC303" in codes(run(tmp_path, files))
+
+
+def test_unknown_variable_keeps_rules_quiet_and_messages_never_guess(tmp_path):
+    files = dict(KEYS_STACK)
+    files[".env"] = "KEY=callkey\n"  # SECRET set nowhere
+    result = run(tmp_path, files)
+    assert "RTC303" not in codes(result)
+    assert service(result, "jwt").env["LIVEKIT_SECRET"].value == "${SECRET}"
+
+
+def test_env_example_is_no_programs_env_file(tmp_path):
+    result = run(tmp_path, {**KEYS_STACK, "deploy/.env.example": "LIVEKIT_KEY=devkey\nLIVEKIT_SECRET=secret\n"})
+    assert not [d for d in result.diagnostics if d.path.endswith(".env.example")]
+
+
+def test_env_example_loaded_by_env_file_is_the_services(tmp_path):
+    result = run(tmp_path, {
+        "docker-compose.yml": """
+            services:
+              jwt:
+                image: ghcr.io/element-hq/lk-jwt-service:0.6.0
+                env_file: .env.example
+            """,
+        ".env.example": "LIVEKIT_KEY=k\n"})
+    assert service(result, "jwt").env["LIVEKIT_KEY"].value == "k"
+
+
+def test_every_field_is_interpolated_and_spans_point_at_the_written_text(tmp_path):
+    result = run(tmp_path, {
+        "docker-compose.yml": """
+            services:
+              livekit:
+                image: "livekit/livekit-server:${TAG:-v1.13.4}"
+                command: --config ${CONF:-/etc/livekit.yaml} --bind ${HOST}
+                ports: ["${PORT}:7880", "${UDP:-50100-50200}:50100-50200/udp"]
+                volumes: ["${DIR:-.}/livekit.yaml:/etc/livekit.yaml:ro"]
+                network_mode: "${MODE:-host}"
+                environment:
+                  - "URL=wss://${HOST}:${PORT}"
+                  - BARE
+            """,
+        ".env": "PORT=7880\nHOST=sfu.example.com\nBARE=from-dotenv\n",
+        "livekit.yaml": "port: 7880\nkeys:\n  k: " + SECRET + "\n"})
+    svc = service(result, "livekit")
+    assert svc.image.value == "livekit/livekit-server:v1.13.4"
+    assert svc.command == ["--config", "/etc/livekit.yaml", "--bind", "sfu.example.com"]
+    assert [(p.host_port, p.container_port, p.protocol) for p in svc.ports] == [(7880, 7880, "tcp"), (50100, 50100, "udp")]
+    assert svc.mounts[0].resolved == "livekit.yaml" and svc.facts.get("livekit_config_file") == "livekit.yaml"
+    assert svc.network_mode.value == "host"
+    url = svc.env["URL"]
+    assert url.value == "wss://sfu.example.com:7880"
+    assert text_at(result, url.value_span) == "wss://${HOST}:${PORT}"  # built from several: the written text
+    assert svc.env["BARE"].value == "from-dotenv"  # `- NAME` takes the project .env's value
+    assert text_at(result, svc.env["BARE"].value_span) == "from-dotenv"
+
+
+def test_interpolation_compose_refuses_is_rtc001_at_its_place(tmp_path):
+    result = run(tmp_path, {
+        "docker-compose.yml": """
+            services:
+              a:
+                image: x
+                environment:
+                  - "A=${REQUIRED:?set it in .env}"
+                  - "B=${broken"
+            """,
+        ".env": "REQUIRED=\n"})
+    doc = result.deployment.documents["docker-compose.yml"]
+    found = [(doc.line_col(d.span.start), d.message) for d in result.diagnostics if d.code == "RTC001"]
+    assert [where for where, _ in found] == [(5, 9), (6, 9)]  # line, column of each value
+    assert "required variable REQUIRED is missing a value: set it in .env" in found[0][1]
+    assert "is never closed" in found[1][1]
+
+
+def test_env_file_forms(tmp_path):
+    result = run(tmp_path, {
+        "docker-compose.yml": """
+            services:
+              a:
+                image: x
+                env_file:
+                  - a.env
+                  - path: optional.env
+                    required: false
+                  - path: b.env
+              b:
+                image: x
+                env_file: missing.env
+            """,
+        "a.env": "A=1\nB=${X:-dflt}\nQ='${X}'\n",
+        "b.env": "A=2\n"})
+    a = service(result, "a")
+    assert {n: v.value for n, v in a.env.items()} == {"A": "2", "B": "dflt", "Q": "${X}"}
+    assert not a.facts.get("env_files_missing")  # the optional one may be absent
+    assert service(result, "b").facts["env_files_missing"][0][0] == "missing.env"
+
+
+def test_extends_override_anchors_and_merge_keys(tmp_path):
+    result = run(tmp_path, {
+        "compose.yaml": """
+            x-base: &base
+              image: livekit/livekit-server:v1.13.4
+              environment: {FROM_ANCHOR: "1"}
+            services:
+              common:
+                image: busybox
+                environment: [A=1, B=1]
+                ports: ["7881:7881"]
+              livekit:
+                <<: *base
+                extends: common
+                ports: ["7881:7881", "7882:7882/udp"]
+                volumes: [./one:/data]
+            """,
+        "compose.override.yaml": """
+            services:
+              livekit:
+                environment: [B=2]
+                volumes: [./two:/data]
+            """})
+    svc = service(result, "livekit")
+    assert svc.image.value == "livekit/livekit-server:v1.13.4"
+    assert {n: v.value for n, v in svc.env.items()} == {"A": "1", "B": "2", "FROM_ANCHOR": "1"}
+    assert [(p.host_port, p.protocol) for p in svc.ports] == [(7881, "tcp"), (7882, "udp")]
+    assert [m.source for m in svc.mounts] == ["./two"]
+    assert text_at(result, svc.env["B"].span) == "B=2"  # the override's line
+    assert len([s for s in result.deployment.services if s.name == "livekit"]) == 1
+
+
+def test_configs_and_secrets_with_file_sources_are_mounts(tmp_path):
+    result = run(tmp_path, {
+        "docker-compose.yml": """
+            services:
+              livekit:
+                image: livekit/livekit-server:v1.13.4
+                command: --config /etc/livekit.yaml
+                configs:
+                  - source: lk
+                    target: /etc/livekit.yaml
+              jwt:
+                image: ghcr.io/element-hq/lk-jwt-service:0.6.0
+                environment: [LIVEKIT_SECRET_FROM_FILE=/run/secrets/lk_secret]
+                secrets: [lk_secret]
+            configs:
+              lk: {file: ./conf/lk.yml}
+            secrets:
+              lk_secret: {file: ./conf/secret.txt}
+            """,
+        "conf/lk.yml": "port: 7880\nkeys:\n  k: " + SECRET + "\n",
+        "conf/secret.txt": SECRET + "\n"})
+    assert service(result, "livekit").facts["livekit_config_file"] == "conf/lk.yml"
+    assert any(c.service == "livekit" and "k" in c.keys for c in result.deployment.livekit)
+    assert service(result, "jwt").facts["file_vars"] == {"LIVEKIT_SECRET_FROM_FILE": "conf/secret.txt"}
+
+
+def test_network_mode_service_and_undeclared_volume(tmp_path):
+    result = run(tmp_path, {
+        "docker-compose.yml": """
+            services:
+              a:
+                image: x
+                network_mode: "service:nowhere"
+                volumes: [data:/data]
+            """})
+    messages = [d.message for d in result.diagnostics if d.code == "RTC001"]
+    assert any("nowhere" in m for m in messages) and any("undefined volume data" in m for m in messages)
