@@ -13,19 +13,18 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 
-from rtclint.lazy_regex import lazy
-from rtclint.record import field, record
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:
     from typing import Any
 
-_NUMBER = lazy(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _WS = " \t\n\r"
 
 
-@record
+@dataclass
 class JNode:
     """One JSON value with its [start, end) range in the body (strings include quotes)."""
 
@@ -118,7 +117,7 @@ def _array(text: str, start: int) -> tuple[JNode, int]:
 
 # -- unfinished documents (RTC100) -------------------------------------------------------
 
-@record
+@dataclass
 class Unclosed:
     """What is still open at the end of a truncated JSON text."""
 
@@ -177,7 +176,7 @@ def line_indent(text: str, index: int) -> str:
 
 # -- writing JSON in the body's own style --------------------------------------------------
 
-@record
+@dataclass
 class Style:
     pretty: bool
     indent: str  # one level of indentation ('' when compact)

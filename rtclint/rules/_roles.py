@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import re
 
-from rtclint.lazy_regex import lazy
-from rtclint.record import record, replace
+import copy
+from dataclasses import dataclass
+
 from rtclint.urls import urlsplit
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:
     from rtclint.model import Deployment, PathMatch, Route, Service, Site, Upstream
+    from rtclint.rules.registry import RuleContext
 
 JWT_DEFAULT_PORT = 8080
 LIVEKIT_DEFAULT_PORT = 7880
@@ -26,8 +28,8 @@ JWT_ENDPOINTS = ("/get_token", "/sfu/get", "/healthz", "/sfu_webhook", "/delegat
 # What a client calls on livekit_service_url: get_token, falling back to sfu/get.
 CLIENT_ENDPOINTS = ("/get_token", "/sfu/get")
 
-_JWT_NAME = lazy(r"jwt", re.IGNORECASE)
-_LIVEKIT_NAME = lazy(r"livekit|(^|[-_.])sfu($|[-_.0-9])", re.IGNORECASE)
+_JWT_NAME = re.compile(r"jwt", re.IGNORECASE)
+_LIVEKIT_NAME = re.compile(r"livekit|(^|[-_.])sfu($|[-_.0-9])", re.IGNORECASE)
 
 
 def service_for(dep: "Deployment", upstream: "Upstream") -> "Service | None":
@@ -65,20 +67,16 @@ def livekit_config_of(dep: "Deployment", service: "Service"):
     return None
 
 
-def jwt_ports(dep: "Deployment") -> set[int]:
-    cached = getattr(dep, "_rtc_jwt_ports", None)  # rules ask once per route: keep it linear
-    if cached is None:
-        cached = {JWT_DEFAULT_PORT} | {jwt_bind_port(svc)[0] for svc in dep.services_by_role("jwt")}
-        dep._rtc_jwt_ports = cached
-    return cached
+def jwt_ports(ctx: "RuleContext") -> set[int]:
+    """The ports the JWT services listen on (asked once per route: computed once per run)."""
+    dep = ctx.deployment
+    return ctx.memo("jwt_ports", lambda: {JWT_DEFAULT_PORT} | {jwt_bind_port(svc)[0]
+                                                             for svc in dep.services_by_role("jwt")})
 
 
-def livekit_ports(dep: "Deployment") -> set[int]:
-    cached = getattr(dep, "_rtc_livekit_ports", None)
-    if cached is None:
-        cached = {LIVEKIT_DEFAULT_PORT} | {cfg.http_port for cfg in dep.livekit}
-        dep._rtc_livekit_ports = cached
-    return cached
+def livekit_ports(ctx: "RuleContext") -> set[int]:
+    dep = ctx.deployment
+    return ctx.memo("livekit_ports", lambda: {LIVEKIT_DEFAULT_PORT} | {cfg.http_port for cfg in dep.livekit})
 
 
 def matcher_paths(matcher: "PathMatch") -> list[str]:
@@ -115,23 +113,21 @@ def _says_jwt(route: "Route", site: "Site | None") -> bool:
     return any(p.rstrip("/*").endswith(e) for p in matcher_paths(route.matcher) for e in CLIENT_ENDPOINTS)
 
 
-def upstream_role(dep: "Deployment", route: "Route", site: "Site | None" = None) -> str | None:
+def upstream_role(ctx: "RuleContext", route: "Route", site: "Site | None" = None) -> str | None:
     """'jwt', 'livekit', another service role, or None when the upstream is unknown.
     Asked per route by a dozen rules: answered once per (route, site) and run."""
-    roles = getattr(dep, "_rtc_upstream_roles", None)
-    if roles is None:
-        roles = dep._rtc_upstream_roles = {}
+    roles = ctx.memo("upstream_roles", dict)
     key = (id(route), id(site))  # the deployment keeps both alive while rules run
     if key not in roles:
-        roles[key] = _upstream_role(dep, route, site)
+        roles[key] = _upstream_role(ctx, route, site)
     return roles[key]
 
 
-def _upstream_role(dep: "Deployment", route: "Route", site: "Site | None") -> str | None:
+def _upstream_role(ctx: "RuleContext", route: "Route", site: "Site | None") -> str | None:
     if route.proxy is None:
         return None
     up = route.proxy.upstream
-    svc = service_for(dep, up)
+    svc = service_for(ctx.deployment, up)
     if svc is not None and svc.role in ("jwt", "livekit", "synapse", "element-call", "proxy"):
         return svc.role
     names = [up.host or "", route.proxy.backend_name or ""]
@@ -142,24 +138,24 @@ def _upstream_role(dep: "Deployment", route: "Route", site: "Site | None") -> st
     if any(_LIVEKIT_NAME.search(n) for n in names):
         return "livekit"
     port = up.effective_port
-    if port in livekit_ports(dep) and port != JWT_DEFAULT_PORT:
+    if port in livekit_ports(ctx) and port != JWT_DEFAULT_PORT:
         return "livekit"
-    if port in jwt_ports(dep) and _says_jwt(route, site):
+    if port in jwt_ports(ctx) and _says_jwt(route, site):
         return "jwt"
     return None
 
 
-def is_jwt_route(dep: "Deployment", route: "Route", site: "Site | None" = None) -> bool:
-    return upstream_role(dep, route, site) == "jwt"
+def is_jwt_route(ctx: "RuleContext", route: "Route", site: "Site | None" = None) -> bool:
+    return upstream_role(ctx, route, site) == "jwt"
 
 
-def is_livekit_route(dep: "Deployment", route: "Route", site: "Site | None" = None) -> bool:
-    return upstream_role(dep, route, site) == "livekit"
+def is_livekit_route(ctx: "RuleContext", route: "Route", site: "Site | None" = None) -> bool:
+    return upstream_role(ctx, route, site) == "livekit"
 
 
 # -- public URLs -------------------------------------------------------------------------------
 
-@record(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PublicUrl:
     scheme: str
     host: str
@@ -168,17 +164,7 @@ class PublicUrl:
 
     @classmethod
     def parse(cls, url: str) -> "PublicUrl | None":
-        """The URL's parts, or None when it has no scheme or host (memoised: rules parse
-        the same few URLs thousands of times, and PublicUrl is immutable)."""
-        found = _PUBLIC_URLS.get(url, _UNSEEN)
-        if found is _UNSEEN:
-            found = cls._parse(url)
-            if len(_PUBLIC_URLS) < 100_000:
-                _PUBLIC_URLS[url] = found
-        return found
-
-    @classmethod
-    def _parse(cls, url: str) -> "PublicUrl | None":
+        """The URL's parts, or None when it has no scheme or host."""
         try:
             parts = urlsplit(url.strip())
             port = parts.port
@@ -198,10 +184,6 @@ class PublicUrl:
         return f"{self.scheme}://{self.host}{port}{self.path}"
 
 
-_PUBLIC_URLS: dict[str, "PublicUrl | None"] = {}
-_UNSEEN = object()
-
-
 def concrete_hosts(site: "Site") -> list[str]:
     return [h for h in site.hosts if h and "*" not in h and not h.startswith(".") and h != "_"
             and "{" not in h and "$" not in h]
@@ -214,19 +196,16 @@ def public_port(site: "Site") -> int:
     return tls[0]
 
 
-def jwt_public_urls(dep: "Deployment") -> dict[str, tuple["Site", "Route"]]:
+def jwt_public_urls(ctx: "RuleContext") -> dict[str, tuple["Site", "Route"]]:
     """The https URLs at which the proxies in the tree publish the JWT service."""
-    cached = getattr(dep, "_rtc_jwt_urls", None)
-    if cached is None:
-        cached = dep._rtc_jwt_urls = _jwt_public_urls(dep)
-    return cached
+    return ctx.memo("jwt_public_urls", lambda: _jwt_public_urls(ctx))
 
 
-def _jwt_public_urls(dep: "Deployment") -> dict[str, tuple["Site", "Route"]]:
+def _jwt_public_urls(ctx: "RuleContext") -> dict[str, tuple["Site", "Route"]]:
     found: dict[str, tuple[Site, Route]] = {}
-    for site in dep.sites:
+    for site in ctx.deployment.sites:
         for route in site.routes:
-            if not is_jwt_route(dep, route, site):
+            if not is_jwt_route(ctx, route, site):
                 continue
             prefix = mount_prefix(route.matcher)
             if prefix is None:
@@ -244,4 +223,6 @@ def route_for_host(site: "Site", host: str | None, path: str) -> "Route | None":
         return site.route_for(path)
     host = host.lower()
     routes = [r for r in site.routes if not r.facts.get("hosts") or host in r.facts["hosts"]]
-    return replace(site, routes=routes).route_for(path)
+    scoped = copy.copy(site)  # the site as this host sees it
+    scoped.routes = routes
+    return scoped.route_for(path)

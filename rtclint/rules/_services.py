@@ -7,7 +7,6 @@ import re
 
 from rtclint.diagnostics import Edit
 from rtclint.document import Span
-from rtclint.lazy_regex import lazy
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:
@@ -21,8 +20,8 @@ _PLACEHOLDER_SHAPES = (
 )
 # `${VAR}` stays literal in livekit.yaml and Kubernetes manifests (Kubernetes expands
 # only `$(VAR)`, from the container's other variables: not a placeholder).
-_UNEXPANDED = lazy(r"\$\{[^}]*\}")
-_INTERPOLATION = lazy(r"\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*")
+_UNEXPANDED = re.compile(r"\$\{[^}]*\}")
+_INTERPOLATION = re.compile(r"\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*")
 
 
 def mask(value: str) -> str:

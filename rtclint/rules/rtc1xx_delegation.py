@@ -8,19 +8,19 @@ Call's dev backend runs two), and their backends legitimately differ.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 
 from rtclint.diagnostics import Applicability, Edit, Fix, Related, Severity
 from rtclint.document import Span
-from rtclint.lazy_regex import lazy
 from rtclint.model import CLIENT_PATH, RTC_FOCI_KEY, Site, WellKnown
-from rtclint.record import field, record
 from rtclint.rules._roles import concrete_hosts
 from rtclint.rules._wkedit import body_bounds, body_span
 from rtclint.rules.registry import rule
 from rtclint.rules.synapse_view import Homeserver, append_at_end, homeservers, merge_appends, set_setting
 from rtclint.urls import urlsplit
 
-_URL_IN_JSON = lazy(r'"livekit_service_url"\s*:\s*"([^"\\]+)"')
+_URL_IN_JSON = re.compile(r'"livekit_service_url"\s*:\s*"([^"\\]+)"')
 
 
 # -- what a well-known advertises ---------------------------------------------------------
@@ -91,7 +91,7 @@ def normalise(url: str) -> str:
 # -- homeservers and what belongs to each -------------------------------------------------
 
 
-@record
+@dataclass
 class Group:
     """One homeserver's discovery facts."""
 
@@ -113,7 +113,7 @@ def server_names(ctx, jwt_allow_list: bool = True) -> dict[str, Span | None]:
         if isinstance(name, str) and name and name != "*" and "{" not in name and "$" not in name:
             names.setdefault(name.lower().split(":")[0].strip(), span)
 
-    for hs in homeservers(dep):
+    for hs in homeservers(ctx):
         located, _ = hs.get("server_name")
         if located is not None:
             add(located.value, located.span)
@@ -149,12 +149,12 @@ def groups(ctx) -> list[Group]:
     single = len(names) <= 1
     client = [wk for wk in dep.well_knowns("client")]
     found: dict[str | None, Group] = {n: Group(n, span) for n, span in names.items()}
-    for hs in homeservers(dep):
+    for hs in homeservers(ctx):
         name = hs.server_name
         if name is None:
             if len(names) == 1:
                 name = next(iter(names))
-            elif len(homeservers(dep)) > 1:
+            elif len(homeservers(ctx)) > 1:
                 continue  # a fragment of an unknown homeserver
         group = found.setdefault(name, Group(name))
         group.hs = group.hs or hs
@@ -205,7 +205,7 @@ def public_urls(ctx) -> list[tuple[str, Span, str]]:
             continue  # rendered by the ESS chart: RTC601 explains those
         for url in public_urls_of(wk):
             found.append((url, url_span(ctx, wk, url), "the client well-known"))
-    for hs in homeservers(ctx.deployment):
+    for hs in homeservers(ctx):
         located, _ = hs.get("public_baseurl")
         if located is not None and isinstance(located.value, str) and located.span is not None:
             found.append((located.value, _unquoted(ctx, located.span), "Synapse's public_baseurl"))

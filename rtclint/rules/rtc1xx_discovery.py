@@ -35,22 +35,17 @@ def client_well_knowns(ctx):
     return ctx.deployment.well_knowns("client")
 
 
-_PARSED: dict = {}
-
-
-def parsed(wk) -> tuple[Any, JNode | None]:
-    """The well-known's value and, for text bodies, its positioned tree (cached: several
-    rules read the same body, and `well_knowns()` builds new objects on every call)."""
+def parsed(ctx, wk) -> tuple[Any, JNode | None]:
+    """The well-known's value and, for text bodies, its positioned tree (once per run:
+    several rules read the same body, and `well_knowns()` builds new objects on every call)."""
     if wk.value is not None:
         return wk.value, None
+    trees = ctx.memo("well_known_trees", dict)
     key = (wk.span, wk.body)
-    hit = _PARSED.get(key)
+    hit = trees.get(key)
     if hit is None:
         value, err = wk.parse()
-        hit = (None, None) if err is not None else (value, parse_positions(wk.body))
-        if len(_PARSED) > 10000:
-            _PARSED.clear()
-        _PARSED[key] = hit
+        hit = trees[key] = (None, None) if err is not None else (value, parse_positions(wk.body))
     return hit
 
 
@@ -92,10 +87,11 @@ def transports_elsewhere(dep) -> list[Related]:
     return found
 
 
-def named_jwt_urls(dep) -> set[str]:
+def named_jwt_urls(ctx) -> set[str]:
     """Every JWT-service public URL the tree names: proxy routes to the JWT service,
     Synapse transports and livekit_service_urls in other well-knowns."""
-    urls = set(jwt_public_urls(dep))
+    dep = ctx.deployment
+    urls = set(jwt_public_urls(ctx))
     for cfg in dep.synapse:
         for t in cfg.transports:
             if isinstance(t.value, dict):
@@ -225,13 +221,13 @@ def missing_rtc_foci(ctx) -> Iterator:
         return
     urls = None
     for wk in client_well_knowns(ctx):
-        value, root = parsed(wk)
+        value, root = parsed(ctx, wk)
         if not isinstance(value, dict) or _foci_member(value, root)[0] is not None:
             continue
         if urls is None:
-            urls = sorted(named_jwt_urls(dep))
+            urls = sorted(named_jwt_urls(ctx))
             wanted = set(urls)  # once, not per well-known: a big tree names thousands
-            published = [(u, route) for u, (_site, route) in jwt_public_urls(dep).items() if u in wanted][:3]
+            published = [(u, route) for u, (_site, route) in jwt_public_urls(ctx).items() if u in wanted][:3]
         fix = None
         if len(urls) == 1 and root is not None and root.kind == "object":
             entry = [{"type": "livekit", "livekit_service_url": urls[0]}]
@@ -280,7 +276,7 @@ def rtc_foci_malformed(ctx) -> Iterator:
     `org.matrix.msc4143.rtc_foci`. Missing `type` or URL: manual.
     """
     for wk in client_well_knowns(ctx):
-        value, root = parsed(wk)
+        value, root = parsed(ctx, wk)
         if not isinstance(value, dict):
             continue
         key, key_node, val_node = _foci_member(value, root)
@@ -388,7 +384,7 @@ def livekit_service_url_invalid(ctx) -> Iterator:
     dep = ctx.deployment
     sfu_urls = _sfu_urls(dep)
     for wk in client_well_knowns(ctx):
-        value, root = parsed(wk)
+        value, root = parsed(ctx, wk)
         if not isinstance(value, dict):
             continue
         for i, entry, node in livekit_entries(value, root):
@@ -719,7 +715,7 @@ def first_focus_not_local(ctx) -> Iterator:
     ## Fix
     Manual: put the entry for your own JWT service first.
     """
-    local = {PublicUrl.parse(u): site_route for u, site_route in jwt_public_urls(ctx.deployment).items()}
+    local = {PublicUrl.parse(u): site_route for u, site_route in jwt_public_urls(ctx).items()}
     local.pop(None, None)
     if not local:
         return
@@ -727,7 +723,7 @@ def first_focus_not_local(ctx) -> Iterator:
     by_domain = _domain_index(local)
     named: dict[frozenset, tuple[dict, str]] = {}  # per set of domains: ours, their URLs as text
     for wk in client_well_knowns(ctx):
-        value, root = parsed(wk)
+        value, root = parsed(ctx, wk)
         if not isinstance(value, dict):
             continue
         entries = list(livekit_entries(value, root))

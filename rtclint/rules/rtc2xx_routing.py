@@ -14,7 +14,6 @@ from collections.abc import Iterator
 
 from rtclint.diagnostics import Applicability, Edit, Fix, Related, Severity
 from rtclint.document import Span
-from rtclint.lazy_regex import lazy
 from rtclint.model import SERVER_PATH
 from rtclint.rules._roles import (
     CLIENT_ENDPOINTS,
@@ -42,11 +41,12 @@ ROUTING_FILES = PROXIES + ("kubernetes",)  # the file kinds those sites come fro
 
 # -- what the tree says the public URLs are ----------------------------------------------------
 
-def service_urls(dep) -> list[tuple[PublicUrl, Span]]:
+def service_urls(ctx) -> list[tuple[PublicUrl, Span]]:
     """Every https livekit_service_url in the tree (well-knowns, Synapse transports)."""
+    dep = ctx.deployment
     found = []
     for wk in dep.well_knowns("client"):
-        value, root = parsed(wk)
+        value, root = parsed(ctx, wk)
         if not isinstance(value, dict):
             continue
         for _i, entry, node in livekit_entries(value, root):
@@ -95,14 +95,14 @@ def proxy_sites(dep, host: str):
     return [s for s in dep.sites_for_host(host) if s.kind in ROUTING]
 
 
-def site_has_jwt_route(dep, site) -> bool:
-    return any(is_jwt_route(dep, r, site) for r in site.routes)
+def site_has_jwt_route(ctx, site) -> bool:
+    return any(is_jwt_route(ctx, r, site) for r in site.routes)
 
 
 ROLE_NAMES = {"jwt": "the JWT service", "livekit": "LiveKit", "synapse": "Synapse", "element-call": "Element Call"}
 
 
-def _describe_route(route, dep=None, site=None) -> str:
+def _describe_route(route, ctx=None, site=None) -> str:
     if route is None:
         return "no route matches it"
     if route.respond is not None:
@@ -111,7 +111,7 @@ def _describe_route(route, dep=None, site=None) -> str:
         return f"it is redirected to {route.redirect.target}"
     if route.proxy is not None:
         up = route.proxy.upstream
-        role = upstream_role(dep, route, site) if dep is not None else None
+        role = upstream_role(ctx, route, site) if ctx is not None else None
         what = f" ({ROLE_NAMES.get(role, role)})" if role else ""
         return f"`{route.name or 'a route'}` sends it to {up.host}:{up.effective_port}{what}"
     return f"`{route.name or 'a route'}` does not proxy it"
@@ -149,24 +149,24 @@ def jwt_route_missing(ctx) -> Iterator:
     dep = ctx.deployment
     skip_hosts = ess_hosts(dep)
     seen = set()
-    for url, span in service_urls(dep):
+    for url, span in service_urls(ctx):
         if (url.host, url.path) in seen or url.host in skip_hosts:
             continue
         seen.add((url.host, url.path))
         sites = proxy_sites(dep, url.host)
-        if not sites or any(site_has_jwt_route(dep, s) for s in sites):
+        if not sites or any(site_has_jwt_route(ctx, s) for s in sites):
             continue  # not our proxy, or RTC201/RTC202 say what is wrong with the JWT routes
         request = url.path + "/get_token"
         for site in sites:
             route = route_for_host(site, url.host, request)
-            if route is not None and route.proxy is not None and opaque(upstream_role(dep, route, site)):
+            if route is not None and route.proxy is not None and opaque(upstream_role(ctx, route, site)):
                 break  # an upstream we cannot identify: maybe it forwards to the JWT service
         else:
             site = sites[0]
             route = route_for_host(site, url.host, request)
             yield ctx.report(span, f"livekit_service_url {url.text()}: on {site.name or site.kind} ({site.span.path}) "
                              f"{url.host}{request} does not reach the JWT service "
-                             f"({_describe_route(route, dep, site)}); "
+                             f"({_describe_route(route, ctx, site)}); "
                              f"route {url.path or '/'} on {url.host} to lk-jwt-service",
                              related=[Related(route.span if route else site.span, "the request ends here")])
 
@@ -228,7 +228,7 @@ def jwt_prefix_not_stripped(ctx) -> Iterator:
     dep = ctx.deployment
     for site in dep.sites:
         for route in site.routes:
-            if site.kind not in PROXIES or not is_jwt_route(dep, route, site):
+            if site.kind not in PROXIES or not is_jwt_route(ctx, route, site):
                 continue
             prefix = mount_prefix(route.matcher)
             probe = _probe(route, prefix) if prefix else None
@@ -246,8 +246,8 @@ def jwt_prefix_not_stripped(ctx) -> Iterator:
                              fix=_strip_fix(ctx, site, route, prefix))
 
 
-_SECTION = lazy(r"(?m)^[ \t]*(frontend|backend|listen|defaults|global)\b")
-_REWRITE = lazy(r"(?m)^[ \t]*http-request[ \t]+(replace-path|set-path|replace-uri|set-uri)\b(.*)$")
+_SECTION = re.compile(r"(?m)^[ \t]*(frontend|backend|listen|defaults|global)\b")
+_REWRITE = re.compile(r"(?m)^[ \t]*http-request[ \t]+(replace-path|set-path|replace-uri|set-uri)\b(.*)$")
 
 
 def _haproxy_rewrites(dep, px, prefix: str) -> bool:
@@ -357,7 +357,7 @@ def jwt_paths_incomplete(ctx) -> Iterator:
         if site.kind not in PROXIES:
             continue
         for route in site.routes:
-            if not is_jwt_route(dep, route, site) or route.matcher.kind not in ("exact", "prefix", "prefix_noregex"):
+            if not is_jwt_route(ctx, route, site) or route.matcher.kind not in ("exact", "prefix", "prefix_noregex"):
                 continue
             prefix = mount_prefix(route.matcher)
             if prefix is None:
@@ -367,13 +367,13 @@ def jwt_paths_incomplete(ctx) -> Iterator:
                 continue
             hosts = route.facts.get("hosts") or [None]
             other = route_for_host(site, hosts[0], request)
-            if other is not None and other is not route and is_jwt_route(dep, other, site):
+            if other is not None and other is not route and is_jwt_route(ctx, other, site):
                 continue
-            if other is not None and other.proxy is not None and opaque(upstream_role(dep, other, site)):
+            if other is not None and other.proxy is not None and opaque(upstream_role(ctx, other, site)):
                 continue  # goes somewhere we cannot identify
             yield ctx.report(route.matcher.span or route.span,
                              f"only {', '.join(route.matcher.paths)} reach the JWT service; {request} is not routed "
-                             f"to it ({_describe_route(other, dep, site)}), so clients cannot get a LiveKit token; "
+                             f"to it ({_describe_route(other, ctx, site)}), so clients cannot get a LiveKit token; "
                              f"route the whole {prefix}/ prefix to the JWT service",
                              fix=_widen_fix(ctx, site, route, prefix),
                              related=[Related(other.span, "/get_token ends here")] if other is not None else [])
@@ -426,7 +426,7 @@ def jwt_duplicate_cors(ctx) -> Iterator:
         if site.kind not in PROXIES:
             continue
         for route in site.routes:
-            if not is_jwt_route(dep, route, site):
+            if not is_jwt_route(ctx, route, site):
                 continue
             headers = list(route.headers) if site.kind == "nginx" else list(site.headers) + list(route.headers)
             for h in headers:
@@ -490,24 +490,24 @@ def sfu_route_missing(ctx) -> Iterator:
             continue
         request = url.path + "/rtc"
         results = [(s, route_for_host(s, url.host, request)) for s in sites]
-        roles = [upstream_role(dep, r, s) for s, r in results if r is not None and r.proxy is not None]
+        roles = [upstream_role(ctx, r, s) for s, r in results if r is not None and r.proxy is not None]
         if any(opaque(role) or role == "livekit" for role in roles):
             continue
         site, route = results[0]
         yield ctx.report(span, f"LIVEKIT_URL {url.text()}: {url.host}{request} does not reach LiveKit on "
-                         f"{site.name or site.kind} in {site.span.path} ({_describe_route(route, dep, site)}); "
+                         f"{site.name or site.kind} in {site.span.path} ({_describe_route(route, ctx, site)}); "
                          f"route it to LiveKit's port 7880",
                          related=[Related(route.span if route else site.span, "the websocket request ends here")])
 
 
 # -- RTC205 / RTC206 ---------------------------------------------------------------------------
 
-def livekit_routes(dep, kinds):
-    for site in dep.sites:
+def livekit_routes(ctx, kinds):
+    for site in ctx.deployment.sites:
         if site.kind not in kinds:
             continue
         for route in site.routes:
-            if is_livekit_route(dep, route, site):
+            if is_livekit_route(ctx, route, site):
                 yield site, route
 
 
@@ -543,7 +543,7 @@ def websocket_upgrade_missing(ctx) -> Iterator:
     `proxy_set_header`s when the location had none of its own).
     """
     dep = ctx.deployment
-    for site, route in livekit_routes(dep, ("nginx",)):
+    for site, route in livekit_routes(ctx, ("nginx",)):
         px = route.proxy
         names = {h.name.lower(): h.value for h in px.request_headers}
         missing = []
@@ -605,7 +605,7 @@ def websocket_timeout_short(ctx) -> Iterator:
     in the backend.
     """
     dep = ctx.deployment
-    for site, route in livekit_routes(dep, ("nginx", "haproxy")):
+    for site, route in livekit_routes(ctx, ("nginx", "haproxy")):
         px = route.proxy
         if site.kind == "nginx":
             yield from _nginx_timeout(ctx, route, px)
@@ -747,7 +747,7 @@ def openid_route_missing(ctx) -> Iterator:
     on the server_name host, or route `/_matrix/federation` there to Synapse.
     """
     dep = ctx.deployment
-    if not (dep.services_by_role("jwt") or service_urls(dep)):
+    if not (dep.services_by_role("jwt") or service_urls(ctx)):
         return
     for located in dep.server_names():
         name = str(located.value or "").lower().split(":")[0]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from rtclint.diagnostics import Severity
 from rtclint.document import Span
 from rtclint.model.stacks import ess_livekit_auth, link
-from rtclint.record import record
 from rtclint.rules._services import interpolated, mask, placeholder_kind
 from rtclint.rules.registry import rule
 
@@ -16,7 +16,7 @@ SECRET_VARS = ("LIVEKIT_SECRET", "LIVEKIT_API_SECRET")
 KEY_VARS = ("LIVEKIT_KEY", "LIVEKIT_API_KEY")
 
 
-@record
+@dataclass
 class Credential:
     """One API key or secret written somewhere in the tree."""
 

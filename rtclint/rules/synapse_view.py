@@ -12,15 +12,19 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass, field
 
 from rtclint.diagnostics import Edit
 from rtclint.document import Document, Span
 from rtclint.model import Deployment, Located, SynapseConfig
 from rtclint.model.wellknown import RTC_FOCI_KEY
-from rtclint.record import field, record
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
+if TYPE_CHECKING:
+    from rtclint.rules.registry import RuleContext
 
 
-@record
+@dataclass
 class Homeserver:
     """One Synapse: `parts` in the order Synapse merges them (main config first)."""
 
@@ -87,13 +91,15 @@ class Homeserver:
                     "experimental_features.msc4143_enabled", "experimental_features.msc4140_enabled"))
 
 
-def homeservers(deployment: Deployment) -> list[Homeserver]:
+def homeservers(ctx: "RuleContext") -> list[Homeserver]:
+    """The tree's homeservers, grouped once per run (see `group_homeservers`)."""
+    return ctx.memo("homeservers", lambda: group_homeservers(ctx.deployment))
+
+
+def group_homeservers(deployment: Deployment) -> list[Homeserver]:
     """Group the tree's Synapse configs: each main config (one with server_name) takes the
     fragments in its own directory or a direct subdirectory (conf.d), in file-name order;
     a fragment that belongs to no single main config stands alone."""
-    cached = getattr(deployment, "_rtclint_homeservers", None)
-    if cached is not None:
-        return cached
     mains = [c for c in deployment.synapse if not c.fragment]
     fragments = sorted((c for c in deployment.synapse if c.fragment), key=lambda c: c.path)
     by_main: dict[int, list[SynapseConfig]] = {id(m): [] for m in mains}
@@ -106,7 +112,6 @@ def homeservers(deployment: Deployment) -> list[Homeserver]:
             alone.append(frag)
     found = [Homeserver([m, *by_main[id(m)]], main=m) for m in mains]
     found += [Homeserver([frag]) for frag in alone]
-    deployment._rtclint_homeservers = found  # type: ignore[attr-defined]
     return found
 
 
@@ -115,13 +120,14 @@ def _belongs(fragment: str, main: str) -> bool:
     return frag_dir == main_dir or os.path.dirname(frag_dir) == main_dir
 
 
-def calls_in_play(deployment: Deployment) -> bool:
+def calls_in_play(ctx: "RuleContext") -> bool:
     """Whether this tree sets up calls at all (else Synapse call settings are moot)."""
+    deployment = ctx.deployment
     if deployment.livekit or deployment.ess or deployment.element_call:
         return True
     if any(s.role in ("jwt", "livekit") for s in deployment.services):
         return True
-    if any(hs.mentions_calls for hs in homeservers(deployment)):
+    if any(hs.mentions_calls for hs in homeservers(ctx)):
         return True
     return any(RTC_FOCI_KEY in wk.body for wk in deployment.well_knowns("client"))
 
