@@ -28,10 +28,10 @@ from rtclint.model import (
     Site,
     Upstream,
 )
-from rtclint.rules._jsonedit import add_member_text, closing_suffix, parse_positions, style_of
-from rtclint.rules._roles import PublicUrl, jwt_public_urls, mount_prefix, upstream_role
+from rtclint.rules.common.jsonedit import add_member_text, closing_suffix, parse_positions, style_of
+from rtclint.rules.common.roles import PublicUrl, jwt_public_urls, mount_prefix, upstream_role
 from rtclint.rules.registry import RuleContext, get_rule
-from rtclint.rules.rtc2xx_routing import forwarded_path
+from rtclint.rules.routing.rtc201_jwt_prefix_not_stripped import forwarded_path
 
 # -- helpers -------------------------------------------------------------------------------
 
@@ -325,7 +325,7 @@ def test_rtc205_206_never_for_caddy():
 
 
 def test_haproxy_routes_bound_to_other_hosts_are_skipped():
-    from rtclint.rules._roles import route_for_host
+    from rtclint.rules.common.roles import route_for_host
 
     jwt = proxy_route("lk-jwt-service", 8080, PathMatch("prefix", ("/livekit/jwt/",)))
     jwt.facts["hosts"] = ["rtc.example.com"]

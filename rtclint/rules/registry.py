@@ -126,6 +126,7 @@ class RuleContext:
         severity: Severity | None = None,
     ) -> Diagnostic:
         assert self.rule is not None
+        related = [r for r in related if r.span != span]  # a note is about another place
         return Diagnostic(
             code=self.rule.code,
             name=self.rule.name,

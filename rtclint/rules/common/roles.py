@@ -27,7 +27,6 @@ LIVEKIT_DEFAULT_PORT = 7880
 JWT_ENDPOINTS = ("/get_token", "/sfu/get", "/healthz", "/sfu_webhook", "/delegate_delayed_leave")
 # What a client calls on livekit_service_url: get_token, falling back to sfu/get.
 CLIENT_ENDPOINTS = ("/get_token", "/sfu/get")
-
 _JWT_NAME = re.compile(r"jwt", re.IGNORECASE)
 _LIVEKIT_NAME = re.compile(r"livekit|(^|[-_.])sfu($|[-_.0-9])", re.IGNORECASE)
 

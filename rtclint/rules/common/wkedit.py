@@ -8,7 +8,7 @@ import re
 
 from rtclint.diagnostics import Edit
 from rtclint.document import Span
-from rtclint.rules._jsonedit import escape_for_host, host_quote
+from rtclint.rules.common.jsonedit import escape_for_host, host_quote
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:
