@@ -17,8 +17,6 @@ TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at st
 if TYPE_CHECKING:
     from typing import Any
 
-WHERE_WK = ("caddy", "nginx", "haproxy", "json", "kubernetes", "synapse", "ess")
-
 
 def client_well_knowns(ctx):
     return ctx.deployment.well_knowns("client")

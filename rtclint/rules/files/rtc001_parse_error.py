@@ -29,4 +29,6 @@ NAME = "parse-error"
 SEVERITY = Severity.ERROR
 FIX = "manual"
 WHERE = ("all",)
-# Reported by the parsers and the engine: this module is the rule's documentation.
+
+# No check(): the parsers report this code while they read the files; this module is its
+# documentation.

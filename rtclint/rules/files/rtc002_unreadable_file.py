@@ -22,4 +22,6 @@ NAME = "unreadable-file"
 SEVERITY = Severity.ERROR
 FIX = "manual"
 WHERE = ("all",)
-# Reported by the parsers and the engine: this module is the rule's documentation.
+
+# No check(): the engine and the parsers report this code when they read the files; this
+# module is its documentation.

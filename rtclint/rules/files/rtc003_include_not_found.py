@@ -27,4 +27,6 @@ NAME = "include-not-found"
 SEVERITY = Severity.WARNING
 FIX = "manual"
 WHERE = ("nginx", "caddy", "haproxy")
-# Reported by the parsers and the engine: this module is the rule's documentation.
+
+# No check(): the parsers report this code while they read the files; this module is its
+# documentation.

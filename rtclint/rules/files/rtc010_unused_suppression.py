@@ -40,4 +40,6 @@ NAME = "unused-suppression"
 SEVERITY = Severity.WARNING
 FIX = "safe"
 WHERE = ("all",)
-# Reported by the parsers and the engine: this module is the rule's documentation.
+
+# No check(): the suppression pass (rtclint/suppress.py) reports this code after the rules
+# have run; this module is its documentation.

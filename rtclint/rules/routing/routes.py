@@ -10,12 +10,10 @@ from rtclint.rules.common.roles import PublicUrl, is_livekit_route, upstream_rol
 from rtclint.rules.common.wkedit import body_span
 from rtclint.rules.discovery.well_known_json import livekit_entries, parsed
 
-
 # Proxies whose config files rtclint edits; Kubernetes Ingress only takes part in
 # "does this host/path reach the service at all" (RTC200, RTC204, RTC208).
 PROXIES = ("caddy", "nginx", "haproxy")
 ROUTING = PROXIES + ("ingress",)  # Site kinds
-ROUTING_FILES = PROXIES + ("kubernetes",)  # the file kinds those sites come from
 
 
 def service_urls(ctx) -> list[tuple[PublicUrl, Span]]:
