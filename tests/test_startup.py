@@ -27,10 +27,9 @@ NOT_FOR_ONE_FILE = {"_hashlib", "hmac", "tempfile", "multiprocessing", "concurre
                     "rtclint.fix", "rtclint.probe", "rtclint.report.sarif"}
 # Modules that cost a one-file run more than their use is worth: click (~25 ms) and
 # argparse with gettext and locale (~10 ms; it only reads what the quick reader leaves to
-# it: help, errors), dataclasses with inspect/ast/dis/tokenize (~40 ms with the
-# classes it generates; the model uses rtclint.record), typing (~5 ms; annotations are
-# strings, TYPE_CHECKING is a local False).
-SLOW_STDLIB = {"click", "argparse", "gettext", "dataclasses", "inspect", "ast", "dis", "tokenize", "typing"}
+# it: help, errors), typing (~5 ms; annotations are strings, TYPE_CHECKING is a local
+# False). dataclasses (with inspect/ast/dis/tokenize) is allowed: the model is built from it.
+SLOW_STDLIB = {"click", "argparse", "gettext", "typing"}
 
 
 def loaded_modules(args, cwd, env=None):
