@@ -6,7 +6,8 @@
   look-alike where it must not (its code in `must_not`, nothing of it in `must`), and,
   when it offers a fix, one with the `fixed/` tree (proven by test_fix_proof.py);
 - rule modules keep no state between runs and stay under ~400 lines;
-- a finding's "see" notes point at other places than the finding itself.
+- a finding's "see" notes point at other places than the finding itself;
+- what rules compute once per run (ctx.memo) is computed again for the next run.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from expectations import cases, load
 from rtclint import engine
 from rtclint.config import Config
 from rtclint.rules import RULE_MODULES
-from rtclint.rules.registry import all_rules
+from rtclint.model import Deployment
+from rtclint.rules.registry import RuleContext, all_rules
 
 RULES = all_rules()
 RULES_DIR = os.path.join(ROOT, "rtclint", "rules")
@@ -138,3 +140,11 @@ def test_fixture_expectations_name_registered_codes():
         unknown |= {m["code"] for m in expected.get("must", [])} - set(RULES)
         unknown |= set(expected.get("must_not", [])) - set(RULES)
     assert not unknown, sorted(unknown)
+
+
+def test_memo_computes_once_per_run_and_again_for_the_next():
+    calls = []
+    first = RuleContext(Deployment(), Config())
+    assert first.memo("k", lambda: calls.append(1) or len(calls)) == 1
+    assert first.memo("k", lambda: calls.append(1) or len(calls)) == 1
+    assert RuleContext(Deployment(), Config()).memo("k", lambda: calls.append(1) or len(calls)) == 2
