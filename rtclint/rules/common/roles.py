@@ -116,10 +116,11 @@ def upstream_role(ctx: "RuleContext", route: "Route", site: "Site | None" = None
     """'jwt', 'livekit', another service role, or None when the upstream is unknown.
     Asked per route by a dozen rules: answered once per (route, site) and run."""
     roles = ctx.memo("upstream_roles", dict)
-    key = (id(route), id(site))  # the deployment keeps both alive while rules run
-    if key not in roles:
-        roles[key] = _upstream_role(ctx, route, site)
-    return roles[key]
+    key = (id(route), id(site))
+    entry = roles.get(key)
+    if entry is None or entry[0] is not route or entry[1] is not site:  # an id reused by a new object
+        entry = roles[key] = (route, site, _upstream_role(ctx, route, site))  # holding both keeps ids unique
+    return entry[2]
 
 
 def _upstream_role(ctx: "RuleContext", route: "Route", site: "Site | None") -> str | None:
