@@ -30,7 +30,7 @@ Open and forward the new ports, or pin the old ones in the values
 from __future__ import annotations
 
 from rtclint.diagnostics import Severity
-from rtclint.model.stacks import at_least, service_target
+from rtclint.model.stacks import at_least, ess_matrix_rtc_nodes, service_target
 
 CODE = "RTC602"
 NAME = "ess-nodeports-stale"
@@ -68,18 +68,28 @@ def _stale_message(value: int, where: str) -> str:
 
 def _values_ports(dep, ess) -> list[int]:
     """matrixRTC.sfu.exposedServices.<name>.port in ESS values (the file's own YAML)."""
-    from rtclint.parsers.pyyaml import yaml
-
-    from rtclint.model.stacks import ess_matrix_rtc_nodes
-    from rtclint.parsers.yaml import mapping_get, mapping_items, scalar
+    import yaml  # the values were read with PyYAML: loaded already
 
     _doc, rtc_nodes = ess_matrix_rtc_nodes(dep, ess)
     out = []
     for rtc in rtc_nodes:
-        _, sfu = mapping_get(rtc, "sfu")
-        _, exposed = mapping_get(sfu, "exposedServices")
-        for _name, _key, conf in mapping_items(exposed):
-            _, port = mapping_get(conf, "port")
-            if isinstance(port, yaml.ScalarNode) and isinstance(scalar(port), int):
-                out.append(scalar(port))
+        exposed = _member(_member(rtc, "sfu"), "exposedServices")
+        for key, conf in exposed.value if isinstance(exposed, yaml.MappingNode) else ():
+            port = _member(conf, "port") if isinstance(key, yaml.ScalarNode) else None
+            if isinstance(port, yaml.ScalarNode) and port.tag.endswith(":int"):
+                try:
+                    out.append(int(port.value.replace("_", ""), 0))  # as YAML 1.1 reads an int
+                except ValueError:
+                    pass
     return out
+
+
+def _member(node, key: str):
+    """The value node of `key` in a mapping node, or None."""
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == key:
+                return v
+    return None
