@@ -1,8 +1,7 @@
 """Rule documentation: every code in the catalogue is implemented, documented in its
-docstring (the sections users read), has its generated page in rules/, and has fixture
-cases where it fires and where it must not."""
+docstring (the sections users read) and has its generated page in rules/. Fixture cases
+for every rule are required by test_rule_meta.py."""
 
-import json
 import os
 import re
 
@@ -14,7 +13,6 @@ from rtclint.rules.registry import all_rules
 
 RULES = all_rules()
 CATALOGUE = os.path.join(SHARED, "spec", "RULES.md")
-FIXTURES = os.path.join(ROOT, "tests", "fixtures", "rules")
 SECTIONS = ("## What it does", "## Why", "## Fix")
 
 
@@ -53,21 +51,3 @@ def test_rule_page_is_generated_from_the_docstring(code):
     path = os.path.join(ROOT, "rules", f"{code}.md")
     with open(path, encoding="utf-8") as fh:
         assert fh.read() == render_page(RULES[code]), f"rules/{code}.md is stale: run `make docs`"
-
-
-def _fixture_expectations(code):
-    fires, silent = False, False
-    base = os.path.join(FIXTURES, code)
-    for dirpath, _dirs, files in os.walk(base):
-        if "expected.json" in files:
-            with open(os.path.join(dirpath, "expected.json"), encoding="utf-8") as fh:
-                exp = json.load(fh)
-            fires |= any(m["code"] == code for m in exp.get("must", []))
-            silent |= code in exp.get("must_not", [])
-    return fires, silent
-
-
-@pytest.mark.parametrize("code", sorted(c for c in RULES if c not in ("RTC002", "RTC010")))
-def test_each_rule_has_a_firing_and_a_silent_fixture(code):
-    fires, silent = _fixture_expectations(code)
-    assert fires and silent, f"{code}: fires={fires} must-not={silent} in tests/fixtures/rules/{code}/"

@@ -10,7 +10,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rtclint.rules._jsonedit import add_member_text, closing_suffix, parse_positions
+from rtclint.rules.common.jsonedit import add_member_text, closing_suffix, parse_positions
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.text(max_size=8))
 values = st.recursive(scalars, lambda inner: st.one_of(

@@ -28,10 +28,10 @@ from rtclint.model import (
     Site,
     Upstream,
 )
-from rtclint.rules._jsonedit import add_member_text, closing_suffix, parse_positions, style_of
-from rtclint.rules._roles import PublicUrl, jwt_public_urls, mount_prefix, upstream_role
+from rtclint.rules.common.jsonedit import add_member_text, closing_suffix, parse_positions, style_of
+from rtclint.rules.common.roles import PublicUrl, jwt_public_urls, mount_prefix, upstream_role
 from rtclint.rules.registry import RuleContext, get_rule
-from rtclint.rules.rtc2xx_routing import forwarded_path
+from rtclint.rules.routing.rtc201_jwt_prefix_not_stripped import forwarded_path
 
 # -- helpers -------------------------------------------------------------------------------
 
@@ -129,21 +129,21 @@ def test_port_8080_catch_all_is_not_the_jwt_service():
     dep = Deployment()
     site = Site("nginx", ["mrtc.example.com"], [Listen(443, True)],
                 [proxy_route("127.0.0.1", 8080, PathMatch("prefix", ("/",)))], Span("p", 0, 1))
-    assert upstream_role(dep, site.routes[0], site) is None
+    assert upstream_role(RuleContext(dep, Config()), site.routes[0], site) is None
     scoped = proxy_route("127.0.0.1", 8080, PathMatch("prefix", ("/.well-known/matrix/",)))
-    assert upstream_role(dep, scoped, site) is None
+    assert upstream_role(RuleContext(dep, Config()), scoped, site) is None
 
 
 def test_port_8080_on_a_jwt_path_is_the_jwt_service():
     dep = Deployment()
     route = proxy_route("localhost", 8080, PathMatch("prefix", ("/livekit/jwt/",)))
-    assert upstream_role(dep, route) == "jwt"
+    assert upstream_role(RuleContext(dep, Config()), route) == "jwt"
 
 
 def test_docker_host_on_8080_is_not_the_jwt_service():
     dep = Deployment()
     route = proxy_route("host.docker.internal", 8080, PathMatch("none", ("@http_fallback",)))
-    assert upstream_role(dep, route) is None
+    assert upstream_role(RuleContext(dep, Config()), route) is None
 
 
 def test_service_names_decide_before_ports():
@@ -151,9 +151,9 @@ def test_service_names_decide_before_ports():
     jwt = Service("auth", "jwt", "compose", Span("c", 0, 1), aliases={"auth-server"},
                   env={"LIVEKIT_JWT_PORT": EnvVar("LIVEKIT_JWT_PORT", "6080", Span("c", 0, 1))})
     dep.add(FileFacts("c", services=[jwt]))
-    assert upstream_role(dep, proxy_route("auth-server", 6080, PathMatch("any"))) == "jwt"
-    assert upstream_role(dep, proxy_route("livekit-sfu", 17880, PathMatch("any"))) == "livekit"
-    assert upstream_role(dep, proxy_route("127.0.0.1", 7880, PathMatch("any"))) == "livekit"
+    assert upstream_role(RuleContext(dep, Config()), proxy_route("auth-server", 6080, PathMatch("any"))) == "jwt"
+    assert upstream_role(RuleContext(dep, Config()), proxy_route("livekit-sfu", 17880, PathMatch("any"))) == "livekit"
+    assert upstream_role(RuleContext(dep, Config()), proxy_route("127.0.0.1", 7880, PathMatch("any"))) == "livekit"
 
 
 def test_mount_prefix_from_endpoint_paths():
@@ -176,7 +176,7 @@ def test_jwt_public_urls_use_the_tls_port():
     site = Site("nginx", ["rtc.example.com"], [Listen(8443, True)], [route], Span("p", 0, 1))
     dep = Deployment()
     dep.add(FileFacts("p", sites=[site]))
-    assert list(jwt_public_urls(dep)) == ["https://rtc.example.com:8443/livekit/jwt"]
+    assert list(jwt_public_urls(RuleContext(dep, Config()))) == ["https://rtc.example.com:8443/livekit/jwt"]
 
 
 # -- RTC201: what the upstream receives --------------------------------------------------------
@@ -325,7 +325,7 @@ def test_rtc205_206_never_for_caddy():
 
 
 def test_haproxy_routes_bound_to_other_hosts_are_skipped():
-    from rtclint.rules._roles import route_for_host
+    from rtclint.rules.common.roles import route_for_host
 
     jwt = proxy_route("lk-jwt-service", 8080, PathMatch("prefix", ("/livekit/jwt/",)))
     jwt.facts["hosts"] = ["rtc.example.com"]

@@ -1,13 +1,16 @@
-"""The rule registry: every rule declares its code, name, severity, fix and the file
-kinds it reads; its docstring is its documentation (`rtclint rule CODE`, SARIF help)."""
+"""The rule registry: every rule module declares its code, name, severity, fix and the
+file kinds it reads as module constants; its docstring is its documentation
+(`rtclint rule CODE`, rules/CODE.md, SARIF help). The list of rule modules is
+`rtclint.rules.RULE_MODULES`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from types import ModuleType
 
 from rtclint.diagnostics import Diagnostic, Fix, Related, Severity
 from rtclint.document import Span
-from rtclint.record import record
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:
@@ -17,7 +20,7 @@ if TYPE_CHECKING:
 FIX_KINDS = ("safe", "unsafe", "manual")
 
 
-@record(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rule:
     code: str
     name: str
@@ -36,27 +39,38 @@ class Rule:
         return self.code[:4] + "xx"
 
 
+# code -> Rule, filled once by rtclint.rules.load_all() (tests may add a rule for a test).
 _RULES: dict[str, Rule] = {}
+
+
+def register(r: Rule) -> Rule:
+    if r.fix not in FIX_KINDS:
+        raise ValueError(f"{r.code}: fix must be one of {FIX_KINDS}")
+    if r.code in _RULES:
+        raise ValueError(f"rule {r.code} registered twice")
+    _RULES[r.code] = r
+    return r
+
+
+def rule_from_module(module: ModuleType) -> Rule:
+    """The Rule a rule module declares: CODE, NAME, SEVERITY, FIX, WHERE, its docstring,
+    and `check(ctx)` — absent for the codes the parsers or the engine report
+    (RTC001-RTC003, RTC010), whose module is only their documentation."""
+    return Rule(module.CODE, module.NAME, module.SEVERITY, module.FIX, tuple(module.WHERE),
+                getattr(module, "check", None), cleandoc(module.__doc__ or ""))
 
 
 def rule(code: str, name: str, severity: Severity, fix: str = "manual", where: Iterable[str] = ("all",),
          *, reported_by_parsers: bool = False):
-    """Register a rule. The decorated function takes a RuleContext and yields Diagnostics
-    (made with `ctx.report`). Codes whose findings come from the parsers or the engine
-    (RTC001-RTC003, RTC010) pass `reported_by_parsers=True`: their function is only a
-    docstring carrier and is never called."""
-    if fix not in FIX_KINDS:
-        raise ValueError(f"{code}: fix must be one of {FIX_KINDS}")
+    """Register a function as a rule (its docstring is the page). The rules in
+    rtclint/rules/ are modules instead; this serves rules defined elsewhere."""
 
-    def register(func: Callable) -> Callable:
-        if code in _RULES:
-            raise ValueError(f"rule {code} registered twice")
-        doc = cleandoc(func.__doc__ or "")
+    def decorate(func: Callable) -> Callable:
         check = None if reported_by_parsers else func
-        _RULES[code] = Rule(code, name, severity, fix, tuple(where), check, doc)
+        register(Rule(code, name, severity, fix, tuple(where), check, cleandoc(func.__doc__ or "")))
         return func
 
-    return register
+    return decorate
 
 
 def cleandoc(doc: str) -> str:
@@ -85,12 +99,22 @@ def get_rule(code: str) -> Rule | None:
 
 
 class RuleContext:
-    """What a rule sees: the deployment, the configuration, and a way to report."""
+    """What a rule sees: the deployment, the configuration, a way to report, and a cache
+    that lives as long as this run (rules keep no state of their own)."""
 
     def __init__(self, deployment: "Deployment", config: "Config") -> None:
         self.deployment = deployment
         self.config = config
         self.rule: Rule | None = None
+        self.cache: dict = {}
+
+    def memo(self, key, compute: Callable[[], object]):
+        """`compute()` once per run under `key`: facts several rules ask for."""
+        try:
+            return self.cache[key]
+        except KeyError:
+            value = self.cache[key] = compute()
+            return value
 
     def report(
         self,
@@ -102,6 +126,7 @@ class RuleContext:
         severity: Severity | None = None,
     ) -> Diagnostic:
         assert self.rule is not None
+        related = [r for r in related if r.span != span]  # a note is about another place
         return Diagnostic(
             code=self.rule.code,
             name=self.rule.name,

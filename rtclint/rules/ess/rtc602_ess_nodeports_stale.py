@@ -1,0 +1,95 @@
+"""A Service or firewall object uses the ESS RTC NodePorts from before chart 26.3.0.
+
+## What it does
+For ESS chart 26.3.0 and later (the `ess-chart` target), flags the old Matrix RTC
+NodePorts — 30881 (RTC TCP), 30882 (RTC UDP), 31443 (TURN TLS), 31748 (TURN) — in
+Kubernetes Service objects (`nodePort`, else `targetPort`/`port`), unless the ESS
+values in the tree pin that port under `matrixRTC.sfu.exposedServices.*.port` (the
+chart's documented way to keep the old ports).
+
+## Why
+Chart 26.3.0 moved the SFU to 30001 (TCP), 30002 (UDP), 30003 (TURN TLS) and 30004
+(TURN). A firewall or Service written for the old numbers leaves the media ports
+closed: calls connect and then carry no audio or video. Troubleshooting guides
+written earlier still say 30881/30882.
+
+## Example
+```yaml
+kind: Service
+spec:
+  type: NodePort
+  ports:
+    - {name: rtc-tcp, port: 30881, nodePort: 30881, protocol: TCP}
+```
+
+## Fix
+Open and forward the new ports, or pin the old ones in the values
+(`matrixRTC.sfu.exposedServices.rtcTcp.port: 30881`, `rtcMuxedUdp.port: 30882`).
+"""
+
+from __future__ import annotations
+
+from rtclint.diagnostics import Severity
+from rtclint.model.stacks import at_least, ess_matrix_rtc_nodes, service_target
+
+CODE = "RTC602"
+NAME = "ess-nodeports-stale"
+SEVERITY = Severity.WARNING
+FIX = "manual"
+WHERE = ("k8s", "ess")
+
+# ess-helm CHANGELOG, 26.3.0: "Matrix RTC: Change the default ports" (old → new).
+OLD_NODEPORTS = {30881: ("TCP", 30001), 30882: ("UDP", 30002), 31443: ("TCP", 30003), 31748: ("UDP", 30004)}
+
+
+def check(ctx):
+    dep = ctx.deployment
+    if not at_least(service_target(dep, "ess-chart"), (26, 3)):
+        return
+    pinned = {port for ess in dep.ess for port in _values_ports(dep, ess)}
+    stale = {p: v for p, v in OLD_NODEPORTS.items() if p not in pinned}
+    for ks in dep.kube_services:
+        for port in ks.ports:
+            for located in (port.node_port, port.target_port):
+                value = located.value if located is not None else None
+                if isinstance(value, int) and value in stale and located.span is not None:
+                    yield ctx.report(located.span, _stale_message(value, f"Service `{ks.name}`"))
+                    break
+            else:
+                if port.port in stale and port.port_span is not None:
+                    yield ctx.report(port.port_span, _stale_message(port.port, f"Service `{ks.name}`"))
+
+
+def _stale_message(value: int, where: str) -> str:
+    proto, new = OLD_NODEPORTS[value]
+    return (f"{where} uses {value}/{proto}, the Matrix RTC NodePort of ESS charts before 26.3.0; the chart now "
+            f"exposes it on {new}/{proto} (unless the values pin {value}), so this port reaches nothing")
+
+
+def _values_ports(dep, ess) -> list[int]:
+    """matrixRTC.sfu.exposedServices.<name>.port in ESS values (the file's own YAML)."""
+    import yaml  # the values were read with PyYAML: loaded already
+
+    _doc, rtc_nodes = ess_matrix_rtc_nodes(dep, ess)
+    out = []
+    for rtc in rtc_nodes:
+        exposed = _member(_member(rtc, "sfu"), "exposedServices")
+        for key, conf in exposed.value if isinstance(exposed, yaml.MappingNode) else ():
+            port = _member(conf, "port") if isinstance(key, yaml.ScalarNode) else None
+            if isinstance(port, yaml.ScalarNode) and port.tag.endswith(":int"):
+                try:
+                    out.append(int(port.value.replace("_", ""), 0))  # as YAML 1.1 reads an int
+                except ValueError:
+                    pass
+    return out
+
+
+def _member(node, key: str):
+    """The value node of `key` in a mapping node, or None."""
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == key:
+                return v
+    return None

@@ -1,0 +1,86 @@
+"""What the routing rules share: the proxy kinds they judge, the public URLs the tree
+names for the JWT service and LiveKit, the proxy sites for a host, and how a route
+is described in a message.
+"""
+
+from __future__ import annotations
+
+from rtclint.document import Span
+from rtclint.rules.common.roles import PublicUrl, is_livekit_route, upstream_role
+from rtclint.rules.common.wkedit import body_span
+from rtclint.rules.discovery.well_known_json import livekit_entries, parsed
+
+# Proxies whose config files rtclint edits; Kubernetes Ingress only takes part in
+# "does this host/path reach the service at all" (RTC200, RTC204, RTC208).
+PROXIES = ("caddy", "nginx", "haproxy")
+ROUTING = PROXIES + ("ingress",)  # Site kinds
+
+
+def service_urls(ctx) -> list[tuple[PublicUrl, Span]]:
+    """Every https livekit_service_url in the tree (well-knowns, Synapse transports)."""
+    dep = ctx.deployment
+    found = []
+    for wk in dep.well_knowns("client"):
+        value, root = parsed(ctx, wk)
+        if not isinstance(value, dict):
+            continue
+        for _i, entry, node in livekit_entries(value, root):
+            url = PublicUrl.parse(str(entry.get("livekit_service_url") or ""))
+            if url is not None and url.scheme == "https":
+                span = wk.span
+                if node is not None:
+                    span = body_span(wk, node.start, node.end)
+                found.append((url, span))
+    for cfg in dep.synapse:
+        for t in cfg.transports:
+            if isinstance(t.value, dict):
+                url = PublicUrl.parse(str(t.value.get("livekit_service_url") or t.value.get("url") or ""))
+                if url is not None and url.scheme == "https":
+                    found.append((url, t.span or cfg.span))
+    return found
+
+
+def ess_hosts(dep) -> set[str]:
+    hosts = set()
+    for ess in dep.ess:
+        for loc in ess.hosts.values():
+            if isinstance(loc.value, str):
+                hosts.add(loc.value.lower())
+        if ess.server_name is not None and isinstance(ess.server_name.value, str):
+            hosts.add(ess.server_name.value.lower())
+    return hosts
+
+
+def opaque(role: str | None) -> bool:
+    """An upstream that may forward anywhere (unknown, another proxy such as Traefik)."""
+    return role in (None, "proxy", "other")
+
+
+def proxy_sites(dep, host: str):
+    return [s for s in dep.sites_for_host(host) if s.kind in ROUTING]
+
+ROLE_NAMES = {"jwt": "the JWT service", "livekit": "LiveKit", "synapse": "Synapse", "element-call": "Element Call"}
+
+
+def describe_route(route, ctx=None, site=None) -> str:
+    if route is None:
+        return "no route matches it"
+    if route.respond is not None:
+        return f"`{route.name or 'a respond'}` answers it itself (status {route.respond.status})"
+    if route.redirect is not None:
+        return f"it is redirected to {route.redirect.target}"
+    if route.proxy is not None:
+        up = route.proxy.upstream
+        role = upstream_role(ctx, route, site) if ctx is not None else None
+        what = f" ({ROLE_NAMES.get(role, role)})" if role else ""
+        return f"`{route.name or 'a route'}` sends it to {up.host}:{up.effective_port}{what}"
+    return f"`{route.name or 'a route'}` does not proxy it"
+
+
+def livekit_routes(ctx, kinds):
+    for site in ctx.deployment.sites:
+        if site.kind not in kinds:
+            continue
+        for route in site.routes:
+            if is_livekit_route(ctx, route, site):
+                yield site, route

@@ -1,0 +1,84 @@
+"""The proxy sends JWT or SFU traffic to a port the service does not listen on.
+
+## What it does
+When a proxy upstream names a JWT service or LiveKit container of the tree (by its
+Compose service name, hostname or alias), compares the upstream port with the port
+the service binds: lk-jwt-service `LIVEKIT_JWT_BIND` (`:PORT`), else
+`LIVEKIT_JWT_PORT`, else 8080 (`LK_JWT_PORT` is ignored since v0.2.0); LiveKit the
+`port` of the livekit.yaml it runs with (default 7880).
+
+## Why
+Container-to-container traffic goes to the container's own port: a mismatch is a
+502 on every token request or websocket.
+
+## Example
+```caddy
+jwt.example.com {
+    reverse_proxy lk-jwt-service:8081
+}
+```
+with `LIVEKIT_JWT_BIND=:8080` in the Compose file.
+
+## Fix
+Safe when the upstream's port is written and the service has one port: it is
+replaced by the port the service listens on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from rtclint.diagnostics import Applicability, Edit, Fix, Related, Severity
+from rtclint.rules.common.roles import jwt_bind_port, livekit_config_of, service_for
+from rtclint.rules.routing.routes import PROXIES
+
+CODE = "RTC207"
+NAME = "upstream-port-mismatch"
+SEVERITY = Severity.ERROR
+FIX = "safe"
+WHERE = ("caddy", "nginx", "haproxy", "compose")
+
+
+def check(ctx) -> Iterator:
+    dep = ctx.deployment
+    for site in dep.sites:
+        if site.kind not in PROXIES:
+            continue  # Kubernetes Service → container ports are RTC603's
+        for route in site.routes:
+            if route.proxy is None:
+                continue
+            up = route.proxy.upstream
+            svc = service_for(dep, up)
+            if svc is None or up.port is None:
+                continue
+            expected = _listening_port(dep, svc)
+            if expected is None or expected[0] == up.port:
+                continue
+            port, why, where_span = expected
+            fix = None
+            if up.port_span is not None:
+                fix = Fix(Applicability.SAFE, f"use port {port}", (Edit(up.port_span, str(port)),))
+            what = "the JWT service" if svc.role == "jwt" else "LiveKit"
+            yield ctx.report(up.port_span or up.span or route.proxy.span or route.span,
+                             f"`{route.name or site.name or 'this route'}` sends traffic for {what} to "
+                             f"{up.host}:{up.port}, but {svc.name} listens on {port} ({why}, {where_span.path}): "
+                             f"every request fails",
+                             fix=fix, related=[Related(where_span, f"{svc.name} listens on {port}")])
+
+
+def _listening_port(dep, svc):
+    if svc.role == "jwt":
+        port, source = jwt_bind_port(svc)
+        var = svc.env.get(source)
+        span = (var.value_span or var.span) if var is not None else svc.span
+        why = f"{source}" if var is not None else "lk-jwt-service's default"
+        if source == "the default" and "LK_JWT_PORT" in svc.env:
+            why = "LK_JWT_PORT is ignored since lk-jwt-service 0.2.0; the default is 8080"
+        return port, why, span
+    if svc.role == "livekit":
+        cfg = livekit_config_of(dep, svc)
+        if cfg is None:
+            return None  # which config it runs with is unknown: do not guess
+        span = cfg.port.span if cfg.port is not None and cfg.port.span else cfg.span
+        return cfg.http_port, f"port in {cfg.path}", span
+    return None

@@ -1,0 +1,2 @@
+"""RTC9xx — secrets. Secrets are compared and measured, never printed (`****` + length).
+"""
