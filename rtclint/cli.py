@@ -197,7 +197,9 @@ def _echo(text: str) -> None:
 
 
 def _echo_err(text: str) -> None:
-    sys.stderr.write(text + "\n")
+    from rtclint.model.secrets import scrub  # errors may quote what they choked on
+
+    sys.stderr.write(scrub(text) + "\n")
 
 
 def _codes(value: str | None) -> list[str]:

@@ -121,6 +121,7 @@ def _post_process(result: Result, config: Config) -> list[Diagnostic]:
     """After the rules: inline suppressions (and RTC010 for unused ones), `--context`
     reporting, then the baseline."""
     from rtclint import suppress
+    from rtclint.model.secrets import scrub_diagnostics
 
     found = suppress.apply(result.diagnostics, result.documents, config)
     found = [d for d in found if d.code != "RTC010" or not _ignored_for_file(d, config)]
@@ -130,6 +131,7 @@ def _post_process(result: Result, config: Config) -> list[Diagnostic]:
         from rtclint import baseline  # only then: it loads hashlib (OpenSSL)
 
         found = baseline.filter_known(found, result.documents, config.baseline)
+    found = scrub_diagnostics(found, result.deployment)  # no message may quote a secret
     return sorted(found, key=Diagnostic.sort_key)
 
 
