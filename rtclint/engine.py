@@ -122,8 +122,10 @@ def _post_process(result: Result, config: Config) -> list[Diagnostic]:
     reporting, then the baseline."""
     from rtclint import suppress
     from rtclint.model.secrets import scrub_diagnostics
+    from rtclint.rules.root_cause import fold
 
     found = suppress.apply(result.diagnostics, result.documents, config)
+    found = fold(found, result.documents)  # one finding per cause
     found = [d for d in found if d.code != "RTC010" or not _ignored_for_file(d, config)]
     if config.report_on is not None:
         found = [d for d in found if _involves(d, result.documents, config.report_on)]
