@@ -13,10 +13,13 @@ from rtclint.diagnostics import Diagnostic
 from rtclint.discover import Candidate, discover, display_path, kind_from_name, kind_from_content
 from rtclint.document import MAX_FILE_BYTES, DecodeError, Document, Span
 from rtclint.model import Deployment, FileFacts
+from rtclint.model.secrets import scrub_diagnostics
 from rtclint.model.stacks import link as link_services
 from rtclint.parsers import PARSERS, parser_for
 from rtclint.parsers.base import Tree
 from rtclint.record import field, record
+from rtclint.rules.root_cause import fold
+from rtclint.rules.withheld import withhold
 
 
 @record
@@ -121,11 +124,10 @@ def _post_process(result: Result, config: Config) -> list[Diagnostic]:
     """After the rules: inline suppressions (and RTC010 for unused ones), `--context`
     reporting, then the baseline."""
     from rtclint import suppress
-    from rtclint.model.secrets import scrub_diagnostics
-    from rtclint.rules.root_cause import fold
 
     found = suppress.apply(result.diagnostics, result.documents, config)
     found = fold(found, result.documents)  # one finding per cause
+    found = withhold(found, result.deployment)  # a fix is shown only if --fix would apply it
     found = [d for d in found if d.code != "RTC010" or not _ignored_for_file(d, config)]
     if config.report_on is not None:
         found = [d for d in found if _involves(d, result.documents, config.report_on)]

@@ -17,7 +17,7 @@ from rtclint.fix.writer import WriteRefused, atomic_write, unchanged_on_disk, wr
 from rtclint.record import field, record
 
 MAX_ROUNDS = 10
-UNPARSED = ("RTC001", "RTC002")  # files with these findings are never edited
+UNPARSED = ("RTC001", "RTC002")  # files with these findings are never edited (rules.withheld says why)
 
 
 @record
@@ -40,6 +40,8 @@ class Plan:
     paths: list[str] = field(default_factory=list)
     config: Config | None = None
     overlay: dict[str, bytes] = field(default_factory=dict)  # abspath -> current bytes
+    counts: list = field(default_factory=list)  # per round: Counter of (code, path) checked
+    applied: list = field(default_factory=list)  # per round: the fixes kept
 
     def recheck(self, extra: dict[str, bytes]):
         """The whole tree checked with the current fixes plus `extra` contents."""
@@ -80,14 +82,23 @@ def fix_paths(paths: list[str], config: Config | None = None, *, unsafe: bool = 
     config = config or Config()
     roots = [p if os.path.isdir(p) else os.path.dirname(os.path.abspath(p)) for p in (paths or ["."])]
     frozen: dict[str, str] = {}  # display path -> why it must not be written
+    withdrawn: dict[tuple, Failure] = {}  # fixes that would bring a new finding
     while True:
-        plan = plan_fixes(paths, config, unsafe=unsafe, frozen=set(frozen), max_rounds=max_rounds)
+        plan = plan_fixes(paths, config, unsafe=unsafe, frozen=set(frozen), max_rounds=max_rounds,
+                          exclude=set(withdrawn))
         refusals = _refusals(plan, roots)
-        if not refusals or set(refusals) <= set(frozen):
+        if refusals and not set(refusals) <= set(frozen):
+            # A fix may span files: re-plan without the refused ones, so no fix is half written.
+            frozen.update(refusals)
+            continue
+        bringing = {k: f for k, f in bringing_new_findings(plan).items() if k not in withdrawn}
+        if not bringing:
             break
-        # A fix may span files: re-plan without the refused ones, so no fix is half written.
-        frozen.update(refusals)
+        withdrawn.update(bringing)  # re-plan without them: the tree must not end worse
+    if withdrawn:
+        plan.result.diagnostics = [_without_fix(d, withdrawn) for d in plan.result.diagnostics]
     outcome = Outcome(plan)
+    outcome.failures += list(withdrawn.values())
     outcome.failures += [Failure(p, f"not written: {why}") for p, why in sorted(frozen.items())]
     if write:
         _write(plan, roots, outcome)
@@ -95,12 +106,15 @@ def fix_paths(paths: list[str], config: Config | None = None, *, unsafe: bool = 
 
 
 def plan_fixes(paths: list[str], config: Config, *, unsafe: bool = False, frozen: set[str] = frozenset(),
-               max_rounds: int = MAX_ROUNDS) -> Plan:
-    """Apply fixes round after round in memory until the tree is stable."""
+               max_rounds: int = MAX_ROUNDS, exclude: set[tuple] = frozenset()) -> Plan:
+    """Apply fixes round after round in memory until the tree is stable; fixes whose
+    key is in `exclude` are never applied."""
+    from collections import Counter
+
     from rtclint.engine import check, overlaid
 
     overlay: dict[str, bytes] = {}
-    blocked: set[tuple] = set()
+    blocked: set[tuple] = set(exclude)
     plan: Plan | None = None
     seen_states: set[tuple] = set()
     for round_no in range(max_rounds + 1):
@@ -110,6 +124,7 @@ def plan_fixes(paths: list[str], config: Config, *, unsafe: bool = False, frozen
             plan = Plan(result, dict(result.documents), paths=list(paths), config=config, overlay=overlay)
             frozen = set(frozen) | unparsed_files(result)
         plan.result, plan.rounds = result, round_no
+        plan.counts.append(Counter((d.code, d.path) for d in result.diagnostics))
         if round_no == max_rounds:
             plan.failures.append(Failure("", f"fixes did not settle after {max_rounds} rounds"))
             break
@@ -120,6 +135,40 @@ def plan_fixes(paths: list[str], config: Config, *, unsafe: bool = False, frozen
         seen_states.add(state)
     assert plan is not None
     return plan
+
+
+def _without_fix(diag: Diagnostic, withdrawn: dict[tuple, Failure]) -> Diagnostic:
+    """A finding whose fix was withdrawn no longer counts as fixable, and says why."""
+    if diag.fix is None or fix_key(diag.fix) not in withdrawn:
+        return diag
+    import copy
+
+    diag = copy.copy(diag)
+    diag.fix = None
+    diag.message += " (its fix is not applied: it would bring a new finding; see above)"
+    return diag
+
+
+def bringing_new_findings(plan: Plan) -> dict[tuple, Failure]:
+    """The fixes after which a finding appeared that the tree did not have and that no
+    later fix removed (counted per rule and file, so findings whose message moved with
+    the text are not new): fix key -> the failure that reports it. When a round applied
+    several fixes, those that edited the new finding's file are charged."""
+    if len(plan.counts) < 2:
+        return {}
+    first, last = plan.counts[0], plan.counts[-1]
+    out: dict[tuple, Failure] = {}
+    for key in (k for k in last if last[k] > first[k]):
+        appeared = len(plan.counts) - 1
+        while appeared > 1 and plan.counts[appeared - 1][key] > first[key]:
+            appeared -= 1
+        fixes = next((kept for round_no, kept in plan.applied if round_no == appeared - 1), [])
+        charged = [f for f in fixes if any(e.span.path == key[1] for e in f.edits)] or fixes
+        example = next(d for d in plan.result.diagnostics if (d.code, d.path) == key)
+        for fix in charged:
+            out[fix_key(fix)] = Failure(key[1], f"fix not applied, it would bring a new finding ({key[0]}: "
+                                                f"{example.message}): {fix.message}")
+    return out
 
 
 def unparsed_files(result) -> set[str]:
@@ -144,6 +193,7 @@ def _one_round(plan: Plan, result, overlay: dict[str, bytes], blocked: set[tuple
     if not kept:
         return bool(blocked)  # everything was reverted; retry without the blocked fixes
     kept_keys = {fix_key(f) for f in kept}
+    plan.applied.append((len(plan.counts) - 1, kept))
     plan.fixed += [d for d in chosen.fixed if fix_key(d.fix) in kept_keys]
     for path, text in _texts_after(docs, kept).items():
         plan.texts[path] = text
@@ -256,6 +306,9 @@ def _refusals(plan: Plan, roots: list[str]) -> dict[str, str]:
     by_target: dict[str, list[str]] = {}
     for path in plan.changed():
         doc = plan.originals[path]
+        if doc.encoding != "utf-8":  # decoding refuses them already (RTC002): never write one
+            out[path] = f"a {doc.encoding} file: rtclint writes UTF-8 files only"
+            continue
         try:
             target = write_target(doc.abspath, roots)
         except WriteRefused as exc:

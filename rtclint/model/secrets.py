@@ -21,10 +21,8 @@ word `secret` everywhere would only garble the messages that talk about secrets.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 MASK_CHAR = "*"
 MIN_SECRET = 6  # shorter values are masked by position only (a value scan would hit words)
@@ -38,23 +36,38 @@ PLACEHOLDERS = frozenset({"changeme", "change_me", "change-me", "secret", "devke
                           "bearer", "basic", "null", "none", "true", "false", "yes", "no", "redacted"})
 PROXY_KINDS = frozenset({"caddy", "nginx", "haproxy"})
 
-_LINE = re.compile(r"^(?P<indent>[ \t]*)(?P<dash>-[ \t]+)?(?:export[ \t]+)?[\"']?(?P<name>[A-Za-z_][\w.-]*)[\"']?"
-                   r"[ \t]*(?P<sep>[:=])[ \t]*(?P<value>.*?)[ \t]*$")
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_WORD_SPLIT = re.compile(r"[_.\-]+")
-_PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----(.*?)-----END [A-Z ]*PRIVATE KEY-----", re.S)
-_AUTH_SCHEME = re.compile(r"(?i)\b(?:bearer|basic|token)[ \t]+([A-Za-z0-9._~+/=:-]+)")
-_TOKEN_HEADER = re.compile(r"(?i)\b[\w-]*(?:token|secret|api-?key|password)[\w-]*[\"']?:?[ \t]+[\"']?"
-                           r"([^\s\"';{}$]+)")
-_PLACEHOLDER_SHAPE = re.compile(r"^(?:\(.*\)|<.*>|\{\{.*\}\}|\*+.*)$|\$\{|\$\(|^\$[A-Za-z_]|^\{")
-_K8S_SECRET = re.compile(r"^kind:[ \t]*[\"']?Secret[\"']?[ \t]*$", re.M)
+
+class _Patterns:
+    """The scanner's regular expressions, compiled on first use (not at import: every
+    run imports this module, few runs hold anything to scan)."""
+
+
+_RX: _Patterns | None = None
+
+
+def _rx() -> _Patterns:
+    global _RX
+    if _RX is None:
+        rx = _Patterns()
+        rx.line = re.compile(r"^(?P<indent>[ \t]*)(?P<dash>-[ \t]+)?(?:export[ \t]+)?[\"']?"
+                             r"(?P<name>[A-Za-z_][\w.-]*)[\"']?[ \t]*(?P<sep>[:=])[ \t]*(?P<value>.*?)[ \t]*$")
+        rx.camel = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+        rx.word_split = re.compile(r"[_.\-]+")
+        rx.pem = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----(.*?)-----END [A-Z ]*PRIVATE KEY-----", re.S)
+        rx.auth_scheme = re.compile(r"(?i)\b(?:bearer|basic|token)[ \t]+([A-Za-z0-9._~+/=:-]+)")
+        rx.token_header = re.compile(r"(?i)\b[\w-]*(?:token|secret|api-?key|password)[\w-]*[\"']?:?[ \t]+"
+                                     r"[\"']?([^\s\"';{}$]+)")
+        rx.placeholder_shape = re.compile(r"^(?:\(.*\)|<.*>|\{\{.*\}\}|\*+.*)$|\$\{|\$\(|^\$[A-Za-z_]|^\{")
+        rx.k8s_secret = re.compile(r"^kind:[ \t]*[\"']?Secret[\"']?[ \t]*$", re.M)
+        _RX = rx
+    return _RX
 
 
 def is_secret_name(name: str) -> bool:
     """Whether a setting called `name` holds a secret (by the words it is made of)."""
     if name.replace("_", "").replace("-", "").lower() in NOT_SECRET_NAMES:
         return False
-    words = [w for w in _WORD_SPLIT.split(_CAMEL.sub("_", name).lower()) if w]
+    words = [w for w in _rx().word_split.split(_rx().camel.sub("_", name).lower()) if w]
     if not words or words[-1] in NOT_SECRET_SUFFIXES:
         return False
     if words[-1] in SECRET_WORDS:
@@ -67,7 +80,7 @@ def plausible_secret(value: str) -> bool:
     text = value.strip()
     if not text or text.lower() in PLACEHOLDERS or text[0] in "/.~|>&*!%":
         return False
-    if _PLACEHOLDER_SHAPE.search(text):
+    if _rx().placeholder_shape.search(text):
         return False
     return not text.isdecimal()
 
@@ -80,14 +93,16 @@ def _unquote(value: str) -> str:
     return re.sub(r"[ \t]+#.*$", "", value)  # a YAML / env comment
 
 
-@dataclass(slots=True)
 class Secrets:
     """The secrets of one tree: exact positions (for quoting source lines) and values
     (for any other text: messages, diffs, fix contents)."""
 
-    spans: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
-    values: set[str] = field(default_factory=set)
-    _pattern: re.Pattern | None = None
+    __slots__ = ("spans", "values", "_pattern")
+
+    def __init__(self) -> None:
+        self.spans: dict[str, list[tuple[int, int]]] = {}
+        self.values: set[str] = set()
+        self._pattern: re.Pattern | None = None
 
     def add(self, path: str, start: int, value: str) -> None:
         """A secret `value` written at `start` in the file `path`."""
@@ -106,6 +121,8 @@ class Secrets:
 
     def pattern(self) -> re.Pattern | None:
         if self._pattern is None:
+            import json
+
             forms = set()
             for value in self.values:
                 if len(value) >= MIN_SECRET:
@@ -210,16 +227,16 @@ def _from_model(deployment, found: Secrets) -> None:
 def _scan(path: str, kind: str, text: str, found: Secrets) -> None:
     _scan_named(path, kind, text, found)
     for section_start, section in _yaml_sections(text):
-        if _K8S_SECRET.search(section):
+        if _rx().k8s_secret.search(section):
             _scan_k8s_secret(path, section_start, section, found)
-    for m in _PEM.finditer(text):
+    for m in _rx().pem.finditer(text):
         offset = m.start(1)
         for line in m.group(1).split("\n"):
             if line.strip():
                 found.add(path, offset + len(line) - len(line.lstrip()), line.strip())
             offset += len(line) + 1
     if kind in PROXY_KINDS:
-        for regex in (_AUTH_SCHEME, _TOKEN_HEADER):
+        for regex in (_rx().auth_scheme, _rx().token_header):
             for m in regex.finditer(text):
                 found.add(path, m.start(1), m.group(1))
 
@@ -232,7 +249,7 @@ def _scan_named(path: str, kind: str, text: str, found: Secrets) -> None:
     pending_name: str | None = None  # a `- name: LIVEKIT_SECRET` waiting for its `value:`
     offset = 0
     for line in text.split("\n"):
-        m = _LINE.match(line)
+        m = _rx().line.match(line)
         if m is not None:
             indent = len(m.group("indent")) + (len(m.group("dash")) if m.group("dash") else 0)
             name, raw = m.group("name"), m.group("value")
@@ -298,7 +315,7 @@ def _scan_k8s_secret(path: str, base: int, section: str, found: Secrets) -> None
         elif line and not line[0].isspace():
             inside = False
         elif inside:
-            m = _LINE.match(line)
+            m = _rx().line.match(line)
             if m is not None and m.group("value"):
                 value = _unquote(m.group("value"))
                 found.add(path, offset + m.start("value") + max(m.group("value").find(value), 0), value)

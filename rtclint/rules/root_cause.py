@@ -9,8 +9,6 @@ suppressions (a suppressed cause does not hide what it would have explained)."""
 
 from __future__ import annotations
 
-import copy
-
 # cause -> the codes it explains when they sit on the same value (or the same line:
 # RTC901 reports `key: secret` once, on the key)
 EXPLAINS: dict[str, tuple[str, ...]] = {
@@ -41,6 +39,8 @@ def fold(diagnostics: list, documents: dict) -> list:
         explained = folded.get(id(diag))
         if explained:
             codes = sorted({f"{d.code} ({d.name})" for d in explained})
+            import copy  # only when there is something to fold: it costs a start-up
+
             diag = copy.copy(diag)
             diag.message = f"{diag.message} (this also explains {', '.join(codes)} here)"
         out.append(diag)
