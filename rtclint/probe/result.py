@@ -59,6 +59,18 @@ class ProbeReport:
     def ok(self) -> bool:
         return self.first_failure is None
 
+    @property
+    def reached(self) -> bool:
+        """Whether any request got an HTTP answer (False: DNS, TLS or connections failed)."""
+        return any(e.status is not None for s in self.steps for e in s.evidence)
+
+    @property
+    def exit_code(self) -> int:
+        """0 all passed, 1 a step failed, 2 nothing could be reached at all."""
+        if not self.reached:
+            return 2
+        return 0 if self.ok else 1
+
     def to_json(self) -> dict:
         first = self.first_failure
         return {"server_name": self.server_name, "ok": self.ok,

@@ -21,6 +21,7 @@ import os
 from urllib.parse import urlsplit, urlunsplit
 
 from rtclint.probe.http import Answer, exchange, follow
+from rtclint.probe.identify import JWT_LEGACY, LIVEKIT_VALIDATE, is_jwt_get, is_livekit_health, is_livekit_validate
 from rtclint.probe.net import AddressMap, check_tls
 from rtclint.probe.result import FAIL, PASS, SKIP, WARN, Evidence, ProbeReport, Step
 from rtclint.record import field, record
@@ -146,17 +147,36 @@ class Probe:
             problem(step, FAIL, result.detail, hint="Install a certificate that browsers accept for this name "
                                                    "(in a lab: --cacert, or --insecure).")
 
-    def send(self, step: Step, method: str, url: str, headers: dict[str, str] | None = None) -> Answer:
+    def send(self, step: Step, method: str, url: str, headers: dict[str, str] | None = None,
+             guess: bool = False) -> Answer:
+        """One request. A connection that fails (DNS, refused, timeout) is a step of its own,
+        unless the URL was only a guess (matrix.<server_name>, an SFU path candidate)."""
         self.ensure_tls(url)
         answer, evidence = exchange(self.client, method, url, headers)
         step.evidence.append(evidence)
+        if answer.error and not answer.tls_error and not guess:
+            self.unreachable(url, answer)
         return answer
 
+    def unreachable(self, url: str, answer: Answer) -> None:
+        """A network failure is not a finding about the configuration: it gets its own
+        step, before the step that needed the connection, with no rule code."""
+        host, port = origin_of(url)
+        step_id = f"connect:{host}:{port}"
+        if any(s.id == step_id for s in self.report.steps):
+            return
+        step = Step(step_id, f"Connection to {host}:{port}")
+        step.evidence.append(Evidence(request=f"connect {host}:{port}", error=answer.error))
+        hint = ("Check the name's DNS records." if "DNS" in answer.error else
+                "Something must listen on this port: check the URL's port, the firewall and that the proxy runs."
+                if answer.refused else "Check that the host is up and reachable from here.")
+        problem(step, FAIL, f"Cannot connect to {host}:{port}: {answer.error}.", None, hint)
+        self.report.steps.insert(max(len(self.report.steps) - 1, 0), step)
+
     def no_answer(self, step: Step, answer: Answer, code_if_refused: str | None = None) -> None:
-        hint = "The URL names a port nothing listens on: match the URL and the proxy's listen port." \
-            if answer.refused else ""
-        code = code_if_refused if answer.refused else None
-        problem(step, FAIL, f"No answer from {answer.url}: {answer.error}.", code, hint)
+        """The request got no answer: say so, without blaming the configuration (the
+        connection step says what failed). `code_if_refused` is kept for callers' sake."""
+        problem(step, FAIL, f"No answer from {answer.url}: {answer.error}.")
 
     def browser_headers(self) -> dict[str, str]:
         return {"Origin": self.options.origin, "Accept": "application/json"}
@@ -192,7 +212,9 @@ class Probe:
                                         "browser does not follow it.", "RTC106",
                             "Serve the JSON on the server_name host itself (or add the CORS header to the redirect).")
         if answer.error:
-            return self.no_answer(step, answer, "RTC104")
+            if not answer.tls_error:
+                self.unreachable(answer.url, answer)
+            return self.no_answer(step, answer)
         if answer.status != 200:
             problem(step, FAIL, f"Status {answer.status}: clients treat this as no well-known and find no "
                                 "homeserver settings and no call transport.", "RTC105",
@@ -224,7 +246,7 @@ class Probe:
             return None
         netloc = f"matrix.{host}" + (f":{port}" if port else "")
         url = f"https://{netloc}{CLIENT_WELL_KNOWN}"
-        answer = self.send(step, "GET", url, self.browser_headers())
+        answer = self.send(step, "GET", url, self.browser_headers(), guess=True)
         if answer.status != 200 or answer.json()[1]:
             return None
         problem(step, FAIL, f"It is served at {url}, where clients never look; the next steps use that copy "
@@ -358,7 +380,7 @@ class Probe:
                                                         "directly, without a well-known.")
         url = f"https://{self.options.server_name}{SERVER_WELL_KNOWN}"
         step = self.step("wellknown-server", f"{title} {url}")
-        answer = self.send(step, "GET", url, {"Accept": "application/json"})
+        answer = self.send(step, "GET", url, {"Accept": "application/json"}, guess=True)
         value, error = answer.json() if answer.status == 200 else (None, "")
         server = value.get("m.server") if isinstance(value, dict) else None
         if answer.status == 200 and isinstance(server, str) and server:
@@ -386,7 +408,7 @@ class Probe:
                 f"{SERVER_WELL_KNOWN}, listen on 8448, or route /_matrix/federation (and the openid listener "
                 "resource) to Synapse.")
         if answer.error:
-            return problem(step, FAIL, f"No answer from {url}: {answer.error}.", "RTC208", hint)
+            return self.no_answer(step, answer)
         value, _ = answer.json()
         errcode = value.get("errcode") if isinstance(value, dict) else None
         if answer.status == 401 and errcode:
@@ -420,6 +442,8 @@ class Probe:
         if step.status == PASS:
             allowed = answer.header("access-control-allow-origin")
             step.message = f"{answer.status}, Access-Control-Allow-Origin: {allowed}"
+            if is_jwt_get(self.send(step, "GET", self.found.focus.rstrip("/") + JWT_LEGACY, guess=True)):
+                step.message += f"; GET {JWT_LEGACY} answers 405 with its CORS headers: lk-jwt-service"
 
     def preflight(self, step: Step, url: str) -> Answer:
         return self.send(step, "OPTIONS", url, {"Origin": self.options.origin, "Access-Control-Request-Method": "POST",
@@ -523,14 +547,20 @@ class Probe:
             return self.skip("sfu-url", title, "No JWT service to derive it from; pass --livekit-url.")
         step = self.step("sfu-url", title)
         for candidate in self.sfu_candidates():
-            answer = self.upgrade(step, candidate)
+            if self.is_livekit(step, candidate):
+                self.found.livekit_url = candidate
+                step.message = (f"{candidate} answers like LiveKit (GET {LIVEKIT_VALIDATE} without a token: 401 "
+                                "'no permissions to access the room'); derived from the JWT service URL (it only "
+                                "reveals LIVEKIT_URL for a valid OpenID token): pass --livekit-url to be sure.")
+                return
+            answer = self.upgrade(step, candidate, guess=True)
             if answer.status in (101, 401, 403):
                 self.found.livekit_url = candidate
                 step.message = (f"{candidate} answers like LiveKit (derived from the JWT service URL: the JWT "
                                 "service only reveals LIVEKIT_URL for a valid OpenID token; pass --livekit-url).")
                 return
-            health = self.send(step, "GET", http_url(candidate).rstrip("/") + "/")
-            if health.status == 200 and health.text.strip() == "OK":
+            health = self.send(step, "GET", http_url(candidate).rstrip("/") + "/", guess=True)
+            if is_livekit_health(health):
                 self.found.livekit_url = candidate
                 step.message = (f"{candidate} reaches LiveKit (GET / answers OK); derived, pass --livekit-url "
                                 "to be sure.")
@@ -560,7 +590,7 @@ class Probe:
             return problem(step, FAIL, f"Status {answer.status} from the proxy: it cannot reach LiveKit.", "RTC207",
                            "Point the proxy at LiveKit's `port` (default 7880) and check that LiveKit runs.")
         health = self.send(step, "GET", http_url(url).rstrip("/") + "/")
-        if answer.status == 404 and health.status == 200 and health.text.strip() == "OK":
+        if answer.status == 404 and (is_livekit_health(health) or self.is_livekit(step, url)):
             return problem(step, FAIL, "LiveKit answers (GET / is OK) but says 404 to the upgrade: it did not get "
                                        "the Upgrade header, so the proxy does not pass WebSockets through.", "RTC205",
                            "nginx: `proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; "
@@ -568,12 +598,18 @@ class Probe:
         problem(step, FAIL, f"Status {answer.status} to the upgrade and GET / is not LiveKit's OK: no route to "
                             "LiveKit's /rtc.", "RTC204", "Route LIVEKIT_URL's host and path to LiveKit's port (7880).")
 
-    def upgrade(self, step: Step, ws_url: str) -> Answer:
+    def is_livekit(self, step: Step, ws_url: str) -> bool:
+        """Whether LiveKit answers under `ws_url`: its token check on /rtc/validate."""
+        answer = self.send(step, "GET", http_url(ws_url).rstrip("/") + LIVEKIT_VALIDATE,
+                           {"Origin": self.options.origin}, guess=True)
+        return is_livekit_validate(answer)
+
+    def upgrade(self, step: Step, ws_url: str, guess: bool = False) -> Answer:
         """A WebSocket opening handshake on <LIVEKIT_URL>/rtc, as livekit-client sends it (without a token)."""
         key = base64.b64encode(os.urandom(16)).decode()
         headers = {"Origin": self.options.origin, "Connection": "Upgrade", "Upgrade": "websocket",
                    "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": key}
-        return self.send(step, "GET", http_url(ws_url).rstrip("/") + "/rtc", headers)
+        return self.send(step, "GET", http_url(ws_url).rstrip("/") + "/rtc", headers, guess=guess)
 
 
 def http_url(ws_url: str) -> str:
