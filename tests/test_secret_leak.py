@@ -287,3 +287,13 @@ def test_a_baseline_holds_fingerprints_only(tmp_path):
     assert proc.returncode == 0, proc.stderr
     entries = json.loads((tmp_path / "b.json").read_text())["entries"]
     assert entries and all(set(e) == {"path", "code", "hash", "count"} for e in entries)
+
+
+def test_a_traceback_that_escapes_is_masked(tmp_path):
+    """Even a crash the CLI does not catch never prints a secret the run has seen."""
+    plant_everywhere(tmp_path)
+    code = ("import sys; from rtclint.engine import check; check([sys.argv[1]]); "
+            f"raise RuntimeError('bad value ' + {EVERYWHERE['macaroon']!r})")
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert "RuntimeError: bad value ****" in proc.stderr
+    assert not _leaks(proc.stderr)

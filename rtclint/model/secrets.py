@@ -168,8 +168,23 @@ def scrub(text: str) -> str:
 
 
 def remember(found: Secrets) -> None:
+    """Keep `found`'s values for `scrub`; from the first secret on, a traceback that
+    escapes is printed with them masked too (its messages may quote a value)."""
+    if not found.values - _REMEMBERED.values:
+        return
     _REMEMBERED.values |= found.values
     _REMEMBERED._pattern = None
+    import sys
+
+    if sys.excepthook is sys.__excepthook__:
+        sys.excepthook = _masked_excepthook
+
+
+def _masked_excepthook(exc_type, exc, tb) -> None:
+    import sys
+    import traceback
+
+    sys.stderr.write(scrub("".join(traceback.format_exception(exc_type, exc, tb))))
 
 
 def find_in_documents(documents: Iterable, found: Secrets | None = None) -> Secrets:
