@@ -36,7 +36,7 @@ except ImportError:  # another Python implementation
     from hmac import compare_digest  # type: ignore[assignment]
 
 CACHE_DIR = ".rtclint_cache"
-_FORMAT = 1
+_FORMAT = 2  # 2: entries are sealed (model.secrets.seal)
 
 
 def digest(data: bytes) -> str:

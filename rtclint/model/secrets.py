@@ -50,7 +50,7 @@ def _rx() -> _Patterns:
     if _RX is None:
         rx = _Patterns()
         rx.line = re.compile(r"^(?P<indent>[ \t]*)(?P<dash>-[ \t]+)?(?:export[ \t]+)?[\"']?"
-                             r"(?P<name>[A-Za-z_][\w.-]*)[\"']?[ \t]*(?P<sep>[:=])[ \t]*(?P<value>.*?)[ \t]*$")
+                             r"(?P<name>[A-Za-z_][\w.-]*)[\"']?[ \t]*(?P<sep>[:=])[ \t]*(?P<value>.*)")
         rx.camel = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
         rx.word_split = re.compile(r"[_.\-]+")
         rx.pem = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----(.*?)-----END [A-Z ]*PRIVATE KEY-----", re.S)
@@ -260,14 +260,15 @@ def _scan_named(path: str, kind: str, text: str, found: Secrets) -> None:
     """`NAME: value` / `NAME=value` lines whose name (or parent's name, for ESS
     `secret: {value: …}` and LiveKit `keys:`) says secret; Kubernetes `- name: X` then
     `value: …`."""
+    line_rx = _rx().line
     parents: list[tuple[int, str]] = []  # (indent, name) of the enclosing YAML keys
     pending_name: str | None = None  # a `- name: LIVEKIT_SECRET` waiting for its `value:`
     offset = 0
     for line in text.split("\n"):
-        m = _rx().line.match(line)
+        m = line_rx.match(line)
         if m is not None:
             indent = len(m.group("indent")) + (len(m.group("dash")) if m.group("dash") else 0)
-            name, raw = m.group("name"), m.group("value")
+            name, raw = m.group("name"), m.group("value").rstrip()
             while parents and parents[-1][0] >= indent:
                 parents.pop()
             parent = parents[-1][1] if parents else ""
