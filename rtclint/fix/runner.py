@@ -12,21 +12,22 @@ import os
 from rtclint.config import Config
 from rtclint.diagnostics import Diagnostic, Fix
 from rtclint.document import Document
+from rtclint.fix.consequences import bringing_new_findings, without_fix
 from rtclint.fix.edits import applicable, apply_edits, choose, edits_by_path, fix_key
 from rtclint.fix.writer import WriteRefused, atomic_write, unchanged_on_disk, write_target
-from rtclint.record import field, record
+from dataclasses import dataclass, field
 
 MAX_ROUNDS = 10
 UNPARSED = ("RTC001", "RTC002")  # files with these findings are never edited (rules.withheld says why)
 
 
-@record
+@dataclass
 class Failure:
     path: str
     message: str
 
 
-@record
+@dataclass
 class Plan:
     """The outcome of fixing in memory: the final check, what was fixed, the new text
     of every changed file, and what could not be done."""
@@ -40,8 +41,8 @@ class Plan:
     paths: list[str] = field(default_factory=list)
     config: Config | None = None
     overlay: dict[str, bytes] = field(default_factory=dict)  # abspath -> current bytes
-    counts: list = field(default_factory=list)  # per round: Counter of (code, path) checked
-    applied: list = field(default_factory=list)  # per round: the fixes kept
+    checked: list = field(default_factory=list)  # per round: the diagnostics of its check
+    applied: list = field(default_factory=list)  # (round, documents, fixes kept) per round that fixed
 
     def recheck(self, extra: dict[str, bytes]):
         """The whole tree checked with the current fixes plus `extra` contents."""
@@ -57,7 +58,7 @@ class Plan:
         return self.originals[path].encode(self.texts[path])
 
 
-@record
+@dataclass
 class Outcome:
     plan: Plan
     written: list[str] = field(default_factory=list)
@@ -96,7 +97,7 @@ def fix_paths(paths: list[str], config: Config | None = None, *, unsafe: bool = 
             break
         withdrawn.update(bringing)  # re-plan without them: the tree must not end worse
     if withdrawn:
-        plan.result.diagnostics = [_without_fix(d, withdrawn) for d in plan.result.diagnostics]
+        plan.result.diagnostics = [without_fix(d, withdrawn) for d in plan.result.diagnostics]
     outcome = Outcome(plan)
     outcome.failures += list(withdrawn.values())
     outcome.failures += [Failure(p, f"not written: {why}") for p, why in sorted(frozen.items())]
@@ -109,8 +110,6 @@ def plan_fixes(paths: list[str], config: Config, *, unsafe: bool = False, frozen
                max_rounds: int = MAX_ROUNDS, exclude: set[tuple] = frozenset()) -> Plan:
     """Apply fixes round after round in memory until the tree is stable; fixes whose
     key is in `exclude` are never applied."""
-    from collections import Counter
-
     from rtclint.engine import check, overlaid
 
     overlay: dict[str, bytes] = {}
@@ -124,7 +123,7 @@ def plan_fixes(paths: list[str], config: Config, *, unsafe: bool = False, frozen
             plan = Plan(result, dict(result.documents), paths=list(paths), config=config, overlay=overlay)
             frozen = set(frozen) | unparsed_files(result)
         plan.result, plan.rounds = result, round_no
-        plan.counts.append(Counter((d.code, d.path) for d in result.diagnostics))
+        plan.checked.append(result.diagnostics)
         if round_no == max_rounds:
             plan.failures.append(Failure("", f"fixes did not settle after {max_rounds} rounds"))
             break
@@ -135,40 +134,6 @@ def plan_fixes(paths: list[str], config: Config, *, unsafe: bool = False, frozen
         seen_states.add(state)
     assert plan is not None
     return plan
-
-
-def _without_fix(diag: Diagnostic, withdrawn: dict[tuple, Failure]) -> Diagnostic:
-    """A finding whose fix was withdrawn no longer counts as fixable, and says why."""
-    if diag.fix is None or fix_key(diag.fix) not in withdrawn:
-        return diag
-    import copy
-
-    diag = copy.copy(diag)
-    diag.fix = None
-    diag.message += " (its fix is not applied: it would bring a new finding; see above)"
-    return diag
-
-
-def bringing_new_findings(plan: Plan) -> dict[tuple, Failure]:
-    """The fixes after which a finding appeared that the tree did not have and that no
-    later fix removed (counted per rule and file, so findings whose message moved with
-    the text are not new): fix key -> the failure that reports it. When a round applied
-    several fixes, those that edited the new finding's file are charged."""
-    if len(plan.counts) < 2:
-        return {}
-    first, last = plan.counts[0], plan.counts[-1]
-    out: dict[tuple, Failure] = {}
-    for key in (k for k in last if last[k] > first[k]):
-        appeared = len(plan.counts) - 1
-        while appeared > 1 and plan.counts[appeared - 1][key] > first[key]:
-            appeared -= 1
-        fixes = next((kept for round_no, kept in plan.applied if round_no == appeared - 1), [])
-        charged = [f for f in fixes if any(e.span.path == key[1] for e in f.edits)] or fixes
-        example = next(d for d in plan.result.diagnostics if (d.code, d.path) == key)
-        for fix in charged:
-            out[fix_key(fix)] = Failure(key[1], f"fix not applied, it would bring a new finding ({key[0]}: "
-                                                f"{example.message}): {fix.message}")
-    return out
 
 
 def unparsed_files(result) -> set[str]:
@@ -193,7 +158,7 @@ def _one_round(plan: Plan, result, overlay: dict[str, bytes], blocked: set[tuple
     if not kept:
         return bool(blocked)  # everything was reverted; retry without the blocked fixes
     kept_keys = {fix_key(f) for f in kept}
-    plan.applied.append((len(plan.counts) - 1, kept))
+    plan.applied.append((len(plan.checked) - 1, docs, kept))
     plan.fixed += [d for d in chosen.fixed if fix_key(d.fix) in kept_keys]
     for path, text in _texts_after(docs, kept).items():
         plan.texts[path] = text
