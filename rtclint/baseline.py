@@ -6,10 +6,12 @@ then hides the recorded ones, so only new problems show (and fail CI).
 An entry is keyed on the file (relative to the baseline file's directory, so the
 baseline works from any working directory), the rule code, and a hash of the flagged
 text with its whitespace collapsed — never on line numbers, so edits elsewhere in the
-file do not resurface old findings. For the secrets rules (RTC9xx) the flagged text is
-the secret, so their (masking) message is used instead: a committed baseline never
-holds a secret. Identical keys are counted: when a file has two
-recorded findings of a kind and gains a third, one shows.
+file do not resurface old findings. An entry holds only that fingerprint, never text
+from the file: a baseline is committed, and the flagged text may be a secret. The
+hashed text itself has its secrets masked (`rtclint.model.secrets`), and for the
+secrets rules (RTC9xx), whose flagged text is the secret, their (masking) message
+stands in. Identical keys are counted: when a file has two recorded findings of a
+kind and gains a third, one shows.
 """
 
 from __future__ import annotations
@@ -17,16 +19,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable
 
 from rtclint.diagnostics import Diagnostic
 from rtclint.document import Document
-from rtclint.lazy_regex import lazy
+from rtclint.model.secrets import scrub
 
 BASELINE_VERSION = 1
-_SPACE = lazy(r"\s+")
-SNIPPET_CHARS = 80
+_SPACE = re.compile(r"\s+")
 SECRET_PREFIX = "RTC9"
 
 
@@ -52,7 +54,7 @@ def identity_text(diag: Diagnostic, documents: dict[str, Document]) -> str:
     (which masks it) stands in, so no baseline or fingerprint is derived from a secret."""
     if diag.code.startswith(SECRET_PREFIX):
         return _SPACE.sub(" ", diag.message).strip()
-    return flagged_text(diag, documents)
+    return scrub(flagged_text(diag, documents))
 
 
 def text_hash(text: str) -> str:
@@ -73,14 +75,8 @@ def _key(diag: Diagnostic, documents: dict[str, Document], base_dir: str) -> tup
 def write(path: str, diagnostics: Iterable[Diagnostic], documents: dict[str, Document]) -> int:
     """Record `diagnostics` in a baseline at `path`; returns the number of findings."""
     base_dir = os.path.dirname(os.path.abspath(path))
-    counts: Counter = Counter()
-    snippets: dict[tuple[str, str, str], str] = {}
-    for diag in diagnostics:
-        key = _key(diag, documents, base_dir)
-        counts[key] += 1
-        snippets.setdefault(key, identity_text(diag, documents)[:SNIPPET_CHARS])
-    entries = [{"path": p, "code": c, "hash": h, "count": counts[(p, c, h)], "text": snippets[(p, c, h)]}
-               for (p, c, h) in sorted(counts)]
+    counts: Counter = Counter(_key(diag, documents, base_dir) for diag in diagnostics)
+    entries = [{"path": p, "code": c, "hash": h, "count": counts[(p, c, h)]} for (p, c, h) in sorted(counts)]
     payload = {"version": BASELINE_VERSION, "tool": "rtclint", "entries": entries}
     tmp = f"{path}.tmp{os.getpid()}"
     with open(tmp, "w", encoding="utf-8") as fh:

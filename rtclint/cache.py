@@ -26,6 +26,7 @@ import os
 import pickle
 
 from rtclint import __version__
+from rtclint.model.secrets import seal, unseal  # the facts hold the tree's secrets
 
 try:  # the C modules themselves: `hashlib` and `hmac` would load OpenSSL at every start
     from _blake2 import blake2b
@@ -35,7 +36,7 @@ except ImportError:  # another Python implementation
     from hmac import compare_digest  # type: ignore[assignment]
 
 CACHE_DIR = ".rtclint_cache"
-_FORMAT = 1
+_FORMAT = 2  # 2: entries are sealed (model.secrets.seal)
 
 
 def digest(data: bytes) -> str:
@@ -135,7 +136,7 @@ class Cache:
             if not compare_digest(signature, _sign(payload)):
                 self.misses += 1
                 return None
-            facts, includes = pickle.loads(payload)
+            facts, includes = pickle.loads(unseal(payload, _secret()))
         except (OSError, EOFError, pickle.PickleError, AttributeError, ImportError, ValueError, TypeError):
             self.misses += 1
             return None
@@ -164,7 +165,7 @@ class Cache:
                 return  # a cache directory that points elsewhere came with the repository
             os.makedirs(self.directory, exist_ok=True)
             _ensure_gitignore(os.path.dirname(self.directory))
-            payload = pickle.dumps((facts, includes), protocol=pickle.HIGHEST_PROTOCOL)
+            payload = seal(pickle.dumps((facts, includes), protocol=pickle.HIGHEST_PROTOCOL), _secret())
             tmp = os.path.join(self.directory, f".tmp-{os.getpid()}-{key}")
             # O_EXCL | O_NOFOLLOW: never write through a planted file or symlink
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)

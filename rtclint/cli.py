@@ -197,7 +197,9 @@ def _echo(text: str) -> None:
 
 
 def _echo_err(text: str) -> None:
-    sys.stderr.write(text + "\n")
+    from rtclint.model.secrets import scrub  # errors may quote what they choked on
+
+    sys.stderr.write(scrub(text) + "\n")
 
 
 def _codes(value: str | None) -> list[str]:
@@ -446,33 +448,12 @@ PROBE_OPTIONS = [
 def run_probe(opts) -> int:
     import os
 
-    from rtclint.probe import MISSING_HTTPX, AddressMap, ProbeOptions, ProbeUsageError, httpx_missing
-    from rtclint.probe import run_probe as walk
-    from rtclint.probe.render import render_json, render_text
+    from rtclint.probe import main as probe_main
 
-    if opts.cacert is not None and not os.path.isfile(opts.cacert):
-        raise UsageError(f"--cacert: '{opts.cacert}' is not a file")
-    if httpx_missing():
-        _echo_err(f"rtclint: {MISSING_HTTPX}")
-        return 2
-    addresses = AddressMap()
-    try:
-        for spec in opts.resolves:
-            addresses.add_resolve(spec)
-        for spec in opts.connects:
-            addresses.add_connect_to(spec)
-    except ProbeUsageError as exc:
-        raise UsageError(str(exc)) from None
-    options = ProbeOptions(opts.server_name.strip().rstrip("/"), opts.origin, opts.access_token, opts.livekit_url,
-                           opts.insecure, opts.cacert, addresses)
-    try:
-        report = walk(options)
-    except Exception as exc:  # an rtclint bug, not a finding about the deployment: exit 2 like `check`
-        _echo_err(f"rtclint: internal error: {type(exc).__name__}: {exc}")
-        return 2
     colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    _echo(render_json(report) if opts.fmt == "json" else render_text(report, colour=colour))
-    return 0 if report.ok else 1
+    return probe_main(opts.server_name, fmt=opts.fmt, access_token=opts.access_token, livekit_url=opts.livekit_url,
+                      origin=opts.origin, insecure=opts.insecure, cacert=opts.cacert, resolves=opts.resolves,
+                      connects=opts.connects, colour=colour)
 
 
 COMMANDS = {command.name: command for command in (

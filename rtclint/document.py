@@ -104,11 +104,19 @@ class Document:
         return known[1]
 
 
-_BOMS = {"utf-8": codecs.BOM_UTF8, "utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE}
+_BOMS = {"utf-8": codecs.BOM_UTF8}
+# Byte-order marks of encodings no server rtclint models reads (Caddy, nginx, HAProxy,
+# Synapse, LiveKit read UTF-8): such a file is RTC002, never parsed nor rewritten.
+# UTF-32 first: its little-endian mark starts with UTF-16's.
+_FOREIGN_BOMS = {"UTF-32": (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE),
+                 "UTF-16": (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)}
 
 
 def decode(data: bytes) -> tuple[str, str, bool]:
-    """Decode config bytes: UTF-8 (optionally with BOM) or UTF-16 with BOM; else DecodeError."""
+    """Decode config bytes: UTF-8, optionally with its BOM; else DecodeError."""
+    for name, boms in _FOREIGN_BOMS.items():
+        if data.startswith(boms):
+            raise DecodeError(f"{name} text (byte-order mark): the servers read UTF-8; save it as UTF-8")
     for encoding, bom in _BOMS.items():
         if data.startswith(bom):
             try:

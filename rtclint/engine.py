@@ -15,9 +15,12 @@ from rtclint.diagnostics import Diagnostic
 from rtclint.discover import Candidate, discover, display_path, kind_from_name, kind_from_content
 from rtclint.document import MAX_FILE_BYTES, DecodeError, Document, Span
 from rtclint.model import Deployment, FileFacts
+from rtclint.model.secrets import scrub_diagnostics
 from rtclint.model.stacks import link as link_services
 from rtclint.parsers import PARSERS, parser_for
 from rtclint.parsers.base import Tree
+from rtclint.rules.root_cause import fold
+from rtclint.rules.withheld import withhold
 
 
 @dataclass(slots=True)
@@ -124,6 +127,8 @@ def _post_process(result: Result, config: Config) -> list[Diagnostic]:
     from rtclint import suppress
 
     found = suppress.apply(result.diagnostics, result.documents, config)
+    found = fold(found, result.documents)  # one finding per cause
+    found = withhold(found, result.deployment)  # a fix is shown only if --fix would apply it
     found = [d for d in found if d.code != "RTC010" or not _ignored_for_file(d, config)]
     if config.report_on is not None:
         found = [d for d in found if _involves(d, result.documents, config.report_on)]
@@ -131,6 +136,7 @@ def _post_process(result: Result, config: Config) -> list[Diagnostic]:
         from rtclint import baseline  # only then: it loads hashlib (OpenSSL)
 
         found = baseline.filter_known(found, result.documents, config.baseline)
+    found = scrub_diagnostics(found, result.deployment)  # no message may quote a secret
     return sorted(found, key=Diagnostic.sort_key)
 
 

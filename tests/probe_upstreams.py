@@ -2,13 +2,21 @@
 
 They run in threads of the test process, bound to 127.0.0.1 on a port the OS picks, and
 answer only what the probe asks, the way the real software does (read upstream):
+(RULES.md "How the services answer" is the reference; a stand-in that answers otherwise
+tests nothing):
 - lk-jwt-service, handler.go: `corsJSON` sets Content-Type application/json,
   Access-Control-Allow-Origin *, -Methods POST, -Headers "Accept, Content-Type,
   Content-Length, Accept-Encoding, X-CSRF-Token" on /get_token, /sfu/get and
-  /delegate_delayed_leave and answers OPTIONS 200; other methods than POST 405; /healthz
-  GET/HEAD 200; unknown paths get Go's NotFound ("404 page not found", text/plain).
-- LiveKit, rtcservice.go + server.go: /rtc answers 404 when the request is not a WebSocket
-  upgrade and 401 to an upgrade without a token; GET / is the health check, "OK".
+  /delegate_delayed_leave and answers OPTIONS 200; other methods than POST 405 (same
+  headers); a POST body that is not JSON 400 M_NOT_JSON; /healthz GET/HEAD 200, else 405;
+  /sfu_webhook takes LiveKit's webhooks; unknown paths get Go's NotFound ("404 page not
+  found", text/plain).
+- LiveKit, rtcservice.go + server.go + auth.go: GET / is the health check, "OK"; /rtc and
+  /rtc/v1 answer 404 (empty body) when the request is not a WebSocket upgrade and 401 "no
+  permissions to access the room" to an upgrade without a token; /rtc/validate and
+  /rtc/v1/validate without a token 401 "no permissions to access the room" with
+  Access-Control-Allow-Origin *; POST /twirp/livekit.RoomService/* without auth 401 with a
+  Twirp JSON error; any other path 404 "404 page not found".
 - Synapse: unknown paths 404 M_UNRECOGNIZED; the MSC4143 transports endpoint (served only
   with msc4143_enabled) 401 M_MISSING_TOKEN without a token; the federation OpenID
   userinfo 401 M_MISSING_TOKEN without access_token.
@@ -103,12 +111,19 @@ class FakeJwtService(Upstream):
     def answer(self, req: _Handler, url) -> None:
         if url.path == "/healthz":
             return req.send(200 if req.command in ("GET", "HEAD") else 405)
+        if url.path == "/sfu_webhook" and req.command == "POST":
+            return req.send(200)
         if url.path not in self.paths:
             return req.go_not_found()
         if req.command == "OPTIONS":
             return req.send(200, b"", JWT_CORS)
         if req.command != "POST":
             return req.send(405, b"", JWT_CORS)
+        length = int(req.headers.get("Content-Length") or 0)
+        try:
+            json.loads(req.rfile.read(length) or b"")
+        except ValueError:
+            return req.send_json(400, {"errcode": "M_NOT_JSON", "error": "Error decoding JSON"}, JWT_CORS)
         # any token we could be sent is not a valid OpenID token: the federation check fails
         req.send_json(401, {"errcode": "M_UNAUTHORIZED", "error": "The request could not be authorised."}, JWT_CORS)
 
@@ -116,18 +131,28 @@ class FakeJwtService(Upstream):
 class FakeLiveKit(Upstream):
     """The LiveKit SFU's HTTP port: health check and the signalling WebSocket."""
 
+    NO_PERMISSION = "no permissions to access the room\n"
+    TEXT = {"Content-Type": "text/plain; charset=utf-8"}
+
     def answer(self, req: _Handler, url) -> None:
+        token = "access_token" in parse_qs(url.query) or bool(req.headers.get("Authorization"))
         if url.path == "/":
             return req.send(200, "OK")
-        if url.path != "/rtc":
+        if url.path in ("/rtc/validate", "/rtc/v1/validate"):
+            if not token:
+                return req.send(401, self.NO_PERMISSION, {**self.TEXT, "Access-Control-Allow-Origin": "*"})
+            return req.send(401, "invalid authorization token\n", {**self.TEXT, "Access-Control-Allow-Origin": "*"})
+        if url.path.startswith("/twirp/livekit.RoomService/") and req.command == "POST" and not token:
+            return req.send_json(401, {"code": "unauthenticated", "msg": "no permissions to access the room"})
+        if url.path not in ("/rtc", "/rtc/v1"):
             return req.go_not_found()
         connection = req.headers.get("Connection", "").lower()
         upgrade = req.headers.get("Upgrade", "").lower()
         if "upgrade" not in connection or "websocket" not in upgrade:
             return req.send(404)  # rtcservice.go: `if !websocket.IsWebSocketUpgrade(r) { w.WriteHeader(404) }`
-        if "access_token" not in parse_qs(url.query) and not req.headers.get("Authorization"):
-            return req.send(401, "no permissions to access the room\n", {"Content-Type": "text/plain; charset=utf-8"})
-        req.send(401, "invalid token\n", {"Content-Type": "text/plain; charset=utf-8"})
+        if not token:
+            return req.send(401, self.NO_PERMISSION, self.TEXT)
+        req.send(401, "invalid authorization token\n", self.TEXT)
 
 
 class FakeHomeserver(Upstream):

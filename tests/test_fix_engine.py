@@ -233,12 +233,50 @@ def test_bom_crlf_missing_final_newline_and_mode_are_kept(tmp_path, synthetic):
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
 
 
-def test_utf16_file_stays_utf16(tmp_path, synthetic):
+@pytest.mark.parametrize("bom,encoding", [(b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"),
+                                          (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be")])
+def test_a_file_not_in_utf8_is_rtc002_and_never_written(tmp_path, synthetic, bom, encoding):
+    """Caddy, nginx, HAProxy, Synapse and LiveKit read UTF-8: a UTF-16/32 file is one
+    they cannot read either. rtclint says so and never rewrites it."""
     path = tmp_path / "a.yaml"
-    path.write_bytes(b"\xff\xfe" + "key: old\n".encode("utf-16-le"))
-    synthetic["fn"] = replace_all("old", "née")
+    data = bom + "key: old\n".encode(encoding)
+    path.write_bytes(data)
+    synthetic["fn"] = replace_all("old", "new")
+    outcome = run_fix(tmp_path)
+    assert path.read_bytes() == data and not outcome.fixed
+    said = [d for facts in outcome.result.deployment.files.values() for d in facts.diagnostics]
+    assert [d.code for d in said] == ["RTC002"] and "UTF-" in said[0].message
+
+
+def test_a_fix_that_brings_a_new_finding_is_withdrawn_and_reported(tmp_path, synthetic):
+    """`old` -> `new new`, and every `new` is a finding no fix removes (its fix changes
+    nothing): the fix would leave the tree with more findings than before."""
+    path = tmp_path / "a.yaml"
+    path.write_text("key: old\n")
+
+    def offer(doc):
+        out = replace_all("old", "new new")(doc)
+        i = doc.text.find("new")
+        while i != -1:
+            out.append((Applicability.SAFE, [(i, i + 3, "new")]))
+            i = doc.text.find("new", i + 3)
+        return out
+
+    synthetic["fn"] = offer
+    outcome = run_fix(tmp_path)
+    assert path.read_text() == "key: old\n" and not outcome.fixed
+    said = [f.message for f in outcome.all_failures]
+    assert any("would bring a new finding (RTC999" in m for m in said), said
+    assert all(d.fix is None for d in outcome.result.diagnostics)
+
+
+def test_a_fix_that_only_moves_a_finding_is_applied(tmp_path, synthetic):
+    """Counting per rule and file: a finding whose text changed is not new."""
+    path = tmp_path / "a.yaml"
+    path.write_text("key: old\n")
+    synthetic["fn"] = replace_all("old", "new")
     run_fix(tmp_path)
-    assert path.read_bytes() == b"\xff\xfe" + "key: née\n".encode("utf-16-le")
+    assert path.read_text() == "key: new\n"
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another owner needs root")

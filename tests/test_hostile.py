@@ -71,14 +71,15 @@ def test_fixture_case_ends_cleanly(case):
     assert peak < 300, peak
 
 
-@pytest.mark.parametrize("case", ["binary", "invalid-utf8"])
+@pytest.mark.parametrize("case", ["binary", "invalid-utf8", "utf16-bom"])
 def test_undecodable_files_are_rtc002(case):
+    """UTF-16 too: none of the servers rtclint models reads it (RULES.md RTC002)."""
     payload, _ = run_check(os.path.join(HOSTILE, case), ".")
-    assert codes(payload) == ["RTC002"]
+    assert set(codes(payload)) == {"RTC002"}
 
 
-def test_utf16_and_bom_files_are_read(tmp_path):
-    for case in ("utf16-bom", "utf8-bom"):
+def test_utf8_bom_files_are_read(tmp_path):
+    for case in ("utf8-bom",):
         payload, _ = run_check(os.path.join(HOSTILE, case), ".")
         assert "RTC002" not in codes(payload) and "RTC001" not in codes(payload), payload
 

@@ -301,9 +301,12 @@ def test_well_known_without_cors(lab):
 def test_wrong_public_port_in_livekit_service_url(lab):
     closed = free_port()  # nothing listens there: like a URL naming :8443 while nginx has only 443
     focus = "https://rtc.example.test:8443/livekit/jwt"
-    report, _ = lab("good.conf", focus=focus, extra_map={("rtc.example.test", 8443): closed}).probe()
-    first = assert_first_break(report, "jwt-preflight", "RTC104")
-    assert "refused" in first.evidence[0].error
+    report, steps = lab("good.conf", focus=focus, extra_map={("rtc.example.test", 8443): closed}).probe()
+    # a connection that fails is reported as such, in its own step, not as a config finding
+    first = assert_first_break(report, "connect:rtc.example.test:8443", None)
+    assert "refused" in first.evidence[0].error and "listen" in first.hint
+    assert steps["jwt-preflight"].status == "fail" and steps["jwt-preflight"].code is None
+    assert report.exit_code == 1  # other hosts answered
 
 
 def test_jwt_prefix_not_stripped(lab):
@@ -375,6 +378,35 @@ def test_resolve_with_a_server_name_that_has_a_port(lab):
     first = assert_first_break(report, "federation-openid", "RTC208")
     assert first.evidence[0].request == f"GET https://{server_name}/_matrix/federation/v1/openid/userinfo"
     assert first.evidence[0].status == 404
+
+
+def test_livekit_and_the_jwt_service_are_recognised_by_their_own_answers(lab):
+    deployment = lab("good.conf")
+    _, steps = deployment.probe()
+    assert "/rtc/validate" in steps["sfu-url"].message and "no permissions to access the room" in steps["sfu-url"].message
+    assert ("GET", "/rtc/validate") in [(m, p) for m, p, _ in deployment.sfu.requests]
+    assert "lk-jwt-service" in steps["jwt-preflight"].message
+    assert [e.status for e in steps["jwt-preflight"].evidence] == [200, 405]
+
+
+def test_an_sfu_that_is_not_livekit_is_not_taken_for_it(lab):
+    """Something that answers 200 to everything under the SFU path is not LiveKit."""
+    deployment = lab("good.conf")
+    deployment.sfu.answer = lambda req, url: req.send(200, "welcome")
+    report, steps = deployment.probe()
+    assert steps["sfu-url"].status == "fail" and steps["sfu-url"].code == "RTC204"
+
+
+def test_well_known_without_rtc_foci_is_rtc108_even_when_transports_need_a_login(lab):
+    deployment = lab("no-foci.conf")
+    _, steps = deployment.probe()
+    assert steps["transports"].evidence[0].status == 401
+    assert steps["rtc-transport"].code == "RTC108" and steps["rtc-transport"].status == "warn"
+    # with a token the transports are read, and the walk goes on from them
+    _, steps = deployment.probe(access_token=TOKEN)
+    assert FOCUS in steps["transports"].message
+    assert steps["rtc-transport"].code == "RTC108"
+    assert steps["jwt-preflight"].status == "pass" and steps["sfu-websocket"].status == "pass"
 
 
 # ---- Caddy ----------------------------------------------------------------------------------------

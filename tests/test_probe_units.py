@@ -120,3 +120,55 @@ def test_json_report_for_scripts():
     assert payload["counts"] == {"pass": 1, "warn": 0, "fail": 2, "skip": 0}
     evidence = payload["steps"][1]["evidence"][0]
     assert evidence["status"] == 200 and evidence["headers"]["access-control-allow-origin"] == "*, *"
+
+
+# ---- server names are checked before any request; network failures are not findings ------
+
+@pytest.mark.parametrize("name", ["exa mple", "example..org", "-example.org", "exa_mple.org", "example.org:0",
+                                  "example.org:99999", "ex%41mple.org", "example.org/path?x"])
+def test_a_server_name_that_is_not_one_is_refused(name):
+    from rtclint.probe.identify import check_server_name
+
+    with pytest.raises(ProbeUsageError):
+        check_server_name(normalise_server_name(name))
+
+
+@pytest.mark.parametrize("name", ["example.org", "matrix.example.org:8448", "127.0.0.1", "[::1]:8448", "xn--bcher-kva.de"])
+def test_real_server_names_are_accepted(name):
+    from rtclint.probe.identify import check_server_name
+
+    assert check_server_name(name) == name
+
+
+def test_cli_refuses_a_malformed_server_name_with_exit_2_before_any_request():
+    proc = run_rtclint(["probe", "exa mple"])
+    assert proc.returncode == 2
+    assert "'exa mple' is not a valid host name" in proc.stderr and not proc.stdout
+
+
+class _NoNetwork:
+    """An httpx client whose every request fails like an unknown name does."""
+
+    def stream(self, method, url, headers=None):
+        import httpx
+
+        raise httpx.ConnectError("[Errno -2] Name or service not known")
+
+
+def test_a_dns_failure_is_its_own_step_never_a_config_finding_and_exits_2():
+    pytest.importorskip("httpx")
+    from rtclint.probe.net import TlsResult
+
+    import rtclint.probe.steps as steps_module
+
+    original = steps_module.check_tls
+    steps_module.check_tls = lambda *a, **k: TlsResult(ok=False, unreachable=True, detail="name does not resolve")
+    try:
+        report = Probe(ProbeOptions("example.org"), _NoNetwork()).run()
+    finally:
+        steps_module.check_tls = original
+    connect = [s for s in report.steps if s.id.startswith("connect:")]
+    assert connect and all("DNS" in s.message and s.code is None for s in connect)
+    assert report.steps[0].id == "connect:example.org:443"
+    assert not [s.code for s in report.steps if s.code], [(s.id, s.code) for s in report.steps]
+    assert report.exit_code == 2

@@ -12,21 +12,22 @@ import os
 from rtclint.config import Config
 from rtclint.diagnostics import Diagnostic, Fix
 from rtclint.document import Document
+from rtclint.fix.consequences import bringing_new_findings, without_fix
 from rtclint.fix.edits import applicable, apply_edits, choose, edits_by_path, fix_key
 from rtclint.fix.writer import WriteRefused, atomic_write, unchanged_on_disk, write_target
-from rtclint.record import field, record
+from dataclasses import dataclass, field
 
 MAX_ROUNDS = 10
-UNPARSED = ("RTC001", "RTC002")  # files with these findings are never edited
+UNPARSED = ("RTC001", "RTC002")  # files with these findings are never edited (rules.withheld says why)
 
 
-@record
+@dataclass
 class Failure:
     path: str
     message: str
 
 
-@record
+@dataclass
 class Plan:
     """The outcome of fixing in memory: the final check, what was fixed, the new text
     of every changed file, and what could not be done."""
@@ -40,6 +41,8 @@ class Plan:
     paths: list[str] = field(default_factory=list)
     config: Config | None = None
     overlay: dict[str, bytes] = field(default_factory=dict)  # abspath -> current bytes
+    checked: list = field(default_factory=list)  # per round: the diagnostics of its check
+    applied: list = field(default_factory=list)  # (round, documents, fixes kept) per round that fixed
 
     def recheck(self, extra: dict[str, bytes]):
         """The whole tree checked with the current fixes plus `extra` contents."""
@@ -55,7 +58,7 @@ class Plan:
         return self.originals[path].encode(self.texts[path])
 
 
-@record
+@dataclass
 class Outcome:
     plan: Plan
     written: list[str] = field(default_factory=list)
@@ -80,14 +83,23 @@ def fix_paths(paths: list[str], config: Config | None = None, *, unsafe: bool = 
     config = config or Config()
     roots = [p if os.path.isdir(p) else os.path.dirname(os.path.abspath(p)) for p in (paths or ["."])]
     frozen: dict[str, str] = {}  # display path -> why it must not be written
+    withdrawn: dict[tuple, Failure] = {}  # fixes that would bring a new finding
     while True:
-        plan = plan_fixes(paths, config, unsafe=unsafe, frozen=set(frozen), max_rounds=max_rounds)
+        plan = plan_fixes(paths, config, unsafe=unsafe, frozen=set(frozen), max_rounds=max_rounds,
+                          exclude=set(withdrawn))
         refusals = _refusals(plan, roots)
-        if not refusals or set(refusals) <= set(frozen):
+        if refusals and not set(refusals) <= set(frozen):
+            # A fix may span files: re-plan without the refused ones, so no fix is half written.
+            frozen.update(refusals)
+            continue
+        bringing = {k: f for k, f in bringing_new_findings(plan).items() if k not in withdrawn}
+        if not bringing:
             break
-        # A fix may span files: re-plan without the refused ones, so no fix is half written.
-        frozen.update(refusals)
+        withdrawn.update(bringing)  # re-plan without them: the tree must not end worse
+    if withdrawn:
+        plan.result.diagnostics = [without_fix(d, withdrawn) for d in plan.result.diagnostics]
     outcome = Outcome(plan)
+    outcome.failures += list(withdrawn.values())
     outcome.failures += [Failure(p, f"not written: {why}") for p, why in sorted(frozen.items())]
     if write:
         _write(plan, roots, outcome)
@@ -95,12 +107,13 @@ def fix_paths(paths: list[str], config: Config | None = None, *, unsafe: bool = 
 
 
 def plan_fixes(paths: list[str], config: Config, *, unsafe: bool = False, frozen: set[str] = frozenset(),
-               max_rounds: int = MAX_ROUNDS) -> Plan:
-    """Apply fixes round after round in memory until the tree is stable."""
+               max_rounds: int = MAX_ROUNDS, exclude: set[tuple] = frozenset()) -> Plan:
+    """Apply fixes round after round in memory until the tree is stable; fixes whose
+    key is in `exclude` are never applied."""
     from rtclint.engine import check, overlaid
 
     overlay: dict[str, bytes] = {}
-    blocked: set[tuple] = set()
+    blocked: set[tuple] = set(exclude)
     plan: Plan | None = None
     seen_states: set[tuple] = set()
     for round_no in range(max_rounds + 1):
@@ -110,6 +123,7 @@ def plan_fixes(paths: list[str], config: Config, *, unsafe: bool = False, frozen
             plan = Plan(result, dict(result.documents), paths=list(paths), config=config, overlay=overlay)
             frozen = set(frozen) | unparsed_files(result)
         plan.result, plan.rounds = result, round_no
+        plan.checked.append(result.diagnostics)
         if round_no == max_rounds:
             plan.failures.append(Failure("", f"fixes did not settle after {max_rounds} rounds"))
             break
@@ -144,6 +158,7 @@ def _one_round(plan: Plan, result, overlay: dict[str, bytes], blocked: set[tuple
     if not kept:
         return bool(blocked)  # everything was reverted; retry without the blocked fixes
     kept_keys = {fix_key(f) for f in kept}
+    plan.applied.append((len(plan.checked) - 1, docs, kept))
     plan.fixed += [d for d in chosen.fixed if fix_key(d.fix) in kept_keys]
     for path, text in _texts_after(docs, kept).items():
         plan.texts[path] = text
@@ -256,6 +271,9 @@ def _refusals(plan: Plan, roots: list[str]) -> dict[str, str]:
     by_target: dict[str, list[str]] = {}
     for path in plan.changed():
         doc = plan.originals[path]
+        if doc.encoding != "utf-8":  # decoding refuses them already (RTC002): never write one
+            out[path] = f"a {doc.encoding} file: rtclint writes UTF-8 files only"
+            continue
         try:
             target = write_target(doc.abspath, roots)
         except WriteRefused as exc:

@@ -3,8 +3,8 @@ fixed, how many remain, and every file that could not be fixed or written."""
 
 from __future__ import annotations
 
-from rtclint.fix.diff import unified_diff
-from rtclint.fix.runner import Outcome
+from rtclint.fix.diff import safe_diff
+from rtclint.fix.runner import Failure, Outcome
 
 
 def _problems(n: int) -> str:
@@ -32,11 +32,21 @@ def failure_lines(outcome: Outcome) -> list[str]:
 
 
 def diff_text(outcome: Outcome) -> str:
-    plan = outcome.plan
-    text = "".join(unified_diff(p, plan.originals[p].text, plan.texts[p]) for p in plan.changed())
-    deployment = getattr(outcome.result, "deployment", None)
-    if deployment is not None:  # context lines may quote a LiveKit secret: never print it
-        from rtclint.model.stacks import mask_secrets
+    """The patch `--diff` prints. Context that would show a secret is shrunk; a hunk
+    that cannot hide its secret and still apply is left out, and a failure says so
+    (printed with the others on stderr)."""
+    from rtclint.model.secrets import Secrets, of
 
-        text = mask_secrets(deployment, text)
-    return text
+    plan = outcome.plan
+    deployment = getattr(outcome.result, "deployment", None)
+    found = of(deployment) if deployment is not None else Secrets()
+    parts = []
+    for path in plan.changed():
+        doc = plan.originals[path]
+        lines = frozenset(doc.line_col(start)[0] - 1 for start, _end in found.spans.get(path, ()))
+        result = safe_diff(path, doc.text, plan.texts[path], found.holds_secret, lines)
+        parts.append(result.text)
+        for line in result.left_out:
+            outcome.failures.append(Failure(path, f"the change at line {line} is left out of the diff: it would "
+                                                  "show a secret (`--fix` applies it)"))
+    return "".join(parts)

@@ -6,7 +6,7 @@ from urllib.parse import urljoin
 
 from rtclint.probe.net import describe_os_error
 from rtclint.probe.result import Evidence, excerpt
-from rtclint.record import record
+from dataclasses import dataclass
 
 # headers worth showing as evidence (lower case); everything else is noise for this purpose
 SHOWN_HEADERS = ("content-type", "location", "access-control-allow-origin", "access-control-allow-methods",
@@ -16,7 +16,7 @@ SENT_HEADERS = ("origin", "access-control-request-method", "access-control-reque
 MAX_REDIRECTS = 5
 
 
-@record
+@dataclass
 class Answer:
     """A response reduced to what the checks need; `error` is set when there was none."""
 

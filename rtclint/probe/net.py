@@ -10,7 +10,7 @@ from __future__ import annotations
 import socket
 import ssl
 
-from rtclint.record import field, record
+from dataclasses import dataclass, field
 
 CONNECT_TIMEOUT = 5.0  # matrix-js-sdk gives up on the well-known after 5 s
 
@@ -19,13 +19,13 @@ class ProbeUsageError(ValueError):
     """A malformed option value; the CLI turns it into a usage error."""
 
 
-@record(frozen=True)
+@dataclass(frozen=True)
 class Target:
     host: str
     port: int
 
 
-@record
+@dataclass
 class AddressMap:
     """(host, port) → (address, port), from --resolve and --connect-to."""
 
@@ -110,7 +110,7 @@ def make_client(addresses: AddressMap, ctx: ssl.SSLContext, timeout: float = CON
     return httpx.Client(transport=transport, timeout=timeout, follow_redirects=False, trust_env=not addresses)
 
 
-@record
+@dataclass
 class TlsResult:
     ok: bool
     detail: str

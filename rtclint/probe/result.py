@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from rtclint.record import field, record
+from dataclasses import dataclass, field
 
 PASS, WARN, FAIL, SKIP = "pass", "warn", "fail", "skip"
 BODY_EXCERPT = 300  # characters of a body kept as evidence
 
 
-@record
+@dataclass
 class Evidence:
     """One HTTP exchange (or TLS handshake) as observed."""
 
@@ -30,7 +30,7 @@ class Evidence:
         return out
 
 
-@record
+@dataclass
 class Step:
     id: str  # stable machine name, e.g. "jwt-preflight"
     title: str
@@ -46,7 +46,7 @@ class Step:
                 "evidence": [e.to_json() for e in self.evidence]}
 
 
-@record
+@dataclass
 class ProbeReport:
     server_name: str
     steps: list[Step] = field(default_factory=list)
@@ -59,6 +59,18 @@ class ProbeReport:
     def ok(self) -> bool:
         return self.first_failure is None
 
+    @property
+    def reached(self) -> bool:
+        """Whether any request got an HTTP answer (False: DNS, TLS or connections failed)."""
+        return any(e.status is not None for s in self.steps for e in s.evidence)
+
+    @property
+    def exit_code(self) -> int:
+        """0 all passed, 1 a step failed, 2 nothing could be reached at all."""
+        if not self.reached:
+            return 2
+        return 0 if self.ok else 1
+
     def to_json(self) -> dict:
         first = self.first_failure
         return {"server_name": self.server_name, "ok": self.ok,
@@ -66,6 +78,20 @@ class ProbeReport:
                                                              "rule": rule_name(first.code), "message": first.message},
                 "counts": {k: sum(1 for s in self.steps if s.status == k) for k in (PASS, WARN, FAIL, SKIP)},
                 "steps": [s.to_json() for s in self.steps]}
+
+
+RANK = {PASS: 0, SKIP: 0, WARN: 1, FAIL: 2}
+
+
+def problem(step: Step, status: str, message: str, code: str | None = None, hint: str = "") -> None:
+    """Add a problem to a step; the worst one sets the step's status and code."""
+    step.message = f"{step.message} {message}".strip() if step.message else message
+    if RANK[status] > RANK[step.status]:
+        step.status, step.code = status, code
+        step.hint = hint or step.hint
+    elif step.code is None and code and RANK[status] == RANK[step.status]:
+        step.code = code
+        step.hint = hint or step.hint
 
 
 def rule_name(code: str | None) -> str | None:

@@ -16,14 +16,13 @@ documentation explains it. Facts the steps rest on (checked upstream):
 
 from __future__ import annotations
 
-import base64
-import os
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from rtclint.probe.http import Answer, exchange, follow
 from rtclint.probe.net import AddressMap, check_tls
-from rtclint.probe.result import FAIL, PASS, SKIP, WARN, Evidence, ProbeReport, Step
-from rtclint.record import field, record
+from rtclint.probe.result import FAIL, PASS, SKIP, WARN, Evidence, ProbeReport, Step, problem
+from rtclint.probe.services import GATEWAY_ERRORS, GO_NOT_FOUND, ServiceSteps, http_url  # noqa: F401 (re-exported)
+from dataclasses import dataclass, field
 
 CLIENT_WELL_KNOWN = "/.well-known/matrix/client"
 SERVER_WELL_KNOWN = "/.well-known/matrix/server"
@@ -32,14 +31,11 @@ TRANSPORTS_PATH = "/_matrix/client/unstable/org.matrix.msc4143/rtc/transports"
 OPENID_PATH = "/_matrix/federation/v1/openid/userinfo"
 RTC_FOCI_KEY = "org.matrix.msc4143.rtc_foci"
 DEFAULT_ORIGIN = "https://app.element.io"
-GO_NOT_FOUND = "404 page not found"  # net/http's NotFound body, what lk-jwt-service (Go) sends
-GATEWAY_ERRORS = (502, 503, 504)
-RANK = {PASS: 0, SKIP: 0, WARN: 1, FAIL: 2}
 ADD_FOCI_HINT = (f'Add "{RTC_FOCI_KEY}": [{{"type": "livekit", "livekit_service_url": "https://…"}}] '
                  "to the well-known.")
 
 
-@record
+@dataclass
 class ProbeOptions:
     server_name: str
     origin: str = DEFAULT_ORIGIN
@@ -50,7 +46,7 @@ class ProbeOptions:
     addresses: AddressMap = field(default_factory=AddressMap)
 
 
-@record
+@dataclass
 class Findings:
     """What earlier steps learnt and later steps use."""
 
@@ -62,17 +58,6 @@ class Findings:
     focus: str | None = None
     fed_target: tuple[str, int] | None = None
     livekit_url: str | None = None
-
-
-def problem(step: Step, status: str, message: str, code: str | None = None, hint: str = "") -> None:
-    """Add a problem to a step; the worst one sets the step's status and code."""
-    step.message = f"{step.message} {message}".strip() if step.message else message
-    if RANK[status] > RANK[step.status]:
-        step.status, step.code = status, code
-        step.hint = hint or step.hint
-    elif step.code is None and code and RANK[status] == RANK[step.status]:
-        step.code = code
-        step.hint = hint or step.hint
 
 
 def origin_of(url: str) -> tuple[str, int]:
@@ -100,7 +85,9 @@ def normalise_server_name(text: str) -> str:
     return urlsplit(text).netloc if "://" in text else text.rstrip("/")
 
 
-class Probe:
+class Probe(ServiceSteps):
+    """The walk; the JWT service and SFU steps are in `ServiceSteps`."""
+
     def __init__(self, options: ProbeOptions, client) -> None:
         options.server_name = normalise_server_name(options.server_name)
         self.options = options
@@ -146,17 +133,36 @@ class Probe:
             problem(step, FAIL, result.detail, hint="Install a certificate that browsers accept for this name "
                                                    "(in a lab: --cacert, or --insecure).")
 
-    def send(self, step: Step, method: str, url: str, headers: dict[str, str] | None = None) -> Answer:
+    def send(self, step: Step, method: str, url: str, headers: dict[str, str] | None = None,
+             guess: bool = False) -> Answer:
+        """One request. A connection that fails (DNS, refused, timeout) is a step of its own,
+        unless the URL was only a guess (matrix.<server_name>, an SFU path candidate)."""
         self.ensure_tls(url)
         answer, evidence = exchange(self.client, method, url, headers)
         step.evidence.append(evidence)
+        if answer.error and not answer.tls_error and not guess:
+            self.unreachable(url, answer)
         return answer
 
+    def unreachable(self, url: str, answer: Answer) -> None:
+        """A network failure is not a finding about the configuration: it gets its own
+        step, before the step that needed the connection, with no rule code."""
+        host, port = origin_of(url)
+        step_id = f"connect:{host}:{port}"
+        if any(s.id == step_id for s in self.report.steps):
+            return
+        step = Step(step_id, f"Connection to {host}:{port}")
+        step.evidence.append(Evidence(request=f"connect {host}:{port}", error=answer.error))
+        hint = ("Check the name's DNS records." if "DNS" in answer.error else
+                "Something must listen on this port: check the URL's port, the firewall and that the proxy runs."
+                if answer.refused else "Check that the host is up and reachable from here.")
+        problem(step, FAIL, f"Cannot connect to {host}:{port}: {answer.error}.", None, hint)
+        self.report.steps.insert(max(len(self.report.steps) - 1, 0), step)
+
     def no_answer(self, step: Step, answer: Answer, code_if_refused: str | None = None) -> None:
-        hint = "The URL names a port nothing listens on: match the URL and the proxy's listen port." \
-            if answer.refused else ""
-        code = code_if_refused if answer.refused else None
-        problem(step, FAIL, f"No answer from {answer.url}: {answer.error}.", code, hint)
+        """The request got no answer: say so, without blaming the configuration (the
+        connection step says what failed). `code_if_refused` is kept for callers' sake."""
+        problem(step, FAIL, f"No answer from {answer.url}: {answer.error}.")
 
     def browser_headers(self) -> dict[str, str]:
         return {"Origin": self.options.origin, "Accept": "application/json"}
@@ -192,7 +198,9 @@ class Probe:
                                         "browser does not follow it.", "RTC106",
                             "Serve the JSON on the server_name host itself (or add the CORS header to the redirect).")
         if answer.error:
-            return self.no_answer(step, answer, "RTC104")
+            if not answer.tls_error:
+                self.unreachable(answer.url, answer)
+            return self.no_answer(step, answer)
         if answer.status != 200:
             problem(step, FAIL, f"Status {answer.status}: clients treat this as no well-known and find no "
                                 "homeserver settings and no call transport.", "RTC105",
@@ -224,7 +232,7 @@ class Probe:
             return None
         netloc = f"matrix.{host}" + (f":{port}" if port else "")
         url = f"https://{netloc}{CLIENT_WELL_KNOWN}"
-        answer = self.send(step, "GET", url, self.browser_headers())
+        answer = self.send(step, "GET", url, self.browser_headers(), guess=True)
         if answer.status != 200 or answer.json()[1]:
             return None
         problem(step, FAIL, f"It is served at {url}, where clients never look; the next steps use that copy "
@@ -358,7 +366,7 @@ class Probe:
                                                         "directly, without a well-known.")
         url = f"https://{self.options.server_name}{SERVER_WELL_KNOWN}"
         step = self.step("wellknown-server", f"{title} {url}")
-        answer = self.send(step, "GET", url, {"Accept": "application/json"})
+        answer = self.send(step, "GET", url, {"Accept": "application/json"}, guess=True)
         value, error = answer.json() if answer.status == 200 else (None, "")
         server = value.get("m.server") if isinstance(value, dict) else None
         if answer.status == 200 and isinstance(server, str) and server:
@@ -386,7 +394,7 @@ class Probe:
                 f"{SERVER_WELL_KNOWN}, listen on 8448, or route /_matrix/federation (and the openid listener "
                 "resource) to Synapse.")
         if answer.error:
-            return problem(step, FAIL, f"No answer from {url}: {answer.error}.", "RTC208", hint)
+            return self.no_answer(step, answer)
         value, _ = answer.json()
         errcode = value.get("errcode") if isinstance(value, dict) else None
         if answer.status == 401 and errcode:
@@ -394,190 +402,3 @@ class Probe:
         else:
             answered = f"Status {answer.status}" + (f" ({errcode})" if errcode else "")
             problem(step, FAIL, f"{answered}: not answered by the homeserver.", "RTC208", hint)
-
-    # ---- the JWT service ------------------------------------------------------------------
-
-    def jwt_preflight(self) -> None:
-        title = "JWT service: CORS preflight of get_token"
-        if not self.found.focus:
-            return self.skip("jwt-preflight", title, "No livekit transport to try.")
-        url = self.found.focus.rstrip("/") + "/get_token"
-        step = self.step("jwt-preflight", f"{title}: OPTIONS {url}")
-        if not url.startswith("https://"):
-            problem(step, FAIL, f"livekit_service_url {self.found.focus} is not https://.", "RTC103")
-            if not url.startswith("http://"):
-                return
-        answer = self.preflight(step, url)
-        if answer.error:
-            return self.no_answer(step, answer, "RTC104")
-        if answer.status == 404 and self.legacy_endpoint_works(step):
-            return
-        if answer.status == 404 or answer.status in GATEWAY_ERRORS:
-            return self.jwt_not_reached(step, answer)
-        if not 200 <= answer.status < 300:
-            return problem(step, FAIL, f"Status {answer.status}: a browser needs 2xx to send the POST.", "RTC200")
-        self.check_preflight_headers(step, answer)
-        if step.status == PASS:
-            allowed = answer.header("access-control-allow-origin")
-            step.message = f"{answer.status}, Access-Control-Allow-Origin: {allowed}"
-
-    def preflight(self, step: Step, url: str) -> Answer:
-        return self.send(step, "OPTIONS", url, {"Origin": self.options.origin, "Access-Control-Request-Method": "POST",
-                                                "Access-Control-Request-Headers": "content-type"})
-
-    def legacy_endpoint_works(self, step: Step) -> bool:
-        """Element Call falls back to <base>/sfu/get when /get_token is missing (older lk-jwt-service)."""
-        legacy = self.preflight(step, self.found.focus.rstrip("/") + "/sfu/get")
-        if not (200 <= (legacy.status or 0) < 300 and legacy.header("access-control-allow-origin").strip() == "*"):
-            return False
-        problem(step, WARN, "/get_token is 404 but the legacy /sfu/get answers the preflight: an older "
-                            "lk-jwt-service; Element Call falls back to it.",
-                hint="Upgrade lk-jwt-service; newer clients use /get_token.")
-        return True
-
-    def check_preflight_headers(self, step: Step, answer: Answer) -> None:
-        origins = answer.header_values("access-control-allow-origin")
-        joined = ", ".join(origins)
-        if len(origins) > 1 or "," in joined:
-            problem(step, FAIL, f"Access-Control-Allow-Origin: '{joined}' — the proxy adds the header in front of "
-                                "lk-jwt-service, which sends its own; browsers reject the doubled value.", "RTC203",
-                    "Remove the proxy's Access-Control-* headers for the JWT service.")
-        elif not origins:
-            problem(step, FAIL, "No Access-Control-Allow-Origin in the preflight answer, so the browser never sends "
-                                "the POST. lk-jwt-service always sends it: this answer comes from something else.",
-                    "RTC200", "Route the livekit_service_url host and path to lk-jwt-service.")
-        elif joined.strip() not in ("*", self.options.origin):
-            problem(step, FAIL, f"Access-Control-Allow-Origin '{joined}' does not allow {self.options.origin}.",
-                    "RTC203")
-        methods = answer.header("access-control-allow-methods").upper()
-        if origins and methods and "POST" not in methods and "*" not in methods:
-            problem(step, FAIL, f"Access-Control-Allow-Methods '{methods}' lacks POST.")
-        allowed = answer.header("access-control-allow-headers").lower()
-        if origins and "content-type" not in allowed and "*" not in allowed:
-            problem(step, FAIL, f"Access-Control-Allow-Headers '{allowed or 'absent'}' lacks Content-Type, which "
-                                "the client sends.")
-
-    def jwt_not_reached(self, step: Step, answer: Answer) -> None:
-        """404 or a gateway error on a JWT path: tell a missing route from an unstripped prefix."""
-        if answer.status in GATEWAY_ERRORS:
-            return problem(step, FAIL, f"Status {answer.status} from the proxy: it cannot reach the JWT service.",
-                           "RTC207", "Point the proxy at the port lk-jwt-service binds (LIVEKIT_JWT_BIND, default "
-                                     ":8080) and check that it runs.")
-        prefix = urlsplit(self.found.focus or "").path.rstrip("/")
-        from_go = answer.text.strip() == GO_NOT_FOUND
-        if prefix and from_go:
-            return problem(step, FAIL, f"404 '{GO_NOT_FOUND}' from the JWT service itself: the proxy passes the "
-                                       f"prefix {prefix} on, and lk-jwt-service only knows /get_token, /sfu/get, "
-                                       "/healthz.", "RTC201",
-                           f"Strip {prefix}: nginx `proxy_pass http://jwt:8080/;` (trailing slash), Caddy "
-                           "`handle_path`, HAProxy `replace-path`.")
-        problem(step, FAIL, f"Status 404 for {answer.url}: no route to the JWT service.", "RTC200",
-                "Route the host and path of livekit_service_url to lk-jwt-service.")
-
-    def jwt_healthz(self) -> None:
-        title = "JWT service: /healthz"
-        if not self.found.focus:
-            return self.skip("jwt-healthz", title, "No livekit transport to try.")
-        url = self.found.focus.rstrip("/") + "/healthz"
-        step = self.step("jwt-healthz", f"{title}: GET {url}")
-        answer = self.send(step, "GET", url)
-        if answer.error:
-            return self.no_answer(step, answer, "RTC104")
-        if answer.status == 200:
-            step.message = "200"
-            preflight = next((s for s in self.report.steps if s.id == "jwt-preflight"), None)
-            if preflight and preflight.code == "RTC200":
-                preflight.code = "RTC202"
-                preflight.message += " /healthz is routed though: only some JWT paths reach the service."
-                preflight.hint = "Route the whole livekit_service_url prefix, not single paths."
-            return
-        if answer.status == 404 or answer.status in GATEWAY_ERRORS:
-            self.jwt_not_reached(step, answer)
-            preflight = next((s for s in self.report.steps if s.id == "jwt-preflight"), None)
-            if step.code == "RTC200" and preflight and preflight.status == PASS:
-                step.code = "RTC202"
-                step.hint = "Route the whole livekit_service_url prefix, not single paths."
-            return
-        problem(step, FAIL, f"Status {answer.status}, expected 200.")
-
-    # ---- the SFU ----------------------------------------------------------------------------
-
-    def sfu_candidates(self) -> list[str]:
-        """Where LIVEKIT_URL probably is, when the JWT service cannot tell us (it needs an OpenID token)."""
-        parts = urlsplit(self.found.focus or "")
-        path = parts.path.rstrip("/")
-        paths = []
-        if path.endswith("/jwt"):
-            paths.append(path[: -len("/jwt")] + "/sfu")  # ESS and common guides: /livekit/jwt + /livekit/sfu
-        paths += ["/livekit/sfu", ""]
-        return list(dict.fromkeys(urlunsplit(("wss", parts.netloc, p, "", "")) for p in paths))
-
-    def sfu_url(self) -> None:
-        title = "LiveKit SFU URL (LIVEKIT_URL)"
-        if self.options.livekit_url:
-            step = self.step("sfu-url", title)
-            self.found.livekit_url = self.options.livekit_url
-            step.message = f"{self.options.livekit_url} (from --livekit-url)"
-            return
-        if not self.found.focus:
-            return self.skip("sfu-url", title, "No JWT service to derive it from; pass --livekit-url.")
-        step = self.step("sfu-url", title)
-        for candidate in self.sfu_candidates():
-            answer = self.upgrade(step, candidate)
-            if answer.status in (101, 401, 403):
-                self.found.livekit_url = candidate
-                step.message = (f"{candidate} answers like LiveKit (derived from the JWT service URL: the JWT "
-                                "service only reveals LIVEKIT_URL for a valid OpenID token; pass --livekit-url).")
-                return
-            health = self.send(step, "GET", http_url(candidate).rstrip("/") + "/")
-            if health.status == 200 and health.text.strip() == "OK":
-                self.found.livekit_url = candidate
-                step.message = (f"{candidate} reaches LiveKit (GET / answers OK); derived, pass --livekit-url "
-                                "to be sure.")
-                return
-        problem(step, FAIL, f"None of {', '.join(self.sfu_candidates())} reaches LiveKit.", "RTC204",
-                "Pass --livekit-url with the JWT service's LIVEKIT_URL, or route it to LiveKit's port (7880).")
-
-    def sfu_websocket(self) -> None:
-        title = "LiveKit SFU: WebSocket upgrade on /rtc"
-        if not self.found.livekit_url:
-            return self.skip("sfu-websocket", title, "No LIVEKIT_URL known.")
-        url = self.found.livekit_url
-        step = self.step("sfu-websocket", f"{title}: {url.rstrip('/')}/rtc")
-        scheme = urlsplit(url).scheme
-        if scheme not in ("wss", "ws", "https", "http"):
-            return problem(step, FAIL, f"LIVEKIT_URL {url} is not a ws(s):// URL.", "RTC302")
-        if scheme in ("ws", "http"):
-            problem(step, FAIL, f"LIVEKIT_URL {url} is not wss://: a page served over https cannot open it.", "RTC302")
-        answer = self.upgrade(step, url)
-        if answer.error:
-            return self.no_answer(step, answer, "RTC104")
-        if answer.status in (101, 401, 403):
-            if step.status == PASS:
-                step.message = f"{answer.status} to an upgrade without a token: answers like LiveKit."
-            return
-        if answer.status in GATEWAY_ERRORS:
-            return problem(step, FAIL, f"Status {answer.status} from the proxy: it cannot reach LiveKit.", "RTC207",
-                           "Point the proxy at LiveKit's `port` (default 7880) and check that LiveKit runs.")
-        health = self.send(step, "GET", http_url(url).rstrip("/") + "/")
-        if answer.status == 404 and health.status == 200 and health.text.strip() == "OK":
-            return problem(step, FAIL, "LiveKit answers (GET / is OK) but says 404 to the upgrade: it did not get "
-                                       "the Upgrade header, so the proxy does not pass WebSockets through.", "RTC205",
-                           "nginx: `proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; "
-                           "proxy_set_header Connection \"upgrade\";` in the SFU location.")
-        problem(step, FAIL, f"Status {answer.status} to the upgrade and GET / is not LiveKit's OK: no route to "
-                            "LiveKit's /rtc.", "RTC204", "Route LIVEKIT_URL's host and path to LiveKit's port (7880).")
-
-    def upgrade(self, step: Step, ws_url: str) -> Answer:
-        """A WebSocket opening handshake on <LIVEKIT_URL>/rtc, as livekit-client sends it (without a token)."""
-        key = base64.b64encode(os.urandom(16)).decode()
-        headers = {"Origin": self.options.origin, "Connection": "Upgrade", "Upgrade": "websocket",
-                   "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": key}
-        return self.send(step, "GET", http_url(ws_url).rstrip("/") + "/rtc", headers)
-
-
-def http_url(ws_url: str) -> str:
-    """wss://h/p → https://h/p (the opening handshake is an HTTP request)."""
-    parts = urlsplit(ws_url)
-    scheme = {"wss": "https", "ws": "http"}.get(parts.scheme, parts.scheme)
-    return urlunsplit((scheme, parts.netloc, parts.path, parts.query, ""))

@@ -14,4 +14,22 @@ EMITTERS = {
 
 
 def emitter(fmt: str):
-    return importlib.import_module(EMITTERS[fmt])
+    return Masked(importlib.import_module(EMITTERS[fmt]))
+
+
+class Masked:
+    """An emitter whose output has every secret of the checked tree masked, whatever the
+    format quotes (source lines, fix contents, messages)."""
+
+    def __init__(self, module) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str):
+        return getattr(self._module, name)
+
+    def render(self, result, config, **options) -> str:
+        from rtclint.model.secrets import of, scrub
+
+        text = self._module.render(result, config, **options)
+        deployment = getattr(result, "deployment", None)
+        return of(deployment).mask(text) if deployment is not None else scrub(text)

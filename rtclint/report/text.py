@@ -34,10 +34,10 @@ def _one(diag: Diagnostic, documents, style, deployment=None) -> list[str]:
     doc = documents.get(diag.path)
     if doc is not None and doc.text:
         source = doc.line_text(line)
-        if deployment is not None:  # never echo a LiveKit secret from the source line
-            from rtclint.model.stacks import mask_line
+        if deployment is not None:  # never echo a secret from the source line
+            from rtclint.model.secrets import of
 
-            source = mask_line(deployment, doc.path, doc.offset(line, 1), source)
+            source = of(deployment).mask_line(doc.path, doc.offset(line, 1), source)
         source = source.replace("\t", " ")
         width = (end_col - col) if end_line == line else len(source) - col + 1
         shown, caret_at, width = _window(source, col - 1, max(1, width))

@@ -1,0 +1,70 @@
+"""What a fix brings: after the fix loop, a finding the tree did not have before and no
+later fix removed was brought by the fix whose inserted text it sits on (RTC105's new
+site block without federation routes → RTC208 on that block). Such a fix is withdrawn
+and the tree re-planned without it; the failure says why.
+
+A finding that only became visible — a LIVEKIT_KEYS value that RTC402's fix made
+readable turns out to be a plain-text secret (RTC900) — sits beside the edit, not on
+its text: it was there all along, and the fix stays."""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+
+from rtclint.diagnostics import Diagnostic, Fix
+from rtclint.fix.edits import edits_by_path, fix_key, match_newlines
+
+
+def bringing_new_findings(plan) -> dict[tuple, object]:
+    """fix key -> Failure, for every fix that brought a finding (see the module doc).
+    Findings are counted per rule and file, so one whose message moved with the text is
+    not new."""
+    from rtclint.fix.runner import Failure
+
+    if len(plan.checked) < 2:
+        return {}
+    counts = [Counter((d.code, d.path) for d in diags) for diags in plan.checked]
+    first, last = counts[0], counts[-1]
+    out: dict[tuple, object] = {}
+    for key in (k for k in last if last[k] > first[k]):
+        appeared = len(counts) - 1
+        while appeared > 1 and counts[appeared - 1][key] > first[key]:
+            appeared -= 1
+        docs, fixes = next(((d, kept) for round_no, d, kept in plan.applied if round_no == appeared - 1), ({}, []))
+        found = [d for d in plan.checked[appeared] if (d.code, d.path) == key]
+        for fix in _on_inserted_text(fixes, docs, found):
+            out[fix_key(fix)] = Failure(key[1], f"fix not applied, it would bring a new finding ({key[0]}: "
+                                                f"{found[0].message}): {fix.message}")
+    return out
+
+
+def _on_inserted_text(fixes: list[Fix], docs: dict, found: list[Diagnostic]) -> list[Fix]:
+    """The fixes whose edits, placed in the fixed text, hold one of `found`'s spans."""
+    placed: dict[tuple, list[tuple[str, int, int]]] = {}
+    for path, edits in edits_by_path(fixes).items():
+        doc = docs.get(path)
+        newline = doc.newline if doc is not None else "\n"
+        shift = 0
+        for edit in sorted(edits, key=lambda e: (e.span.start, e.span.end)):
+            content = match_newlines(edit.content, newline)
+            start = edit.span.start + shift
+            placed.setdefault(id(edit), []).append((path, start, start + len(content)))
+            shift += len(content) - (edit.span.end - edit.span.start)
+    charged = []
+    for fix in fixes:
+        ranges = [r for e in fix.edits for r in placed.get(id(e), ())]
+        if any(d.span.path == p and d.span.start < b and a < max(d.span.end, d.span.start + 1)
+               for d in found for p, a, b in ranges):
+            charged.append(fix)
+    return charged
+
+
+def without_fix(diag: Diagnostic, withdrawn: dict) -> Diagnostic:
+    """A finding whose fix was withdrawn no longer counts as fixable, and says why."""
+    if diag.fix is None or fix_key(diag.fix) not in withdrawn:
+        return diag
+    diag = copy.copy(diag)
+    diag.fix = None
+    diag.message += " (its fix is not applied: it would bring a new finding; see above)"
+    return diag

@@ -1,0 +1,36 @@
+"""Fixable means fixed: a fix is offered (`[*]`, "N fixable", SARIF `fixes`) only when
+`--fix` would apply it. A fix whose edits touch a file that did not parse completely
+(RTC001) or could not be read (RTC002) is never applied — rtclint does not edit what it
+did not fully understand — so it is withdrawn here, and the finding says why."""
+
+from __future__ import annotations
+
+UNPARSED = ("RTC001", "RTC002")
+
+
+def unparsed_paths(diagnostics: list, deployment) -> set[str]:
+    """Files with a parse or read error. Read from the parsers' own findings too, which
+    `--select`/`--ignore` do not filter."""
+    found = {d.path for d in diagnostics if d.code in UNPARSED}
+    for facts in getattr(deployment, "files", {}).values():
+        found |= {d.path for d in facts.diagnostics if d.code in UNPARSED}
+    return found
+
+
+def withhold(diagnostics: list, deployment) -> list:
+    """`diagnostics` with every fix `--fix` would refuse removed and explained."""
+    unparsed = unparsed_paths(diagnostics, deployment)
+    if not unparsed:
+        return diagnostics
+    out = []
+    for diag in diagnostics:
+        blocked = sorted({e.span.path for e in diag.fix.edits} & unparsed) if diag.fix is not None else []
+        if blocked:
+            import copy  # only when there is something to fold: it costs a start-up
+
+            diag = copy.copy(diag)
+            diag.fix = None
+            diag.message += (f" (no automatic fix: {', '.join(blocked)} did not parse completely, and rtclint "
+                             "does not edit a file it could not read whole; fix the parse error first)")
+        out.append(diag)
+    return out
