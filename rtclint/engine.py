@@ -24,6 +24,8 @@ class Result:
     deployment: Deployment
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files_checked: int = 0
+    suppressed: int = 0  # findings hidden by `# rtclint: disable` comments (the summary says so)
+    baselined: int = 0  # findings hidden by --baseline
 
     @property
     def documents(self) -> dict[str, Document]:
@@ -123,13 +125,16 @@ def _post_process(result: Result, config: Config) -> list[Diagnostic]:
     from rtclint import suppress
 
     found = suppress.apply(result.diagnostics, result.documents, config)
+    result.suppressed = len(result.diagnostics) - sum(1 for d in found if d.code != "RTC010")
     found = [d for d in found if d.code != "RTC010" or not _ignored_for_file(d, config)]
     if config.report_on is not None:
         found = [d for d in found if _involves(d, result.documents, config.report_on)]
     if config.baseline:
         from rtclint import baseline  # only then: it loads hashlib (OpenSSL)
 
+        before = len(found)
         found = baseline.filter_known(found, result.documents, config.baseline)
+        result.baselined = before - len(found)
     return sorted(found, key=Diagnostic.sort_key)
 
 

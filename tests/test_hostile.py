@@ -163,8 +163,8 @@ DROP_PRIVILEGES = """
 import json, os, runpy, sys
 # Import everything a check needs while still root (the interpreter lives under /root),
 # then become `nobody` for real before rtclint opens any file of the tree.
-import rtclint.cli, rtclint.engine, rtclint.report.json_report
-rtclint.cli.argparser(rtclint.cli.COMMANDS["check"]).parse_intermixed_args(["."])  # argparse's lazy imports
+import rtclint.cli, rtclint.cli.app, rtclint.cli.check, rtclint.cli.report, rtclint.engine
+import rtclint.report.json_report
 from rtclint.parsers import PARSERS, parser_for
 from rtclint.rules import load_all
 load_all()
