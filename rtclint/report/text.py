@@ -111,6 +111,8 @@ def fit(source: str, start: int, width: int, room: int) -> tuple[str, int, int]:
     inner = room - 2  # one column for each possible ellipsis
     shown_span = min(width, inner)
     left = max(0, min(start - (inner - shown_span) // 2, len(source) - inner))
+    if left <= len(ELLIPSIS):  # an ellipsis would hide no more than it takes
+        left = 0
     right = min(len(source), left + inner)
     prefix = ELLIPSIS if left else ""
     suffix = ELLIPSIS if right < len(source) else ""
