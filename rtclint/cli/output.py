@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import sys
 
 import click
@@ -45,8 +44,18 @@ def use_colour(choice: str, stream, to_file: bool = False) -> bool:
 
 
 def terminal_width() -> int:
-    """COLUMNS, else the terminal's width, else NO_TERMINAL_WIDTH."""
-    return max(20, shutil.get_terminal_size((NO_TERMINAL_WIDTH, 24)).columns)
+    """COLUMNS, else the terminal's width, else NO_TERMINAL_WIDTH (shutil's rule, without
+    importing shutil and the compression modules it loads)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return max(20, columns or NO_TERMINAL_WIDTH)
 
 
 def on_ci_or_hook() -> bool:
