@@ -62,7 +62,7 @@ def test_concise_is_one_line_per_finding():
     payload = json.loads(run_rtclint(["check", "--no-cache", "--format", "json", SEED]).stdout)
     lines = proc.stdout.splitlines()
     assert len(lines) == len(payload["diagnostics"])
-    for line, diag in zip(lines, payload["diagnostics"]):
+    for line, diag in zip(lines, payload["diagnostics"], strict=True):
         assert line.startswith(f"{diag['path']}:{diag['line']}:{diag['column']}: {diag['code']} {diag['severity']}:")
 
 

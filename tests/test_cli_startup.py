@@ -29,7 +29,8 @@ def loaded(args, cwd):
 
 @pytest.mark.parametrize("fmt", ["json", "sarif", "github"])
 def test_machine_formats_never_load_rich(tmp_path, fmt):
-    (tmp_path / "homeserver.yaml").write_text("server_name: example.com\nexperimental_features:\n  msc3266_enabled: true\n")
+    (tmp_path / "homeserver.yaml").write_text(
+        "server_name: example.com\nexperimental_features:\n  msc3266_enabled: true\n")
     for extra in ([], ["--statistics"] if fmt == "json" else []):
         tops = loaded(["check", "--no-cache", "--output-format", fmt, *extra, "homeserver.yaml"], tmp_path)
         assert "click" in tops and "rich" not in tops, fmt

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 
 import click
 
@@ -144,7 +143,3 @@ def _write_baseline(path: str, result, out: Output) -> int:
         raise click.FileError(path, exc.strerror) from None
     out.note(f"rtclint: recorded {count} finding{'s' if count != 1 else ''} in {path}")
     return 0
-
-
-def stdin_text() -> bytes:
-    return sys.stdin.buffer.read()
