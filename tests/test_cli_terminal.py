@@ -130,3 +130,18 @@ def test_ctrl_c_in_a_pipe(big_tree):
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130 and err.strip() == "rtclint: interrupted" and out == "", (out, err)
+
+
+def test_the_caret_counts_terminal_cells_after_wide_characters(tmp_path):
+    import unicodedata
+
+    (tmp_path / "Caddyfile").write_text(
+        'matrix.example.com {\n\trespond /.well-known/matrix/client '
+        '`{"m.homeserver":{"base_url":"https://matrix.example.com"},"x":"例え"` 200\n}\n')
+    shown, _ = on_terminal(["check", "--no-cache", "--select", "RTC100", "."], columns=200, cwd=str(tmp_path))
+    lines = ANSI.sub("", shown).splitlines()
+    head = next(i for i, ln in enumerate(lines) if "RTC100 error:" in ln)
+    source, caret = lines[head + 2], lines[head + 3]
+    backtick = source.rindex("`")
+    cells = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in source[:backtick])
+    assert caret.index("^") == cells, (source, caret)

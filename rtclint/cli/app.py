@@ -29,7 +29,7 @@ def rtclint() -> None:
     pass
 
 
-@rtclint.command(context_settings=CONTEXT)
+@rtclint.command(context_settings=CONTEXT, short_help="Check files and directories (default: the current one).")
 @click.argument("paths", nargs=-1, metavar="[PATH]...")
 @check_options
 def check(**options) -> int:
@@ -66,7 +66,7 @@ def rule(rule_id: str | None, show_all: bool, fmt: str) -> int:
     return explain(rule_id, fmt)
 
 
-@rtclint.command(context_settings=CONTEXT)
+@rtclint.command(context_settings=CONTEXT, short_help="Walk a live deployment as Element Call does.")
 @click.argument("server_name", metavar="SERVER_NAME")
 @click.option("--output-format", "--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Output format.")

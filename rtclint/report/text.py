@@ -94,6 +94,11 @@ def _snippet(diag, documents, line, col, end_line, end_col, options: TextOptions
     source = source.replace("\t", " ").rstrip("\r\n")
     span = (end_col - col) if end_line == line else len(source) - col + 1
     shown, caret_at, caret_width = fit(source, col - 1, max(1, span), options.width - GUTTER)
+    # Carets count terminal cells: a wide character (CJK, emoji) above takes two.
+    from rich.cells import cell_len
+
+    caret_width = max(1, cell_len(shown[caret_at:caret_at + caret_width]))
+    caret_at = cell_len(shown[:caret_at])
     colour = COLOURS[diag.severity]
     return [Text("       |", "blue"),
             Text.assemble((f"  {line:>4} | ", "blue"), shown),
