@@ -2,10 +2,10 @@
 
 Every finding names its severity in words (colour is a help, never the only sign):
 
-    caddy/Caddyfile:5:204: RTC100 error: the well-known JSON is not valid JSON [*]
+    caddy/Caddyfile:5:204: RTC100 error: the client well-known … is not valid JSON … [*]
            |
-       5 | …"org.matrix.msc4143.rtc_foci":[{"type":"livekit","livekit_service_url":"…"}]`
-           |                                                                         ^
+         5 | …livekit_service_url":"https://jwt.matrixrtc.example.com"}]`
+           |                                                            ^
 
 `full` adds the source line with a caret under the span, fitted to the width (a long line
 is elided around the span, never wrapped under its caret), related places and, with
