@@ -1,3 +1,3 @@
 """rtclint: lint and fix the configuration of self-hosted Matrix calls (MatrixRTC + LiveKit)."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -1,14 +1,17 @@
-"""Settings files: `[tool.rtclint]` in `pyproject.toml`, or the top level of `.rtclint.toml`.
+"""Settings files: the top level of `.rtclint.toml` or `rtclint.toml`, or `[tool.rtclint]`
+in `pyproject.toml`, found as ruff finds its own.
 
 The file nearest to the checked paths wins (searching from their common directory up to
-the filesystem root); in one directory `.rtclint.toml` beats `pyproject.toml`, and a
-`pyproject.toml` without a `[tool.rtclint]` table is passed over, as ruff does. Every
-key, code and severity is validated: a typo must fail loudly (exit 2, naming the key and
-the file), never silently turn a check off.
+the filesystem root; a parent's file is then not read); in one directory `.rtclint.toml`
+beats `rtclint.toml`, which beats `pyproject.toml`, and a `pyproject.toml` without a
+`[tool.rtclint]` table is passed over. Every key, code, severity, version and glob is
+validated: a typo must fail loudly (exit 2, naming the file, the key and what is allowed),
+never silently turn a check off.
 
 ```toml
 [tool.rtclint]
 select = ["RTC1", "RTC2"]
+extend-select = ["RTC9"]
 ignore = ["RTC407"]
 exclude = ["legacy/"]
 fail-on = "error"
@@ -24,6 +27,7 @@ element-call = "0.24"
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Iterable
 
@@ -34,8 +38,11 @@ TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at st
 if TYPE_CHECKING:
     from typing import Any
 
-CONFIG_NAMES = (".rtclint.toml", "pyproject.toml")
-KNOWN_KEYS = ("select", "ignore", "per-file-ignores", "exclude", "fail-on", "server-name", "target")
+CONFIG_NAMES = (".rtclint.toml", "rtclint.toml", "pyproject.toml")
+KNOWN_KEYS = ("select", "extend-select", "ignore", "per-file-ignores", "exclude", "fail-on", "server-name", "target")
+
+
+VERSION = re.compile(r"v?\d+(\.\d+){0,3}([.-]?(rc|alpha|beta|a|b)\.?\d*)?\Z", re.I)
 
 
 class ConfigError(Exception):
@@ -131,10 +138,14 @@ def apply_settings(config: Config, table: dict[str, Any], path: str, where: str 
         raise ConfigError(f"{path}: unknown key '{unknown[0]}' in {where} (known keys: {', '.join(KNOWN_KEYS)})")
     if "select" in table:
         config.select = _codes(table["select"], "select", path)
+    if "extend-select" in table and config.select:  # an empty selection already means every rule
+        config.select = config.select + _codes(table["extend-select"], "extend-select", path)
+    elif "extend-select" in table:
+        _codes(table["extend-select"], "extend-select", path)
     if "ignore" in table:
         config.ignore = _codes(table["ignore"], "ignore", path)
     if "exclude" in table:
-        config.exclude = _strings(table["exclude"], "exclude", path)
+        config.exclude = [_glob(g, "exclude", path) for g in _strings(table["exclude"], "exclude", path)]
     if "per-file-ignores" in table:
         config.per_file_ignores = _per_file_ignores(table["per-file-ignores"], path)
     if "fail-on" in table:
@@ -170,7 +181,40 @@ def _codes(value: Any, key: str, path: str) -> list[str]:
 def _per_file_ignores(value: Any, path: str) -> dict[str, list[str]]:
     if not isinstance(value, dict):
         raise ConfigError(f"{path}: 'per-file-ignores' must be a table of glob = [codes]")
-    return {glob: _codes(codes, f"per-file-ignores.\"{glob}\"", path) for glob, codes in value.items()}
+    return {_glob(glob, "per-file-ignores", path): _codes(codes, f"per-file-ignores.\"{glob}\"", path)
+            for glob, codes in value.items()}
+
+
+def _glob(pattern: str, key: str, path: str) -> str:
+    """A glob as written, or ConfigError when it cannot match what was meant: empty, an
+    unclosed `[`, or `**` glued to other characters (only `**/`, `/**/` and `/**` are
+    globstars; `a**` is the same as `a*`, a silent surprise)."""
+    allowed = "a glob such as \"staging/*\", \"**/*.conf\" or \"legacy/\""
+    problem = None
+    if not pattern.strip():
+        problem = "is empty"
+    elif _unclosed_bracket(pattern):
+        problem = "has a `[` that is never closed"
+    elif any("**" in part and part != "**" for part in pattern.split("/")):
+        problem = "uses `**` inside a name (only whole `**/` path parts match any directories)"
+    if problem:
+        raise ConfigError(f"{path}: '{key}': the glob {pattern!r} {problem}; expected {allowed}")
+    return pattern
+
+
+def _unclosed_bracket(pattern: str) -> bool:
+    i = 0
+    while i < len(pattern):
+        if pattern[i] == "\\":
+            i += 2
+            continue
+        if pattern[i] == "[":
+            close = pattern.find("]", i + 2)
+            if close == -1:
+                return True
+            i = close
+        i += 1
+    return False
 
 
 def _severity(value: Any, path: str) -> Severity:
@@ -190,6 +234,9 @@ def _targets(value: Any, path: str) -> dict[str, str]:
         if not isinstance(version, str) or not version.strip():
             # A TOML float would turn "1.10" into 1.1: versions must be quoted.
             raise ConfigError(f"{path}: 'target.{name}' must be a version string in quotes, e.g. \"1.140\"")
+        if not VERSION.match(version.strip()):
+            raise ConfigError(f"{path}: 'target.{name}' is {version!r}, not a version: expected digits "
+                              f"separated by dots, e.g. \"{DEFAULT_TARGETS[name]}\"")
         targets[name] = version.strip()
     return targets
 

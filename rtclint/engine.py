@@ -28,6 +28,8 @@ class Result:
     deployment: Deployment
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files_checked: int = 0
+    suppressed: int = 0  # findings hidden by `# rtclint: disable` comments (the summary says so)
+    baselined: int = 0  # findings hidden by --baseline
 
     @property
     def documents(self) -> dict[str, Document]:
@@ -127,6 +129,7 @@ def _post_process(result: Result, config: Config) -> list[Diagnostic]:
     from rtclint import suppress
 
     found = suppress.apply(result.diagnostics, result.documents, config)
+    result.suppressed = len(result.diagnostics) - sum(1 for d in found if d.code != "RTC010")
     found = fold(found, result.documents)  # one finding per cause
     found = withhold(found, result.deployment)  # a fix is shown only if --fix would apply it
     found = [d for d in found if d.code != "RTC010" or not _ignored_for_file(d, config)]
@@ -135,7 +138,9 @@ def _post_process(result: Result, config: Config) -> list[Diagnostic]:
     if config.baseline:
         from rtclint import baseline  # only then: it loads hashlib (OpenSSL)
 
+        before = len(found)
         found = baseline.filter_known(found, result.documents, config.baseline)
+        result.baselined = before - len(found)
     found = scrub_diagnostics(found, result.deployment)  # no message may quote a secret
     return sorted(found, key=Diagnostic.sort_key)
 

@@ -42,13 +42,23 @@ def test_action_shape():
 
 
 def run_step(tmp_path, **inputs):
+    """The step as the runner runs it: bash, inputs in the environment, GITHUB_OUTPUT and
+    RUNNER_TEMP real paths; `rtclint` on PATH is a wrapper that logs each invocation."""
     defaults = {name: str(spec.get("default", "")) for name, spec in action()["inputs"].items()}
     defaults.update(inputs)
     output_file = tmp_path / "github_output"
     output_file.write_text("")
+    runner_temp = tmp_path / "runner_temp"
+    runner_temp.mkdir(exist_ok=True)
+    wrappers = tmp_path / "bin"
+    wrappers.mkdir(exist_ok=True)
+    real = os.path.join(os.path.dirname(sys.executable), "rtclint")
+    (wrappers / "rtclint").write_text(f'#!/bin/bash\necho run >> "{tmp_path}/invocations"\nexec "{real}" "$@"\n')
+    (wrappers / "rtclint").chmod(0o755)
+    (tmp_path / "invocations").write_text("")
     s = step("Run rtclint")
-    env = {**os.environ, "GITHUB_OUTPUT": str(output_file),
-           "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]}
+    env = {**os.environ, "GITHUB_OUTPUT": str(output_file), "RUNNER_TEMP": str(runner_temp),
+           "PATH": os.pathsep.join([str(wrappers), os.path.dirname(sys.executable), os.environ["PATH"]])}
     for key, value in s["env"].items():
         name = re.fullmatch(r"\$\{\{ inputs\.([\w-]+) \}\}", value).group(1)
         env[key] = defaults[name]
@@ -69,6 +79,7 @@ def test_run_step_writes_sarif_annotates_and_fails(repo):
     proc, outputs = run_step(repo)
     assert proc.returncode == 1, proc.stderr
     assert outputs == {"sarif-file": "rtclint.sarif", "exit-code": "1"}
+    assert (repo / "invocations").read_text() == "run\n"  # one rtclint run: SARIF and annotations
     log = json.loads((repo / "repo" / "rtclint.sarif").read_text())
     [result] = log["runs"][0]["results"]
     assert result["ruleId"] == "RTC001"
@@ -87,6 +98,39 @@ def test_run_step_options(repo):
 
 
 def test_usage_errors_fail_even_without_fail_on_findings(repo):
+    (repo / "repo" / "rtclint.sarif").write_text("stale")  # from an earlier run: never claimed again
     proc, outputs = run_step(repo, **{"fail-on-findings": "false", "args": "--select NOPE"})
-    assert proc.returncode == 2 and outputs["exit-code"] == "2"
+    assert proc.returncode == 2 and outputs == {"exit-code": "2"}  # no sarif-file output: none was written
+    assert not (repo / "repo" / "rtclint.sarif").exists()
     assert "::error title=rtclint::" in proc.stdout
+
+
+def test_annotations_are_what_the_github_format_prints(repo):
+    (repo / "repo" / "Caddyfile").write_text(
+        'example.org {\n\thandle /.well-known/matrix/client {\n\t\trespond `{"m.homeserver":'
+        '{"base_url":"https://example.org"}` 200\n\t}\n}\n')
+    proc, _ = run_step(repo)
+    direct = subprocess.run([os.path.join(os.path.dirname(sys.executable), "rtclint"), "check", "--no-cache",
+                             "--output-format", "github", "."], cwd=repo / "repo", capture_output=True, text=True,
+                            timeout=120)
+    assert proc.stdout.splitlines() and proc.stdout == direct.stdout, (proc.stdout, direct.stdout)
+
+
+def test_paths_and_args_keep_their_quoting(repo):
+    spaced = repo / "repo" / "my configs"
+    spaced.mkdir()
+    (spaced / "compose.yaml").write_text(BROKEN)
+    (repo / "repo" / "compose.yaml").write_text("services:\n  a:\n    image: x\n")
+    (repo / "repo" / "base line.json").write_text("")
+    proc, outputs = run_step(repo, paths='"my configs" compose.yaml', args="--select 'RTC0' --exit-zero",
+                             **{"sarif-file": "reports/out file.sarif"})
+    assert proc.returncode == 0 and outputs["sarif-file"] == "reports/out file.sarif", proc.stdout + proc.stderr
+    log = json.loads((repo / "repo" / "reports" / "out file.sarif").read_text())
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in log["runs"][0]["results"]}
+    assert uris == {"my%20configs/compose.yaml"}
+    assert "file=my configs/compose.yaml," in proc.stdout
+    hostile, outputs = run_step(repo, paths="$(touch pwned) `touch pwned2` ;touch pwned3")
+    assert not any((repo / "repo" / name).exists() for name in ("pwned", "pwned2", "pwned3"))
+    assert hostile.returncode == 2 and outputs == {"exit-code": "2"}
+    unbalanced, outputs = run_step(repo, args="--select 'RTC0")
+    assert unbalanced.returncode == 2 and "quoting" in unbalanced.stdout

@@ -106,6 +106,12 @@ def test_targets_and_server_name_load(tmp_path):
         ('[tool.rtclint.per-file-ignores]\n"a/*" = ["XYZ"]\n', ["XYZ", "per-file-ignores"]),
         ('[tool.rtclint]\nserver-name = 3\n', ["server-name"]),
         ("[tool.rtclint\nignore = 1\n", ["invalid TOML"]),
+        ('[tool.rtclint.target]\nsynapse = "banana"\n', ["target.synapse", "banana", "e.g."]),
+        ('[tool.rtclint]\nselect = ["RTC1", "NOPE1"]\n', ["NOPE1", "select"]),
+        ('[tool.rtclint]\nextend-select = ["NOPE1"]\n', ["NOPE1", "extend-select"]),
+        ('[tool.rtclint]\nexclude = ["legacy/[abc"]\n', ["exclude", "legacy/[abc", "never closed", "expected"]),
+        ('[tool.rtclint]\nexclude = [""]\n', ["exclude", "is empty"]),
+        ('[tool.rtclint.per-file-ignores]\n"a**/*.conf" = ["RTC1"]\n', ["per-file-ignores", "a**/*.conf", "**"]),
     ],
 )
 def test_invalid_settings_exit_2_naming_key_and_file(tmp_path, content, names):
@@ -122,3 +128,29 @@ def test_invalid_settings_exit_2_naming_key_and_file(tmp_path, content, names):
 def test_defaults_without_any_file(tmp_path):
     config = load_config([str(tmp_path / "nowhere-inside")])
     assert config.source is None and config.fail_on is Severity.WARNING
+
+
+def test_ruff_s_precedence_in_one_directory(tmp_path):
+    """`.rtclint.toml` beats `rtclint.toml`, which beats `pyproject.toml` (ruff: `.ruff.toml`
+    > `ruff.toml` > `pyproject.toml`)."""
+    (tmp_path / "pyproject.toml").write_text('[tool.rtclint]\nselect = ["RTC1"]\n')
+    assert find_config_file([str(tmp_path)]) == str(tmp_path / "pyproject.toml")
+    (tmp_path / "rtclint.toml").write_text('select = ["RTC2"]\n')
+    assert find_config_file([str(tmp_path)]) == str(tmp_path / "rtclint.toml")
+    assert load_config([str(tmp_path)]).select == ["RTC2"]
+    (tmp_path / ".rtclint.toml").write_text('select = ["RTC3"]\n')
+    assert find_config_file([str(tmp_path)]) == str(tmp_path / ".rtclint.toml")
+
+
+def test_rtclint_toml_is_read_by_the_cli_and_the_closest_file_wins(tmp_path):
+    (tmp_path / "rtclint.toml").write_text('ignore = ["RTC0"]\n')
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "rtclint.toml").write_text('fail-on = "error"\n')
+    proc = check(tmp_path, "-v", ".")
+    assert proc.returncode in (0, 1) and str(tmp_path / "rtclint.toml") in proc.stderr
+    inner = check(sub, "-v", ".")
+    assert str(sub / "rtclint.toml") in inner.stderr
+    (sub / "rtclint.toml").write_text('[target]\nlivekit = "banana"\n')
+    bad = check(sub, ".")
+    assert bad.returncode == 2 and "rtclint.toml" in bad.stderr and "target.livekit" in bad.stderr

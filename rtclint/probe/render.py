@@ -34,9 +34,7 @@ def render_text(report: ProbeReport, colour: bool = False) -> str:
 def _step_lines(step: Step, colour: bool, pinned: bool) -> list[str]:
     label = LABELS[step.status]
     if colour:
-        from rtclint.report.ansi import style
-
-        label = style(label, fg=COLOURS[step.status], bold=step.status == FAIL)
+        label = _styled(label, COLOURS[step.status] + (" bold" if step.status == FAIL else ""))
     marker = "=>" if pinned else "  "
     code = f" [{_code_label(step.code)}]" if step.code else ""
     lines = [f"{marker}{label}  {step.title}{code}"]
@@ -64,3 +62,15 @@ def _step_lines(step: Step, colour: bool, pinned: bool) -> list[str]:
 def _code_label(code: str) -> str:
     name = rule_name(code)
     return f"{code} {name}" if name else code
+
+
+def _styled(text: str, style: str) -> str:
+    """`text` with ANSI colour, rendered by rich."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(file=io.StringIO(), force_terminal=True, color_system="standard", highlight=False,
+                      markup=False, emoji=False)
+    console.print(text, style=style, end="")
+    return console.file.getvalue()

@@ -1,12 +1,12 @@
 """Step 6 of the pipeline: emitters, one module per output format, over the same
-diagnostics. Each exposes `render(result, config) -> str`."""
+diagnostics. The machine formats expose `render(result, config) -> str` and use `json`
+only; the text report (`full`, `concise`) is rendered with rich by rtclint/report/text.py."""
 
 from __future__ import annotations
 
 import importlib
 
 EMITTERS = {
-    "text": "rtclint.report.text",
     "json": "rtclint.report.json_report",
     "sarif": "rtclint.report.sarif",
     "github": "rtclint.report.github",

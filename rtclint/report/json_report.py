@@ -1,11 +1,12 @@
-"""`--format json`: the contract other tools read (see DESIGN.md). Keys never change."""
+"""`--output-format json`: the contract other tools read (docs/json.md). Keys never change;
+new keys may be added."""
 
 from __future__ import annotations
 
+import json
 
 from rtclint.diagnostics import Diagnostic
 from rtclint.report.positions import region
-from rtclint.report.pretty_json import pretty
 
 JSON_VERSION = 1
 
@@ -33,4 +34,13 @@ def render(result, config=None) -> str:
         "files_checked": result.files_checked,
         "diagnostics": [diagnostic_dict(d, result.documents) for d in result.diagnostics],
     }
-    return pretty(payload) + "\n"
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_statistics(result, unsafe_fixes: bool = False) -> str:
+    """`--statistics --output-format json`: the per-rule counts instead of the findings."""
+    from rtclint.report.statistics import rows
+
+    payload = {"version": JSON_VERSION, "files_checked": result.files_checked,
+               "statistics": rows(result.diagnostics, unsafe_fixes)}
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"

@@ -12,6 +12,7 @@ most severe are kept and a notification says how many were left out.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 from collections import defaultdict
@@ -21,7 +22,6 @@ from rtclint import __version__
 from rtclint.diagnostics import Diagnostic, Severity
 from rtclint.document import Document, Span
 from rtclint.report.positions import region
-from rtclint.report.pretty_json import pretty
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/rtclint/rtclint"
@@ -45,7 +45,7 @@ FAMILY_TAGS = {
 
 
 def render(result, config=None) -> str:
-    return pretty(build(result, config)) + "\n"
+    return json.dumps(build(result, config), indent=2, ensure_ascii=False) + "\n"
 
 
 def build(result, config=None) -> dict:

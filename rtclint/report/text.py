@@ -1,86 +1,126 @@
-"""`--format text`: `path:line:col: CODE message`, the source line, a caret under the
-span, and a summary. Colour only when writing to a terminal."""
+"""`--output-format full` and `concise`: the text report, rendered with rich.
+
+Every finding names its severity in words (colour is a help, never the only sign):
+
+    caddy/Caddyfile:5:204: RTC100 error: the client well-known … is not valid JSON … [*]
+           |
+         5 | …livekit_service_url":"https://jwt.matrixrtc.example.com"}]`
+           |                                                            ^
+
+`full` adds the source line with a caret under the span, fitted to the width (a long line
+is elided around the span, never wrapped under its caret), related places and, with
+`--show-fixes`, each fix. `concise` is the first line only. Colour only when asked for
+(the CLI decides: a terminal, `--color`, NO_COLOR, FORCE_COLOR)."""
 
 from __future__ import annotations
 
-from collections import Counter
+import io
+from dataclasses import dataclass
 
 from rtclint.diagnostics import Diagnostic, Severity
 from rtclint.report.positions import region
 
-_COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+GUTTER = 9  # "  1234 | "
+ELLIPSIS = "…"
 
 
-def render(result, config=None, *, colour: bool = False, statistics: bool = False) -> str:
-    from rtclint.report.ansi import style as ansi
-
-    def style(text: str, **kw) -> str:
-        return ansi(text, **kw) if colour else text
-
-    out: list[str] = []
-    for diag in result.diagnostics:
-        out += _one(diag, result.documents, style, getattr(result, "deployment", None))
-    if statistics and result.diagnostics:
-        out.append(_statistics(result.diagnostics))
-    out.append(_summary(result, style))
-    return "\n".join(out) + "\n"
+@dataclass(slots=True)
+class TextOptions:
+    fmt: str = "full"  # or "concise"
+    colour: bool = False
+    width: int = 120
+    show_fixes: bool = False
+    unsafe_fixes: bool = False  # unsafe fixes count as available (`--unsafe-fixes` without --fix)
 
 
-def _one(diag: Diagnostic, documents, style, deployment=None) -> list[str]:
+def console(options: TextOptions, file=None):
+    """A rich console writing plain text, or ANSI colour when `options.colour`."""
+    from rich.console import Console
+
+    return Console(file=file or io.StringIO(), width=options.width, force_terminal=options.colour,
+                   no_color=not options.colour, color_system="standard" if options.colour else None,
+                   highlight=False, markup=False, emoji=False, legacy_windows=False, force_jupyter=False)
+
+
+def render_findings(result, options: TextOptions, con) -> None:
+    """Print every finding of `result` on the rich console `con`."""
+    deployment = getattr(result, "deployment", None)
+    for i, diag in enumerate(result.diagnostics):
+        if options.fmt == "full" and i:
+            con.print()
+        for line in finding_lines(diag, result.documents, options, deployment):
+            con.print(line, soft_wrap=True)
+
+
+def fixable(diag: Diagnostic, unsafe: bool) -> bool:
+    if diag.fix is None:
+        return False
+    return diag.fix.applicability.value == "safe" or (unsafe and diag.fix.applicability.value == "unsafe")
+
+
+def finding_lines(diag: Diagnostic, documents, options: TextOptions, deployment=None) -> list:
+    from rich.text import Text
+
+    colour = COLOURS[diag.severity]
     line, col, end_line, end_col = region(diag.span, documents)
-    head = f"{style(diag.path, bold=True)}:{line}:{col}: {style(diag.code, fg=_COLOURS[diag.severity], bold=True)} "
-    fixable = " [*]" if diag.fix is not None and diag.fix.applicability.value == "safe" else ""
-    lines = [head + diag.message + fixable]
-    doc = documents.get(diag.path)
-    if doc is not None and doc.text:
-        source = doc.line_text(line)
-        if deployment is not None:  # never echo a secret from the source line
-            from rtclint.model.secrets import of
-
-            source = of(deployment).mask_line(doc.path, doc.offset(line, 1), source)
-        source = source.replace("\t", " ")
-        width = (end_col - col) if end_line == line else len(source) - col + 1
-        shown, caret_at, width = _window(source, col - 1, max(1, width))
-        lines.append(f"  {line:>4} | {shown}")
-        lines.append("       | " + " " * caret_at + style("^" * width, fg=_COLOURS[diag.severity]))
+    head = Text.assemble((diag.path, "bold"), f":{line}:{col}: ", (diag.code, f"bold {colour}"), " ",
+                         (f"{diag.severity.value}:", colour), " ", diag.message)
+    if fixable(diag, options.unsafe_fixes):
+        head.append(" [*]", "bold")
+    lines = [head]
+    if options.fmt != "full":
+        return lines
+    lines += _snippet(diag, documents, line, col, end_line, end_col, options, deployment)
     for rel in diag.related:
         r_line, r_col, _, _ = region(rel.span, documents)
-        lines.append(f"       = see {rel.span.path}:{r_line}:{r_col}: {rel.message}")
+        lines.append(Text(f"       = see {rel.span.path}:{r_line}:{r_col}: {rel.message}"))
+    if options.show_fixes and diag.fix is not None:
+        lines.append(Text(f"       = fix ({diag.fix.applicability.value}): {diag.fix.message}", "green"))
     return lines
 
 
-# Source lines wider than this are cropped around the flagged span.
-MAX_SOURCE_WIDTH = 120
+def _snippet(diag, documents, line, col, end_line, end_col, options: TextOptions, deployment) -> list:
+    from rich.text import Text
+
+    doc = documents.get(diag.path)
+    if doc is None or not doc.text:
+        return []
+    source = doc.line_text(line)
+    if deployment is not None:  # never echo a secret from the source line
+        from rtclint.model.secrets import of
+
+        source = of(deployment).mask_line(doc.path, doc.offset(line, 1), source)
+    source = source.replace("\t", " ").rstrip("\r\n")
+    span = (end_col - col) if end_line == line else len(source) - col + 1
+    shown, caret_at, caret_width = fit(source, col - 1, max(1, span), options.width - GUTTER)
+    # Carets count terminal cells: a wide character (CJK, emoji) above takes two.
+    from rich.cells import cell_len
+
+    caret_width = max(1, cell_len(shown[caret_at:caret_at + caret_width]))
+    caret_at = cell_len(shown[:caret_at])
+    colour = COLOURS[diag.severity]
+    return [Text("       |", "blue"),
+            Text.assemble((f"  {line:>4} | ", "blue"), shown),
+            Text.assemble(("       | ", "blue"), " " * caret_at, ("^" * caret_width, f"bold {colour}"))]
 
 
-def _window(source: str, start: int, width: int) -> tuple[str, int, int]:
-    """(text to show, caret offset, caret width) for a long line: a window around the
-    span (one-line JSON well-knowns are hundreds of characters wide)."""
-    if len(source) <= MAX_SOURCE_WIDTH:
-        return source, start, max(1, min(width, len(source) - start or 1))
-    left = max(0, min(start - 40, len(source) - MAX_SOURCE_WIDTH))
-    right = min(len(source), left + MAX_SOURCE_WIDTH)
-    prefix = "…" if left else ""
-    suffix = "…" if right < len(source) else ""
+def fit(source: str, start: int, width: int, room: int) -> tuple[str, int, int]:
+    """(text to show, caret offset, caret width) of a source line in `room` columns: the
+    whole line when it fits, else a window around the span with `…` where text was left
+    out. The caret never runs past the shown text, so nothing wraps under it."""
+    room = max(room, 12)
+    start = min(max(start, 0), len(source))
+    if len(source) <= room:
+        return source, start, max(1, min(width, len(source) - start) if len(source) > start else 1)
+    inner = room - 2  # one column for each possible ellipsis
+    shown_span = min(width, inner)
+    left = max(0, min(start - (inner - shown_span) // 2, len(source) - inner))
+    if left <= len(ELLIPSIS):  # an ellipsis would hide no more than it takes
+        left = 0
+    right = min(len(source), left + inner)
+    prefix = ELLIPSIS if left else ""
+    suffix = ELLIPSIS if right < len(source) else ""
     caret_at = start - left + len(prefix)
-    width = max(1, min(width, right - start if right > start else 1))
-    return prefix + source[left:right] + suffix, caret_at, width
-
-
-def _statistics(diagnostics: list[Diagnostic]) -> str:
-    counts = Counter((d.code, d.name) for d in diagnostics)
-    rows = [f"{n:>5}  {code}  {name}" for (code, name), n in sorted(counts.items())]
-    return "\n".join(rows)
-
-
-def _summary(result, style) -> str:
-    n = len(result.diagnostics)
-    by_sev = Counter(d.severity for d in result.diagnostics)
-    files = f"{result.files_checked} file{'s' if result.files_checked != 1 else ''} checked"
-    if not n:
-        return style(f"All clear: {files}, no problems found.", fg="green")
-    parts = [f"{by_sev[s]} {s.value}{'s' if by_sev[s] != 1 and s != Severity.INFO else ''}"
-             for s in Severity if by_sev[s]]
-    fixable = sum(1 for d in result.diagnostics if d.fix is not None and d.fix.applicability.value == "safe")
-    tail = f"; {fixable} fixable with --fix" if fixable else ""
-    return style(f"Found {n} problem{'s' if n != 1 else ''} ({', '.join(parts)}) in {files}{tail}.", bold=True)
+    caret_width = max(1, min(shown_span, right - start))
+    return prefix + source[left:right] + suffix, caret_at, caret_width
