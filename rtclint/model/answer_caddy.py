@@ -11,17 +11,21 @@ from rtclint.model.proxy import Route, Site
 from rtclint.model.routing import select_route
 
 _PLACEHOLDER = re.compile(r"\{([^{}\s]+)\}")
+_ENV = re.compile(r"\{\$([A-Za-z_][A-Za-z0-9_]*)(?::([^{}]*))?\}")
 MODELLED_CONDITIONS = frozenset({"method"})
 
 
 def answer_caddy(site: Site, request: Request) -> Answer:
+    if len({lst.tls for lst in site.listens}) > 1:
+        return unknown("Caddy site mixing http:// and https:// addresses (per-address listeners)", site)
     routes = [r for r in site.routes if _host_ok(r, request) and _conditions_ok(r, request) is not False]
     undecided = [r for r in routes if _conditions_ok(r, request) is None]
     chosen = _select(site, routes, request.path)
     if chosen is not None and chosen in undecided:
         return unknown(f"Caddy matcher {', '.join(chosen.facts.get('conditions', []))} in {chosen.name}", site, chosen)
     if chosen is None or chosen.facts.get("claim_only"):
-        return Answer("respond", 200, body="", headers=_headers(chosen), content_type=None, route=chosen)
+        headers = _headers(chosen) if chosen is not None else _site_headers(site)
+        return Answer("respond", 200, body="", headers=headers, content_type=None, route=chosen)
     if chosen.respond is not None:
         return _respond(site, chosen, request)
     if chosen.redirect is not None:
@@ -42,7 +46,7 @@ def _select(site: Site, routes: list[Route], path: str) -> Route | None:
 def _respond(site: Site, route: Route, request: Request) -> Answer:
     resp = route.respond
     body = resp.body
-    if body is not None and resp.templated:
+    if body is not None and (resp.templated or "{$" in body):
         body = placeholders(body, request)
         if body is None:
             return unknown(f"Caddy respond placeholder in {route.name}", site, route)
@@ -75,6 +79,15 @@ def _headers(route: Route | None):
     return [h for h in route.headers if h.matcher is None or h.matcher.matches(route.matcher.paths[0] if route.matcher.paths else "/")]
 
 
+def _site_headers(site: Site):
+    """`header` lines at the top of the site apply to requests no route takes, too: the
+    ones every route carries."""
+    if not site.routes:
+        return []
+    common = [h for h in site.routes[0].headers if h.matcher is None]
+    return [h for h in common if all(h in r.headers for r in site.routes)]
+
+
 def _host_ok(route: Route, request: Request) -> bool:
     hosts = route.facts.get("hosts")
     return not hosts or request.host.lower() in hosts
@@ -100,6 +113,7 @@ def placeholders(text: str, request: Request) -> str | None:
             return ""
         return value
 
+    text = _ENV.sub(lambda m: m.group(2) or "", text)  # {$VAR:default}: the environment is empty here
     out = _PLACEHOLDER.sub(one, text)
     return None if failed else out
 

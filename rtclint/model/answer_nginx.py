@@ -184,6 +184,12 @@ def _substitute(repl: str, m: re.Match, request: Request, path: str) -> str | No
 
 def condition(args: list[str], request: Request, path: str) -> bool | None:
     """An `if` condition over request variables; None when it cannot be decided."""
+    args = list(args)
+    if args and args[0].startswith("("):  # the lexer keeps the parentheses on the words
+        args[0] = args[0][1:]
+    if args and args[-1].endswith(")"):
+        args[-1] = args[-1][:-1]
+    args = [a for a in args if a]
     if len(args) == 1:
         value = variable(args[0], request, path)
         return None if value is None else value not in ("", "0")

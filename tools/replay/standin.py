@@ -87,6 +87,13 @@ def _handler(recorder: Recorder, address: str, port: int):
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        pass  # a proxy that drops the connection (an upgrade refused, a timeout) is not news
+
+
 class StandIns:
     def __init__(self, recorder: Recorder) -> None:
         self.recorder = recorder
@@ -96,7 +103,7 @@ class StandIns:
         if (address, port) in self.servers:
             return True
         try:
-            server = ThreadingHTTPServer((address, port), _handler(self.recorder, address, port))
+            server = _Server((address, port), _handler(self.recorder, address, port))
         except OSError:
             return False
         if tls is not None:
