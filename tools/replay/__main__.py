@@ -70,10 +70,10 @@ def main(argv: list[str]) -> int:
 
 
 def _sample(configs: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The upstream corpus and every 8th generated variant: every server, every request."""
+    """The upstream corpus and every 25th generated variant: every server, every request."""
     from tools.replay.corpus import SHARED
 
-    return [c for i, c in enumerate(configs) if c[1].startswith(SHARED) or "generated" in c[1] and i % 8 == 0]
+    return [c for i, c in enumerate(configs) if c[1].startswith(SHARED) or "generated" in c[1] and i % 25 == 0]
 
 
 def _args(argv: list[str]):
