@@ -56,3 +56,9 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .rtclint_cache .pytest_cache node_modules
+
+# The real nginx, HAProxy and Caddy answer every client request; the model must agree
+# (tools/replay; root, in a private network+mount namespace).
+.PHONY: replay
+replay: $(STAMP)
+	$(BIN)/python -m tools.replay

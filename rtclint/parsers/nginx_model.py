@@ -154,6 +154,9 @@ class Builder:
         site.headers = list(lvl.add_headers)
         site.facts["ifs"] = [self.if_fact(s) for s in body if s.name == "if"]
         site.facts["rewrites"] = [self.rewrite_fact(s) for s in body if s.name == "rewrite"]
+        site.facts["directives"] = [s.name for s in body]  # for the answer model's unknowns
+        if lvl.default_type is not None:
+            site.facts["default_type"] = lvl.default_type.value
         ret = next((s for s in body if s.name == "return" and s.args), None)
         if ret is not None:
             route = Route(PathMatch("any"), Span(ret.path, ret.start, ret.end), name="server",
@@ -203,6 +206,9 @@ class Builder:
         route.facts["ifs"] = [self.if_fact(s) for s in body if s.name == "if"]
         route.facts["rewrites"] = [self.rewrite_fact(s) for s in body if s.name == "rewrite"]
         route.facts["types"] = [t.value for t in lvl.types]
+        route.facts["directives"] = [s.name for s in body]  # for the answer model's unknowns
+        if lvl.default_type is not None:
+            route.facts["default_type"] = lvl.default_type.value
         ret = next((s for s in body if s.name == "return" and s.args), None)
         passes = [s for s in body if s.name == "proxy_pass" and s.args]
         if ret is not None:
@@ -330,7 +336,10 @@ class Builder:
         ret = next((s for s in inner if s.name == "return" and s.args), None)
         return {"condition": " ".join(w.value for w in stmt.args), "span": self.span(stmt, stmt.path),
                 "return": [w.value for w in ret.args] if ret else None,
-                "directives": [s.name for s in inner]}
+                "directives": [s.name for s in inner],
+                "args": [w.value for w in stmt.args],  # the condition's words, unquoted
+                "headers": [self.header(s) for s in inner if s.name == "add_header" and len(s.args) >= 2],
+                "rewrites": [self.rewrite_fact(s) for s in inner if s.name == "rewrite"]}
 
     def rewrite_fact(self, stmt: Stmt) -> dict:
         args = [w.value for w in stmt.args]

