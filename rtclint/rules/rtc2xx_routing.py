@@ -35,7 +35,7 @@ from rtclint.rules.rtc1xx_discovery import livekit_entries, own_items, parsed
 
 # Proxies whose config files rtclint edits; Kubernetes Ingress only takes part in
 # "does this host/path reach the service at all" (RTC200, RTC204, RTC208).
-PROXIES = ("caddy", "nginx", "haproxy")
+PROXIES = ("caddy", "nginx", "haproxy", "traefik")
 ROUTING = PROXIES + ("ingress",)  # Site kinds
 ROUTING_FILES = PROXIES + ("kubernetes",)  # the file kinds those sites come from
 

@@ -1,0 +1,82 @@
+"""Traefik: the rule language as Traefik reads it, and the file provider as proxy sites."""
+
+import os
+
+import pytest
+
+from rtclint.config import Config
+from rtclint.engine import check
+from rtclint.model import traefik_rule as tr
+
+HERE = os.path.dirname(__file__)
+
+
+@pytest.mark.parametrize("rule, request_, expected", [
+    ("Host(`a.example.com`)", {"host": "A.example.com", "path": "/x"}, True),
+    ("Host(`a.example.com`, `b.example.com`)", {"host": "b.example.com"}, True),  # v2 alternatives
+    ("Host(`a.example.com`) && PathPrefix(`/livekit/jwt`)", {"host": "a.example.com", "path": "/livekit/jwt/sfu/get"}, True),
+    ("Host(`a.example.com`) && PathPrefix(`/livekit/jwt`)", {"host": "a.example.com", "path": "/livekit/sfu"}, False),
+    ("Path(`/rtc`) || PathPrefix(`/rtc/`)", {"path": "/rtc/v1"}, True),
+    ("Path(`/rtc`)", {"path": "/rtc/v1"}, False),
+    ("!PathPrefix(`/_matrix`)", {"path": "/.well-known/matrix/client"}, True),
+    ("PathRegexp(`^/rtc(/v1)?$`)", {"path": "/rtc/v1"}, True),
+    ("Path(`/user/{id:[0-9]+}`)", {"path": "/user/42"}, True),  # v2 path template
+    ("Host(`*.example.com`)", {"host": "sfu.example.com"}, True),
+    ("Host(`*.example.com`)", {"host": "a.sfu.example.com"}, False),
+    ("ClientIP(`10.0.0.0/8`) && Path(`/x`)", {"path": "/x"}, None),  # the client is unknown
+    ("ClientIP(`10.0.0.0/8`) && Path(`/x`)", {"path": "/y"}, False),  # …but the path decides
+    ("ClientIP(`10.0.0.0/8`) || Path(`/x`)", {"path": "/x"}, True),
+    ("Method(`POST`) && Path(`/get_token`)", {"path": "/get_token", "method": "options"}, False),
+    ("Header(`Upgrade`, `websocket`)", {"headers": {"upgrade": "websocket"}}, True),
+    ("PathRegexp(`(?P<x>a`)", {"path": "/a"}, None),  # a regexp Python cannot read: unknown
+])
+def test_rule_evaluation(rule, request_, expected):
+    assert tr.evaluate(tr.parse(rule), request_) is expected
+
+
+@pytest.mark.parametrize("rule, offset", [
+    ("Host(`a`) &&", 12), ("Host('a')", 5), ("Hots(`a`)", 0), ("Host(`a`", 8), ("", 0), ("(Path(`/`)", 10),
+])
+def test_rules_traefik_refuses(rule, offset):
+    with pytest.raises(tr.RuleError) as err:
+        tr.parse(rule)
+    assert err.value.offset == offset
+
+
+def test_default_priority_is_rule_length():
+    assert tr.default_priority("Host(`a`) && PathPrefix(`/b`)") == len("Host(`a`) && PathPrefix(`/b`)")
+
+
+def _check(tree):
+    return check([os.path.join(HERE, "fixtures", "traefik", tree)], Config())
+
+
+def test_file_provider_routes_by_priority_and_host():
+    result = _check("jwt-unstripped")
+    sites = {s.hosts[0]: s for s in result.deployment.sites if s.kind == "traefik"}
+    assert set(sites) == {"matrix.example.com", "example.com"}
+    matrix = sites["matrix.example.com"]
+    # The longer rule wins over the host-only Synapse router (Traefik's default priority).
+    assert matrix.route_for("/livekit/jwt/sfu/get").facts["router"] == "livekit-jwt"
+    assert matrix.route_for("/_matrix/client/versions").facts["router"] == "synapse"
+    assert matrix.route_for("/rtc").facts["router"] == "livekit-sfu"
+    jwt = matrix.route_for("/livekit/jwt/get_token").proxy
+    assert (jwt.upstream.host, jwt.upstream.port, jwt.strip_prefix) == ("lk-jwt-service", 8080, "")
+    sfu = matrix.route_for("/livekit/sfu/rtc").proxy
+    assert sfu.strip_prefix == "/livekit/sfu" and sfu.websocket is True
+    wk = sites["example.com"].route_for("/.well-known/matrix/client")
+    assert [(h.name, h.value) for h in wk.headers] == [("Access-Control-Allow-Origin", "*")]
+    assert sites["example.com"].route_for("/_matrix/federation/v1/openid/userinfo") is None
+
+
+def test_rules_read_traefik_sites():
+    codes = {(d.code, os.path.basename(d.span.path)) for d in _check("jwt-unstripped").diagnostics}
+    assert ("RTC201", "dynamic.yml") in codes  # /livekit/jwt reaches lk-jwt-service unstripped
+
+
+def test_a_rule_traefik_refuses_is_a_parse_error(tmp_path):
+    (tmp_path / "dynamic.yml").write_text(
+        "http:\n  routers:\n    r:\n      rule: \"Host(`a.example.com`) &&\"\n      service: s\n")
+    diags = check([str(tmp_path)], Config()).diagnostics
+    assert [(d.code, d.span.path.endswith("dynamic.yml")) for d in diags] == [("RTC001", True)]
+    assert "Traefik refuses the rule of router `r`" in diags[0].message
