@@ -80,3 +80,29 @@ def test_a_rule_traefik_refuses_is_a_parse_error(tmp_path):
     diags = check([str(tmp_path)], Config()).diagnostics
     assert [(d.code, d.span.path.endswith("dynamic.yml")) for d in diags] == [("RTC001", True)]
     assert "Traefik refuses the rule of router `r`" in diags[0].message
+
+
+def test_compose_labels_are_one_docker_provider():
+    result = _check("labels-stack")
+    sites = {}
+    for s in result.deployment.sites:
+        if s.kind == "traefik":
+            sites.setdefault(s.hosts[0], []).append(s)
+    assert set(sites) == {"matrix.example.com", "example.com", "sfu.example.com"}
+    (matrix,) = sites["matrix.example.com"]  # routers of every container, in one site
+    # The Synapse router's rule is longer, so Traefik tries it first: it takes /livekit/jwt too.
+    assert matrix.route_for("/livekit/jwt/sfu/get").facts["router"] == "synapse"
+    jwt = next(r for r in matrix.routes if r.facts["router"] == "jwt").proxy
+    assert (jwt.upstream.host, jwt.upstream.port, jwt.strip_prefix) == ("lk-jwt-service", 8081, "/livekit/jwt")
+    (sfu,) = sites["sfu.example.com"]
+    # No port label: Traefik takes the container's port, which the tree cannot show.
+    assert sfu.routes[0].proxy is None and "loadbalancer.server.port" in sfu.routes[0].facts["undecidable"]
+
+
+def test_disabled_containers_and_unresolved_labels_are_left_out(tmp_path):
+    (tmp_path / "compose.yml").write_text(
+        "services:\n"
+        "  a:\n    image: x\n    labels:\n      - traefik.enable=false\n"
+        "      - traefik.http.routers.a.rule=Host(`a.example.com`)\n"
+        "  b:\n    image: y\n    labels:\n      - traefik.http.routers.b.rule=Host(`${DOMAIN}`)\n")
+    assert [s for s in check([str(tmp_path)], Config()).deployment.sites if s.kind == "traefik"] == []

@@ -46,6 +46,7 @@ class Router:
     entrypoints: list[Value] = field(default_factory=list)
     priority: Value | None = None
     tls: bool = False
+    facts_unknown: str = ""  # why the router's upstream cannot be known from the tree
 
 
 @dataclass(slots=True)
@@ -149,7 +150,9 @@ def _route(doc: Document, dyn: Dynamic, router: Router, node, host: str) -> Rout
             return route
     service = router.service.value if router.service else None
     upstreams = dyn.services.get(str(service).split("@", 1)[0]) if service else None
-    if upstreams:
+    if router.facts_unknown:
+        route.facts["undecidable"] = router.facts_unknown
+    elif upstreams:
         route.proxy = Proxy(upstream=upstreams[0], strip_prefix=strip, websocket=True,
                             span=router.service.span, backend_name=str(service))
     return route

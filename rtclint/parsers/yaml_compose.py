@@ -60,6 +60,9 @@ def read(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts) ->
             if isinstance(node, yaml.MappingNode):
                 svc = _service(doc, name, key, node, tree, facts, base_dir, project_env)
                 facts.services.append(svc)
+        from rtclint.parsers.compose_traefik import read_labels  # only trees with Compose files
+
+        read_labels(doc, services, facts)
 
 
 def _project_env(base_dir: str, tree: Tree, facts: FileFacts) -> dict[str, EnvVar]:
