@@ -59,7 +59,7 @@ class PathMatch:
         if self.kind == "traefik":  # paths: (the router's rule, the site's host or '')
             from rtclint.model.traefik_rule import evaluate, parse
 
-            return evaluate(parse(self.paths[0]), {"host": self.paths[1] or None, "path": path}) is True
+            return evaluate(parse(self.paths[0]), {"host": self.paths[1], "path": path}) is True
         subject = path.lower() if self.case_insensitive else path
         for p in self.paths:
             p = p.lower() if self.case_insensitive else p

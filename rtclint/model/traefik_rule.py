@@ -249,6 +249,28 @@ def evaluate(node: Node, req: dict) -> bool | None:
     return _any(results)
 
 
+def specialize(node: Node, host: str) -> "Node | bool":
+    """The rule for requests to `host`: host matchers replaced by their truth, `&&`/`||`
+    simplified, so what is left speaks of the path (and other request parts) only. A host
+    matcher the model cannot decide stays in place."""
+    if isinstance(node, Matcher):
+        if node.name in ("host", "hostregexp", "hostheader"):
+            truth = _matcher(node, {"host": host})
+            return node if truth is None else truth
+        return node
+    if node.op == "not":
+        inner = specialize(node.items[0], host)
+        return (not inner) if isinstance(inner, bool) else Op("not", (inner,))
+    items = [specialize(item, host) for item in node.items]
+    absorbing, neutral = (False, True) if node.op == "and" else (True, False)
+    if absorbing in items:
+        return absorbing
+    rest = tuple(item for item in items if item is not neutral)
+    if not rest:
+        return neutral
+    return rest[0] if len(rest) == 1 else Op(node.op, rest)
+
+
 def hosts_named(node: Node) -> list[str]:
     """The concrete host names a rule mentions in Host() matchers (not regexps)."""
     if isinstance(node, Matcher):
@@ -267,3 +289,16 @@ def mentions(node: Node, names: set[str]) -> bool:
     if isinstance(node, Matcher):
         return node.name in names
     return any(mentions(item, names) for item in node.items)
+
+
+def upstream_path(strip_chain: list[list[str]], path: str) -> str:
+    """The path a Traefik service receives: each stripPrefix middleware, in order, removes
+    the first of its prefixes the path starts with, and Traefik keeps a leading `/`."""
+    for prefixes in strip_chain:
+        for prefix in prefixes:
+            if path.startswith(prefix):
+                path = path[len(prefix):]
+                if not path.startswith("/"):
+                    path = "/" + path
+                break
+    return path

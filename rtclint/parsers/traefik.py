@@ -30,6 +30,11 @@ from rtclint.model import traefik_rule
 from rtclint.parsers.base import parse_error
 
 
+# The catch-all site `*` stands for every host no rule names: its routes are the routers
+# that match such a host, evaluated with this name (reserved: it never resolves).
+OTHER_HOST = "other-host.invalid"
+
+
 @dataclass(slots=True)
 class Value:
     value: object
@@ -102,9 +107,9 @@ def build_sites(doc: Document, dyn: Dynamic, entrypoints: dict[str, int] | None 
         hosts.extend(h for h in traefik_rule.hosts_named(node) if h not in hosts)
     sites = []
     for host in hosts + ["*"]:
+        asked = OTHER_HOST if host == "*" else host
         routes = [_route(doc, dyn, router, node, host) for router, node, _ in parsed
-                  if host == "*" and _hostless(node) or host != "*" and traefik_rule.evaluate(
-                      node, {"host": host}) is not False]
+                  if traefik_rule.evaluate(node, {"host": asked}) is not False]
         routes = [r for r in routes if r is not None]
         if routes:
             sites.append(_site(doc, host, routes, parsed, entrypoints))
@@ -115,10 +120,6 @@ def _priority(router: Router) -> int:
     if router.priority is not None and isinstance(router.priority.value, int) and router.priority.value > 0:
         return router.priority.value
     return traefik_rule.default_priority(router.rule.value)
-
-
-def _hostless(node: traefik_rule.Node) -> bool:
-    return not traefik_rule.hosts_named(node)
 
 
 def _site(doc: Document, host: str, routes: list[Route], parsed, entrypoints: dict[str, int] | None) -> Site:
@@ -135,9 +136,9 @@ def _site(doc: Document, host: str, routes: list[Route], parsed, entrypoints: di
 
 
 def _route(doc: Document, dyn: Dynamic, router: Router, node, host: str) -> Route | None:
-    matcher = path_match(node, None if host == "*" else host, router.rule.span)
+    matcher = path_match(node, OTHER_HOST if host == "*" else host, router.rule.span)
     route = Route(matcher=matcher, span=router.rule.span or router.span, name=f"router {router.name}",
-                  facts={"router": router.name, "rule": router.rule.value,
+                  facts={"router": router.name, "rule": router.rule.value, "priority": _priority(router),
                          "entrypoints": [e.value for e in router.entrypoints if isinstance(e.value, str)]})
     strip = ""
     for ref in router.middlewares:
@@ -162,6 +163,7 @@ def _apply_middleware(route: Route, mw: Middleware, strip: str) -> str:
     opts = mw.options
     if mw.kind == "stripprefix":
         prefixes = [p for p in _strings(opts.get("prefixes")) if p]
+        route.facts.setdefault("strip_prefixes", []).append(prefixes)
         paths = route.matcher.paths if route.matcher.kind in ("prefix", "exact") else ()
         # Traefik strips the first listed prefix the path starts with.
         for prefix in prefixes:
@@ -194,41 +196,21 @@ def _strings(value: Value | None) -> list[str]:
     return [str(v.value if isinstance(v, Value) else v) for v in items]
 
 
-def path_match(node: traefik_rule.Node, host: str | None, span: Span | None) -> PathMatch:
-    """The rule's path condition for requests to `host` (None: any host), as the simple
-    matcher kinds the rules know when it is one; else `traefik` (the rule itself)."""
-    kinds = {"path": "exact", "pathprefix": "prefix", "pathregexp": "regex"}
-    simple = _only_path(node)
-    if simple == "any":
+def path_match(node: traefik_rule.Node, host: str, span: Span | None) -> PathMatch:
+    """The rule's path condition for requests to `host`, as the simple matcher kinds the
+    rules know when it is one (`any`, `exact`, `prefix`, `regex` alternatives); else
+    `traefik`: the rule itself, evaluated per request."""
+    rest = traefik_rule.specialize(node, host)
+    if rest is True:
         return PathMatch("any", (), span)
-    if simple is not None:
-        names = {m.name for m in simple}
-        if len(names) == 1 and not any("{" in a for m in simple for a in m.args):
-            return PathMatch(kinds[names.pop()], tuple(a for m in simple for a in m.args), span)
-    return PathMatch("traefik", (traefik_rule_text(node), host or ""), span)
-
-
-def _only_path(node):
-    """For rules that are host conditions `&&` one path matcher or an `||` of path
-    matchers of one kind: those matchers; 'any' when no path matcher; None otherwise."""
-    if isinstance(node, traefik_rule.Matcher):
-        if node.name in ("host", "hostregexp", "hostheader"):
-            return "any"
-        return [node] if node.name in ("path", "pathprefix", "pathregexp") else None
-    if node.op == "and":
-        found = "any"
-        for item in node.items:
-            part = _only_path(item)
-            if part is None or part != "any" and found != "any":
-                return None
-            if part != "any":
-                found = part
-        return found
-    if node.op == "or":
-        parts = [_only_path(item) for item in node.items]
-        if all(isinstance(p, list) for p in parts):
-            return [m for p in parts for m in p]
-    return None
+    if rest is False:
+        return PathMatch("none", (), span)
+    kinds = {"path": "exact", "pathprefix": "prefix", "pathregexp": "regex"}
+    alternatives = list(rest.items) if isinstance(rest, traefik_rule.Op) and rest.op == "or" else [rest]
+    if all(isinstance(m, traefik_rule.Matcher) and m.name in kinds and not any("{" in a for a in m.args)
+           for m in alternatives) and len({m.name for m in alternatives}) == 1:
+        return PathMatch(kinds[alternatives[0].name], tuple(a for m in alternatives for a in m.args), span)
+    return PathMatch("traefik", (traefik_rule_text(node), host), span)
 
 
 def traefik_rule_text(node: traefik_rule.Node) -> str:
