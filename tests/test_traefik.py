@@ -106,3 +106,21 @@ def test_disabled_containers_and_unresolved_labels_are_left_out(tmp_path):
         "      - traefik.http.routers.a.rule=Host(`a.example.com`)\n"
         "  b:\n    image: y\n    labels:\n      - traefik.http.routers.b.rule=Host(`${DOMAIN}`)\n")
     assert [s for s in check([str(tmp_path)], Config()).deployment.sites if s.kind == "traefik"] == []
+
+
+def test_toml_file_provider_points_into_the_toml():
+    result = _check("toml-file-provider")
+    (rtc201,) = [d for d in result.diagnostics if d.code == "RTC201"]
+    doc = result.documents[next(p for p in result.documents if p.endswith("dynamic.toml"))]
+    line, _ = doc.line_col(rtc201.span.start)
+    assert rtc201.span.path.endswith("dynamic.toml")
+    # The router's `service` line: where the unstripped prefix is sent on.
+    assert doc.text[rtc201.span.start:rtc201.span.end] == '"jwt"'
+    assert line == 10
+
+
+def test_broken_traefik_toml_is_a_parse_error_and_other_toml_is_not_read(tmp_path):
+    (tmp_path / "dynamic.toml").write_text('[http.routers.a]\nrule = "Host(`a`)\n')
+    (tmp_path / "netlify.toml").write_text('[build\ncommand = "x"\n')
+    diags = check([str(tmp_path)], Config()).diagnostics
+    assert [(d.code, d.span.path.rsplit("/", 1)[-1]) for d in diags] == [("RTC001", "dynamic.toml")]
