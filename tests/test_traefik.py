@@ -124,3 +124,13 @@ def test_broken_traefik_toml_is_a_parse_error_and_other_toml_is_not_read(tmp_pat
     (tmp_path / "netlify.toml").write_text('[build\ncommand = "x"\n')
     diags = check([str(tmp_path)], Config()).diagnostics
     assert [(d.code, d.span.path.rsplit("/", 1)[-1]) for d in diags] == [("RTC001", "dynamic.toml")]
+
+
+def test_kubernetes_ingressroute_with_its_middleware():
+    result = _check("ingressroute")
+    (site,) = [s for s in result.deployment.sites if s.kind == "traefik"]
+    assert site.hosts == ["matrix.example.com"]
+    jwt = site.route_for("/livekit/jwt/sfu/get").proxy
+    assert (jwt.upstream.host, jwt.upstream.port, jwt.strip_prefix) == ("lk-jwt-service", 8080, "/livekit/jwt")
+    sfu = site.route_for("/livekit/sfu/rtc").proxy
+    assert (sfu.upstream.host, sfu.upstream.port, sfu.strip_prefix) == ("livekit", 7880, "")

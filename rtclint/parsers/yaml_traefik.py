@@ -45,7 +45,7 @@ def dynamic_from_node(doc: Document, root: yaml.Node) -> Dynamic:
         dyn.services[name] = ups
     for name, key, node in mapping_items(_get(http, "middlewares")):
         for kind, kkey, opts in mapping_items(node):
-            dyn.middlewares[name] = Middleware(name, kind.lower(), _options(doc, opts), node_span(doc, kkey))
+            dyn.middlewares[name] = Middleware(name, kind.lower(), options_of(doc, opts), node_span(doc, kkey))
             break
     return dyn
 
@@ -64,18 +64,18 @@ def _router(doc: Document, name: str, key: yaml.Node, node: yaml.Node) -> Router
     return router
 
 
-def _options(doc: Document, node: yaml.Node) -> dict:
+def options_of(doc: Document, node: yaml.Node) -> dict:
     out = {}
     for opt, _, value in mapping_items(node):
-        out[opt.lower()] = _value(doc, value)
+        out[opt.lower()] = value_of(doc, value)
     return out
 
 
-def _value(doc: Document, node: yaml.Node) -> Value:
+def value_of(doc: Document, node: yaml.Node) -> Value:
     if isinstance(node, yaml.SequenceNode):
-        return Value([_value(doc, i) for i in node.value], node_span(doc, node))
+        return Value([value_of(doc, i) for i in node.value], node_span(doc, node))
     if isinstance(node, yaml.MappingNode):
-        return Value({k: _value(doc, v) for k, _, v in mapping_items(node)}, node_span(doc, node))
+        return Value({k: value_of(doc, v) for k, _, v in mapping_items(node)}, node_span(doc, node))
     return Value(scalar(node), node_span(doc, node))
 
 
