@@ -134,3 +134,27 @@ def test_kubernetes_ingressroute_with_its_middleware():
     assert (jwt.upstream.host, jwt.upstream.port, jwt.strip_prefix) == ("lk-jwt-service", 8080, "/livekit/jwt")
     sfu = site.route_for("/livekit/sfu/rtc").proxy
     assert (sfu.upstream.host, sfu.upstream.port, sfu.strip_prefix) == ("livekit", 7880, "")
+
+
+def test_entry_points_from_the_traefik_command_give_the_sites_their_ports():
+    result = _check("labels-stack")
+    ports = {s.hosts[0]: [(l.port, l.tls) for l in s.listens] for s in result.deployment.sites if s.kind == "traefik"}
+    # synapse names `websecure` (:443); the others name none, so they listen on every entry point.
+    assert ports == {"matrix.example.com": [(443, True)], "example.com": [(443, True)], "sfu.example.com": [(443, True)]}
+
+
+def test_static_file_and_a_public_url_on_another_port(tmp_path):
+    (tmp_path / "traefik.yml").write_text(
+        "entryPoints:\n  websecure:\n    address: \":8443\"\n    http:\n      tls: {}\nproviders:\n  file:\n"
+        "    filename: /etc/traefik/dynamic.yml\n")
+    (tmp_path / "dynamic.yml").write_text(
+        "http:\n  routers:\n    jwt:\n      rule: Host(`rtc.example.com`)\n      entryPoints: [websecure]\n"
+        "      service: jwt\n  services:\n    jwt:\n      loadBalancer:\n        servers:\n"
+        "          - url: http://lk-jwt-service:8080\n")
+    (tmp_path / "homeserver.yaml").write_text(
+        "server_name: example.com\nexperimental_features:\n  msc4143_enabled: true\nmatrix_rtc:\n  transports:\n"
+        "    - type: livekit\n      livekit_service_url: https://rtc.example.com\n")
+    result = check([str(tmp_path)], Config())
+    (site,) = [s for s in result.deployment.sites if s.kind == "traefik"]
+    assert [(l.port, l.tls) for l in site.listens] == [(8443, True)]
+    assert "RTC104" in {d.code for d in result.diagnostics}  # the URL says 443, Traefik listens on 8443

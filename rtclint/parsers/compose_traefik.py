@@ -10,6 +10,7 @@ from rtclint.model import FileFacts
 from rtclint.parsers.pyyaml import yaml
 from rtclint.parsers.traefik import Dynamic, build_sites
 from rtclint.parsers.traefik_labels import dynamic_from_labels
+from rtclint.parsers.traefik_static import entrypoints_from_flags
 from rtclint.parsers.yaml import mapping_get, mapping_items, node_span, scalar
 
 
@@ -18,6 +19,7 @@ def read_labels(doc: Document, services: yaml.Node, facts: FileFacts) -> None:
     global across its containers, so every container's labels join one configuration."""
     merged = Dynamic()
     for name, key, node in mapping_items(services):
+        _static_flags(doc, name, node, facts)
         labels = _labels(doc, node)
         if not any(k.lower().startswith("traefik.") for k, _, _ in labels):
             continue
@@ -61,3 +63,14 @@ def _container_ports(node: yaml.Node) -> list[int]:
             if port.isdecimal():
                 found.append(int(port))
     return found
+
+
+def _static_flags(doc: Document, name: str, node: yaml.Node, facts: FileFacts) -> None:
+    """A Traefik container's `--entrypoints.<name>.address=` flags: its entry points."""
+    _, command = mapping_get(node, "command")
+    if not isinstance(command, yaml.SequenceNode):
+        return
+    eps = entrypoints_from_flags([(str(scalar(item)), node_span(doc, item)) for item in command.value])
+    svc = next((s for s in facts.services if s.name == name and s.span.path == doc.path), None)
+    if eps and svc is not None:
+        svc.facts["traefik_entrypoints"] = eps

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from rtclint.diagnostics import Diagnostic
 from rtclint.document import Document, Span
-from rtclint.model.proxy import Header, Listen, PathMatch, Proxy, Redirect, Route, Site, Upstream
+from rtclint.model.proxy import Header, PathMatch, Proxy, Redirect, Route, Site, Upstream
 from rtclint.model import traefik_rule
 from rtclint.parsers.base import parse_error
 
@@ -85,9 +85,8 @@ def upstream_from_url(url: str, span: Span | None) -> Upstream | None:
                     path=parts.path or None, span=span)
 
 
-def build_sites(doc: Document, dyn: Dynamic, entrypoints: dict[str, int] | None = None) -> tuple[list[Site], list[Diagnostic]]:
-    """Sites for the routers of `dyn`; `entrypoints` maps entry point names to ports when
-    the static configuration is known (else a site listens on whatever port is asked)."""
+def build_sites(doc: Document, dyn: Dynamic) -> tuple[list[Site], list[Diagnostic]]:
+    """Sites for the routers of `dyn`, listening on no port yet (see `_site`)."""
     problems: list[Diagnostic] = []
     parsed: list[tuple[Router, traefik_rule.Node, int]] = []
     for router in dyn.routers.values():
@@ -112,7 +111,7 @@ def build_sites(doc: Document, dyn: Dynamic, entrypoints: dict[str, int] | None 
                   if traefik_rule.evaluate(node, {"host": asked}) is not False]
         routes = [r for r in routes if r is not None]
         if routes:
-            sites.append(_site(doc, host, routes, parsed, entrypoints))
+            sites.append(_site(host, routes))
     return sites, problems
 
 
@@ -122,16 +121,10 @@ def _priority(router: Router) -> int:
     return traefik_rule.default_priority(router.rule.value)
 
 
-def _site(doc: Document, host: str, routes: list[Route], parsed, entrypoints: dict[str, int] | None) -> Site:
-    listens: list[Listen] = []
-    if entrypoints:
-        names: set[str] = set()
-        for route in routes:
-            names.update(route.facts.get("entrypoints") or entrypoints)
-        listens = [Listen(port, port in (443, 8443) or name in ("websecure", "https"))
-                   for name, port in entrypoints.items() if name in names]
+def _site(host: str, routes: list[Route]) -> Site:
+    """Ports come later, from the static configuration (`model.traefik_link`)."""
     first = routes[0].span
-    return Site(kind="traefik", hosts=[host], listens=listens, routes=routes,
+    return Site(kind="traefik", hosts=[host], listens=[], routes=routes,
                 span=Span(first.path, first.start, first.end), name=f"Traefik routers for {host}")
 
 
@@ -139,6 +132,7 @@ def _route(doc: Document, dyn: Dynamic, router: Router, node, host: str) -> Rout
     matcher = path_match(node, OTHER_HOST if host == "*" else host, router.rule.span)
     route = Route(matcher=matcher, span=router.rule.span or router.span, name=f"router {router.name}",
                   facts={"router": router.name, "rule": router.rule.value, "priority": _priority(router),
+                         "tls": router.tls,
                          "entrypoints": [e.value for e in router.entrypoints if isinstance(e.value, str)]})
     strip = ""
     for ref in router.middlewares:

@@ -57,6 +57,7 @@ READERS = {
     "livekit": "rtclint.parsers.yaml_livekit",
     "synapse": "rtclint.parsers.yaml_synapse",
     "traefik": "rtclint.parsers.yaml_traefik",
+    "traefik-static": "rtclint.parsers.traefik_static",
 }
 
 _TEMPLATE = lazy(r"\{\{-?\s*[\w.$(\"'|/ ]|\{%-?\s*\w")
@@ -101,6 +102,11 @@ def classify(node: yaml.Node, doc: Document) -> str | None:
         return "compose"
     if "http" in keys and _http_looks_like_traefik(node):
         return "traefik"
+    if "entryPoints" in keys or "entrypoints" in keys:
+        from rtclint.parsers.traefik_static import looks_like_static
+
+        if looks_like_static(node):
+            return "traefik-static"
     if keys & ESS_KEYS and ("serverName" in keys or "matrixRTC" in keys or "wellKnownDelegation" in keys):
         return "ess"
     synapse_hits = len(keys & SYNAPSE_KEYS)
