@@ -58,6 +58,8 @@ def kind_from_name(path: str) -> str | None:
         return "haproxy"
     if lower.endswith((".yml", ".yaml")):
         return "yaml"
+    if lower.endswith(".toml") and lower not in ("pyproject.toml", "rtclint.toml", ".rtclint.toml", "cargo.toml"):
+        return "toml"
     if lower == ".env" or lower.startswith(".env.") or lower.endswith(".env"):
         return "env"
     if parent == "matrix" and lower in ("client", "server") and "/.well-known/" in path.replace(os.sep, "/"):

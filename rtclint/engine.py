@@ -17,6 +17,7 @@ from rtclint.document import MAX_FILE_BYTES, DecodeError, Document, Span
 from rtclint.model import Deployment, FileFacts
 from rtclint.model.secrets import scrub_diagnostics
 from rtclint.model.stacks import link as link_services
+from rtclint.model.traefik_link import link_entrypoints
 from rtclint.parsers import PARSERS, parser_for
 from rtclint.parsers.base import Tree
 from rtclint.rules.root_cause import fold
@@ -105,6 +106,7 @@ def check(paths: list[str], config: Config | None = None, *, use_cache: bool = F
         deployment.add(facts)
     deployment.documents.update(documents)
     link_services(deployment)
+    link_entrypoints(deployment)
     result = Result(deployment, files_checked=len(facts_list))
     result.diagnostics = _run_rules(deployment, config)
     result.diagnostics = _post_process(result, config)

@@ -57,6 +57,10 @@ class PathMatch:
             return True
         if self.kind == "none":
             return False
+        if self.kind == "traefik":  # paths: (the router's rule, the site's host or '')
+            from rtclint.model.traefik_rule import evaluate, parse
+
+            return evaluate(parse(self.paths[0]), {"host": self.paths[1], "path": path}) is True
         subject = path.lower() if self.case_insensitive else path
         for p in self.paths:
             p = p.lower() if self.case_insensitive else p

@@ -12,6 +12,8 @@ def select_route(site: "Site", path: str) -> "Route | None":
         return _nginx(site.routes, path)
     if site.kind == "caddy":
         return _caddy(site.routes, path)
+    if site.kind == "traefik":
+        return _traefik(site.routes, path)
     return _first_match(site.routes, path)
 
 
@@ -37,6 +39,24 @@ def _in_claimed_member(route: "Route", path: str, claimed: dict) -> bool:
         if owner != member:
             return False
     return True
+
+
+def _traefik(routes: list["Route"], path: str) -> "Route | None":
+    """Traefik: routes are sorted by priority, highest first, but its sort is not stable
+    and routers arrive from a map, so when two routers of the same priority both match,
+    which one answers is not fixed by the configuration: that answer is undecidable."""
+    first = _first_match(routes, path)
+    if first is None:
+        return None
+    priority = first.facts.get("priority")
+    for other in routes:
+        if other is not first and other.facts.get("priority") == priority and other.matcher.matches(path):
+            from dataclasses import replace
+
+            reason = (f"routers `{first.facts.get('router')}` and `{other.facts.get('router')}` both match with "
+                      f"priority {priority}; Traefik's order between them is not fixed (set `priority`)")
+            return replace(first, proxy=None, respond=None, redirect=None, facts={**first.facts, "undecidable": reason})
+    return first
 
 
 def _first_match(routes: list["Route"], path: str) -> "Route | None":

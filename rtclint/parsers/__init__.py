@@ -15,6 +15,7 @@ PARSERS = {
     "yaml": "rtclint.parsers.yaml",
     "env": "rtclint.parsers.envfile",
     "json": "rtclint.parsers.jsonfile",
+    "toml": "rtclint.parsers.toml",
 }
 
 

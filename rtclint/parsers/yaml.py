@@ -56,6 +56,8 @@ READERS = {
     "ess": "rtclint.parsers.yaml_ess",
     "livekit": "rtclint.parsers.yaml_livekit",
     "synapse": "rtclint.parsers.yaml_synapse",
+    "traefik": "rtclint.parsers.yaml_traefik",
+    "traefik-static": "rtclint.parsers.traefik_static",
 }
 
 _TEMPLATE = re.compile(r"\{\{-?\s*[\w.$(\"'|/ ]|\{%-?\s*\w")
@@ -98,6 +100,13 @@ def classify(node: yaml.Node, doc: Document) -> str | None:
         return "k8s"
     if "services" in keys and _services_look_like_compose(node):
         return "compose"
+    if "http" in keys and _http_looks_like_traefik(node):
+        return "traefik"
+    if "entryPoints" in keys or "entrypoints" in keys:
+        from rtclint.parsers.traefik_static import looks_like_static
+
+        if looks_like_static(node):
+            return "traefik-static"
     if keys & ESS_KEYS and ("serverName" in keys or "matrixRTC" in keys or "wellKnownDelegation" in keys):
         return "ess"
     synapse_hits = len(keys & SYNAPSE_KEYS)
@@ -111,6 +120,12 @@ def classify(node: yaml.Node, doc: Document) -> str | None:
     if livekit_hits >= 2 and ("keys" in keys or "rtc" in keys or "key_file" in keys):
         return "livekit"
     return None
+
+
+def _http_looks_like_traefik(node: yaml.MappingNode) -> bool:
+    from rtclint.parsers.yaml_traefik import looks_like_dynamic
+
+    return looks_like_dynamic(node)
 
 
 def _services_look_like_compose(node: yaml.MappingNode) -> bool:

@@ -63,6 +63,10 @@ def read(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts) ->
     report_errors(project, facts)
     for rs in project.services.values():
         facts.services.append(build_service(rs, tree, facts, project_env, project))
+    if "traefik" in doc.text:  # Traefik's Docker provider reads the containers' labels
+        from rtclint.parsers.compose_traefik import read_labels
+
+        read_labels([(rs.doc, rs.name, rs.key, rs.node) for rs in project.services.values()], facts)
 
 
 def report_errors(project: Project, facts: FileFacts) -> None:

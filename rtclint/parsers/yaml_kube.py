@@ -50,6 +50,10 @@ WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "Pod
 def read(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts) -> None:
     for node in nodes:
         _object(doc, node, facts)
+    if "traefik." in doc.text:  # IngressRoute/Middleware CRDs: read together, they refer to each other
+        from rtclint.parsers.kube_traefik import read as read_traefik_crds
+
+        read_traefik_crds(doc, nodes, facts)
 
 
 def _object(doc: Document, node: yaml.Node, facts: FileFacts) -> None:

@@ -1,0 +1,28 @@
+"""Give Traefik's sites the ports of its entry points.
+
+A router listens on the entry points it names, else on every entry point; the static
+configuration (a `traefik` service's `traefik_entrypoints` fact: name → (port, TLS,
+span)) says which ports those are. Without a static configuration in the deployment the
+sites keep no ports, and port rules stay quiet about them."""
+
+from __future__ import annotations
+
+from rtclint.model.proxy import Listen
+
+TLS_PORTS = (443, 8443)
+
+
+def link_entrypoints(deployment) -> None:
+    entrypoints: dict = {}
+    for svc in deployment.services:
+        entrypoints.update(svc.facts.get("traefik_entrypoints") or {})
+    if not entrypoints:
+        return
+    for site in deployment.sites:
+        if site.kind != "traefik" or site.listens:
+            continue
+        named = {ep for route in site.routes for ep in route.facts.get("entrypoints") or ()}
+        if any(not route.facts.get("entrypoints") for route in site.routes):
+            named = set(entrypoints)
+        site.listens = [Listen(port, tls or port in TLS_PORTS or any(r.facts.get("tls") for r in site.routes), span)
+                        for name, (port, tls, span) in sorted(entrypoints.items()) if name in named]
