@@ -24,11 +24,6 @@ def port_of(address: str) -> int | None:
     return int(port) if port.isdecimal() else None
 
 
-def looks_like_static(node: yaml.Node) -> bool:
-    keys = {name.lower() for name, _, _ in mapping_items(node)}
-    return "entrypoints" in keys and bool(keys & {"providers", "api", "certificatesresolvers", "log", "ping"})
-
-
 def read(doc: Document, nodes: list[yaml.Node], tree, facts: FileFacts) -> None:
     for node in nodes:
         eps = {}

@@ -102,11 +102,8 @@ def classify(node: yaml.Node, doc: Document) -> str | None:
         return "compose"
     if "http" in keys and _http_looks_like_traefik(node):
         return "traefik"
-    if "entryPoints" in keys or "entrypoints" in keys:
-        from rtclint.parsers.traefik_static import looks_like_static
-
-        if looks_like_static(node):
-            return "traefik-static"
+    if _traefik_static(keys):
+        return "traefik-static"
     if keys & ESS_KEYS and ("serverName" in keys or "matrixRTC" in keys or "wellKnownDelegation" in keys):
         return "ess"
     synapse_hits = len(keys & SYNAPSE_KEYS)
@@ -123,9 +120,18 @@ def classify(node: yaml.Node, doc: Document) -> str | None:
 
 
 def _http_looks_like_traefik(node: yaml.MappingNode) -> bool:
-    from rtclint.parsers.yaml_traefik import looks_like_dynamic
+    """Traefik's dynamic configuration: an `http` mapping with routers, services or
+    middlewares (Traefik reads its keys case-insensitively)."""
+    http = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value.lower() == "http"), None)
+    return isinstance(http, yaml.MappingNode) and any(
+        isinstance(k, yaml.ScalarNode) and k.value.lower() in ("routers", "services", "middlewares")
+        for k, _ in http.value)
 
-    return looks_like_dynamic(node)
+
+def _traefik_static(keys: set[str]) -> bool:
+    """Traefik's static configuration: entry points beside providers, api, log…"""
+    lower = {k.lower() for k in keys}
+    return "entrypoints" in lower and bool(lower & {"providers", "api", "certificatesresolvers", "log", "ping"})
 
 
 def _services_look_like_compose(node: yaml.MappingNode) -> bool:

@@ -15,12 +15,6 @@ from rtclint.parsers.traefik import Dynamic, Middleware, Router, Value, build_si
 from rtclint.parsers.yaml import mapping_items, node_span, scalar
 
 
-def looks_like_dynamic(node: yaml.Node) -> bool:
-    """A mapping whose `http` key holds routers, services or middlewares."""
-    http = _get(node, "http")
-    return http is not None and any(_get(http, k) is not None for k in ("routers", "services", "middlewares"))
-
-
 def read(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts) -> None:
     for node in nodes:
         dyn = dynamic_from_node(doc, node)
