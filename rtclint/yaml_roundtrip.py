@@ -34,13 +34,26 @@ def set_value(text: str, section: str, key: str, value_text: str) -> list[Edit] 
     if value is _INVALID:
         return None
     allowed = _entry_lines(root, section, key, lines)
+    new_top_level = (section or key) not in root
     target = _section(root, section, create=True)
     if target is None:
         return None
     if section and key not in target and len(target):  # top-level keys go after everything
         _hand_on_trailing_lines(target, key)
     target[key] = value
-    return _edits(yaml, root, text, lines, allowed)
+    edits = _edits(yaml, root, text, lines, allowed)
+    return _blank_line_before(text, edits) if new_top_level and edits else edits
+
+
+def _blank_line_before(text: str, edits: list[Edit]) -> list[Edit]:
+    """A new top-level block is set off from the line above it by a blank line (as the
+    blocks of a homeserver.yaml are), unless one is there already."""
+    (start, end, body), = edits
+    before = text[:start]
+    newline = "\r\n" if "\r\n" in text else "\n"
+    if not before or before.endswith(("\n\n", "\r\n\r\n")):
+        return edits
+    return [(start, end, newline + body)]
 
 
 def delete_key(text: str, section: str, key: str) -> list[Edit] | None:

@@ -24,9 +24,13 @@ def _tree() -> list[Site]:
 def _reference(sites: list[Site], host: str) -> list[Site]:
     """The answer rtclint always gave, by asking every site."""
     host = host.lower()
-    exact = [s for s in sites for h in s.hosts if h == host and h and "*" not in h and not h.startswith(".") and h != "_"]
+
+    def is_name(h: str) -> bool:
+        return bool(h) and "*" not in h and not h.startswith(".") and h != "_"
+
+    exact = [s for s in sites for h in s.hosts if h == host and is_name(h)]
     exact_ids = {id(s) for s in exact}
-    patterns = [s for s in sites for h in s.hosts if not (h and "*" not in h and not h.startswith(".") and h != "_")]
+    patterns = [s for s in sites for h in s.hosts if not is_name(h)]
     return exact + [s for s in patterns if s.serves_host(host) and id(s) not in exact_ids]
 
 

@@ -54,20 +54,24 @@ def test_changing_a_top_level_duration_replaces_only_its_line():
     assert changed_lines(text, fixed) == (["max_event_delay_duration: 24h"], ["max_event_delay_duration: 1h"])
 
 
-def test_a_missing_top_level_setting_is_appended():
-    text = fixture("RTC505/delayed-mgmt-absent").replace("max_event_delay_duration: 24h\n", "")
+def test_a_missing_top_level_setting_is_appended_as_the_fixed_fixture_has_it():
+    text = fixture("RTC502/bogus-msc4140-flag").replace("  msc4140_enabled: true\n", "")
+    fixed = apply(text, set_value(text, "", "max_event_delay_duration", "24h"))
+    with open(os.path.join(FIXTURES, "RTC502/bogus-msc4140-flag/fixed/homeserver.yaml"), encoding="utf-8") as fh:
+        assert fixed == fh.read()
+    text = fixture("RTC505/delayed-mgmt-absent").replace("max_event_delay_duration: 24h\n", "")  # ends in a blank line
     fixed = apply(text, set_value(text, "", "max_event_delay_duration", "24h"))
     assert fixed.startswith(text) and fixed[len(text):] == "max_event_delay_duration: 24h\n"
 
 
 def test_a_missing_section_is_created():
-    text = fixture("RTC505/delayed-mgmt-absent")
+    text = fixture("RTC505/delayed-mgmt-absent").rstrip("\n") + "\n"
     start = text.index("experimental_features:")
     end = text.index("matrix_rtc:")
     without = text[:start] + text[end:]
     fixed = apply(without, set_value(without, "experimental_features", "msc4143_enabled", "true"))
     assert fixed.startswith(without)
-    assert fixed[len(without):] == "experimental_features:\n  msc4143_enabled: true\n"
+    assert fixed[len(without):] == "\nexperimental_features:\n  msc4143_enabled: true\n"
 
 
 def test_deleting_a_flag_takes_its_comment_and_keeps_the_blank_line():
@@ -105,6 +109,8 @@ def test_crlf_and_a_missing_final_newline_are_kept():
     text = "a: 1\nexperimental_features:\n  x: true"
     fixed = apply(text, set_value(text, "experimental_features", "msc4143_enabled", "true"))
     assert fixed == text + "\n  msc4143_enabled: true"
+    fixed = apply(text, set_value(text, "", "max_event_delay_duration", "24h"))
+    assert fixed == text + "\n\nmax_event_delay_duration: 24h"
     fixed = apply(text, delete_key(text, "experimental_features", "x") or [(0, 0, "")])
     assert fixed == text  # deleting the only key would leave `{}`: no edit, text unchanged
 

@@ -42,6 +42,47 @@ def ess_livekit_auth(dep: "Deployment", ess) -> list[tuple[str, str, object]]:
     return out
 
 
+def ess_exposed_ports(dep: "Deployment", ess) -> list:
+    """`matrixRTC.sfu.exposedServices.<name>.port` of every document of an ESS values
+    file, where it is an integer as YAML 1.1 resolves it (a boolean counts: it is an int
+    in Python, as the rule reading these always had it)."""
+    _doc, rtc_nodes = ess_matrix_rtc_nodes(dep, ess)
+    out = []
+    for rtc in rtc_nodes:
+        _, sfu = _mapping_get(rtc, "sfu")
+        _, exposed = _mapping_get(sfu, "exposedServices")
+        for conf in _mapping_values(exposed):
+            port = _int_scalar(_mapping_get(conf, "port")[1])
+            if port is not None:
+                out.append(port)
+    return out
+
+
+def _mapping_values(node) -> list:
+    """The values of a mapping node's scalar keys, in order."""
+    import yaml
+
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    return [v for k, v in node.value if isinstance(k, yaml.ScalarNode)]
+
+
+def _int_scalar(node) -> int | None:
+    """A scalar node's value when YAML 1.1 resolves it to an int (or a bool), else None."""
+    import yaml
+
+    if not isinstance(node, yaml.ScalarNode):
+        return None
+    if node.tag.endswith(":int"):
+        try:
+            return int(node.value.replace("_", ""), 0)
+        except ValueError:
+            return None
+    if node.tag.endswith(":bool"):
+        return node.value.lower() in ("true", "yes", "on", "y")
+    return None
+
+
 def _root_nodes(doc: "Document") -> list:
     """Every document's root node; none when the YAML is broken (the reader reports it).
     Tags build nothing: `!!python/object` stays an inert node."""

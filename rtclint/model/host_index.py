@@ -27,6 +27,7 @@ class HostIndex:
         self.star: dict[str, list[Site]] = {}  # ...or `*.rest` serves one label + `.rest`
         self.dot: dict[str, list[Site]] = {}  # ...or `.rest` serves `rest` and its subdomains
         self.order: dict[int, tuple[int, int]] = {}  # id(site) -> (position, pattern names)
+        self.answers: dict[str, list[Site]] = {}
         for position, site in enumerate(sites):
             patterns = 0
             for host in site.hosts:
@@ -48,7 +49,14 @@ class HostIndex:
             self.dot.setdefault(host[1:], []).append(site)
 
     def sites_for_host(self, host: str) -> list["Site"]:
-        """`host` is lower-case."""
+        """`host` is lower-case. Rules ask about the same few names again and again (every
+        catch-all site answers each of them): each answer is built once."""
+        known = self.answers.get(host)
+        if known is None:
+            known = self.answers[host] = self._sites_for_host(host)
+        return list(known)
+
+    def _sites_for_host(self, host: str) -> list["Site"]:
         exact = self.exact.get(host, [])
         taken = {id(site) for site in exact}
         found: dict[int, Site] = {}

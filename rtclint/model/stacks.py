@@ -8,7 +8,7 @@ re-exports the others for the modules that import them from here.
 from __future__ import annotations
 
 from rtclint.config import version_tuple
-from rtclint.model.ess_yaml import ess_livekit_auth, ess_matrix_rtc_nodes
+from rtclint.model.ess_yaml import ess_exposed_ports, ess_livekit_auth, ess_matrix_rtc_nodes
 from rtclint.model.linking import IMAGE_COMPONENTS, link, same_namespace
 from rtclint.model.pairing import (
     PRIMARY_ORIGINS,
@@ -29,9 +29,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "IMAGE_COMPONENTS", "PRIMARY_ORIGINS", "LiveKitInstance", "at_least", "command_option", "env",
-    "ess_livekit_auth", "ess_matrix_rtc_nodes", "jwt_bind_port", "jwt_key_secret", "jwt_services", "link",
-    "livekit_instances", "mask_line", "mask_secrets", "paired_livekit", "same_namespace", "secret_spans",
-    "service_target",
+    "ess_exposed_ports", "ess_livekit_auth", "ess_matrix_rtc_nodes", "jwt_bind_port", "jwt_key_secret",
+    "jwt_services", "link", "livekit_instances", "mask_line", "mask_secrets", "paired_livekit", "same_namespace",
+    "secret_spans", "service_target",
 ]
 
 
