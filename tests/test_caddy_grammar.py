@@ -225,3 +225,20 @@ def test_the_grammar_parses_without_a_usable_cache_dir(tmp_path, how):
     }[how]
     result = _grammar_run(env)
     assert result["entries"] == ["site"] and result["analysed"] and result["cache"] is None
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage"])
+def test_a_damaged_grammar_cache_is_analysed_again_and_rewritten(tmp_path, damage):
+    """Two runs writing the cache at once, or a full disk, can leave a damaged file: the
+    next run analyses the grammar again (the parse is the same) and writes a good cache."""
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache"), "HOME": str(tmp_path)}
+    cache = _grammar_run(env)["cache"]
+    with open(cache, "rb") as fh:
+        good = fh.read()
+    with open(cache, "wb") as fh:
+        fh.write(good[: len(good) // 2] if damage == "truncated" else b"not a lark cache\n\x00\x01")
+    again = _grammar_run(env)
+    assert again["entries"] == ["site"] and again["analysed"]
+    with open(cache, "rb") as fh:
+        assert fh.read().split(b"\n", 1)[0] == good.split(b"\n", 1)[0]
+    assert not _grammar_run(env)["analysed"]  # loaded from the rewritten cache

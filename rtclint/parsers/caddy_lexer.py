@@ -92,6 +92,29 @@ def tokenize(text: str) -> list[CToken]:
     return _Lexer(text).run()
 
 
+class _Pending:
+    """The token _Lexer._next is reading (the locals of Caddy's lexer.next)."""
+
+    __slots__ = ("val", "offs", "comment", "quoted", "bt", "in_heredoc", "heredoc_escaped", "escaped", "marker",
+                 "start", "line", "esc_at")
+
+    def __init__(self) -> None:
+        self.val: list[str] = []
+        self.offs: list[int] = []  # the source offset of each character of val
+        self.comment = self.quoted = self.bt = self.in_heredoc = self.heredoc_escaped = self.escaped = False
+        self.marker = ""
+        self.start = self.line = self.esc_at = -1
+
+    def add(self, ch: str, at: int) -> None:
+        self.val.append(ch)
+        self.offs.append(at)
+
+    def opens_heredoc(self) -> bool:
+        """The token so far is `<<` + marker characters, outside quotes."""
+        return (not self.quoted and not self.bt and not self.in_heredoc and not self.heredoc_escaped
+                and len(self.val) > 1 and self.val[0] == "<" and self.val[1] == "<")
+
+
 class _Lexer:
     def __init__(self, text: str) -> None:
         self.text = text
@@ -149,152 +172,148 @@ class _Lexer:
         self.pos = end
         return CToken(m.group(), "", i, end, self.line, None, i)
 
-    def _next(self) -> CToken | None:  # noqa: C901 - a faithful port of one Go function
-        text = self.text
-        n = len(text)
-        val: list[str] = []
-        offs: list[int] = []
-        comment = quoted = bt = in_heredoc = heredoc_escaped = escaped = False
-        marker = ""
-        start = line = -1
-        esc_at = -1
-
-        def make(quote: str, end: int) -> CToken:
-            return self._token(val, offs, quote, start, end, line)
-
+    def _next(self) -> CToken | None:
+        """Caddy's lexer.next (caddyconfig/caddyfile/lexer.go), one rune at a time; each
+        kind of rune is handled as the Go function's branch of the same name would."""
+        st = _Pending()
+        text, n = self.text, len(self.text)
         while True:
             if self.pos >= n:
-                if val:
-                    if in_heredoc:
-                        raise LexError(
-                            f"incomplete heredoc <<{marker} on line #{self.line + self.skipped}, "
-                            f"expected ending marker {marker}",
-                            start,
-                        )
-                    tok = make("", n)
-                    tok.unterminated = quoted or bt
-                    return tok
-                return None
+                return self._at_end(st, n)
             i = self.pos
             ch = text[i]
             self.pos += 1
-
-            # an opaque {$ENV} placeholder: its characters join the current token
-            if not comment and not in_heredoc and i in self.env and not (val[:2] == ["<", "<"] and not quoted and not bt):
-                if not val and not quoted and not bt:
-                    start, line = (esc_at if escaped else i), self.line
-                if escaped and not quoted:
-                    val.append("\\")
-                    offs.append(esc_at)
-                escaped = False
-                end = self.env[i]
-                val.extend(text[i:end])
-                offs.extend(range(i, end))
-                self.pos = end
+            if not st.comment and not st.in_heredoc and i in self.env and not (
+                    st.val[:2] == ["<", "<"] and not st.quoted and not st.bt):
+                self._env_placeholder(st, i)  # an opaque {$ENV}: its characters join the token
                 continue
-
-            if not quoted and not bt and not in_heredoc and not heredoc_escaped and len(val) > 1 and val[0] == "<" and val[1] == "<":
-                if ch == " ":
-                    return make("", i)
-                if ch == "\r":
-                    continue
-                if ch == "\n":
-                    if len(val) == 2:
-                        raise LexError(
-                            f"missing opening heredoc marker on line #{self.line}; must contain only alphanumeric "
-                            "characters, dashes and underscores; got empty string",
-                            start,
-                        )
-                    if val[2] == "<":
-                        raise LexError(
-                            f"too many '<' for heredoc on line #{self.line}; only use two, for example <<END", start
-                        )
-                    marker = "".join(val[2:])
-                    if not _HEREDOC_MARKER.match(marker):
-                        raise LexError(
-                            f"heredoc marker on line #{self.line} must contain only alphanumeric characters, "
-                            f"dashes and underscores; got '{marker}'",
-                            start,
-                        )
-                    in_heredoc = True
-                    self.skipped += 1
-                    val, offs = [], []
-                    continue
-                val.append(ch)
-                offs.append(i)
+            if st.opens_heredoc():
+                tok = self._heredoc_opening(st, ch, i)
+            elif st.in_heredoc:
+                tok = self._heredoc_body(st, ch, i)
+            elif not st.escaped and not st.bt and ch == "\\":
+                st.escaped, st.esc_at = True, i
                 continue
-
-            if in_heredoc:
-                val.append(ch)
-                offs.append(i)
-                if ch == "\n":
-                    self.skipped += 1
-                if len(val) >= len(marker) and "".join(val[len(val) - len(marker):]) == marker:
-                    val, offs = self._finalize_heredoc(val, offs, marker)
-                    self.line += self.skipped
-                    self.skipped = 0
-                    return make("<", self.pos)
+            elif st.quoted or st.bt:
+                tok = self._quoted(st, ch, i)
+            elif _is_space(ch):
+                tok = self._space(st, ch, i)
+            else:
+                self._plain(st, ch, i)
                 continue
+            if tok is not None:
+                return tok
 
-            if not escaped and not bt and ch == "\\":
-                escaped = True
-                esc_at = i
-                continue
+    def _make(self, st: "_Pending", quote: str, end: int) -> CToken:
+        return self._token(st.val, st.offs, quote, st.start, end, st.line)
 
-            if quoted or bt:
-                if quoted and escaped:
-                    if ch != '"':
-                        val.append("\\")
-                        offs.append(esc_at)
-                    escaped = False
-                elif (quoted and ch == '"') or (bt and ch == "`"):
-                    return make(ch, self.pos)
-                if ch == "\n":
-                    self.line += 1 + self.skipped
-                    self.skipped = 0
-                val.append(ch)
-                offs.append(i)
-                continue
+    def _at_end(self, st: "_Pending", n: int) -> CToken | None:
+        if not st.val:
+            return None
+        if st.in_heredoc:
+            raise LexError(f"incomplete heredoc <<{st.marker} on line #{self.line + self.skipped}, "
+                           f"expected ending marker {st.marker}", st.start)
+        tok = self._make(st, "", n)
+        tok.unterminated = st.quoted or st.bt
+        return tok
 
-            if _is_space(ch):
-                if ch == "\r":
-                    continue
-                if ch == "\n":
-                    if escaped:
-                        self.skipped += 1
-                        escaped = False
-                    else:
-                        self.line += 1 + self.skipped
-                        self.skipped = 0
-                    comment = False
-                if val:
-                    return make("", i)
-                continue
+    def _env_placeholder(self, st: "_Pending", i: int) -> None:
+        if not st.val and not st.quoted and not st.bt:
+            st.start, st.line = (st.esc_at if st.escaped else i), self.line
+        if st.escaped and not st.quoted:
+            st.add("\\", st.esc_at)
+        st.escaped = False
+        end = self.env[i]
+        st.val.extend(self.text[i:end])
+        st.offs.extend(range(i, end))
+        self.pos = end
 
-            if ch == "#" and not val:
-                comment = True
-            if comment:
-                continue
+    def _heredoc_opening(self, st: "_Pending", ch: str, i: int) -> CToken | None:
+        """After `<<`: the marker runs to the end of the line (a space ends a plain word)."""
+        if ch == " ":
+            return self._make(st, "", i)
+        if ch == "\r":
+            return None
+        if ch != "\n":
+            st.add(ch, i)
+            return None
+        st.marker = self._heredoc_marker(st)
+        st.in_heredoc = True
+        self.skipped += 1
+        st.val, st.offs = [], []
+        return None
 
-            if not val:
-                start, line = (esc_at if escaped else i), self.line
-                if ch == '"':
-                    quoted = True
-                    continue
-                if ch == "`":
-                    bt = True
-                    continue
+    def _heredoc_marker(self, st: "_Pending") -> str:
+        if len(st.val) == 2:
+            raise LexError(f"missing opening heredoc marker on line #{self.line}; must contain only alphanumeric "
+                           "characters, dashes and underscores; got empty string", st.start)
+        if st.val[2] == "<":
+            raise LexError(f"too many '<' for heredoc on line #{self.line}; only use two, for example <<END",
+                           st.start)
+        marker = "".join(st.val[2:])
+        if not _HEREDOC_MARKER.match(marker):
+            raise LexError(f"heredoc marker on line #{self.line} must contain only alphanumeric characters, "
+                           f"dashes and underscores; got '{marker}'", st.start)
+        return marker
 
-            if escaped:
-                if ch == "<":
-                    heredoc_escaped = True
-                else:
-                    val.append("\\")
-                    offs.append(esc_at)
-                escaped = False
+    def _heredoc_body(self, st: "_Pending", ch: str, i: int) -> CToken | None:
+        st.add(ch, i)
+        if ch == "\n":
+            self.skipped += 1
+        marker = st.marker
+        if len(st.val) >= len(marker) and "".join(st.val[len(st.val) - len(marker):]) == marker:
+            st.val, st.offs = self._finalize_heredoc(st.val, st.offs, marker)
+            self.line += self.skipped
+            self.skipped = 0
+            return self._make(st, "<", self.pos)
+        return None
 
-            val.append(ch)
-            offs.append(i)
+    def _quoted(self, st: "_Pending", ch: str, i: int) -> CToken | None:
+        if st.quoted and st.escaped:
+            if ch != '"':
+                st.add("\\", st.esc_at)
+            st.escaped = False
+        elif (st.quoted and ch == '"') or (st.bt and ch == "`"):
+            return self._make(st, ch, self.pos)
+        if ch == "\n":
+            self.line += 1 + self.skipped
+            self.skipped = 0
+        st.add(ch, i)
+        return None
+
+    def _space(self, st: "_Pending", ch: str, i: int) -> CToken | None:
+        if ch == "\r":
+            return None
+        if ch == "\n":
+            if st.escaped:
+                self.skipped += 1
+                st.escaped = False
+            else:
+                self.line += 1 + self.skipped
+                self.skipped = 0
+            st.comment = False
+        return self._make(st, "", i) if st.val else None
+
+    def _plain(self, st: "_Pending", ch: str, i: int) -> None:
+        if ch == "#" and not st.val:
+            st.comment = True
+        if st.comment:
+            return
+        if not st.val:
+            st.start, st.line = (st.esc_at if st.escaped else i), self.line
+            if ch == '"':
+                st.quoted = True
+                return
+            if ch == "`":
+                st.bt = True
+                return
+        if st.escaped:
+            if ch == "<":
+                st.heredoc_escaped = True
+            else:
+                st.add("\\", st.esc_at)
+            st.escaped = False
+        st.add(ch, i)
 
     def _token(self, val: list[str], offs: list[int], quote: str, start: int, end: int, line: int) -> CToken:
         text = "".join(val)

@@ -21,75 +21,97 @@ __all__ = ["Block", "CaddySyntaxError", "Directive", "Entry", "parse"]
 # -- tokens → Lark terminals (Caddy's newline rules) ----------------------------------
 
 
-def _lark_tokens(tokens: list[CToken], start_rule: str, Token, site_openers: set[int] | None = None):
-    """Terminals (made by `Token`, lark's class) for the grammar. Token values are indexes
-    into `tokens`.
+class _Terminals:
+    """Lark terminals (made by `Token`, lark's class) for the grammar; token values are
+    indexes into the CToken list.
 
     _NL between tokens on different logical lines (parse.go isNextOnNewLine), except
     after an address that ends with ',' at the top level (parse.go addresses(): the list
-    continues); IMPORT for a bare `import` starting a line."""
-    depth = 0
-    in_keys = start_rule == "start"  # at the top level, the first line of an entry holds addresses
-    import_line = False  # the current line is an import statement
-    keys_seen = 0  # addresses read since the last entry ended
-    entry_keys: list[CToken] = []  # the addresses of the current top-level entry
-    raw_depth = 0  # inside a snippet definition: its brace depth (Caddy's blockTokens)
-    after_keys = False  # this token starts the line right after a line of addresses
-    prev: CToken | None = None
-    for idx, tok in enumerate(tokens):
-        if raw_depth:
-            # a snippet body is only collected (brace-matched), not parsed, until it is imported
-            if tok.bare and tok.text in ("{", "}"):
-                raw_depth += 1 if tok.text == "{" else -1
-            if raw_depth == 0:
-                yield Token("RBRACE", str(idx), start_pos=tok.start)
-                depth, in_keys, keys_seen, entry_keys = 0, start_rule == "start", 0, []
+    continues); IMPORT for a bare `import` starting a line; a snippet's body as RAW."""
+
+    def __init__(self, start_rule: str, Token, site_openers: set[int] | None = None) -> None:
+        self.Token = Token
+        self.site_openers = site_openers
+        self.top = start_rule == "start"  # at the top level, an entry's first line holds addresses
+        self.depth = 0
+        self.in_keys = self.top
+        self.import_line = False  # the current line is an import statement
+        self.keys_seen = 0  # addresses read since the last entry ended
+        self.entry_keys: list[CToken] = []  # the addresses of the current top-level entry
+        self.raw_depth = 0  # inside a snippet definition: its brace depth (Caddy's blockTokens)
+        self.after_keys = False  # this token starts the line right after a line of addresses
+        self.prev: CToken | None = None
+
+    def of(self, tokens: list[CToken]) -> list:
+        out: list = []
+        for idx, tok in enumerate(tokens):
+            if self.raw_depth:
+                out.append(self._raw(idx, tok))
             else:
-                yield Token("RAW", str(idx), start_pos=tok.start)
-            prev = tok
-            continue
+                out += self._terminals(idx, tok)
+            self.prev = tok
+        return out
+
+    def _end_entry(self) -> None:
+        self.depth, self.in_keys, self.keys_seen, self.entry_keys = 0, self.top, 0, []
+
+    def _raw(self, idx: int, tok: CToken):
+        """A snippet body is only collected (brace-matched), not parsed, until it is imported."""
+        if tok.bare and tok.text in ("{", "}"):
+            self.raw_depth += 1 if tok.text == "{" else -1
+        if self.raw_depth == 0:
+            self._end_entry()
+            return self.Token("RBRACE", str(idx), start_pos=tok.start)
+        return self.Token("RAW", str(idx), start_pos=tok.start)
+
+    def _terminals(self, idx: int, tok: CToken) -> list:
+        """The token's terminal, after a _NL when it starts a new logical line."""
+        out = []
+        prev = self.prev
         new_line = prev is None
         if prev is not None and prev.line + prev.line_breaks() < tok.line:
-            if not (in_keys and depth == 0 and prev.text.endswith(",")):
-                yield Token("_NL", "\n", start_pos=prev.end)
-                if depth == 0 and not import_line and keys_seen and in_keys:
-                    in_keys = False
-                    after_keys = True  # a '{' opening the next line still belongs to the site
+            if not (self.in_keys and self.depth == 0 and prev.text.endswith(",")):
+                out.append(self.Token("_NL", "\n", start_pos=prev.end))
+                if self.depth == 0 and not self.import_line and self.keys_seen and self.in_keys:
+                    self.in_keys = False
+                    self.after_keys = True  # a '{' opening the next line still belongs to the site
                 new_line = True
-        if in_keys and depth == 0 and not import_line and not (tok.bare and tok.text in ("{", "}", "import")):
+        reading_keys = self.in_keys and self.depth == 0 and not self.import_line
+        if reading_keys and not (tok.bare and tok.text in ("{", "}", "import")):
             check_address(tok)
-        if tok.bare and tok.text == "{":
-            kind = "LBRACE"
-            opens_entry = depth == 0 and (in_keys or after_keys)
-            if opens_entry and site_openers is not None:
-                site_openers.add(idx)
-            if depth == 0:
-                in_keys = False
-                if opens_entry and len(entry_keys) == 1 and _SNIPPET_KEY.match(entry_keys[0].text):
-                    kind, raw_depth = "SNIPPET_OPEN", 1
-            depth += 1
-        elif tok.bare and tok.text == "}":
-            kind = "RBRACE"
-            depth -= 1
-            if depth <= 0:
-                depth = 0
-                in_keys = start_rule == "start"
-                keys_seen = 0
-                entry_keys = []
-        elif tok.bare and tok.text == "import" and new_line:
-            kind = "IMPORT"
-        elif tok.quote:
-            kind = "QUOTED"
-        else:
-            kind = "WORD"
+        kind = self._kind(idx, tok, new_line)
         if new_line:
-            import_line = kind == "IMPORT"
-        if in_keys and depth == 0 and kind in ("WORD", "QUOTED") and not import_line:
-            keys_seen += 1
-            entry_keys.append(tok)
-        yield Token(kind, str(idx), start_pos=tok.start)
-        after_keys = False
-        prev = tok
+            self.import_line = kind == "IMPORT"
+        if self.in_keys and self.depth == 0 and kind in ("WORD", "QUOTED") and not self.import_line:
+            self.keys_seen += 1
+            self.entry_keys.append(tok)
+        out.append(self.Token(kind, str(idx), start_pos=tok.start))
+        self.after_keys = False
+        return out
+
+    def _kind(self, idx: int, tok: CToken, new_line: bool) -> str:
+        if tok.bare and tok.text == "{":
+            return self._open(idx)
+        if tok.bare and tok.text == "}":
+            self.depth -= 1
+            if self.depth <= 0:
+                self._end_entry()
+            return "RBRACE"
+        if tok.bare and tok.text == "import" and new_line:
+            return "IMPORT"
+        return "QUOTED" if tok.quote else "WORD"
+
+    def _open(self, idx: int) -> str:
+        kind = "LBRACE"
+        opens_entry = self.depth == 0 and (self.in_keys or self.after_keys)
+        if opens_entry and self.site_openers is not None:
+            self.site_openers.add(idx)
+        if self.depth == 0:
+            self.in_keys = False
+            if opens_entry and len(self.entry_keys) == 1 and _SNIPPET_KEY.match(self.entry_keys[0].text):
+                kind, self.raw_depth = "SNIPPET_OPEN", 1
+        self.depth += 1
+        return kind
 
 
 _SNIPPET_KEY = re.compile(r"^&?\(.*\)$")
@@ -121,7 +143,7 @@ def _run_lark(tokens: list[CToken], start_rule: str):
     from rtclint.parsers.caddy_grammar import Token, UnexpectedToken
 
     site_openers: set[int] = set()
-    terminals = list(_lark_tokens(tokens, start_rule, Token, site_openers))
+    terminals = _Terminals(start_rule, Token, site_openers).of(tokens)
     try:
         return caddy_grammar.parse(terminals, start_rule)
     except UnexpectedToken as exc:

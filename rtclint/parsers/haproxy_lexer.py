@@ -41,77 +41,89 @@ class LineError:
 
 def tokenize_line(text: str, start: int, end: int) -> tuple[list[HWord], LineError | None]:
     """Words of text[start:end] (one physical line, no line break) as parse_line splits it."""
-    words: list[HWord] = []
-    i = start
-    while i < end and text[i] in " \t\f\v":
-        i += 1
-    cur: HWord | None = None
-    squote = dquote = False
-    quote_at = -1
-    out: list[str] = []
-    where: list[int] = []
+    return _LineReader(text, end).words_from(start)
 
-    def emit(ch: str, at: int) -> None:
-        nonlocal cur
-        if cur is None:
-            cur = HWord("", at, at)
-        out.append(ch)
-        where.append(at)
 
-    def close(at: int) -> None:
-        nonlocal cur, out, where
-        if cur is not None:
-            cur.value, cur.where, cur.end = "".join(out), where, at
-            words.append(cur)
-        cur, out, where = None, [], []
+class _LineReader:
+    """parse_line's loop over one line: quotes toggle, pieces glue into one word."""
 
-    while i < end:
-        ch = text[i]
-        if ch == "\r":
-            break
-        if ch == "#" and not squote and not dquote:
-            break
-        if ch == '"' and not squote:
-            if cur is None:
-                cur = HWord("", i, i)
-            dquote, quote_at = not dquote, i
-            i += 1
-            continue
-        if ch == "'" and not dquote:
-            if cur is None:
-                cur = HWord("", i, i)
-            squote, quote_at = not squote, i
-            i += 1
-            continue
-        if ch == "\\" and not squote:
-            step, value, err = _escape(text, i, end, dquote)
-            if err:
-                return words, LineError(i, "truncated or invalid hexadecimal sequence")
-            emit(value, i)
-            i += step
-            continue
-        if ch in " \t\f\v" and not squote and not dquote:
-            close(i)
-            while i < end and text[i] in " \t\f\v":
+    def __init__(self, text: str, end: int) -> None:
+        self.text, self.end = text, end
+        self.words: list[HWord] = []
+        self.cur: HWord | None = None  # the word being read
+        self.out: list[str] = []  # its value so far
+        self.where: list[int] = []  # the source offset of each value character
+        self.squote = self.dquote = False
+        self.quote_at = -1
+
+    def words_from(self, i: int) -> tuple[list[HWord], LineError | None]:
+        text, end = self.text, self.end
+        i = self._skip_space(i)
+        while i < end:
+            ch = text[i]
+            quoted = self.squote or self.dquote
+            if ch == "\r" or (ch == "#" and not quoted):
+                break
+            if (ch == '"' and not self.squote) or (ch == "'" and not self.dquote):
+                self._toggle_quote(ch, i)
                 i += 1
-            continue
-        if ch == "$" and dquote:
-            step, err_at, message = _variable(text, i, end)
-            if message:
-                return words, LineError(err_at, message)
-            if cur is None:
-                cur = HWord("", i, i)
-            cur.templated = True
-            for k in range(i, i + step):
-                emit(text[k], k)
-            i += step
-            continue
-        emit(ch, i)
-        i += 1
-    if squote or dquote:
-        return words, LineError(quote_at, "unmatched quote")
-    close(i)
-    return words, None
+            elif ch == "\\" and not self.squote:
+                step, value, err = _escape(text, i, end, self.dquote)
+                if err:
+                    return self.words, LineError(i, "truncated or invalid hexadecimal sequence")
+                self._emit(value, i)
+                i += step
+            elif ch in " \t\f\v" and not quoted:
+                self._close(i)
+                i = self._skip_space(i)
+            elif ch == "$" and self.dquote:
+                step, err_at, message = _variable(text, i, end)
+                if message:
+                    return self.words, LineError(err_at, message)
+                self._templated(i, step)
+                i += step
+            else:
+                self._emit(ch, i)
+                i += 1
+        if self.squote or self.dquote:
+            return self.words, LineError(self.quote_at, "unmatched quote")
+        self._close(i)
+        return self.words, None
+
+    def _skip_space(self, i: int) -> int:
+        while i < self.end and self.text[i] in " \t\f\v":
+            i += 1
+        return i
+
+    def _start(self, at: int) -> None:
+        if self.cur is None:
+            self.cur = HWord("", at, at)
+
+    def _toggle_quote(self, ch: str, at: int) -> None:
+        self._start(at)
+        if ch == '"':
+            self.dquote = not self.dquote
+        else:
+            self.squote = not self.squote
+        self.quote_at = at
+
+    def _templated(self, at: int, length: int) -> None:
+        """A `$VAR` reference inside double quotes: kept verbatim, the word marked."""
+        self._start(at)
+        self.cur.templated = True
+        for k in range(at, at + length):
+            self._emit(self.text[k], k)
+
+    def _emit(self, ch: str, at: int) -> None:
+        self._start(at)
+        self.out.append(ch)
+        self.where.append(at)
+
+    def _close(self, at: int) -> None:
+        if self.cur is not None:
+            self.cur.value, self.cur.where, self.cur.end = "".join(self.out), self.where, at
+            self.words.append(self.cur)
+        self.cur, self.out, self.where = None, [], []
 
 
 def _escape(text: str, i: int, end: int, dquote: bool) -> tuple[int, str, bool]:
