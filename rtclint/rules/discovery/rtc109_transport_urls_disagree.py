@@ -79,10 +79,8 @@ def _ess_additional_foci_ignored(ctx):
     """ESS values that write their own rtc_foci in `wellKnownDelegation.additional.client`
     name a URL the chart never serves (its own rtc_foci replaces them)."""
     for values in ctx.deployment.ess:
-        from rtclint.parsers.yaml_ess import chart_transport_url  # loads PyYAML: only with ESS values
-
         additional = values.well_known.get("additional.client")
-        chart_url = chart_transport_url(values.chart_view)
+        chart_url = values.chart_view.chart_transport_url()
         if additional is None or not isinstance(additional.value, str) or chart_url is None:
             continue
         mine = WellKnown(which="client", body=additional.value, span=additional.span or values.span, source="ess")
