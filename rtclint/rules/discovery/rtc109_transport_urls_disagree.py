@@ -50,7 +50,7 @@ def check(ctx):
             urls = group.hs.transport_urls()
             if urls and urls[0][1] is not None:
                 named.append((urls[0][0], urls[0][1], f"matrix_rtc.transports ({urls[0][1].path})"))
-        distinct = {normalise(url) for url, _, _ in named}
+        distinct = {_normalise(url) for url, _, _ in named}
         if len(distinct) < 2:
             continue
         anchor = next((n for n in named if n[2].startswith("matrix_rtc")), named[-1])
@@ -63,7 +63,7 @@ def check(ctx):
         )
 
 
-def normalise(url: str) -> str:
+def _normalise(url: str) -> str:
     try:
         parts = urlsplit(url.strip())
         port = parts.port
@@ -85,7 +85,7 @@ def _ess_additional_foci_ignored(ctx):
             continue
         mine = WellKnown(which="client", body=additional.value, span=additional.span or values.span, source="ess")
         urls = foci_urls(mine)
-        if urls and normalise(urls[0]) != normalise(chart_url) and values.chart_view.component_enabled(
+        if urls and _normalise(urls[0]) != _normalise(chart_url) and values.chart_view.component_enabled(
                 "wellKnownDelegation"):
             yield ctx.report(
                 additional.span or values.span,
