@@ -162,7 +162,13 @@ def _copy_handler_fix(ctx, source: WellKnown, target: Site | None, name: str) ->
         at = Span(target.span.path, target.insert_at, target.insert_at)
         return Fix(Applicability.UNSAFE, f"serve the client well-known on {name} too", (Edit(at, text + nl),))
     if source.site.kind == "caddy":
-        block = f"{name} {{{doc.newline}\t{handler.strip()}{doc.newline}}}{doc.newline}"
+        nl = doc.newline
+        # The new site answers for the server_name: it must delegate federation too, or
+        # lk-jwt-service cannot check OpenID tokens there (RTC208 on the next run).
+        homeserver = next((h for h in source.site.hosts if h != "*"), None)
+        delegation = (f"\trespond /.well-known/matrix/server `{{\"m.server\":\"{homeserver}:443\"}}`{nl}"
+                      if homeserver else "")
+        block = f"{name} {{{nl}\t{handler.strip()}{nl}{delegation}}}{nl}"
         return Fix(Applicability.UNSAFE, f"add a site block for {name} serving the client well-known",
                    (append_at_end(doc, block),))
     return None

@@ -12,7 +12,7 @@ from rtclint.rules.discovery.well_known_json import livekit_entries, parsed
 
 # Proxies whose config files rtclint edits; Kubernetes Ingress only takes part in
 # "does this host/path reach the service at all" (RTC200, RTC204, RTC208).
-PROXIES = ("caddy", "nginx", "haproxy")
+PROXIES = ("caddy", "nginx", "haproxy", "traefik")
 ROUTING = PROXIES + ("ingress",)  # Site kinds
 
 
