@@ -16,7 +16,7 @@ from rtclint.parsers import jsonfile
 from rtclint.parsers import yaml as yaml_parser
 from rtclint.parsers.base import Tree
 from rtclint.parsers.yaml_ess import chart_transports
-from rtclint.parsers.yaml_synapse import parse_duration_ms
+from rtclint.rules.synapse.durations import parse_duration_ms
 
 CORPUS = os.path.join(SHARED, "corpus", "upstream")
 

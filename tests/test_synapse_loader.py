@@ -144,7 +144,7 @@ def test_clean_config_loads_as_modelled(synapse_load, tmp_path):
 
 
 def test_reader_durations_match_synapse(synapse_load, tmp_path):
-    from rtclint.parsers.yaml_synapse import parse_duration_ms
+    from rtclint.rules.synapse.durations import parse_duration_ms
 
     for value in ("24h", "90m", "1d", "3600000", "2w"):
         hs = tmp_path / f"hs-{value}.yaml"

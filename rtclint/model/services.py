@@ -196,6 +196,14 @@ class EssValues:
             return flag.value
         return CHART_DEFAULT_ENABLED.get(component, False)
 
+    def chart_transport_url(self) -> str | None:
+        """The livekit_service_url the chart writes (client well-known and Synapse's
+        transports): https://<matrixRTC ingress host>, no port; None when it writes none."""
+        host = self.hosts.get("matrixRTC")
+        if not self.component_enabled("matrixRTC") or host is None:
+            return None
+        return f"https://{host.value}"
+
 
 @dataclass(slots=True)
 class KubeServicePort:

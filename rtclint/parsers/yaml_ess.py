@@ -157,10 +157,7 @@ def _plain_host(located: Located | None) -> Located | None:
 
 def chart_transport_url(values: EssValues) -> str | None:
     """The livekit_service_url the chart writes (well-known and Synapse), or None."""
-    host = values.hosts.get("matrixRTC")
-    if not values.component_enabled("matrixRTC") or host is None:
-        return None
-    return f"https://{host.value}"
+    return values.chart_transport_url()
 
 
 def chart_transports(values: EssValues) -> list[dict]:

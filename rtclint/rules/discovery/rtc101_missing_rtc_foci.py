@@ -49,7 +49,7 @@ WHERE = ("caddy", "nginx", "haproxy", "json", "kubernetes", "synapse", "ess")
 
 def check(ctx) -> Iterator:
     dep = ctx.deployment
-    if transports_elsewhere(dep):
+    if _transports_elsewhere(dep):
         return
     urls = None
     for wk in client_well_knowns(ctx):
@@ -57,7 +57,7 @@ def check(ctx) -> Iterator:
         if not isinstance(value, dict) or foci_member(value, root)[0] is not None:
             continue
         if urls is None:
-            urls = sorted(named_jwt_urls(ctx))
+            urls = sorted(_named_jwt_urls(ctx))
             wanted = set(urls)  # once, not per well-known: a big tree names thousands
             published = [(u, route) for u, (_site, route) in jwt_public_urls(ctx).items() if u in wanted][:3]
         fix = None
@@ -82,7 +82,7 @@ def check(ctx) -> Iterator:
         )
 
 
-def transports_elsewhere(dep) -> list[Related]:
+def _transports_elsewhere(dep) -> list[Related]:
     """Places other than client well-knowns that advertise a MatrixRTC transport."""
     found = []
     for cfg in dep.synapse:
@@ -100,7 +100,7 @@ def transports_elsewhere(dep) -> list[Related]:
     return found
 
 
-def named_jwt_urls(ctx) -> set[str]:
+def _named_jwt_urls(ctx) -> set[str]:
     """Every JWT-service public URL the tree names: proxy routes to the JWT service,
     Synapse transports and livekit_service_urls in other well-knowns."""
     dep = ctx.deployment

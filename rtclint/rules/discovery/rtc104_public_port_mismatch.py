@@ -42,7 +42,7 @@ WHERE = ("all",)
 
 
 def check(ctx):
-    for url, span, what in public_urls(ctx):
+    for url, span, what in _public_urls(ctx):
         try:
             parts = urlsplit(url)
             port = parts.port or (443 if parts.scheme in ("https", "wss") else None)
@@ -50,7 +50,7 @@ def check(ctx):
             continue
         if parts.scheme not in ("https", "wss") or not parts.hostname or port is None:
             continue
-        sites = tls_sites_for(ctx, parts.hostname.lower())
+        sites = _tls_sites_for(ctx, parts.hostname.lower())
         if not sites or any(s.serves_port(port) for s in sites):
             continue
         ports = sorted({p for s in sites for p in s.tls_ports})
@@ -69,7 +69,7 @@ def check(ctx):
         )
 
 
-def public_urls_of(wk: WellKnown) -> list[str]:
+def _public_urls_of(wk: WellKnown) -> list[str]:
     value = json_object(wk) or {}
     urls = list(foci_urls(wk))
     home = value.get("m.homeserver")
@@ -81,19 +81,19 @@ def public_urls_of(wk: WellKnown) -> list[str]:
     return urls
 
 
-def tls_sites_for(ctx, host: str) -> list[Site]:
+def _tls_sites_for(ctx, host: str) -> list[Site]:
     """Sites that name `host` (exactly or by wildcard) and terminate TLS."""
     return [s for s in ctx.deployment.sites_for_host(host)
             if s.tls_ports and any(h not in ("*", "", "_") for h in s.hosts)]
 
 
-def public_urls(ctx) -> list[tuple[str, Span, str]]:
+def _public_urls(ctx) -> list[tuple[str, Span, str]]:
     """(url, where it is written, what it is) for every public URL the tree states."""
     found: list[tuple[str, Span, str]] = []
     for wk in ctx.deployment.well_knowns("client"):
         if wk.facts.get("chart"):
             continue  # rendered by the ESS chart: RTC601 explains those
-        for url in public_urls_of(wk):
+        for url in _public_urls_of(wk):
             found.append((url, url_span(ctx, wk, url), "the client well-known"))
     for hs in homeservers(ctx):
         located, _ = hs.get("public_baseurl")

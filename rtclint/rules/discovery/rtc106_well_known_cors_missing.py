@@ -55,7 +55,7 @@ WHERE = ("caddy", "nginx", "haproxy")
 
 
 def check(ctx) -> Iterator:
-    for site, route, wk, label in served_by_proxy(ctx):
+    for site, route, wk, label in _served_by_proxy(ctx):
         cors = find_header(effective_headers(site, route), "Access-Control-Allow-Origin")
         if cors is not None and cors.value.strip("'\"") == "*":
             continue
@@ -71,7 +71,7 @@ def check(ctx) -> Iterator:
                          fix=_cors_fix(ctx, site, route, wk))
 
 
-def served_by_proxy(ctx):
+def _served_by_proxy(ctx):
     """(site, route, well-known or None, description) for every client well-known the
     proxy answers itself: a body in the config, or a file it serves (nginx
     `alias`/`root`, HAProxy `file`) whose content may live outside the tree."""

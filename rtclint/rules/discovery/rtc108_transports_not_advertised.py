@@ -66,9 +66,7 @@ def check(ctx):
 
 def _ess_transport(group: Group) -> str | None:
     for values in group.ess:
-        from rtclint.parsers.yaml_ess import chart_transport_url  # loads PyYAML: only with ESS values
-
-        url = chart_transport_url(values.chart_view)
+        url = values.chart_view.chart_transport_url()
         if url is not None and values.chart_view.component_enabled("synapse"):
             return url
     return None

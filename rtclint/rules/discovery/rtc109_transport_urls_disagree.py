@@ -50,7 +50,7 @@ def check(ctx):
             urls = group.hs.transport_urls()
             if urls and urls[0][1] is not None:
                 named.append((urls[0][0], urls[0][1], f"matrix_rtc.transports ({urls[0][1].path})"))
-        distinct = {normalise(url) for url, _, _ in named}
+        distinct = {_normalise(url) for url, _, _ in named}
         if len(distinct) < 2:
             continue
         anchor = next((n for n in named if n[2].startswith("matrix_rtc")), named[-1])
@@ -63,7 +63,7 @@ def check(ctx):
         )
 
 
-def normalise(url: str) -> str:
+def _normalise(url: str) -> str:
     try:
         parts = urlsplit(url.strip())
         port = parts.port
@@ -79,15 +79,13 @@ def _ess_additional_foci_ignored(ctx):
     """ESS values that write their own rtc_foci in `wellKnownDelegation.additional.client`
     name a URL the chart never serves (its own rtc_foci replaces them)."""
     for values in ctx.deployment.ess:
-        from rtclint.parsers.yaml_ess import chart_transport_url  # loads PyYAML: only with ESS values
-
         additional = values.well_known.get("additional.client")
-        chart_url = chart_transport_url(values.chart_view)
+        chart_url = values.chart_view.chart_transport_url()
         if additional is None or not isinstance(additional.value, str) or chart_url is None:
             continue
         mine = WellKnown(which="client", body=additional.value, span=additional.span or values.span, source="ess")
         urls = foci_urls(mine)
-        if urls and normalise(urls[0]) != normalise(chart_url) and values.chart_view.component_enabled(
+        if urls and _normalise(urls[0]) != _normalise(chart_url) and values.chart_view.component_enabled(
                 "wellKnownDelegation"):
             yield ctx.report(
                 additional.span or values.span,

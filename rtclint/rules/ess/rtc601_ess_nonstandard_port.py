@@ -50,7 +50,7 @@ def check(ctx):
         if values.server_name is not None and values.server_name.span is not None \
                 and values.server_name.span.path != file_values.path:
             continue  # judged once per release, from the file that sets serverName
-        hosts = ess_hosts(values)
+        hosts = _ess_hosts(values)
         if not hosts:
             continue
         sites = [s for s in ctx.deployment.sites if s.listens and _names_any(s, hosts)]
@@ -78,7 +78,7 @@ def check(ctx):
         )
 
 
-def ess_hosts(values: EssValues) -> dict[str, Located]:
+def _ess_hosts(values: EssValues) -> dict[str, Located]:
     """The public hosts the release serves: serverName (well-known) and enabled components."""
     hosts: dict[str, Located] = {}
     if values.server_name is not None and values.component_enabled("wellKnownDelegation"):

@@ -67,16 +67,15 @@ def _stale_message(value: int, where: str) -> str:
 
 
 def _values_ports(dep, ess) -> list[int]:
-    """matrixRTC.sfu.exposedServices.<name>.port in ESS values (the file's own YAML)."""
-    import yaml  # the values were read with PyYAML: loaded already
-
+    """matrixRTC.sfu.exposedServices.<name>.port in ESS values (the file's own YAML nodes,
+    told apart by PyYAML's node ids: this module needs no YAML library of its own)."""
     _doc, rtc_nodes = ess_matrix_rtc_nodes(dep, ess)
     out = []
     for rtc in rtc_nodes:
         exposed = _member(_member(rtc, "sfu"), "exposedServices")
-        for key, conf in exposed.value if isinstance(exposed, yaml.MappingNode) else ():
-            port = _member(conf, "port") if isinstance(key, yaml.ScalarNode) else None
-            if isinstance(port, yaml.ScalarNode) and port.tag.endswith(":int"):
+        for key, conf in exposed.value if _is(exposed, "mapping") else ():
+            port = _member(conf, "port") if _is(key, "scalar") else None
+            if _is(port, "scalar") and port.tag.endswith(":int"):
                 try:
                     out.append(int(port.value.replace("_", ""), 0))  # as YAML 1.1 reads an int
                 except ValueError:
@@ -86,10 +85,12 @@ def _values_ports(dep, ess) -> list[int]:
 
 def _member(node, key: str):
     """The value node of `key` in a mapping node, or None."""
-    import yaml
-
-    if isinstance(node, yaml.MappingNode):
+    if _is(node, "mapping"):
         for k, v in node.value:
-            if isinstance(k, yaml.ScalarNode) and k.value == key:
+            if _is(k, "scalar") and k.value == key:
                 return v
     return None
+
+
+def _is(node, kind: str) -> bool:
+    return getattr(node, "id", None) == kind

@@ -48,7 +48,7 @@ def check(ctx) -> Iterator:
             continue
         seen.add((url.host, url.path))
         sites = proxy_sites(dep, url.host)
-        if not sites or any(site_has_jwt_route(ctx, s) for s in sites):
+        if not sites or any(_site_has_jwt_route(ctx, s) for s in sites):
             continue  # not our proxy, or RTC201/RTC202 say what is wrong with the JWT routes
         request = url.path + "/get_token"
         for site in sites:
@@ -65,5 +65,5 @@ def check(ctx) -> Iterator:
                              related=[Related(route.span if route else site.span, "the request ends here")])
 
 
-def site_has_jwt_route(ctx, site) -> bool:
+def _site_has_jwt_route(ctx, site) -> bool:
     return any(is_jwt_route(ctx, r, site) for r in site.routes)

@@ -41,7 +41,7 @@ WHERE = ("caddy", "nginx", "haproxy", "kubernetes")
 def check(ctx) -> Iterator:
     dep = ctx.deployment
     skip_hosts = ess_hosts(dep)
-    for url, span in sfu_urls(dep):
+    for url, span in _sfu_urls(dep):
         sites = proxy_sites(dep, url.host)
         if not sites or url.host in skip_hosts:
             continue
@@ -57,7 +57,7 @@ def check(ctx) -> Iterator:
                          related=[Related(route.span if route else site.span, "the websocket request ends here")])
 
 
-def sfu_urls(dep) -> list[tuple[PublicUrl, Span]]:
+def _sfu_urls(dep) -> list[tuple[PublicUrl, Span]]:
     found = []
     for svc in dep.services_by_role("jwt"):
         var = svc.env.get("LIVEKIT_URL")

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from rtclint.diagnostics import Severity
 from rtclint.rules.common.synapse_view import homeservers, set_setting
+from rtclint.rules.synapse.durations import parse_duration_ms
 from rtclint.rules.synapse.homeserver import anchor_of, config_doc, fix_of, relevant
 
 CODE = "RTC502"
@@ -41,8 +42,6 @@ def check(ctx):
     for hs in homeservers(ctx):
         located, cfg = hs.get("max_event_delay_duration")
         if located is not None and located.value is not None:
-            from rtclint.parsers.yaml_synapse import parse_duration_ms  # loads PyYAML: not at import
-
             ms = parse_duration_ms(located.value)
             if ms is None or ms <= 0:
                 doc = config_doc(ctx, cfg)
