@@ -172,3 +172,22 @@ def test_a_dns_failure_is_its_own_step_never_a_config_finding_and_exits_2():
     assert report.steps[0].id == "connect:example.org:443"
     assert not [s.code for s in report.steps if s.code], [(s.id, s.code) for s in report.steps]
     assert report.exit_code == 2
+
+
+def test_cli_exits_2_when_nothing_answers():
+    """Every connection refused (loopback ports nothing listens on): the report says so in
+    connection steps, no rule is blamed, and the exit code is 2, not 1."""
+    pytest.importorskip("httpx")
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    args = ["probe", "example.test", "--format", "json", "--connect-to", f"example.test:443:127.0.0.1:{closed}",
+            "--connect-to", f"example.test:8448:127.0.0.1:{closed}"]
+    proc = run_rtclint(args)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    payload = json.loads(proc.stdout)
+    assert payload["first_failure"]["id"] == "connect:example.test:443"
+    assert not [s["code"] for s in payload["steps"] if s["code"]]
+    assert "nothing could be reached" in proc.stderr

@@ -1,7 +1,9 @@
 """What a fix brings: after the fix loop, a finding the tree did not have before and no
 later fix removed was brought by the fix whose inserted text it sits on (RTC105's new
 site block without federation routes → RTC208 on that block). Such a fix is withdrawn
-and the tree re-planned without it; the failure says why.
+and the tree re-planned without it, and the failure says why — unless what it brings
+is milder than what it fixes (an error traded for a warning: the fix stays, a note
+names the warning).
 
 A finding that only became visible — a LIVEKIT_KEYS value that RTC402's fix made
 readable turns out to be a plain-text secret (RTC900) — sits beside the edit, not on
@@ -16,27 +18,38 @@ from rtclint.diagnostics import Diagnostic, Fix
 from rtclint.fix.edits import edits_by_path, fix_key, match_newlines
 
 
-def bringing_new_findings(plan) -> dict[tuple, object]:
-    """fix key -> Failure, for every fix that brought a finding (see the module doc).
-    Findings are counted per rule and file, so one whose message moved with the text is
-    not new."""
+def bringing_new_findings(plan) -> tuple[dict[tuple, object], list]:
+    """(fix key -> Failure for every fix to withdraw, notes): a fix is withdrawn when
+    the finding it brings is at least as severe as the worst it fixes; a fix that
+    trades an error for a warning stays, and a note names the warning. Findings are
+    counted per rule and file, so one whose message moved with the text is not new."""
     from rtclint.fix.runner import Failure
 
     if len(plan.checked) < 2:
-        return {}
+        return {}, []
+    fixed_rank: dict[tuple, int] = {}
+    for diag in plan.fixed:
+        key = fix_key(diag.fix)
+        fixed_rank[key] = max(fixed_rank.get(key, 0), diag.severity.rank)
     counts = [Counter((d.code, d.path) for d in diags) for diags in plan.checked]
     first, last = counts[0], counts[-1]
-    out: dict[tuple, object] = {}
+    withdraw: dict[tuple, object] = {}
+    notes = []
     for key in (k for k in last if last[k] > first[k]):
         appeared = len(counts) - 1
         while appeared > 1 and counts[appeared - 1][key] > first[key]:
             appeared -= 1
         docs, fixes = next(((d, kept) for round_no, d, kept in plan.applied if round_no == appeared - 1), ({}, []))
         found = [d for d in plan.checked[appeared] if (d.code, d.path) == key]
+        brought = f"{key[0]}, {found[0].severity.value}: {found[0].message}"
         for fix in _on_inserted_text(fixes, docs, found):
-            out[fix_key(fix)] = Failure(key[1], f"fix not applied, it would bring a new finding ({key[0]}: "
-                                                f"{found[0].message}): {fix.message}")
-    return out
+            if found[0].severity.rank >= fixed_rank.get(fix_key(fix), 0):
+                withdraw[fix_key(fix)] = Failure(key[1], f"fix not applied, it would bring a new finding ({brought}): "
+                                                         f"{fix.message}")
+            else:
+                notes.append(Failure(key[1], f"note: the fix '{fix.message}' trades its finding for a milder one "
+                                             f"({brought})"))
+    return withdraw, notes
 
 
 def _on_inserted_text(fixes: list[Fix], docs: dict, found: list[Diagnostic]) -> list[Fix]:

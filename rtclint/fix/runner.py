@@ -92,14 +92,15 @@ def fix_paths(paths: list[str], config: Config | None = None, *, unsafe: bool = 
             # A fix may span files: re-plan without the refused ones, so no fix is half written.
             frozen.update(refusals)
             continue
-        bringing = {k: f for k, f in bringing_new_findings(plan).items() if k not in withdrawn}
+        bringing, notes = bringing_new_findings(plan)
+        bringing = {k: f for k, f in bringing.items() if k not in withdrawn}
         if not bringing:
             break
         withdrawn.update(bringing)  # re-plan without them: the tree must not end worse
     if withdrawn:
         plan.result.diagnostics = [without_fix(d, withdrawn) for d in plan.result.diagnostics]
     outcome = Outcome(plan)
-    outcome.failures += list(withdrawn.values())
+    outcome.failures += list(withdrawn.values()) + notes
     outcome.failures += [Failure(p, f"not written: {why}") for p, why in sorted(frozen.items())]
     if write:
         _write(plan, roots, outcome)

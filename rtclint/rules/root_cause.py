@@ -11,6 +11,7 @@ from __future__ import annotations
 
 # cause -> the codes it explains when they sit on the same value (or the same line:
 # RTC901 reports `key: secret` once, on the key)
+ALSO = "this also explains"
 EXPLAINS: dict[str, tuple[str, ...]] = {
     "RTC901": ("RTC401", "RTC900"),  # a placeholder is also short, and also plain text
 }
@@ -42,9 +43,18 @@ def fold(diagnostics: list, documents: dict) -> list:
             import copy  # only when there is something to fold: it costs a start-up
 
             diag = copy.copy(diag)
-            diag.message = f"{diag.message} (this also explains {', '.join(codes)} here)"
+            diag.message = f"{diag.message} ({ALSO} {', '.join(codes)} here)"
         out.append(diag)
     return out
+
+
+def explained_codes(message: str) -> list[str]:
+    """The codes a folded finding's message says it also explains (for tools and tests
+    that look for the explained findings by code)."""
+    head, found, tail = message.rpartition(f"({ALSO} ")
+    if not found:
+        return []
+    return [part.split(" ", 1)[0] for part in tail.removesuffix(" here)").split(", ")]
 
 
 def _same_place(a, b, documents: dict) -> bool:
