@@ -134,3 +134,30 @@ def test_paths_and_args_keep_their_quoting(repo):
     assert hostile.returncode == 2 and outputs == {"exit-code": "2"}
     unbalanced, outputs = run_step(repo, args="--select 'RTC0")
     assert unbalanced.returncode == 2 and "quoting" in unbalanced.stdout
+
+
+@pytest.mark.slow
+def test_the_whole_action_installs_rtclint_and_runs_it_once(repo):
+    """Both shell steps in order, as a workflow runs them after setup-python: the install
+    step pip-installs the action's own checkout into a fresh Python (a venv stands in for
+    setup-python's), then the run step uses that rtclint."""
+    import venv
+
+    python_dir = repo / "python"
+    venv.create(python_dir, with_pip=True)
+    bin_dir = str(python_dir / "bin")
+    env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ["PATH"], "GITHUB_ACTION_PATH": ROOT,
+           "RTCLINT_VERSION": ""}
+    install = subprocess.run(["bash", "-c", step("Install rtclint")["run"]], env=env, capture_output=True, text=True,
+                             timeout=600)
+    assert install.returncode == 0, install.stderr
+    assert install.stdout.strip().endswith(f"version {__import__('rtclint').__version__}")
+    output_file = repo / "github_output"
+    output_file.write_text("")
+    run_env = {**env, "GITHUB_OUTPUT": str(output_file), "RUNNER_TEMP": str(repo), "INPUT_PATHS": ".",
+               "INPUT_ARGS": "", "INPUT_SARIF_FILE": "rtclint.sarif", "INPUT_ANNOTATIONS": "true",
+               "INPUT_FAIL_ON_FINDINGS": "true"}
+    run = subprocess.run(["bash", "-c", step("Run rtclint")["run"]], cwd=repo / "repo", env=run_env,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1 and run.stdout.startswith("::error file=compose.yaml,line=3,"), run.stderr
+    assert "sarif-file=rtclint.sarif" in output_file.read_text()

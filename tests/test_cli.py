@@ -111,3 +111,46 @@ def test_a_reader_that_leaves_early_is_not_an_error():
     finally:
         os.close(write_end)
     assert proc.returncode == 1 and proc.stderr == "", proc.stderr
+
+
+# -- any command line: a report or a usage error, never a traceback ----------------------
+
+import gc  # noqa: E402
+import os  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_TOKENS = st.sampled_from([
+    "--format", "json", "text", "sarif", "yaml", "--format=json", "--format=", "-o", "--output", "out.json",
+    "--select", "RTC1", "--ignore", "RTC407,RTC2", "--exit-zero", "--exit-zero=1", "--no-cache", "--fix", "--diff",
+    "--context", ".", "infra", "a b", "-", "--", "-x", "--form", "--no-c", "--statistics", "--config",
+    "--resolve", "h:443:127.0.0.1", "--insecure", "--origin", "https://x", "RTC101", "--unsafe-fixes", "-q", "-s",
+    "-v", "--output-format", "concise", "github", "--extend-select", "--fail-on", "error", "--color", "always",
+    "--show-fixes", "--stdin-filename", "Caddyfile", "--all", "missing-rtc-foci",
+])
+
+
+@settings(max_examples=int(os.environ.get("RTCLINT_FUZZ_EXAMPLES", "150")), deadline=None,
+          derandomize=not os.environ.get("RTCLINT_FUZZ_EXAMPLES"))
+@given(st.sampled_from(["check", "rules", "rule"]), st.lists(_TOKENS, max_size=8))
+def test_property_any_command_line_is_a_result_or_a_usage_error(tmp_path_factory, name, args):
+    """click's own runner, in-process: every token list ends in exit 0, 1 or 2 and never
+    in an exception (stdin is empty; `probe` is left out: a valid one goes to the network)."""
+    from click.testing import CliRunner
+
+    from rtclint.cli.app import rtclint
+
+    tree = tmp_path_factory.mktemp("cli")
+    (tree / "infra").mkdir()
+    (tree / "infra" / "homeserver.yaml").write_text("server_name: example.com\n")
+    runner = CliRunner()
+    cwd = os.getcwd()
+    os.chdir(tree)
+    try:
+        result = runner.invoke(rtclint, [name, *args], input="")
+    finally:
+        os.chdir(cwd)
+        gc.enable()  # `check` turns the collector off for its process
+    assert result.exit_code in (0, 1, 2), (name, args, result.output)
+    assert result.exception is None or isinstance(result.exception, SystemExit), (name, args, result.exception)

@@ -53,7 +53,7 @@ def _text(result, opts: dict, out: Output, fix_outcome, fixed: str | None) -> st
             con.print(fixed, soft_wrap=True)
         paths = list(opts["paths"]) or ["."]
         for text, style in summary_lines(result, unsafe_fixes=options.unsafe_fixes, baseline=opts["baseline_path"],
-                                         paths=paths):
+                                         paths=paths, after_fix=fix_outcome is not None):
             con.print(text, style=style or None, soft_wrap=True)
     return con.file.getvalue()
 

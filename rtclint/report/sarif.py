@@ -61,7 +61,7 @@ def build(result, config=None) -> dict:
         "tool": {"driver": _driver(rules)},
         "originalUriBaseIds": {SRCROOT: {"uri": _dir_uri(root)}},
         "columnKind": "unicodeCodePoints",
-        "results": [_result(d, index, result.documents, root, fp) for d, fp in zip(kept, fingerprints)],
+        "results": [_result(d, index, result.documents, root, fp) for d, fp in zip(kept, fingerprints, strict=True)],
         "invocations": [_invocation(omitted)],
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}

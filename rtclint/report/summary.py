@@ -13,8 +13,9 @@ def _plural(n: int, word: str) -> str:
 
 
 def summary_lines(result, *, unsafe_fixes: bool = False, baseline: str | None = None,
-                  paths: list[str] | None = None) -> list[tuple[str, str]]:
-    """(text, rich style) lines."""
+                  paths: list[str] | None = None, after_fix: bool = False) -> list[tuple[str, str]]:
+    """(text, rich style) lines. `after_fix`: the fix summary already said what is left
+    to fix, so the fix hints are not repeated."""
     diags = result.diagnostics
     files = f"{_plural(result.files_checked, 'file')} checked"
     lines: list[tuple[str, str]] = []
@@ -29,7 +30,7 @@ def summary_lines(result, *, unsafe_fixes: bool = False, baseline: str | None = 
         parts = [f"{by_sev[s]} {s.value}{'s' if by_sev[s] != 1 and s != Severity.INFO else ''}"
                  for s in Severity if by_sev[s]]
         lines.append((f"Found {_plural(len(diags), 'problem')} ({', '.join(parts)}) in {files}.", "bold"))
-        lines += _fix_lines(diags, unsafe_fixes)
+        lines += [] if after_fix else _fix_lines(diags, unsafe_fixes)
     hidden = getattr(result, "baselined", 0)
     if hidden:
         lines.append((f"{_plural(hidden, 'finding')} hidden by the baseline{f' ({baseline})' if baseline else ''}.",

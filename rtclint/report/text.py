@@ -106,21 +106,40 @@ def _snippet(diag, documents, line, col, end_line, end_col, options: TextOptions
 
 
 def fit(source: str, start: int, width: int, room: int) -> tuple[str, int, int]:
-    """(text to show, caret offset, caret width) of a source line in `room` columns: the
-    whole line when it fits, else a window around the span with `…` where text was left
-    out. The caret never runs past the shown text, so nothing wraps under it."""
+    """(text to show, caret offset, caret width), in characters, of a source line shown in
+    `room` terminal cells: the whole line when it fits, else a window around the span with
+    `…` where text was left out (wide characters count two cells). The caret never runs
+    past the shown text, so nothing wraps under it."""
+    from rich.cells import cell_len
+
     room = max(room, 12)
     start = min(max(start, 0), len(source))
-    if len(source) <= room:
-        return source, start, max(1, min(width, len(source) - start) if len(source) > start else 1)
-    inner = room - 2  # one column for each possible ellipsis
-    shown_span = min(width, inner)
-    left = max(0, min(start - (inner - shown_span) // 2, len(source) - inner))
-    if left <= len(ELLIPSIS):  # an ellipsis would hide no more than it takes
+    if cell_len(source) <= room:
+        return source, start, max(1, min(width, len(source) - start)) if len(source) > start else 1
+    cells = [cell_len(ch) for ch in source]
+    budget = room - 2  # one cell for each possible ellipsis
+    left = right = start
+    used = 0
+    while right < min(len(source), start + width) and used + cells[right] <= budget:  # the span first
+        used += cells[right]
+        right += 1
+    grow_left = True  # then context, alternately on each side
+    while True:
+        if grow_left and left > 0 and used + cells[left - 1] <= budget:
+            left -= 1
+            used += cells[left]
+        elif right < len(source) and used + cells[right] <= budget:
+            used += cells[right]
+            right += 1
+        elif left > 0 and used + cells[left - 1] <= budget:
+            left -= 1
+            used += cells[left]
+        else:
+            break
+        grow_left = not grow_left
+    if left == 1 and cells[0] == 1:  # an ellipsis would hide no more than it takes
         left = 0
-    right = min(len(source), left + inner)
     prefix = ELLIPSIS if left else ""
     suffix = ELLIPSIS if right < len(source) else ""
-    caret_at = start - left + len(prefix)
-    caret_width = max(1, min(shown_span, right - start))
-    return prefix + source[left:right] + suffix, caret_at, caret_width
+    caret_width = max(1, min(width, right - start))
+    return prefix + source[left:right] + suffix, start - left + len(prefix), caret_width
