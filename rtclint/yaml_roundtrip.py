@@ -76,12 +76,18 @@ def _hand_on_trailing_lines(mapping, key: str) -> None:
     """Before `key` is appended: the blank lines and comments after the mapping's last
     entry (ruamel keeps them with that entry) move after the new one, so the new line
     joins the entries above them rather than the next section below."""
-    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
     holder, last = mapping, list(mapping)[-1]
-    while isinstance(holder[last], CommentedMap) and len(holder[last]):  # kept by its deepest last entry
-        holder = holder[last]
-        last = list(holder)[-1]
+    while True:  # kept by its deepest last entry, through mappings and sequences alike
+        child = holder[last]
+        if isinstance(child, CommentedMap) and len(child):
+            holder, last = child, list(child)[-1]
+        elif isinstance(child, CommentedSeq) and len(child) and isinstance(child[-1], CommentedMap) and len(child[-1]):
+            holder = child[-1]
+            last = list(holder)[-1]
+        else:
+            break
     own = holder.ca.items.get(last)
     token = own[2] if own is not None and len(own) > 2 else None
     if token is None or "\n" not in token.value:

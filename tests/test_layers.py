@@ -23,19 +23,6 @@ LINT_IMPORTS = os.path.join(os.path.dirname(sys.executable), "lint-imports")
 with open(os.path.join(ROOT, "pyproject.toml"), "rb") as _fh:
     CONTRACTS = {c["id"]: c["name"] for c in tomllib.load(_fh)["tool"]["importlinter"]["contracts"]}
 
-# Broken by modules other branches of this round are changing; strict, so each one must
-# come off this list the moment its contract holds. (The imports are named in the report.)
-BROKEN_BEFORE_MERGE = {
-    # rules -> parsers: rules/rtc1xx_delegation (parsers.yaml_ess), rtc4xx_livekit (parsers.yaml_compose,
-    # parsers.yaml_values), rtc5xx_synapse (parsers.yaml_synapse), rtc6xx_kube (parsers.yaml, parsers.pyyaml);
-    # parsers -> rules: parsers/base.py and parsers/nginx.py (rules.registry)
-    "layers": "rules and parsers still import each other",
-    "parsers-import-only-model-and-base": "parsers/base.py and parsers/nginx.py import rules.registry",
-    # rtclint: parsers <-> rules (as above); rtclint.parsers: envfile <-> yaml_compose
-    "no-cycles": "parsers <-> rules, and parsers.envfile <-> parsers.yaml_compose",
-}
-
-
 @pytest.fixture(scope="module")
 def verdicts() -> dict[str, str]:
     """Contract name -> 'KEPT' or 'BROKEN', from one run of lint-imports."""
@@ -54,11 +41,7 @@ def verdicts() -> dict[str, str]:
     return found
 
 
-@pytest.mark.parametrize("contract_id", [
-    pytest.param(cid, marks=pytest.mark.xfail(strict=True, reason=BROKEN_BEFORE_MERGE[cid]))
-    if cid in BROKEN_BEFORE_MERGE else cid
-    for cid in CONTRACTS
-])
+@pytest.mark.parametrize("contract_id", list(CONTRACTS))
 def test_contract_holds(verdicts, contract_id):
     assert verdicts[CONTRACTS[contract_id]] == "KEPT", f"run `.venv/bin/lint-imports` for the imports that break it"
 

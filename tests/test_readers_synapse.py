@@ -66,12 +66,21 @@ def test_synapse_settings_and_spans():
     assert cfg.max_event_delay_duration.value == "24h"
 
 
-def test_insert_point_is_after_the_sections_last_line():
-    doc, facts = read(HS)
-    offset, indent = facts.synapse[0].insert_at["experimental_features"]
-    assert indent == "  "
-    assert doc.text[:offset].endswith("msc4222_enabled: false")
-    assert "rc_message" not in facts.synapse[0].insert_at  # flow style: no line insertion
+def _set(text: str, section: str, key: str, value: str) -> str:
+    """The file after rules.common.synapse_view.set_setting (ruamel's round trip) applied."""
+    from rtclint.rules.common.synapse_view import set_setting
+
+    doc, facts = read(text)
+    edits = set_setting(doc, facts.synapse[0], section, key, value)
+    for edit in sorted(edits, key=lambda e: -e.span.start):
+        text = text[:edit.span.start] + edit.content + text[edit.span.end:]
+    return text
+
+
+def test_a_new_setting_goes_after_the_sections_last_line():
+    fixed = _set(HS, "experimental_features", "msc4140_enabled", "true")
+    assert "  msc4222_enabled: false\n  msc4140_enabled: true\n" in fixed
+    assert fixed.replace("  msc4140_enabled: true\n", "", 1) == HS  # nothing else moved
 
 
 def test_fragment_without_server_name():
@@ -233,12 +242,11 @@ def test_readers_never_raise_and_spans_stay_inside():
                     assert 0 <= d.span.start <= d.span.end <= len(doc.text)
 
 
-def test_insert_point_skips_trailing_comments_of_a_nested_section():
+def test_a_new_setting_goes_before_the_comments_of_the_next_block():
     text = ("matrix_rtc:\n  transports:\n    - type: livekit\n      livekit_service_url: https://rtc\n\n"
             "# The maximum allowed duration\nmax_event_delay_duration: 24h\n")
-    doc, facts = read(text)
-    offset, indent = facts.synapse[0].insert_at["matrix_rtc"]
-    assert indent == "  " and doc.text[:offset].endswith("livekit_service_url: https://rtc")
+    fixed = _set(text, "matrix_rtc", "enabled", "true")
+    assert fixed == text.replace("https://rtc\n", "https://rtc\n  enabled: true\n", 1)
 
 
 ODD_VALUES = [

@@ -13,7 +13,6 @@ import click
 # The width of reports that go to no terminal (a pipe, a file, CI logs) and no COLUMNS says
 # otherwise: wide enough for a one-line JSON well-known's span with some context.
 NO_TERMINAL_WIDTH = 120
-PROGRESS_DELAY = 0.5  # seconds: a run shorter than this shows no progress at all
 
 
 class CommandError(click.ClickException):

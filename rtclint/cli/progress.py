@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 
-from rtclint.cli.output import PROGRESS_DELAY
+PROGRESS_DELAY = 0.5  # seconds: a run shorter than this shows no progress at all
 
 
 class Progress:

@@ -15,7 +15,7 @@ import copy
 from collections import Counter
 
 from rtclint.diagnostics import Diagnostic, Fix
-from rtclint.fix.edits import edits_by_path, fix_key, match_newlines
+from rtclint.fix.edits import Failure, edits_by_path, fix_key, match_newlines
 
 
 def bringing_new_findings(plan) -> tuple[dict[tuple, object], list]:
@@ -23,7 +23,6 @@ def bringing_new_findings(plan) -> tuple[dict[tuple, object], list]:
     the finding it brings is at least as severe as the worst it fixes; a fix that
     trades an error for a warning stays, and a note names the warning. Findings are
     counted per rule and file, so one whose message moved with the text is not new."""
-    from rtclint.fix.runner import Failure
 
     if len(plan.checked) < 2:
         return {}, []

@@ -115,3 +115,11 @@ def edits_by_path(fixes: list[Fix]) -> dict[str, list[Edit]]:
         for edit in fix.edits:
             grouped[edit.span.path].append(edit)
     return grouped
+
+
+@dataclass
+class Failure:
+    """A fix that was not applied, or a note about one, for the report."""
+
+    path: str
+    message: str

@@ -13,18 +13,12 @@ from rtclint.config import Config
 from rtclint.diagnostics import Diagnostic, Fix
 from rtclint.document import Document
 from rtclint.fix.consequences import bringing_new_findings, without_fix
-from rtclint.fix.edits import applicable, apply_edits, choose, edits_by_path, fix_key
+from rtclint.fix.edits import Failure, applicable, apply_edits, choose, edits_by_path, fix_key
 from rtclint.fix.writer import WriteRefused, atomic_write, unchanged_on_disk, write_target
 from dataclasses import dataclass, field
 
 MAX_ROUNDS = 10
 UNPARSED = ("RTC001", "RTC002")  # files with these findings are never edited (rules.withheld says why)
-
-
-@dataclass
-class Failure:
-    path: str
-    message: str
 
 
 @dataclass

@@ -143,7 +143,6 @@ class SynapseConfig:
     keys: dict[str, Located] = field(default_factory=dict)
     # Where a fix can add a line to a block mapping: section ('' = top level,
     # 'experimental_features', ...) -> (offset, indentation of its children).
-    insert_at: dict[str, tuple[int, str]] = field(default_factory=dict)
     fragment: bool = False  # no server_name: a conf.d fragment or a doc snippet
 
 

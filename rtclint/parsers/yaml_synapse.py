@@ -37,7 +37,6 @@ def read(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts) ->
 
 def read_config(doc: Document, root: yaml.MappingNode) -> SynapseConfig:
     cfg = SynapseConfig(path=doc.path, span=node_span(doc, root), raw=to_python(root))
-    cfg.insert_at[""] = _end_of_file(doc)
     for key, key_node, value in mapping_items(root):
         cfg.keys[key] = _located(doc, key_node, value)
         if key in NESTED_SECTIONS and isinstance(value, yaml.MappingNode):
@@ -64,9 +63,6 @@ def _read_section(doc: Document, cfg: SynapseConfig, section: str, node: yaml.Ma
         cfg.keys[f"{section}.{key}"] = located
         if section == "experimental_features":
             cfg.experimental[key] = located
-    where = block_insert_point(doc, node)
-    if where is not None:
-        cfg.insert_at[section] = where
 
 
 def _read_transports(doc: Document, cfg: SynapseConfig, root: yaml.MappingNode) -> None:
@@ -133,25 +129,3 @@ def to_python(node: yaml.Node, depth: int = 0):
     if isinstance(node, yaml.SequenceNode):
         return [to_python(v, depth + 1) for v in node.value]
     return scalar(node)
-
-
-def block_insert_point(doc: Document, node: yaml.MappingNode) -> tuple[int, str] | None:
-    """Where a new `key: value` line goes in a block mapping (just after the line its
-    last entry ends on) and the children's indentation; None for flow style `{...}`."""
-    if node.flow_style or not node.value:
-        return None
-    first_key = node.value[0][0]
-    indent = " " * first_key.start_mark.column
-    last_value = node.value[-1][1]
-    end = last_value.end_mark.index
-    line, col = doc.line_col(end)
-    if col == 1 and line > 1 and end > last_value.start_mark.index:
-        line -= 1  # a block value ends at the start of the next line
-    first_line = last_value.start_mark.line + 1
-    while line > first_line and (not doc.line_text(line).strip() or doc.line_text(line).lstrip().startswith("#")):
-        line -= 1  # blank lines and comments before the next key belong to what follows
-    return doc.line_end(line), indent
-
-
-def _end_of_file(doc: Document) -> tuple[int, str]:
-    return len(doc.text), ""

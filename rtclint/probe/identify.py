@@ -26,7 +26,6 @@ _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 def check_server_name(name: str) -> str:
     """`name` (a host, optionally with `:port`, as `normalise_server_name` leaves it) when
     it is a server name a request can go to; else ProbeUsageError saying why."""
-    from rtclint.probe.steps import split_server_name
 
     if not name:
         raise ProbeUsageError("no server name given")
@@ -63,3 +62,14 @@ def is_jwt_get(answer) -> bool:
     """lk-jwt-service's answer to a GET on one of its POST endpoints: 405 with its CORS."""
     return (answer.status == 405 and answer.header("access-control-allow-origin").strip() == "*"
             and "POST" in answer.header("access-control-allow-methods").upper())
+
+
+def split_server_name(server_name: str) -> tuple[str, int | None]:
+    """`example.org` → (example.org, None); `example.org:8448` → (example.org, 8448); IPv6 kept whole."""
+    if server_name.startswith("["):
+        host, _, rest = server_name[1:].partition("]")
+        return host, int(rest[1:]) if rest.startswith(":") and rest[1:].isdecimal() else None
+    host, sep, port = server_name.rpartition(":")
+    if sep and port.isdecimal() and ":" not in host:
+        return host, int(port)
+    return server_name, None

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from rtclint.probe.http import Answer, exchange, follow
 from rtclint.probe.net import AddressMap, check_tls
 from rtclint.probe.result import FAIL, PASS, SKIP, WARN, Evidence, ProbeReport, Step, problem
+from rtclint.probe.identify import split_server_name  # noqa: F401 (re-exported for the tests)
 from rtclint.probe.services import GATEWAY_ERRORS, GO_NOT_FOUND, ServiceSteps, http_url  # noqa: F401 (re-exported)
 from dataclasses import dataclass, field
 
@@ -64,17 +65,6 @@ def origin_of(url: str) -> tuple[str, int]:
     parts = urlsplit(url)
     default = 443 if parts.scheme in ("https", "wss") else 80
     return parts.hostname or "", parts.port or default
-
-
-def split_server_name(server_name: str) -> tuple[str, int | None]:
-    """`example.org` → (example.org, None); `example.org:8448` → (example.org, 8448); IPv6 kept whole."""
-    if server_name.startswith("["):
-        host, _, rest = server_name[1:].partition("]")
-        return host, int(rest[1:]) if rest.startswith(":") and rest[1:].isdecimal() else None
-    host, sep, port = server_name.rpartition(":")
-    if sep and port.isdecimal() and ":" not in host:
-        return host, int(port)
-    return server_name, None
 
 
 def normalise_server_name(text: str) -> str:

@@ -137,28 +137,19 @@ def calls_in_play(ctx: "RuleContext") -> bool:
 
 def set_setting(doc: Document, cfg: SynapseConfig, section: str, key: str, value_text: str) -> list[Edit]:
     """Edits that make `section.key` (section '' = top level) equal `value_text` in the
-    file `cfg`: replace the value when the key exists, add a line to the block mapping
-    when the section exists, or append the section at the end of the file. [] when the
-    section is written in a shape we cannot edit safely (flow style with entries)."""
+    file `cfg`. A value already written is replaced where it stands; a new key or section
+    is written by ruamel.yaml's round trip in the file's own style and applied as the
+    minimal edits between the file and that dump (`rtclint.yaml_roundtrip`). [] when the
+    round trip would touch lines the fix does not target: no fix is better than a
+    reformatted file."""
     dotted = f"{section}.{key}" if section else key
     existing = cfg.keys.get(dotted)
     if existing is not None and existing.span is not None:
         return [Edit(_value_span(doc, existing), value_text)]
-    nl = doc.newline
-    if not section:
-        return [append_at_end(doc, f"{key}: {value_text}{nl}")]
-    if section in cfg.insert_at:
-        offset, indent = cfg.insert_at[section]
-        return [Edit(Span(doc.path, offset, offset), f"{nl}{indent}{key}: {value_text}")]
-    holder = cfg.keys.get(section)
-    if holder is None:
-        return [append_at_end(doc, f"{section}:{nl}  {key}: {value_text}{nl}")]
-    if holder.value is None and holder.key_span is not None:  # `section:` with nothing under it
-        line_end = doc.line_end(doc.line_col(holder.key_span.end)[0])
-        return [Edit(Span(doc.path, line_end, line_end), f"{nl}  {key}: {value_text}")]
-    if holder.value == {} and holder.span is not None:  # `section: {}`
-        return [Edit(holder.span, f"{{{key}: {value_text}}}")]
-    return []
+    from rtclint.yaml_roundtrip import set_value
+
+    edits = set_value(doc.text, section, key, value_text)
+    return [Edit(Span(doc.path, start, end), text) for start, end, text in edits or ()]
 
 
 def append_at_end(doc: Document, block: str) -> Edit:

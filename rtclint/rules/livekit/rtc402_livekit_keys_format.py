@@ -54,7 +54,7 @@ def check(ctx):
 
 def _source_offset(dep, var, index: int) -> int | None:
     """The source offset of value character `index` (the char after the colon)."""
-    from rtclint.parsers.yaml_values import align
+    from rtclint.embedded import align
 
     doc = dep.documents.get(var.value_span.path)
     if doc is None:

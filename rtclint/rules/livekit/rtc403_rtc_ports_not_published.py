@@ -86,7 +86,7 @@ def _ports_fix(dep, svc, missing) -> Fix | None:
 def _moved_fix(dep, moved) -> Fix | None:
     """Rewrite `HOST:CONTAINER` items whose host port differs, keeping IP, quotes and
     protocol: only short-syntax items that publish exactly the needed range."""
-    from rtclint.parsers.yaml_compose import parse_port_spec  # only when there is a fix to make
+    from rtclint.resolve.compose_fields import parse_port_spec  # only when there is a fix to make
 
     edits = []
     for first, last, proto, _what, wrong in moved:
