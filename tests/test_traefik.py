@@ -158,3 +158,11 @@ def test_static_file_and_a_public_url_on_another_port(tmp_path):
     (site,) = [s for s in result.deployment.sites if s.kind == "traefik"]
     assert [(l.port, l.tls) for l in site.listens] == [(8443, True)]
     assert "RTC104" in {d.code for d in result.diagnostics}  # the URL says 443, Traefik listens on 8443
+
+
+def test_an_undecidable_upstream_keeps_the_routing_rules_quiet():
+    """The SFU router has no port label: which port Traefik uses only the running container
+    knows, so RTC204 (SFU route missing) must not claim the route is wrong."""
+    diags = _check("labels-stack").diagnostics
+    assert not [d for d in diags if d.code == "RTC204"]
+    assert "RTC207" in {d.code for d in diags}  # the JWT router's port label is known, and wrong

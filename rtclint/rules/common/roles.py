@@ -216,6 +216,13 @@ def _jwt_public_urls(ctx: "RuleContext") -> dict[str, tuple["Site", "Route"]]:
     return found
 
 
+def undecidable(route: "Route | None") -> bool:
+    """The model cannot say what this route does (e.g. a Traefik upstream whose port only
+    the running container knows, two routers tied on priority): rules that would judge it
+    stay quiet."""
+    return route is not None and bool(route.facts.get("undecidable"))
+
+
 def route_for_host(site: "Site", host: str | None, path: str) -> "Route | None":
     """The route answering `path` on `host`: like `Site.route_for`, but routes bound to
     other hosts (HAProxy `use_backend … if host_acl`, Caddy host matchers) are skipped."""

@@ -34,7 +34,7 @@ from __future__ import annotations
 from rtclint.diagnostics import Applicability, Edit, Fix, Related, Severity
 from rtclint.document import Span
 from rtclint.model import CLIENT_PATH, Site, WellKnown
-from rtclint.rules.common.roles import concrete_hosts
+from rtclint.rules.common.roles import concrete_hosts, undecidable
 from rtclint.rules.common.synapse_view import append_at_end
 from rtclint.rules.discovery.advertised import has_foci
 from rtclint.rules.discovery.homeserver_groups import server_names, suffix_index
@@ -91,7 +91,7 @@ def _handled_on(ctx, name: str, client: list[WellKnown], client_hosts: set[str] 
         if name not in concrete_hosts(site):
             continue
         route = site.route_for(CLIENT_PATH)
-        if route is not None and route.action in ("proxy", "redirect"):
+        if undecidable(route) or route is not None and route.action in ("proxy", "redirect"):
             return True
     return False
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from rtclint.diagnostics import Related, Severity
-from rtclint.rules.common.roles import is_jwt_route, route_for_host, upstream_role
+from rtclint.rules.common.roles import is_jwt_route, route_for_host, undecidable, upstream_role
 from rtclint.rules.routing.routes import describe_route, ess_hosts, opaque, proxy_sites, service_urls
 
 CODE = "RTC200"
@@ -53,7 +53,8 @@ def check(ctx) -> Iterator:
         request = url.path + "/get_token"
         for site in sites:
             route = route_for_host(site, url.host, request)
-            if route is not None and route.proxy is not None and opaque(upstream_role(ctx, route, site)):
+            if undecidable(route) or (route is not None and route.proxy is not None
+                                      and opaque(upstream_role(ctx, route, site))):
                 break  # an upstream we cannot identify: maybe it forwards to the JWT service
         else:
             site = sites[0]

@@ -28,7 +28,7 @@ from collections.abc import Iterator
 
 from rtclint.diagnostics import Related, Severity
 from rtclint.document import Span
-from rtclint.rules.common.roles import PublicUrl, route_for_host, upstream_role
+from rtclint.rules.common.roles import PublicUrl, route_for_host, undecidable, upstream_role
 from rtclint.rules.routing.routes import describe_route, ess_hosts, opaque, proxy_sites
 
 CODE = "RTC204"
@@ -48,7 +48,7 @@ def check(ctx) -> Iterator:
         request = url.path + "/rtc"
         results = [(s, route_for_host(s, url.host, request)) for s in sites]
         roles = [upstream_role(ctx, r, s) for s, r in results if r is not None and r.proxy is not None]
-        if any(opaque(role) or role == "livekit" for role in roles):
+        if any(opaque(role) or role == "livekit" for role in roles) or any(undecidable(r) for _, r in results):
             continue
         site, route = results[0]
         yield ctx.report(span, f"LIVEKIT_URL {url.text()}: {url.host}{request} does not reach LiveKit on "

@@ -31,7 +31,7 @@ from collections.abc import Iterator
 
 from rtclint.diagnostics import Related, Severity
 from rtclint.model import SERVER_PATH
-from rtclint.rules.common.roles import route_for_host
+from rtclint.rules.common.roles import route_for_host, undecidable
 from rtclint.rules.routing.routes import proxy_sites, service_urls
 
 CODE = "RTC208"
@@ -67,7 +67,7 @@ def _federation_reachable(dep, name: str, sites) -> bool:
     for site in sites:
         for path in (SERVER_PATH, "/_matrix/federation/v1/openid/userinfo"):
             route = route_for_host(site, name, path)
-            if route is not None and (route.proxy is not None or route.redirect is not None
+            if undecidable(route) or route is not None and (route.proxy is not None or route.redirect is not None
                                       or (route.respond is not None and route.respond.status == 200)):
                 return True
     return any(wk.which == "server" for wk in dep.extra_well_knowns
