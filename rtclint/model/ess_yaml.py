@@ -44,8 +44,7 @@ def ess_livekit_auth(dep: "Deployment", ess) -> list[tuple[str, str, object]]:
 
 def ess_exposed_ports(dep: "Deployment", ess) -> list:
     """`matrixRTC.sfu.exposedServices.<name>.port` of every document of an ESS values
-    file, where it is an integer as YAML 1.1 resolves it (a boolean counts: it is an int
-    in Python, as the rule reading these always had it)."""
+    file, where it is an integer as YAML 1.1 resolves it."""
     _doc, rtc_nodes = ess_matrix_rtc_nodes(dep, ess)
     out = []
     for rtc in rtc_nodes:
@@ -68,7 +67,8 @@ def _mapping_values(node) -> list:
 
 
 def _int_scalar(node) -> int | None:
-    """A scalar node's value when YAML 1.1 resolves it to an int (or a bool), else None."""
+    """A scalar node's value when YAML 1.1 resolves it to an int, else None (`yes` is a
+    bool, not a port)."""
     import yaml
 
     if not isinstance(node, yaml.ScalarNode):
@@ -78,8 +78,6 @@ def _int_scalar(node) -> int | None:
             return int(node.value.replace("_", ""), 0)
         except ValueError:
             return None
-    if node.tag.endswith(":bool"):
-        return node.value.lower() in ("true", "yes", "on", "y")
     return None
 
 

@@ -30,7 +30,8 @@ Open and forward the new ports, or pin the old ones in the values
 from __future__ import annotations
 
 from rtclint.diagnostics import Severity
-from rtclint.model.stacks import at_least, ess_matrix_rtc_nodes, service_target
+from rtclint.model.ess_yaml import ess_exposed_ports
+from rtclint.model.stacks import at_least, service_target
 
 CODE = "RTC602"
 NAME = "ess-nodeports-stale"
@@ -46,7 +47,7 @@ def check(ctx):
     dep = ctx.deployment
     if not at_least(service_target(dep, "ess-chart"), (26, 3)):
         return
-    pinned = {port for ess in dep.ess for port in _values_ports(dep, ess)}
+    pinned = {port for ess in dep.ess for port in ess_exposed_ports(dep, ess)}
     stale = {p: v for p, v in OLD_NODEPORTS.items() if p not in pinned}
     for ks in dep.kube_services:
         for port in ks.ports:
@@ -64,33 +65,3 @@ def _stale_message(value: int, where: str) -> str:
     proto, new = OLD_NODEPORTS[value]
     return (f"{where} uses {value}/{proto}, the Matrix RTC NodePort of ESS charts before 26.3.0; the chart now "
             f"exposes it on {new}/{proto} (unless the values pin {value}), so this port reaches nothing")
-
-
-def _values_ports(dep, ess) -> list[int]:
-    """matrixRTC.sfu.exposedServices.<name>.port in ESS values (the file's own YAML nodes,
-    told apart by PyYAML's node ids: this module needs no YAML library of its own)."""
-    _doc, rtc_nodes = ess_matrix_rtc_nodes(dep, ess)
-    out = []
-    for rtc in rtc_nodes:
-        exposed = _member(_member(rtc, "sfu"), "exposedServices")
-        for key, conf in exposed.value if _is(exposed, "mapping") else ():
-            port = _member(conf, "port") if _is(key, "scalar") else None
-            if _is(port, "scalar") and port.tag.endswith(":int"):
-                try:
-                    out.append(int(port.value.replace("_", ""), 0))  # as YAML 1.1 reads an int
-                except ValueError:
-                    pass
-    return out
-
-
-def _member(node, key: str):
-    """The value node of `key` in a mapping node, or None."""
-    if _is(node, "mapping"):
-        for k, v in node.value:
-            if _is(k, "scalar") and k.value == key:
-                return v
-    return None
-
-
-def _is(node, kind: str) -> bool:
-    return getattr(node, "id", None) == kind
