@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 _NAME = re.compile(r"[_A-Za-z][_A-Za-z0-9]*")
 _BRACED = re.compile(r"(?P<name>[_A-Za-z][_A-Za-z0-9]*)(?:(?P<op>:?[-+?])(?P<arg>.*))?", re.S)
@@ -30,10 +29,13 @@ class InterpolationError(ValueError):
         self.offset = offset
 
 
-@dataclass(slots=True)
 class Expansion:
-    value: str | None  # None: needs a variable set nowhere in the tree
-    used: list[str] = field(default_factory=list)  # variables read, in order
+    # A plain slotted class: `dataclasses` costs a one-file run inspect/ast at start-up.
+    __slots__ = ("value", "used")
+
+    def __init__(self, value: str | None, used: list[str]):
+        self.value = value  # None: needs a variable set nowhere in the tree
+        self.used = used  # variables read, in order
 
 
 def interpolate(text: str, env: Mapping[str, str]) -> Expansion:

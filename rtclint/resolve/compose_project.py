@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from rtclint.resolve.compose_interpolate import interpolate_tree
 
@@ -24,13 +23,16 @@ OVERRIDE_NAMES = {"compose.yaml": "compose.override.yaml", "compose.yml": "compo
                   "docker-compose.yml": "docker-compose.override.yml"}
 
 
-@dataclass(slots=True)
 class ResolvedService:
-    name: str
-    key: object  # the service's key node in the file that declares it
-    node: object  # its mapping node there (interpolated)
-    doc: object
-    layers: dict[str, list[tuple[object, object]]] = field(default_factory=dict)
+    # Plain slotted classes: `dataclasses` costs a one-file run inspect/ast at start-up.
+    __slots__ = ("name", "key", "node", "doc", "layers")
+
+    def __init__(self, name: str, key, node, doc, layers: dict[str, list[tuple[object, object]]]):
+        self.name = name
+        self.key = key  # the service's key node in the file that declares it
+        self.node = node  # its mapping node there (interpolated)
+        self.doc = doc
+        self.layers = layers
 
     def last(self, name: str) -> tuple[object, object]:
         """(key, value) of the layer that sets `name` last, or (None, None)."""
@@ -41,14 +43,16 @@ class ResolvedService:
         return self.layers.get(name, [])
 
 
-@dataclass(slots=True)
 class Project:
-    services: dict[str, ResolvedService] = field(default_factory=dict)
-    errors: list[tuple[object, object, str]] = field(default_factory=list)  # (doc, node, message)
-    volumes: set[str] = field(default_factory=set)  # named volumes declared at the top level
-    # top-level `configs:` / `secrets:` with a `file:` source: (kind, name) -> absolute path
-    files_of: dict[tuple[str, str], str] = field(default_factory=dict)
-    files: list[str] = field(default_factory=list)  # every file read, in order
+    __slots__ = ("services", "errors", "files", "volumes", "files_of")
+
+    def __init__(self):
+        self.services: dict[str, ResolvedService] = {}
+        self.errors: list[tuple[object, object, str]] = []  # (doc, node, message)
+        self.files: list[str] = []  # every file read, in order
+        self.volumes: set[str] = set()  # named volumes declared at the top level
+        # top-level `configs:` / `secrets:` with a `file:` source: (kind, name) -> absolute path
+        self.files_of: dict[tuple[str, str], str] = {}
 
 
 def get(node, key: str):
