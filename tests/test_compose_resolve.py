@@ -268,3 +268,22 @@ def test_network_mode_service_and_undeclared_volume(tmp_path):
             """})
     messages = [d.message for d in result.diagnostics if d.code == "RTC001"]
     assert any("nowhere" in m for m in messages) and any("undefined volume data" in m for m in messages)
+
+
+def test_include_gives_each_service_once(tmp_path):
+    result = run(tmp_path, {
+        "compose.yaml": """
+            include: [sfu/livekit.compose.yaml]
+            services:
+              jwt:
+                image: ghcr.io/element-hq/lk-jwt-service:0.6.0
+            """,
+        "sfu/livekit.compose.yaml": """
+            services:
+              livekit:
+                image: livekit/livekit-server:v1.13.4
+                ports: ["7881:7881"]
+            """})
+    names = sorted(s.name for s in result.deployment.services if s.source == "compose")
+    assert names == ["jwt", "livekit"]
+    assert service(result, "livekit").span.path == "sfu/livekit.compose.yaml"

@@ -62,7 +62,9 @@ def read(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts) ->
     project, project_env = resolve(doc, nodes, tree, facts)
     report_errors(project, facts)
     for rs in project.services.values():
-        facts.services.append(build_service(rs, tree, facts, project_env, project))
+        if rs.name not in project.included or not tree.inside(rs.doc.abspath):
+            # an included file of the tree gives its services when it is read itself
+            facts.services.append(build_service(rs, tree, facts, project_env, project))
 
 
 def report_errors(project: Project, facts: FileFacts) -> None:

@@ -44,7 +44,7 @@ class ResolvedService:
 
 
 class Project:
-    __slots__ = ("services", "errors", "files", "volumes", "files_of")
+    __slots__ = ("services", "errors", "files", "volumes", "files_of", "included")
 
     def __init__(self):
         self.services: dict[str, ResolvedService] = {}
@@ -53,6 +53,7 @@ class Project:
         self.volumes: set[str] = set()  # named volumes declared at the top level
         # top-level `configs:` / `secrets:` with a `file:` source: (kind, name) -> absolute path
         self.files_of: dict[tuple[str, str], str] = {}
+        self.included: set[str] = set()  # services an `include`d file declares
 
 
 def get(node, key: str):
@@ -137,11 +138,11 @@ def load_project(paths: list[str], load: Loader, env: dict[str, str]) -> Project
     """The project `docker compose -f paths[0] -f paths[1] …` loads (each path absolute)."""
     project = Project()
     for path in paths:
-        _load_file(project, path, load, env, set())
+        _load_file(project, path, load, env, set(), False)
     return project
 
 
-def _load_file(project: Project, path: str, load: Loader, env: dict[str, str], stack: set[str]) -> None:
+def _load_file(project: Project, path: str, load: Loader, env: dict[str, str], stack: set[str], included: bool) -> None:
     loaded = load(path)
     if loaded is None or path in stack:
         return
@@ -151,7 +152,7 @@ def _load_file(project: Project, path: str, load: Loader, env: dict[str, str], s
     _, include = get(root, "include")
     for entry in include.value if getattr(include, "id", None) == "sequence" else []:
         for other in _include_paths(entry, os.path.dirname(path)):
-            _load_file(project, other, load, env, stack | {path})
+            _load_file(project, other, load, env, stack | {path}, True)
     project.volumes.update(name for name, _k, _v in items(get(root, "volumes")[1]))
     for kind in ("configs", "secrets"):
         for name, _k, spec in items(get(root, kind)[1]):
@@ -166,6 +167,8 @@ def _load_file(project: Project, path: str, load: Loader, env: dict[str, str], s
         current = project.services.get(name)
         if current is None:
             project.services[name] = ResolvedService(name, key, node, doc, layers)
+            if included:
+                project.included.add(name)
         else:  # a later file merges into the service
             for field_name, pairs in layers.items():
                 current.layers.setdefault(field_name, []).extend(pairs)
