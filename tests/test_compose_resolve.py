@@ -287,3 +287,21 @@ def test_include_gives_each_service_once(tmp_path):
     names = sorted(s.name for s in result.deployment.services if s.source == "compose")
     assert names == ["jwt", "livekit"]
     assert service(result, "livekit").span.path == "sfu/livekit.compose.yaml"
+
+
+def test_compose_file_set_in_dotenv_is_one_project(tmp_path):
+    result = run(tmp_path, {
+        "base.yml": """
+            services:
+              livekit:
+                image: livekit/livekit-server:v1.13.4
+                environment: [A=1]
+            """,
+        "prod.yml": """
+            services:
+              livekit:
+                environment: [A=2]
+            """,
+        ".env": "COMPOSE_FILE=base.yml:prod.yml\n"})
+    services = [s for s in result.deployment.services if s.source == "compose"]
+    assert [(s.name, s.env["A"].value) for s in services] == [("livekit", "2")]

@@ -56,9 +56,8 @@ def image_role(image: str) -> str | None:
 
 
 def read(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts) -> None:
-    base_path = _base_of_override(doc, tree)
-    if base_path is not None:
-        return  # the base file's read merges this override into its services
+    if _merged_elsewhere(doc, tree):
+        return  # the first file's read merges this one into its services
     project, project_env = resolve(doc, nodes, tree, facts)
     report_errors(project, facts)
     for rs in project.services.values():
@@ -77,11 +76,13 @@ def report_errors(project: Project, facts: FileFacts) -> None:
 
 
 def resolve(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts) -> tuple[Project, dict[str, EnvVar]]:
-    """The project `docker compose -f doc [-f its override]` loads, and the `.env` it used."""
+    """The project `docker compose` loads for this file, and the `.env` it used: the files
+    `COMPOSE_FILE` in the `.env` names when it names this one first, else the file and
+    its override."""
     project_env = project_env_vars(os.path.dirname(doc.abspath), tree, facts)
-    paths = [doc.abspath]
+    paths = _file_set(doc.abspath, project_env, tree) or [doc.abspath]
     override = override_of(doc.abspath)
-    if override and os.path.isfile(override) and tree.inside(override):
+    if len(paths) == 1 and override and os.path.isfile(override) and tree.inside(override):
         paths.append(override)
     project = load_project(paths, _loader(doc, nodes, tree), known_values(project_env))
     fields.check_volumes(project)
@@ -91,20 +92,31 @@ def resolve(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts)
     return project, project_env
 
 
-def _base_of_override(doc: Document, tree: Tree) -> str | None:
+def _file_set(path: str, project_env: dict[str, EnvVar], tree: Tree) -> list[str] | None:
+    """The files of `COMPOSE_FILE` (set in the project `.env`) when `path` is one of them."""
+    var = project_env.get("COMPOSE_FILE")
+    if var is None or not var.value:
+        return None
+    sep_var = project_env.get("COMPOSE_PATH_SEPARATOR")
+    sep = sep_var.value if sep_var is not None and sep_var.value else os.pathsep
+    base_dir = os.path.dirname(path)
+    files = [os.path.normpath(os.path.join(base_dir, f)) for f in var.value.split(sep) if f]
+    return files if path in files else None
+
+
+def _merged_elsewhere(doc: Document, tree: Tree) -> bool:
+    """True when another file's read gives this file's services: it is an override beside
+    its base, or a later file of the `.env`'s COMPOSE_FILE set."""
+    base_dir = os.path.dirname(doc.abspath)
+    files = _file_set(doc.abspath, project_env_vars(base_dir, tree, None), tree)
+    if files is not None:
+        return files[0] != doc.abspath and os.path.isfile(files[0]) and tree.inside(files[0])
     name = os.path.basename(doc.abspath)
     if ".override." not in name:
-        return None
-    for base in fields_base_names(name):
-        path = os.path.join(os.path.dirname(doc.abspath), base)
-        if os.path.isfile(path) and tree.inside(path):
-            return path
-    return None
-
-
-def fields_base_names(override_name: str) -> list[str]:
-    stem, _, ext = override_name.partition(".override.")
-    return [f"{stem}.{ext}"]
+        return False
+    stem, _, ext = name.partition(".override.")
+    base = os.path.join(base_dir, f"{stem}.{ext}")
+    return os.path.isfile(base) and tree.inside(base)
 
 
 def _loader(doc: Document, nodes: list, tree: Tree):
