@@ -143,8 +143,9 @@ def _docker_service(svc: dict) -> dict:
 
 def _rtclint_service(rs, svc) -> dict:
     ports = []
+    inherited = {id(p) for p in svc.facts.get("inherited_ports", ())}  # X's, for `network_mode: service:X`
     for p in svc.ports:
-        if p.kind != "publish":
+        if p.kind != "publish" or id(p) in inherited:
             continue
         count = (p.container_port_end or p.container_port) - p.container_port
         for i in range(count + 1):
@@ -159,6 +160,7 @@ def _rtclint_service(rs, svc) -> dict:
             volumes.append((kind, source or "", target))
     command = svc.command if "command_span" in svc.facts else None
     mode = svc.network_mode.value if svc.network_mode is not None else None
+    mode = svc.facts.get("network_mode_written", mode)
     return {"environment": {n: v.value for n, v in svc.env.items()}, "ports": sorted(ports),
             "volumes": sorted(volumes), "command": command, "network_mode": mode}
 

@@ -305,3 +305,32 @@ def test_compose_file_set_in_dotenv_is_one_project(tmp_path):
         ".env": "COMPOSE_FILE=base.yml:prod.yml\n"})
     services = [s for s in result.deployment.services if s.source == "compose"]
     assert [(s.name, s.env["A"].value) for s in services] == [("livekit", "2")]
+
+
+def test_network_mode_service_shares_the_others_ports_and_host_mode(tmp_path):
+    result = run(tmp_path, {
+        "docker-compose.yml": """
+            services:
+              vpn:
+                image: qmcgaw/gluetun
+                ports: ["7881:7881", "50100-50200:50100-50200/udp"]
+              livekit:
+                image: livekit/livekit-server:v1.13.4
+                command: --config /etc/livekit.yaml
+                network_mode: "service:vpn"
+                volumes: [./livekit.yaml:/etc/livekit.yaml:ro]
+              hostnet:
+                image: busybox
+                network_mode: host
+              sidecar:
+                image: busybox
+                network_mode: service:hostnet
+            """,
+        "livekit.yaml": "port: 7880\nrtc:\n  tcp_port: 7881\n  port_range_start: 50100\n  port_range_end: 50200\n"
+                        "  use_external_ip: true\nkeys:\n  k: " + SECRET + "\n"})
+    livekit = service(result, "livekit")
+    assert [(p.host_port, p.protocol) for p in livekit.ports] == [(7881, "tcp"), (50100, "udp")]
+    assert "RTC403" not in codes(result)
+    sidecar = service(result, "sidecar")
+    assert sidecar.network_mode.value == "host" and text_at(result, sidecar.network_mode.span) == "host"
+    assert sidecar.facts["network_mode_written"] == "service:hostnet"

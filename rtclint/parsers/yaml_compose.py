@@ -60,10 +60,31 @@ def read(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts) ->
         return  # the first file's read merges this one into its services
     project, project_env = resolve(doc, nodes, tree, facts)
     report_errors(project, facts)
-    for rs in project.services.values():
-        if rs.name not in project.included or not tree.inside(rs.doc.abspath):
+    built = {rs.name: build_service(rs, tree, facts, project_env, project) for rs in project.services.values()}
+    _shared_networks(built)
+    for name, svc in built.items():
+        if name not in project.included or not tree.inside(project.services[name].doc.abspath):
             # an included file of the tree gives its services when it is read itself
-            facts.services.append(build_service(rs, tree, facts, project_env, project))
+            facts.services.append(svc)
+
+
+def _shared_networks(built: dict[str, Service]) -> None:
+    """`network_mode: service:X` runs the container in X's network namespace: X publishes
+    its ports, and X's `network_mode: host` is its mode too (the Located then points at X's
+    line; the written value stays in facts['network_mode_written'])."""
+    for svc in built.values():
+        mode = svc.network_mode
+        if mode is None or not str(mode.value).startswith("service:"):
+            continue
+        other = built.get(str(mode.value)[len("service:"):])
+        if other is None or other is svc:
+            continue
+        svc.facts["network_of"] = other.name
+        svc.facts["inherited_ports"] = [p for p in other.ports if p.kind == "publish"]
+        svc.ports += svc.facts["inherited_ports"]
+        if other.network_mode is not None and str(other.network_mode.value) == "host":
+            svc.facts["network_mode_written"] = mode.value
+            svc.network_mode = other.network_mode
 
 
 def report_errors(project: Project, facts: FileFacts) -> None:
