@@ -30,7 +30,7 @@ from rtclint.parsers.yaml_values import embedded, value_span
 from rtclint.resolve import compose_fields as fields
 from rtclint.resolve.compose_fields import parse_port_spec, port_range  # noqa: F401  (parse_port_spec: rules)
 from rtclint.resolve.compose_interpolate import has_unknown, is_unknown
-from rtclint.resolve.compose_project import Project, ResolvedService, load_project, override_of
+from rtclint.resolve.compose_project import Project, ResolvedService, file_set, load_project, merged_elsewhere, override_of
 
 # Image name (registry and tag stripped) → role.
 _IMAGE_ROLES = (
@@ -101,7 +101,7 @@ def resolve(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts)
     `COMPOSE_FILE` in the `.env` names when it names this one first, else the file and
     its override."""
     project_env = project_env_vars(os.path.dirname(doc.abspath), tree, facts)
-    paths = _file_set(doc.abspath, project_env, tree) or [doc.abspath]
+    paths = file_set(doc.abspath, known_values(project_env)) or [doc.abspath]
     override = override_of(doc.abspath)
     if len(paths) == 1 and override and os.path.isfile(override) and tree.inside(override):
         paths.append(override)
@@ -113,31 +113,10 @@ def resolve(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts)
     return project, project_env
 
 
-def _file_set(path: str, project_env: dict[str, EnvVar], tree: Tree) -> list[str] | None:
-    """The files of `COMPOSE_FILE` (set in the project `.env`) when `path` is one of them."""
-    var = project_env.get("COMPOSE_FILE")
-    if var is None or not var.value:
-        return None
-    sep_var = project_env.get("COMPOSE_PATH_SEPARATOR")
-    sep = sep_var.value if sep_var is not None and sep_var.value else os.pathsep
-    base_dir = os.path.dirname(path)
-    files = [os.path.normpath(os.path.join(base_dir, f)) for f in var.value.split(sep) if f]
-    return files if path in files else None
-
-
 def _merged_elsewhere(doc: Document, tree: Tree) -> bool:
-    """True when another file's read gives this file's services: it is an override beside
-    its base, or a later file of the `.env`'s COMPOSE_FILE set."""
-    base_dir = os.path.dirname(doc.abspath)
-    files = _file_set(doc.abspath, project_env_vars(base_dir, tree, None), tree)
-    if files is not None:
-        return files[0] != doc.abspath and os.path.isfile(files[0]) and tree.inside(files[0])
-    name = os.path.basename(doc.abspath)
-    if ".override." not in name:
-        return False
-    stem, _, ext = name.partition(".override.")
-    base = os.path.join(base_dir, f"{stem}.{ext}")
-    return os.path.isfile(base) and tree.inside(base)
+    """True when another file's read gives this file's services (see merged_elsewhere)."""
+    env = known_values(project_env_vars(os.path.dirname(doc.abspath), tree, None))
+    return merged_elsewhere(doc.abspath, env, lambda p: os.path.isfile(p) and tree.inside(p))
 
 
 def _loader(doc: Document, nodes: list, tree: Tree):

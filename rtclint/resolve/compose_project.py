@@ -134,6 +134,29 @@ def override_of(path: str) -> str | None:
     return os.path.join(os.path.dirname(path), name) if name else None
 
 
+def file_set(path: str, env: dict[str, str]) -> list[str] | None:
+    """The files of `COMPOSE_FILE` (set in the project `.env`) when `path` is one of them."""
+    files_var = env.get("COMPOSE_FILE")
+    if not files_var:
+        return None
+    sep = env.get("COMPOSE_PATH_SEPARATOR") or os.pathsep
+    files = [os.path.normpath(os.path.join(os.path.dirname(path), f)) for f in files_var.split(sep) if f]
+    return files if path in files else None
+
+
+def merged_elsewhere(path: str, env: dict[str, str], present: Callable[[str], bool]) -> bool:
+    """True when `docker compose` reads this file as part of another's project: a later
+    file of COMPOSE_FILE's set, or an override beside its base."""
+    files = file_set(path, env)
+    if files is not None:
+        return files[0] != path and present(files[0])
+    name = os.path.basename(path)
+    if ".override." not in name:
+        return False
+    stem, _, ext = name.partition(".override.")
+    return present(os.path.join(os.path.dirname(path), f"{stem}.{ext}"))
+
+
 def load_project(paths: list[str], load: Loader, env: dict[str, str]) -> Project:
     """The project `docker compose -f paths[0] -f paths[1] …` loads (each path absolute)."""
     project = Project()
