@@ -10,7 +10,8 @@ NAMES = ["HOST", "PORT", "TAG", "KEY", "SECRET", "EMPTY", "DIR", "MODE", "UNSET_
 
 def _env_file(rng: random.Random) -> dict[str, str]:
     """The project .env: some variables set, one empty, two never set anywhere."""
-    env = {"HOST": "sfu.example.com", "PORT": str(rng.choice([7880, 8080, 7881])), "TAG": "v1.13." + str(rng.randint(0, 9)),
+    env = {"HOST": "sfu.example.com", "PORT": str(rng.choice([7880, 8080, 7881])),
+           "TAG": "v1.13." + str(rng.randint(0, 9)),
            "KEY": "callkey", "SECRET": "s3cr3t" + str(rng.randint(100, 999)), "EMPTY": "", "DIR": ".", "MODE": "host"}
     return {k: v for k, v in env.items() if rng.random() > 0.15}
 

@@ -148,7 +148,8 @@ def test_every_field_is_interpolated_and_spans_point_at_the_written_text(tmp_pat
     svc = service(result, "livekit")
     assert svc.image.value == "livekit/livekit-server:v1.13.4"
     assert svc.command == ["--config", "/etc/livekit.yaml", "--bind", "sfu.example.com"]
-    assert [(p.host_port, p.container_port, p.protocol) for p in svc.ports] == [(7880, 7880, "tcp"), (50100, 50100, "udp")]
+    ports = [(p.host_port, p.container_port, p.protocol) for p in svc.ports]
+    assert ports == [(7880, 7880, "tcp"), (50100, 50100, "udp")]
     assert svc.mounts[0].resolved == "livekit.yaml" and svc.facts.get("livekit_config_file") == "livekit.yaml"
     assert svc.network_mode.value == "host"
     url = svc.env["URL"]
@@ -171,7 +172,7 @@ def test_interpolation_compose_refuses_is_rtc001_at_its_place(tmp_path):
         ".env": "REQUIRED=\n"})
     doc = result.deployment.documents["docker-compose.yml"]
     found = [(doc.line_col(d.span.start), d.message) for d in result.diagnostics if d.code == "RTC001"]
-    assert [where for where, _ in found] == [(5, 9), (6, 9)]  # line, column of each value
+    assert [where for where, _ in found] == [(5, 12), (6, 12)]  # line, column of the `$` Compose refuses
     assert "required variable REQUIRED is missing a value: set it in .env" in found[0][1]
     assert "is never closed" in found[1][1]
 

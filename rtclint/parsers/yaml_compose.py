@@ -30,7 +30,14 @@ from rtclint.parsers.yaml_values import embedded, value_span
 from rtclint.resolve import compose_fields as fields
 from rtclint.resolve.compose_fields import parse_port_spec, port_range  # noqa: F401  (parse_port_spec: rules)
 from rtclint.resolve.compose_interpolate import has_unknown, is_unknown
-from rtclint.resolve.compose_project import Project, ResolvedService, file_set, load_project, merged_elsewhere, override_of
+from rtclint.resolve.compose_project import (
+    Project,
+    ResolvedService,
+    file_set,
+    load_project,
+    merged_elsewhere,
+    override_of,
+)
 
 # Image name (registry and tag stripped) → role.
 _IMAGE_ROLES = (
@@ -90,10 +97,13 @@ def _shared_networks(built: dict[str, Service]) -> None:
 def report_errors(project: Project, facts: FileFacts) -> None:
     """Each value Compose refuses (it would not start the project): an RTC001 where it is written."""
     seen = set()
-    for where, node, message in project.errors:
-        if (where.path, node.start_mark.index) not in seen:
-            seen.add((where.path, node.start_mark.index))
-            facts.diagnostics.append(parse_error(where, node.start_mark.index, f"Compose: {message}"))
+    for where, node, message, offset in project.errors:
+        start = node.start_mark.index
+        if offset is not None and isinstance(node, yaml.ScalarNode):
+            start = embedded(where, node).offset(offset)  # the `$` of the reference it refuses
+        if (where.path, start) not in seen:
+            seen.add((where.path, start))
+            facts.diagnostics.append(parse_error(where, start, f"Compose: {message}"))
 
 
 def resolve(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts) -> tuple[Project, dict[str, EnvVar]]:
@@ -316,7 +326,10 @@ def _mapping(lo: int, hi: int, host: tuple[int, int] | None, proto: str, span: S
     # `HOST:CONTAINER` with a single host port for a container range: Compose publishes
     # the range from that port on; an empty host part means an ephemeral host port.
     host_lo = host[0] if host else None
-    host_hi = host[1] if host and host[1] != host[0] else (host_lo + (hi - lo) if host_lo is not None and hi != lo else None)
+    if host and host[1] != host[0]:
+        host_hi = host[1]
+    else:
+        host_hi = host_lo + (hi - lo) if host_lo is not None and hi != lo else None
     return PortMapping(lo, host_lo, proto, span, str(ip) if ip else None, kind,
                        container_port_end=hi if hi != lo else None, host_port_end=host_hi)
 

@@ -117,18 +117,20 @@ def _braced(body: str, env: Mapping[str, str], used: list[str], at: int) -> str 
         return None  # the shell may set it; Compose refuses the project when it does not
     if value == "" and op == ":?":
         message = _expand(arg, env, [], arg_at) or ""
-        raise InterpolationError(f"required variable {name} is missing a value" + (f": {message}" if message else ""), at)
+        why = f"required variable {name} is missing a value" + (f": {message}" if message else "")
+        raise InterpolationError(why, at)
     return value
 
 
 # -- YAML node trees ------------------------------------------------------------------
 
 
-def interpolate_tree(node, env: Mapping[str, str], errors: list[tuple[object, str]], memo: dict | None = None):
+def interpolate_tree(node, env: Mapping[str, str], errors: list[tuple[object, str, int]], memo: dict | None = None):
     """A copy of a YAML node tree with every scalar value interpolated (mapping keys stay as
     written, as in Compose). Copied scalars keep their marks (so spans point at the written
     text) and carry `raw` (the written value); an unknown one keeps the written value and
-    `unknown = True`. Refused values go to `errors` as (node, message) and stay as written."""
+    `unknown = True`. Refused values go to `errors` as (node, message, offset in the value) and stay
+    as written."""
     memo = {} if memo is None else memo
     if id(node) in memo:  # an alias: the same copy, as YAML shares the node
         return memo[id(node)]
@@ -158,7 +160,7 @@ def _scalar(node, env: Mapping[str, str], errors: list):
     try:
         expansion = interpolate(node.value, env)
     except InterpolationError as exc:
-        errors.append((node, str(exc)))
+        errors.append((node, str(exc), exc.offset))
         copy.unknown = True
         return copy
     copy.used = expansion.used

@@ -48,7 +48,8 @@ class Project:
 
     def __init__(self):
         self.services: dict[str, ResolvedService] = {}
-        self.errors: list[tuple[object, object, str]] = []  # (doc, node, message)
+        # (doc, node, message, offset of the fault in the node's value or None)
+        self.errors: list[tuple[object, object, str, int | None]] = []
         self.files: list[str] = []  # every file read, in order
         self.volumes: set[str] = set()  # named volumes declared at the top level
         # top-level `configs:` / `secrets:` with a `file:` source: (kind, name) -> absolute path
@@ -121,10 +122,10 @@ def _tag_doc(node, doc, memo: set) -> None:
 
 def prepare(doc, root, env: dict[str, str], errors: list) -> object:
     """One file's root: merge keys applied, interpolated, every node tagged with `doc`."""
-    problems: list[tuple[object, str]] = []
+    problems: list[tuple[object, str, int]] = []
     resolved = interpolate_tree(flatten_merge_keys(root), env, problems)
     _tag_doc(resolved, doc, set())
-    errors += [(doc, node, message) for node, message in problems]
+    errors += [(doc, node, message, offset) for node, message, offset in problems]
     return resolved
 
 
