@@ -120,6 +120,8 @@ def variant(seed: int) -> dict[str, str]:
         files["compose.yaml"] = "include:\n  - inc/more.yaml\n" + files["compose.yaml"]
         files["inc/more.yaml"] = ("services:\n  included:\n    image: inc\n    environment:\n      - I=${KEY:-none}\n"
                                   "    volumes: [./here:/here]\n    network_mode: host\n")
+    if rng.random() < 0.2:
+        files[".env"] += "COMPOSE_PROFILES=" + rng.choice(["debug", "other", "*", "other,debug"]) + "\n"
     if rng.random() < 0.2:  # a file set named in .env, as `docker compose` reads it without -f
         files[".env"] += "COMPOSE_FILE=compose.yaml:extra.yaml\n"
         files["extra.yaml"] = (f"services:\n  {rng.choice(names)}:\n    environment: ['EXTRA=${{KEY:-none}}']\n"

@@ -119,7 +119,7 @@ def rtclint_config(path: str):
     project, env = yaml_compose.resolve(doc, nodes, tree, facts)
     yaml_compose.report_errors(project, facts)
     services = {name: (rs, yaml_compose.build_service(rs, tree, None, env)) for name, rs in project.services.items()}
-    return services, facts
+    return services, facts, project
 
 
 def _unescape(value):
@@ -183,7 +183,7 @@ def disagreements(path: str, home: str, tally: Tally) -> list[str]:
     ours = rtclint_config(path)
     if ours is None:
         return []
-    services, facts = ours
+    services, facts, project = ours
     theirs, stderr = docker_config(path, home)
     tally.projects += 1
     errors = [d for d in facts.diagnostics if d.code == "RTC001"]
@@ -196,7 +196,7 @@ def disagreements(path: str, home: str, tally: Tally) -> list[str]:
         return [f"{path}: rtclint reports {errors[0].message}, docker compose resolves it"]
     out = []
     theirs = _unescape(theirs.get("services") or {})
-    active = {n for n, (rs, _s) in services.items() if not rs.layers.get("profiles")}
+    active = {n for n, (rs, _s) in services.items() if project.active(rs)}
     if set(theirs) != active:
         out.append(f"{path}: services {sorted(theirs)} (docker) vs {sorted(active)} (rtclint)")
     for name in sorted(set(theirs) & active):

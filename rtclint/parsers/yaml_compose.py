@@ -181,6 +181,8 @@ def build_service(rs: ResolvedService, tree: Tree, facts: FileFacts | None, proj
     _volumes(rs, svc, tree)
     if project is not None:
         _config_mounts(rs, svc, tree, project)
+        if not project.active(rs):
+            svc.facts["inactive"] = True  # only a profile COMPOSE_PROFILES does not enable starts it
     _command(rs, svc)
     svc.role = (image_role(svc.image.value) if svc.image else None) or envfile.role_from_env(svc.env) or "other"
     if facts is not None:

@@ -161,7 +161,7 @@ def check_volumes(project: Project) -> None:
     """A named volume a service mounts must be declared under the top-level `volumes:`
     (Compose refuses the project otherwise)."""
     for rs in project.services.values():
-        if rs.layers.get("profiles"):
+        if not project.active(rs):
             continue  # a service only some profiles start is checked when one does
         for item in merged_volumes(rs):
             kind, source, _target = volume_parts(item)
@@ -193,10 +193,10 @@ def check_network_mode(project: Project) -> None:
     for rs in project.services.values():
         _key, mode = rs.last("network_mode")
         value = str(getattr(mode, "value", "")) if getattr(mode, "id", None) == "scalar" else ""
-        if not value.startswith("service:") or "$" in value or rs.layers.get("profiles"):
+        if not value.startswith("service:") or "$" in value or not project.active(rs):
             continue
         other = project.services.get(value[len("service:"):])
-        if other is None or other.layers.get("profiles"):
+        if other is None or not project.active(other):
             why = "is not a service of the project" if other is None else "runs only with a profile"
             message = f'service "{rs.name}" takes the network of {value[8:]}, which {why}'
             project.errors.append((mode.doc, mode, message, None))

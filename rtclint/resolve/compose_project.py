@@ -44,7 +44,7 @@ class ResolvedService:
 
 
 class Project:
-    __slots__ = ("services", "errors", "files", "volumes", "files_of", "included")
+    __slots__ = ("services", "errors", "files", "volumes", "files_of", "included", "profiles")
 
     def __init__(self):
         self.services: dict[str, ResolvedService] = {}
@@ -55,6 +55,14 @@ class Project:
         # top-level `configs:` / `secrets:` with a `file:` source: (kind, name) -> absolute path
         self.files_of: dict[tuple[str, str], str] = {}
         self.included: set[str] = set()  # services an `include`d file declares
+        self.profiles: set[str] = set()  # COMPOSE_PROFILES of the project .env
+
+    def active(self, rs: ResolvedService) -> bool:
+        """Whether `docker compose up` starts the service: it names no profile, or one
+        that COMPOSE_PROFILES enables (`*` enables all)."""
+        names = {str(getattr(v, "value", "")) for _k, node in rs.all("profiles")
+                 for v in (node.value if getattr(node, "id", None) == "sequence" else [])}
+        return not names or "*" in self.profiles or bool(names & self.profiles)
 
 
 def get(node, key: str):
@@ -161,6 +169,7 @@ def merged_elsewhere(path: str, env: dict[str, str], present: Callable[[str], bo
 def load_project(paths: list[str], load: Loader, env: dict[str, str]) -> Project:
     """The project `docker compose -f paths[0] -f paths[1] …` loads (each path absolute)."""
     project = Project()
+    project.profiles = {p.strip() for p in env.get("COMPOSE_PROFILES", "").split(",") if p.strip()}
     for path in paths:
         _load_file(project, path, load, env, set(), False)
     return project
