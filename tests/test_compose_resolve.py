@@ -335,3 +335,18 @@ def test_network_mode_service_shares_the_others_ports_and_host_mode(tmp_path):
     sidecar = service(result, "sidecar")
     assert sidecar.network_mode.value == "host" and text_at(result, sidecar.network_mode.span) == "host"
     assert sidecar.facts["network_mode_written"] == "service:hostnet"
+
+
+@pytest.mark.parametrize("body", [
+    "services: {a: {environment: [1, 2, null, {x: 1}], env_file: [{path: 1}, {}, 5], image: [1]}}",
+    "services: {a: {extends: {service: [x], file: {a: 1}}}}",
+    "services: {a: {extends: b}, b: {extends: a}}",
+    'services: {a: {ports: [{target: {x: 1}}, {published: x}, "x:y", 70000, "${X:?}"], volumes: [{type: bind}, 5, ":"]}}',
+    'include: [{path: [1, {}]}, "nope.yaml", "compose.yaml"]\nservices: {a: {image: x}}',
+    "x: &m {image: x}\nservices: {a: {<<: 5}, b: {<<: [*m, 5]}, c: {<<: *m, network_mode: {a: 1}}}",
+    "services: {a: {configs: [1, {source: 2}], secrets: [{}]}}\nconfigs: {c: {file: [1]}}\nsecrets: 5",
+    'services: {a: {environment: {A: "${A:-${B:-${C:-${D}}}}", B: "${", D: "${X:+${}"}}}',
+])
+def test_odd_compose_is_diagnosed_never_an_internal_error(tmp_path, body):
+    result = run(tmp_path, {"compose.yaml": body + "\n", ".env": "COMPOSE_FILE=compose.yaml:compose.yaml\n"})
+    assert not [d for d in result.diagnostics if "internal error" in d.message]

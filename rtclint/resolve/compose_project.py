@@ -243,4 +243,9 @@ def _extends_target(extends) -> tuple[str | None, str | None]:
         return extends.value, None
     _, service = get(extends, "service")
     _, file = get(extends, "file")
-    return (service.value if service is not None else None), (file.value if file is not None else None)
+    return _text(service), _text(file)
+
+
+def _text(node) -> str | None:
+    """A scalar's text; None for anything else (a list or mapping where a name belongs)."""
+    return str(node.value) if getattr(node, "id", None) == "scalar" and node.value else None
