@@ -10,7 +10,8 @@ NAMES = ["HOST", "PORT", "TAG", "KEY", "SECRET", "EMPTY", "DIR", "MODE", "UNSET_
 
 def _env_file(rng: random.Random) -> dict[str, str]:
     """The project .env: some variables set, one empty, two never set anywhere."""
-    env = {"HOST": "sfu.example.com", "PORT": str(rng.choice([7880, 8080, 7881])), "TAG": "v1.13." + str(rng.randint(0, 9)),
+    env = {"HOST": "sfu.example.com", "PORT": str(rng.choice([7880, 8080, 7881])),
+           "TAG": "v1.13." + str(rng.randint(0, 9)),
            "KEY": "callkey", "SECRET": "s3cr3t" + str(rng.randint(100, 999)), "EMPTY": "", "DIR": ".", "MODE": "host"}
     return {k: v for k, v in env.items() if rng.random() > 0.15}
 
@@ -119,6 +120,12 @@ def variant(seed: int) -> dict[str, str]:
         files["compose.yaml"] = "include:\n  - inc/more.yaml\n" + files["compose.yaml"]
         files["inc/more.yaml"] = ("services:\n  included:\n    image: inc\n    environment:\n      - I=${KEY:-none}\n"
                                   "    volumes: [./here:/here]\n    network_mode: host\n")
+    if rng.random() < 0.2:
+        files[".env"] += "COMPOSE_PROFILES=" + rng.choice(["debug", "other", "*", "other,debug"]) + "\n"
+    if rng.random() < 0.2:  # a file set named in .env, as `docker compose` reads it without -f
+        files[".env"] += "COMPOSE_FILE=compose.yaml:extra.yaml\n"
+        files["extra.yaml"] = (f"services:\n  {rng.choice(names)}:\n    environment: ['EXTRA=${{KEY:-none}}']\n"
+                               f"    ports: ['9999:9999']\n    command: extra\n")
     files["app.env"] = f"A=from-app\nB=${{KEY:-k}}\nC='${{KEY}}'\nLIVEKIT_URL=wss://{rng.choice(['a', 'b'])}\n"
     files["other.env"] = "B=from-other\nD=\"x ${DERIVED}\"\n"
     if rng.random() < 0.35:

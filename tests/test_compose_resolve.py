@@ -148,7 +148,8 @@ def test_every_field_is_interpolated_and_spans_point_at_the_written_text(tmp_pat
     svc = service(result, "livekit")
     assert svc.image.value == "livekit/livekit-server:v1.13.4"
     assert svc.command == ["--config", "/etc/livekit.yaml", "--bind", "sfu.example.com"]
-    assert [(p.host_port, p.container_port, p.protocol) for p in svc.ports] == [(7880, 7880, "tcp"), (50100, 50100, "udp")]
+    ports = [(p.host_port, p.container_port, p.protocol) for p in svc.ports]
+    assert ports == [(7880, 7880, "tcp"), (50100, 50100, "udp")]
     assert svc.mounts[0].resolved == "livekit.yaml" and svc.facts.get("livekit_config_file") == "livekit.yaml"
     assert svc.network_mode.value == "host"
     url = svc.env["URL"]
@@ -171,7 +172,7 @@ def test_interpolation_compose_refuses_is_rtc001_at_its_place(tmp_path):
         ".env": "REQUIRED=\n"})
     doc = result.deployment.documents["docker-compose.yml"]
     found = [(doc.line_col(d.span.start), d.message) for d in result.diagnostics if d.code == "RTC001"]
-    assert [where for where, _ in found] == [(5, 9), (6, 9)]  # line, column of each value
+    assert [where for where, _ in found] == [(5, 12), (6, 12)]  # line, column of the `$` Compose refuses
     assert "required variable REQUIRED is missing a value: set it in .env" in found[0][1]
     assert "is never closed" in found[1][1]
 
@@ -268,3 +269,84 @@ def test_network_mode_service_and_undeclared_volume(tmp_path):
             """})
     messages = [d.message for d in result.diagnostics if d.code == "RTC001"]
     assert any("nowhere" in m for m in messages) and any("undefined volume data" in m for m in messages)
+
+
+def test_include_gives_each_service_once(tmp_path):
+    result = run(tmp_path, {
+        "compose.yaml": """
+            include: [sfu/livekit.compose.yaml]
+            services:
+              jwt:
+                image: ghcr.io/element-hq/lk-jwt-service:0.6.0
+            """,
+        "sfu/livekit.compose.yaml": """
+            services:
+              livekit:
+                image: livekit/livekit-server:v1.13.4
+                ports: ["7881:7881"]
+            """})
+    names = sorted(s.name for s in result.deployment.services if s.source == "compose")
+    assert names == ["jwt", "livekit"]
+    assert service(result, "livekit").span.path == "sfu/livekit.compose.yaml"
+
+
+def test_compose_file_set_in_dotenv_is_one_project(tmp_path):
+    result = run(tmp_path, {
+        "base.yml": """
+            services:
+              livekit:
+                image: livekit/livekit-server:v1.13.4
+                environment: [A=1]
+            """,
+        "prod.yml": """
+            services:
+              livekit:
+                environment: [A=2]
+            """,
+        ".env": "COMPOSE_FILE=base.yml:prod.yml\n"})
+    services = [s for s in result.deployment.services if s.source == "compose"]
+    assert [(s.name, s.env["A"].value) for s in services] == [("livekit", "2")]
+
+
+def test_network_mode_service_shares_the_others_ports_and_host_mode(tmp_path):
+    result = run(tmp_path, {
+        "docker-compose.yml": """
+            services:
+              vpn:
+                image: qmcgaw/gluetun
+                ports: ["7881:7881", "50100-50200:50100-50200/udp"]
+              livekit:
+                image: livekit/livekit-server:v1.13.4
+                command: --config /etc/livekit.yaml
+                network_mode: "service:vpn"
+                volumes: [./livekit.yaml:/etc/livekit.yaml:ro]
+              hostnet:
+                image: busybox
+                network_mode: host
+              sidecar:
+                image: busybox
+                network_mode: service:hostnet
+            """,
+        "livekit.yaml": "port: 7880\nrtc:\n  tcp_port: 7881\n  port_range_start: 50100\n  port_range_end: 50200\n"
+                        "  use_external_ip: true\nkeys:\n  k: " + SECRET + "\n"})
+    livekit = service(result, "livekit")
+    assert [(p.host_port, p.protocol) for p in livekit.ports] == [(7881, "tcp"), (50100, "udp")]
+    assert "RTC403" not in codes(result)
+    sidecar = service(result, "sidecar")
+    assert sidecar.network_mode.value == "host" and text_at(result, sidecar.network_mode.span) == "host"
+    assert sidecar.facts["network_mode_written"] == "service:hostnet"
+
+
+@pytest.mark.parametrize("body", [
+    "services: {a: {environment: [1, 2, null, {x: 1}], env_file: [{path: 1}, {}, 5], image: [1]}}",
+    "services: {a: {extends: {service: [x], file: {a: 1}}}}",
+    "services: {a: {extends: b}, b: {extends: a}}",
+    'services: {a: {ports: [{target: {x: 1}}, {published: x}, "x:y", 70000, "${X:?}"], volumes: [{type: bind}, 5, ":"]}}',
+    'include: [{path: [1, {}]}, "nope.yaml", "compose.yaml"]\nservices: {a: {image: x}}',
+    "x: &m {image: x}\nservices: {a: {<<: 5}, b: {<<: [*m, 5]}, c: {<<: *m, network_mode: {a: 1}}}",
+    "services: {a: {configs: [1, {source: 2}], secrets: [{}]}}\nconfigs: {c: {file: [1]}}\nsecrets: 5",
+    'services: {a: {environment: {A: "${A:-${B:-${C:-${D}}}}", B: "${", D: "${X:+${}"}}}',
+])
+def test_odd_compose_is_diagnosed_never_an_internal_error(tmp_path, body):
+    result = run(tmp_path, {"compose.yaml": body + "\n", ".env": "COMPOSE_FILE=compose.yaml:compose.yaml\n"})
+    assert not [d for d in result.diagnostics if "internal error" in d.message]

@@ -5,7 +5,9 @@ A file on its own becomes a Service(source='env-file') whose role comes from its
 variables; when a Compose service names it in `env_file:`, the Compose reader merges the
 variables into that service instead (and the deployment drops the stand-alone copy).
 Quoting follows compose-go's dotenv: `'single'` is literal, `"double"` knows `\\n`, `\\"`
-and `\\\\`, an unquoted value ends at ` #`. Malformed lines are RTC001, never a crash.
+and `\\\\`, an unquoted value ends at ` #`; `expand_references` expands `${VAR}` as
+Compose does for env files. A template to copy (`.env.example`, `.env.sample`, …) is no
+program's file: it gives no Service. Malformed lines are RTC001, never a crash.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import re
 from rtclint.document import Document
 from rtclint.model import EnvVar, FileFacts, Service
 from rtclint.parsers.base import Tree, parse_error
+from rtclint.resolve.compose_interpolate import InterpolationError, interpolate
 
 _LINE = re.compile(r"[ \t]*(?:export[ \t]+)?(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*")
 _DQ_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "$": "$"}
@@ -45,8 +48,6 @@ def expand_references(doc: Document, variables: list[EnvVar], known: dict[str, s
     from `known` (the project's variables), then from the file's earlier lines; a
     single-quoted value is literal. Returns (variables, names whose value needs a
     variable set nowhere: their value stays as written)."""
-    from rtclint.resolve.compose_interpolate import InterpolationError, interpolate
-
     seen: dict[str, str] = {}
     unknown: set[str] = set()
     for var in variables:
@@ -151,7 +152,7 @@ def read(doc: Document, tree: Tree) -> FileFacts:
         facts.services.append(service)
         keys = service.env.get("LIVEKIT_KEYS")
         if keys is not None and keys.value is not None:
-            from rtclint.parsers.yaml_compose import keys_config
+            from rtclint.parsers.compose_links import keys_config  # only for LIVEKIT_KEYS (loads PyYAML)
 
             cfg = keys_config(keys, tree, name)
             cfg.facts["env_file"] = True

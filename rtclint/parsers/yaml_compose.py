@@ -30,7 +30,14 @@ from rtclint.parsers.yaml_values import embedded, value_span
 from rtclint.resolve import compose_fields as fields
 from rtclint.resolve.compose_fields import parse_port_spec, port_range  # noqa: F401  (parse_port_spec: rules)
 from rtclint.resolve.compose_interpolate import has_unknown, is_unknown
-from rtclint.resolve.compose_project import Project, ResolvedService, load_project, override_of
+from rtclint.resolve.compose_project import (
+    Project,
+    ResolvedService,
+    file_set,
+    load_project,
+    merged_elsewhere,
+    override_of,
+)
 
 # Image name (registry and tag stripped) → role.
 _IMAGE_ROLES = (
@@ -56,34 +63,61 @@ def image_role(image: str) -> str | None:
 
 
 def read(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts) -> None:
-    base_path = _base_of_override(doc, tree)
-    if base_path is not None:
-        return  # the base file's read merges this override into its services
+    if _merged_elsewhere(doc, tree):
+        return  # the first file's read merges this one into its services
     project, project_env = resolve(doc, nodes, tree, facts)
     report_errors(project, facts)
-    for rs in project.services.values():
-        facts.services.append(build_service(rs, tree, facts, project_env, project))
+    built = {rs.name: build_service(rs, tree, facts, project_env, project) for rs in project.services.values()}
+    _shared_networks(built)
+    for name, svc in built.items():
+        if name not in project.included or not tree.inside(project.services[name].doc.abspath):
+            # an included file of the tree gives its services when it is read itself
+            facts.services.append(svc)
     if "traefik" in doc.text:  # Traefik's Docker provider reads the containers' labels
         from rtclint.parsers.compose_traefik import read_labels
 
         read_labels([(rs.doc, rs.name, rs.key, rs.node) for rs in project.services.values()], facts)
 
 
+def _shared_networks(built: dict[str, Service]) -> None:
+    """`network_mode: service:X` runs the container in X's network namespace: X publishes
+    its ports, and X's `network_mode: host` is its mode too (the Located then points at X's
+    line; the written value stays in facts['network_mode_written'])."""
+    for svc in built.values():
+        mode = svc.network_mode
+        if mode is None or not str(mode.value).startswith("service:"):
+            continue
+        other = built.get(str(mode.value)[len("service:"):])
+        if other is None or other is svc:
+            continue
+        svc.facts["network_of"] = other.name
+        svc.facts["inherited_ports"] = [p for p in other.ports if p.kind == "publish"]
+        svc.ports += svc.facts["inherited_ports"]
+        if other.network_mode is not None and str(other.network_mode.value) == "host":
+            svc.facts["network_mode_written"] = mode.value
+            svc.network_mode = other.network_mode
+
+
 def report_errors(project: Project, facts: FileFacts) -> None:
     """Each value Compose refuses (it would not start the project): an RTC001 where it is written."""
     seen = set()
-    for where, node, message in project.errors:
-        if (where.path, node.start_mark.index) not in seen:
-            seen.add((where.path, node.start_mark.index))
-            facts.diagnostics.append(parse_error(where, node.start_mark.index, f"Compose: {message}"))
+    for where, node, message, offset in project.errors:
+        start = node.start_mark.index
+        if offset is not None and isinstance(node, yaml.ScalarNode):
+            start = embedded(where, node).offset(offset)  # the `$` of the reference it refuses
+        if (where.path, start) not in seen:
+            seen.add((where.path, start))
+            facts.diagnostics.append(parse_error(where, start, f"Compose: {message}"))
 
 
 def resolve(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts) -> tuple[Project, dict[str, EnvVar]]:
-    """The project `docker compose -f doc [-f its override]` loads, and the `.env` it used."""
+    """The project `docker compose` loads for this file, and the `.env` it used: the files
+    `COMPOSE_FILE` in the `.env` names when it names this one first, else the file and
+    its override."""
     project_env = project_env_vars(os.path.dirname(doc.abspath), tree, facts)
-    paths = [doc.abspath]
+    paths = file_set(doc.abspath, known_values(project_env)) or [doc.abspath]
     override = override_of(doc.abspath)
-    if override and os.path.isfile(override) and tree.inside(override):
+    if len(paths) == 1 and override and os.path.isfile(override) and tree.inside(override):
         paths.append(override)
     project = load_project(paths, _loader(doc, nodes, tree), known_values(project_env))
     fields.check_volumes(project)
@@ -93,20 +127,10 @@ def resolve(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts)
     return project, project_env
 
 
-def _base_of_override(doc: Document, tree: Tree) -> str | None:
-    name = os.path.basename(doc.abspath)
-    if ".override." not in name:
-        return None
-    for base in fields_base_names(name):
-        path = os.path.join(os.path.dirname(doc.abspath), base)
-        if os.path.isfile(path) and tree.inside(path):
-            return path
-    return None
-
-
-def fields_base_names(override_name: str) -> list[str]:
-    stem, _, ext = override_name.partition(".override.")
-    return [f"{stem}.{ext}"]
+def _merged_elsewhere(doc: Document, tree: Tree) -> bool:
+    """True when another file's read gives this file's services (see merged_elsewhere)."""
+    env = known_values(project_env_vars(os.path.dirname(doc.abspath), tree, None))
+    return merged_elsewhere(doc.abspath, env, lambda p: os.path.isfile(p) and tree.inside(p))
 
 
 def _loader(doc: Document, nodes: list, tree: Tree):
@@ -161,6 +185,8 @@ def build_service(rs: ResolvedService, tree: Tree, facts: FileFacts | None, proj
     _volumes(rs, svc, tree)
     if project is not None:
         _config_mounts(rs, svc, tree, project)
+        if not project.active(rs):
+            svc.facts["inactive"] = True  # only a profile COMPOSE_PROFILES does not enable starts it
     _command(rs, svc)
     svc.role = (image_role(svc.image.value) if svc.image else None) or envfile.role_from_env(svc.env) or "other"
     if facts is not None:
@@ -306,7 +332,10 @@ def _mapping(lo: int, hi: int, host: tuple[int, int] | None, proto: str, span: S
     # `HOST:CONTAINER` with a single host port for a container range: Compose publishes
     # the range from that port on; an empty host part means an ephemeral host port.
     host_lo = host[0] if host else None
-    host_hi = host[1] if host and host[1] != host[0] else (host_lo + (hi - lo) if host_lo is not None and hi != lo else None)
+    if host and host[1] != host[0]:
+        host_hi = host[1]
+    else:
+        host_hi = host_lo + (hi - lo) if host_lo is not None and hi != lo else None
     return PortMapping(lo, host_lo, proto, span, str(ip) if ip else None, kind,
                        container_port_end=hi if hi != lo else None, host_port_end=host_hi)
 

@@ -161,12 +161,13 @@ def check_volumes(project: Project) -> None:
     """A named volume a service mounts must be declared under the top-level `volumes:`
     (Compose refuses the project otherwise)."""
     for rs in project.services.values():
-        if rs.layers.get("profiles"):
+        if not project.active(rs):
             continue  # a service only some profiles start is checked when one does
         for item in merged_volumes(rs):
             kind, source, _target = volume_parts(item)
             if kind == "volume" and source and "$" not in source and source not in project.volumes:
-                project.errors.append((item.doc, item, f'service "{rs.name}" refers to undefined volume {source}'))
+                message = f'service "{rs.name}" refers to undefined volume {source}'
+                project.errors.append((item.doc, item, message, None))
 
 
 def check_ports(project: Project) -> None:
@@ -179,11 +180,11 @@ def check_ports(project: Project) -> None:
             if has_unknown(item):
                 continue
             if getattr(item, "id", None) == "scalar" and parse_port_spec(str(item.value)) is None:
-                project.errors.append((item.doc, item, f"invalid port `{item.value}` in service \"{rs.name}\""))
+                project.errors.append((item.doc, item, f"invalid port `{item.value}` in service \"{rs.name}\"", None))
             target = get(item, "target")[1]
             if target is not None and not str(target.value).isdecimal():
                 project.errors.append((target.doc, target, f"ports `target` must be one port number, not "
-                                       f"`{target.value}` (a range is only valid in the short syntax)"))
+                                       f"`{target.value}` (a range is only valid in the short syntax)", None))
 
 
 def check_network_mode(project: Project) -> None:
@@ -192,12 +193,13 @@ def check_network_mode(project: Project) -> None:
     for rs in project.services.values():
         _key, mode = rs.last("network_mode")
         value = str(getattr(mode, "value", "")) if getattr(mode, "id", None) == "scalar" else ""
-        if not value.startswith("service:") or "$" in value or rs.layers.get("profiles"):
+        if not value.startswith("service:") or "$" in value or not project.active(rs):
             continue
         other = project.services.get(value[len("service:"):])
-        if other is None or other.layers.get("profiles"):
+        if other is None or not project.active(other):
             why = "is not a service of the project" if other is None else "runs only with a profile"
-            project.errors.append((mode.doc, mode, f'service "{rs.name}" takes the network of {value[8:]}, which {why}'))
+            message = f'service "{rs.name}" takes the network of {value[8:]}, which {why}'
+            project.errors.append((mode.doc, mode, message, None))
 
 
 def file_mounts(rs: ResolvedService, project: Project) -> list[tuple[str, str, object]]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 _NAME = re.compile(r"[_A-Za-z][_A-Za-z0-9]*")
 _BRACED = re.compile(r"(?P<name>[_A-Za-z][_A-Za-z0-9]*)(?:(?P<op>:?[-+?])(?P<arg>.*))?", re.S)
@@ -30,10 +29,13 @@ class InterpolationError(ValueError):
         self.offset = offset
 
 
-@dataclass(slots=True)
 class Expansion:
-    value: str | None  # None: needs a variable set nowhere in the tree
-    used: list[str] = field(default_factory=list)  # variables read, in order
+    # A plain slotted class: `dataclasses` costs a one-file run inspect/ast at start-up.
+    __slots__ = ("value", "used")
+
+    def __init__(self, value: str | None, used: list[str]):
+        self.value = value  # None: needs a variable set nowhere in the tree
+        self.used = used  # variables read, in order
 
 
 def interpolate(text: str, env: Mapping[str, str]) -> Expansion:
@@ -115,18 +117,20 @@ def _braced(body: str, env: Mapping[str, str], used: list[str], at: int) -> str 
         return None  # the shell may set it; Compose refuses the project when it does not
     if value == "" and op == ":?":
         message = _expand(arg, env, [], arg_at) or ""
-        raise InterpolationError(f"required variable {name} is missing a value" + (f": {message}" if message else ""), at)
+        why = f"required variable {name} is missing a value" + (f": {message}" if message else "")
+        raise InterpolationError(why, at)
     return value
 
 
 # -- YAML node trees ------------------------------------------------------------------
 
 
-def interpolate_tree(node, env: Mapping[str, str], errors: list[tuple[object, str]], memo: dict | None = None):
+def interpolate_tree(node, env: Mapping[str, str], errors: list[tuple[object, str, int]], memo: dict | None = None):
     """A copy of a YAML node tree with every scalar value interpolated (mapping keys stay as
     written, as in Compose). Copied scalars keep their marks (so spans point at the written
     text) and carry `raw` (the written value); an unknown one keeps the written value and
-    `unknown = True`. Refused values go to `errors` as (node, message) and stay as written."""
+    `unknown = True`. Refused values go to `errors` as (node, message, offset in the value) and stay
+    as written."""
     memo = {} if memo is None else memo
     if id(node) in memo:  # an alias: the same copy, as YAML shares the node
         return memo[id(node)]
@@ -156,7 +160,7 @@ def _scalar(node, env: Mapping[str, str], errors: list):
     try:
         expansion = interpolate(node.value, env)
     except InterpolationError as exc:
-        errors.append((node, str(exc)))
+        errors.append((node, str(exc), exc.offset))
         copy.unknown = True
         return copy
     copy.used = expansion.used

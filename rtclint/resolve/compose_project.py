@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from rtclint.resolve.compose_interpolate import interpolate_tree
 
@@ -24,13 +23,16 @@ OVERRIDE_NAMES = {"compose.yaml": "compose.override.yaml", "compose.yml": "compo
                   "docker-compose.yml": "docker-compose.override.yml"}
 
 
-@dataclass(slots=True)
 class ResolvedService:
-    name: str
-    key: object  # the service's key node in the file that declares it
-    node: object  # its mapping node there (interpolated)
-    doc: object
-    layers: dict[str, list[tuple[object, object]]] = field(default_factory=dict)
+    # Plain slotted classes: `dataclasses` costs a one-file run inspect/ast at start-up.
+    __slots__ = ("name", "key", "node", "doc", "layers")
+
+    def __init__(self, name: str, key, node, doc, layers: dict[str, list[tuple[object, object]]]):
+        self.name = name
+        self.key = key  # the service's key node in the file that declares it
+        self.node = node  # its mapping node there (interpolated)
+        self.doc = doc
+        self.layers = layers
 
     def last(self, name: str) -> tuple[object, object]:
         """(key, value) of the layer that sets `name` last, or (None, None)."""
@@ -41,14 +43,26 @@ class ResolvedService:
         return self.layers.get(name, [])
 
 
-@dataclass(slots=True)
 class Project:
-    services: dict[str, ResolvedService] = field(default_factory=dict)
-    errors: list[tuple[object, object, str]] = field(default_factory=list)  # (doc, node, message)
-    volumes: set[str] = field(default_factory=set)  # named volumes declared at the top level
-    # top-level `configs:` / `secrets:` with a `file:` source: (kind, name) -> absolute path
-    files_of: dict[tuple[str, str], str] = field(default_factory=dict)
-    files: list[str] = field(default_factory=list)  # every file read, in order
+    __slots__ = ("services", "errors", "files", "volumes", "files_of", "included", "profiles")
+
+    def __init__(self):
+        self.services: dict[str, ResolvedService] = {}
+        # (doc, node, message, offset of the fault in the node's value or None)
+        self.errors: list[tuple[object, object, str, int | None]] = []
+        self.files: list[str] = []  # every file read, in order
+        self.volumes: set[str] = set()  # named volumes declared at the top level
+        # top-level `configs:` / `secrets:` with a `file:` source: (kind, name) -> absolute path
+        self.files_of: dict[tuple[str, str], str] = {}
+        self.included: set[str] = set()  # services an `include`d file declares
+        self.profiles: set[str] = set()  # COMPOSE_PROFILES of the project .env
+
+    def active(self, rs: ResolvedService) -> bool:
+        """Whether `docker compose up` starts the service: it names no profile, or one
+        that COMPOSE_PROFILES enables (`*` enables all)."""
+        names = {str(getattr(v, "value", "")) for _k, node in rs.all("profiles")
+                 for v in (node.value if getattr(node, "id", None) == "sequence" else [])}
+        return not names or "*" in self.profiles or bool(names & self.profiles)
 
 
 def get(node, key: str):
@@ -116,10 +130,10 @@ def _tag_doc(node, doc, memo: set) -> None:
 
 def prepare(doc, root, env: dict[str, str], errors: list) -> object:
     """One file's root: merge keys applied, interpolated, every node tagged with `doc`."""
-    problems: list[tuple[object, str]] = []
+    problems: list[tuple[object, str, int]] = []
     resolved = interpolate_tree(flatten_merge_keys(root), env, problems)
     _tag_doc(resolved, doc, set())
-    errors += [(doc, node, message) for node, message in problems]
+    errors += [(doc, node, message, offset) for node, message, offset in problems]
     return resolved
 
 
@@ -129,15 +143,39 @@ def override_of(path: str) -> str | None:
     return os.path.join(os.path.dirname(path), name) if name else None
 
 
+def file_set(path: str, env: dict[str, str]) -> list[str] | None:
+    """The files of `COMPOSE_FILE` (set in the project `.env`) when `path` is one of them."""
+    files_var = env.get("COMPOSE_FILE")
+    if not files_var:
+        return None
+    sep = env.get("COMPOSE_PATH_SEPARATOR") or os.pathsep
+    files = [os.path.normpath(os.path.join(os.path.dirname(path), f)) for f in files_var.split(sep) if f]
+    return files if path in files else None
+
+
+def merged_elsewhere(path: str, env: dict[str, str], present: Callable[[str], bool]) -> bool:
+    """True when `docker compose` reads this file as part of another's project: a later
+    file of COMPOSE_FILE's set, or an override beside its base."""
+    files = file_set(path, env)
+    if files is not None:
+        return files[0] != path and present(files[0])
+    name = os.path.basename(path)
+    if ".override." not in name:
+        return False
+    stem, _, ext = name.partition(".override.")
+    return present(os.path.join(os.path.dirname(path), f"{stem}.{ext}"))
+
+
 def load_project(paths: list[str], load: Loader, env: dict[str, str]) -> Project:
     """The project `docker compose -f paths[0] -f paths[1] …` loads (each path absolute)."""
     project = Project()
+    project.profiles = {p.strip() for p in env.get("COMPOSE_PROFILES", "").split(",") if p.strip()}
     for path in paths:
-        _load_file(project, path, load, env, set())
+        _load_file(project, path, load, env, set(), False)
     return project
 
 
-def _load_file(project: Project, path: str, load: Loader, env: dict[str, str], stack: set[str]) -> None:
+def _load_file(project: Project, path: str, load: Loader, env: dict[str, str], stack: set[str], included: bool) -> None:
     loaded = load(path)
     if loaded is None or path in stack:
         return
@@ -147,7 +185,7 @@ def _load_file(project: Project, path: str, load: Loader, env: dict[str, str], s
     _, include = get(root, "include")
     for entry in include.value if getattr(include, "id", None) == "sequence" else []:
         for other in _include_paths(entry, os.path.dirname(path)):
-            _load_file(project, other, load, env, stack | {path})
+            _load_file(project, other, load, env, stack | {path}, True)
     project.volumes.update(name for name, _k, _v in items(get(root, "volumes")[1]))
     for kind in ("configs", "secrets"):
         for name, _k, spec in items(get(root, kind)[1]):
@@ -162,6 +200,8 @@ def _load_file(project: Project, path: str, load: Loader, env: dict[str, str], s
         current = project.services.get(name)
         if current is None:
             project.services[name] = ResolvedService(name, key, node, doc, layers)
+            if included:
+                project.included.add(name)
         else:  # a later file merges into the service
             for field_name, pairs in layers.items():
                 current.layers.setdefault(field_name, []).extend(pairs)
@@ -203,4 +243,9 @@ def _extends_target(extends) -> tuple[str | None, str | None]:
         return extends.value, None
     _, service = get(extends, "service")
     _, file = get(extends, "file")
-    return (service.value if service is not None else None), (file.value if file is not None else None)
+    return _text(service), _text(file)
+
+
+def _text(node) -> str | None:
+    """A scalar's text; None for anything else (a list or mapping where a name belongs)."""
+    return str(node.value) if getattr(node, "id", None) == "scalar" and node.value else None
