@@ -17,31 +17,12 @@ import re
 
 from rtclint.document import Document
 from rtclint.model import EnvVar, FileFacts, Service
+from rtclint.model.roles import role_from_env
 from rtclint.parsers.base import Tree, parse_error
 from rtclint.resolve.compose_interpolate import InterpolationError, interpolate
 
 _LINE = re.compile(r"[ \t]*(?:export[ \t]+)?(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*")
 _DQ_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "$": "$"}
-
-# Variables that only lk-jwt-service reads (LIVEKIT_KEY/SECRET are shared with others).
-JWT_ONLY = {"LIVEKIT_URL", "LIVEKIT_JWT_BIND", "LIVEKIT_JWT_PORT", "LK_JWT_PORT", "LIVEKIT_FULL_ACCESS_HOMESERVERS",
-            "LIVEKIT_LOCAL_HOMESERVERS", "LIVEKIT_INSECURE_SKIP_VERIFY_TLS", "LIVEKIT_KEY_FROM_FILE",
-            "LIVEKIT_SECRET_FROM_FILE", "LIVEKIT_KEY_FILE"}
-LIVEKIT_ONLY = {"LIVEKIT_KEYS", "LIVEKIT_CONFIG"}
-SYNAPSE_VARS = {"SYNAPSE_SERVER_NAME", "SYNAPSE_CONFIG_PATH", "SYNAPSE_CONFIG_DIR", "SYNAPSE_REPORT_STATS"}
-
-
-def role_from_env(names) -> str | None:
-    """The program a set of variable names configures, or None when they do not say."""
-    names = set(names)
-    if names & JWT_ONLY or (names & {"LIVEKIT_KEY", "LIVEKIT_SECRET"} and not names & LIVEKIT_ONLY):
-        return "jwt"
-    if names & LIVEKIT_ONLY:
-        return "livekit"
-    if names & SYNAPSE_VARS:
-        return "synapse"
-    return None
-
 
 def expand_references(doc: Document, variables: list[EnvVar], known: dict[str, str]) -> tuple[list[EnvVar], set[str]]:
     """The variables with `${VAR}` in their values expanded as Compose's dotenv does:

@@ -21,6 +21,7 @@ import re
 from rtclint.discover import display_path
 from rtclint.document import Document, Span
 from rtclint.model import EnvVar, FileFacts, Located, Mount, PortMapping, Service
+from rtclint.model.roles import role_from_env
 from rtclint.parsers import envfile
 from rtclint.parsers.base import Tree, parse_error
 from rtclint.parsers.compose_links import keys_config, link_service  # noqa: F401  (keys_config: yaml_kube, envfile)
@@ -188,7 +189,7 @@ def build_service(rs: ResolvedService, tree: Tree, facts: FileFacts | None, proj
         if not project.active(rs):
             svc.facts["inactive"] = True  # only a profile COMPOSE_PROFILES does not enable starts it
     _command(rs, svc)
-    svc.role = (image_role(svc.image.value) if svc.image else None) or envfile.role_from_env(svc.env) or "other"
+    svc.role = (image_role(svc.image.value) if svc.image else None) or role_from_env(svc.env) or "other"
     if facts is not None:
         link_service(svc, tree, facts, project_env)
     return svc

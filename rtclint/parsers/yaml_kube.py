@@ -35,9 +35,10 @@ from rtclint.model import (
     Upstream,
     WellKnown,
 )
+from rtclint.model.roles import role_from_env
 from rtclint.model.services import KubeService, KubeServicePort
 from rtclint.model.wellknown import RTC_FOCI_KEY
-from rtclint.parsers import envfile, yaml_livekit
+from rtclint.parsers import yaml_livekit
 from rtclint.parsers.base import Tree
 from rtclint.parsers.pyyaml import yaml
 from rtclint.parsers.yaml import classify, mapping_get, mapping_items, node_span, scalar
@@ -173,7 +174,7 @@ def _workload(doc: Document, node: yaml.Node, kind: str, name: str, namespace: s
         if scalar(host_network) is True:
             svc.network_mode = Located("host", node_span(doc, host_network), node_span(doc, host_key))
         _container(doc, container, svc, volumes)
-        svc.role = (image_role(svc.image.value) if svc.image else None) or envfile.role_from_env(svc.env) or "other"
+        svc.role = (image_role(svc.image.value) if svc.image else None) or role_from_env(svc.env) or "other"
         facts.services.append(svc)
         if svc.role == "livekit":
             _livekit_env(doc, svc, facts)
