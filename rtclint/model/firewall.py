@@ -59,6 +59,10 @@ class Firewall:
             return rule.verdict == ACCEPT
         return None if self.policy is None else self.policy == ACCEPT
 
+    def decided_by(self, protocol: str, port: int) -> FirewallRule | None:
+        """The rule that decides a connection to `port`, or None when the policy does."""
+        return next((rule for rule in self.rules if rule.covers(protocol, port)), None)
+
     def first_dropped(self, protocol: str, first: int, last: int) -> tuple[int | None, bool]:
         """(the first port of `first`–`last` this firewall drops or None, whether some port
         of the range is unknown). Evaluates one port per stretch between rule bounds."""

@@ -66,18 +66,22 @@ def check(ctx):
     if not wanted:
         return
     for fw in merged(dep.firewalls):
-        dropped, configs = [], []
+        dropped, configs, anchors = [], [], []
         for (first, last, proto), (what, cfg) in sorted(wanted.items()):
             port, _unknown = fw.first_dropped(proto, first, last)
             if port is not None:
-                of_range = f" of {first}-{last}" if first != last else ""
+                of_range = f" {first}-{last}" if first != last else ""
                 dropped.append(f"{port}/{proto} ({what}{of_range})")
                 configs.append(cfg)
+                anchors.append(fw.decided_by(proto, port))
         if not dropped:
             continue
         cfg = next((c for c in configs if c is not None), None)
         related = [Related(cfg.facts.get("rtc_span") or cfg.span, "LiveKit's media ports")] if cfg else []
-        yield ctx.report(fw.span, f"{_firewall_name(fw)} drops LiveKit's media port{'s' * (len(dropped) > 1)} "
+        rule = anchors[0]  # a rule that drops the first port, else the policy
+        if rule is not None:
+            related.append(Related(fw.span, "the policy"))
+        yield ctx.report(rule.span if rule is not None else fw.span, f"{_firewall_name(fw)} drops LiveKit's media port{'s' * (len(dropped) > 1)} "
                          + ", ".join(dropped) + ": clients cannot reach the SFU and calls stay silent "
                          "(\"Waiting for media\")", related=related)
 
