@@ -47,10 +47,13 @@ class Firewall:
     rules: list[FirewallRule] = field(default_factory=list)
     group: str = ""  # files that make one filter together (ufw's before/user/after rules)
     order: int = 0  # place within the group
+    ordered: bool = True  # rules are tried in order (chains); False: any accept wins (firewalld zones)
 
     def admits(self, protocol: str, port: int) -> bool | None:
         """Whether a new inbound `protocol` connection to `port` is accepted: True, False
         or None when rtclint cannot tell."""
+        if not self.ordered:
+            return self._admits_unordered(protocol, port)
         for rule in self.rules:
             if not rule.covers(protocol, port):
                 continue
@@ -58,6 +61,15 @@ class Firewall:
                 return None
             return rule.verdict == ACCEPT
         return None if self.policy is None else self.policy == ACCEPT
+
+    def _admits_unordered(self, protocol: str, port: int) -> bool | None:
+        """A firewalld zone: a set of allowances, any of which lets the packet in."""
+        covering = [rule for rule in self.rules if rule.covers(protocol, port)]
+        if any(r.verdict == ACCEPT and not r.conditional for r in covering):
+            return True
+        if covering or self.policy is None:
+            return None
+        return self.policy == ACCEPT
 
     def decided_by(self, protocol: str, port: int) -> FirewallRule | None:
         """The rule that decides a connection to `port`, or None when the policy does."""
@@ -97,8 +109,8 @@ def merged(firewalls: list[Firewall]) -> list[Firewall]:
             groups.setdefault(fw.group, []).append(fw)
     for members in groups.values():
         members.sort(key=lambda f: f.order)
-        main = next((f for f in members if f.policy is not None), members[-1])
+        main = next((f for f in members if f.order == 1), members[0])  # ufw: the `ufw allow` chain
         policy = next((f.policy for f in reversed(members) if f.policy is not None), None)
         out.append(Firewall(main.kind, main.name, main.span, policy,
-                            [r for f in members for r in f.rules], main.group, main.order))
+                            [r for f in members for r in f.rules], main.group, main.order, main.ordered))
     return out

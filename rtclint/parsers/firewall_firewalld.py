@@ -81,7 +81,7 @@ def read(doc: Document, tree: Tree) -> FileFacts:
         policy = ACCEPT if zone.target == "ACCEPT" else DROP if zone.target in ("default", "%%REJECT%%", "REJECT",
                                                                                 "DROP") else None
         facts.firewalls.append(Firewall("firewalld", f"zone {_zone_name(doc)}", zone.span, policy,
-                                        zone.rules))
+                                        zone.rules, ordered=False))
     return facts
 
 

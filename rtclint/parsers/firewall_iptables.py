@@ -109,7 +109,8 @@ def rule_from_words(words: list[str], span) -> FirewallRule | None:
             conditional |= negate
         elif word in ("--dport", "--destination-port", "--dports", "--destination-ports"):
             ports = _ports(arg)
-            conditional |= negate or ports is None
+            ports = _complement(ports) if negate and ports else ports
+            conditional |= ports is None
         elif word in ("-i", "--in-interface"):
             if arg == "lo" and not negate:
                 return None
@@ -125,6 +126,7 @@ def rule_from_words(words: list[str], span) -> FirewallRule | None:
             continue
         elif word in ("-j", "--jump", "-g", "--goto"):
             target = arg
+            break  # what follows are the target's options (--reject-with, --log-prefix)
         elif word.startswith("-"):
             conditional = True  # a match rtclint does not evaluate (addresses, limits, ...)
             i, negate = i + 1, False  # its arguments are skipped as stray words below
@@ -140,6 +142,16 @@ def rule_from_words(words: list[str], span) -> FirewallRule | None:
         return None
     verdict = _VERDICTS.get(target, UNKNOWN)
     return FirewallRule(verdict, span, protocol, ports, conditional)
+
+
+def _complement(ranges) -> tuple[tuple[int, int], ...]:
+    """The ports `! --dport` matches."""
+    out, start = [], 0
+    for lo, hi in sorted(ranges):
+        if lo > start:
+            out.append((start, lo - 1))
+        start = max(start, hi + 1)
+    return tuple(out + ([(start, 65535)] if start <= 65535 else []))
 
 
 def _ports(text: str) -> tuple[tuple[int, int], ...] | None:
