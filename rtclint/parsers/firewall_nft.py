@@ -41,6 +41,7 @@ class Reader:
     def __init__(self, doc: Document, tree: Tree, facts: FileFacts, defines: dict, depth: int = 0) -> None:
         self.doc, self.tree, self.facts, self.defines, self.depth = doc, tree, facts, defines, depth
         self.problems = facts.diagnostics if depth == 0 else []
+        self.incomplete = False  # an include rtclint cannot read: the ruleset is not all here
 
     def run(self) -> None:
         toks = self.toks = tokens(self.doc, self.problems)
@@ -97,7 +98,7 @@ class Reader:
             self.include(stmt[1][0].strip('"'), self.doc.span(at, stmt[1][1] + len(stmt[1][0])))
         elif head in ("define", "redefine") and len(words) > 3 and words[2] == "=":
             self.defines[words[1]] = define_value(stmt[3:], self.toks, self.defines)
-        elif head == "table" and isinstance(stmt[-1][0], str) and stmt[-1][0] == "{":
+        elif head == "table" and stmt[-1][0] == "{":
             family = words[1] if len(words) > 3 and words[1] in _FAMILIES else "ip"
             self.table(family, stmt[-1])
         elif head in ("add", "create") and len(words) > 1 and words[1] == "chain" and stmt[-1][0] == "{":
@@ -108,17 +109,20 @@ class Reader:
 
     def include(self, pattern: str, span) -> None:
         base = os.path.dirname(self.doc.abspath)
-        found = self.tree.glob(pattern, base) if self.depth < 8 else []
+        found = [p for p in self.tree.glob(pattern, base) if self.tree.inside(p)] if self.depth < 8 else []
         if not found:
-            if not os.path.isabs(pattern) or not pattern.startswith("/etc/"):
+            # /etc/nftables.d/*.nft names the host's files, which a repository may not hold
+            if not pattern.startswith("/etc/"):
                 self.facts.diagnostics.append(include_not_found(self.doc, span, pattern))
-            self.facts.firewalls.append(None)  # the ruleset is incomplete: see read()
+            self.incomplete = True
             return
         for path in found:
             other = self.tree.load(path)
             if other is not None:
                 self.facts.includes.append(other.path)
-                Reader(other, self.tree, self.facts, self.defines, self.depth + 1).run()
+                child = Reader(other, self.tree, self.facts, self.defines, self.depth + 1)
+                child.run()
+                self.incomplete = self.incomplete or child.incomplete or bool(child.problems)
 
     def table(self, family: str, body) -> None:
         for stmt in self.statements(self.toks, body[1], body[2]):
@@ -130,7 +134,7 @@ class Reader:
         hook, policy, policy_span, rules = None, "accept", None, []
         for stmt in self.statements(toks, body[1], body[2]):
             words = [t[0] for t in stmt if len(t) == 2]
-            if words[:1] == ["type"] and "hook" in words:
+            if words[:2] == ["type", "filter"] and "hook" in words:  # nat/route chains do not filter
                 hook = words[words.index("hook") + 1] if words.index("hook") + 1 < len(words) else None
             elif words[:1] == ["policy"] and len(stmt) > 1:
                 policy, policy_span = ("drop" if words[1] == "drop" else "accept"), self._span(stmt)
@@ -158,7 +162,8 @@ class Reader:
 
 def read(doc: Document, tree: Tree) -> FileFacts:
     facts = FileFacts(doc.path, subkind="nftables")
-    Reader(doc, tree, facts, {}).run()
-    complete = None not in facts.firewalls and not any(d.code == "RTC001" for d in facts.diagnostics)
-    facts.firewalls = [fw for fw in facts.firewalls if isinstance(fw, Firewall)] if complete else []
+    reader = Reader(doc, tree, facts, {})
+    reader.run()
+    if reader.incomplete or any(d.code == "RTC001" for d in facts.diagnostics):
+        facts.firewalls = []  # nft would load nothing, or rtclint cannot see all of it
     return facts
