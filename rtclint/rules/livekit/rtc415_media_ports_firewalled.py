@@ -13,8 +13,9 @@ zone that drops it.
 Stays quiet when the firewall's answer depends on what rtclint cannot evaluate
 (source addresses, interfaces, jumps to other chains, named sets, services defined
 outside the tree, an unknown default policy), and for a LiveKit container on a
-Compose bridge network: Docker's published ports are forwarded, not delivered to
-the host's input chain.
+Compose bridge network or a Kubernetes/ESS pod network: Docker's published ports and
+kube-proxy's NodePorts are forwarded to the container, never delivered to the host's
+input chain (`network_mode: host` and `hostNetwork: true` are checked).
 
 ## Why
 Media does not go through the reverse proxy: clients send it straight to these
@@ -59,7 +60,7 @@ def check(ctx):
         return
     wanted = {}  # (first, last, protocol) -> (what, the LiveKit config or None)
     for inst in livekit_instances(dep):
-        if inst.config_unknown or _forwarded_by_docker(inst):
+        if inst.config_unknown or _forwarded_to_a_container(inst):
             continue
         for first, last, proto, what in media_ports(inst):
             wanted.setdefault((first, last, proto), (what, inst.config))
@@ -98,9 +99,10 @@ def media_ports(inst) -> list[tuple[int, int, str, str]]:
     return out
 
 
-def _forwarded_by_docker(inst) -> bool:
+def _forwarded_to_a_container(inst) -> bool:
+    """Its ports are DNATed to a container network: the forward chain sees them, not input."""
     svc = inst.service
-    return svc is not None and svc.source == "compose" and not inst.host_network
+    return svc is not None and svc.source in ("compose", "k8s", "ess") and not inst.host_network
 
 
 def _firewall_name(fw) -> str:
