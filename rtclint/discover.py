@@ -50,6 +50,9 @@ def kind_from_name(path: str) -> str | None:
     name = os.path.basename(path)
     lower = name.lower()
     parent = os.path.basename(os.path.dirname(path)).lower()
+    firewall = _firewall_kind(lower, parent)
+    if firewall:
+        return firewall
     if lower.startswith("caddyfile") or lower.endswith((".caddy", ".caddyfile")):
         return "caddy"
     if lower in ("nginx.conf",) or lower.endswith(".nginx") or (lower.startswith("nginx") and lower.endswith(".conf")):
@@ -66,6 +69,20 @@ def kind_from_name(path: str) -> str | None:
         return "json"
     if lower == "config.json" or lower.endswith((".well-known.json", "well-known-client.json")):
         return "json"
+    return None
+
+
+def _firewall_kind(lower: str, parent: str) -> str | None:
+    """Host firewall files by the names their tools give them (parsers/firewall_*.py)."""
+    if lower == "nftables.conf" or lower.endswith(".nft"):
+        return "nftables"
+    if lower in ("rules.v4", "rules.v6") or lower.startswith(("iptables-save", "ip6tables-save")):
+        return "iptables"
+    if lower in ("user.rules", "user6.rules", "before.rules", "before6.rules", "after.rules", "after6.rules",
+                 "ufw.conf") or (lower == "ufw" and parent == "default"):
+        return "ufw"
+    if (parent == "zones" and lower.endswith(".xml")) or lower == "firewalld.conf":
+        return "firewalld"
     return None
 
 
@@ -103,6 +120,8 @@ def kind_from_content(text: str, name: str = "") -> str | None:
 
 def _needs_content(path: str) -> bool:
     lower = os.path.basename(path).lower()
+    if _firewall_kind(lower, os.path.basename(os.path.dirname(path)).lower()):
+        return False  # nftables.conf, ufw.conf, firewalld.conf: the name says it
     return lower.endswith((".conf", ".cfg")) or lower in ("default",) or "/sites-" in path.replace(os.sep, "/")
 
 

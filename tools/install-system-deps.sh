@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# nginx and haproxy from Debian's packages, for the tests that run the real servers.
+# nginx and haproxy from Debian's packages, for the tests that run the real servers;
+# nftables and iptables for the firewall parsers' oracles (`nft -c -f`, `iptables-restore --test`).
 set -euo pipefail
 need=()
 command -v nginx >/dev/null 2>&1 || need+=(nginx-light)
 command -v haproxy >/dev/null 2>&1 || need+=(haproxy)
+command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || need+=(nftables)
+command -v iptables-restore >/dev/null 2>&1 || [ -x /usr/sbin/iptables-restore ] || need+=(iptables)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get update -qq

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from rtclint.diagnostics import Diagnostic
 from rtclint.document import Document
+from rtclint.model.firewall import Firewall
 from rtclint.model.host_index import HostIndex
 from rtclint.model.proxy import Site
 from rtclint.model.services import EssValues, KubeService, LiveKitConfig, Located, Service, SynapseConfig
@@ -32,6 +33,7 @@ class FileFacts:
     subkind: str = ""  # e.g. 'compose', 'k8s', 'synapse' for YAML; '' when unknown
     templated: bool = False  # Helm/Jinja template: structure-level findings are skipped
     kube_services: list[KubeService] = field(default_factory=list)  # Kubernetes Service objects
+    firewalls: list[Firewall] = field(default_factory=list)  # host inbound filters (model/firewall.py)
 
 
 @dataclass
@@ -48,6 +50,7 @@ class Deployment:
     declared_server_names: list[Located] = field(default_factory=list)
     targets: dict[str, str] = field(default_factory=dict)  # component -> version target
     kube_services: list[KubeService] = field(default_factory=list)
+    firewalls: list[Firewall] = field(default_factory=list)
 
     def add(self, facts: FileFacts) -> None:
         self.files[facts.path] = facts
@@ -60,6 +63,7 @@ class Deployment:
         self.element_call += facts.element_call
         self.declared_server_names += facts.server_names
         self.kube_services += getattr(facts, "kube_services", [])  # old cache entries lack it
+        self.firewalls += getattr(facts, "firewalls", [])
 
     # -- derived views -------------------------------------------------------------
 

@@ -16,6 +16,10 @@ PARSERS = {
     "env": "rtclint.parsers.envfile",
     "json": "rtclint.parsers.jsonfile",
     "toml": "rtclint.parsers.toml",
+    "nftables": "rtclint.parsers.firewall_nft",
+    "iptables": "rtclint.parsers.firewall_iptables",
+    "ufw": "rtclint.parsers.firewall_ufw",
+    "firewalld": "rtclint.parsers.firewall_firewalld",
 }
 
 

@@ -3,7 +3,9 @@
 ## What it does
 For ESS chart 26.3.0 and later (the `ess-chart` target), flags the old Matrix RTC
 NodePorts — 30881 (RTC TCP), 30882 (RTC UDP), 31443 (TURN TLS), 31748 (TURN) — in
-Kubernetes Service objects (`nodePort`, else `targetPort`/`port`), unless the ESS
+Kubernetes Service objects (`nodePort`, else `targetPort`/`port`), and in host
+firewall rules (nftables, ufw, iptables-save, firewalld zones) that accept an old port
+without accepting the one that replaced it, unless the ESS
 values in the tree pin that port under `matrixRTC.sfu.exposedServices.*.port` (the
 chart's documented way to keep the old ports).
 
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 from rtclint.diagnostics import Severity
 from rtclint.model.ess_yaml import ess_exposed_ports
+from rtclint.model.firewall import merged
 from rtclint.model.stacks import at_least, service_target
 
 CODE = "RTC602"
@@ -59,6 +62,21 @@ def check(ctx):
             else:
                 if port.port in stale and port.port_span is not None:
                     yield ctx.report(port.port_span, _stale_message(port.port, f"Service `{ks.name}`"))
+    if dep.ess or dep.kube_services:  # a firewall alone says nothing of ESS
+        yield from _stale_firewall_ports(ctx, stale)
+
+
+def _stale_firewall_ports(ctx, stale: dict):
+    """A host firewall that accepts an old NodePort but not the port that replaced it (for
+    RTC UDP, 30002 or the `rtcUdp` range 31000-32000)."""
+    for fw in merged(ctx.deployment.firewalls):  # ufw's files as one filter
+        for rule, proto, (lo, hi) in fw.accepted():
+            old = lo if lo == hi else None  # a range (31000-32000 is the new rtcUdp range) names no port
+            if old in stale and proto in (None, stale[old][0].lower()):
+                wanted, new = stale[old][0].lower(), stale[old][1]
+                if fw.admits(wanted, new) is not True and not (old == 30882 and fw.admits("udp", 31000)):
+                    where = f"{fw.kind} {'zone' if fw.kind == 'firewalld' else 'chain'} `{fw.name.split()[-1]}`"
+                    yield ctx.report(rule.span, _stale_message(old, where).replace(" uses ", " opens ", 1))
 
 
 def _stale_message(value: int, where: str) -> str:
