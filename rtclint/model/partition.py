@@ -92,8 +92,9 @@ def _split(prefix: tuple[str, ...], entries: list) -> list[Part]:
 
 def _dir_parts(path: str) -> tuple[str, ...]:
     """The directories of a display path, as written ('../x' keeps its '..')."""
-    head = os.path.dirname(os.path.normpath(path))
-    return tuple(p for p in head.replace(os.sep, "/").split("/") if p and p != ".")
+    head = os.path.dirname(os.path.normpath(path)).replace(os.sep, "/")
+    parts = tuple(p for p in head.split("/") if p and p != ".")
+    return ("/", *parts) if head.startswith("/") else parts
 
 
 def _common_prefix(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
@@ -106,6 +107,8 @@ def _common_prefix(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _display(parts: tuple[str, ...]) -> str:
+    if parts[:1] == ("/",):
+        return "/" + "/".join(parts[1:])
     return "/".join(parts) or "."
 
 
@@ -114,7 +117,7 @@ def deployment_of(path: str, roots: list[str]) -> str | None:
     parts = _dir_parts(path)
     best = None
     for root in roots:
-        rparts = () if root == "." else tuple(root.split("/"))
+        rparts = _dir_parts(root + "/-") if root != "." else ()
         if parts[: len(rparts)] == rparts and (best is None or len(rparts) > best[0]):
             best = (len(rparts), root)
     return best[1] if best else None
