@@ -115,7 +115,7 @@ def check(paths: list[str], config: Config | None = None, *, use_cache: bool = F
         cache_dir = Cache.at(cache_root(config.source)).directory
     facts_list, documents = read_files(candidates, roots, cache_dir, jobs)
     parts = model_deployments(facts_list, documents, config)
-    whole = Deployment(targets=dict(config.targets), documents=dict(documents))
+    whole = Deployment(documents=dict(documents))  # its targets: its parts' (absorb)
     whole._stacks_linked = True  # type: ignore[attr-defined]  # its parts are
     for part in parts:
         whole.absorb(part)

@@ -70,6 +70,8 @@ class Deployment:
         fixer, suppressions and secret masking read); its links stay as they are."""
         self.files.update(part.files)
         self.documents.update(part.documents)
+        for component, version in part.targets.items():  # the first deployment's, per component
+            self.targets.setdefault(component, version)
         for name in ("sites", "services", "extra_well_knowns", "livekit", "synapse", "ess",
                      "element_call", "declared_server_names", "kube_services"):
             getattr(self, name).extend(getattr(part, name))

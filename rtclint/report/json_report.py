@@ -32,9 +32,10 @@ def render(result, config=None) -> str:
     payload = {
         "version": JSON_VERSION,
         "files_checked": result.files_checked,
-        "deployments": _deployments(result),
         "diagnostics": [diagnostic_dict(d, result.documents, _name(result, d)) for d in result.diagnostics],
     }
+    if _deployments(result):  # only then: a one-deployment report keeps its old shape
+        payload["deployments"] = _deployments(result)
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
 
 
