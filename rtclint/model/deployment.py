@@ -118,16 +118,17 @@ class Deployment:
         if cached is not None:
             return cached
         found: dict[str, Span] = {}
-        for site in self.sites:
-            for host in site.hosts:
-                if _public_name(host):
-                    found.setdefault(host.lower(), site.span)
+        # server_names first: a fix that adds a site for one must not move the claim
         for located in self.server_names():
             name = located.value
             if isinstance(name, str) and located.span is not None:
                 name = name.lower().split(":")[0].strip()
                 if _public_name(name):
                     found.setdefault(name, located.span)
+        for site in self.sites:
+            for host in site.hosts:
+                if _public_name(host):
+                    found.setdefault(host.lower(), site.span)
         self.__dict__["_claimed"] = found
         return found
 
