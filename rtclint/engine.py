@@ -15,6 +15,7 @@ from rtclint.diagnostics import Diagnostic
 from rtclint.discover import Candidate, discover, display_path, kind_from_name, kind_from_content
 from rtclint.document import MAX_FILE_BYTES, DecodeError, Document, Span
 from rtclint.model import Deployment, FileFacts
+from rtclint.model.partition import deployment_of, partition
 from rtclint.model.secrets import scrub_diagnostics
 from rtclint.model.stacks import link as link_services
 from rtclint.model.traefik_link import link_entrypoints
@@ -31,6 +32,18 @@ class Result:
     files_checked: int = 0
     suppressed: int = 0  # findings hidden by `# rtclint: disable` comments (the summary says so)
     baselined: int = 0  # findings hidden by --baseline
+    # the tree's deployments, each modelled and checked on its own (`deployment` is the
+    # whole tree's facts, for the fixer, suppressions and secret masking)
+    deployments: list[Deployment] = field(default_factory=list)
+
+    def deployment_name(self, path: str) -> str | None:
+        """The deployment a file belongs to; None when the run found only one."""
+        if len(self.deployments) < 2:
+            return None
+        for dep in self.deployments:
+            if path in dep.files:
+                return dep.name
+        return deployment_of(path, [dep.name for dep in self.deployments])
 
     @property
     def documents(self) -> dict[str, Document]:
@@ -101,16 +114,33 @@ def check(paths: list[str], config: Config | None = None, *, use_cache: bool = F
 
         cache_dir = Cache.at(cache_root(config.source)).directory
     facts_list, documents = read_files(candidates, roots, cache_dir, jobs)
-    deployment = Deployment(targets=dict(config.targets))
-    for facts in facts_list:
-        deployment.add(facts)
-    deployment.documents.update(documents)
-    link_services(deployment)
-    link_entrypoints(deployment)
-    result = Result(deployment, files_checked=len(facts_list))
-    result.diagnostics = _run_rules(deployment, config)
+    parts = model_deployments(facts_list, documents, config)
+    whole = Deployment(documents=dict(documents))  # its targets: its parts' (absorb)
+    whole._stacks_linked = True  # type: ignore[attr-defined]  # its parts are
+    for part in parts:
+        whole.absorb(part)
+    result = Result(whole, files_checked=len(facts_list), deployments=parts)
+    for part in parts:  # one deployment's facts never hide or change another's findings
+        result.diagnostics += _run_rules(part, config)
     result.diagnostics = _post_process(result, config)
     return result
+
+
+def model_deployments(facts_list: list[FileFacts], documents: dict[str, Document],
+                      config: Config) -> list[Deployment]:
+    """One linked Deployment per deployment of the tree (model/partition.py says how the
+    tree is split); each knows the others as its peers."""
+    parts = []
+    for part in partition(facts_list):
+        dep = Deployment(targets=dict(config.targets), documents=documents, name=part.root)
+        for facts in part.files:
+            dep.add(facts)
+        link_services(dep)
+        link_entrypoints(dep)
+        parts.append(dep)
+    for dep in parts:
+        dep.peers = [other for other in parts if other is not dep]
+    return parts
 
 
 def _apply_config_excludes(candidates: list[Candidate], config: Config) -> list[Candidate]:

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from rtclint.diagnostics import Diagnostic
-from rtclint.document import Document
+from rtclint.document import Document, Span
 from rtclint.model.firewall import Firewall
 from rtclint.model.host_index import HostIndex
 from rtclint.model.proxy import Site
@@ -51,6 +51,10 @@ class Deployment:
     targets: dict[str, str] = field(default_factory=dict)  # component -> version target
     kube_services: list[KubeService] = field(default_factory=list)
     firewalls: list[Firewall] = field(default_factory=list)
+    # which deployment of the tree this is (its directory, see model/partition.py), and
+    # the tree's other deployments, for the one rule that compares them (RTC007)
+    name: str = "."
+    peers: list["Deployment"] = field(default_factory=list, repr=False, compare=False)
 
     def add(self, facts: FileFacts) -> None:
         self.files[facts.path] = facts
@@ -64,6 +68,17 @@ class Deployment:
         self.declared_server_names += facts.server_names
         self.kube_services += getattr(facts, "kube_services", [])  # old cache entries lack it
         self.firewalls += getattr(facts, "firewalls", [])
+
+    def absorb(self, part: "Deployment") -> None:
+        """Add a linked deployment's facts to this one (the whole tree's view, which the
+        fixer, suppressions and secret masking read); its links stay as they are."""
+        self.files.update(part.files)
+        self.documents.update(part.documents)
+        for component, version in part.targets.items():  # the first deployment's, per component
+            self.targets.setdefault(component, version)
+        for name in ("sites", "services", "extra_well_knowns", "livekit", "synapse", "ess",
+                     "element_call", "declared_server_names", "kube_services", "firewalls"):
+            getattr(self, name).extend(getattr(part, name))
 
     # -- derived views -------------------------------------------------------------
 
@@ -97,6 +112,28 @@ class Deployment:
                     respond=route.respond,
                 )
             )
+        return found
+
+    def claimed_hosts(self) -> dict[str, Span]:
+        """The public host names this deployment answers for or calls itself (its proxies'
+        named hosts, its server_names), each with the first place that claims it; catch-alls,
+        wildcards, placeholders, localhost and IP addresses claim nothing."""
+        cached = self.__dict__.get("_claimed")
+        if cached is not None:
+            return cached
+        found: dict[str, Span] = {}
+        # server_names first: a fix that adds a site for one must not move the claim
+        for located in self.server_names():
+            name = located.value
+            if isinstance(name, str) and located.span is not None:
+                name = name.lower().split(":")[0].strip()
+                if _public_name(name):
+                    found.setdefault(name, located.span)
+        for site in self.sites:
+            for host in site.hosts:
+                if _public_name(host):
+                    found.setdefault(host.lower(), site.span)
+        self.__dict__["_claimed"] = found
         return found
 
     def sites_for_host(self, host: str) -> list[Site]:
@@ -162,6 +199,12 @@ class Deployment:
                     index.setdefault(parts[:k], svc)
             cache[alias] = index
         return cache[alias]
+
+
+def _public_name(host: str) -> bool:
+    if not host or any(c in host for c in "*{}$_ ") or host.startswith(".") or "." not in host:
+        return False  # catch-all, wildcard, placeholder, or a bare name such as localhost
+    return not host.replace(".", "").isdigit()  # an IPv4 address
 
 
 def _shared_dirs(a: str, b: str) -> int:

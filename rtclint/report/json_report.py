@@ -11,7 +11,7 @@ from rtclint.report.positions import region
 JSON_VERSION = 1
 
 
-def diagnostic_dict(diag: Diagnostic, documents) -> dict:
+def diagnostic_dict(diag: Diagnostic, documents, deployment: str | None = None) -> dict:
     line, col, end_line, end_col = region(diag.span, documents)
     fix = None
     if diag.fix is not None:
@@ -24,7 +24,7 @@ def diagnostic_dict(diag: Diagnostic, documents) -> dict:
     return {
         "code": diag.code, "name": diag.name, "severity": diag.severity.value, "path": diag.path,
         "line": line, "column": col, "end_line": end_line, "end_column": end_col,
-        "message": diag.message, "fix": fix,
+        "message": diag.message, "fix": fix, "deployment": deployment,
     }
 
 
@@ -32,9 +32,22 @@ def render(result, config=None) -> str:
     payload = {
         "version": JSON_VERSION,
         "files_checked": result.files_checked,
-        "diagnostics": [diagnostic_dict(d, result.documents) for d in result.diagnostics],
+        "diagnostics": [diagnostic_dict(d, result.documents, _name(result, d)) for d in result.diagnostics],
     }
+    if _deployments(result):  # only then: a one-deployment report keeps its old shape
+        payload["deployments"] = _deployments(result)
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def _deployments(result) -> list[str]:
+    """The run's deployments by name, when it found more than one (docs/json.md)."""
+    found = getattr(result, "deployments", [])
+    return [dep.name for dep in found] if len(found) > 1 else []
+
+
+def _name(result, diag: Diagnostic) -> str | None:
+    name_of = getattr(result, "deployment_name", None)
+    return name_of(diag.path) if name_of is not None else None
 
 
 def render_statistics(result, unsafe_fixes: bool = False) -> str:

@@ -61,7 +61,8 @@ def build(result, config=None) -> dict:
         "tool": {"driver": _driver(rules)},
         "originalUriBaseIds": {SRCROOT: {"uri": _dir_uri(root)}},
         "columnKind": "unicodeCodePoints",
-        "results": [_result(d, index, result.documents, root, fp) for d, fp in zip(kept, fingerprints, strict=True)],
+        "results": [_named(_result(d, index, result.documents, root, fp), result, d)
+                    for d, fp in zip(kept, fingerprints, strict=True)],
         "invocations": [_invocation(omitted)],
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
@@ -180,6 +181,15 @@ def _result(diag: Diagnostic, index: dict[str, int], documents, root: str, finge
     if diag.fix is not None and diag.fix.edits:
         out["fixes"] = [_fix(diag, documents, root)]
         out["properties"] = {"fixApplicability": diag.fix.applicability.value}
+    return out
+
+
+def _named(out: dict, result, diag: Diagnostic) -> dict:
+    """A result names its deployment (`properties.deployment`) when the run found several."""
+    name_of = getattr(result, "deployment_name", None)
+    name = name_of(diag.path) if name_of is not None else None
+    if name is not None:
+        out.setdefault("properties", {})["deployment"] = name
     return out
 
 

@@ -46,11 +46,29 @@ def console(options: TextOptions, file=None):
 def render_findings(result, options: TextOptions, con) -> None:
     """Print every finding of `result` on the rich console `con`."""
     deployment = getattr(result, "deployment", None)
-    for i, diag in enumerate(result.diagnostics):
-        if options.fmt == "full" and i:
-            con.print()
-        for line in finding_lines(diag, result.documents, options, deployment):
-            con.print(line, soft_wrap=True)
+    for g, (name, found) in enumerate(_by_deployment(result)):
+        if name is not None:  # the run found several deployments: a heading for each
+            if g:
+                con.print()
+            con.print(f"── deployment {name} ({len(found)} finding{'s' if len(found) != 1 else ''})",
+                      style="bold", soft_wrap=True)
+        for i, diag in enumerate(found):
+            if options.fmt == "full" and (i or name is not None):
+                con.print()
+            for line in finding_lines(diag, result.documents, options, deployment):
+                con.print(line, soft_wrap=True)
+
+
+def _by_deployment(result) -> list[tuple[str | None, list[Diagnostic]]]:
+    """The findings grouped by deployment, in the order the run found them (one group,
+    unnamed, when it found one deployment)."""
+    name_of = getattr(result, "deployment_name", None)
+    if name_of is None or len(getattr(result, "deployments", [])) < 2:
+        return [(None, list(result.diagnostics))]
+    groups: dict[str | None, list[Diagnostic]] = {dep.name: [] for dep in result.deployments}
+    for diag in result.diagnostics:
+        groups.setdefault(name_of(diag.path), []).append(diag)
+    return [(name, found) for name, found in groups.items() if found]
 
 
 def fixable(diag: Diagnostic, unsafe: bool) -> bool:

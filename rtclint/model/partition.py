@@ -1,0 +1,123 @@
+"""Split a checked tree into deployments, so that each is modelled and checked on its own.
+
+A repository may hold several deployments (`prod/` and `staging/`, or test fixtures beside
+`examples/`); merged into one model, one's well-known or proxy hides the other's defects.
+
+The partition, decided from the directory tree alone so that a folder gets the same
+deployments whether it is checked by itself or from any directory above it:
+
+* A file *anchors* a deployment when it is a homeserver config (Synapse, ESS values) or a
+  proxy config (nginx, Caddy, HAProxy, Traefik's file provider, Kubernetes Ingress): a
+  deployment has one of each. Compose labels do not anchor: Traefik's routers are often
+  declared on the services they route to, beside the proxy's own folder.
+* Starting at the deepest directory holding every checked file, a directory is *split* when
+  two or more of its sub-folders each hold an anchor of the same kind (two homeservers, or
+  two proxies). Then every sub-folder is a deployment candidate of its own, split again by
+  the same test (one without anchors, e.g. shared snippets or docs, stays one deployment);
+  the files directly in the split directory form that directory's own deployment, which
+  never includes a sub-folder's files: checked alone, a sub-folder cannot see them either.
+  A directory that is not split is one deployment with every file below it.
+* A directory that itself holds an anchor is never split: a proxy beside `a/` and `b/`
+  serves them both (one nginx in front of two homeservers is one deployment).
+* Files directly in one directory are never split apart (an nginx `conf.d/` holds many
+  sites of one deployment).
+
+A deployment is named by its directory as shown to the user ("." for the current one).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
+if TYPE_CHECKING:
+    from rtclint.model.deployment import FileFacts
+
+HOMESERVER = "homeserver"
+PROXY = "proxy"
+
+
+@dataclass(slots=True)
+class Part:
+    """The files of one deployment, under `root` (a display path; '.' for the current
+    directory)."""
+
+    root: str
+    files: list["FileFacts"] = field(default_factory=list)
+
+
+def anchors(facts: "FileFacts") -> set[str]:
+    """The kinds of deployment anchor this file is."""
+    found = set()
+    if facts.synapse or facts.ess:
+        found.add(HOMESERVER)
+    if facts.subkind != "compose" and any(not site.fragment for site in facts.sites):
+        found.add(PROXY)
+    return found
+
+
+def partition(facts_list: list["FileFacts"]) -> list[Part]:
+    """The deployments of a run, in the order of their first file; every file in exactly one."""
+    if not facts_list:
+        return []
+    entries = [(_dir_parts(f.path), f, anchors(f)) for f in facts_list]
+    common = entries[0][0]
+    for parts, _, _ in entries[1:]:
+        common = _common_prefix(common, parts)
+    out = _split(common, entries)
+    order = {id(f): i for i, f in enumerate(facts_list)}
+    out = [p for p in out if p.files]
+    out.sort(key=lambda p: min(order[id(f)] for f in p.files))
+    return out
+
+
+def _split(prefix: tuple[str, ...], entries: list) -> list[Part]:
+    direct = []
+    children: dict[str, list] = {}
+    for entry in entries:
+        if len(entry[0]) == len(prefix):
+            direct.append(entry)
+        else:
+            children.setdefault(entry[0][len(prefix)], []).append(entry)
+    held = {name: set().union(*(e[2] for e in group)) for name, group in children.items()}
+    kinds = [k for k in (HOMESERVER, PROXY) if sum(1 for h in held.values() if k in h) >= 2]
+    if not kinds or any(e[2] for e in direct):
+        return [Part(_display(prefix), [e[1] for e in entries])]
+    out = [Part(_display(prefix), [e[1] for e in direct])]
+    for name, group in children.items():
+        out += _split(prefix + (name,), group)
+    return out
+
+
+def _dir_parts(path: str) -> tuple[str, ...]:
+    """The directories of a display path, as written ('../x' keeps its '..')."""
+    head = os.path.dirname(os.path.normpath(path)).replace(os.sep, "/")
+    parts = tuple(p for p in head.split("/") if p and p != ".")
+    return ("/", *parts) if head.startswith("/") else parts
+
+
+def _common_prefix(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return a[:n]
+
+
+def _display(parts: tuple[str, ...]) -> str:
+    if parts[:1] == ("/",):
+        return "/" + "/".join(parts[1:])
+    return "/".join(parts) or "."
+
+
+def deployment_of(path: str, roots: list[str]) -> str | None:
+    """Of the deployment roots, the deepest one that holds `path` (a display path)."""
+    parts = _dir_parts(path)
+    best = None
+    for root in roots:
+        rparts = _dir_parts(root + "/-") if root != "." else ()
+        if parts[: len(rparts)] == rparts and (best is None or len(rparts) > best[0]):
+            best = (len(rparts), root)
+    return best[1] if best else None
