@@ -21,6 +21,7 @@ word `secret` everywhere would only garble the messages that talk about secrets.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -59,10 +60,14 @@ def _rx() -> _Patterns:
                                      r"[\"']?([^\s\"';{}$]+)")
         rx.placeholder_shape = re.compile(r"^(?:\(.*\)|<.*>|\{\{.*\}\}|\*+.*)$|\$\{|\$\(|^\$[A-Za-z_]|^\{")
         rx.k8s_secret = re.compile(r"^kind:[ \t]*[\"']?Secret[\"']?[ \t]*$", re.M)
+        # Every name `is_secret_name` accepts holds one of these (and so do LiveKit's
+        # `keys:` and LIVEKIT_KEYS): a text without any has nothing for the line scanner.
+        rx.maybe_named = re.compile(r"(?i)secret|token|pass|pwd|psk|apikey|private|keys")
         _RX = rx
     return _RX
 
 
+@functools.lru_cache(maxsize=4096)  # a tree repeats its setting names many times over
 def is_secret_name(name: str) -> bool:
     """Whether a setting called `name` holds a secret (by the words it is made of)."""
     if name.replace("_", "").replace("-", "").lower() in NOT_SECRET_NAMES:
@@ -240,7 +245,8 @@ def _from_model(deployment, found: Secrets) -> None:
 
 
 def _scan(path: str, kind: str, text: str, found: Secrets) -> None:
-    _scan_named(path, kind, text, found)
+    if _rx().maybe_named.search(text):
+        _scan_named(path, kind, text, found)
     for section_start, section in _yaml_sections(text):
         if _rx().k8s_secret.search(section):
             _scan_k8s_secret(path, section_start, section, found)
@@ -285,12 +291,15 @@ def _scan_named(path: str, kind: str, text: str, found: Secrets) -> None:
 
 def _maybe_add(path: str, start: int, name: str, parent: str, raw: str, pending: str | None,
                found: Secrets) -> None:
-    value = _unquote(raw)
-    lead = raw.find(value) if value else 0
     secret = is_secret_name(name) or (name == "value" and (is_secret_name(parent) or pending is not None))
     if parent == "keys" and name != "keys":  # LiveKit's `keys:` map: key name → secret
         secret = True
-    if name.upper() == "LIVEKIT_KEYS":  # "key: secret, key2: secret2"
+    livekit_keys = name.upper() == "LIVEKIT_KEYS"
+    if not secret and not livekit_keys:  # most lines: decided by the name alone
+        return
+    value = _unquote(raw)
+    lead = raw.find(value) if value else 0
+    if livekit_keys:  # "key: secret, key2: secret2"
         pos = 0
         for part in value.split(","):
             if ":" in part:
