@@ -247,10 +247,11 @@ def _from_model(deployment, found: Secrets) -> None:
 def _scan(path: str, kind: str, text: str, found: Secrets) -> None:
     if _rx().maybe_named.search(text):
         _scan_named(path, kind, text, found)
-    for section_start, section in _yaml_sections(text):
-        if _rx().k8s_secret.search(section):
-            _scan_k8s_secret(path, section_start, section, found)
-    for m in _rx().pem.finditer(text):
+    if "Secret" in text:  # a Kubernetes Secret says `kind: Secret`
+        for section_start, section in _yaml_sections(text):
+            if _rx().k8s_secret.search(section):
+                _scan_k8s_secret(path, section_start, section, found)
+    for m in _rx().pem.finditer(text) if "PRIVATE KEY-----" in text else ():
         offset = m.start(1)
         for line in m.group(1).split("\n"):
             if line.strip():
