@@ -34,8 +34,10 @@ def answer_nginx(site: Site, request: Request) -> Answer:
     path = rewritten[0]
     for _ in range(MAX_RESTARTS):
         route = select_route(site, path)
-        if route is None:
-            return _no_file(request)
+        if route is None:  # the server's static handler, with the server's add_header
+            missing = _no_file(request)
+            missing.headers = list(site.headers)
+            return missing
         result = _route(site, route, request, path)
         if isinstance(result, str):  # `rewrite … last`: search the locations again
             path = result

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import tempfile
 from collections import Counter
@@ -22,6 +23,8 @@ def main(argv: list[str]) -> int:
             return 2
         return namespace.enter(argv)
     args = _args(argv)
+    # SIGTERM unwinds like an exception, so each `finally` stops the server it started
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     from tools.replay.corpus import corpus, proxy_kind
     from tools.replay.generate import generate
     from tools.replay.run import replay

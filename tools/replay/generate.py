@@ -2,7 +2,7 @@
 
 Each server gets the product of a few independent choices (how the well-known is served,
 how CORS headers are set, how the JWT service and the SFU are routed, what answers
-everything else). Only variants the real server accepts are replayed (run.py asks it)."""
+everything else). Only variants the real server accepts are replayed (run.py starts it: a config it refuses is skipped, with its complaint)."""
 
 from __future__ import annotations
 

@@ -23,7 +23,8 @@ def inside() -> bool:
 def enter(argv: list[str]) -> int:
     """Run `python -m tools.replay argv` inside a fresh namespace; its exit status."""
     env = dict(os.environ, **{MARK: "1"})
-    cmd = ["unshare", "--net", "--mount", "--fork", sys.executable, "-m", "tools.replay", *argv]
+    # --kill-child: if we are stopped, the program inside is too (and stops its servers)
+    cmd = ["unshare", "--net", "--mount", "--fork", "--kill-child=SIGTERM", sys.executable, "-m", "tools.replay", *argv]
     return subprocess.call(cmd, env=env)
 
 

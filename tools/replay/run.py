@@ -143,10 +143,8 @@ def replay(kind: str, path: str, scratch: str, log) -> Outcome:
     mapping = addresses({h for h, _, _ in ups}, site_hosts)
     plan.files["/etc/hosts"] = hosts_file(mapping)
     servers.write_files(plan)
-    refused = servers.accepts(plan)
-    if refused:
-        outcome.skipped = f"{kind} refuses it: {refused}"
-        return outcome
+    # no separate `nginx -t`/`haproxy -c`/`caddy validate`: starting loads the same config
+    # and refuses it the same way, in half the time
     listen_ports = sorted({port for _, _, port, _ in work})
     recorder = Recorder()
     standins = StandIns(recorder)
@@ -160,7 +158,7 @@ def replay(kind: str, path: str, scratch: str, log) -> Outcome:
     try:
         running = servers.start(plan, listen_ports, os.path.join(scratch, "server.log"))
         if isinstance(running, str):
-            outcome.skipped = f"{kind} did not start: {running}"
+            outcome.skipped = f"{kind} refuses it or did not start: {running}"
             return outcome
         try:
             _requests(outcome, sites, work, recorder, names, mapping, os.path.join(scratch, "server.log"))
