@@ -45,6 +45,15 @@ class UpstreamAnswer:
     upgrade: bool  # Upgrade and Connection reach the upstream
     read_timeout: float | None = None
     tunnel_timeout: float | None = None
+    # every (host, port) the proxy balances between (Caddy `to a b`, nginx `upstream {}`,
+    # HAProxy `server` lines); `host`/`port` is the first
+    choices: tuple[tuple[str, int], ...] = ()
+
+
+def balanced(route: Route, first: tuple[str, int]) -> tuple[tuple[str, int], ...]:
+    servers = route.facts.get("servers") or route.facts.get("upstreams") or []
+    found = [first] + [(u.host, u.effective_port) for u in servers if u.host]
+    return tuple(dict.fromkeys(found))
 
 
 @dataclass(slots=True)

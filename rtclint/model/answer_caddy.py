@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from rtclint.model.answer import Answer, Request, UpstreamAnswer, unknown
+from rtclint.model.answer import Answer, Request, UpstreamAnswer, balanced, unknown
 from rtclint.model.proxy import Route, Site
 from rtclint.model.routing import select_route
 
@@ -69,7 +69,8 @@ def _proxy(site: Site, route: Route, request: Request) -> Answer:
         if not path.startswith("/"):
             path = "/" + path
     port = up.effective_port
-    upstream = UpstreamAnswer(up.host, port, path, request.upgrade, proxy.read_timeout, None)
+    upstream = UpstreamAnswer(up.host, port, path, request.upgrade, proxy.read_timeout, None,
+                              balanced(route, (up.host, port)))
     return Answer("proxy", None, headers=_headers(route), upstream=upstream, route=route)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from rtclint.model.answer import Answer, Request, UpstreamAnswer, authority, default_port, unknown
+from rtclint.model.answer import Answer, Request, UpstreamAnswer, balanced, authority, default_port, unknown
 from rtclint.model.proxy import Header, Route, Site
 from rtclint.model.routing import select_route
 
@@ -119,7 +119,7 @@ def _proxy(site: Site, route: Route, request: Request, original: str, path: str,
         received = up.path + path[len(prefix):]
     port = up.port if up.port is not None else default_port(up.scheme)
     upstream = UpstreamAnswer(up.host, port, received, bool(proxy.websocket) and request.upgrade,
-                              proxy.read_timeout, proxy.tunnel_timeout)
+                              proxy.read_timeout, proxy.tunnel_timeout, balanced(route, (up.host, port)))
     return Answer("proxy", None, headers=list(route.headers), upstream=upstream)
 
 
