@@ -136,7 +136,8 @@ def replay(kind: str, path: str, scratch: str, log) -> Outcome:
         return outcome
     ups = upstreams_of(sites)
     if kind == "haproxy":  # backends no rule uses still need their names resolved to start
-        ups |= {(host, int(port), False) for host, port in re.findall(r"(?m)^\s*server\s+\S+\s+([A-Za-z][\w.-]*):(\d+)", text)}
+        named = re.findall(r"(?m)^\s*server\s+\S+\s+([A-Za-z][\w.-]*):(\d+)", text)
+        ups |= {(host, int(port), False) for host, port in named}
     site_hosts = {h for _, h, _, _ in work}
     pem = servers.make_cert(scratch, sorted(site_hosts | {h for h, _, _ in ups}))
     plan = servers.plan(kind, path, text, any(s.fragment for s in sites), scratch, pem)

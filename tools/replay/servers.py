@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 
 from tools.replay.namespace import placeable
 
-CADDY = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), ".venv", "bin", "caddy")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CADDY = os.path.join(ROOT, ".venv", "bin", "caddy")
 START_TIMEOUT = 10.0
 
 
@@ -116,7 +117,8 @@ def _caddy(path: str, scratch: str, pem: str) -> Plan:
     adapted = subprocess.run([CADDY, "adapt", "--config", path, "--adapter", "caddyfile"], capture_output=True,
                              text=True, env=dict(os.environ, **p.env), timeout=30)
     if adapted.returncode != 0:
-        p.skip = "caddy adapt refuses it: " + adapted.stderr.strip().splitlines()[-1][:200] if adapted.stderr.strip() else "caddy adapt failed"
+        lines = adapted.stderr.strip().splitlines() or ["no message"]
+        p.skip = "caddy adapt refuses it: " + lines[-1][:200]
         return p
     config = json.loads(adapted.stdout)
     certs = _caddy_internal_tls(config)
