@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from rtclint.model.answer import Answer, Request, UpstreamAnswer, balanced, unknown
+from rtclint.model.answer_types import Answer, Request, UpstreamAnswer, balanced, unknown
 from rtclint.model.proxy import Route, Site
 from rtclint.model.routing import select_route
 

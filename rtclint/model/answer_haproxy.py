@@ -4,7 +4,7 @@ parser's reading of the ACLs: a path ACL and host ACLs; anything else is unknown
 
 from __future__ import annotations
 
-from rtclint.model.answer import Answer, Request, UpstreamAnswer, balanced, unknown
+from rtclint.model.answer_types import Answer, Request, UpstreamAnswer, balanced, unknown
 from rtclint.model.proxy import Route, Site
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from rtclint.model.answer import Answer, Request, UpstreamAnswer, balanced, authority, default_port, unknown
+from rtclint.model.answer_types import Answer, Request, UpstreamAnswer, balanced, authority, default_port, unknown
 from rtclint.model.proxy import Header, Route, Site
 from rtclint.model.routing import select_route
 
