@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from rtclint.model.answer_types import Answer, Request, UpstreamAnswer, balanced, authority, default_port, unknown
-from rtclint.model.proxy import Header, Route, Site
+from rtclint.model.proxy import Route, Site
 from rtclint.model.routing import select_route
 
 # Directives whose effect on the answer rtclint does not evaluate (prefixes of names).
@@ -109,8 +109,6 @@ def _proxy(site: Site, route: Route, request: Request, original: str, path: str,
     if route.facts.get("proxy_templated"):
         return unknown("nginx proxy_pass with variables", site, route)
     up = proxy.upstream
-    if up.port is None and up.host and not re.match(r"^[\d.]+$|^\[", up.host) and proxy.backend_name is None:
-        pass  # a host name with the scheme's port
     received = path
     if up.path is not None and not rewritten:
         prefix = route.matcher.paths[0] if route.matcher.paths else ""
@@ -249,5 +247,3 @@ def _unmodelled(names) -> str | None:
             return name
     return None
 
-
-__all__ = ["answer_nginx", "condition", "expand", "Header"]

@@ -121,7 +121,7 @@ def _bases(site: Site) -> list[str]:
     return out
 
 
-def replay(kind: str, path: str, scratch: str, log) -> Outcome:
+def replay(kind: str, path: str, scratch: str) -> Outcome:
     outcome = Outcome(kind, path)
     try:
         with open(path, encoding="utf-8") as fh:
