@@ -88,8 +88,8 @@ def _site_headers(site: Site, path: str):
     if not site.routes:
         return []
     common = site.routes[0].headers
-    return [h for h in common
-            if all(h in r.headers for r in site.routes) and (h.matcher is None or h.matcher.matches(path))]
+    return [h for h in common if not h.deferred and all(h in r.headers for r in site.routes)
+            and (h.matcher is None or h.matcher.matches(path))]
 
 
 def _host_ok(route: Route, request: Request) -> bool:
