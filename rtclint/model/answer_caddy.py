@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from rtclint.model.answer import Answer, Request, UpstreamAnswer, unknown
+from rtclint.model.answer_types import Answer, Request, UpstreamAnswer, balanced, unknown
 from rtclint.model.proxy import Route, Site
 from rtclint.model.routing import select_route
 
@@ -24,7 +24,7 @@ def answer_caddy(site: Site, request: Request) -> Answer:
     if chosen is not None and chosen in undecided:
         return unknown(f"Caddy matcher {', '.join(chosen.facts.get('conditions', []))} in {chosen.name}", site, chosen)
     if chosen is None or chosen.facts.get("claim_only"):
-        headers = _headers(chosen) if chosen is not None else _site_headers(site)
+        headers = _headers(chosen, request.path) if chosen is not None else _site_headers(site, request.path)
         return Answer("respond", 200, body="", headers=headers, content_type=None, route=chosen)
     if chosen.respond is not None:
         return _respond(site, chosen, request)
@@ -32,7 +32,8 @@ def answer_caddy(site: Site, request: Request) -> Answer:
         target = placeholders(chosen.redirect.target, request)
         if target is None:
             return unknown(f"Caddy redir placeholder in {chosen.redirect.target!r}", site, chosen)
-        return Answer("redirect", chosen.redirect.status, location=target, headers=_headers(chosen), route=chosen)
+        return Answer("redirect", chosen.redirect.status, location=target, headers=_headers(chosen, request.path),
+                      route=chosen)
     if chosen.proxy is not None:
         return _proxy(site, chosen, request)
     return unknown(f"Caddy `{chosen.facts.get('directive')}` in {chosen.name}", site, chosen)
@@ -53,7 +54,7 @@ def _respond(site: Site, route: Route, request: Request) -> Answer:
     ctype = resp.content_type
     if ctype is None and body:
         ctype = "text/plain; charset=utf-8"
-    headers = [h for h in _headers(route) if h.name.lower() != "content-type"]
+    headers = [h for h in _headers(route, request.path) if h.name.lower() != "content-type"]
     return Answer("respond", resp.status, body=body if body is not None else "", headers=headers,
                   content_type=ctype, route=route)
 
@@ -69,23 +70,26 @@ def _proxy(site: Site, route: Route, request: Request) -> Answer:
         if not path.startswith("/"):
             path = "/" + path
     port = up.effective_port
-    upstream = UpstreamAnswer(up.host, port, path, request.upgrade, proxy.read_timeout, None)
-    return Answer("proxy", None, headers=_headers(route), upstream=upstream, route=route)
+    upstream = UpstreamAnswer(up.host, port, path, request.upgrade, proxy.read_timeout, None,
+                              balanced(route, (up.host, port)))
+    return Answer("proxy", None, headers=_headers(route, request.path), upstream=upstream, route=route)
 
 
-def _headers(route: Route | None):
+def _headers(route: Route | None, path: str):
+    """The route's `header` lines whose own matcher takes the request's path."""
     if route is None:
         return []
-    return [h for h in route.headers if h.matcher is None or h.matcher.matches(route.matcher.paths[0] if route.matcher.paths else "/")]
+    return [h for h in route.headers if h.matcher is None or h.matcher.matches(path)]
 
 
-def _site_headers(site: Site):
+def _site_headers(site: Site, path: str):
     """`header` lines at the top of the site apply to requests no route takes, too: the
     ones every route carries."""
     if not site.routes:
         return []
-    common = [h for h in site.routes[0].headers if h.matcher is None]
-    return [h for h in common if all(h in r.headers for r in site.routes)]
+    common = site.routes[0].headers
+    return [h for h in common if not h.deferred and all(h in r.headers for r in site.routes)
+            and (h.matcher is None or h.matcher.matches(path))]
 
 
 def _host_ok(route: Route, request: Request) -> bool:

@@ -4,7 +4,7 @@ parser's reading of the ACLs: a path ACL and host ACLs; anything else is unknown
 
 from __future__ import annotations
 
-from rtclint.model.answer import Answer, Request, UpstreamAnswer, unknown
+from rtclint.model.answer_types import Answer, Request, UpstreamAnswer, balanced, unknown
 from rtclint.model.proxy import Route, Site
 
 
@@ -62,5 +62,5 @@ def _answer(site: Site, route: Route, request: Request) -> Answer:
         if path.startswith(proxy.strip_prefix):
             path = (up.path or "") + path[len(proxy.strip_prefix):]
     upstream = UpstreamAnswer(up.host, up.effective_port, path, request.upgrade, proxy.read_timeout,
-                              proxy.tunnel_timeout)
+                              proxy.tunnel_timeout, balanced(route, (up.host, up.effective_port)))
     return Answer("proxy", None, headers=list(route.headers), upstream=upstream, route=route)

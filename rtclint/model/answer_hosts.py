@@ -12,7 +12,7 @@ import re
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from rtclint.model.answer import Request
+    from rtclint.model.answer_types import Request
     from rtclint.model.proxy import Site
 
 

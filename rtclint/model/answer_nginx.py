@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from rtclint.model.answer import Answer, Request, UpstreamAnswer, authority, default_port, unknown
-from rtclint.model.proxy import Header, Route, Site
+from rtclint.model.answer_types import Answer, Request, UpstreamAnswer, balanced, authority, default_port, unknown
+from rtclint.model.proxy import Route, Site
 from rtclint.model.routing import select_route
 
 # Directives whose effect on the answer rtclint does not evaluate (prefixes of names).
@@ -34,8 +34,10 @@ def answer_nginx(site: Site, request: Request) -> Answer:
     path = rewritten[0]
     for _ in range(MAX_RESTARTS):
         route = select_route(site, path)
-        if route is None:
-            return _no_file(request)
+        if route is None:  # the server's static handler, with the server's add_header
+            missing = _no_file(request)
+            missing.headers = list(site.headers)
+            return missing
         result = _route(site, route, request, path)
         if isinstance(result, str):  # `rewrite … last`: search the locations again
             path = result
@@ -107,8 +109,6 @@ def _proxy(site: Site, route: Route, request: Request, original: str, path: str,
     if route.facts.get("proxy_templated"):
         return unknown("nginx proxy_pass with variables", site, route)
     up = proxy.upstream
-    if up.port is None and up.host and not re.match(r"^[\d.]+$|^\[", up.host) and proxy.backend_name is None:
-        pass  # a host name with the scheme's port
     received = path
     if up.path is not None and not rewritten:
         prefix = route.matcher.paths[0] if route.matcher.paths else ""
@@ -117,7 +117,7 @@ def _proxy(site: Site, route: Route, request: Request, original: str, path: str,
         received = up.path + path[len(prefix):]
     port = up.port if up.port is not None else default_port(up.scheme)
     upstream = UpstreamAnswer(up.host, port, received, bool(proxy.websocket) and request.upgrade,
-                              proxy.read_timeout, proxy.tunnel_timeout)
+                              proxy.read_timeout, proxy.tunnel_timeout, balanced(route, (up.host, port)))
     return Answer("proxy", None, headers=list(route.headers), upstream=upstream)
 
 
@@ -247,5 +247,3 @@ def _unmodelled(names) -> str | None:
             return name
     return None
 
-
-__all__ = ["answer_nginx", "condition", "expand", "Header"]

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from rtclint.model.answer import Request
+from rtclint.model.answer_types import Request
 
 ORIGIN = "https://call.example.net"
 UPGRADE = {"upgrade": "websocket", "connection": "Upgrade", "sec-websocket-version": "13",

@@ -31,6 +31,9 @@ class Header:
     always: bool = True  # nginx: False when the header is sent on 2xx/3xx only
     # Caddy `header [<matcher>] …`: the requests it applies to (None: every request of the route)
     matcher: "PathMatch | None" = None
+    # Caddy `header` with `defer` or a `>` field: applied only when a handler writes the
+    # response (not on the empty 200 Caddy sends when no route answers)
+    deferred: bool = False
 
 
 @dataclass(slots=True)

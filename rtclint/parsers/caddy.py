@@ -287,6 +287,7 @@ class _Reader:
         for block in d.blocks:
             rows += [line.args for line in block.lines]
         matcher = None if scope.kind == "any" and not scope.negated else scope
+        deferred = any(row and (row[0].text == "defer" or row[0].text.startswith(">")) for row in rows)
         for row in rows:
             if not row or row[0].text in ("defer", "match"):
                 continue
@@ -302,7 +303,7 @@ class _Reader:
             span = Span(row[0].path or self.doc.path, row[0].start, value_tok.end)
             if op != "+":
                 ctx.headers = [h for h in ctx.headers if h.name.lower() != name.lower() or h.matcher != matcher]
-            ctx.headers.append(Header(name, value_tok.text, span, True, matcher))
+            ctx.headers.append(Header(name, value_tok.text, span, True, matcher, deferred=deferred))
 
     def _uri(self, d: Directive, ctx: _Ctx) -> None:
         args = d.args[2:] if matcher_token(d) is not None else d.args[1:]

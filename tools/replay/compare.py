@@ -20,7 +20,8 @@ def differences(request: Request, real: dict, seen: dict | None, model: Answer, 
         if seen is None:
             return [f"model proxies to {up.host}:{up.port}{up.path} but no upstream was reached (status {status})"]
         reached = names.get(seen["address"], seen["address"])
-        if (seen["address"], seen["port"]) != (mapping.get(up.host, up.host), up.port):
+        choices = {(mapping.get(host, host), port) for host, port in up.choices or ((up.host, up.port),)}
+        if (seen["address"], seen["port"]) not in choices:
             diffs.append(f"upstream: server reached {reached}:{seen['port']}, model {up.host}:{up.port}")
         if seen["path"] != up.path:
             diffs.append(f"upstream path: server sent {seen['path']!r}, model {up.path!r}")

@@ -2,14 +2,16 @@
 
 Each server gets the product of a few independent choices (how the well-known is served,
 how CORS headers are set, how the JWT service and the SFU are routed, what answers
-everything else). Only variants the real server accepts are replayed (run.py asks it)."""
+everything else). Only variants the real server accepts are replayed (run.py starts it:
+a config it refuses is skipped, with its complaint)."""
 
 from __future__ import annotations
 
 import itertools
 import os
 
-WK = '{"m.homeserver":{"base_url":"https://matrix.example.com"},"org.matrix.msc4143.rtc_foci":[{"type":"livekit","livekit_service_url":"https://matrix.example.com/livekit/jwt"}]}'
+WK = ('{"m.homeserver":{"base_url":"https://matrix.example.com"},"org.matrix.msc4143.rtc_foci":'
+      '[{"type":"livekit","livekit_service_url":"https://matrix.example.com/livekit/jwt"}]}')
 
 NGINX_WK = {
     "exact": "location = /.well-known/matrix/client {{ {hdr}{dt}return 200 '{wk}'; }}",
@@ -28,7 +30,8 @@ NGINX_JWT = {
     "nouri": "location /livekit/jwt/ { proxy_pass http://lk-jwt:8080; }",
     "rewrite": "location ^~ /livekit/jwt/ { rewrite ^/livekit/jwt/(.*)$ /$1 break; proxy_pass http://lk-jwt:8080; }",
     "regex": "location ~ ^/(sfu/get|get_token|healthz|delegate_delayed_leave) { proxy_pass http://lk-jwt:8080; }",
-    "options": "location /livekit/jwt/ { if ($request_method = OPTIONS) { add_header Access-Control-Allow-Origin * always; "
+    "options": "location /livekit/jwt/ { if ($request_method = OPTIONS) { "
+               "add_header Access-Control-Allow-Origin * always; "
                "return 204; } proxy_pass http://lk-jwt:8080/; }",
     "nested": "location /livekit/ { location /livekit/jwt/ { proxy_pass http://lk-jwt:8080/; } "
               "location ~ ^/livekit/sfu/ { proxy_pass http://livekit:7880; } }",
@@ -102,7 +105,8 @@ def caddy(out: str) -> list[tuple[str, str]]:
 
 
 HA_WK = {
-    "return": 'http-request return status 200 content-type application/json {hdr}string \'{wk}\' if {{ path /.well-known/matrix/client }}',
+    "return": "http-request return status 200 content-type application/json {hdr}string '{wk}' "
+              "if {{ path /.well-known/matrix/client }}",
     "lf": 'http-request return status 200 content-type "application/json" {hdr}lf-string \'{wk}\' if is_wk',
     "notype": "http-request return status 200 {hdr}string '{wk}' if is_wk",
     "proxied": "use_backend synapse if is_wk",

@@ -9,6 +9,7 @@ files and logs land in this namespace only: nothing on the machine changes."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 
@@ -23,8 +24,12 @@ def inside() -> bool:
 def enter(argv: list[str]) -> int:
     """Run `python -m tools.replay argv` inside a fresh namespace; its exit status."""
     env = dict(os.environ, **{MARK: "1"})
-    cmd = ["unshare", "--net", "--mount", "--fork", sys.executable, "-m", "tools.replay", *argv]
-    return subprocess.call(cmd, env=env)
+    # --kill-child: if we are stopped, the program inside is too (and stops its servers)
+    cmd = ["unshare", "--net", "--mount", "--fork", "--kill-child=SIGTERM", sys.executable, "-m", "tools.replay", *argv]
+    proc = subprocess.Popen(cmd, env=env)
+    # pass a SIGTERM on to unshare, whose --kill-child passes it to the program inside
+    signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
+    return proc.wait()
 
 
 def prepare(scratch: str) -> None:

@@ -66,7 +66,8 @@ def _handler(recorder: Recorder, address: str, port: int):
             if length:
                 self.rfile.read(min(length, 65536))
             headers = {k.lower(): v for k, v in self.headers.items()}
-            upgrade = headers.get("upgrade", "").lower() == "websocket" and "upgrade" in headers.get("connection", "").lower()
+            connection = headers.get("connection", "").lower()
+            upgrade = headers.get("upgrade", "").lower() == "websocket" and "upgrade" in connection
             status, out, body = service_answer(self.command, self.path.split("?", 1)[0], upgrade)
             recorder.add(headers.get("x-replay-id", ""), {"address": address, "port": port, "path": self.path,
                                                           "host": headers.get("host", ""), "upgrade": upgrade,
