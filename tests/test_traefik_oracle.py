@@ -13,7 +13,7 @@ import yaml
 
 from rtclint.config import Config
 from rtclint.engine import check
-from rtclint.model.traefik_rule import upstream_path
+from rtclint.model import answer as model
 from tests.traefik_oracle import StandIn, Traefik
 
 HOSTS = ["matrix.example.com", "example.com"]
@@ -64,15 +64,14 @@ def variant(seed: int) -> dict:
 
 
 def model_answer(result, host: str, path: str):
-    sites = [s for s in result.deployment.sites if s.kind == "traefik"]
-    site = next((s for s in sites if s.hosts == [host]), None) or next((s for s in sites if s.hosts == ["*"]), None)
-    route = site.route_for(path) if site else None
-    if route is None:
-        return 404, None
-    if route.facts.get("undecidable"):
-        return "unknown", route.facts["undecidable"]
-    upstream = route.proxy.upstream.host if route.proxy else None
-    return 200, (upstream, upstream_path(route.facts.get("strip_prefixes", []), path))
+    """rtclint's answer model (rtclint.model.answer), in the terms the stand-ins report."""
+    answer = model.answer([s for s in result.deployment.sites if s.kind == "traefik"],
+                          model.Request("http", host, 80, "GET", path))
+    if answer.kind == "unknown":
+        return "unknown", answer.reason
+    if answer.kind == "respond":
+        return answer.status, None
+    return 200, (answer.upstream.host, answer.upstream.path)
 
 
 def _served(dynamic, stand_ins):

@@ -2,7 +2,7 @@
 
 `answer(sites, request)` picks the site the proxy would pick for the request's port, scheme
 and host (`answer_hosts`), then reads it with that proxy's own rules (`answer_nginx`,
-`answer_caddy`, `answer_haproxy`). The types are in `answer_types`. Linear in the number of
+`answer_caddy`, `answer_haproxy`, `answer_traefik`). The types are in `answer_types`. Linear in the number of
 routes: one pass to pick the site, one route selection, a bounded number of nginx
 `rewrite … last` restarts.
 """
@@ -13,10 +13,11 @@ from rtclint.model.answer_caddy import answer_caddy
 from rtclint.model.answer_haproxy import answer_haproxy
 from rtclint.model.answer_hosts import pick_site
 from rtclint.model.answer_nginx import answer_nginx
+from rtclint.model.answer_traefik import answer_traefik
 from rtclint.model.answer_types import Answer, Request, UpstreamAnswer, unknown
 
 __all__ = ["Answer", "Request", "UpstreamAnswer", "answer", "unknown"]
-READERS = {"nginx": answer_nginx, "caddy": answer_caddy, "haproxy": answer_haproxy}
+READERS = {"nginx": answer_nginx, "caddy": answer_caddy, "haproxy": answer_haproxy, "traefik": answer_traefik}
 
 
 def answer(sites, request: Request) -> Answer:

@@ -38,8 +38,8 @@ def pick_site(sites: list["Site"], request: "Request") -> "Site | None":
 
 
 def _listens(site: "Site", port: int, tls: bool) -> bool:
-    if not site.listens:
-        return site.kind == "haproxy"  # a frontend snippet without `bind`
+    if not site.listens:  # a frontend snippet without `bind`; Traefik without its static config
+        return site.kind in ("haproxy", "traefik")
     return any(lst.port == port and lst.tls == tls for lst in site.listens)
 
 
@@ -62,7 +62,7 @@ def _host_rank(site: "Site", host: str) -> tuple[int, int] | None:
                     rank = (1, 0)
             except re.error:
                 rank = None
-        elif name in ("*", "") and site.kind == "caddy":
+        elif name in ("*", "") and site.kind in ("caddy", "traefik"):
             rank = (0, 0)
         if rank is not None and (best is None or rank > best):
             best = rank
