@@ -34,6 +34,8 @@ RULE_MODULES = (
     "rtclint.rules.discovery.rtc109_transport_urls_disagree",
     "rtclint.rules.discovery.rtc110_first_focus_not_local",
     "rtclint.rules.discovery.rtc111_well_known_redirected",
+    "rtclint.rules.discovery.rtc114_foreign_jwt_service",
+    "rtclint.rules.discovery.rtc115_server_name_not_fqdn",
     "rtclint.rules.routing.rtc200_jwt_route_missing",
     "rtclint.rules.routing.rtc201_jwt_prefix_not_stripped",
     "rtclint.rules.routing.rtc202_jwt_paths_incomplete",
