@@ -61,6 +61,7 @@ RULE_MODULES = (
     "rtclint.rules.livekit.rtc405_webhook_key_unknown",
     "rtclint.rules.livekit.rtc406_turn_ports_not_published",
     "rtclint.rules.livekit.rtc407_image_unpinned",
+    "rtclint.rules.livekit.rtc408_livekit_auto_create",
     "rtclint.rules.livekit.rtc411_livekit_dev_mode",
     "rtclint.rules.synapse.rtc500_msc4143_disabled",
     "rtclint.rules.synapse.rtc501_transports_invalid",
