@@ -53,6 +53,7 @@ RULE_MODULES = (
     "rtclint.rules.jwt.rtc304_full_access_not_server_name",
     "rtclint.rules.jwt.rtc305_insecure_tls_skip",
     "rtclint.rules.jwt.rtc306_jwt_appservice_partial",
+    "rtclint.rules.jwt.rtc307_transport_url_mismatch",
     "rtclint.rules.jwt.rtc308_jwt_env_invalid",
     "rtclint.rules.livekit.rtc400_livekit_no_keys",
     "rtclint.rules.livekit.rtc401_livekit_secret_short",
