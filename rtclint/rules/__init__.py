@@ -78,6 +78,7 @@ RULE_MODULES = (
     "rtclint.rules.ess.rtc601_ess_nonstandard_port",
     "rtclint.rules.ess.rtc602_ess_nodeports_stale",
     "rtclint.rules.ess.rtc603_service_port_mismatch",
+    "rtclint.rules.ess.rtc604_ess_removed_value",
     "rtclint.rules.secrets.rtc900_plaintext_secret",
     "rtclint.rules.secrets.rtc901_placeholder_secret",
 )
