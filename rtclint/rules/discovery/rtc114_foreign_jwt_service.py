@@ -2,7 +2,7 @@
 
 ## What it does
 Reports a `livekit_service_url` (client well-known `rtc_foci`, Synapse
-`matrix_rtc.transports`) whose host is `livekit-jwt.call.matrix.org` or
+`matrix_rtc.transports`, Element Call's `config.json` `livekit`) whose host is `livekit-jwt.call.matrix.org` or
 `call.element.io`.
 
 ## Why
@@ -37,7 +37,7 @@ CODE = "RTC114"
 NAME = "foreign-jwt-service"
 SEVERITY = Severity.ERROR
 FIX = "manual"
-WHERE = ("caddy", "nginx", "haproxy", "json", "kubernetes", "synapse", "ess")
+WHERE = ("caddy", "nginx", "haproxy", "json", "kubernetes", "synapse", "ess", "element-call")
 
 FOREIGN = {
     "livekit-jwt.call.matrix.org": "the JWT service of matrix.org, which hands out tokens to matrix.org users "
@@ -60,6 +60,12 @@ def check(ctx):
             if reason and span is not None:
                 yield ctx.report(span, f"matrix_rtc transport livekit_service_url \"{url}\" is {reason}; run your "
                                  "own lk-jwt-service and LiveKit and list that")
+    for ec in ctx.deployment.element_call:
+        located = ec.get("livekit_service_url")
+        reason = _foreign(located.value) if located is not None and isinstance(located.value, str) else None
+        if reason and located.span is not None:
+            yield ctx.report(located.span, f"Element Call's livekit.livekit_service_url \"{located.value}\" is "
+                             f"{reason}; run your own lk-jwt-service and LiveKit and name that")
 
 
 def _foreign(url: str) -> str | None:
