@@ -6,7 +6,8 @@ RTC100's business (the served body is broken), so this parser never reports them
 Element Call `config.json` becomes a dict in FileFacts.element_call:
 
     {"path": ..., "matrix_rtc_mode": Located | None, "livekit_service_url": Located | None,
-     "base_url": Located | None, "server_name": Located | None}
+     "base_url": Located | None, "server_name": Located | None,
+     "delayed_leave_event_delay_ms": Located | None}  # matrix_rtc_session.…
 
 Other `config.json` files (Element Web's, anything else) are skipped quietly.
 """
@@ -77,6 +78,7 @@ def element_call_facts(doc: Document, value: dict, spans: dict[tuple, tuple[Span
         "livekit_service_url": located("livekit", "livekit_service_url"),
         "base_url": located("default_server_config", "m.homeserver", "base_url"),
         "server_name": located("default_server_config", "m.homeserver", "server_name"),
+        "delayed_leave_event_delay_ms": located("matrix_rtc_session", "delayed_leave_event_delay_ms"),
     }
 
 

@@ -2,7 +2,7 @@
 
 Only the settings the rules need are kept, each with the span it is written at: `port`,
 `rtc.*` (ports, `use_external_ip`, `node_ip`), `keys` (span on each secret, the key name
-on `key_span`), `key_file`, `webhook.api_key`/`urls`, `turn.*` and `development`.
+on `key_span`), `key_file`, `webhook.api_key`/`urls`, `turn.*`, `room.auto_create` and `development`.
 Defaults are LiveKit's own (pkg/config DefaultConfig; rtcconfig.Validate), applied by
 the rules, never written into the facts.
 """
@@ -71,4 +71,10 @@ def build(path: str, root: yaml.Node, span_of: SpanOf, whole: Span, origin: str)
     key, node = mapping_get(root, "development")
     if node is not None:
         cfg.facts["development"] = scalar(node) is True
+    room_key, room = mapping_get(root, "room")
+    if room_key is not None:
+        cfg.facts["room_span"] = span_of(room_key)
+    key, node = mapping_get(room, "auto_create")
+    if key is not None:
+        cfg.facts["room_auto_create"] = loc(node, key)
     return cfg

@@ -23,6 +23,23 @@ def synapse_version(ctx) -> tuple[int, ...]:
     return version_tuple(configured) or version_tuple(DEFAULT_TARGETS["synapse"])
 
 
+def duration_ms(value) -> int | None:
+    """Synapse's `Config.parse_duration`: an int is milliseconds; a string is digits with
+    an optional s/m/h/d/w/y suffix (none = milliseconds). None where Synapse would raise."""
+    if type(value) is int:  # not bool
+        return value
+    if not isinstance(value, str) or not value:
+        return None
+    sizes = {"s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000, "y": 31_536_000_000}
+    suffix = value[-1]
+    if suffix not in sizes and not suffix.isdigit():
+        return None
+    try:
+        return int(value[:-1] if suffix in sizes else value) * sizes.get(suffix, 1)
+    except ValueError:
+        return None
+
+
 def config_doc(ctx, cfg):
     return ctx.deployment.documents.get(cfg.path)
 
