@@ -20,6 +20,11 @@ DEFAULT_TARGETS = {
 }
 
 
+# Off unless asked for by name (`select`, `extend-select`) or by `--show-unknown`: a
+# report of what rtclint could not evaluate, not of defects (RULES.md RTC006).
+OPT_IN = frozenset({"RTC006"})
+
+
 @dataclass(slots=True)
 class Config:
     select: list[str] = field(default_factory=list)  # code prefixes; empty = all
@@ -34,8 +39,11 @@ class Config:
     use_suppressions: bool = True  # honour `# rtclint: disable=…` comments (--no-suppressions: off)
     baseline: str | None = None  # hide the findings recorded in this baseline file (--baseline)
     report_on: list[str] | None = None  # abspaths: report only findings involving these (--context)
+    opt_in: list[str] = field(default_factory=list)  # OPT_IN codes asked for (--show-unknown, extend-select)
 
     def enabled(self, code: str) -> bool:
+        if code in OPT_IN and code not in self.select and code not in self.opt_in:
+            return False
         selected = not self.select or any(code.startswith(p) for p in self.select)
         return selected and not any(code.startswith(p) for p in self.ignore)
 

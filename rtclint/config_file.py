@@ -138,10 +138,11 @@ def apply_settings(config: Config, table: dict[str, Any], path: str, where: str 
         raise ConfigError(f"{path}: unknown key '{unknown[0]}' in {where} (known keys: {', '.join(KNOWN_KEYS)})")
     if "select" in table:
         config.select = _codes(table["select"], "select", path)
-    if "extend-select" in table and config.select:  # an empty selection already means every rule
-        config.select = config.select + _codes(table["extend-select"], "extend-select", path)
-    elif "extend-select" in table:
-        _codes(table["extend-select"], "extend-select", path)
+    if "extend-select" in table:
+        extend = _codes(table["extend-select"], "extend-select", path)
+        if config.select:  # an empty selection already means every rule
+            config.select = config.select + extend
+        config.opt_in = config.opt_in + extend  # opt-in codes (RTC006) are on only when named
     if "ignore" in table:
         config.ignore = _codes(table["ignore"], "ignore", path)
     if "exclude" in table:

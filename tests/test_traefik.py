@@ -166,3 +166,20 @@ def test_an_undecidable_upstream_keeps_the_routing_rules_quiet():
     diags = _check("labels-stack").diagnostics
     assert not [d for d in diags if d.code == "RTC204"]
     assert "RTC207" in {d.code for d in diags}  # the JWT router's port label is known, and wrong
+
+
+def test_undecidable_routes_are_said_only_when_asked(tmp_path):
+    """RTC006 is opt-in: off by default, on with --show-unknown (or by naming it)."""
+    import shutil
+    import subprocess
+    import sys
+
+    tree = tmp_path / "tree"
+    shutil.copytree(os.path.join(HERE, "fixtures", "traefik", "labels-stack"), tree)
+    rtclint = [sys.executable, "-m", "rtclint", "check", "--no-cache", "--output-format", "concise", "."]
+    quiet = subprocess.run(rtclint, cwd=tree, capture_output=True, text=True)
+    asked = subprocess.run(rtclint + ["--show-unknown"], cwd=tree, capture_output=True, text=True)
+    named = subprocess.run(rtclint + ["--select", "RTC006"], cwd=tree, capture_output=True, text=True)
+    assert "RTC006" not in quiet.stdout
+    assert "RTC006" in asked.stdout and "loadbalancer.server.port" in asked.stdout
+    assert [ln.split(": ")[1].split()[0] for ln in named.stdout.splitlines() if ln.startswith("compose.yml")] == ["RTC006"]

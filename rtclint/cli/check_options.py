@@ -36,6 +36,8 @@ OPTIONS = [
                  "settings file's `select`."),
     _option("--extend-select", multiple=True, metavar="CODES",
             help="Add these codes or prefixes to the selection (repeatable)."),
+    _option("--show-unknown", is_flag=True,
+            help="Also report (RTC006) each route whose answer to a client request rtclint cannot evaluate."),
     _option("--ignore", multiple=True, metavar="CODES",
             help="Skip these codes or prefixes (comma-separated, repeatable); adds to the settings file's `ignore`."),
     _option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,

@@ -66,4 +66,5 @@ def _select(config, opts: dict) -> None:
     extend = codes(opts["extend_select"])
     if extend and config.select:  # an empty selection already means every rule
         config.select = config.select + extend
+    config.opt_in = config.opt_in + extend + (["RTC006"] if opts.get("show_unknown") else [])
     config.ignore = config.ignore + codes(opts["ignore"])
