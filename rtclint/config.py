@@ -11,12 +11,14 @@ from functools import lru_cache
 from rtclint.diagnostics import Severity
 
 # Newest releases at the time of writing; `[tool.rtclint.target]` and image tags override.
+# The newest releases RULES.md was checked against (its "Versions" section): what rules
+# assume when neither `[tool.rtclint] target` nor an image tag in the tree says otherwise.
 DEFAULT_TARGETS = {
-    "synapse": "1.157",
+    "synapse": "1.163",
     "element-call": "0.26",
-    "lk-jwt-service": "0.6",
+    "lk-jwt-service": "0.8",
     "livekit": "1.13",
-    "ess-chart": "26.3",
+    "ess-chart": "26.8.1",
 }
 
 
