@@ -17,6 +17,8 @@ DEFAULT_TARGETS = {
     "lk-jwt-service": "0.6",
     "livekit": "1.13",
     "ess-chart": "26.3",
+    "continuwuity": "26.8",
+    "tuwunel": "1.9",
 }
 
 

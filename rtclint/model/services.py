@@ -145,6 +145,10 @@ class SynapseConfig:
     # 'experimental_features', ...) -> (offset, indentation of its children).
     insert_at: dict[str, tuple[int, str]] = field(default_factory=dict)
     fragment: bool = False  # no server_name: a conf.d fragment or a doc snippet
+    # 'synapse', or a TOML homeserver read into the same facts: 'continuwuity' (also
+    # conduwuit) or 'tuwunel'. Its keys then use Synapse's dotted paths for the shared
+    # facts (server_name, matrix_rtc.transports[i].livekit_service_url) and `well_known.*`.
+    flavor: str = "synapse"
 
 
 # `enabled` defaults in charts/matrix-stack/values.yaml (ess-helm 26.x); here, not in
