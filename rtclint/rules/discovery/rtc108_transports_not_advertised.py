@@ -59,7 +59,7 @@ def check(ctx):
             wk = served[0]
             yield ctx.report(
                 wk.span,
-                f"Synapse advertises matrix_rtc.transports ({hs.first.path}) but this client well-known has no "
+                f"{_advertises(hs)} ({hs.first.path}) but this client well-known has no "
                 "org.matrix.msc4143.rtc_foci: older clients (Element Call < 0.24 inside Element Web) find no "
                 "call backend",
             )
@@ -71,6 +71,12 @@ def _no_transports(hs: Homeserver) -> str:
     if hs.first.flavor != "synapse":
         return f"{hs.first.flavor.capitalize()} has no [global.matrix_rtc] foci"
     return "Synapse has no matrix_rtc.transports"
+
+
+def _advertises(hs: Homeserver) -> str:
+    if hs.first.flavor == "synapse":
+        return "Synapse advertises matrix_rtc.transports"
+    return f"{hs.first.flavor.capitalize()} publishes a transport"
 
 
 def _ess_transport(group: Group) -> str | None:

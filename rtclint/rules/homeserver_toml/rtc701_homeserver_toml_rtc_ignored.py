@@ -6,7 +6,9 @@ Reports, in a Continuwuity/conduwuit or Tuwunel config:
   in its log) since v26.6.0 — from the image tag in the tree or `[tool.rtclint]
   target`, the newest release by default;
 - a config without `[global.well_known] client` while a proxy in the tree sends
-  `/.well-known/matrix/client` to that server: it then answers 404, with no `rtc_foci`.
+  `/.well-known/matrix/client` for the server_name to that server: it then answers
+  404, with no `rtc_foci`. (A `matrix.<domain>` site that proxies everything to it is
+  fine: clients never ask there.)
 
 ## Why
 Continuwuity reads the transports only from `[global.matrix_rtc] foci` since v26.6.0
@@ -43,7 +45,7 @@ SEVERITY = Severity.ERROR
 FIX = "safe"
 WHERE = ("toml",)
 
-IGNORED_SINCE = (26, 6, 0)
+IGNORED_SINCE = (26, 6)
 
 
 def check(ctx):

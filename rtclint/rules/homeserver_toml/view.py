@@ -36,12 +36,15 @@ def is_at_least(ctx, flavor: str, wanted: tuple[int, ...]) -> bool:
 
 
 def well_known_proxied_to(ctx, cfg: SynapseConfig) -> list:
-    """Routes that send `/.well-known/matrix/client` to this homeserver: to a service
-    running its image, or to its `port` on a service or host that names it."""
+    """(site, route) that send `/.well-known/matrix/client` of the server_name (where
+    clients ask) to this homeserver: to a service running its image, or to its `port`
+    on a host that names it."""
     port = cfg.raw.get("global", {}).get("port", DEFAULT_PORT) if isinstance(cfg.raw, dict) else DEFAULT_PORT
     ports = {p for p in (port if isinstance(port, list) else [port]) if isinstance(p, int)}
+    name = str(cfg.server_name.value).lower().split(":")[0] if cfg.server_name is not None else None
     found = []
-    for site in ctx.deployment.sites:
+    sites = ctx.deployment.sites_for_host(name) if name else ctx.deployment.sites
+    for site in {id(s): s for s in sites}.values():  # a site may be listed once per matching host
         route = site.route_for(CLIENT_PATH)
         if route is None or route.proxy is None:
             continue
