@@ -56,7 +56,9 @@ def read(doc: Document, data: dict, facts: FileFacts) -> None:
     wk_start = loc.table("global", "well_known")
     for key, value in well_known.items():
         if not isinstance(value, (dict, list)) or key == "rtc_focus_server_urls":
-            cfg.keys[f"well_known.{key}"] = loc.located(wk_start, key, value) if wk_start else Located(value)
+            # `[global.well_known] key = …`, or the dotted `well_known.key = …` under [global]
+            cfg.keys[f"well_known.{key}"] = loc.located(wk_start, key, value) if wk_start else \
+                loc.located(start, f"well_known.{key}", value)
     if cfg.flavor == "tuwunel":
         _tuwunel_transports(doc, loc, cfg, well_known, wk_start)
     else:
@@ -75,7 +77,10 @@ def _continuwuity_transports(doc: Document, loc: "Locator", cfg: SynapseConfig, 
     start = loc.table("global", "matrix_rtc")
     header = doc.span(start, start) if start else None
     foci = rtc.get("foci")
-    located = loc.located(start, "foci", foci) if start and "foci" in rtc else Located(foci, header)
+    if start:
+        located = loc.located(start, "foci", foci) if "foci" in rtc else Located(foci, header)
+    else:  # the dotted `matrix_rtc.foci = …` under [global]
+        located = loc.located(loc.table("global"), "matrix_rtc.foci", foci)
     cfg.keys["matrix_rtc"] = cfg.matrix_rtc = Located(rtc, located.span or header, header)
     cfg.keys["matrix_rtc.foci"] = located
     after = located.span.start if located.span is not None else start

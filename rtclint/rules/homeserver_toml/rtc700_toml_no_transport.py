@@ -81,7 +81,8 @@ def _fix(ctx, cfg, url: str) -> Fix | None:
         return None
     if cfg.flavor == "tuwunel":
         edit = set_in_table(doc, ("global", "well_known"), "livekit_url", f'"{url}"',
-                            cfg.keys.get("well_known.livekit_url"))
+                            cfg.keys.get("well_known.livekit_url"), cfg)
     else:
-        edit = set_in_table(doc, ("global", "matrix_rtc"), "foci", foci_text([url]), cfg.keys.get("matrix_rtc.foci"))
+        edit = set_in_table(doc, ("global", "matrix_rtc"), "foci", foci_text([url]), cfg.keys.get("matrix_rtc.foci"),
+                            cfg)
     return Fix(Applicability.SAFE, f"publish the JWT service at {url} as the transport", (edit,))

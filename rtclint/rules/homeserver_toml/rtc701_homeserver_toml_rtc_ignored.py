@@ -90,6 +90,6 @@ def _move_fix(ctx, cfg, old) -> Fix | None:
     if not urls:
         return None
     edits = (delete_line(doc, old.key_span or old.span),
-             set_in_table(doc, ("global", "matrix_rtc"), "foci", foci_text(urls), foci))
+             set_in_table(doc, ("global", "matrix_rtc"), "foci", foci_text(urls), foci, cfg))
     return Fix(Applicability.SAFE, "move rtc_focus_server_urls into [global.matrix_rtc] foci",
                tuple(sorted(edits, key=lambda e: e.span.start)))

@@ -65,19 +65,35 @@ def table_header(doc: Document, *names: str) -> re.Match | None:
     return re.search(r"^[ \t]*\[\s*" + dotted + r"\s*\][^\n]*", doc.text, re.M)
 
 
-def set_in_table(doc: Document, table: tuple[str, ...], key: str, value_text: str, existing=None) -> Edit:
+def set_in_table(doc: Document, table: tuple[str, ...], key: str, value_text: str, existing=None,
+                 cfg: SynapseConfig | None = None) -> Edit:
     """Make `key = value_text` hold in `[table]`: replace the value written, add a line
-    under the table's header, or append the table at the end of the file."""
+    under the table's header, add a dotted `sub.key = …` line after a sibling written that
+    way under [global] (TOML forbids a `[global.sub]` header then), or append the table
+    at the end of the file."""
     nl = doc.newline
     if existing is not None and existing.span is not None:
         return Edit(existing.span, value_text)
     header = table_header(doc, *table)
     if header is not None:
         return Edit(Span(doc.path, header.end(), header.end()), f"{nl}{key} = {value_text}")
+    sub = ".".join(table[1:])
+    sibling = _dotted_sibling(doc, cfg, sub) if cfg is not None and table[0] == "global" and sub else None
+    if sibling is not None:
+        at = doc.line_end(doc.line_col(sibling.end)[0])
+        return Edit(Span(doc.path, at, at), f"{nl}{sub}.{key} = {value_text}")
     text = doc.text
     lead = "" if not text else (nl if text.endswith("\n") else nl + nl)
     block = f"[{'.'.join(table)}]{nl}{key} = {value_text}{nl}"
     return Edit(Span(doc.path, len(text), len(text)), lead + block)
+
+
+def _dotted_sibling(doc: Document, cfg: SynapseConfig, sub: str) -> Span | None:
+    """The last `sub.<key> = …` written as a dotted key under [global], if any."""
+    spans = [located.span for name, located in cfg.keys.items()
+             if name.startswith(sub + ".") and "[" not in name and located.span is not None and located.key_span
+             is not None and doc.text[located.key_span.start:located.key_span.end].startswith(sub + ".")]
+    return max(spans, key=lambda span: span.end) if spans else None
 
 
 def delete_line(doc: Document, span: Span) -> Edit:
