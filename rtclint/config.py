@@ -10,7 +10,6 @@ from functools import lru_cache
 
 from rtclint.diagnostics import Severity
 
-# Newest releases at the time of writing; `[tool.rtclint.target]` and image tags override.
 # The newest releases RULES.md was checked against (its "Versions" section): what rules
 # assume when neither `[tool.rtclint] target` nor an image tag in the tree says otherwise.
 DEFAULT_TARGETS = {
@@ -19,6 +18,8 @@ DEFAULT_TARGETS = {
     "lk-jwt-service": "0.8",
     "livekit": "1.13",
     "ess-chart": "26.8.1",
+    "continuwuity": "26.8",
+    "tuwunel": "1.9",
 }
 
 

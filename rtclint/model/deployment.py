@@ -26,6 +26,7 @@ class FileFacts:
     well_knowns: list[WellKnown] = field(default_factory=list)  # not served by a proxy route
     livekit: list[LiveKitConfig] = field(default_factory=list)
     synapse: list[SynapseConfig] = field(default_factory=list)
+    toml_homeservers: list[SynapseConfig] = field(default_factory=list)  # Continuwuity, Tuwunel
     ess: list[EssValues] = field(default_factory=list)
     element_call: list[dict] = field(default_factory=list)  # Element Call config.json facts
     server_names: list[Located] = field(default_factory=list)
@@ -45,6 +46,7 @@ class Deployment:
     extra_well_knowns: list[WellKnown] = field(default_factory=list)
     livekit: list[LiveKitConfig] = field(default_factory=list)
     synapse: list[SynapseConfig] = field(default_factory=list)
+    toml_homeservers: list[SynapseConfig] = field(default_factory=list)  # flavor continuwuity/tuwunel
     ess: list[EssValues] = field(default_factory=list)
     element_call: list[dict] = field(default_factory=list)
     declared_server_names: list[Located] = field(default_factory=list)
@@ -63,6 +65,7 @@ class Deployment:
         self.extra_well_knowns += facts.well_knowns
         self.livekit += facts.livekit
         self.synapse += facts.synapse
+        self.toml_homeservers += getattr(facts, "toml_homeservers", [])  # old cache entries lack it
         self.ess += facts.ess
         self.element_call += facts.element_call
         self.declared_server_names += facts.server_names
@@ -166,6 +169,9 @@ class Deployment:
         for ess in self.ess:
             if ess.server_name is not None:
                 names.append(ess.server_name)
+        for cfg in self.toml_homeservers:
+            if cfg.server_name is not None:
+                names.append(cfg.server_name)
         return names
 
     # -- indexes (built once: rules stay linear in the size of the tree) -------------

@@ -144,6 +144,10 @@ class SynapseConfig:
     # Where a fix can add a line to a block mapping: section ('' = top level,
     # 'experimental_features', ...) -> (offset, indentation of its children).
     fragment: bool = False  # no server_name: a conf.d fragment or a doc snippet
+    # 'synapse', or a TOML homeserver read into the same facts: 'continuwuity' (also
+    # conduwuit) or 'tuwunel'. Its keys then use Synapse's dotted paths for the shared
+    # facts (server_name, matrix_rtc.transports[i].livekit_service_url) and `well_known.*`.
+    flavor: str = "synapse"
 
 
 # `enabled` defaults in charts/matrix-stack/values.yaml (ess-helm 26.x); here, not in

@@ -1,4 +1,6 @@
-"""TOML files: Traefik's file provider (dynamic configuration) for now.
+"""TOML files: Traefik's file provider (dynamic configuration) and the homeservers
+configured in TOML (Continuwuity, conduwuit, Tuwunel: a `[global]` table, read by
+`toml_homeserver`).
 
 tomllib gives values without positions, so each value's span is found in the text: the
 first occurrence, after its table header, of `key = <value>`. A TOML file of another kind
@@ -15,7 +17,7 @@ from rtclint.model import FileFacts
 from rtclint.parsers.base import Tree, parse_error
 from rtclint.parsers.traefik import Dynamic, Middleware, Router, Value, build_sites, upstream_from_url
 
-_OURS = re.compile(r"^\s*\[+\s*http\.(routers|services|middlewares)\b", re.M)
+_OURS = re.compile(r"^\s*\[+\s*(http\.(routers|services|middlewares)\b|global\s*[.\]])", re.M)
 _AT = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
@@ -30,6 +32,11 @@ def read(doc: Document, tree: Tree) -> FileFacts:
             at = _AT.search(str(exc))
             offset = doc.offset(int(at.group(1)), int(at.group(2))) if at else 0
             facts.diagnostics.append(parse_error(doc, offset, f"TOML: {_AT.sub('', str(exc)).strip()}"))
+        return facts
+    from rtclint.parsers import toml_homeserver
+
+    if toml_homeserver.is_homeserver(data):
+        toml_homeserver.read(doc, data, facts)
         return facts
     http = _lower(data).get("http")
     if isinstance(http, dict) and ({"routers", "services", "middlewares"} & set(_lower(http))):

@@ -84,6 +84,8 @@ RULE_MODULES = (
     "rtclint.rules.ess.rtc602_ess_nodeports_stale",
     "rtclint.rules.ess.rtc603_service_port_mismatch",
     "rtclint.rules.ess.rtc604_ess_removed_value",
+    "rtclint.rules.homeserver_toml.rtc700_toml_no_transport",
+    "rtclint.rules.homeserver_toml.rtc701_homeserver_toml_rtc_ignored",
     "rtclint.rules.secrets.rtc900_plaintext_secret",
     "rtclint.rules.secrets.rtc901_placeholder_secret",
 )

@@ -33,7 +33,7 @@ def server_names(ctx, jwt_allow_list: bool = True) -> dict[str, Span | None]:
         if isinstance(name, str) and name and name != "*" and "{" not in name and "$" not in name:
             names.setdefault(name.lower().split(":")[0].strip(), span)
 
-    for hs in homeservers(ctx):
+    for hs in all_homeservers(ctx):
         located, _ = hs.get("server_name")
         if located is not None:
             add(located.value, located.span)
@@ -56,6 +56,13 @@ def server_names(ctx, jwt_allow_list: bool = True) -> dict[str, Span | None]:
     return names
 
 
+def all_homeservers(ctx) -> list[Homeserver]:
+    """Synapse's homeservers and the TOML ones (Continuwuity, Tuwunel), read into the
+    same facts: the discovery rules compare each with its own well-knowns."""
+    toml = [Homeserver([cfg], main=cfg) for cfg in getattr(ctx.deployment, "toml_homeservers", ())]
+    return homeservers(ctx) + toml
+
+
 def _wk_belongs(wk: WellKnown, name: str, single: bool) -> bool:
     hosts = [h for h in wk.hosts if h not in ("*", "", "_")]
     if not hosts:
@@ -69,12 +76,12 @@ def groups(ctx) -> list[Group]:
     single = len(names) <= 1
     client = [wk for wk in dep.well_knowns("client")]
     found: dict[str | None, Group] = {n: Group(n, span) for n, span in names.items()}
-    for hs in homeservers(ctx):
+    for hs in all_homeservers(ctx):
         name = hs.server_name
         if name is None:
             if len(names) == 1:
                 name = next(iter(names))
-            elif len(homeservers(ctx)) > 1:
+            elif len(all_homeservers(ctx)) > 1:
                 continue  # a fragment of an unknown homeserver
         group = found.setdefault(name, Group(name))
         group.hs = group.hs or hs

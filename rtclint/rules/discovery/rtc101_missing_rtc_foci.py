@@ -53,6 +53,8 @@ def check(ctx) -> Iterator:
         return
     urls = None
     for wk in client_well_knowns(ctx):
+        if wk.source in ("continuwuity", "tuwunel"):
+            continue  # built from the TOML config: RTC700 reports it there
         value, root = parsed(ctx, wk)
         if not isinstance(value, dict) or foci_member(value, root)[0] is not None:
             continue
@@ -89,6 +91,9 @@ def _transports_elsewhere(dep) -> list[Related]:
         if cfg.transports:
             first = cfg.transports[0]
             found.append(Related(first.span or cfg.span, "Synapse advertises matrix_rtc.transports here"))
+    for cfg in getattr(dep, "toml_homeservers", ()):
+        if cfg.transports:
+            found.append(Related(cfg.transports[0].span or cfg.span, f"{cfg.flavor} advertises a transport here"))
     for ess in dep.ess:
         try:
             enabled = ess.component_enabled("matrixRTC")
@@ -105,7 +110,7 @@ def _named_jwt_urls(ctx) -> set[str]:
     Synapse transports and livekit_service_urls in other well-knowns."""
     dep = ctx.deployment
     urls = set(jwt_public_urls(ctx))
-    for cfg in dep.synapse:
+    for cfg in [*dep.synapse, *getattr(dep, "toml_homeservers", ())]:
         for t in cfg.transports:
             if isinstance(t.value, dict):
                 url = t.value.get("livekit_service_url") or t.value.get("url")

@@ -47,21 +47,36 @@ def check(ctx):
             urls = foci_urls(foci[0])
             yield ctx.report(
                 _hs_anchor(hs),
-                f"the client well-known ({foci[0].span.path}) advertises rtc_foci but Synapse has no "
-                "matrix_rtc.transports: Element Call >= 0.24 reads only Synapse's transports endpoint and finds "
-                "no call backend",
+                f"the client well-known ({foci[0].span.path}) advertises rtc_foci but {_no_transports(hs)}: "
+                "Element Call >= 0.24 reads only the homeserver's transports endpoint and finds no call backend",
                 fix=_add_transports_fix(ctx, hs, urls[0] if urls else None),
                 related=[Related(foci[0].span, "rtc_foci advertised here")],
             )
-        served = [wk for wk in group.well_knowns if not wk.facts.get("chart") and wk.source != "synapse"]
-        if hs.transports() and hs.flag_on("msc4143_enabled") and served and not any(has_foci(wk) for wk in served):
+        served = [wk for wk in group.well_knowns
+                  if not wk.facts.get("chart") and wk.source not in ("synapse", "continuwuity", "tuwunel")]
+        calls_on = hs.flag_on("msc4143_enabled") or hs.first.flavor != "synapse"  # TOML: no such flag
+        if hs.transports() and calls_on and served and not any(has_foci(wk) for wk in served):
             wk = served[0]
             yield ctx.report(
                 wk.span,
-                f"Synapse advertises matrix_rtc.transports ({hs.first.path}) but this client well-known has no "
+                f"{_advertises(hs)} ({hs.first.path}) but this client well-known has no "
                 "org.matrix.msc4143.rtc_foci: older clients (Element Call < 0.24 inside Element Web) find no "
                 "call backend",
             )
+
+
+def _no_transports(hs: Homeserver) -> str:
+    if hs.first.flavor == "tuwunel":
+        return "Tuwunel has no [global.well_known] livekit_url or rtc_transports"
+    if hs.first.flavor != "synapse":
+        return f"{hs.first.flavor.capitalize()} has no [global.matrix_rtc] foci"
+    return "Synapse has no matrix_rtc.transports"
+
+
+def _advertises(hs: Homeserver) -> str:
+    if hs.first.flavor == "synapse":
+        return "Synapse advertises matrix_rtc.transports"
+    return f"{hs.first.flavor.capitalize()} publishes a transport"
 
 
 def _ess_transport(group: Group) -> str | None:
@@ -81,7 +96,8 @@ def _hs_anchor(hs: Homeserver) -> Span:
 
 
 def _add_transports_fix(ctx, hs: Homeserver, url: str | None) -> Fix | None:
-    if not url or not url.lower().startswith("https://") or hs.owner("matrix_rtc") is not None:
+    if not url or not url.lower().startswith("https://") or hs.owner("matrix_rtc") is not None \
+            or hs.first.flavor != "synapse":  # a TOML homeserver: RTC700 adds its foci
         return None
     cfg = hs.main or hs.first
     doc = ctx.deployment.documents.get(cfg.path)

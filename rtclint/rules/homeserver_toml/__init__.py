@@ -1,0 +1,1 @@
+"""RTC7xx: homeservers configured in TOML (Continuwuity, conduwuit, Tuwunel)."""
