@@ -49,7 +49,7 @@ WHERE = ("caddy", "nginx", "haproxy", "json", "kubernetes", "synapse", "ess")
 
 def check(ctx) -> Iterator:
     dep = ctx.deployment
-    if _transports_elsewhere(dep):
+    if transports_elsewhere(dep):
         return
     urls = None
     for wk in client_well_knowns(ctx):
@@ -59,7 +59,7 @@ def check(ctx) -> Iterator:
         if not isinstance(value, dict) or foci_member(value, root)[0] is not None:
             continue
         if urls is None:
-            urls = sorted(_named_jwt_urls(ctx))
+            urls = sorted(named_jwt_urls(ctx))
             wanted = set(urls)  # once, not per well-known: a big tree names thousands
             published = [(u, route) for u, (_site, route) in jwt_public_urls(ctx).items() if u in wanted][:3]
         fix = None
@@ -84,7 +84,7 @@ def check(ctx) -> Iterator:
         )
 
 
-def _transports_elsewhere(dep) -> list[Related]:
+def transports_elsewhere(dep) -> list[Related]:
     """Places other than client well-knowns that advertise a MatrixRTC transport."""
     found = []
     for cfg in dep.synapse:
@@ -105,7 +105,7 @@ def _transports_elsewhere(dep) -> list[Related]:
     return found
 
 
-def _named_jwt_urls(ctx) -> set[str]:
+def named_jwt_urls(ctx) -> set[str]:
     """Every JWT-service public URL the tree names: proxy routes to the JWT service,
     Synapse transports and livekit_service_urls in other well-knowns."""
     dep = ctx.deployment
