@@ -36,7 +36,7 @@ CODE = "RTC200"
 NAME = "jwt-route-missing"
 SEVERITY = Severity.ERROR
 FIX = "manual"
-WHERE = ("caddy", "nginx", "haproxy", "kubernetes")
+WHERE = ("caddy", "nginx", "haproxy", "traefik", "kubernetes")
 
 
 def check(ctx) -> Iterator:

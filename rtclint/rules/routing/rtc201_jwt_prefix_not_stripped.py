@@ -44,7 +44,7 @@ CODE = "RTC201"
 NAME = "jwt-prefix-not-stripped"
 SEVERITY = Severity.ERROR
 FIX = "safe"
-WHERE = ("caddy", "nginx", "haproxy")
+WHERE = ("caddy", "nginx", "haproxy", "traefik")
 _SECTION = re.compile(r"(?m)^[ \t]*(frontend|backend|listen|defaults|global)\b")
 _REWRITE = re.compile(r"(?m)^[ \t]*http-request[ \t]+(replace-path|set-path|replace-uri|set-uri)\b(.*)$")
 

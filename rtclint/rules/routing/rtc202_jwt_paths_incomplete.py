@@ -40,7 +40,7 @@ CODE = "RTC202"
 NAME = "jwt-paths-incomplete"
 SEVERITY = Severity.ERROR
 FIX = "safe"
-WHERE = ("caddy", "nginx", "haproxy")
+WHERE = ("caddy", "nginx", "haproxy", "traefik")
 
 
 def check(ctx) -> Iterator:

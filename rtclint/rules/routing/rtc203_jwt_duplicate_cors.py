@@ -34,7 +34,7 @@ CODE = "RTC203"
 NAME = "jwt-duplicate-cors"
 SEVERITY = Severity.ERROR
 FIX = "safe"
-WHERE = ("caddy", "nginx", "haproxy")
+WHERE = ("caddy", "nginx", "haproxy", "traefik")
 
 
 def check(ctx) -> Iterator:

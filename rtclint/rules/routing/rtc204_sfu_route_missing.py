@@ -35,7 +35,7 @@ CODE = "RTC204"
 NAME = "sfu-route-missing"
 SEVERITY = Severity.ERROR
 FIX = "manual"
-WHERE = ("caddy", "nginx", "haproxy", "kubernetes")
+WHERE = ("caddy", "nginx", "haproxy", "traefik", "kubernetes")
 
 
 def check(ctx) -> Iterator:

@@ -36,7 +36,7 @@ CODE = "RTC207"
 NAME = "upstream-port-mismatch"
 SEVERITY = Severity.ERROR
 FIX = "safe"
-WHERE = ("caddy", "nginx", "haproxy", "compose")
+WHERE = ("caddy", "nginx", "haproxy", "traefik", "compose")
 
 
 def check(ctx) -> Iterator:

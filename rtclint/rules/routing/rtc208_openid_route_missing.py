@@ -38,7 +38,7 @@ CODE = "RTC208"
 NAME = "openid-route-missing"
 SEVERITY = Severity.ERROR
 FIX = "manual"
-WHERE = ("caddy", "nginx", "haproxy", "kubernetes", "synapse", "ess")
+WHERE = ("caddy", "nginx", "haproxy", "traefik", "kubernetes", "synapse", "ess")
 
 
 def check(ctx) -> Iterator:
