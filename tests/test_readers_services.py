@@ -7,6 +7,8 @@ import textwrap
 
 import pytest
 
+from rtclint.config import DEFAULT_TARGETS
+
 from conftest import run_rtclint
 from rtclint.engine import check
 from rtclint.model.stacks import livekit_instances, paired_livekit
@@ -374,7 +376,7 @@ def test_mounted_well_known_and_image_targets(tmp_path):
     assert wk.which == "client" and wk.span.path == "www/client.json"
     assert wk.parse()[0]["m.homeserver"]["base_url"] == "https://matrix.example.com"
     assert dep.targets["lk-jwt-service"] == "0.4.4"  # the image tag wins over the default
-    assert dep.targets["synapse"] == "1.157"  # `latest` says nothing: the default stays
+    assert dep.targets["synapse"] == DEFAULT_TARGETS["synapse"]  # `latest` says nothing: the default stays
     assert service(result, "web").role == "proxy"
 
 
