@@ -35,15 +35,16 @@ class Result:
     # the tree's deployments, each modelled and checked on its own (`deployment` is the
     # whole tree's facts, for the fixer, suppressions and secret masking)
     deployments: list[Deployment] = field(default_factory=list)
+    names_by_path: dict[str, str] = field(default_factory=dict, repr=False)  # deployment_name's index
 
     def deployment_name(self, path: str) -> str | None:
         """The deployment a file belongs to; None when the run found only one."""
         if len(self.deployments) < 2:
             return None
-        for dep in self.deployments:
-            if path in dep.files:
-                return dep.name
-        return deployment_of(path, [dep.name for dep in self.deployments])
+        if not self.names_by_path:  # once: asked for every finding of a big tree
+            self.names_by_path.update((p, dep.name) for dep in self.deployments for p in dep.files)
+        name = self.names_by_path.get(path)
+        return name if name is not None else deployment_of(path, [dep.name for dep in self.deployments])
 
     @property
     def documents(self) -> dict[str, Document]:
@@ -138,8 +139,8 @@ def model_deployments(facts_list: list[FileFacts], documents: dict[str, Document
         link_services(dep)
         link_entrypoints(dep)
         parts.append(dep)
-    for dep in parts:
-        dep.peers = [other for other in parts if other is not dep]
+    for dep in parts:  # one shared list: a list per deployment would be quadratic
+        dep.peers = parts
     return parts
 
 

@@ -54,7 +54,8 @@ class Deployment:
     kube_services: list[KubeService] = field(default_factory=list)
     firewalls: list[Firewall] = field(default_factory=list)
     # which deployment of the tree this is (its directory, see model/partition.py), and
-    # the tree's other deployments, for the one rule that compares them (RTC007)
+    # every deployment of the tree (this one included; one list shared by all), for the one
+    # rule that compares them (RTC007)
     name: str = "."
     peers: list["Deployment"] = field(default_factory=list, repr=False, compare=False)
 
@@ -116,6 +117,19 @@ class Deployment:
                 )
             )
         return found
+
+    def claims_by_host(self) -> dict[str, list["Deployment"]]:
+        """Host -> the deployments of the tree that claim it, built once for the whole
+        tree (held by the first deployment) so comparing deployments stays linear."""
+        owner = self.peers[0] if self.peers else self
+        index = owner.__dict__.get("_claims_by_host")
+        if index is None:
+            index = {}
+            for dep in self.peers or [self]:
+                for host in dep.claimed_hosts():
+                    index.setdefault(host, []).append(dep)
+            owner.__dict__["_claims_by_host"] = index
+        return index
 
     def claimed_hosts(self) -> dict[str, Span]:
         """The public host names this deployment answers for or calls itself (its proxies'

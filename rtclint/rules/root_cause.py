@@ -23,12 +23,15 @@ def fold(diagnostics: list, documents: dict) -> list:
     causes = [d for d in diagnostics if d.code in EXPLAINS]
     if not causes:
         return diagnostics
+    by_path: dict[str, list] = {}  # a cause explains findings in its own file only
+    for cause in causes:
+        by_path.setdefault(cause.span.path, []).append(cause)
     folded: dict[int, list] = {}  # id(cause) -> the findings it explains
     hidden: set[int] = set()
     for diag in diagnostics:
         if diag.fix is not None:
             continue
-        for cause in causes:
+        for cause in by_path.get(diag.span.path, ()):
             if diag.code in EXPLAINS[cause.code] and _same_place(cause, diag, documents):
                 folded.setdefault(id(cause), []).append(diag)
                 hidden.add(id(diag))

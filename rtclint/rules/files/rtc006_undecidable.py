@@ -34,8 +34,6 @@ can check it.
 from __future__ import annotations
 
 from rtclint.diagnostics import Severity
-from rtclint.model.answer import answer
-from rtclint.model.answer_requests import HOMESERVER, client_requests
 from rtclint.rules.common.roles import PublicUrl
 from rtclint.rules.routing.routes import service_urls
 
@@ -47,6 +45,10 @@ WHERE = ("nginx", "caddy", "haproxy", "traefik", "kubernetes")
 
 
 def check(ctx):
+    # Opt-in and costly: the answer model is loaded only when the rule runs.
+    from rtclint.model.answer import answer
+    from rtclint.model.answer_requests import HOMESERVER, client_requests
+
     dep = ctx.deployment
     seen = set()
     homeserver_kinds = {kind for kind, *_ in HOMESERVER}

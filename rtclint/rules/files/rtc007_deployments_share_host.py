@@ -38,14 +38,22 @@ def check(ctx):
     mine = dep.claimed_hosts()
     if not mine:
         return
-    # said once per pair: by the deployment whose name sorts after the other's
-    for peer in sorted(dep.peers, key=lambda p: p.name):
-        if peer.name >= dep.name:
+    # Said once per deployment, naming the first (by name) of the others that claim the
+    # same host: n copies of one deployment give n - 1 findings, not one per pair.
+    shared_with: dict[str, list[str]] = {}
+    firsts = {}
+    for host in mine:
+        claimers = dep.claims_by_host().get(host, ())
+        if len(claimers) < 2:
             continue
+        first = min(claimers, key=lambda p: p.name)
+        if first is dep:
+            continue  # the others name this one
+        shared_with.setdefault(first.name, []).append(host)
+        firsts[first.name] = first
+    for name in sorted(shared_with):
+        peer, shared = firsts[name], sorted(shared_with[name])
         theirs = peer.claimed_hosts()
-        shared = sorted(host for host in mine if host in theirs)
-        if not shared:
-            continue
         first = shared[0]
         hosts = ", ".join(shared)
         yield ctx.report(
