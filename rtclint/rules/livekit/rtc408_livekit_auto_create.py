@@ -29,7 +29,6 @@ edited in place without touching other lines).
 
 from __future__ import annotations
 
-from rtclint import yaml_roundtrip
 from rtclint.diagnostics import Applicability, Edit, Fix, Related, Severity
 from rtclint.document import Span
 from rtclint.model.stacks import jwt_services, paired_livekit
@@ -77,7 +76,9 @@ def _fix(ctx, cfg) -> Fix | None:
     doc = ctx.deployment.documents.get(cfg.path)
     if doc is None or cfg.facts.get("origin") not in EDITABLE_ORIGINS or doc.text[:cfg.span.start].strip():
         return None
-    edits = yaml_roundtrip.set_value(doc.text, "room", "auto_create", "false")
+    from rtclint.yaml_roundtrip import set_value  # ruamel and difflib only when a fix is built
+
+    edits = set_value(doc.text, "room", "auto_create", "false")
     if not edits:
         return None
     return Fix(Applicability.SAFE, "set room.auto_create: false",
