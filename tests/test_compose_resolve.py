@@ -2,13 +2,10 @@
 every form and field, unknown variables, spans on the written text, env_file forms,
 extends/override/anchors, configs and secrets, network_mode, and what Compose refuses."""
 
-import os
-import textwrap
-
 import pytest
 
-from rtclint.engine import check
 from rtclint.resolve.compose_interpolate import InterpolationError, interpolate
+from trees import run
 
 SECRET = "4f9c2a7e1b8d3f6a0c5e9b2d7f1a4c8e"  # fixture value, 32 characters
 ENV = {"SET": "val", "EMPTY": ""}
@@ -37,24 +34,6 @@ def test_what_compose_refuses_raises_with_its_offset(text):
     with pytest.raises(InterpolationError) as err:
         interpolate("ab" + text, ENV)
     assert err.value.offset == 2
-
-
-def write(root, files):
-    for rel, text in files.items():
-        path = os.path.join(root, rel)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(textwrap.dedent(text).lstrip("\n"))
-
-
-def run(tmp_path, files):
-    write(str(tmp_path), files)
-    cwd = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        return check(["."])
-    finally:
-        os.chdir(cwd)
 
 
 def service(result, name):

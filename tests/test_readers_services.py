@@ -3,35 +3,16 @@ every fact carries a span whose text is what the fact says."""
 
 import os
 import pickle
-import textwrap
 
 import pytest
 
 from rtclint.config import DEFAULT_TARGETS
 
 from conftest import run_rtclint
-from rtclint.engine import check
 from rtclint.model.stacks import livekit_instances, paired_livekit
+from trees import run, write
 
 SECRET = "4f9c2a7e1b8d3f6a0c5e9b2d7f1a4c8e"  # fixture value, 32 characters
-
-
-def write(root, files):
-    for rel, text in files.items():
-        path = os.path.join(root, rel)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(textwrap.dedent(text).lstrip("\n"))
-
-
-def run(tmp_path, files):
-    write(str(tmp_path), files)
-    cwd = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        return check(["."])
-    finally:
-        os.chdir(cwd)
 
 
 def text_at(result, span):
