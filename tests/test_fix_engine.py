@@ -5,6 +5,7 @@ write must keep the file (BOM, CRLF, missing final newline, mode) or refuse it
 
 from __future__ import annotations
 
+import gc
 import os
 import stat
 
@@ -248,21 +249,22 @@ def test_a_file_not_in_utf8_is_rtc002_and_never_written(tmp_path, synthetic, bom
     assert [d.code for d in said] == ["RTC002"] and "UTF-" in said[0].message
 
 
+def _bringing_offer(doc):
+    """`old` -> `new new`, and every `new` is a finding whose own fix changes nothing."""
+    out = replace_all("old", "new new")(doc)
+    i = doc.text.find("new")
+    while i != -1:
+        out.append((Applicability.SAFE, [(i, i + 3, "new")]))
+        i = doc.text.find("new", i + 3)
+    return out
+
+
 def test_a_fix_that_brings_a_new_finding_is_withdrawn_and_reported(tmp_path, synthetic):
     """`old` -> `new new`, and every `new` is a finding no fix removes (its fix changes
     nothing): the fix would leave the tree with more findings than before."""
     path = tmp_path / "a.yaml"
     path.write_text("key: old\n")
-
-    def offer(doc):
-        out = replace_all("old", "new new")(doc)
-        i = doc.text.find("new")
-        while i != -1:
-            out.append((Applicability.SAFE, [(i, i + 3, "new")]))
-            i = doc.text.find("new", i + 3)
-        return out
-
-    synthetic["fn"] = offer
+    synthetic["fn"] = _bringing_offer
     outcome = run_fix(tmp_path)
     assert path.read_text() == "key: old\n" and not outcome.fixed
     said = [f.message for f in outcome.all_failures]
@@ -445,3 +447,24 @@ def test_a_fix_that_changes_nothing_is_not_counted(tmp_path, synthetic):
     outcome = run_fix(tmp_path)
     assert outcome.fixed == [] and outcome.written == []
     assert [d.code for d in outcome.result.diagnostics] == [TEST_CODE]
+
+
+def test_plain_check_does_not_promise_a_fix_that_fix_would_withdraw(tmp_path, synthetic, monkeypatch):
+    """`[*]` and "N fixable" promise what `--fix` will do: the plain check plans the fixes
+    as `--fix` does and drops the mark from one it would withdraw, saying why."""
+    from click.testing import CliRunner
+
+    from rtclint.cli.app import rtclint as cli
+
+    (tmp_path / "a.yaml").write_text("key: old\n")
+    synthetic["fn"] = _bringing_offer
+    monkeypatch.chdir(tmp_path)
+    shown = CliRunner().invoke(cli, ["check", "--no-cache", "--select", TEST_CODE, "."]).output
+    gc.enable()  # `check` turns the collector off for its process
+    line = next(l for l in shown.splitlines() if TEST_CODE in l)
+    assert "[*]" not in line and "would bring a new finding: RTC999" in line, shown
+    assert "fixable" not in shown, shown
+    synthetic["fn"] = replace_all("old", "new")  # a fix that keeps its word keeps its mark
+    shown = CliRunner().invoke(cli, ["check", "--no-cache", "--select", TEST_CODE, "."]).output
+    gc.enable()
+    assert "[*]" in next(l for l in shown.splitlines() if TEST_CODE in l) and "1 fixable" in shown, shown

@@ -44,7 +44,7 @@ def bringing_new_findings(plan) -> tuple[dict[tuple, object], list]:
         for fix in _on_inserted_text(fixes, docs, found):
             if found[0].severity.rank >= fixed_rank.get(fix_key(fix), 0):
                 withdraw[fix_key(fix)] = Failure(key[1], f"fix not applied, it would bring a new finding ({brought}): "
-                                                         f"{fix.message}")
+                                                         f"{fix.message}", reason=brought)
             else:
                 notes.append(Failure(key[1], f"note: the fix '{fix.message}' trades its finding for a milder one "
                                              f"({brought})"))
@@ -73,10 +73,12 @@ def _on_inserted_text(fixes: list[Fix], docs: dict, found: list[Diagnostic]) -> 
 
 
 def without_fix(diag: Diagnostic, withdrawn: dict) -> Diagnostic:
-    """A finding whose fix was withdrawn no longer counts as fixable, and says why."""
-    if diag.fix is None or fix_key(diag.fix) not in withdrawn:
+    """A finding whose fix was withdrawn no longer counts as fixable, and says why on
+    itself, so a plain `check` (which prints no fix failures) explains it too."""
+    failure = withdrawn.get(fix_key(diag.fix)) if diag.fix is not None else None
+    if failure is None:
         return diag
     diag = copy.copy(diag)
     diag.fix = None
-    diag.message += " (its fix is not applied: it would bring a new finding; see above)"
+    diag.message += f" (its fix is not applied: it would bring a new finding: {failure.reason})"
     return diag

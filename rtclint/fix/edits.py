@@ -123,3 +123,4 @@ class Failure:
 
     path: str
     message: str
+    reason: str = ""  # for a withdrawn fix: the finding it would bring, said on the finding itself

@@ -57,6 +57,7 @@ class Outcome:
     plan: Plan
     written: list[str] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    withdrawn: dict[tuple, Failure] = field(default_factory=dict)  # fix key -> why it is not applied
 
     @property
     def result(self):
@@ -93,7 +94,7 @@ def fix_paths(paths: list[str], config: Config | None = None, *, unsafe: bool = 
         withdrawn.update(bringing)  # re-plan without them: the tree must not end worse
     if withdrawn:
         plan.result.diagnostics = [without_fix(d, withdrawn) for d in plan.result.diagnostics]
-    outcome = Outcome(plan)
+    outcome = Outcome(plan, withdrawn=withdrawn)
     outcome.failures += list(withdrawn.values()) + notes
     outcome.failures += [Failure(p, f"not written: {why}") for p, why in sorted(frozen.items())]
     if write:
