@@ -1,0 +1,26 @@
+"""The JSON report is built a slice of the encoder's pieces at a time (for memory); the
+text is json.dumps's, byte for byte."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import json
+
+from rtclint.report import json_report
+
+SCALARS = st.none() | st.booleans() | st.integers() | st.text() | st.floats(allow_nan=False)
+VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=6) | st.dictionaries(st.text(), inner,
+                                                                                          max_size=6), max_leaves=60)
+
+
+@settings(max_examples=300)
+@given(VALUES)
+def test_same_text_as_json_dumps(value):
+    assert json_report.dumps(value) == json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_same_text_across_many_slices(monkeypatch):
+    monkeypatch.setattr(json_report, "PIECES_AT_ONCE", 3)  # many slices, one ending mid-value
+    payload = {"version": 1, "diagnostics": [{"code": "RTC101", "message": "é \"x\"\n", "fix": None,
+                                              "edits": [{"line": i}]} for i in range(50)], "deployments": []}
+    assert json_report.dumps(payload) == json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
