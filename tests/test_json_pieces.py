@@ -24,3 +24,21 @@ def test_same_text_across_many_slices(monkeypatch):
     payload = {"version": 1, "diagnostics": [{"code": "RTC101", "message": "é \"x\"\n", "fix": None,
                                               "edits": [{"line": i}]} for i in range(50)], "deployments": []}
     assert json_report.dumps(payload) == json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_the_report_of_a_real_tree_is_json_dumps_of_its_findings():
+    """The findings are made into JSON objects one at a time as they are written; the
+    report is still json.dumps of all of them."""
+    import os
+
+    from rtclint.engine import check
+
+    examples = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
+    result = check([examples])
+    assert len(result.diagnostics) > 10
+    payload = {"version": json_report.JSON_VERSION, "files_checked": result.files_checked,
+               "diagnostics": [json_report.diagnostic_dict(d, result.documents, json_report._name(result, d))
+                               for d in result.diagnostics]}
+    if json_report._deployments(result):
+        payload["deployments"] = json_report._deployments(result)
+    assert json_report.render(result) == json.dumps(payload, indent=2, ensure_ascii=False) + "\n"

@@ -33,11 +33,27 @@ def render(result, config=None) -> str:
     payload = {
         "version": JSON_VERSION,
         "files_checked": result.files_checked,
-        "diagnostics": [diagnostic_dict(d, result.documents, _name(result, d)) for d in result.diagnostics],
+        "diagnostics": _Findings(result),
     }
     if _deployments(result):  # only then: a one-deployment report keeps its old shape
         payload["deployments"] = _deployments(result)
     return dumps(payload)
+
+
+class _Findings(list):
+    """The findings as the encoder reads them: a list of the Diagnostics whose items are
+    made into their JSON objects one at a time, as they are written (all of them at
+    once were ~10 MB of a big run's peak). The encoder asks only its length and its
+    items, so the text is the same."""
+
+    def __init__(self, result) -> None:
+        super().__init__(result.diagnostics)
+        self.result = result
+
+    def __iter__(self):
+        result = self.result
+        for diag in super().__iter__():
+            yield diagnostic_dict(diag, result.documents, _name(result, diag))
 
 
 # How many of the encoder's pieces are joined at a time (a few hundred findings' worth).
