@@ -127,3 +127,25 @@ def test_a_file_without_urls_does_not_load_the_url_parser(tmp_path):
     mods = loaded_modules(["check", "--no-cache", "livekit.yaml"], tmp_path)
     assert "rtclint.parsers.yaml_livekit" in mods
     assert not mods & {"urllib.parse", "ipaddress"}, mods & {"urllib.parse", "ipaddress"}
+
+
+def test_a_kubernetes_file_loads_no_compose_resolver_and_no_suppressions(tmp_path):
+    """A manifest is read without the Compose reader and resolver (image roles live in
+    the model), and a tree without `rtclint:` comments never loads the suppression scanner."""
+    (tmp_path / "app.yaml").write_text("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: jwt}\nspec:\n"
+                                       "  template:\n    spec:\n      containers:\n"
+                                       "        - name: jwt\n          image: ghcr.io/element-hq/lk-jwt-service:0.3.0\n")
+    mods = loaded_modules(["check", "--no-cache", "--format", "json", "app.yaml"], tmp_path)
+    assert "rtclint.parsers.yaml_kube" in mods  # it was read as a manifest
+    compose = {m for m in mods if m.startswith(("rtclint.parsers.yaml_compose", "rtclint.resolve",
+                                                 "rtclint.parsers.envfile"))}
+    assert not compose, sorted(compose)
+    assert "rtclint.suppress" not in mods
+    (tmp_path / "app.yaml").write_text("# rtclint: disable=RTC901\n" + (tmp_path / "app.yaml").read_text())
+    assert "rtclint.suppress" in loaded_modules(["check", "--no-cache", "--format", "json", "app.yaml"], tmp_path)
+
+
+def test_the_engine_looks_for_the_suppression_marker():
+    from rtclint import engine, suppress
+
+    assert engine.SUPPRESSION_MARKER == suppress.MARKER

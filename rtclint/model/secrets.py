@@ -52,6 +52,7 @@ def _rx() -> _Patterns:
         rx = _Patterns()
         rx.line = re.compile(r"^(?P<indent>[ \t]*)(?P<dash>-[ \t]+)?(?:export[ \t]+)?[\"']?"
                              r"(?P<name>[A-Za-z_][\w.-]*)[\"']?[ \t]*(?P<sep>[:=])[ \t]*(?P<value>.*)")
+        rx.lines = re.compile(rx.line.pattern, re.M)  # the same, at every line start of a text
         rx.camel = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
         rx.word_split = re.compile(r"[_.\-]+")
         rx.pem = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----(.*?)-----END [A-Z ]*PRIVATE KEY-----", re.S)
@@ -65,6 +66,22 @@ def _rx() -> _Patterns:
         rx.maybe_named = re.compile(r"(?i)secret|token|pass|pwd|psk|apikey|private|keys")
         _RX = rx
     return _RX
+
+
+# The words without which each case-insensitive pattern cannot match: `maybe_named`'s
+# alternatives, the schemes of `auth_scheme`, the words of `token_header`.
+NAMED_WORDS = ("secret", "token", "pass", "pwd", "psk", "apikey", "private", "keys")
+AUTH_WORDS = ("bearer", "basic", "token")
+HEADER_WORDS = ("token", "secret", "apikey", "api-key", "password")
+
+
+def _may_match(lowered: str | None, words: tuple[str, ...]) -> bool:
+    """Whether a text may hold one of `words`, case-insensitively: a substring test of
+    the lower-cased text (`lowered`, None for a text that is not ASCII), which is C
+    speed where the patterns' case-insensitive alternations are not (proxy configs are
+    mostly `proxy_pass` lines). Exact for ASCII only: Unicode case folding lets e.g.
+    `ſ` match `s`, so for other texts the caller asks the pattern itself."""
+    return lowered is None or any(word in lowered for word in words)
 
 
 @functools.lru_cache(maxsize=4096)  # a tree repeats its setting names many times over
@@ -245,7 +262,8 @@ def _from_model(deployment, found: Secrets) -> None:
 
 
 def _scan(path: str, kind: str, text: str, found: Secrets) -> None:
-    if _rx().maybe_named.search(text):
+    lowered = text.lower() if text.isascii() else None
+    if _may_match(lowered, NAMED_WORDS) and _rx().maybe_named.search(text):
         _scan_named(path, kind, text, found)
     if "Secret" in text:  # a Kubernetes Secret says `kind: Secret`
         for section_start, section in _yaml_sections(text):
@@ -258,8 +276,8 @@ def _scan(path: str, kind: str, text: str, found: Secrets) -> None:
                 found.add(path, offset + len(line) - len(line.lstrip()), line.strip())
             offset += len(line) + 1
     if kind in PROXY_KINDS:
-        for regex in (_rx().auth_scheme, _rx().token_header):
-            for m in regex.finditer(text):
+        for regex, words in ((_rx().auth_scheme, AUTH_WORDS), (_rx().token_header, HEADER_WORDS)):
+            for m in regex.finditer(text) if _may_match(lowered, words) else ():
                 found.add(path, m.start(1), m.group(1))
 
 
@@ -267,27 +285,24 @@ def _scan_named(path: str, kind: str, text: str, found: Secrets) -> None:
     """`NAME: value` / `NAME=value` lines whose name (or parent's name, for ESS
     `secret: {value: …}` and LiveKit `keys:`) says secret; Kubernetes `- name: X` then
     `value: …`."""
-    line_rx = _rx().line
     parents: list[tuple[int, str]] = []  # (indent, name) of the enclosing YAML keys
     pending_name: str | None = None  # a `- name: LIVEKIT_SECRET` waiting for its `value:`
-    offset = 0
-    for line in text.split("\n"):
-        m = line_rx.match(line)
-        if m is not None:
-            indent = len(m.group("indent")) + (len(m.group("dash")) if m.group("dash") else 0)
-            name, raw = m.group("name"), m.group("value").rstrip()
-            while parents and parents[-1][0] >= indent:
-                parents.pop()
-            parent = parents[-1][1] if parents else ""
-            if m.group("dash"):
-                pending_name = None
-            if raw and not raw.startswith("#"):
-                _maybe_add(path, offset + m.start("value"), name, parent, raw, pending_name, found)
-            if name == "name" and is_secret_name(_unquote(raw or "")):
-                pending_name = _unquote(raw)
-            if not raw:
-                parents.append((indent, name))
-        offset += len(line) + 1
+    # Only the lines `line` matches count, so one search over the text finds them (no
+    # part of the pattern crosses a line break) without a Python step for every other line.
+    for m in _rx().lines.finditer(text):
+        indent = len(m.group("indent")) + (len(m.group("dash")) if m.group("dash") else 0)
+        name, raw = m.group("name"), m.group("value").rstrip()
+        while parents and parents[-1][0] >= indent:
+            parents.pop()
+        parent = parents[-1][1] if parents else ""
+        if m.group("dash"):
+            pending_name = None
+        if raw and not raw.startswith("#"):
+            _maybe_add(path, m.start("value"), name, parent, raw, pending_name, found)
+        if name == "name" and is_secret_name(_unquote(raw or "")):
+            pending_name = _unquote(raw)
+        if not raw:
+            parents.append((indent, name))
 
 
 def _maybe_add(path: str, start: int, name: str, parent: str, raw: str, pending: str | None,

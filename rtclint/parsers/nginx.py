@@ -49,6 +49,12 @@ def read(doc: Document, tree) -> FileFacts:
     facts.sites = Builder(state.text_of, upstreams).sites(parsed.stmts, ctx, doc.path)
     facts.includes += _upstream_sources(facts, doc.path)
     facts.subkind = "main" if ctx == MAIN else "snippet"
+    if not state.mentions(doc.abspath, "include", "upstream"):
+        # No other file's read asks for these statements again (the include graph and
+        # the upstream merge only load files that mention those words; nothing includes
+        # this one), and the facts keep none of them: holding every file's statements
+        # until the whole tree is read was most of a big tree's peak memory.
+        state.parsed.pop(doc.abspath, None)
     return facts
 
 

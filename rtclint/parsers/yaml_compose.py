@@ -21,7 +21,7 @@ import re
 from rtclint.discover import display_path
 from rtclint.document import Document, Span
 from rtclint.model import EnvVar, FileFacts, Located, Mount, PortMapping, Service
-from rtclint.model.roles import role_from_env
+from rtclint.model.roles import image_role, role_from_env
 from rtclint.parsers import envfile
 from rtclint.parsers.base import Tree, parse_error
 from rtclint.parsers.compose_links import keys_config, link_service  # noqa: F401  (keys_config: yaml_kube, envfile)
@@ -40,27 +40,8 @@ from rtclint.resolve.compose_project import (
     override_of,
 )
 
-# Image name (registry and tag stripped) → role.
-_IMAGE_ROLES = (
-    (re.compile(r"(^|/)lk-jwt-service$"), "jwt"),
-    (re.compile(r"(^|/)livekit-server$"), "livekit"),
-    (re.compile(r"(^|/)(synapse|matrix-synapse)$"), "synapse"),
-    (re.compile(r"(^|/)element-call$"), "element-call"),
-    (re.compile(r"(^|/)(caddy|nginx|haproxy|traefik|openresty|angie)($|-)"), "proxy"),
-)
 # `${VAR}`, `$VAR`, `${VAR:-default}`: the value is the variable's when it is set.
 _LONE_REFERENCE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-?][^}]*)?\}|\$[A-Za-z_][A-Za-z0-9_]*")
-
-
-def image_role(image: str) -> str | None:
-    name = image.split("@", 1)[0]
-    last = name.rsplit("/", 1)
-    if ":" in last[-1]:
-        name = name[: len(name) - len(last[-1]) + last[-1].index(":")]
-    for pattern, role in _IMAGE_ROLES:
-        if pattern.search(name.lower()):
-            return role
-    return None
 
 
 def read(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts) -> None:

@@ -35,14 +35,13 @@ from rtclint.model import (
     Upstream,
     WellKnown,
 )
-from rtclint.model.roles import role_from_env
+from rtclint.model.roles import image_role, role_from_env
 from rtclint.model.services import KubeService, KubeServicePort
 from rtclint.model.wellknown import RTC_FOCI_KEY
 from rtclint.parsers import yaml_livekit
 from rtclint.parsers.base import Tree
 from rtclint.parsers.pyyaml import yaml
 from rtclint.parsers.yaml import classify, mapping_get, mapping_items, node_span, scalar
-from rtclint.parsers.yaml_compose import image_role
 from rtclint.parsers.yaml_values import compose_nested, embedded, located, value_span
 
 WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "Pod", "CronJob"}

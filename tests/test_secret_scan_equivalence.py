@@ -1,0 +1,106 @@
+"""The secrets scanner's fast paths find exactly what the plain scan finds.
+
+`model/secrets.py` skips a pattern when the lower-cased text lacks every word the
+pattern needs (ASCII texts only), and finds `NAME: value` lines with one multi-line
+search instead of matching each line. The reference below is the plain scan: every
+pattern searched, every line matched on its own."""
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rtclint.model import secrets
+
+
+def reference_scan(path, kind, text, found):
+    rx = secrets._rx()
+    if rx.maybe_named.search(text):
+        _reference_named(path, text, found)
+    if "Secret" in text:
+        for section_start, section in secrets._yaml_sections(text):
+            if rx.k8s_secret.search(section):
+                secrets._scan_k8s_secret(path, section_start, section, found)
+    for m in rx.pem.finditer(text) if "PRIVATE KEY-----" in text else ():
+        offset = m.start(1)
+        for line in m.group(1).split("\n"):
+            if line.strip():
+                found.add(path, offset + len(line) - len(line.lstrip()), line.strip())
+            offset += len(line) + 1
+    if kind in secrets.PROXY_KINDS:
+        for regex in (rx.auth_scheme, rx.token_header):
+            for m in regex.finditer(text):
+                found.add(path, m.start(1), m.group(1))
+
+
+def _reference_named(path, text, found):
+    parents, pending, offset = [], None, 0
+    for line in text.split("\n"):
+        m = secrets._rx().line.match(line)
+        if m is not None:
+            indent = len(m.group("indent")) + (len(m.group("dash")) if m.group("dash") else 0)
+            name, raw = m.group("name"), m.group("value").rstrip()
+            while parents and parents[-1][0] >= indent:
+                parents.pop()
+            parent = parents[-1][1] if parents else ""
+            if m.group("dash"):
+                pending = None
+            if raw and not raw.startswith("#"):
+                secrets._maybe_add(path, offset + m.start("value"), name, parent, raw, pending, found)
+            if name == "name" and secrets.is_secret_name(secrets._unquote(raw or "")):
+                pending = secrets._unquote(raw)
+            if not raw:
+                parents.append((indent, name))
+        offset += len(line) + 1
+
+
+def both(kind, text):
+    fast, plain = secrets.Secrets(), secrets.Secrets()
+    secrets._scan("f", kind, text, fast)
+    reference_scan("f", kind, text, plain)
+    return (fast.spans, fast.values), (plain.spans, plain.values)
+
+
+# Pieces of the texts the scanner meets, and of the ones that could trip a fast path:
+# upper case, the Kelvin sign and the long s (which case-insensitive patterns match as
+# `k` and `s`), carriage returns, quotes, comments, list items.
+PIECES = ["secret", "Secret", "SECRET", "ſecret", "token", "TOKEN", "pass", "PASSWORD", "psk", "apikey", "api-key",
+          "KEYS", "\u212aeys", "private", "bearer", "Basic", "name", "value", "LIVEKIT_KEYS", "kind", "data",
+          "proxy_pass", "X-Auth-Token", "Authorization", ":", "=", " ", "  ", "\t", "\n", "\r\n", "- ", "#", "'",
+          '"', "abcdef123456", "${VAR}", "k1: s3cr3tvalue", ",", ";", "{", "}", "---\n", "é"]
+
+
+@settings(max_examples=400)
+@given(st.lists(st.sampled_from(PIECES), max_size=40), st.sampled_from(["yaml", "nginx", "caddy", "env"]))
+def test_fast_scan_finds_what_the_plain_scan_finds(pieces, kind):
+    fast, plain = both(kind, "".join(pieces))
+    assert fast == plain
+
+
+def test_real_shapes():
+    texts = {
+        "nginx": 'location / { proxy_pass http://a; proxy_set_header Authorization "Bearer abcdef123456"; }\n'
+                 "add_header X-Auth-Token s3cr3tvalue;\n",
+        "yaml": "keys:\n  key1: s3cr3tvalue123\nenv:\n  - name: LIVEKIT_SECRET\n    value: \"abcdef123456\"\r\n"
+                "kind: Secret\ndata:\n  password: c2VjcmV0c2VjcmV0\n",
+        "caddy": "keys:\n  key1: s3cr3tvalue123\n",
+    }
+    for kind, text in texts.items():
+        fast, plain = both(kind, text)
+        assert fast == plain
+        assert fast[1], kind  # both found something: the comparison is not vacuous
+
+
+@settings(max_examples=400)
+@given(st.lists(st.sampled_from(PIECES), max_size=30))
+def test_a_pattern_never_matches_without_its_words(pieces):
+    """The skip is sound: on ASCII text, each pattern matches only if one of its words is
+    in the lower-cased text."""
+    text = "".join(pieces)
+    rx = secrets._rx()
+    for regex, words in ((rx.maybe_named, secrets.NAMED_WORDS), (rx.auth_scheme, secrets.AUTH_WORDS),
+                         (rx.token_header, secrets.HEADER_WORDS)):
+        if text.isascii() and regex.search(text):
+            assert secrets._may_match(text.lower(), words), (regex.pattern, text)
+        if not text.isascii():
+            assert secrets._may_match(None, words)  # other texts always ask the pattern
