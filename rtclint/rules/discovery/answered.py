@@ -21,15 +21,15 @@ def site_url(site, host: str, base: str) -> "PublicUrl":
     return PublicUrl("http", host, 80 if 80 in plain else plain[0], base)
 
 
-def site_answer(ctx, site, kind: str) -> "Answer":
-    """The answer of one site to the client request `kind` at its root, asked as a client
-    reaches it (its first named host, https on its TLS port, else http)."""
+def site_answer(ctx, site, kind: str, host: str | None = None) -> "Answer":
+    """The answer of one site to the client request `kind` at its root on `host` (default:
+    its first named host), asked as a client reaches it (https on its TLS port, else http)."""
     def compute():
         from rtclint.model.answer import answer_site
         from rtclint.model.answer_requests import request_for
         from rtclint.rules.common.roles import concrete_hosts
 
-        url = site_url(site, (concrete_hosts(site) or ["localhost"])[0], "")
+        url = site_url(site, host or (concrete_hosts(site) or ["localhost"])[0], "")
         return answer_site(site, request_for(kind, url.scheme, url.host, url.port, ""))
 
-    return ctx.memo(("answered.site_answer", id(site), kind), compute)
+    return ctx.memo(("answered.site_answer", id(site), kind, host), compute)
