@@ -11,7 +11,7 @@ from rtclint.model.firewall import Firewall
 from rtclint.model.host_index import HostIndex
 from rtclint.model.proxy import Site
 from rtclint.model.services import EssValues, KubeService, LiveKitConfig, Located, Service, SynapseConfig
-from rtclint.model.wellknown import CLIENT_PATH, SERVER_PATH, WellKnown
+from rtclint.model.wellknown import WellKnown
 
 
 @dataclass(slots=True)
