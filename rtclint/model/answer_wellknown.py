@@ -78,6 +78,12 @@ def _entry(site) -> tuple[str, int]:
 
 
 def _hosts(site) -> list[str]:
+    """The hosts to ask: each named one (up to MAX_HOSTS) when a route is bound to hosts
+    (HAProxy host ACLs, Caddy host matchers, an nginx `if`); else the first, as every host gets the same
+    route (a site of thousands of names is asked once)."""
     named = [h for h in site.hosts if h and "*" not in h and not h.startswith((".", "~")) and h != "_"
              and "{" not in h and "$" not in h]
+    if not site.facts.get("ifs") and not any(r.facts.get("hosts") or r.facts.get("conditions") or r.facts.get("ifs")
+                                             for r in site.routes):
+        named = named[:1]
     return named[:MAX_HOSTS] or ["localhost"]
