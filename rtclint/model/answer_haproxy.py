@@ -123,6 +123,28 @@ def _term(acls, request: Request) -> bool | None:
     return out
 
 
+def _converters(fetch: str) -> tuple[str, list | None]:
+    """`fetch,conv,conv…`: the converters modelled are `lower` and `field(N,C)` with one
+    delimiter (`hdr(host),field(1,:)` drops the port); others: None."""
+    base, *convs = fetch.split(",", 1)
+    out: list = []
+    rest = convs[0] if convs else ""
+    while rest:
+        if rest.startswith("lower"):
+            out.append(("lower", ()))
+            rest = rest[len("lower"):]
+        else:
+            m = re.match(r"field\((\d+),(.)\)", rest)
+            if m is None or int(m.group(1)) < 1:
+                return base, None
+            out.append(("field", (int(m.group(1)), m.group(2))))
+            rest = rest[m.end():]
+        if rest and not rest.startswith(","):
+            return base, None
+        rest = rest[1:]
+    return base, out
+
+
 # fetch -> (sample kind, default matching method)
 _FETCHES = {"path": ("path", "str"), "path_beg": ("path", "beg"), "path_end": ("path", "end"),
             "path_sub": ("path", "sub"), "path_reg": ("path", "reg"), "method": ("method", "str")}
@@ -133,8 +155,9 @@ def _acl(fetch: str, values, ci: bool, method: str, request: Request) -> bool | 
     fetch = fetch.lower()
     if fetch == "ssl_fc" and not values:  # a boolean fetch: the connection to the frontend is TLS
         return request.scheme == "https"
-    lower = fetch.endswith(",lower")  # the one converter modelled
-    fetch = fetch.removesuffix(",lower")
+    fetch, converters = _converters(fetch)
+    if converters is None:
+        return None
     host = _HOST.match(fetch)
     if host:
         sample = request.host if request.port == default_port(request.scheme) else f"{request.host}:{request.port}"
@@ -145,8 +168,12 @@ def _acl(fetch: str, values, ci: bool, method: str, request: Request) -> bool | 
     else:
         return None
     how = method or default
-    if lower:
-        sample = sample.lower()
+    for name, args in converters:
+        if name == "lower":
+            sample = sample.lower()
+        else:  # field(<index>,<delimiter>): the index-th (from 1) piece, empty when there is none
+            pieces = sample.split(args[1])
+            sample = pieces[args[0] - 1] if args[0] <= len(pieces) else ""
     if how == "found":
         return True
     if ci and how != "reg":

@@ -21,13 +21,18 @@ def served_well_knowns(sites, which: str) -> list[WellKnown]:
     path = CLIENT_PATH if which == "client" else SERVER_PATH
     headers = {"origin": ORIGIN} if which == "client" else {}
     sites = list(sites)
+    by_host: dict[str, list] = {}
+    for site in sites:  # for following redirects without scanning every site per hop
+        for name in site.hosts or ["*"]:
+            key = name.lower() if name and "*" not in name and not name.startswith((".", "~")) else "*"
+            by_host.setdefault(key, []).append(site)
     found: dict[int, WellKnown] = {}
     for site in sites:
         if site.kind not in ("nginx", "caddy", "haproxy", "traefik"):
             continue
         scheme, port = _entry(site)
         for host in _hosts(site):
-            hops, got = _follow(sites, site, Request(scheme, host, port, "GET", path, dict(headers)))
+            hops, got = _follow(by_host, site, Request(scheme, host, port, "GET", path, dict(headers)))
             route = got.route
             if got.kind != "respond" or got.status != 200 or route is None or route.respond is None:
                 continue
@@ -47,7 +52,7 @@ def served_well_knowns(sites, which: str) -> list[WellKnown]:
     return list(found.values())
 
 
-def _follow(sites, site, request: Request) -> tuple[list, "object"]:
+def _follow(by_host: dict, site, request: Request) -> tuple[list, "object"]:
     """The site's answer, following redirects to the same path as a browser's fetch does
     (at most MAX_HOPS, each to a site of the tree): (the redirects, the last answer)."""
     from urllib.parse import urlsplit
@@ -58,13 +63,17 @@ def _follow(sites, site, request: Request) -> tuple[list, "object"]:
     hops = []
     while got.kind == "redirect" and got.status in (301, 302, 303, 307, 308) and got.location \
             and len(hops) < MAX_HOPS:
-        parts = urlsplit(got.location)
+        try:  # a target such as `https://x:¹/` or a broken IPv6 literal: no browser follows it either
+            parts = urlsplit(got.location)
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            break
         if parts.scheme not in ("http", "https") or not parts.hostname or parts.path != request.path:
             break
         hops.append(got)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
         request = Request(parts.scheme, parts.hostname, port, "GET", parts.path, dict(request.headers))
-        got = answer(sites, request)
+        near = by_host.get(request.host.lower(), []) + by_host.get("*", [])
+        got = answer(near, request)
     return hops, got
 
 
@@ -77,13 +86,30 @@ def _entry(site) -> tuple[str, int]:
     return "http", 80 if 80 in plain else plain[0]
 
 
+def site_hosts(site) -> list[str]:
+    """The host names a site answers for: its named hosts, else the ones its HAProxy
+    conditions compare the Host header with (`hdr(host),field(1,:) -i example.com`)."""
+    named = [h for h in site.hosts if h and "*" not in h and not h.startswith((".", "~")) and h != "_"
+             and "{" not in h and "$" not in h]
+    if named:
+        return named
+    found: list[str] = []
+    for route in site.routes:
+        _unless, groups = route.facts.get("cond") or (False, [])
+        for group in groups:
+            for _negated, acls in group:
+                for fetch, values, _ci, _method in acls or ():
+                    if fetch.lower().removeprefix("req.").startswith("hdr(host)"):
+                        found += [v.lower() for v in values if v and "*" not in v]
+    return list(dict.fromkeys(found))
+
+
 def _hosts(site) -> list[str]:
     """The hosts to ask: each named one (up to MAX_HOSTS) when a route is bound to hosts
     (HAProxy host ACLs, Caddy host matchers, an nginx `if`); else the first, as every host gets the same
     route (a site of thousands of names is asked once)."""
-    named = [h for h in site.hosts if h and "*" not in h and not h.startswith((".", "~")) and h != "_"
-             and "{" not in h and "$" not in h]
+    named = site_hosts(site)
     if not site.facts.get("ifs") and not any(r.facts.get("hosts") or r.facts.get("conditions") or r.facts.get("ifs")
-                                             for r in site.routes):
+                                             or r.facts.get("cond") for r in site.routes):
         named = named[:1]
     return named[:MAX_HOSTS] or ["localhost"]

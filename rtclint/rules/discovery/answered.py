@@ -29,7 +29,9 @@ def site_answer(ctx, site, kind: str, host: str | None = None) -> "Answer":
         from rtclint.model.answer_requests import request_for
         from rtclint.rules.common.roles import concrete_hosts
 
-        url = site_url(site, host or (concrete_hosts(site) or ["localhost"])[0], "")
+        from rtclint.model.answer_wellknown import site_hosts
+
+        url = site_url(site, host or (concrete_hosts(site) or site_hosts(site) or ["localhost"])[0], "")
         return answer_site(site, request_for(kind, url.scheme, url.host, url.port, ""))
 
     return ctx.memo(("answered.site_answer", id(site), kind, host), compute)

@@ -5,8 +5,7 @@ For a well-known body the proxy serves itself, reads the response headers of the
 answer model's answer to the browser's `GET` with an `Origin` (Caddy `header`, nginx
 `add_header` with its inheritance rule and `always`, HAProxy `hdr` on
 `http-request return`) and reports a missing or non-`*` `Access-Control-Allow-Origin`
-(one echoing the request's `Origin` is accepted). Where the browser reaches the body
-through redirects (each hop a site of the tree), each redirect needs the header too.
+(one echoing the request's `Origin` is accepted). A redirect on the way is RTC111's.
 
 ## Why
 Element Web and Element Call run in the browser on another origin: without the CORS
@@ -59,8 +58,6 @@ WHERE = ("caddy", "nginx", "haproxy")
 
 def check(ctx) -> Iterator:
     for site, route, wk, label in _served_by_proxy(ctx):
-        if wk is not None:
-            yield from _hops(ctx, wk, label)
         found = wk.facts.get("answer") if wk is not None else None
         # the headers of the proxy's answer (nginx: `add_header` inheritance, `always`)
         headers = list(found.headers) if found is not None else effective_headers(site, route)
@@ -77,17 +74,6 @@ def check(ctx) -> Iterator:
         yield ctx.report(route.span, f"{label} has no Access-Control-Allow-Origin header{why}: browser "
                          f"clients cannot read it and find no call backend",
                          fix=_cors_fix(ctx, site, route, wk))
-
-
-def _hops(ctx, wk, label):
-    """Each redirect on the way to the body (model/answer_wellknown.py follows them)."""
-    for hop in wk.facts.get("hops") or ():
-        if hop.header_values("Access-Control-Allow-Origin") or hop.route is None:
-            continue
-        yield ctx.report(hop.route.redirect.span if hop.route.redirect is not None else hop.route.span,
-                         f"{label} is reached through a redirect to {hop.location} (status {hop.status}) that "
-                         f"has no Access-Control-Allow-Origin header: the browser stops at this hop and finds no "
-                         f"call backend; serve the JSON directly here, or add the header to the redirect")
 
 
 def _served_by_proxy(ctx):

@@ -33,8 +33,9 @@ def _ask(ctx, url: "PublicUrl", kind: str) -> "Answer":
     scheme = "https" if url.scheme in ("https", "wss") else "http"
     request = request_for(kind, scheme, url.host, url.port, url.path)
     dep = ctx.deployment
-    modelled = [s for s in dep.sites if s.kind != "ingress"]
-    found = answer(modelled, request)
+    # the sites the host index gives for the host (linear: not every site per request)
+    near = [s for s in dep.sites_for_host(url.host) if s.kind != "ingress"]
+    found = answer(near, request) if near else unknown(f"no site serves {url.host}")
     if found.site is not None:
         return found
     for site in dep.sites_for_host(url.host):
@@ -66,6 +67,11 @@ def reaches(ctx, found: "Answer", role: str) -> bool | None:
         return None
     if found.kind != "proxy" or found.route is None:
         return False
+    from rtclint.rules.common.roles import is_jwt_route, is_livekit_route
+
+    named = {"jwt": is_jwt_route, "livekit": is_livekit_route}.get(role)
+    if named is not None and named(ctx, found.route, found.site):
+        return True  # identified as the rules always have (service name, `jwt` names, port on a path)
     got = upstream_role(ctx, found.route, found.site)
     if opaque(got):
         return None
@@ -97,6 +103,7 @@ def jwt_urls(ctx) -> list[tuple["PublicUrl", object]]:
 
 
 def _jwt_urls(ctx) -> list[tuple["PublicUrl", object]]:
+    from rtclint.model.answer_wellknown import site_hosts
     from rtclint.rules.common.roles import concrete_hosts, is_jwt_route, mount_prefix
     from rtclint.rules.routing.routes import service_urls
 
@@ -110,7 +117,7 @@ def _jwt_urls(ctx) -> list[tuple["PublicUrl", object]]:
             prefix = mount_prefix(route.matcher)
             if prefix is None:
                 continue
-            for host in concrete_hosts(site) or ["localhost"]:
+            for host in concrete_hosts(site) or site_hosts(site) or ["localhost"]:
                 url = site_url(site, host, prefix)
                 found.setdefault((url.host, url.port, url.path), (url, route))
     return list(found.values())
@@ -127,6 +134,7 @@ def sfu_urls(ctx) -> list["PublicUrl"]:
 
 
 def _sfu_urls(ctx) -> list["PublicUrl"]:
+    from rtclint.model.answer_wellknown import site_hosts
     from rtclint.rules.common.roles import PublicUrl, concrete_hosts, matcher_paths
     from rtclint.rules.routing.routes import livekit_routes
 
@@ -139,7 +147,7 @@ def _sfu_urls(ctx) -> list["PublicUrl"]:
     for site, route in livekit_routes(ctx, ("caddy", "nginx", "haproxy", "traefik")):
         paths = matcher_paths(route.matcher) if route.matcher.kind != "any" else [""]
         bases = {p.rstrip("*").rstrip("/").removesuffix("/rtc").removesuffix("/rtc/v1") for p in paths} or {""}
-        for host in concrete_hosts(site) or ["localhost"]:
+        for host in concrete_hosts(site) or site_hosts(site) or ["localhost"]:
             for base in bases:
                 url = site_url(site, host, base)
                 found.setdefault((url.host, url.port, url.path), url)

@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from rtclint.diagnostics import Related, Severity
+from rtclint.rules.common.roles import is_jwt_route
 from rtclint.rules.routing.answers import ask, describe, reaches
 from rtclint.rules.routing.routes import ess_hosts, service_urls
 
@@ -55,6 +56,8 @@ def check(ctx) -> Iterator:
         results = [reaches(ctx, found, "jwt") for found in answers]
         if any(r is not False for r in results):
             continue  # one reaches it (RTC202 judges the other), or rtclint cannot tell
+        if any(is_jwt_route(ctx, r, answers[0].site) for r in answers[0].site.routes):
+            continue  # the site routes the service elsewhere: RTC201/RTC202/RTC109 say what is wrong
         found = answers[0]
         site = found.site
         request = url.path + "/get_token"
