@@ -69,6 +69,13 @@ HAPROXY = {
   use_backend sfu if { path -m beg /rtc } || { method PUT }
   default_backend synapse
 """,
+    "haproxy-field-host.cfg": """  acl host_m hdr(host),field(1,:) -i matrix.example.com
+  acl host_x req.hdr(host),field(1,:),lower example.com
+  http-request return status 200 content-type application/json string '{"m.server":"matrix.example.com:443"}' if host_x { path /.well-known/matrix/server }
+  use_backend jwt if host_m { path_beg /livekit/jwt/ }
+  use_backend sfu if host_x
+  default_backend synapse
+""",
     "haproxy-named-or.cfg": """  acl host_m hdr(host) -i matrix.example.com
   acl host_m hdr(host) -i example.com
   acl p_wk path_beg /.well-known/
