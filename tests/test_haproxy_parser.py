@@ -194,3 +194,16 @@ def test_all_backend_servers_are_listed():
             "backend be\n    server a 127.0.0.1:8080 check\n    server b 127.0.0.2:8081\n")
     (site,) = hp.read(doc_of(text), None).sites
     assert [(u.host, u.port) for u in site.routes[0].facts["servers"]] == [("127.0.0.1", 8080), ("127.0.0.2", 8081)]
+
+
+def test_lone_cr_does_not_end_a_line_and_hides_the_rest_of_it():
+    # HAProxy's fgets splits at LF only; parse_line stops at a CR: `default_backend` after a
+    # lone CR is never read (the real haproxy answers 503, tests/test_replay_sample.py)
+    text = "frontend fe\r\n    bind :443\n    mode http\r    default_backend be\nbackend be\n    server s 127.0.0.1:8008\r\n"
+    facts = hp.read(doc_of(text), None)
+    site = next(s for s in facts.sites if s.name == "frontend fe")
+    assert [r.name for r in site.routes] == []
+    assert site.facts.get("mode") == "http"
+    crlf = text.replace("\r    default_backend", "\r\n    default_backend")
+    site = next(s for s in hp.read(doc_of(crlf), None).sites if s.name == "frontend fe")
+    assert [r.name for r in site.routes] == ["default_backend be"]

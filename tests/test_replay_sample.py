@@ -39,3 +39,27 @@ def test_replay_sample_agrees_with_the_real_servers():
     assert int(m.group(1)) >= 10 and int(m.group(2)) >= 500, last
     assert m.group(4) == "0", proc.stdout[-20000:]
     assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+LONE_CR = ("defaults\n    mode http\n    timeout connect 5s\n    timeout server 5s\n    timeout client 5s\n"
+           "frontend fe\r\n    bind :443 ssl crt /etc/replay/tls/site.pem\r\n    mode http\n"
+           "    timeout client 5s\r    use_backend sfu if { path_beg /rtc }\n"
+           "    use_backend jwt if { path_beg /sfu/get }\r\n    default_backend synapse\r    use_backend jwt if { path_beg /get_token }\n"
+           "backend jwt\n    server j lk-jwt:8080\n"
+           "backend sfu\n    server s livekit:7880\n"
+           "backend synapse\n    server m synapse:8008\n")
+
+
+@pytest.mark.skipif(bool(_can_replay()), reason=_can_replay() or "replay available")
+def test_haproxy_line_endings_agree_with_the_real_haproxy(tmp_path):
+    """A lone CR neither ends an HAProxy line nor lets the rest of it be read: the real
+    haproxy and the model must agree on which `use_backend` lines exist."""
+    variant = tmp_path / "haproxy.cfg"
+    variant.write_bytes(LONE_CR.encode())
+    configs = [os.path.join(ROOT, "tests", "fixtures", "hostile", "mixed-endings", "haproxy.cfg"), str(variant)]
+    proc = subprocess.run([sys.executable, "-m", "tools.replay", "--verbose", *configs], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    last = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
+    m = re.fullmatch(r"replay: (\d+) configs, (\d+) requests on haproxy: (\d+) disagreements, (\d+) unknown", last)
+    assert m and m.group(1) == "2", proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert m.group(3) == "0", proc.stdout[-20000:]

@@ -31,7 +31,7 @@ from rtclint.model import (
 from rtclint.rules.common.jsonedit import add_member_text, closing_suffix, parse_positions, style_of
 from rtclint.rules.common.roles import PublicUrl, jwt_public_urls, mount_prefix, upstream_role
 from rtclint.rules.registry import RuleContext, get_rule
-from rtclint.rules.routing.rtc201_jwt_prefix_not_stripped import forwarded_path
+from rtclint.model.answer import Request, answer
 
 # -- helpers -------------------------------------------------------------------------------
 
@@ -179,7 +179,7 @@ def test_jwt_public_urls_use_the_tls_port():
     assert list(jwt_public_urls(RuleContext(dep, Config()))) == ["https://rtc.example.com:8443/livekit/jwt"]
 
 
-# -- RTC201: what the upstream receives --------------------------------------------------------
+# -- RTC201: what the upstream receives (the answer model RTC201 reads) ---------------------------
 
 
 @pytest.mark.parametrize("kind, prefix, strip, up_path, expected", [
@@ -192,8 +192,9 @@ def test_jwt_public_urls_use_the_tls_port():
 ])
 def test_forwarded_path(kind, prefix, strip, up_path, expected):
     route = proxy_route("jwt", 8080, PathMatch("prefix", (prefix,)), strip=strip, up_path=up_path)
-    site = Site(kind, ["x"], [], [route], Span("p", 0, 1))
-    assert forwarded_path(site, route, "/livekit/jwt/get_token") == expected
+    site = Site(kind, ["x"], [Listen(443, True)], [route], Span("p", 0, 1))
+    found = answer([site], Request("https", "x", 443, "POST", "/livekit/jwt/get_token"))
+    assert found.kind == "proxy" and found.upstream.path == expected
 
 
 # -- RTC100: the error position and the fix, on a Caddy backtick body ---------------------------

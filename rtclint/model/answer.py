@@ -16,7 +16,7 @@ from rtclint.model.answer_nginx import answer_nginx
 from rtclint.model.answer_traefik import answer_traefik
 from rtclint.model.answer_types import Answer, Request, UpstreamAnswer, unknown
 
-__all__ = ["Answer", "Request", "UpstreamAnswer", "answer", "unknown"]
+__all__ = ["Answer", "Request", "UpstreamAnswer", "answer", "answer_site", "unknown"]
 READERS = {"nginx": answer_nginx, "caddy": answer_caddy, "haproxy": answer_haproxy, "traefik": answer_traefik}
 
 
@@ -26,6 +26,11 @@ def answer(sites, request: Request) -> Answer:
     site = pick_site(sites, request)
     if site is None:
         return unknown(f"no site serves {request.host}:{request.port}")
+    return answer_site(site, request)
+
+
+def answer_site(site, request: Request) -> Answer:
+    """The answer of one site (e.g. a fragment without an address, included elsewhere)."""
     reader = READERS.get(site.kind)
     if reader is None:
         return unknown(f"{site.kind} sites are not modelled", site)

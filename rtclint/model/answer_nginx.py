@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from rtclint.model.answer_types import Answer, Request, UpstreamAnswer, balanced, authority, default_port, unknown
@@ -20,6 +21,27 @@ _VAR = re.compile(r"\$(\{\w+\}|\w+)")
 
 
 def answer_nginx(site: Site, request: Request) -> Answer:
+    return _expand_headers(_answer(site, request), request)
+
+
+def _expand_headers(result: Answer, request: Request) -> Answer:
+    """`add_header` values with variables, as nginx sends them: expanded per request, and
+    not sent at all when empty (ngx_http_headers_filter skips an empty value). A value with
+    a variable the model does not know stays as written."""
+    if not any("$" in h.value for h in result.headers):
+        return result
+    out = []
+    for h in result.headers:
+        value = expand(h.value, request, request.path) if "$" in h.value else h.value
+        if value is None:
+            out.append(h)
+        elif value:
+            out.append(dataclasses.replace(h, value=value))
+    result.headers = out
+    return result
+
+
+def _answer(site: Site, request: Request) -> Answer:
     path = request.path
     odd = _unmodelled(site.facts.get("directives", ()))
     if odd:

@@ -48,3 +48,15 @@ def client_requests(scheme: str, host: str, port: int, bases: list[str]) -> list
         for kind, method, path, headers in UNDER_BASE:
             out.append((kind, Request(scheme, host, port, method, base + path, dict(headers))))
     return out
+
+
+_BY_KIND = {kind: (method, path, headers) for kind, method, path, headers in HOMESERVER + UNDER_BASE}
+
+
+def request_for(kind: str, scheme: str, host: str, port: int, base: str = "") -> Request:
+    """One client request of `kind` (a KINDS name) to `host`, under `base` for the JWT/SFU
+    kinds (the homeserver kinds ignore it)."""
+    method, path, headers = _BY_KIND[kind]
+    if any(kind == k for k, *_ in UNDER_BASE):
+        path = base.rstrip("/") + path
+    return Request(scheme, host, port, method, path, dict(headers))

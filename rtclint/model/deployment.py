@@ -11,7 +11,7 @@ from rtclint.model.firewall import Firewall
 from rtclint.model.host_index import HostIndex
 from rtclint.model.proxy import Site
 from rtclint.model.services import EssValues, KubeService, LiveKitConfig, Located, Service, SynapseConfig
-from rtclint.model.wellknown import CLIENT_PATH, SERVER_PATH, WellKnown
+from rtclint.model.wellknown import WellKnown
 
 
 @dataclass(slots=True)
@@ -96,27 +96,12 @@ class Deployment:
         return list(memo[key])
 
     def _build_well_knowns(self, which: str) -> list[WellKnown]:
-        path = CLIENT_PATH if which == "client" else SERVER_PATH
+        """The extra well-knowns, and the ones the proxies serve as the answer model says
+        they answer a client's GET (model/answer_wellknown.py)."""
+        from rtclint.model.answer_wellknown import served_well_knowns
+
         found = [wk for wk in self.extra_well_knowns if wk.which == which]
-        for site in self.sites:
-            route = site.route_for(path)
-            if route is None or route.respond is None or route.respond.body is None:
-                continue
-            if route.respond.status != 200 or not route.matcher.matches(path):
-                continue
-            found.append(
-                WellKnown(
-                    which=which,
-                    body=route.respond.body,
-                    span=route.respond.body_span or route.span,
-                    source="proxy",
-                    hosts=list(site.hosts),
-                    site=site,
-                    route=route,
-                    respond=route.respond,
-                )
-            )
-        return found
+        return found + served_well_knowns(self.sites, which)
 
     def claims_by_host(self) -> dict[str, list["Deployment"]]:
         """Host -> the deployments of the tree that claim it, built once for the whole

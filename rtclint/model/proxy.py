@@ -34,6 +34,9 @@ class Header:
     # Caddy `header` with `defer` or a `>` field: applied only when a handler writes the
     # response (not on the empty 200 Caddy sends when no route answers)
     deferred: bool = False
+    # Caddy `header @name …` whose named matcher has non-path lines: those lines
+    # (caddy_matchers._checks), for the answer model to evaluate per request
+    checks: tuple | None = None
 
 
 @dataclass(slots=True)

@@ -263,7 +263,7 @@ class _Reader:
             own, own_facts = directive_matcher(d, matchers, self.doc.path)
             scope = combine(ctx.matcher, own, ctx.strip)
             if d.name == "header":
-                self._header(d, ctx, scope)
+                self._header(d, ctx, scope, own_facts)
             elif d.name == "uri":
                 self._uri(d, ctx)
             elif d.name == "root":
@@ -280,7 +280,7 @@ class _Reader:
             scope_out.append(ctx)
         return routes
 
-    def _header(self, d: Directive, ctx: _Ctx, scope: PathMatch) -> None:
+    def _header(self, d: Directive, ctx: _Ctx, scope: PathMatch, own_facts: dict | None = None) -> None:
         """`header [matcher] [+|-|?|>]Name [value [replacement]]`, or a block of such lines."""
         skip = 2 if matcher_token(d) is not None else 1
         rows = [d.args[skip:]] if len(d.args) > skip else []
@@ -303,7 +303,8 @@ class _Reader:
             span = Span(row[0].path or self.doc.path, row[0].start, value_tok.end)
             if op != "+":
                 ctx.headers = [h for h in ctx.headers if h.name.lower() != name.lower() or h.matcher != matcher]
-            ctx.headers.append(Header(name, value_tok.text, span, True, matcher, deferred=deferred))
+            checks = own_facts.get("checks") if own_facts and own_facts.get("conditions") else None
+            ctx.headers.append(Header(name, value_tok.text, span, True, matcher, deferred=deferred, checks=checks))
 
     def _uri(self, d: Directive, ctx: _Ctx) -> None:
         args = d.args[2:] if matcher_token(d) is not None else d.args[1:]

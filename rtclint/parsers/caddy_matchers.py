@@ -178,7 +178,7 @@ def named_matcher(d: Directive, default_path: str) -> tuple[PathMatch, dict]:
         rows = [[replace(d.args[1], text="expression")]]
     paths: list[str] = []
     regex: PathMatch | None = None
-    facts: dict = {"conditions": []}
+    facts: dict = {"conditions": [], "checks": _checks(d)}
     span = Span(d.items[0].path or default_path, d.start, d.end)
     negated = False
     for row in rows:
@@ -191,7 +191,7 @@ def named_matcher(d: Directive, default_path: str) -> tuple[PathMatch, dict]:
             negated = negated or negate
         elif kind == "path_regexp" and values:
             regex = regex_match(values[-1], span, negate)
-        elif kind == "host":
+        elif kind == "host" and not negate:  # `not host …` is a condition (the answer model reads it)
             facts["hosts"] = [v.lower() for v in values]
         else:
             facts["conditions"].append(kind)
@@ -200,6 +200,30 @@ def named_matcher(d: Directive, default_path: str) -> tuple[PathMatch, dict]:
     if regex is not None:
         return regex, facts
     return PathMatch("any", (), span), facts
+
+
+def _checks(d: Directive) -> tuple:
+    """The matcher's lines as Caddy reads them, for the answer model to evaluate the
+    non-path ones: (type, values) per line, ('not', ((type, values), …)) per `not` line or
+    block (MatchNot: one matcher set per `not`, true when the set does not match)."""
+    def row(tokens) -> tuple:
+        return (tokens[0].text, tuple(t.text for t in tokens[1:])) if tokens else ("", ())
+
+    if d.blocks:
+        lines = [line.args for line in d.blocks[0].lines]
+        blocks = [line.blocks for line in d.blocks[0].lines]
+    else:
+        lines, blocks = [d.args[1:]], [None]
+    out = []
+    for tokens, inner in zip(lines, blocks):
+        if tokens and tokens[0].text == "not":
+            if inner:
+                out.append(("not", tuple(row(line.args) for line in inner[0].lines)))
+            else:
+                out.append(("not", (row(tokens[1:]),)))
+        else:
+            out.append(row(tokens))
+    return tuple(out)
 
 
 def model_copy(obj, **changes):

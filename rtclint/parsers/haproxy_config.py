@@ -60,9 +60,7 @@ def parse_config(doc: Document) -> Config:
     last_defaults: Section | None = None
     named: dict[str, Section] = {}  # named defaults sections, for `from NAME`
     conds: list[int] = []
-    for number in range(1, doc.line_count + 1):
-        start = doc.offset(number, 1)
-        end = doc.line_end(number)
+    for number, (start, end) in enumerate(physical_lines(text), 1):
         if text[start:end].lstrip(" \t").startswith("["):
             continue
         words, err = tokenize_line(text, start, end)
@@ -98,9 +96,24 @@ def parse_config(doc: Document) -> Config:
         _check_line(current, line, errors)
     if conds:
         # HAProxy notices at the end of its last line (a final line break starts no line)
-        last = doc.line_count - 1 if text.endswith("\n") and doc.line_count > 1 else doc.line_count
-        errors.append(LineError(doc.offset(last, 1), f"non-terminated '.if' block (opened on line {conds[-1]})"))
+        last = text.rfind("\n", 0, len(text) - 1) + 1 if text.endswith("\n") else text.rfind("\n") + 1
+        errors.append(LineError(last, f"non-terminated '.if' block (opened on line {conds[-1]})"))
     return Config(sections, errors)
+
+
+def physical_lines(text: str):
+    """(start, end) of each line as HAProxy reads them: `fgets` splits at LF only, so a lone
+    CR does not end a line; `parse_line` then stops at the first CR, which drops the rest
+    of that line (readcfgfile in src/cfgparse.c, parse_line in src/tools.c)."""
+    start = 0
+    size = len(text)
+    while start < size:
+        stop = text.find("\n", start)
+        if stop == -1:
+            stop = size
+        cr = text.find("\r", start, stop)
+        yield start, stop if cr == -1 else cr
+        start = stop + 1
 
 
 def _directive(line: Line, conds: list[int], errors: list[LineError]) -> None:

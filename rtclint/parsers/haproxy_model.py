@@ -164,7 +164,25 @@ class ModelBuilder:
             facts["hosts"] = list(dict.fromkeys(hosts))
         if any(w in ("||", "or") for w in cond):
             facts["or"] = True
+        facts["cond"] = (unless, self.or_groups(cond, acls))
         return matcher, facts
+
+    def or_groups(self, cond: list[str], acls: dict[str, list[Acl]]) -> list[list[tuple]]:
+        """The condition as HAProxy evaluates it: OR of groups, each an AND of terms
+        (negated, ((fetch, values, -i, -m method), …) or None for an unknown ACL name); the
+        answer model evaluates what it can (model/answer_haproxy.py)."""
+        groups: list[list[tuple]] = [[]]
+        start = 0
+        for i, word in enumerate([*cond, "||"]):
+            if word in ("||", "or"):
+                for negated, group in self.terms(cond[start:i], acls):
+                    if group is None:
+                        groups[-1].append((False, None))
+                    else:
+                        groups[-1].append((negated, tuple((a.fetch, tuple(a.values), a.ci, a.method) for a in group)))
+                groups.append([])
+                start = i + 1
+        return [g for g in groups if g]
 
     def terms(self, cond: list[str], acls: dict[str, list[Acl]]) -> list[tuple]:
         """(negated, [Acl] or None) per ACL in the condition; anonymous `{ … }` ACLs too."""
@@ -228,6 +246,8 @@ class ModelBuilder:
             target = opts[1] if len(opts) > 1 else ""
             code = _option(opts, "code")
             route.redirect = Redirect(target, int(code) if code.isdecimal() else 302, span)
+            facts["redirect"] = (opts[0] if opts else "", tuple(opts[2:]))  # location|prefix|scheme, options
+            route.headers = list(after)
         else:
             status = _option(opts, "deny_status") or "403"
             route.respond = Respond(int(status) if status.isdecimal() else 403, None)

@@ -28,6 +28,7 @@ def main(argv: list[str]) -> int:
     from tools.replay.corpus import corpus, proxy_kind
     from tools.replay.generate import generate
     from tools.replay.run import replay
+    from tools.replay.semantics import semantics
 
     scratch = tempfile.mkdtemp(prefix="rtclint-replay-")
     namespace.prepare(os.path.join(scratch, "ns"))
@@ -37,7 +38,8 @@ def main(argv: list[str]) -> int:
     if args.configs:
         configs = [(proxy_kind(p) or "", p) for p in args.configs]
     else:
-        configs = corpus() + generate(os.path.join(scratch, "generated"))
+        configs = (corpus() + generate(os.path.join(scratch, "generated"))
+                   + semantics(os.path.join(scratch, "semantics")))
         if args.sample:
             configs = _sample(configs)
     totals = Counter()
@@ -73,10 +75,12 @@ def main(argv: list[str]) -> int:
 
 
 def _sample(configs: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The upstream corpus and every 35th generated variant: every server, every request."""
+    """The upstream corpus, every 35th generated variant and the hand-written semantics
+    variants: every server, every request."""
     from tools.replay.corpus import SHARED
 
-    return [c for i, c in enumerate(configs) if c[1].startswith(SHARED) or "generated" in c[1] and i % 35 == 0]
+    return [c for i, c in enumerate(configs) if c[1].startswith(SHARED) or "generated" in c[1] and i % 35 == 0
+            or "/semantics/" in c[1]]
 
 
 def _args(argv: list[str]):

@@ -33,8 +33,9 @@ from __future__ import annotations
 
 from rtclint.diagnostics import Applicability, Edit, Fix, Related, Severity
 from rtclint.document import Span
-from rtclint.model import CLIENT_PATH, Site, WellKnown
-from rtclint.rules.common.roles import concrete_hosts, undecidable
+from rtclint.model import Site, WellKnown
+from rtclint.rules.common.roles import concrete_hosts
+from rtclint.rules.discovery.answered import site_answer
 from rtclint.rules.common.synapse_view import append_at_end
 from rtclint.rules.discovery.advertised import has_foci
 from rtclint.rules.discovery.homeserver_groups import server_names, suffix_index
@@ -90,9 +91,9 @@ def _handled_on(ctx, name: str, client: list[WellKnown], client_hosts: set[str] 
     for site in ctx.deployment.sites_for_host(name):
         if name not in concrete_hosts(site):
             continue
-        route = site.route_for(CLIENT_PATH)
-        if undecidable(route) or route is not None and route.action in ("proxy", "redirect"):
-            return True
+        found = site_answer(ctx, site, "well-known-client", name)
+        if found.kind in ("unknown", "proxy", "redirect"):
+            return True  # answered elsewhere, or rtclint cannot tell: quiet
     return False
 
 

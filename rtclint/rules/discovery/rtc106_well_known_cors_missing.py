@@ -1,10 +1,11 @@
 """The client well-known is served without `Access-Control-Allow-Origin: *`.
 
 ## What it does
-For a well-known body the proxy serves itself, collects the response headers in
-effect on that route (Caddy `header`, nginx `add_header` with its inheritance rule,
-HAProxy `hdr` on `http-request return`) and reports a missing or non-`*`
-`Access-Control-Allow-Origin`.
+For a well-known body the proxy serves itself, reads the response headers of the
+answer model's answer to the browser's `GET` with an `Origin` (Caddy `header`, nginx
+`add_header` with its inheritance rule and `always`, HAProxy `hdr` on
+`http-request return`) and reports a missing or non-`*` `Access-Control-Allow-Origin`
+(one echoing the request's `Origin` is accepted). A redirect on the way is RTC111's.
 
 ## Why
 Element Web and Element Call run in the browser on another origin: without the CORS
@@ -37,6 +38,7 @@ from collections.abc import Iterator
 
 from rtclint.diagnostics import Applicability, Edit, Fix, Severity
 from rtclint.model import CLIENT_PATH
+from rtclint.model.answer_requests import ORIGIN
 from rtclint.rules.common.wkedit import insert_directive, where
 from rtclint.rules.discovery.proxy_headers import (
     PROXY_KINDS,
@@ -56,8 +58,11 @@ WHERE = ("caddy", "nginx", "haproxy")
 
 def check(ctx) -> Iterator:
     for site, route, wk, label in _served_by_proxy(ctx):
-        cors = find_header(effective_headers(site, route), "Access-Control-Allow-Origin")
-        if cors is not None and cors.value.strip("'\"") == "*":
+        found = wk.facts.get("answer") if wk is not None else None
+        # the headers of the proxy's answer (nginx: `add_header` inheritance, `always`)
+        headers = list(found.headers) if found is not None else effective_headers(site, route)
+        cors = find_header(headers, "Access-Control-Allow-Origin")
+        if cors is not None and cors.value.strip("'\"") in ("*", ORIGIN):
             continue
         if cors is not None:
             yield ctx.report(cors.span or route.span, f"{label} sends Access-Control-Allow-Origin "
@@ -79,10 +84,14 @@ def _served_by_proxy(ctx):
     for wk in proxy_served(ctx):
         seen.add(id(wk.route))
         yield wk.site, wk.route, wk, where(wk)
+    from rtclint.rules.discovery.answered import site_answer
+
     for site in ctx.deployment.sites:
         if site.kind not in PROXY_KINDS:
             continue
-        route = site.route_for(CLIENT_PATH)
+        found = site_answer(ctx, site, "well-known-client")
+        # the model reaches the route that serves a file, whose content it cannot read
+        route = found.route if found.kind in ("respond", "unknown") else None
         respond = route.respond if route is not None else None
         if respond is None or id(route) in seen or respond.status != 200 or not respond.from_file:
             continue

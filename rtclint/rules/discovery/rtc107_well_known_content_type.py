@@ -1,7 +1,8 @@
 """The client well-known is not served as `application/json`.
 
 ## What it does
-nginx: a `return 200 '…'` for the well-known without `default_type
+Reads the Content-Type of the answer model's answer to the client's `GET` of the
+well-known the proxy serves itself. nginx: a `return 200 '…'` for the well-known without `default_type
 application/json` (or a `types {}` block / `add_header Content-Type`) in effect.
 HAProxy: `http-request return … string|lf-string` with a content type other than
 `application/json` (HAProxy 2.x refuses a `string` body without any `content-type`
@@ -45,8 +46,13 @@ def check(ctx) -> Iterator:
         site, route, respond = wk.site, wk.route, wk.respond
         if site.kind not in ("nginx", "haproxy") or respond is None or respond.from_file:
             continue
-        ctype = (respond.content_type or "").strip("'\"").split(";")[0].strip().lower()
-        header = find_header(effective_headers(site, route), "Content-Type") if site.kind == "nginx" else None
+        found = wk.facts.get("answer")
+        # the Content-Type of the proxy's answer: its own (default_type, `types {}`, HAProxy
+        # `content-type`), and for nginx an `add_header Content-Type` in effect
+        served = found.content_type if found is not None else respond.content_type
+        ctype = (served or "").strip("'\"").split(";")[0].strip().lower()
+        headers = list(found.headers) if found is not None else effective_headers(site, route)
+        header = find_header(headers, "Content-Type") if site.kind == "nginx" else None
         if ctype == "application/json" or (header is not None and "json" in header.value.lower()):
             continue
         if respond.content_type and respond.content_type_span is not None:

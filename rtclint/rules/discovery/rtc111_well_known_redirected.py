@@ -1,7 +1,8 @@
 """The client well-known path is answered with a redirect.
 
 ## What it does
-Finds sites whose route for `/.well-known/matrix/client` is a redirect, when the
+Finds sites that the answer model says answer a client's `GET
+/.well-known/matrix/client` with a redirect, when the
 redirect is aimed at the well-known itself, hides a route that would have served
 it (Caddy sorts `redir` before `respond` and `reverse_proxy` unless they are
 wrapped in `handle` blocks), or happens on the server_name host. Plain-HTTP sites
@@ -30,7 +31,8 @@ from collections.abc import Iterator
 
 from rtclint.diagnostics import Related, Severity
 from rtclint.model import CLIENT_PATH
-from rtclint.rules.common.roles import route_for_host
+from rtclint.rules.common.roles import concrete_hosts
+from rtclint.rules.discovery.answered import site_answer
 from rtclint.rules.discovery.proxy_headers import PROXY_KINDS
 
 CODE = "RTC111"
@@ -47,12 +49,13 @@ def check(ctx) -> Iterator:
         if site.kind not in PROXY_KINDS or (site.listens and not site.tls_ports):
             continue
         bound = any(r.facts.get("hosts") for r in site.routes)
-        for host in (site.hosts if bound else [None]):
+        for host in (concrete_hosts(site) if bound else [None]):
             yield from _redirected(ctx, site, host, server_names)
 
 
 def _redirected(ctx, site, host, server_names):
-    route = route_for_host(site, host, CLIENT_PATH)
+    found = site_answer(ctx, site, "well-known-client", host)
+    route = found.route if found.kind == "redirect" else None
     if route is not None and route.redirect is not None:
         hosts = [host] if host else site.hosts
         shadowed = [r for r in site.routes if r is not route and r.action in ("respond", "proxy")

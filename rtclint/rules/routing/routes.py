@@ -1,12 +1,12 @@
 """What the routing rules share: the proxy kinds they judge, the public URLs the tree
-names for the JWT service and LiveKit, the proxy sites for a host, and how a route
-is described in a message.
+names for the JWT service and LiveKit, and the proxy sites for a host. What the proxy
+does with a request is the answer model's (answers.py).
 """
 
 from __future__ import annotations
 
 from rtclint.document import Span
-from rtclint.rules.common.roles import PublicUrl, is_livekit_route, upstream_role
+from rtclint.rules.common.roles import PublicUrl, is_livekit_route
 from rtclint.rules.common.wkedit import body_span
 from rtclint.rules.discovery.well_known_json import livekit_entries, parsed
 
@@ -60,21 +60,6 @@ def proxy_sites(dep, host: str):
     return [s for s in dep.sites_for_host(host) if s.kind in ROUTING]
 
 ROLE_NAMES = {"jwt": "the JWT service", "livekit": "LiveKit", "synapse": "Synapse", "element-call": "Element Call"}
-
-
-def describe_route(route, ctx=None, site=None) -> str:
-    if route is None:
-        return "no route matches it"
-    if route.respond is not None:
-        return f"`{route.name or 'a respond'}` answers it itself (status {route.respond.status})"
-    if route.redirect is not None:
-        return f"it is redirected to {route.redirect.target}"
-    if route.proxy is not None:
-        up = route.proxy.upstream
-        role = upstream_role(ctx, route, site) if ctx is not None else None
-        what = f" ({ROLE_NAMES.get(role, role)})" if role else ""
-        return f"`{route.name or 'a route'}` sends it to {up.host}:{up.effective_port}{what}"
-    return f"`{route.name or 'a route'}` does not proxy it"
 
 
 def livekit_routes(ctx, kinds):

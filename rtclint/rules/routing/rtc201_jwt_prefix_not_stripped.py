@@ -1,9 +1,10 @@
 """The JWT service is mounted under a path prefix that the proxy passes through.
 
 ## What it does
-For each route to lk-jwt-service under a prefix such as `/livekit/jwt`, computes the
-path the service receives for `<prefix>/get_token` and reports when it is not
-`/get_token`: nginx `proxy_pass http://host:8080;` (no URI part) in a prefix
+Where clients reach the JWT service under a prefix such as `/livekit/jwt` (each
+`livekit_service_url`, and the URLs the proxies publish a JWT route at), asks the
+answer model which path lk-jwt-service receives for `<prefix>/get_token` (else
+`/sfu/get`, `/healthz`) and reports when it is not the endpoint itself: nginx `proxy_pass http://host:8080;` (no URI part) in a prefix
 location, Caddy `handle` instead of `handle_path` (without `uri strip_prefix`),
 HAProxy without `set-path`/`replace-path`.
 
@@ -36,8 +37,9 @@ from collections.abc import Iterator
 
 from rtclint.diagnostics import Applicability, Edit, Fix, Severity
 from rtclint.document import Span
-from rtclint.rules.common.roles import CLIENT_ENDPOINTS, JWT_ENDPOINTS, is_jwt_route, mount_prefix
+from rtclint.rules.common.roles import JWT_ENDPOINTS
 from rtclint.rules.common.wkedit import insert_directive, insert_line_before
+from rtclint.rules.routing.answers import ask, jwt_urls, reaches
 from rtclint.rules.routing.routes import PROXIES
 
 CODE = "RTC201"
@@ -46,49 +48,34 @@ SEVERITY = Severity.ERROR
 FIX = "safe"
 WHERE = ("caddy", "nginx", "haproxy", "traefik")
 _SECTION = re.compile(r"(?m)^[ \t]*(frontend|backend|listen|defaults|global)\b")
+KINDS = (("get-token", "/get_token"), ("sfu-get", "/sfu/get"), ("healthz", "/healthz"))
 _REWRITE = re.compile(r"(?m)^[ \t]*http-request[ \t]+(replace-path|set-path|replace-uri|set-uri)\b(.*)$")
 
 
 def check(ctx) -> Iterator:
     dep = ctx.deployment
-    for site in dep.sites:
-        for route in site.routes:
-            if site.kind not in PROXIES or not is_jwt_route(ctx, route, site):
+    seen = set()
+    for url, _route in jwt_urls(ctx):
+        for kind, endpoint in KINDS:
+            found = ask(ctx, url, kind)
+            if not reaches(ctx, found, "jwt"):
                 continue
-            prefix = mount_prefix(route.matcher)
-            probe = _probe(route, prefix) if prefix else None
-            if probe is None:
-                continue
-            request, endpoint = probe
-            got = forwarded_path(site, route, request)
-            if got == endpoint or (site.kind == "haproxy" and _haproxy_rewrites(dep, route.proxy, prefix)):
-                continue
+            site, route = found.site, found.route
+            got = found.upstream.path.split("?")[0]
+            if site.kind not in PROXIES or got == endpoint or id(route) in seen:
+                break
+            prefix = url.path
+            if site.kind == "haproxy" and _haproxy_rewrites(dep, route.proxy, prefix):
+                break
+            seen.add(id(route))
+            request = prefix + endpoint
             yield ctx.report(route.proxy.span or route.span,
                              f"`{route.name or 'this route'}` sends {request} to the JWT service as {got}, but "
                              f"lk-jwt-service serves {endpoint} (like "
                              f"{', '.join(e for e in JWT_ENDPOINTS[:3] if e != endpoint)}) only at the root: strip the "
                              f"{prefix} prefix",
-                             fix=_strip_fix(ctx, site, route, prefix))
-
-
-def forwarded_path(site, route, request: str) -> str:
-    """The path the upstream receives for `request` through this route."""
-    px = route.proxy
-    strip = px.strip_prefix or ""
-    rest = request[len(strip):] if strip and request.startswith(strip) else request
-    if site.kind == "nginx":
-        if px.upstream.path is not None and strip:
-            return px.upstream.path + rest
-        return request
-    return rest if rest.startswith("/") else "/" + rest
-
-
-def _probe(route, prefix: str) -> tuple[str, str] | None:
-    """(public request, endpoint) for the first client endpoint this route matches."""
-    for endpoint in (*CLIENT_ENDPOINTS, "/healthz"):
-        if route.matcher.matches(prefix + endpoint):
-            return prefix + endpoint, endpoint
-    return None
+                             fix=_strip_fix(ctx, site, route, prefix) if prefix else None)
+            break
 
 
 def _haproxy_rewrites(dep, px, prefix: str) -> bool:

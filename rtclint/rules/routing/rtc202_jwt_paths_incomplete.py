@@ -1,9 +1,10 @@
 """Only some of the JWT service's endpoints are routed to it.
 
 ## What it does
-When a site routes some JWT endpoints (`/sfu/get`, `/healthz`) under a prefix to
-lk-jwt-service, checks that `<prefix>/get_token` reaches it too, and reports the
-route that answers it instead.
+Where clients reach the JWT service (each `livekit_service_url`, and the URLs the
+proxies publish a JWT route at), asks the answer model about `POST <url>/sfu/get`,
+`GET <url>/healthz` and `POST <url>/get_token`: when the first ones reach lk-jwt-service
+and `/get_token` does not, reports the route that takes only some of its endpoints.
 
 ## Why
 Current clients ask `/get_token` first. Element's old Caddy example matched only
@@ -33,8 +34,9 @@ from collections.abc import Iterator
 
 from rtclint.diagnostics import Applicability, Edit, Fix, Related, Severity
 from rtclint.document import Span
-from rtclint.rules.common.roles import is_jwt_route, mount_prefix, route_for_host, upstream_role
-from rtclint.rules.routing.routes import PROXIES, describe_route, opaque
+from rtclint.rules.common.roles import is_jwt_route, mount_prefix
+from rtclint.rules.routing.answers import ask, describe, jwt_urls, reaches
+from rtclint.rules.routing.routes import PROXIES
 
 CODE = "RTC202"
 NAME = "jwt-paths-incomplete"
@@ -44,31 +46,28 @@ WHERE = ("caddy", "nginx", "haproxy", "traefik")
 
 
 def check(ctx) -> Iterator:
-    dep = ctx.deployment
-    for site in dep.sites:
-        if site.kind not in PROXIES:
+    seen = set()
+    for url, _route in jwt_urls(ctx):
+        token = ask(ctx, url, "get-token")
+        if reaches(ctx, token, "jwt") is not False:
             continue
-        for route in site.routes:
-            if not is_jwt_route(ctx, route, site) or route.matcher.kind not in ("exact", "prefix", "prefix_noregex"):
-                continue
-            prefix = mount_prefix(route.matcher)
-            if prefix is None:
-                continue
-            request = prefix + "/get_token"
-            if route.matcher.matches(request):
-                continue
-            hosts = route.facts.get("hosts") or [None]
-            other = route_for_host(site, hosts[0], request)
-            if other is not None and other is not route and is_jwt_route(ctx, other, site):
-                continue
-            if other is not None and other.proxy is not None and opaque(upstream_role(ctx, other, site)):
-                continue  # goes somewhere we cannot identify
-            yield ctx.report(route.matcher.span or route.span,
-                             f"only {', '.join(route.matcher.paths)} reach the JWT service; {request} is not routed "
-                             f"to it ({describe_route(other, ctx, site)}), so clients cannot get a LiveKit token; "
-                             f"route the whole {prefix}/ prefix to the JWT service",
-                             fix=_widen_fix(ctx, site, route, prefix),
-                             related=[Related(other.span, "/get_token ends here")] if other is not None else [])
+        other = [ask(ctx, url, kind) for kind in ("sfu-get", "healthz")]
+        reached = next((a for a in other if reaches(ctx, a, "jwt")), None)
+        if reached is None or reached.site is None or reached.site.kind not in PROXIES:
+            continue  # nothing of the service is routed there: RTC200's finding
+        site, route = reached.site, reached.route
+        if route is None or id(route) in seen or route.matcher.kind not in ("exact", "prefix", "prefix_noregex"):
+            continue
+        seen.add(id(route))
+        prefix = mount_prefix(route.matcher)
+        prefix = url.path if prefix is None else prefix
+        request = url.path + "/get_token"
+        yield ctx.report(route.matcher.span or route.span,
+                         f"only {', '.join(route.matcher.paths)} reach the JWT service; {request} is not routed "
+                         f"to it ({describe(ctx, token)}), so clients cannot get a LiveKit token; "
+                         f"route the whole {prefix}/ prefix to the JWT service",
+                         fix=_widen_fix(ctx, site, route, prefix) if is_jwt_route(ctx, route, site) else None,
+                         related=[Related(token.route.span, "/get_token ends here")] if token.route is not None else [])
 
 
 def _widen_fix(ctx, site, route, prefix) -> Fix | None:

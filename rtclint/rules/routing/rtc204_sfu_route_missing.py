@@ -2,8 +2,8 @@
 
 ## What it does
 For each JWT service's `LIVEKIT_URL` whose host is served by a proxy site in the
-tree, follows the websocket path `<path>/rtc` through the site's routes and reports
-when it does not reach LiveKit's HTTP port (`port`, default 7880). Unidentified
+tree, asks the answer model what the proxy does with livekit-client's websocket
+requests (`<path>/rtc/v1`, then `<path>/rtc`) and reports when neither reaches LiveKit's HTTP port (`port`, default 7880). Unidentified
 upstreams are given the benefit of the doubt.
 
 ## Why
@@ -28,33 +28,35 @@ from collections.abc import Iterator
 
 from rtclint.diagnostics import Related, Severity
 from rtclint.document import Span
-from rtclint.rules.common.roles import PublicUrl, route_for_host, undecidable, upstream_role
-from rtclint.rules.routing.routes import describe_route, ess_hosts, opaque, proxy_sites
+from rtclint.rules.common.roles import PublicUrl
+from rtclint.rules.routing.answers import ask, describe, reaches
+from rtclint.rules.routing.routes import ess_hosts
 
 CODE = "RTC204"
 NAME = "sfu-route-missing"
 SEVERITY = Severity.ERROR
 FIX = "manual"
 WHERE = ("caddy", "nginx", "haproxy", "traefik", "kubernetes")
+KINDS = ("rtc-v1-ws", "rtc-ws")  # livekit-client opens /rtc/v1, then falls back to /rtc
 
 
 def check(ctx) -> Iterator:
     dep = ctx.deployment
     skip_hosts = ess_hosts(dep)
     for url, span in _sfu_urls(dep):
-        sites = proxy_sites(dep, url.host)
-        if not sites or url.host in skip_hosts:
+        if url.host in skip_hosts:
             continue
+        answers = [ask(ctx, url, kind) for kind in KINDS]
+        if answers[-1].site is None or any(reaches(ctx, a, "livekit") is not False for a in answers):
+            continue  # not our proxy, reaches LiveKit, or rtclint cannot tell
+        found = answers[-1]
+        site = found.site
         request = url.path + "/rtc"
-        results = [(s, route_for_host(s, url.host, request)) for s in sites]
-        roles = [upstream_role(ctx, r, s) for s, r in results if r is not None and r.proxy is not None]
-        if any(opaque(role) or role == "livekit" for role in roles) or any(undecidable(r) for _, r in results):
-            continue
-        site, route = results[0]
         yield ctx.report(span, f"LIVEKIT_URL {url.text()}: {url.host}{request} does not reach LiveKit on "
-                         f"{site.name or site.kind} in {site.span.path} ({describe_route(route, ctx, site)}); "
+                         f"{site.name or site.kind} in {site.span.path} ({describe(ctx, found)}); "
                          f"route it to LiveKit's port 7880",
-                         related=[Related(route.span if route else site.span, "the websocket request ends here")])
+                         related=[Related(found.route.span if found.route else site.span,
+                                          "the websocket request ends here")])
 
 
 def _sfu_urls(dep) -> list[tuple[PublicUrl, Span]]:

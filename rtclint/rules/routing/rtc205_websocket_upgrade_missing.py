@@ -1,7 +1,9 @@
 """nginx proxies to LiveKit without websocket upgrade.
 
 ## What it does
-For each nginx location that proxies to LiveKit, checks for `proxy_http_version 1.1`,
+For each nginx location that the answer model says takes livekit-client's websocket
+(`/rtc/v1`, `/rtc` under each `LIVEKIT_URL` and where the proxy publishes LiveKit)
+to LiveKit, checks for `proxy_http_version 1.1`,
 `proxy_set_header Upgrade $http_upgrade` and `proxy_set_header Connection "upgrade"`
 (after nginx's inheritance: a location with its own `proxy_set_header` drops the
 server's). Caddy upgrades websockets by itself and is never reported.
@@ -34,7 +36,7 @@ from rtclint.diagnostics import Applicability, Edit, Fix, Severity
 from rtclint.document import Span
 from rtclint.rules.common.wkedit import insert_directive
 from rtclint.rules.discovery.proxy_headers import own_items
-from rtclint.rules.routing.routes import livekit_routes
+from rtclint.rules.routing.answers import sfu_answers
 
 CODE = "RTC205"
 NAME = "websocket-upgrade-missing"
@@ -45,7 +47,10 @@ WHERE = ("nginx",)
 
 def check(ctx) -> Iterator:
     dep = ctx.deployment
-    for site, route in livekit_routes(ctx, ("nginx",)):
+    for found in sfu_answers(ctx):
+        if found.server != "nginx":
+            continue
+        route = found.route
         px = route.proxy
         names = {h.name.lower(): h.value for h in px.request_headers}
         missing = []

@@ -1,7 +1,8 @@
 """The proxy cuts the LiveKit websocket after a short idle time.
 
 ## What it does
-nginx: a location proxying to LiveKit with `proxy_read_timeout` under 120 s (the
+Reads the answers that take livekit-client's websocket (`/rtc/v1`, `/rtc`) to
+LiveKit. nginx: the location answering it has `proxy_read_timeout` under 120 s (the
 default is 60 s). HAProxy: a backend sending to LiveKit without `timeout tunnel`
 (`timeout tunnel` in a frontend is ignored). Caddy keeps websockets open and is
 never reported.
@@ -29,7 +30,7 @@ from collections.abc import Iterator
 from rtclint.diagnostics import Applicability, Edit, Fix, Severity
 from rtclint.document import Span
 from rtclint.rules.common.wkedit import insert_directive, insert_line_before
-from rtclint.rules.routing.routes import livekit_routes
+from rtclint.rules.routing.answers import sfu_answers
 
 CODE = "RTC206"
 NAME = "websocket-timeout-short"
@@ -40,11 +41,13 @@ WHERE = ("nginx", "haproxy")
 
 def check(ctx) -> Iterator:
     dep = ctx.deployment
-    for site, route in livekit_routes(ctx, ("nginx", "haproxy")):
+    for found in sfu_answers(ctx):
+        route = found.route
         px = route.proxy
-        if site.kind == "nginx":
-            yield from _nginx_timeout(ctx, route, px)
-        elif px.tunnel_timeout is None:
+        if found.server == "nginx":
+            yield from _nginx_timeout(ctx, route, px, found.upstream.read_timeout if found.upstream else px.read_timeout)
+        elif found.server == "haproxy" and (found.upstream.tunnel_timeout if found.upstream else px.tunnel_timeout) \
+                is None:
             anchor = px.backend_span or px.span or route.span
             edit = insert_line_before(dep, px.span, "timeout tunnel 1h") if px.span is not None else None
             backend = f"backend {px.backend_name}" if px.backend_name else "the backend"
@@ -55,8 +58,8 @@ def check(ctx) -> Iterator:
                              if edit else None)
 
 
-def _nginx_timeout(ctx, route, px):
-    timeout = px.read_timeout if px.read_timeout is not None else 60.0
+def _nginx_timeout(ctx, route, px, read_timeout):
+    timeout = read_timeout if read_timeout is not None else 60.0
     if timeout >= 120:
         return
     dep = ctx.deployment
@@ -66,7 +69,7 @@ def _nginx_timeout(ctx, route, px):
     else:
         edit = insert_directive(dep, route, "proxy_read_timeout 120s;")
         fix = Fix(Applicability.SAFE, "set proxy_read_timeout 120s in the location", (edit,)) if edit else None
-    what = f"proxy_read_timeout is {timeout:g}s" + ("" if px.read_timeout is not None else " (the default)")
+    what = f"proxy_read_timeout is {timeout:g}s" + ("" if read_timeout is not None else " (the default)")
     yield ctx.report(px.read_timeout_span if px.read_timeout_span is not None and _inside(route, px.read_timeout_span)
                      else (px.span or route.span),
                      f"`{route.name or 'location'}` proxies the LiveKit websocket but {what}: nginx closes a quiet "

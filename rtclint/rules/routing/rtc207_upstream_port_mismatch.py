@@ -1,8 +1,9 @@
 """The proxy sends JWT or SFU traffic to a port the service does not listen on.
 
 ## What it does
-When a proxy upstream names a JWT service or LiveKit container of the tree (by its
-Compose service name, hostname or alias), compares the upstream port with the port
+When the answer model says a client's request to the JWT service or the SFU websocket
+is proxied to an upstream that names a JWT service or LiveKit container of the tree
+(by its Compose service name, hostname or alias), compares the upstream port with the port
 the service binds: lk-jwt-service `LIVEKIT_JWT_BIND` (`:PORT`), else
 `LIVEKIT_JWT_PORT`, else 8080 (`LK_JWT_PORT` is ignored since v0.2.0); LiveKit the
 `port` of the livekit.yaml it runs with (default 7880).
@@ -30,7 +31,10 @@ from collections.abc import Iterator
 
 from rtclint.diagnostics import Applicability, Edit, Fix, Related, Severity
 from rtclint.rules.common.roles import jwt_bind_port, livekit_config_of, service_for
+from rtclint.rules.routing.answers import ask, jwt_urls, sfu_answers
 from rtclint.rules.routing.routes import PROXIES
+
+JWT_KINDS = ("get-token", "sfu-get", "healthz", "delegate-leave")
 
 CODE = "RTC207"
 NAME = "upstream-port-mismatch"
@@ -41,29 +45,43 @@ WHERE = ("caddy", "nginx", "haproxy", "traefik", "compose")
 
 def check(ctx) -> Iterator:
     dep = ctx.deployment
-    for site in dep.sites:
-        if site.kind not in PROXIES:
-            continue  # Kubernetes Service → container ports are RTC603's
-        for route in site.routes:
-            if route.proxy is None:
-                continue
-            up = route.proxy.upstream
-            svc = service_for(dep, up)
-            if svc is None or up.port is None:
-                continue
-            expected = _listening_port(dep, svc)
-            if expected is None or expected[0] == up.port:
-                continue
-            port, why, where_span = expected
-            fix = None
-            if up.port_span is not None:
-                fix = Fix(Applicability.SAFE, f"use port {port}", (Edit(up.port_span, str(port)),))
-            what = "the JWT service" if svc.role == "jwt" else "LiveKit"
-            yield ctx.report(up.port_span or up.span or route.proxy.span or route.span,
-                             f"`{route.name or site.name or 'this route'}` sends traffic for {what} to "
-                             f"{up.host}:{up.port}, but {svc.name} listens on {port} ({why}, {where_span.path}): "
-                             f"every request fails",
-                             fix=fix, related=[Related(where_span, f"{svc.name} listens on {port}")])
+    seen = set()
+    for found in _proxied(ctx):
+        route = found.route
+        site = found.site
+        up = route.proxy.upstream
+        svc = service_for(dep, up)
+        if svc is None or up.port is None or id(route) in seen:
+            continue
+        seen.add(id(route))
+        expected = _listening_port(dep, svc)
+        port_used = found.upstream.port if found.upstream is not None else up.effective_port
+        if expected is None or expected[0] == port_used:
+            continue
+        port, why, where_span = expected
+        fix = None
+        if up.port_span is not None:
+            fix = Fix(Applicability.SAFE, f"use port {port}", (Edit(up.port_span, str(port)),))
+        what = "the JWT service" if svc.role == "jwt" else "LiveKit"
+        yield ctx.report(up.port_span or up.span or route.proxy.span or route.span,
+                         f"`{route.name or site.name or 'this route'}` sends traffic for {what} to "
+                         f"{up.host}:{port_used}, but {svc.name} listens on {port} ({why}, "
+                         f"{where_span.path}): every request fails",
+                         fix=fix, related=[Related(where_span, f"{svc.name} listens on {port}")])
+
+
+def _proxied(ctx):
+    """The answers that proxy a client's JWT or SFU request, in the proxies rtclint edits
+    (Kubernetes Service → container ports are RTC603's)."""
+    for url, _route in jwt_urls(ctx):
+        for kind in JWT_KINDS:
+            found = ask(ctx, url, kind)
+            if found.kind == "proxy" and found.route is not None and found.route.proxy is not None \
+                    and found.site.kind in PROXIES:
+                yield found
+    for found in sfu_answers(ctx):
+        if found.site.kind in PROXIES and found.route.proxy is not None:
+            yield found
 
 
 def _listening_port(dep, svc):

@@ -2,9 +2,10 @@
 
 ## What it does
 For each server_name of the tree (homeserver.yaml `server_name`, ESS `serverName`)
-that a proxy site in the tree serves, checks that federation can reach it: the site
-answers `/.well-known/matrix/server` (itself or by proxy), listens on 8448, or routes
-`/_matrix/federation/` somewhere. Only reported when the tree runs a call backend.
+that a proxy site in the tree serves, asks the answer model whether federation can
+reach it: `/.well-known/matrix/server` is answered (a body naming `m.server`, or by
+proxy or redirect), a site listens on 8448, or `/_matrix/federation/v1/openid/userinfo`
+is proxied or redirected somewhere. Only reported when the tree runs a call backend.
 
 ## Why
 lk-jwt-service checks each user's OpenID token with
@@ -30,8 +31,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from rtclint.diagnostics import Related, Severity
-from rtclint.model import SERVER_PATH
-from rtclint.rules.common.roles import route_for_host, undecidable
+from rtclint.rules.common.roles import PublicUrl
+from rtclint.rules.routing.answers import ask
 from rtclint.rules.routing.routes import proxy_sites, service_urls
 
 CODE = "RTC208"
@@ -50,7 +51,7 @@ def check(ctx) -> Iterator:
         if not name:
             continue
         sites = [s for s in proxy_sites(dep, name) if any(h == name for h in s.hosts)]
-        if not sites or _federation_reachable(dep, name, sites):
+        if not sites or _federation_reachable(ctx, name):
             continue
         site = sites[0]
         yield ctx.report(site.span, f"{name} (the server_name) serves no /.well-known/matrix/server, has no 8448 "
@@ -60,15 +61,32 @@ def check(ctx) -> Iterator:
                          related=[Related(located.span, "server_name")] if located.span else [])
 
 
-def _federation_reachable(dep, name: str, sites) -> bool:
+def _federation_reachable(ctx, name: str) -> bool:
+    dep = ctx.deployment
     for site in dep.sites_for_host(name):
         if site.serves_port(8448) and site.listens:
             return True
-    for site in sites:
-        for path in (SERVER_PATH, "/_matrix/federation/v1/openid/userinfo"):
-            route = route_for_host(site, name, path)
-            if undecidable(route) or route is not None and (route.proxy is not None or route.redirect is not None
-                                      or (route.respond is not None and route.respond.status == 200)):
-                return True
+    url = PublicUrl("https", name, 443, "")
+    for kind in ("well-known-server", "openid-userinfo"):
+        found = ask(ctx, url, kind)
+        if found.kind in ("unknown", "proxy", "redirect"):
+            return True
+        if kind == "well-known-server" and found.kind == "respond" and found.status == 200 \
+                and _names_a_server(found.body):
+            return True
     return any(wk.which == "server" for wk in dep.extra_well_knowns
                if not wk.hosts or name in [h.lower() for h in wk.hosts])
+
+
+def _names_a_server(body: str | None) -> bool:
+    """A served server well-known (a body the model cannot read counts; Caddy's empty 200
+    for a request no handler takes does not)."""
+    if body is None:
+        return True
+    import json
+
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return "m.server" in body  # templated or odd JSON: the benefit of the doubt
+    return isinstance(value, dict) and "m.server" in value

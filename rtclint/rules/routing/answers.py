@@ -1,0 +1,179 @@
+"""The routing rules ask the answer model (`model/answer.py`) what the proxy does with a
+client's request, instead of reading routes themselves: which route answers is the
+proxy's decision (`location` order, `handle` groups, `use_backend` order, host ACLs,
+redirects, rewrites), and the model makes it as the proxy does (checked against the real
+servers by `make replay`). An `unknown` answer keeps a rule quiet; RTC006 names it.
+
+Kubernetes Ingress is not in the answer model: for its sites the route the Ingress
+controller picks (first match) stands in for the answer."""
+
+from __future__ import annotations
+
+from rtclint.rules.common.roles import route_for_host, undecidable, upstream_role
+from rtclint.rules.discovery.answered import site_url
+from rtclint.rules.routing.routes import opaque
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from rtclint.model.answer_types import Answer
+    from rtclint.rules.common.roles import PublicUrl
+
+
+def ask(ctx, url: "PublicUrl", kind: str) -> "Answer":
+    """The proxy's answer to the client request `kind` at `url` (its path is the base for
+    the JWT/SFU kinds), once per run."""
+    key = ("routing.answer", url.scheme, url.host, url.port, url.path, kind)
+    return ctx.memo(key, lambda: _ask(ctx, url, kind))
+
+
+def _ask(ctx, url: "PublicUrl", kind: str) -> "Answer":
+    from rtclint.model.answer import answer, answer_site, unknown
+    from rtclint.model.answer_requests import request_for
+
+    scheme = "https" if url.scheme in ("https", "wss") else "http"
+    request = request_for(kind, scheme, url.host, url.port, url.path)
+    dep = ctx.deployment
+    # the sites the host index gives for the host (linear: not every site per request)
+    near = [s for s in dep.sites_for_host(url.host) if s.kind != "ingress"]
+    found = answer(near, request) if near else unknown(f"no site serves {url.host}")
+    if found.site is not None:
+        return found
+    for site in dep.sites_for_host(url.host):
+        if site.kind == "ingress":
+            return _ingress(site, request)
+        if not site.listens:  # a fragment without an address (a Caddy snippet, a site body)
+            return answer_site(site, request)
+    return found if found.kind == "unknown" else unknown(found.reason or "no site", None)
+
+
+def _ingress(site, request) -> "Answer":
+    from rtclint.model.answer import Answer, UpstreamAnswer, unknown
+
+    route = route_for_host(site, request.host, request.path)
+    if route is None:
+        return Answer("respond", 404, site=site, server="ingress")
+    if undecidable(route) or route.proxy is None:
+        return unknown(f"Ingress route {route.name}", site, route)
+    up = route.proxy.upstream
+    return Answer("proxy", None, upstream=UpstreamAnswer(up.host, up.effective_port, request.path, request.upgrade),
+                  site=site, route=route, server="ingress")
+
+
+def reaches(ctx, found: "Answer", role: str) -> bool | None:
+    """Whether the answer proxies to the service `role` ('jwt', 'livekit', 'synapse');
+    None when that cannot be told: an unknown answer, an upstream rtclint cannot identify
+    (another proxy, an ingress controller) that may forward anywhere."""
+    if found.kind == "unknown":
+        return None
+    if found.kind != "proxy" or found.route is None:
+        return False
+    from rtclint.rules.common.roles import is_jwt_route, is_livekit_route
+
+    named = {"jwt": is_jwt_route, "livekit": is_livekit_route}.get(role)
+    if named is not None and named(ctx, found.route, found.site):
+        return True  # identified as the rules always have (service name, `jwt` names, port on a path)
+    got = upstream_role(ctx, found.route, found.site)
+    if opaque(got):
+        return None
+    return got == role
+
+
+def describe(ctx, found: "Answer") -> str:
+    """The answer in a message's words."""
+    from rtclint.rules.routing.routes import ROLE_NAMES
+
+    route = found.route
+    name = f"`{route.name}`" if route is not None and route.name else "the proxy"
+    if found.kind == "respond":
+        return f"{name} answers it itself (status {found.status})"
+    if found.kind == "redirect":
+        return f"{name} redirects it to {found.location}"
+    if found.kind == "proxy" and found.upstream is not None:
+        role = upstream_role(ctx, route, found.site) if route is not None else None
+        what = f" ({ROLE_NAMES.get(role, role)})" if role else ""
+        return f"{name} sends it to {found.upstream.host}:{found.upstream.port}{what}"
+    return f"rtclint cannot tell ({found.reason})"
+
+
+def jwt_urls(ctx) -> list[tuple["PublicUrl", object]]:
+    """Where clients reach the JWT service: every https `livekit_service_url` of the tree,
+    and the URLs the proxies publish a JWT route at (its site's hosts, its mount prefix)
+    when no well-known or transport names them; with the route, or None."""
+    return ctx.memo("routing.jwt_urls", lambda: _jwt_urls(ctx))
+
+
+def _jwt_urls(ctx) -> list[tuple["PublicUrl", object]]:
+    from rtclint.model.answer_wellknown import site_hosts
+    from rtclint.rules.common.roles import concrete_hosts, is_jwt_route, mount_prefix
+    from rtclint.rules.routing.routes import service_urls
+
+    found: dict = {}
+    for url, _span in service_urls(ctx):
+        found.setdefault((url.host, url.port, url.path), (url, None))
+    for site in ctx.deployment.sites:
+        for route in site.routes:
+            if not is_jwt_route(ctx, route, site):
+                continue
+            prefix = mount_prefix(route.matcher)
+            if prefix is None:
+                continue
+            for host in concrete_hosts(site) or site_hosts(site) or ["localhost"]:
+                url = site_url(site, host, prefix)
+                found.setdefault((url.host, url.port, url.path), (url, route))
+    return list(found.values())
+
+
+SFU_KINDS = ("rtc-v1-ws", "rtc-ws")  # livekit-client opens /rtc/v1, then falls back to /rtc
+
+
+def sfu_urls(ctx) -> list["PublicUrl"]:
+    """Where livekit-client opens the SFU websocket: each JWT service's `LIVEKIT_URL`, and
+    the URLs the proxies publish a LiveKit route at (its site's hosts and its path prefix;
+    the root for a regex location)."""
+    return ctx.memo("routing.sfu_urls", lambda: _sfu_urls(ctx))
+
+
+def _sfu_urls(ctx) -> list["PublicUrl"]:
+    from rtclint.model.answer_wellknown import site_hosts
+    from rtclint.rules.common.roles import PublicUrl, concrete_hosts, matcher_paths
+    from rtclint.rules.routing.routes import livekit_routes
+
+    found: dict = {}
+    for svc in ctx.deployment.services_by_role("jwt"):
+        var = svc.env.get("LIVEKIT_URL")
+        url = PublicUrl.parse(var.value) if var is not None and var.value else None
+        if url is not None:
+            found.setdefault((url.host, url.port, url.path), url)
+    for site, route in livekit_routes(ctx, ("caddy", "nginx", "haproxy", "traefik")):
+        paths = matcher_paths(route.matcher) if route.matcher.kind != "any" else [""]
+        bases = {p.rstrip("*").rstrip("/").removesuffix("/rtc").removesuffix("/rtc/v1") for p in paths} or {""}
+        for host in concrete_hosts(site) or site_hosts(site) or ["localhost"]:
+            for base in bases:
+                url = site_url(site, host, base)
+                found.setdefault((url.host, url.port, url.path), url)
+    return list(found.values())
+
+
+def sfu_answers(ctx) -> list["Answer"]:
+    """The answers that take livekit-client's websocket to LiveKit, one per route. Where
+    the model cannot decide whether a route takes it (an ACL it cannot evaluate) and that
+    route proxies to LiveKit, its `unknown` answer is included too, with the route: what
+    the route does with the websocket (upgrade, timeouts, port) is its own config, which
+    RTC205-RTC207 judge; they read `route.proxy` when `upstream` is None."""
+    return ctx.memo("routing.sfu_answers", lambda: _sfu_answers(ctx))
+
+
+def _sfu_answers(ctx) -> list["Answer"]:
+    from rtclint.rules.common.roles import is_livekit_route
+
+    out: dict = {}
+    for url in sfu_urls(ctx):
+        for kind in SFU_KINDS:
+            found = ask(ctx, url, kind)
+            if found.route is None:
+                continue
+            if reaches(ctx, found, "livekit") or (found.kind == "unknown" and found.route.proxy is not None
+                                                  and is_livekit_route(ctx, found.route, found.site)):
+                out.setdefault(id(found.route), found)
+    return list(out.values())
+
