@@ -16,10 +16,11 @@ idempotent, so rules and tests may call it too):
 from __future__ import annotations
 
 import os
+import re
 
 from rtclint.config import version_tuple
 from rtclint.model.roles import role_from_env
-from rtclint.model.services import LiveKitConfig, Service
+from rtclint.model.services import EnvVar, LiveKitConfig, Service
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:
@@ -105,28 +106,43 @@ def _link_compose_configs(dep: "Deployment") -> None:
 
 
 def _link_configmaps(dep: "Deployment") -> None:
-    by_configmap: dict[str, list[LiveKitConfig]] = {}  # looked up per pod: no scan of every config
+    """A LiveKit config held in a ConfigMap or Secret belongs to the LiveKit pod that mounts
+    that key as a file (`items`/`subPath` choose which keys are files) or passes it as
+    LIVEKIT_CONFIG through `configMapKeyRef`/`secretKeyRef`, in the same namespace."""
+    by_object: dict[str, list[LiveKitConfig]] = {}  # looked up per pod: no scan of every config
     for cfg in dep.livekit:
-        if cfg.facts.get("origin") == "configmap":
-            by_configmap.setdefault(cfg.facts.get("configmap"), []).append(cfg)
+        ref = object_ref(cfg.facts)
+        if ref is not None:
+            by_object.setdefault(ref, []).append(cfg)
+    if not by_object:
+        return
     for svc in dep.services:
         if svc.source != "k8s" or svc.role != "livekit":
             continue
-        mounted = {m.source.split("#", 1)[0][len("configmap:"):] for m in svc.mounts if m.source.startswith("configmap:")}
         config_var = svc.env.get("LIVEKIT_CONFIG")
-        ref = config_var.from_file if config_var is not None and config_var.value is None else None
-        named = set(mounted)
-        if ref and ref.startswith("configmap:"):
-            named.add(ref[len("configmap:"):].split("#", 1)[0])
-        candidates = {id(cfg): cfg for name in named for cfg in by_configmap.get(name, ())}
-        for cfg in candidates.values():
-            if cfg.service is not None:
-                continue
-            if not same_namespace(cfg.facts.get("namespace"), svc.facts.get("namespace")):
-                continue
-            # mounted as a file, or passed as LIVEKIT_CONFIG through configMapKeyRef
-            if cfg.facts.get("configmap") in mounted or ref == f"configmap:{cfg.facts.get('configmap')}#{cfg.facts.get('key')}":
-                cfg.service = svc.name
+        ref = config_var.from_file if config_var is not None else None
+        for mount in svc.mounts:
+            source = mount.source.split("#", 1)[0]
+            for cfg in by_object.get(source, ()):
+                if mount.files is None or cfg.facts.get("key") in mount.files:
+                    _claim(cfg, svc)
+        if ref and ref.count("#") == 1:
+            for cfg in by_object.get(ref.split("#", 1)[0], ()):
+                if ref.endswith(f"#{cfg.facts.get('key')}"):
+                    _claim(cfg, svc)
+
+
+def object_ref(facts: dict) -> str | None:
+    """'configmap:NAME' / 'secret:NAME' for a fact read from a key of that object."""
+    for kind in ("configmap", "secret"):
+        if facts.get(kind) is not None:
+            return f"{kind}:{facts[kind]}"
+    return None
+
+
+def _claim(cfg: LiveKitConfig, svc: Service) -> None:
+    if cfg.service is None and same_namespace(cfg.facts.get("namespace"), svc.facts.get("namespace")):
+        cfg.service = svc.name
 
 
 def same_namespace(a: str | None, b: str | None) -> bool:
@@ -200,28 +216,52 @@ def _hashable(value) -> bool:
 
 
 def _env_from_configmaps(dep: "Deployment") -> None:
-    """`envFrom: [{configMapRef: {name: X}}]` takes ConfigMap X's data as variables
-    (explicit `env:` entries win); a reference the tree resolves is no longer unknown."""
-    maps: dict[str, list[Service]] = {}
+    """`envFrom` (configMapRef/secretRef) takes an object's keys as variables (explicit
+    `env:` entries win), `valueFrom.configMapKeyRef`/`secretKeyRef` one key: a reference the
+    tree resolves gets the object's value, its span there, and is no longer unknown."""
+    holders: dict[str, list[Service]] = {}
     for svc in dep.services:
-        if svc.source == "k8s-configmap":
-            maps.setdefault(svc.facts.get("configmap"), []).append(svc)
+        if svc.source in ("k8s-configmap", "k8s-secret"):
+            kind = svc.source[len("k8s-"):]
+            holders.setdefault(f"{kind}:{svc.facts.get(kind)}", []).append(svc)
+    if not holders:
+        return
     for svc in dep.services:
-        refs = svc.facts.get("env_from")
-        if svc.source != "k8s" or not refs:
+        if svc.source != "k8s":
             continue
+
+        def holder(ref: str, svc=svc) -> Service | None:
+            return next((h for h in holders.get(ref, ()) if same_namespace(h.facts.get("namespace"),
+                                                                           svc.facts.get("namespace"))), None)
+
         unresolved = []
-        for kind, name in refs:
-            found = [m for m in maps.get(name, ()) if same_namespace(m.facts.get("namespace"), svc.facts.get("namespace"))]
-            if kind != "configMapRef" or not found:
+        for kind, name in svc.facts.get("env_from") or ():
+            found = holder(f"{'configmap' if kind == 'configMapRef' else 'secret'}:{name}")
+            if found is None:
                 unresolved.append((kind, name))
                 continue
-            for var_name, var in found[0].env.items():
-                svc.env.setdefault(var_name, var)
+            for var_name, var in found.env.items():
+                if _ENV_NAME.match(var_name):
+                    svc.env.setdefault(var_name, var)
         svc.facts["env_from"] = unresolved
-    for svc in dep.services:
-        if svc.source == "k8s" and svc.role == "other":
+        for name, var in list(svc.env.items()):
+            ref = var.from_file or ""
+            if var.value is None and ref.count("#") == 1 and ref.startswith(("configmap:", "secret:")):
+                obj, key = ref.split("#", 1)
+                found = holder(obj)
+                if found is not None and key in found.env:
+                    svc.env[name] = _resolved(var, found.env[key])
+        if svc.role == "other":
             svc.role = role_from_env(svc.env) or "other"
+
+
+_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")  # the keys envFrom turns into variables
+
+
+def _resolved(ref: EnvVar, held: EnvVar) -> EnvVar:
+    """The container's variable with the value the kubelet gives it, pointing at that value."""
+    return EnvVar(ref.name, held.value, ref.span, value_span=held.value_span, name_span=ref.name_span,
+                  from_secret=ref.from_secret, from_file=ref.from_file)
 
 
 def _ingress_target_ports(dep: "Deployment") -> None:

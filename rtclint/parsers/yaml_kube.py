@@ -1,9 +1,7 @@
 """Kubernetes manifests (one or many documents per file, `kind: List` too).
 
-- ConfigMap: a `data` value holding a client/server well-known JSON → WellKnown
-  (source 'configmap', spans inside the block scalar); one holding a LiveKit config →
-  LiveKitConfig (origin 'configmap').
-- Secret: only its name is noted. Values are never read, stored or printed.
+- ConfigMap and Secret (`data` base64, `stringData`): their keys, and what a key holds
+  (a well-known, a LiveKit config), read by parsers/kube_data.py.
 - Deployment/StatefulSet/DaemonSet/ReplicaSet/Job/Pod: each container → Service(source
   'k8s') with image, env (`valueFrom` → from_secret / configmap reference, no value),
   container ports, volume mounts (`configmap:NAME` / `secret:NAME` sources) and the pod
@@ -15,9 +13,6 @@
 
 from __future__ import annotations
 
-import json
-import re
-
 from rtclint.document import Document, Span
 from rtclint.model import (
     EnvVar,
@@ -28,22 +23,19 @@ from rtclint.model import (
     PathMatch,
     PortMapping,
     Proxy,
-    Respond,
     Route,
     Service,
     Site,
     Upstream,
-    WellKnown,
 )
 from rtclint.model.roles import role_from_env
 from rtclint.model.services import KubeService, KubeServicePort
-from rtclint.model.wellknown import RTC_FOCI_KEY
-from rtclint.parsers import yaml_livekit
+from rtclint.parsers import kube_data, yaml_livekit
 from rtclint.parsers.base import Tree
 from rtclint.parsers.pyyaml import yaml
-from rtclint.parsers.yaml import classify, mapping_get, mapping_items, node_span, scalar
+from rtclint.parsers.yaml import mapping_get, mapping_items, node_span, scalar
 from rtclint.parsers.yaml_compose import image_role
-from rtclint.parsers.yaml_values import compose_nested, embedded, located, value_span
+from rtclint.parsers.yaml_values import compose_nested, located, value_span
 
 WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "Pod", "CronJob"}
 
@@ -71,75 +63,15 @@ def _object(doc: Document, node: yaml.Node, facts: FileFacts) -> None:
     namespace = str(scalar(mapping_get(meta, "namespace")[1]) or "")
     anchor = node_span(doc, name_node) if name_node is not None else node_span(doc, node)
     if kind == "ConfigMap":
-        _configmap(doc, node, name, namespace, facts)
+        kube_data.configmap(doc, node, name, namespace, facts)
+    elif kind == "Secret":
+        kube_data.secret(doc, node, name, namespace, facts)
     elif kind in WORKLOADS:
         _workload(doc, node, kind, name, namespace, anchor, facts)
     elif kind == "Service":
         facts.kube_services.append(_kube_service(doc, node, name, namespace, anchor))
     elif kind == "Ingress":
         facts.sites += _ingress(doc, node, name, anchor)
-
-
-# -- ConfigMap ---------------------------------------------------------------------------
-
-
-_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
-
-
-def _configmap(doc: Document, node: yaml.Node, name: str, namespace: str, facts: FileFacts) -> None:
-    _, data = mapping_get(node, "data")
-    env = Service(name=f"configmap/{name}", role="other", source="k8s-configmap", span=node_span(doc, node),
-                  group=namespace or doc.path, facts={"configmap": name, "namespace": namespace})
-    for key, key_node, value in mapping_items(data):
-        if _ENV_NAME.match(key) and isinstance(value, yaml.ScalarNode):  # envFrom: configMapRef material
-            env.env[key] = EnvVar(key, value.value, doc.span(key_node.start_mark.index, value.end_mark.index),
-                                  value_span=value_span(doc, value), name_span=node_span(doc, key_node))
-    if env.env:
-        facts.services.append(env)
-    for key, _key_node, value in mapping_items(data):
-        if not isinstance(value, yaml.ScalarNode) or not isinstance(value.value, str):
-            continue
-        text = value.value
-        emb = embedded(doc, value)
-        where = {"configmap": name, "namespace": namespace, "key": key}
-        which = _well_known_kind(key, text)
-        if which is not None:
-            span = emb.span(0, len(text))
-            respond = Respond(200, text, body_span=span, body_map=list(emb.offsets))
-            facts.well_knowns.append(WellKnown(which=which, body=text, span=span, source="configmap",
-                                               respond=respond, facts=where))
-            continue
-        if not key.endswith((".yaml", ".yml")) and "\n" not in text:
-            continue
-        root, _error = compose_nested(text)
-        if isinstance(root, yaml.MappingNode) and classify(root, _NamedDoc(key)) == "livekit":
-            cfg = yaml_livekit.build(doc.path, root, emb.node_span, node_span(doc, value), origin="configmap")
-            cfg.facts.update(where)
-            facts.livekit.append(cfg)
-
-
-class _NamedDoc:
-    """What `classify` needs of a document: its name (the ConfigMap key)."""
-
-    def __init__(self, name: str) -> None:
-        self.path = name
-
-
-def _well_known_kind(key: str, text: str) -> str | None:
-    if key in ("client", "server"):
-        return key
-    stripped = text.strip()
-    if not stripped.startswith("{"):
-        return None
-    try:
-        value = json.loads(stripped)
-    except ValueError:
-        return "client" if ("m.homeserver" in stripped or RTC_FOCI_KEY in stripped) else None
-    if isinstance(value, dict) and ("m.homeserver" in value or RTC_FOCI_KEY in value):
-        return "client"
-    if isinstance(value, dict) and "m.server" in value:
-        return "server"
-    return None
 
 
 # -- workloads -------------------------------------------------------------------------
@@ -208,8 +140,9 @@ class _OneDocTree:
         return self.doc
 
 
-def _volumes(pod: yaml.Node | None) -> dict[str, str]:
-    """volume name → 'configmap:NAME' / 'secret:NAME' / 'other'."""
+def _volumes(pod: yaml.Node | None) -> dict[str, tuple[str, dict[str, str] | None]]:
+    """volume name → ('configmap:NAME' / 'secret:NAME' / 'other', `items` key → path or
+    None when every key is a file named after it)."""
     out = {}
     _, volumes = mapping_get(pod, "volumes")
     for vol in volumes.value if isinstance(volumes, yaml.SequenceNode) else []:
@@ -217,12 +150,21 @@ def _volumes(pod: yaml.Node | None) -> dict[str, str]:
         _, cm = mapping_get(vol, "configMap")
         _, secret = mapping_get(vol, "secret")
         if cm is not None:
-            out[vname] = f"configmap:{scalar(mapping_get(cm, 'name')[1])}"
+            out[vname] = (f"configmap:{scalar(mapping_get(cm, 'name')[1])}", _items(cm))
         elif secret is not None:
-            out[vname] = f"secret:{scalar(mapping_get(secret, 'secretName')[1])}"
+            out[vname] = (f"secret:{scalar(mapping_get(secret, 'secretName')[1])}", _items(secret))
         else:
-            out[vname] = "other"
+            out[vname] = ("other", None)
     return out
+
+
+def _items(source: yaml.Node) -> dict[str, str] | None:
+    """A configMap/secret volume's `items`: only these keys are files, at these paths."""
+    _, items = mapping_get(source, "items")
+    if not isinstance(items, yaml.SequenceNode):
+        return None
+    return {str(scalar(mapping_get(i, "key")[1])): str(scalar(mapping_get(i, "path")[1]))
+            for i in items.value if isinstance(i, yaml.MappingNode)}
 
 
 def _container(doc: Document, container: yaml.Node, svc: Service, volumes: dict[str, str]) -> None:
@@ -258,8 +200,10 @@ def _container(doc: Document, container: yaml.Node, svc: Service, volumes: dict[
         vol = str(scalar(mapping_get(item, "name")[1]) or "")
         target = str(scalar(mapping_get(item, "mountPath")[1]) or "")
         sub = scalar(mapping_get(item, "subPath")[1])
-        svc.mounts.append(Mount(volumes.get(vol, "other"), target, node_span(doc, item),
-                                resolved=None))
+        source, items = volumes.get(vol, ("other", None))
+        svc.mounts.append(Mount(source, target, node_span(doc, item), resolved=None))
+        if source != "other":  # which keys are files under the mount: {key: path in the container}
+            svc.mounts[-1].files = _mounted_files(target, items, str(sub) if sub else None)
         if sub:
             svc.mounts[-1].source += f"#{sub}"
     command = []
@@ -268,6 +212,18 @@ def _container(doc: Document, container: yaml.Node, svc: Service, volumes: dict[
         if isinstance(value, yaml.SequenceNode):
             command += [str(v.value) for v in value.value if isinstance(v, yaml.ScalarNode)]
     svc.command = command
+
+
+def _mounted_files(target: str, items: dict[str, str] | None, sub: str | None) -> dict[str, str] | None:
+    """key → file path in the container; None: every key of the object, as `target/KEY`.
+    A `subPath` mounts one file of the volume (a key, or an `items` path) at `target`."""
+    if sub is not None:
+        if items is None:
+            return {sub: target}
+        return {key: target for key, path in items.items() if path == sub}
+    if items is None:
+        return None
+    return {key: f"{target.rstrip('/')}/{path}" for key, path in items.items()}
 
 
 def _str_or_none(value) -> str | None:
@@ -283,11 +239,12 @@ def _env_entry(doc: Document, item: yaml.Node) -> EnvVar | None:
     _, value_from = mapping_get(item, "valueFrom")
     span = node_span(doc, item)
     if value_from is not None:
-        secret = mapping_get(value_from, "secretKeyRef")[1] is not None
-        var = EnvVar(name, None, span, name_span=node_span(doc, name_node), from_secret=secret)
+        _, secret_ref = mapping_get(value_from, "secretKeyRef")
+        var = EnvVar(name, None, span, name_span=node_span(doc, name_node), from_secret=secret_ref is not None)
         _, cm_ref = mapping_get(value_from, "configMapKeyRef")
-        if cm_ref is not None:  # resolved against the ConfigMap by model.stacks
-            var.from_file = f"configmap:{scalar(mapping_get(cm_ref, 'name')[1])}#{scalar(mapping_get(cm_ref, 'key')[1])}"
+        for kind, ref in (("configmap", cm_ref), ("secret", secret_ref)):
+            if ref is not None:  # resolved against the object by model.linking when the tree has it
+                var.from_file = f"{kind}:{scalar(mapping_get(ref, 'name')[1])}#{scalar(mapping_get(ref, 'key')[1])}"
         return var
     text = None
     vspan = None
