@@ -273,7 +273,7 @@ def _ingress_target_ports(dep: "Deployment") -> None:
         by_name.setdefault(ks.name, ks)
     selected = None  # built on the first named targetPort
     for site in dep.sites:
-        if site.kind != "ingress":
+        if site.kind not in ("ingress", "gateway"):
             continue
         for route in site.routes:
             up = route.proxy.upstream if route.proxy else None

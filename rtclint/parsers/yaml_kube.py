@@ -7,27 +7,14 @@
   container ports, volume mounts (`configmap:NAME` / `secret:NAME` sources) and the pod
   labels Services select on.
 - Service → KubeService (selector, port/targetPort/nodePort with spans).
-- Ingress → Site(kind='ingress') per rule host: Routes proxy to the backend Service
-  name/port; `tls` hosts listen on 443 with TLS, the others on 80.
+- Ingress → Site(kind='ingress') per host, as ingress-nginx serves it (parsers/kube_ingress.py);
+  Gateway API HTTPRoute → Site(kind='gateway') per hostname (parsers/kube_gateway.py).
 """
 
 from __future__ import annotations
 
 from rtclint.document import Document, Span
-from rtclint.model import (
-    EnvVar,
-    FileFacts,
-    Listen,
-    Located,
-    Mount,
-    PathMatch,
-    PortMapping,
-    Proxy,
-    Route,
-    Service,
-    Site,
-    Upstream,
-)
+from rtclint.model import EnvVar, FileFacts, Located, Mount, PortMapping, Service
 from rtclint.model.roles import role_from_env
 from rtclint.model.services import KubeService, KubeServicePort
 from rtclint.parsers import kube_data, yaml_livekit
@@ -41,20 +28,29 @@ WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "Pod
 
 
 def read(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts) -> None:
+    routing: dict[str, list] = {}  # Ingress / HTTPRoute / Gateway objects, read together per file
     for node in nodes:
-        _object(doc, node, facts)
+        _object(doc, node, facts, routing)
+    if routing.get("Ingress"):
+        from rtclint.parsers.kube_ingress import read as read_ingresses
+
+        facts.sites += read_ingresses(doc, routing["Ingress"])
+    if routing.get("HTTPRoute"):
+        from rtclint.parsers.kube_gateway import read as read_routes
+
+        facts.sites += read_routes(doc, routing["HTTPRoute"], routing.get("Gateway", []))
     if "traefik." in doc.text:  # IngressRoute/Middleware CRDs: read together, they refer to each other
         from rtclint.parsers.kube_traefik import read as read_traefik_crds
 
         read_traefik_crds(doc, nodes, facts)
 
 
-def _object(doc: Document, node: yaml.Node, facts: FileFacts) -> None:
+def _object(doc: Document, node: yaml.Node, facts: FileFacts, routing: dict[str, list]) -> None:
     kind = scalar(mapping_get(node, "kind")[1])
     if kind == "List":
         _, items = mapping_get(node, "items")
         for item in items.value if isinstance(items, yaml.SequenceNode) else []:
-            _object(doc, item, facts)
+            _object(doc, item, facts, routing)
         return
     _, meta = mapping_get(node, "metadata")
     name_key, name_node = mapping_get(meta, "name")
@@ -70,8 +66,8 @@ def _object(doc: Document, node: yaml.Node, facts: FileFacts) -> None:
         _workload(doc, node, kind, name, namespace, anchor, facts)
     elif kind == "Service":
         facts.kube_services.append(_kube_service(doc, node, name, namespace, anchor))
-    elif kind == "Ingress":
-        facts.sites += _ingress(doc, node, name, anchor)
+    elif kind in ("Ingress", "HTTPRoute", "Gateway"):
+        routing.setdefault(kind, []).append((node, name, anchor))
 
 
 # -- workloads -------------------------------------------------------------------------
@@ -278,55 +274,3 @@ def _kube_service(doc: Document, node: yaml.Node, name: str, namespace: str, anc
             port_span=node_span(doc, port) if port is not None else None,
         ))
     return svc
-
-
-def _ingress(doc: Document, node: yaml.Node, name: str, anchor: Span) -> list[Site]:
-    _, spec = mapping_get(node, "spec")
-    tls_hosts: set[str] = set()
-    _, tls = mapping_get(spec, "tls")
-    for entry in tls.value if isinstance(tls, yaml.SequenceNode) else []:
-        _, hosts = mapping_get(entry, "hosts")
-        for h in hosts.value if isinstance(hosts, yaml.SequenceNode) else []:
-            tls_hosts.add(str(scalar(h)).lower())
-    sites = []
-    _, rules = mapping_get(spec, "rules")
-    for rule in rules.value if isinstance(rules, yaml.SequenceNode) else []:
-        host_key, host_node = mapping_get(rule, "host")
-        host = str(scalar(host_node) or "*").lower()
-        span = node_span(doc, host_node) if host_node is not None else node_span(doc, rule)
-        listens = [Listen(443, True, span)] if (host in tls_hosts or "*" in tls_hosts) else [Listen(80, False, span)]
-        site = Site(kind="ingress", hosts=[host], listens=listens, routes=[], span=span, name=f"Ingress {name}",
-                    facts={"ingress": name})
-        _, http = mapping_get(rule, "http")
-        _, paths = mapping_get(http, "paths")
-        for item in paths.value if isinstance(paths, yaml.SequenceNode) else []:
-            route = _ingress_route(doc, item, name)
-            if route is not None:
-                site.routes.append(route)
-        sites.append(site)
-    return sites
-
-
-def _ingress_route(doc: Document, item: yaml.Node, ingress: str) -> Route | None:
-    path = str(scalar(mapping_get(item, "path")[1]) or "/")
-    path_type = scalar(mapping_get(item, "pathType")[1]) or "Prefix"
-    _, backend = mapping_get(item, "backend")
-    _, service = mapping_get(backend, "service")
-    svc_name = scalar(mapping_get(service, "name")[1]) or scalar(mapping_get(backend, "serviceName")[1])
-    _, port = mapping_get(service, "port")
-    number_key, number = mapping_get(port, "number")
-    port_name = scalar(mapping_get(port, "name")[1])
-    if number is None:  # networking.k8s.io/v1beta1: backend.servicePort
-        number_key, number = mapping_get(backend, "servicePort")
-    if not isinstance(svc_name, str):
-        return None
-    value = scalar(number)
-    if isinstance(value, str) and port_name is None:
-        port_name, value = value, None
-    span = node_span(doc, item)
-    upstream = Upstream(host=svc_name, port=value if isinstance(value, int) else None, span=span,
-                        port_span=node_span(doc, number) if number is not None else None)
-    matcher = PathMatch("exact" if path_type == "Exact" else "prefix", (path,), span=span)
-    return Route(matcher=matcher, span=span, proxy=Proxy(upstream, backend_name=svc_name, span=span),
-                 name=f"Ingress {ingress} {path}",
-                 facts={"port_name": port_name, "ingress": ingress, "service_port": upstream.port})

@@ -10,10 +10,10 @@ from rtclint.rules.common.roles import PublicUrl, is_livekit_route, upstream_rol
 from rtclint.rules.common.wkedit import body_span
 from rtclint.rules.discovery.well_known_json import livekit_entries, parsed
 
-# Proxies whose config files rtclint edits; Kubernetes Ingress only takes part in
-# "does this host/path reach the service at all" (RTC200, RTC204, RTC208).
-PROXIES = ("caddy", "nginx", "haproxy", "traefik")
-ROUTING = PROXIES + ("ingress",)  # Site kinds
+# The proxies the routing rules judge (fixes exist for the first four; a Kubernetes
+# Ingress, read as ingress-nginx serves it, and a Gateway API HTTPRoute get findings only).
+PROXIES = ("caddy", "nginx", "haproxy", "traefik", "ingress", "gateway")
+ROUTING = PROXIES  # Site kinds
 
 
 def service_urls(ctx) -> list[tuple[PublicUrl, Span]]:
