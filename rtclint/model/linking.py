@@ -35,6 +35,7 @@ def link(dep: "Deployment") -> None:
     dep._stacks_linked = True  # type: ignore[attr-defined]
     _merge_compose_overrides(dep)
     _link_compose_configs(dep)
+    _link_generated_files(dep)
     _link_configmaps(dep)
     _drop_merged_env_files(dep)
     _kube_service_aliases(dep)
@@ -105,6 +106,25 @@ def _link_compose_configs(dep: "Deployment") -> None:
                 ec["service"] = svc.name
 
 
+def _link_generated_files(dep: "Deployment") -> None:
+    """A file a kustomize generator puts in a ConfigMap/Secret is that object's key: its
+    LiveKit config is read from the object (and mounted from it), like one written inline."""
+    made: dict[str, list[tuple[Service, str]]] = {}  # file path -> (holder, key)
+    for svc in dep.services:
+        for key, path in (svc.facts.get("files") or {}).items() if svc.source.startswith("k8s-") else ():
+            if path:
+                made.setdefault(path, []).append((svc, key))
+    if not made:
+        return
+    for cfg in dep.livekit:
+        if cfg.facts.get("origin") != "file" or cfg.path not in made or object_ref(cfg.facts) is not None:
+            continue
+        holder, key = made[cfg.path][0]
+        kind = holder.source[len("k8s-"):]
+        cfg.facts.update({"origin": kind, kind: holder.facts[kind], "namespace": holder.facts.get("namespace"),
+                          "key": key})
+
+
 def _link_configmaps(dep: "Deployment") -> None:
     """A LiveKit config held in a ConfigMap or Secret belongs to the LiveKit pod that mounts
     that key as a file (`items`/`subPath` choose which keys are files) or passes it as
@@ -157,6 +177,8 @@ def _drop_merged_env_files(dep: "Deployment") -> None:
         if svc.source == "compose":
             merged.update(svc.facts.get("env_files", ()))
             compose_dirs.add(os.path.dirname(svc.span.path))
+        elif svc.source in ("k8s-configmap", "k8s-secret"):  # a kustomize generator's `envs`
+            merged.update(svc.facts.get("env_files", ()))
     keep = []
     dropped: set[str] = set()
     for svc in dep.services:

@@ -28,6 +28,11 @@ WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "Pod
 
 
 def read(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts) -> None:
+    from rtclint.parsers import kube_kustomize
+
+    if kube_kustomize.is_kustomization(doc) and nodes:
+        kube_kustomize.read(doc, nodes[0], tree, facts)
+        return
     routing: dict[str, list] = {}  # Ingress / HTTPRoute / Gateway objects, read together per file
     for node in nodes:
         _object(doc, node, facts, routing)
