@@ -108,7 +108,7 @@ def _link_compose_configs(dep: "Deployment") -> None:
 
 def _link_generated_files(dep: "Deployment") -> None:
     """A file a kustomize generator puts in a ConfigMap/Secret is that object's key: its
-    LiveKit config is read from the object (and mounted from it), like one written inline."""
+    LiveKit config reaches the pods that mount the object, like one written inline."""
     made: dict[str, list[tuple[Service, str]]] = {}  # file path -> (holder, key)
     for svc in dep.services:
         for key, path in (svc.facts.get("files") or {}).items() if svc.source.startswith("k8s-") else ():
@@ -121,8 +121,8 @@ def _link_generated_files(dep: "Deployment") -> None:
             continue
         holder, key = made[cfg.path][0]
         kind = holder.source[len("k8s-"):]
-        cfg.facts.update({"origin": kind, kind: holder.facts[kind], "namespace": holder.facts.get("namespace"),
-                          "key": key})
+        # still origin 'file': the file is what a fix edits (the object is built from it)
+        cfg.facts.update({kind: holder.facts[kind], "namespace": holder.facts.get("namespace"), "key": key})
 
 
 def _link_configmaps(dep: "Deployment") -> None:

@@ -37,6 +37,7 @@ def read(doc: Document, routes: list[tuple[yaml.Node, str, Span]], gateways: lis
     by_host: dict[str, Site] = {}
     for node, name, anchor in routes:
         spec = mapping_get(node, "spec")[1]
+        namespace = str(scalar(mapping_get(mapping_get(node, "metadata")[1], "namespace")[1]) or "")
         listens = _parent_listens(spec, listeners)
         _, hostnames = mapping_get(spec, "hostnames")
         hosts = [(str(scalar(h)).lower(), node_span(doc, h)) for h in hostnames.value] \
@@ -47,7 +48,7 @@ def read(doc: Document, routes: list[tuple[yaml.Node, str, Span]], gateways: lis
             site = by_host.get(host)
             if site is None:
                 site = by_host[host] = Site(kind="gateway", hosts=[host], listens=[], routes=[], span=span,
-                                            name=f"HTTPRoute {name}", facts={"httproute": name})
+                                            name=f"HTTPRoute {name}", facts={"httproute": name, "namespace": namespace})
             site.listens += [x for x in listens if all((y.port, y.tls) != (x.port, x.tls) for y in site.listens)]
             site.routes += built
     for site in by_host.values():

@@ -40,7 +40,7 @@ def read(doc: Document, ingresses: list[tuple[yaml.Node, str, Span]]) -> list[Si
             site = by_host.get(host)
             if site is None:
                 site = by_host[host] = Site(kind="ingress", hosts=[host], listens=[], routes=[], span=span,
-                                            name=f"Ingress {name}", facts={"ingress": name})
+                                            name=f"Ingress {name}", facts={"ingress": name, "namespace": _namespace(node)})
             listen = Listen(443, True, span) if tls else Listen(80, False, span)
             if not any((x.port, x.tls) == (listen.port, listen.tls) for x in site.listens):
                 site.listens.append(listen)
@@ -53,6 +53,10 @@ def read(doc: Document, ingresses: list[tuple[yaml.Node, str, Span]]) -> list[Si
     for host, site in by_host.items():
         _matchers(site, regex=host in regex_hosts)
     return list(by_host.values())
+
+
+def _namespace(node: yaml.Node) -> str:
+    return str(scalar(mapping_get(mapping_get(node, "metadata")[1], "namespace")[1]) or "")
 
 
 def _annotations(node: yaml.Node) -> dict[str, tuple[str, yaml.Node]]:
