@@ -4,10 +4,9 @@
 idempotent, so rules and tests may call it too):
 - a livekit.yaml / homeserver.yaml mounted into a Compose service, or a ConfigMap
   mounted into a pod, gets `.service` set to that service's name;
-- an env file that a Compose service reads through `env_file:` (or the project `.env`
-  beside a Compose file, which Compose uses for `${VAR}` interpolation) is not a
-  program of its own: its stand-alone Service is dropped (its variables are already
-  merged into the Compose service);
+- an env file beside Compose files or Kubernetes manifests is not a program of its own:
+  one a service loads (`env_file:`, a kustomize generator's `envs`) is merged into it, the
+  project `.env` feeds interpolation only, and one nothing loads configures nothing;
 - a Kubernetes Service's names (`svc`, `svc.ns`, `svc.ns.svc.cluster.local`) become
   aliases of the containers it selects, so an Ingress backend resolves to them;
 - image tags set version targets (`deployment.targets`), the lowest per component.
@@ -171,20 +170,23 @@ def same_namespace(a: str | None, b: str | None) -> bool:
 
 
 def _drop_merged_env_files(dep: "Deployment") -> None:
+    """An env file is a program's only when something loads it. Beside Compose files or
+    Kubernetes manifests, the runtime that would load it is known: one that a service reads
+    (`env_file:`, a kustomize generator's `envs`) is merged there already, and one nothing
+    reads (a loose `jwt.env`, the project `.env`, which feeds interpolation only) runs no
+    program. Alone, with no such runtime beside it, it may be a systemd `EnvironmentFile`
+    or `docker run --env-file`: it stays the program it configures."""
     merged: set[str] = set()
-    compose_dirs: set[str] = set()
+    runtime_dirs: set[str] = set()
     for svc in dep.services:
-        if svc.source == "compose":
-            merged.update(svc.facts.get("env_files", ()))
-            compose_dirs.add(os.path.dirname(svc.span.path))
-        elif svc.source in ("k8s-configmap", "k8s-secret"):  # a kustomize generator's `envs`
-            merged.update(svc.facts.get("env_files", ()))
+        if svc.source == "compose" or svc.source.startswith("k8s"):
+            merged.update(svc.facts.get("env_files", ()))  # Compose env_file, a generator's envs
+            runtime_dirs.add(os.path.dirname(svc.span.path))
     keep = []
     dropped: set[str] = set()
     for svc in dep.services:
         path = svc.span.path
-        if svc.source == "env-file" and (path in merged or (os.path.basename(path) == ".env"
-                                                             and os.path.dirname(path) in compose_dirs)):
+        if svc.source == "env-file" and (path in merged or os.path.dirname(path) in runtime_dirs):
             dropped.add(path)
             continue
         keep.append(svc)
