@@ -13,6 +13,7 @@ import sys
 import pytest
 import yaml
 
+from conftest import run_rtclint
 from trees import run, write
 
 KUBECTL = os.path.join(os.path.dirname(sys.executable), "kubectl")
@@ -153,3 +154,51 @@ def test_an_env_file_a_generator_reads_is_no_program_of_its_own(tmp_path):
 def test_odd_kustomizations_never_raise(tmp_path, body):
     result = run(tmp_path, {"kustomization.yaml": body})
     assert not [d for d in result.diagnostics if "internal error" in d.message]
+
+
+def test_a_generated_secret_and_a_generated_config_are_compared_and_never_printed(tmp_path):
+    write(str(tmp_path), {
+        "kustomization.yaml": """
+            namespace: rtc
+            resources: [rtc.yaml]
+            secretGenerator:
+              - name: jwt-auth
+                literals: [LIVEKIT_KEY=callkey, LIVEKIT_SECRET=9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a]
+            configMapGenerator:
+              - name: lk
+                files: [livekit.yaml]
+            """,
+        "livekit.yaml": "port: 7880\nroom: {auto_create: false}\nkeys:\n  callkey: 4f9c2a7e1b8d3f6a0c5e9b2d7f1a4c8e\n",
+        "rtc.yaml": """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: livekit}
+            spec:
+              template:
+                spec:
+                  containers:
+                    - name: livekit
+                      image: livekit/livekit-server:v1.9.0
+                      volumeMounts: [{name: cfg, mountPath: /etc/livekit}]
+                  volumes: [{name: cfg, configMap: {name: lk}}]
+            ---
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: jwt}
+            spec:
+              template:
+                spec:
+                  containers:
+                    - name: jwt
+                      image: ghcr.io/element-hq/lk-jwt-service:0.8.0
+                      envFrom: [{secretRef: {name: jwt-auth}}]
+            """})
+    for fmt in ("full", "json"):
+        proc = run_rtclint(["check", "--no-cache", "--output-format", fmt, "."], cwd=str(tmp_path))
+        assert "RTC303" in proc.stdout and "kustomization.yaml" in proc.stdout, proc.stderr
+        assert "9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a" not in proc.stdout
+        assert "4f9c2a7e1b8d3f6a0c5e9b2d7f1a4c8e" not in proc.stdout
+    result = run(tmp_path, {})
+    (finding,) = [d for d in result.diagnostics if d.code == "RTC303"]
+    text = result.deployment.documents["kustomization.yaml"].text
+    assert text[finding.span.start:finding.span.end] == "9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a"
