@@ -4,7 +4,7 @@ sites: the answer model says what a request gets, and the routing rules judge th
 import pytest
 
 from rtclint.model.answer import Request, answer
-from trees import run
+from trees import run, write
 
 JWT = """
 apiVersion: apps/v1
@@ -113,8 +113,10 @@ def test_configuration_snippet(tmp_path):
                "      add_header X-Test yes always;\n")
     result = run(tmp_path, {"rtc.yaml": ingress(path("/livekit/jwt"), headers)})
     got = ask(result, "/livekit/jwt/sfu/get")
-    assert got.kind == "proxy" and {(h.name, h.value) for h in got.headers} == {
-        ("Access-Control-Allow-Origin", "*"), ("X-Test", "yes")}
+    assert got.kind == "proxy" and {(h.name, h.value) for h in got.headers} == {("X-Test", "yes")}
+    # headers-more replaces the service's header: no second copy, no RTC203
+    assert got.route.facts["replaced_headers"] == {"Access-Control-Allow-Origin": "*"}
+    assert "RTC203" not in codes(result)
     returns = "    nginx.ingress.kubernetes.io/configuration-snippet: |\n      return 403;\n"
     unknown = run(tmp_path / "b", {"rtc.yaml": ingress(path("/livekit/jwt"), returns)})
     got = ask(unknown, "/livekit/jwt/sfu/get")
@@ -183,3 +185,30 @@ def test_httproute_without_rewrite_is_rtc201(tmp_path):
     result = run(tmp_path, {"rtc.yaml": broken})
     (finding,) = [d for d in result.diagnostics if d.code == "RTC201"]
     assert "/livekit/jwt" in finding.message and finding.fix is None
+
+
+def test_a_cors_header_added_in_a_snippet_is_rtc203_and_its_fix_deletes_that_line_only(tmp_path):
+    import yaml
+
+    from conftest import run_rtclint
+
+    notes = ("    nginx.ingress.kubernetes.io/configuration-snippet: |\n"
+             "      add_header Access-Control-Allow-Origin * always;\n"
+             "      add_header X-Test yes;\n")
+    write(str(tmp_path), {"rtc.yaml": ingress(path("/livekit/jwt(/|$)(.*)", "ImplementationSpecific"),
+                                              notes + "    nginx.ingress.kubernetes.io/rewrite-target: /$2\n")})
+    result = run(tmp_path, {})
+    (finding,) = [d for d in result.diagnostics if d.code == "RTC203"]
+    assert finding.fix is not None
+    proc = run_rtclint(["check", "--no-cache", "--fix", "."], cwd=str(tmp_path))
+    assert proc.returncode in (0, 1), proc.stderr
+    fixed = (tmp_path / "rtc.yaml").read_text()
+    docs = list(yaml.safe_load_all(fixed))
+    snippet = docs[-1]["metadata"]["annotations"]["nginx.ingress.kubernetes.io/configuration-snippet"]
+    assert snippet == "add_header X-Test yes;\n"
+    assert "RTC203" not in {d.code for d in run(tmp_path, {}).diagnostics}
+    # on one line with another directive, deleting the line would take that one too: no fix
+    inline = ('    nginx.ingress.kubernetes.io/configuration-snippet: '
+              '"add_header Access-Control-Allow-Origin *; add_header X-Test yes;"\n')
+    one_line = run(tmp_path / "b", {"rtc.yaml": ingress(path("/livekit/jwt"), inline)})
+    assert [d.fix for d in one_line.diagnostics if d.code == "RTC203"] == [None]

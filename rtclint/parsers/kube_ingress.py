@@ -10,8 +10,9 @@ How ingress-nginx turns paths into nginx locations (its template, `buildLocation
 - locations are sorted longest path first, so the first match here is nginx's pick;
 - `rewrite-target` is `rewrite "(?i)<path>" <target> break;`: `$1`… are the path's groups;
 - `proxy-read-timeout` (seconds, default 60) and websocket upgrades, which it always passes;
-- `configuration-snippet` is raw nginx inside the location: `add_header`/`more_set_headers`
-  become response headers, any other directive makes the route's answer unknown.
+- `configuration-snippet` is raw nginx inside the location: `add_header` adds a response
+  header, `more_set_headers` replaces the upstream's (never a second copy), any other
+  directive makes the route's answer unknown.
 Annotations are read only when the Ingress is ingress-nginx's (class `nginx`, or none set).
 A path no location takes gets the default backend's 404.
 """
@@ -25,6 +26,7 @@ from rtclint.model import Header, Listen, PathMatch, Proxy, Route, Site, Upstrea
 from rtclint.model.answer_ingress import rewritten_path
 from rtclint.parsers.pyyaml import yaml
 from rtclint.parsers.yaml import mapping_get, mapping_items, node_span, scalar
+from rtclint.parsers.yaml_values import embedded
 
 NGINX = "nginx.ingress.kubernetes.io/"
 DEFAULT_READ_TIMEOUT = 60.0
@@ -127,34 +129,51 @@ def _apply_annotations(doc: Document, route: Route, notes: dict) -> None:
         route.facts["rewrite_target"] = target[0]
         route.proxy.strip_span = node_span(doc, target[1])
     snippet = notes.get("configuration-snippet")
-    if snippet is not None:
-        headers, other = snippet_directives(snippet[0])
-        route.headers += [Header(n, v, node_span(doc, snippet[1])) for n, v in headers]
+    if snippet is not None and isinstance(snippet[1], yaml.ScalarNode):
+        added, replaced, other = snippet_directives(snippet[0])
+        route.headers += [Header(n, v, _directive_span(doc, snippet[1], start, end)) for n, v, start, end in added]
+        if replaced:  # headers-more replaces the upstream's header: never a second copy
+            route.facts["replaced_headers"] = {n: v for n, v, _, _ in replaced}
         if other:
             route.facts["snippet_directives"] = other
 
 
-_DIRECTIVE = re.compile(r"\s*([A-Za-z_][\w]*)\s*((?:[^;\"']|\"[^\"]*\"|'[^']*')*);")
+_DIRECTIVE = re.compile(r"([A-Za-z_]\w*)\s*((?:[^;\"'#]|\"[^\"]*\"|'[^']*')*);")
 
 
-def snippet_directives(text: str) -> tuple[list[tuple[str, str]], list[str]]:
-    """(response headers it adds, other directives' names) of an nginx snippet."""
-    headers, other = [], []
-    for m in _DIRECTIVE.finditer(re.sub(r"#[^\n]*", "", text)):
+def snippet_directives(text: str):
+    """(headers `add_header` adds, headers `more_set_headers` sets, other directives' names)
+    of an nginx snippet; each header with the offsets of its directive in `text`."""
+    added, replaced, other = [], [], []
+    text = re.sub(r"#[^\n]*", lambda m: " " * len(m.group(0)), text)  # offsets stay put
+    for m in _DIRECTIVE.finditer(text):
         name, args = m.group(1), m.group(2).strip()
         if name == "add_header":
             parts = args.split(None, 1)
             if len(parts) == 2:
-                headers.append((parts[0], parts[1].rsplit(" always", 1)[0].strip().strip("\"'")))
+                value = parts[1].removesuffix(" always").strip().strip("\"'")
+                added.append((parts[0].strip("\"'"), value, m.start(), m.end()))
         elif name == "more_set_headers":
             for quoted in re.findall(r"\"([^\"]*)\"|'([^']*)'", args):
                 header = quoted[0] or quoted[1]
                 if ":" in header:
                     n, v = header.split(":", 1)
-                    headers.append((n.strip(), v.strip()))
+                    replaced.append((n.strip(), v.strip(), m.start(), m.end()))
         else:
             other.append(name)
-    return headers, other
+    return added, replaced, other
+
+
+def _directive_span(doc: Document, node: yaml.ScalarNode, start: int, end: int) -> Span | None:
+    """The directive's own characters, when it is alone on its line of a `|` block (a fix
+    may then delete that line); None when deleting its line would take more with it."""
+    text = node.value
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start: len(text) if line_end == -1 else line_end]
+    if node.style != "|" or line.strip() != text[start:end].strip():
+        return None
+    return embedded(doc, node).span(start, end)
 
 
 def _matchers(site: Site, regex: bool) -> None:
