@@ -212,3 +212,11 @@ def test_a_cors_header_added_in_a_snippet_is_rtc203_and_its_fix_deletes_that_lin
               '"add_header Access-Control-Allow-Origin *; add_header X-Test yes;"\n')
     one_line = run(tmp_path / "b", {"rtc.yaml": ingress(path("/livekit/jwt"), inline)})
     assert [d.fix for d in one_line.diagnostics if d.code == "RTC203"] == [None]
+
+
+def test_a_wrong_target_port_is_rtc603_not_an_ingress_port_edit(tmp_path):
+    wrong = ingress(path("/livekit/jwt(/|$)(.*)", "ImplementationSpecific"),
+                    "    nginx.ingress.kubernetes.io/rewrite-target: /$2\n").replace("targetPort: http", "targetPort: 9000")
+    result = run(tmp_path, {"rtc.yaml": wrong})
+    found = codes(result)
+    assert "RTC603" in found and "RTC207" not in found

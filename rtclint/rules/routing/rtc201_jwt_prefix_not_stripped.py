@@ -38,7 +38,7 @@ from rtclint.diagnostics import Applicability, Edit, Fix, Severity
 from rtclint.document import Span
 from rtclint.rules.common.roles import CLIENT_ENDPOINTS, JWT_ENDPOINTS, is_jwt_route, mount_prefix
 from rtclint.rules.common.wkedit import insert_directive, insert_line_before
-from rtclint.rules.routing.routes import PROXIES
+from rtclint.rules.routing.routes import ROUTING
 
 CODE = "RTC201"
 NAME = "jwt-prefix-not-stripped"
@@ -53,7 +53,7 @@ def check(ctx) -> Iterator:
     dep = ctx.deployment
     for site in dep.sites:
         for route in site.routes:
-            if site.kind not in PROXIES or not is_jwt_route(ctx, route, site):
+            if site.kind not in ROUTING or not is_jwt_route(ctx, route, site):
                 continue
             prefix = mount_prefix(route.matcher)
             probe = _probe(route, prefix) if prefix else None

@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from rtclint.diagnostics import Applicability, Fix, Severity
 from rtclint.rules.common.roles import is_jwt_route
 from rtclint.rules.common.wkedit import delete_line_of, line_start
-from rtclint.rules.routing.routes import PROXIES
+from rtclint.rules.routing.routes import ROUTING
 
 CODE = "RTC203"
 NAME = "jwt-duplicate-cors"
@@ -40,7 +40,7 @@ WHERE = ("caddy", "nginx", "haproxy", "traefik")
 def check(ctx) -> Iterator:
     dep = ctx.deployment
     for site in dep.sites:
-        if site.kind not in PROXIES:
+        if site.kind not in ROUTING:
             continue
         for route in site.routes:
             if not is_jwt_route(ctx, route, site):
