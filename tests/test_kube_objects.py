@@ -6,6 +6,8 @@ finding points into the manifest at the value's line."""
 import base64
 import textwrap
 
+import pytest
+
 from conftest import run_rtclint
 from rtclint.model.stacks import jwt_services, livekit_instances
 from trees import run, write
@@ -177,3 +179,26 @@ def test_secret_values_are_never_printed(tmp_path):
         assert "RTC303" in proc.stdout, proc.stderr
         assert SECRET not in proc.stdout and OTHER not in proc.stdout
         assert base64.b64encode(f"port: 7880\nkeys:\n  callkey: {OTHER}\n".encode()).decode() not in proc.stdout
+
+
+@pytest.mark.parametrize("body", [
+    "apiVersion: v1\nkind: Secret\ndata: {a: '!!notbase64', b: 5, c: [1]}\nstringData: {x: [1], y: null}\n",
+    "apiVersion: v1\nkind: Secret\ndata: {livekit.yaml: " + base64.b64encode(b"\xff\xfe").decode() + "}\n",
+    "apiVersion: v1\nkind: Secret\nstringData: {livekit.yaml: '[1, 2'}\n",
+    "apiVersion: apps/v1\nkind: Deployment\nspec: {template: {spec: {volumes: [{secret: {items: 5}}, {configMap: {items: [3]}}], "
+    "containers: [{volumeMounts: [{name: 5, subPath: [1]}], env: [{name: A, valueFrom: {secretKeyRef: 7}}]}]}}}\n",
+    "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nspec: {hostnames: [1, {a: b}], parentRefs: 3, "
+    "rules: [{matches: [{path: 5}], filters: [{type: URLRewrite, urlRewrite: {path: 7}}, {type: 9}], backendRefs: [{port: x}]}, 4]}\n",
+    "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nspec: {listeners: [{port: http, protocol: 5}, 3]}\n"
+    "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nspec: {parentRefs: [{name: [1]}], rules: [{}]}\n",
+    "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {annotations: {nginx.ingress.kubernetes.io/rewrite-target: '$9(',"
+    " nginx.ingress.kubernetes.io/configuration-snippet: [1]}}\nspec: {rules: [{http: {paths: [{path: '(', backend: {service: {name: x}}}]}}]}\n",
+])
+def test_odd_shapes_never_raise(tmp_path, body):
+    result = run(tmp_path, {"x.yaml": body})
+    assert not [d for d in result.diagnostics if "internal error" in d.message]
+    from rtclint.model.answer import Request, answer
+
+    for site in result.deployment.sites:
+        for p in ("/", "/x/y", "("):
+            answer([site], Request("https", site.hosts[0] if site.hosts else "x", 443, "GET", p))
