@@ -202,3 +202,46 @@ def test_a_generated_secret_and_a_generated_config_are_compared_and_never_printe
     (finding,) = [d for d in result.diagnostics if d.code == "RTC303"]
     text = result.deployment.documents["kustomization.yaml"].text
     assert text[finding.span.start:finding.span.end] == "9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a"
+
+
+def test_an_overlays_namespace_reaches_the_objects_it_includes(tmp_path):
+    """kustomize's namespace transformer, as the real build applies it: the outermost
+    kustomization's namespace on every object of the files it includes."""
+    pod = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: jwt, namespace: written}
+        spec:
+          template:
+            spec:
+              containers: [{name: jwt, image: ghcr.io/element-hq/lk-jwt-service:0.8.0}]
+        """
+    result = run(tmp_path, {"overlay/kustomization.yaml": "namespace: prod\nresources: [../base]\n",
+                            "base/kustomization.yaml": "namespace: base\nresources: [jwt.yaml]\n"
+                                                       "configMapGenerator: [{name: env, literals: [A=1]}]\n",
+                            "base/jwt.yaml": pod})
+    by_name = {s.name: s for s in result.deployment.services}
+    built = {(o["kind"], o["metadata"]["namespace"]) for o in kustomize(tmp_path / "overlay")}
+    assert built == {("Deployment", "prod"), ("ConfigMap", "prod")}
+    assert by_name["jwt"].facts["namespace"] == "prod" and by_name["configmap/env"].facts["namespace"] == "prod"
+
+
+def test_overlays_in_two_namespaces_are_two_deployments(tmp_path):
+    from rtclint.model.partition import partition
+
+    ingress = """
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata: {name: rtc}
+        spec:
+          rules: [{host: rtc.example.org, http: {paths: [{path: /, pathType: Prefix,
+                   backend: {service: {name: jwt, port: {number: 80}}}}]}}]
+        """
+    result = run(tmp_path, {"k/kustomization.yaml": "resources: [prod.yaml, staging.yaml]\n",
+                            "k/prod.yaml": ingress, "k/staging.yaml": ingress.replace("rtc.example", "rtc2.example"),
+                            "k/prod/kustomization.yaml": "namespace: prod\nresources: [../prod.yaml]\n",
+                            "k/staging/kustomization.yaml": "namespace: staging\nresources: [../staging.yaml]\n"})
+    parts = {p.root: sorted(f.path for f in p.files) for p in partition(list(result.deployment.files.values()))}
+    assert parts["k [namespace prod]"] == ["k/prod.yaml", "k/prod/kustomization.yaml"]
+    assert parts["k [namespace staging]"] == ["k/staging.yaml", "k/staging/kustomization.yaml"]
+    assert parts["k"] == ["k/kustomization.yaml"]

@@ -18,6 +18,7 @@ import os
 import re
 
 from rtclint.config import version_tuple
+from rtclint.model.partition import applied_namespaces
 from rtclint.model.roles import role_from_env
 from rtclint.model.services import EnvVar, LiveKitConfig, Service
 
@@ -33,6 +34,7 @@ def link(dep: "Deployment") -> None:
         return
     dep._stacks_linked = True  # type: ignore[attr-defined]
     _merge_compose_overrides(dep)
+    _kustomize_namespaces(dep)
     _link_compose_configs(dep)
     _link_generated_files(dep)
     _link_configmaps(dep)
@@ -103,6 +105,23 @@ def _link_compose_configs(dep: "Deployment") -> None:
             ec = ec_by_path.get(mount.resolved) if mount.resolved else None
             if ec is not None and "service" not in ec:
                 ec["service"] = svc.name
+
+
+def _kustomize_namespaces(dep: "Deployment") -> None:
+    """A kustomization's `namespace` is every object's in the files it includes (and its
+    generators'), so references match within that namespace only."""
+    applied = applied_namespaces(list(dep.files.values()))
+    if not applied:
+        return
+    for svc in dep.services:
+        if svc.source.startswith("k8s") and svc.span.path in applied:
+            svc.facts["namespace"] = applied[svc.span.path]
+    for ks in dep.kube_services:
+        ks.namespace = applied.get(ks.span.path, ks.namespace)
+    for item in (*dep.sites, *dep.livekit, *dep.extra_well_knowns):
+        path = item.span.path if item.span is not None else None
+        if path in applied and "namespace" in item.facts:
+            item.facts["namespace"] = applied[path]
 
 
 def _link_generated_files(dep: "Deployment") -> None:

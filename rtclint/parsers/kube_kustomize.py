@@ -42,6 +42,7 @@ def read(doc: Document, node: yaml.Node, tree: Tree, facts: FileFacts) -> None:
     suffix = str(scalar(mapping_get(node, "nameSuffix")[1]) or "")
     hashed = not _no_hash(mapping_get(node, "generatorOptions")[1])
     base = os.path.dirname(doc.abspath)
+    facts.kustomization = {"namespace": namespace, "resources": _resources(doc, node, tree, base)}
     for kind, field in GENERATORS:
         _, entries = mapping_get(node, field)
         for entry in entries.value if isinstance(entries, yaml.SequenceNode) else []:
@@ -61,6 +62,26 @@ def read(doc: Document, node: yaml.Node, tree: Tree, facts: FileFacts) -> None:
             for var in holder.env.values():
                 var.from_secret = kind == "secret"
             facts.services.append(holder)
+
+
+def _resources(doc: Document, node: yaml.Node, tree: Tree, base: str) -> list[str]:
+    """The display paths of the `resources` that are files of the tree (a folder: its
+    kustomization); remote ones are left out."""
+    out = []
+    _, items = mapping_get(node, "resources")
+    for item in items.value if isinstance(items, yaml.SequenceNode) else []:
+        ref = scalar(item)
+        if not isinstance(ref, str) or "://" in ref or ref.startswith(("github.com/", "git@")):
+            continue
+        full = os.path.normpath(os.path.join(base, ref))
+        shown = os.path.normpath(os.path.join(os.path.dirname(doc.path), ref))
+        if os.path.isdir(full):
+            name = next((n for n in NAMES if os.path.isfile(os.path.join(full, n))), None)
+            if name is None:
+                continue
+            shown = os.path.join(shown, name)
+        out.append(shown.replace(os.sep, "/"))
+    return out
 
 
 def _no_hash(options: yaml.Node | None) -> bool:
