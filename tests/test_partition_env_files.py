@@ -84,3 +84,24 @@ def test_a_host_in_the_allow_list_is_rtc304_not_a_second_server_name(tmp_path):
     assert "write `example.net`" in result.diagnostics[0].message
     names = [str(n.value) for n in result.deployment.server_names()]
     assert names == ["example.net"]  # from homeserver.yaml only
+
+
+def test_a_generator_env_file_the_tree_lacks_leaves_the_variables_unknown(tmp_path):
+    result = run(tmp_path, {
+        "kustomization.yaml": "configMapGenerator:\n  - name: jwt-env\n    envs: [secret.env]\n"
+                              "    literals: [LIVEKIT_URL=wss://sfu.example.org]\n",
+        "jwt.yaml": """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: jwt}
+            spec:
+              template:
+                spec:
+                  containers:
+                    - name: jwt
+                      image: ghcr.io/element-hq/lk-jwt-service:0.8.0
+                      envFrom: [{configMapRef: {name: jwt-env}}]
+            """})
+    (jwt,) = jwt_services(result.deployment)
+    assert jwt.env["LIVEKIT_URL"].value == "wss://sfu.example.org"
+    assert "RTC300" not in codes(result)  # LIVEKIT_KEY may well be in secret.env

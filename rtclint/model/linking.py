@@ -286,6 +286,8 @@ def _env_from_configmaps(dep: "Deployment") -> None:
             for var_name, var in found.env.items():
                 if _ENV_NAME.match(var_name):
                     svc.env.setdefault(var_name, var)
+            if found.facts.get("unknown_envs"):  # a generator's env file the tree lacks: keys unknown
+                unresolved.append((kind, name))
         svc.facts["env_from"] = unresolved
         for name, var in list(svc.env.items()):
             ref = var.from_file or ""
