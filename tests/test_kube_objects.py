@@ -161,6 +161,10 @@ def test_env_from_secret_ref_and_config_map_ref(tmp_path):
     assert jwt.env["LIVEKIT_URL"].value == "wss://sfu.example.org"
     assert jwt.env["LIVEKIT_SECRET"].value == SECRET and jwt.env["LIVEKIT_SECRET"].from_secret
     assert "not-an-env-name" not in jwt.env and jwt.facts["env_from"] == []
+    prefixed = run(tmp_path / "p", {"jwt.yaml": result.deployment.documents["jwt.yaml"].text.replace(
+        "{secretRef: {name: jwt-keys}}", "{secretRef: {name: jwt-keys}, prefix: OLD_}")})
+    (jwt,) = jwt_services(prefixed.deployment)
+    assert "LIVEKIT_SECRET" not in jwt.env and jwt.env["OLD_LIVEKIT_SECRET"].value == SECRET
     assert "RTC900" not in {d.code for d in result.diagnostics}
 
 

@@ -278,16 +278,16 @@ def _env_from_configmaps(dep: "Deployment") -> None:
                                                                            svc.facts.get("namespace"))), None)
 
         unresolved = []
-        for kind, name in svc.facts.get("env_from") or ():
+        for kind, name, prefix in svc.facts.get("env_from") or ():
             found = holder(f"{'configmap' if kind == 'configMapRef' else 'secret'}:{name}")
             if found is None:
-                unresolved.append((kind, name))
+                unresolved.append((kind, name, prefix))
                 continue
             for var_name, var in found.env.items():
-                if _ENV_NAME.match(var_name):
-                    svc.env.setdefault(var_name, var)
+                if _ENV_NAME.match(prefix + var_name):
+                    svc.env.setdefault(prefix + var_name, var if not prefix else _renamed(var, prefix + var_name))
             if found.facts.get("unknown_envs"):  # a generator's env file the tree lacks: keys unknown
-                unresolved.append((kind, name))
+                unresolved.append((kind, name, prefix))
         svc.facts["env_from"] = unresolved
         for name, var in list(svc.env.items()):
             ref = var.from_file or ""
@@ -301,6 +301,11 @@ def _env_from_configmaps(dep: "Deployment") -> None:
 
 
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")  # the keys envFrom turns into variables
+
+
+def _renamed(var: EnvVar, name: str) -> EnvVar:
+    return EnvVar(name, var.value, var.span, value_span=var.value_span, name_span=var.name_span,
+                  from_secret=var.from_secret, from_file=var.from_file)
 
 
 def _resolved(ref: EnvVar, held: EnvVar) -> EnvVar:

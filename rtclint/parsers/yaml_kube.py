@@ -186,7 +186,8 @@ def _container(doc: Document, container: yaml.Node, svc: Service, volumes: dict[
         for ref in ("configMapRef", "secretRef"):
             _, target = mapping_get(item, ref)
             if target is not None:
-                svc.facts.setdefault("env_from", []).append((ref, scalar(mapping_get(target, "name")[1])))
+                prefix = str(scalar(mapping_get(item, "prefix")[1]) or "")  # put before every key
+                svc.facts.setdefault("env_from", []).append((ref, scalar(mapping_get(target, "name")[1]), prefix))
     _, ports = mapping_get(container, "ports")
     for item in ports.value if isinstance(ports, yaml.SequenceNode) else []:
         port = scalar(mapping_get(item, "containerPort")[1])
