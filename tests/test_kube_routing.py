@@ -220,3 +220,17 @@ def test_a_wrong_target_port_is_rtc603_not_an_ingress_port_edit(tmp_path):
     result = run(tmp_path, {"rtc.yaml": wrong})
     found = codes(result)
     assert "RTC603" in found and "RTC207" not in found
+
+
+def test_redirect_and_backend_protocol_annotations(tmp_path):
+    notes = ("    nginx.ingress.kubernetes.io/permanent-redirect: https://matrix.example.org/\n"
+             "    nginx.ingress.kubernetes.io/rewrite-target: /$1\n")
+    moved = run(tmp_path, {"rtc.yaml": ingress(path("/old(.*)", "ImplementationSpecific"), notes)})
+    got = ask(moved, "/old/x")
+    assert (got.kind, got.status, got.location) == ("redirect", 301, "https://matrix.example.org/")
+    tls = run(tmp_path / "b", {"rtc.yaml": ingress(path("/livekit/jwt"),
+                                                   '    nginx.ingress.kubernetes.io/backend-protocol: "HTTPS"\n')})
+    assert ask(tls, "/livekit/jwt").route.proxy.upstream.scheme == "https"
+    fcgi = run(tmp_path / "c", {"rtc.yaml": ingress(path("/livekit/jwt"),
+                                                    '    nginx.ingress.kubernetes.io/backend-protocol: "FCGI"\n')})
+    assert ask(fcgi, "/livekit/jwt").kind == "unknown"

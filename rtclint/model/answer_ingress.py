@@ -20,7 +20,7 @@ def answer_ingress(site: Site, request: Request) -> Answer:
     if route is None:
         return Answer("respond", status=404, body=None)  # the default backend / no route: 404
     if route.facts.get("snippet_directives"):
-        return unknown(f"`{route.name}` runs nginx directives from a configuration-snippet "
+        return unknown(f"`{route.name}` uses what the model does not evaluate "
                        f"({', '.join(route.facts['snippet_directives'])})", site, route)
     if route.facts.get("conditions"):
         return unknown(f"`{route.name}` also matches on {', '.join(route.facts['conditions'])}", site, route)

@@ -10,6 +10,8 @@ How ingress-nginx turns paths into nginx locations (its template, `buildLocation
 - locations are sorted longest path first, so the first match here is nginx's pick;
 - `rewrite-target` is `rewrite "(?i)<path>" <target> break;`: `$1`… are the path's groups;
 - `proxy-read-timeout` (seconds, default 60) and websocket upgrades, which it always passes;
+- `backend-protocol` HTTPS/GRPCS (an https upstream), `permanent-redirect` and
+  `temporal-redirect` (with their `-code`): the Ingress's paths redirect, nothing is proxied;
 - `configuration-snippet` is raw nginx inside the location: `add_header` adds a response
   header, `more_set_headers` replaces the upstream's (never a second copy), any other
   directive makes the route's answer unknown.
@@ -22,7 +24,7 @@ from __future__ import annotations
 import re
 
 from rtclint.document import Document, Span
-from rtclint.model import Header, Listen, PathMatch, Proxy, Route, Site, Upstream
+from rtclint.model import Header, Listen, PathMatch, Proxy, Redirect, Route, Site, Upstream
 from rtclint.model.answer_ingress import rewritten_path
 from rtclint.parsers.pyyaml import yaml
 from rtclint.parsers.yaml import mapping_get, mapping_items, node_span, scalar
@@ -128,6 +130,18 @@ def _apply_annotations(doc: Document, route: Route, notes: dict) -> None:
     if target is not None:
         route.facts["rewrite_target"] = target[0]
         route.proxy.strip_span = node_span(doc, target[1])
+    protocol = notes.get("backend-protocol", ("HTTP",))[0].upper()
+    if protocol in ("HTTPS", "GRPCS"):
+        route.proxy.upstream.scheme = "https"
+    elif protocol not in ("HTTP", "GRPC"):  # FCGI, AUTO_HTTP: not a plain proxy the model knows
+        route.facts["snippet_directives"] = [f"backend-protocol {protocol}"]
+    for kind, status in (("permanent-redirect", 301), ("temporal-redirect", 302)):
+        redirect = notes.get(kind)
+        if redirect is not None:  # every path of the Ingress, before any proxying
+            code = notes.get(f"{kind}-code", (str(status),))[0]
+            route.redirect = Redirect(redirect[0], int(code) if code.isdecimal() else status, node_span(doc, redirect[1]))
+            route.proxy = None
+            return
     snippet = notes.get("configuration-snippet")
     if snippet is not None and isinstance(snippet[1], yaml.ScalarNode):
         added, replaced, other = snippet_directives(snippet[0])
@@ -183,7 +197,7 @@ def _matchers(site: Site, regex: bool) -> None:
         span = route.matcher.span
         if regex:
             route.matcher = PathMatch("regex", ("^" + path,), span=span, case_insensitive=True)
-            if "rewrite_target" in route.facts:
+            if "rewrite_target" in route.facts and route.proxy is not None:
                 route.facts["rewrite"] = (path, route.facts["rewrite_target"])
                 route.proxy.strip_prefix = _stripped_prefix(path, route.facts["rewrite_target"])
         elif kind == "Exact":
