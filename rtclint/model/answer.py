@@ -12,12 +12,14 @@ from __future__ import annotations
 from rtclint.model.answer_caddy import answer_caddy
 from rtclint.model.answer_haproxy import answer_haproxy
 from rtclint.model.answer_hosts import pick_site
+from rtclint.model.answer_ingress import answer_ingress
 from rtclint.model.answer_nginx import answer_nginx
 from rtclint.model.answer_traefik import answer_traefik
 from rtclint.model.answer_types import Answer, Request, UpstreamAnswer, unknown
 
 __all__ = ["Answer", "Request", "UpstreamAnswer", "answer", "answer_site", "unknown"]
-READERS = {"nginx": answer_nginx, "caddy": answer_caddy, "haproxy": answer_haproxy, "traefik": answer_traefik}
+READERS = {"nginx": answer_nginx, "caddy": answer_caddy, "haproxy": answer_haproxy, "traefik": answer_traefik,
+           "ingress": answer_ingress, "gateway": answer_ingress}
 
 
 def answer(sites, request: Request) -> Answer:

@@ -39,7 +39,7 @@ def pick_site(sites: list["Site"], request: "Request") -> "Site | None":
 
 def _listens(site: "Site", port: int, tls: bool) -> bool:
     if not site.listens:  # a frontend snippet without `bind`; Traefik without its static config
-        return site.kind in ("haproxy", "traefik")
+        return site.kind in ("haproxy", "traefik", "gateway")  # gateway: an HTTPRoute without its Gateway
     return any(lst.port == port and lst.tls == tls for lst in site.listens)
 
 

@@ -35,6 +35,9 @@ class FileFacts:
     templated: bool = False  # Helm/Jinja template: structure-level findings are skipped
     kube_services: list[KubeService] = field(default_factory=list)  # Kubernetes Service objects
     firewalls: list[Firewall] = field(default_factory=list)  # host inbound filters (model/firewall.py)
+    # a kustomization: {'namespace': NS or '', 'resources': [display paths of resource files
+    # and of the kustomizations of resource folders]} (model/partition.applied_namespaces)
+    kustomization: dict | None = None
 
 
 @dataclass

@@ -4,10 +4,9 @@
 idempotent, so rules and tests may call it too):
 - a livekit.yaml / homeserver.yaml mounted into a Compose service, or a ConfigMap
   mounted into a pod, gets `.service` set to that service's name;
-- an env file that a Compose service reads through `env_file:` (or the project `.env`
-  beside a Compose file, which Compose uses for `${VAR}` interpolation) is not a
-  program of its own: its stand-alone Service is dropped (its variables are already
-  merged into the Compose service);
+- an env file beside Compose files or Kubernetes manifests is not a program of its own:
+  one a service loads (`env_file:`, a kustomize generator's `envs`) is merged into it, the
+  project `.env` feeds interpolation only, and one nothing loads configures nothing;
 - a Kubernetes Service's names (`svc`, `svc.ns`, `svc.ns.svc.cluster.local`) become
   aliases of the containers it selects, so an Ingress backend resolves to them;
 - image tags set version targets (`deployment.targets`), the lowest per component.
@@ -16,10 +15,12 @@ idempotent, so rules and tests may call it too):
 from __future__ import annotations
 
 import os
+import re
 
 from rtclint.config import version_tuple
+from rtclint.model.partition import applied_namespaces
 from rtclint.model.roles import role_from_env
-from rtclint.model.services import LiveKitConfig, Service
+from rtclint.model.services import EnvVar, LiveKitConfig, Service
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:
@@ -33,7 +34,9 @@ def link(dep: "Deployment") -> None:
         return
     dep._stacks_linked = True  # type: ignore[attr-defined]
     _merge_compose_overrides(dep)
+    _kustomize_namespaces(dep)
     _link_compose_configs(dep)
+    _link_generated_files(dep)
     _link_configmaps(dep)
     _drop_merged_env_files(dep)
     _kube_service_aliases(dep)
@@ -104,29 +107,80 @@ def _link_compose_configs(dep: "Deployment") -> None:
                 ec["service"] = svc.name
 
 
-def _link_configmaps(dep: "Deployment") -> None:
-    by_configmap: dict[str, list[LiveKitConfig]] = {}  # looked up per pod: no scan of every config
+def _kustomize_namespaces(dep: "Deployment") -> None:
+    """A kustomization's `namespace` is every object's in the files it includes (and its
+    generators'), so references match within that namespace only."""
+    applied = applied_namespaces(list(dep.files.values()))
+    if not applied:
+        return
+    for svc in dep.services:
+        if svc.source.startswith("k8s") and svc.span.path in applied:
+            svc.facts["namespace"] = applied[svc.span.path]
+    for ks in dep.kube_services:
+        ks.namespace = applied.get(ks.span.path, ks.namespace)
+    for item in (*dep.sites, *dep.livekit, *dep.extra_well_knowns):
+        path = item.span.path if item.span is not None else None
+        if path in applied and "namespace" in item.facts:
+            item.facts["namespace"] = applied[path]
+
+
+def _link_generated_files(dep: "Deployment") -> None:
+    """A file a kustomize generator puts in a ConfigMap/Secret is that object's key: its
+    LiveKit config reaches the pods that mount the object, like one written inline."""
+    made: dict[str, list[tuple[Service, str]]] = {}  # file path -> (holder, key)
+    for svc in dep.services:
+        for key, path in (svc.facts.get("files") or {}).items() if svc.source.startswith("k8s-") else ():
+            if path:
+                made.setdefault(path, []).append((svc, key))
+    if not made:
+        return
     for cfg in dep.livekit:
-        if cfg.facts.get("origin") == "configmap":
-            by_configmap.setdefault(cfg.facts.get("configmap"), []).append(cfg)
+        if cfg.facts.get("origin") != "file" or cfg.path not in made or object_ref(cfg.facts) is not None:
+            continue
+        holder, key = made[cfg.path][0]
+        kind = holder.source[len("k8s-"):]
+        # still origin 'file': the file is what a fix edits (the object is built from it)
+        cfg.facts.update({kind: holder.facts[kind], "namespace": holder.facts.get("namespace"), "key": key})
+
+
+def _link_configmaps(dep: "Deployment") -> None:
+    """A LiveKit config held in a ConfigMap or Secret belongs to the LiveKit pod that mounts
+    that key as a file (`items`/`subPath` choose which keys are files) or passes it as
+    LIVEKIT_CONFIG through `configMapKeyRef`/`secretKeyRef`, in the same namespace."""
+    by_object: dict[str, list[LiveKitConfig]] = {}  # looked up per pod: no scan of every config
+    for cfg in dep.livekit:
+        ref = object_ref(cfg.facts)
+        if ref is not None:
+            by_object.setdefault(ref, []).append(cfg)
+    if not by_object:
+        return
     for svc in dep.services:
         if svc.source != "k8s" or svc.role != "livekit":
             continue
-        mounted = {m.source.split("#", 1)[0][len("configmap:"):] for m in svc.mounts if m.source.startswith("configmap:")}
         config_var = svc.env.get("LIVEKIT_CONFIG")
-        ref = config_var.from_file if config_var is not None and config_var.value is None else None
-        named = set(mounted)
-        if ref and ref.startswith("configmap:"):
-            named.add(ref[len("configmap:"):].split("#", 1)[0])
-        candidates = {id(cfg): cfg for name in named for cfg in by_configmap.get(name, ())}
-        for cfg in candidates.values():
-            if cfg.service is not None:
-                continue
-            if not same_namespace(cfg.facts.get("namespace"), svc.facts.get("namespace")):
-                continue
-            # mounted as a file, or passed as LIVEKIT_CONFIG through configMapKeyRef
-            if cfg.facts.get("configmap") in mounted or ref == f"configmap:{cfg.facts.get('configmap')}#{cfg.facts.get('key')}":
-                cfg.service = svc.name
+        ref = config_var.from_file if config_var is not None else None
+        for mount in svc.mounts:
+            source = mount.source.split("#", 1)[0]
+            for cfg in by_object.get(source, ()):
+                if mount.files is None or cfg.facts.get("key") in mount.files:
+                    _claim(cfg, svc)
+        if ref and ref.count("#") == 1:
+            for cfg in by_object.get(ref.split("#", 1)[0], ()):
+                if ref.endswith(f"#{cfg.facts.get('key')}"):
+                    _claim(cfg, svc)
+
+
+def object_ref(facts: dict) -> str | None:
+    """'configmap:NAME' / 'secret:NAME' for a fact read from a key of that object."""
+    for kind in ("configmap", "secret"):
+        if facts.get(kind) is not None:
+            return f"{kind}:{facts[kind]}"
+    return None
+
+
+def _claim(cfg: LiveKitConfig, svc: Service) -> None:
+    if cfg.service is None and same_namespace(cfg.facts.get("namespace"), svc.facts.get("namespace")):
+        cfg.service = svc.name
 
 
 def same_namespace(a: str | None, b: str | None) -> bool:
@@ -135,18 +189,23 @@ def same_namespace(a: str | None, b: str | None) -> bool:
 
 
 def _drop_merged_env_files(dep: "Deployment") -> None:
+    """An env file is a program's only when something loads it. Beside Compose files or
+    Kubernetes manifests, the runtime that would load it is known: one that a service reads
+    (`env_file:`, a kustomize generator's `envs`) is merged there already, and one nothing
+    reads (a loose `jwt.env`, the project `.env`, which feeds interpolation only) runs no
+    program. Alone, with no such runtime beside it, it may be a systemd `EnvironmentFile`
+    or `docker run --env-file`: it stays the program it configures."""
     merged: set[str] = set()
-    compose_dirs: set[str] = set()
+    runtime_dirs: set[str] = set()
     for svc in dep.services:
-        if svc.source == "compose":
-            merged.update(svc.facts.get("env_files", ()))
-            compose_dirs.add(os.path.dirname(svc.span.path))
+        if svc.source == "compose" or svc.source.startswith("k8s"):
+            merged.update(svc.facts.get("env_files", ()))  # Compose env_file, a generator's envs
+            runtime_dirs.add(os.path.dirname(svc.span.path))
     keep = []
     dropped: set[str] = set()
     for svc in dep.services:
         path = svc.span.path
-        if svc.source == "env-file" and (path in merged or (os.path.basename(path) == ".env"
-                                                             and os.path.dirname(path) in compose_dirs)):
+        if svc.source == "env-file" and (path in merged or os.path.dirname(path) in runtime_dirs):
             dropped.add(path)
             continue
         keep.append(svc)
@@ -200,28 +259,59 @@ def _hashable(value) -> bool:
 
 
 def _env_from_configmaps(dep: "Deployment") -> None:
-    """`envFrom: [{configMapRef: {name: X}}]` takes ConfigMap X's data as variables
-    (explicit `env:` entries win); a reference the tree resolves is no longer unknown."""
-    maps: dict[str, list[Service]] = {}
+    """`envFrom` (configMapRef/secretRef) takes an object's keys as variables (explicit
+    `env:` entries win), `valueFrom.configMapKeyRef`/`secretKeyRef` one key: a reference the
+    tree resolves gets the object's value, its span there, and is no longer unknown."""
+    holders: dict[str, list[Service]] = {}
     for svc in dep.services:
-        if svc.source == "k8s-configmap":
-            maps.setdefault(svc.facts.get("configmap"), []).append(svc)
+        if svc.source in ("k8s-configmap", "k8s-secret"):
+            kind = svc.source[len("k8s-"):]
+            holders.setdefault(f"{kind}:{svc.facts.get(kind)}", []).append(svc)
+    if not holders:
+        return
     for svc in dep.services:
-        refs = svc.facts.get("env_from")
-        if svc.source != "k8s" or not refs:
+        if svc.source != "k8s":
             continue
+
+        def holder(ref: str, svc=svc) -> Service | None:
+            return next((h for h in holders.get(ref, ()) if same_namespace(h.facts.get("namespace"),
+                                                                           svc.facts.get("namespace"))), None)
+
         unresolved = []
-        for kind, name in refs:
-            found = [m for m in maps.get(name, ()) if same_namespace(m.facts.get("namespace"), svc.facts.get("namespace"))]
-            if kind != "configMapRef" or not found:
-                unresolved.append((kind, name))
+        for kind, name, prefix in svc.facts.get("env_from") or ():
+            found = holder(f"{'configmap' if kind == 'configMapRef' else 'secret'}:{name}")
+            if found is None:
+                unresolved.append((kind, name, prefix))
                 continue
-            for var_name, var in found[0].env.items():
-                svc.env.setdefault(var_name, var)
+            for var_name, var in found.env.items():
+                if _ENV_NAME.match(prefix + var_name):
+                    svc.env.setdefault(prefix + var_name, var if not prefix else _renamed(var, prefix + var_name))
+            if found.facts.get("unknown_envs"):  # a generator's env file the tree lacks: keys unknown
+                unresolved.append((kind, name, prefix))
         svc.facts["env_from"] = unresolved
-    for svc in dep.services:
-        if svc.source == "k8s" and svc.role == "other":
+        for name, var in list(svc.env.items()):
+            ref = var.from_file or ""
+            if var.value is None and ref.count("#") == 1 and ref.startswith(("configmap:", "secret:")):
+                obj, key = ref.split("#", 1)
+                found = holder(obj)
+                if found is not None and key in found.env:
+                    svc.env[name] = _resolved(var, found.env[key])
+        if svc.role == "other":
             svc.role = role_from_env(svc.env) or "other"
+
+
+_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")  # the keys envFrom turns into variables
+
+
+def _renamed(var: EnvVar, name: str) -> EnvVar:
+    return EnvVar(name, var.value, var.span, value_span=var.value_span, name_span=var.name_span,
+                  from_secret=var.from_secret, from_file=var.from_file)
+
+
+def _resolved(ref: EnvVar, held: EnvVar) -> EnvVar:
+    """The container's variable with the value the kubelet gives it, pointing at that value."""
+    return EnvVar(ref.name, held.value, ref.span, value_span=held.value_span, name_span=ref.name_span,
+                  from_secret=ref.from_secret, from_file=ref.from_file)
 
 
 def _ingress_target_ports(dep: "Deployment") -> None:
@@ -233,7 +323,7 @@ def _ingress_target_ports(dep: "Deployment") -> None:
         by_name.setdefault(ks.name, ks)
     selected = None  # built on the first named targetPort
     for site in dep.sites:
-        if site.kind != "ingress":
+        if site.kind not in ("ingress", "gateway"):
             continue
         for route in site.routes:
             up = route.proxy.upstream if route.proxy else None

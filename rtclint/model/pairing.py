@@ -18,7 +18,7 @@ TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at st
 if TYPE_CHECKING:
     from rtclint.model.deployment import Deployment
 
-PRIMARY_ORIGINS = ("file", "mount", "configmap", "env-config")
+PRIMARY_ORIGINS = ("file", "mount", "configmap", "secret", "env-config")
 
 
 @dataclass(slots=True)
@@ -96,7 +96,7 @@ def livekit_instances(dep: "Deployment") -> list[LiveKitInstance]:
 def _same_stack(cfg: LiveKitConfig, svc: Service) -> bool:
     """Whether a config linked by service name belongs to this very service (two Compose
     projects in one tree may both call their LiveKit `livekit`)."""
-    if cfg.facts.get("origin") == "configmap":
+    if cfg.facts.get("configmap") is not None or cfg.facts.get("secret") is not None:  # a key of that object
         return same_namespace(cfg.facts.get("namespace"), svc.facts.get("namespace"))
     return cfg.path in (svc.facts.get("livekit_config_file"), svc.span.path, *svc.facts.get("env_files", ())) or (
         cfg.facts.get("merged_into") == svc.span.path)

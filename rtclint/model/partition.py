@@ -23,6 +23,12 @@ deployments whether it is checked by itself or from any directory above it:
   sites of one deployment).
 
 A deployment is named by its directory as shown to the user ("." for the current one).
+
+Kubernetes namespaces: within one such deployment, manifests whose objects all sit in one
+namespace are grouped by it, and when two or more namespaces each hold an anchor (an
+Ingress/HTTPRoute, a homeserver) every namespace is a deployment of its own, named
+`DIR [namespace NS]`; manifests without a namespace, or with several, stay in `DIR`'s. A
+file is never split, so a file alone and the file among others get the same deployments.
 """
 
 from __future__ import annotations
@@ -65,7 +71,8 @@ def partition(facts_list: list["FileFacts"]) -> list[Part]:
     common = entries[0][0]
     for parts, _, _ in entries[1:]:
         common = _common_prefix(common, parts)
-    out = _split(common, entries)
+    applied = applied_namespaces(facts_list)
+    out = [split for part in _split(common, entries) for split in _by_namespace(part, applied)]
     order = {id(f): i for i, f in enumerate(facts_list)}
     out = [p for p in out if p.files]
     out.sort(key=lambda p: min(order[id(f)] for f in p.files))
@@ -88,6 +95,60 @@ def _split(prefix: tuple[str, ...], entries: list) -> list[Part]:
     for name, group in children.items():
         out += _split(prefix + (name,), group)
     return out
+
+
+def applied_namespaces(facts_list: list["FileFacts"]) -> dict[str, str]:
+    """display path → the namespace a kustomization sets on every object of that file: the
+    outermost kustomization's `namespace` wins over the ones it includes; a file two
+    kustomizations give different namespaces (a base shared by overlays) gets none here."""
+    found = {f.path: k for f in facts_list if (k := getattr(f, "kustomization", None))}
+    if not found:
+        return {}
+    included = {r for k in found.values() for r in k["resources"]}
+    seen: dict[str, set[str]] = {}
+
+    def walk(path: str, namespace: str, trail: frozenset) -> None:
+        namespace = namespace or found[path]["namespace"]
+        if namespace:  # its own generators' objects
+            seen.setdefault(path, set()).add(namespace)
+        for ref in found[path]["resources"]:
+            if ref in found:
+                if ref not in trail:
+                    walk(ref, namespace, trail | {ref})
+            elif namespace:
+                seen.setdefault(ref, set()).add(namespace)
+
+    for root in found:
+        if root not in included:
+            walk(root, "", frozenset({root}))
+    return {path: next(iter(names)) for path, names in seen.items() if len(names) == 1}
+
+
+def namespaces(facts: "FileFacts", applied: dict[str, str] | None = None) -> set[str]:
+    """The Kubernetes namespaces a file's objects name ('' — wherever applied — left out);
+    a kustomization's namespace (`applied`) replaces them all."""
+    if applied and facts.path in applied:
+        return {applied[facts.path]}
+    found = {s.facts.get("namespace") for s in facts.services if s.source.startswith("k8s")}
+    found.update(ks.namespace for ks in facts.kube_services)
+    found.update(site.facts.get("namespace") for site in facts.sites)
+    found.update(cfg.facts.get("namespace") for cfg in facts.livekit)
+    found.update(wk.facts.get("namespace") for wk in facts.well_knowns)
+    return {n for n in found if isinstance(n, str) and n}
+
+
+def _by_namespace(part: Part, applied: dict[str, str]) -> list[Part]:
+    groups: dict[str, list] = {}
+    for facts in part.files:
+        found = namespaces(facts, applied) if facts.subkind == "k8s" else set()
+        if len(found) == 1:
+            groups.setdefault(next(iter(found)), []).append(facts)
+    anchored = [ns for ns, files in groups.items() if any(anchors(f) for f in files)]
+    if len(anchored) < 2:
+        return [part]
+    grouped = {id(f) for files in groups.values() for f in files}
+    rest = Part(part.root, [f for f in part.files if id(f) not in grouped])
+    return [rest, *(Part(f"{part.root} [namespace {ns}]", files) for ns, files in groups.items())]
 
 
 def _dir_parts(path: str) -> tuple[str, ...]:

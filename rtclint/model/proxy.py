@@ -44,7 +44,9 @@ class PathMatch:
     """Which request paths a route takes.
 
     kind: 'any' (everything), 'exact', 'prefix', 'prefix_noregex' (nginx `^~`),
-    'regex' (value is a Python-compatible pattern), 'none' (matches nothing we can model).
+    'segment' (element-wise prefix: `/p` takes `/p` and `/p/…`, not `/px`; Kubernetes Ingress
+    `Prefix`, Gateway API `PathPrefix`), 'regex' (value is a Python-compatible pattern),
+    'none' (matches nothing we can model).
     `paths` holds several alternatives (Caddy `path /a /b`, HAProxy `path_beg a b`).
     """
 
@@ -73,6 +75,8 @@ class PathMatch:
             if self.kind == "exact" and subject == p:
                 return True
             if self.kind in ("prefix", "prefix_noregex") and subject.startswith(p):
+                return True
+            if self.kind == "segment" and (subject == p.rstrip("/") or subject.startswith(p.rstrip("/") + "/")):
                 return True
             if self.kind == "regex":
                 try:

@@ -68,6 +68,9 @@ class Mount:
     target: str
     span: Span | None = None
     resolved: str | None = None  # display path of the file in the tree, when it is one
+    # A Kubernetes configMap/secret volume: key → file path in the container (`items`,
+    # `subPath`); None: every key, as `target/KEY`.
+    files: dict[str, str] | None = None
 
 
 @dataclass(slots=True)

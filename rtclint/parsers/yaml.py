@@ -96,7 +96,7 @@ def classify(node: yaml.Node, doc: Document) -> str | None:
         return None
     keys = {k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
     name = doc.path.rsplit("/", 1)[-1].lower()
-    if "apiVersion" in keys and "kind" in keys:
+    if ("apiVersion" in keys and "kind" in keys) or name in ("kustomization.yaml", "kustomization.yml", "kustomization"):
         return "k8s"
     if "services" in keys and _services_look_like_compose(node):
         return "compose"

@@ -1,67 +1,60 @@
 """Kubernetes manifests (one or many documents per file, `kind: List` too).
 
-- ConfigMap: a `data` value holding a client/server well-known JSON → WellKnown
-  (source 'configmap', spans inside the block scalar); one holding a LiveKit config →
-  LiveKitConfig (origin 'configmap').
-- Secret: only its name is noted. Values are never read, stored or printed.
+- ConfigMap and Secret (`data` base64, `stringData`): their keys, and what a key holds
+  (a well-known, a LiveKit config), read by parsers/kube_data.py.
 - Deployment/StatefulSet/DaemonSet/ReplicaSet/Job/Pod: each container → Service(source
   'k8s') with image, env (`valueFrom` → from_secret / configmap reference, no value),
   container ports, volume mounts (`configmap:NAME` / `secret:NAME` sources) and the pod
   labels Services select on.
 - Service → KubeService (selector, port/targetPort/nodePort with spans).
-- Ingress → Site(kind='ingress') per rule host: Routes proxy to the backend Service
-  name/port; `tls` hosts listen on 443 with TLS, the others on 80.
+- Ingress → Site(kind='ingress') per host, as ingress-nginx serves it (parsers/kube_ingress.py);
+  Gateway API HTTPRoute → Site(kind='gateway') per hostname (parsers/kube_gateway.py).
 """
 
 from __future__ import annotations
 
-import json
-import re
-
 from rtclint.document import Document, Span
-from rtclint.model import (
-    EnvVar,
-    FileFacts,
-    Listen,
-    Located,
-    Mount,
-    PathMatch,
-    PortMapping,
-    Proxy,
-    Respond,
-    Route,
-    Service,
-    Site,
-    Upstream,
-    WellKnown,
-)
+from rtclint.model import EnvVar, FileFacts, Located, Mount, PortMapping, Service
 from rtclint.model.roles import image_role, role_from_env
 from rtclint.model.services import KubeService, KubeServicePort
-from rtclint.model.wellknown import RTC_FOCI_KEY
-from rtclint.parsers import yaml_livekit
+from rtclint.parsers import kube_data, yaml_livekit
 from rtclint.parsers.base import Tree
 from rtclint.parsers.pyyaml import yaml
-from rtclint.parsers.yaml import classify, mapping_get, mapping_items, node_span, scalar
-from rtclint.parsers.yaml_values import compose_nested, embedded, located, value_span
+from rtclint.parsers.yaml import mapping_get, mapping_items, node_span, scalar
+from rtclint.parsers.yaml_values import compose_nested, located, value_span
 
 WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "Pod", "CronJob"}
 
 
 def read(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts) -> None:
+    from rtclint.parsers import kube_kustomize
+
+    if kube_kustomize.is_kustomization(doc) and nodes:
+        kube_kustomize.read(doc, nodes[0], tree, facts)
+        return
+    routing: dict[str, list] = {}  # Ingress / HTTPRoute / Gateway objects, read together per file
     for node in nodes:
-        _object(doc, node, facts)
+        _object(doc, node, facts, routing)
+    if routing.get("Ingress"):
+        from rtclint.parsers.kube_ingress import read as read_ingresses
+
+        facts.sites += read_ingresses(doc, routing["Ingress"])
+    if routing.get("HTTPRoute"):
+        from rtclint.parsers.kube_gateway import read as read_routes
+
+        facts.sites += read_routes(doc, routing["HTTPRoute"], routing.get("Gateway", []))
     if "traefik." in doc.text:  # IngressRoute/Middleware CRDs: read together, they refer to each other
         from rtclint.parsers.kube_traefik import read as read_traefik_crds
 
         read_traefik_crds(doc, nodes, facts)
 
 
-def _object(doc: Document, node: yaml.Node, facts: FileFacts) -> None:
+def _object(doc: Document, node: yaml.Node, facts: FileFacts, routing: dict[str, list]) -> None:
     kind = scalar(mapping_get(node, "kind")[1])
     if kind == "List":
         _, items = mapping_get(node, "items")
         for item in items.value if isinstance(items, yaml.SequenceNode) else []:
-            _object(doc, item, facts)
+            _object(doc, item, facts, routing)
         return
     _, meta = mapping_get(node, "metadata")
     name_key, name_node = mapping_get(meta, "name")
@@ -70,75 +63,15 @@ def _object(doc: Document, node: yaml.Node, facts: FileFacts) -> None:
     namespace = str(scalar(mapping_get(meta, "namespace")[1]) or "")
     anchor = node_span(doc, name_node) if name_node is not None else node_span(doc, node)
     if kind == "ConfigMap":
-        _configmap(doc, node, name, namespace, facts)
+        kube_data.configmap(doc, node, name, namespace, facts)
+    elif kind == "Secret":
+        kube_data.secret(doc, node, name, namespace, facts)
     elif kind in WORKLOADS:
         _workload(doc, node, kind, name, namespace, anchor, facts)
     elif kind == "Service":
         facts.kube_services.append(_kube_service(doc, node, name, namespace, anchor))
-    elif kind == "Ingress":
-        facts.sites += _ingress(doc, node, name, anchor)
-
-
-# -- ConfigMap ---------------------------------------------------------------------------
-
-
-_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
-
-
-def _configmap(doc: Document, node: yaml.Node, name: str, namespace: str, facts: FileFacts) -> None:
-    _, data = mapping_get(node, "data")
-    env = Service(name=f"configmap/{name}", role="other", source="k8s-configmap", span=node_span(doc, node),
-                  group=namespace or doc.path, facts={"configmap": name, "namespace": namespace})
-    for key, key_node, value in mapping_items(data):
-        if _ENV_NAME.match(key) and isinstance(value, yaml.ScalarNode):  # envFrom: configMapRef material
-            env.env[key] = EnvVar(key, value.value, doc.span(key_node.start_mark.index, value.end_mark.index),
-                                  value_span=value_span(doc, value), name_span=node_span(doc, key_node))
-    if env.env:
-        facts.services.append(env)
-    for key, _key_node, value in mapping_items(data):
-        if not isinstance(value, yaml.ScalarNode) or not isinstance(value.value, str):
-            continue
-        text = value.value
-        emb = embedded(doc, value)
-        where = {"configmap": name, "namespace": namespace, "key": key}
-        which = _well_known_kind(key, text)
-        if which is not None:
-            span = emb.span(0, len(text))
-            respond = Respond(200, text, body_span=span, body_map=list(emb.offsets))
-            facts.well_knowns.append(WellKnown(which=which, body=text, span=span, source="configmap",
-                                               respond=respond, facts=where))
-            continue
-        if not key.endswith((".yaml", ".yml")) and "\n" not in text:
-            continue
-        root, _error = compose_nested(text)
-        if isinstance(root, yaml.MappingNode) and classify(root, _NamedDoc(key)) == "livekit":
-            cfg = yaml_livekit.build(doc.path, root, emb.node_span, node_span(doc, value), origin="configmap")
-            cfg.facts.update(where)
-            facts.livekit.append(cfg)
-
-
-class _NamedDoc:
-    """What `classify` needs of a document: its name (the ConfigMap key)."""
-
-    def __init__(self, name: str) -> None:
-        self.path = name
-
-
-def _well_known_kind(key: str, text: str) -> str | None:
-    if key in ("client", "server"):
-        return key
-    stripped = text.strip()
-    if not stripped.startswith("{"):
-        return None
-    try:
-        value = json.loads(stripped)
-    except ValueError:
-        return "client" if ("m.homeserver" in stripped or RTC_FOCI_KEY in stripped) else None
-    if isinstance(value, dict) and ("m.homeserver" in value or RTC_FOCI_KEY in value):
-        return "client"
-    if isinstance(value, dict) and "m.server" in value:
-        return "server"
-    return None
+    elif kind in ("Ingress", "HTTPRoute", "Gateway"):
+        routing.setdefault(kind, []).append((node, name, anchor))
 
 
 # -- workloads -------------------------------------------------------------------------
@@ -207,8 +140,9 @@ class _OneDocTree:
         return self.doc
 
 
-def _volumes(pod: yaml.Node | None) -> dict[str, str]:
-    """volume name → 'configmap:NAME' / 'secret:NAME' / 'other'."""
+def _volumes(pod: yaml.Node | None) -> dict[str, tuple[str, dict[str, str] | None]]:
+    """volume name → ('configmap:NAME' / 'secret:NAME' / 'other', `items` key → path or
+    None when every key is a file named after it)."""
     out = {}
     _, volumes = mapping_get(pod, "volumes")
     for vol in volumes.value if isinstance(volumes, yaml.SequenceNode) else []:
@@ -216,12 +150,21 @@ def _volumes(pod: yaml.Node | None) -> dict[str, str]:
         _, cm = mapping_get(vol, "configMap")
         _, secret = mapping_get(vol, "secret")
         if cm is not None:
-            out[vname] = f"configmap:{scalar(mapping_get(cm, 'name')[1])}"
+            out[vname] = (f"configmap:{scalar(mapping_get(cm, 'name')[1])}", _items(cm))
         elif secret is not None:
-            out[vname] = f"secret:{scalar(mapping_get(secret, 'secretName')[1])}"
+            out[vname] = (f"secret:{scalar(mapping_get(secret, 'secretName')[1])}", _items(secret))
         else:
-            out[vname] = "other"
+            out[vname] = ("other", None)
     return out
+
+
+def _items(source: yaml.Node) -> dict[str, str] | None:
+    """A configMap/secret volume's `items`: only these keys are files, at these paths."""
+    _, items = mapping_get(source, "items")
+    if not isinstance(items, yaml.SequenceNode):
+        return None
+    return {str(scalar(mapping_get(i, "key")[1])): str(scalar(mapping_get(i, "path")[1]))
+            for i in items.value if isinstance(i, yaml.MappingNode)}
 
 
 def _container(doc: Document, container: yaml.Node, svc: Service, volumes: dict[str, str]) -> None:
@@ -242,7 +185,8 @@ def _container(doc: Document, container: yaml.Node, svc: Service, volumes: dict[
         for ref in ("configMapRef", "secretRef"):
             _, target = mapping_get(item, ref)
             if target is not None:
-                svc.facts.setdefault("env_from", []).append((ref, scalar(mapping_get(target, "name")[1])))
+                prefix = str(scalar(mapping_get(item, "prefix")[1]) or "")  # put before every key
+                svc.facts.setdefault("env_from", []).append((ref, scalar(mapping_get(target, "name")[1]), prefix))
     _, ports = mapping_get(container, "ports")
     for item in ports.value if isinstance(ports, yaml.SequenceNode) else []:
         port = scalar(mapping_get(item, "containerPort")[1])
@@ -257,8 +201,10 @@ def _container(doc: Document, container: yaml.Node, svc: Service, volumes: dict[
         vol = str(scalar(mapping_get(item, "name")[1]) or "")
         target = str(scalar(mapping_get(item, "mountPath")[1]) or "")
         sub = scalar(mapping_get(item, "subPath")[1])
-        svc.mounts.append(Mount(volumes.get(vol, "other"), target, node_span(doc, item),
-                                resolved=None))
+        source, items = volumes.get(vol, ("other", None))
+        svc.mounts.append(Mount(source, target, node_span(doc, item), resolved=None))
+        if source != "other":  # which keys are files under the mount: {key: path in the container}
+            svc.mounts[-1].files = _mounted_files(target, items, str(sub) if sub else None)
         if sub:
             svc.mounts[-1].source += f"#{sub}"
     command = []
@@ -267,6 +213,18 @@ def _container(doc: Document, container: yaml.Node, svc: Service, volumes: dict[
         if isinstance(value, yaml.SequenceNode):
             command += [str(v.value) for v in value.value if isinstance(v, yaml.ScalarNode)]
     svc.command = command
+
+
+def _mounted_files(target: str, items: dict[str, str] | None, sub: str | None) -> dict[str, str] | None:
+    """key → file path in the container; None: every key of the object, as `target/KEY`.
+    A `subPath` mounts one file of the volume (a key, or an `items` path) at `target`."""
+    if sub is not None:
+        if items is None:
+            return {sub: target}
+        return {key: target for key, path in items.items() if path == sub}
+    if items is None:
+        return None
+    return {key: f"{target.rstrip('/')}/{path}" for key, path in items.items()}
 
 
 def _str_or_none(value) -> str | None:
@@ -282,11 +240,12 @@ def _env_entry(doc: Document, item: yaml.Node) -> EnvVar | None:
     _, value_from = mapping_get(item, "valueFrom")
     span = node_span(doc, item)
     if value_from is not None:
-        secret = mapping_get(value_from, "secretKeyRef")[1] is not None
-        var = EnvVar(name, None, span, name_span=node_span(doc, name_node), from_secret=secret)
+        _, secret_ref = mapping_get(value_from, "secretKeyRef")
+        var = EnvVar(name, None, span, name_span=node_span(doc, name_node), from_secret=secret_ref is not None)
         _, cm_ref = mapping_get(value_from, "configMapKeyRef")
-        if cm_ref is not None:  # resolved against the ConfigMap by model.stacks
-            var.from_file = f"configmap:{scalar(mapping_get(cm_ref, 'name')[1])}#{scalar(mapping_get(cm_ref, 'key')[1])}"
+        for kind, ref in (("configmap", cm_ref), ("secret", secret_ref)):
+            if ref is not None:  # resolved against the object by model.linking when the tree has it
+                var.from_file = f"{kind}:{scalar(mapping_get(ref, 'name')[1])}#{scalar(mapping_get(ref, 'key')[1])}"
         return var
     text = None
     vspan = None
@@ -320,55 +279,3 @@ def _kube_service(doc: Document, node: yaml.Node, name: str, namespace: str, anc
             port_span=node_span(doc, port) if port is not None else None,
         ))
     return svc
-
-
-def _ingress(doc: Document, node: yaml.Node, name: str, anchor: Span) -> list[Site]:
-    _, spec = mapping_get(node, "spec")
-    tls_hosts: set[str] = set()
-    _, tls = mapping_get(spec, "tls")
-    for entry in tls.value if isinstance(tls, yaml.SequenceNode) else []:
-        _, hosts = mapping_get(entry, "hosts")
-        for h in hosts.value if isinstance(hosts, yaml.SequenceNode) else []:
-            tls_hosts.add(str(scalar(h)).lower())
-    sites = []
-    _, rules = mapping_get(spec, "rules")
-    for rule in rules.value if isinstance(rules, yaml.SequenceNode) else []:
-        host_key, host_node = mapping_get(rule, "host")
-        host = str(scalar(host_node) or "*").lower()
-        span = node_span(doc, host_node) if host_node is not None else node_span(doc, rule)
-        listens = [Listen(443, True, span)] if (host in tls_hosts or "*" in tls_hosts) else [Listen(80, False, span)]
-        site = Site(kind="ingress", hosts=[host], listens=listens, routes=[], span=span, name=f"Ingress {name}",
-                    facts={"ingress": name})
-        _, http = mapping_get(rule, "http")
-        _, paths = mapping_get(http, "paths")
-        for item in paths.value if isinstance(paths, yaml.SequenceNode) else []:
-            route = _ingress_route(doc, item, name)
-            if route is not None:
-                site.routes.append(route)
-        sites.append(site)
-    return sites
-
-
-def _ingress_route(doc: Document, item: yaml.Node, ingress: str) -> Route | None:
-    path = str(scalar(mapping_get(item, "path")[1]) or "/")
-    path_type = scalar(mapping_get(item, "pathType")[1]) or "Prefix"
-    _, backend = mapping_get(item, "backend")
-    _, service = mapping_get(backend, "service")
-    svc_name = scalar(mapping_get(service, "name")[1]) or scalar(mapping_get(backend, "serviceName")[1])
-    _, port = mapping_get(service, "port")
-    number_key, number = mapping_get(port, "number")
-    port_name = scalar(mapping_get(port, "name")[1])
-    if number is None:  # networking.k8s.io/v1beta1: backend.servicePort
-        number_key, number = mapping_get(backend, "servicePort")
-    if not isinstance(svc_name, str):
-        return None
-    value = scalar(number)
-    if isinstance(value, str) and port_name is None:
-        port_name, value = value, None
-    span = node_span(doc, item)
-    upstream = Upstream(host=svc_name, port=value if isinstance(value, int) else None, span=span,
-                        port_span=node_span(doc, number) if number is not None else None)
-    matcher = PathMatch("exact" if path_type == "Exact" else "prefix", (path,), span=span)
-    return Route(matcher=matcher, span=span, proxy=Proxy(upstream, backend_name=svc_name, span=span),
-                 name=f"Ingress {ingress} {path}",
-                 facts={"port_name": port_name, "ingress": ingress, "service_port": upstream.port})

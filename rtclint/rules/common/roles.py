@@ -79,7 +79,7 @@ def livekit_ports(ctx: "RuleContext") -> set[int]:
 
 
 def matcher_paths(matcher: "PathMatch") -> list[str]:
-    if matcher.kind in ("prefix", "prefix_noregex", "exact"):
+    if matcher.kind in ("prefix", "prefix_noregex", "exact", "segment"):
         return [p for p in matcher.paths if p]
     return []
 

@@ -39,7 +39,7 @@ def check(ctx):
         key, secret = jwt_key_secret(svc)
         if key is None or secret is None or not key.value or secret.value is None:
             continue
-        if interpolated(key.value) or interpolated(secret.value) or key.from_secret or secret.from_secret:
+        if interpolated(key.value) or interpolated(secret.value):  # a Secret's value is read when the tree has it
             continue
         inst = paired_livekit(dep, svc)
         candidates = [inst] if inst is not None else instances

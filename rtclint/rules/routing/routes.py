@@ -10,10 +10,12 @@ from rtclint.rules.common.roles import PublicUrl, is_livekit_route
 from rtclint.rules.common.wkedit import body_span
 from rtclint.rules.discovery.well_known_json import livekit_entries, parsed
 
-# Proxies whose config files rtclint edits; Kubernetes Ingress only takes part in
-# "does this host/path reach the service at all" (RTC200, RTC204, RTC208).
+# Proxies whose config files rtclint edits; a Kubernetes Ingress (read as ingress-nginx
+# serves it) and a Gateway API HTTPRoute take part in the rules that read ROUTING: reach
+# (RTC200, RTC204, RTC208), the stripped prefix (RTC201) and CORS (RTC203). Their upstream
+# port is a Service's, which RTC603 compares with the pods, not RTC207.
 PROXIES = ("caddy", "nginx", "haproxy", "traefik")
-ROUTING = PROXIES + ("ingress",)  # Site kinds
+ROUTING = PROXIES + ("ingress", "gateway")  # Site kinds
 
 
 def service_urls(ctx) -> list[tuple[PublicUrl, Span]]:

@@ -40,7 +40,7 @@ from rtclint.document import Span
 from rtclint.rules.common.roles import JWT_ENDPOINTS
 from rtclint.rules.common.wkedit import insert_directive, insert_line_before
 from rtclint.rules.routing.answers import ask, jwt_urls, reaches
-from rtclint.rules.routing.routes import PROXIES
+from rtclint.rules.routing.routes import ROUTING
 
 CODE = "RTC201"
 NAME = "jwt-prefix-not-stripped"
@@ -62,7 +62,7 @@ def check(ctx) -> Iterator:
                 continue
             site, route = found.site, found.route
             got = found.upstream.path.split("?")[0]
-            if site.kind not in PROXIES or got == endpoint or id(route) in seen:
+            if site.kind not in ROUTING or got == endpoint or id(route) in seen:
                 break
             prefix = url.path
             if site.kind == "haproxy" and _haproxy_rewrites(dep, route.proxy, prefix):

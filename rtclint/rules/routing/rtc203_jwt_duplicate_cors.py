@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from rtclint.diagnostics import Applicability, Fix, Severity
 from rtclint.rules.common.wkedit import delete_line_of, line_start
 from rtclint.rules.routing.answers import ask, jwt_urls, reaches
-from rtclint.rules.routing.routes import PROXIES
+from rtclint.rules.routing.routes import ROUTING
 
 CODE = "RTC203"
 NAME = "jwt-duplicate-cors"
@@ -47,7 +47,7 @@ def check(ctx) -> Iterator:
     for url, _route in jwt_urls(ctx):
         for kind in KINDS:
             found = ask(ctx, url, kind)
-            if not reaches(ctx, found, "jwt") or found.site.kind not in PROXIES:
+            if not reaches(ctx, found, "jwt") or found.site.kind not in ROUTING:
                 continue
             route = found.route
             for h in found.headers:

@@ -1,0 +1,236 @@
+"""Kubernetes Ingress (as ingress-nginx serves it) and Gateway API HTTPRoute as proxy
+sites: the answer model says what a request gets, and the routing rules judge them."""
+
+import pytest
+
+from rtclint.model.answer import Request, answer
+from trees import run, write
+
+JWT = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: jwt}
+spec:
+  template:
+    metadata: {labels: {app: jwt}}
+    spec:
+      containers:
+        - name: jwt
+          image: ghcr.io/element-hq/lk-jwt-service:0.8.0
+          ports: [{containerPort: 8080, name: http}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: jwt}
+spec:
+  selector: {app: jwt}
+  ports: [{port: 80, targetPort: http}]
+"""
+
+
+def ingress(paths, annotations="", klass="nginx"):
+    notes = f"\n  annotations:\n{annotations}" if annotations else ""
+    return JWT + f"""---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: rtc{notes}
+spec:
+  ingressClassName: {klass}
+  tls: [{{hosts: [rtc.example.org]}}]
+  rules:
+    - host: rtc.example.org
+      http:
+        paths:
+{paths}"""
+
+
+def path(p, kind="Prefix", service="jwt", port=80):
+    return (f"          - path: {p}\n            pathType: {kind}\n"
+            f"            backend: {{service: {{name: {service}, port: {{number: {port}}}}}}}\n")
+
+
+def ask(result, p, host="rtc.example.org"):
+    return answer(result.deployment, Request("https", host, 443, "GET", p))
+
+
+def codes(result):
+    return [d.code for d in result.diagnostics]
+
+
+@pytest.mark.parametrize("kind, request_path, reached", [
+    ("Prefix", "/livekit/jwt", True), ("Prefix", "/livekit/jwt/sfu/get", True), ("Prefix", "/livekit/jwtx", False),
+    ("Exact", "/livekit/jwt", True), ("Exact", "/livekit/jwt/", False),
+    ("ImplementationSpecific", "/livekit/jwtx", True),  # ingress-nginx: a plain nginx prefix location
+])
+def test_ingress_path_types(tmp_path, kind, request_path, reached):
+    result = run(tmp_path, {"rtc.yaml": ingress(path("/livekit/jwt", kind))})
+    got = ask(result, request_path)
+    if reached:
+        assert got.kind == "proxy" and (got.upstream.host, got.upstream.port) == ("jwt", 8080)  # the targetPort
+    else:
+        assert (got.kind, got.status) == ("respond", 404)
+
+
+def test_longest_path_first_across_ingresses_of_one_host(tmp_path):
+    other = ingress(path("/", service="element", port=80)).split("---\n", 2)[2].replace("name: rtc", "name: web")
+    result = run(tmp_path, {"rtc.yaml": ingress(path("/livekit/jwt")) + "---\n" + other})
+    (site,) = [s for s in result.deployment.sites if s.kind == "ingress"]
+    assert ask(result, "/livekit/jwt/get_token").upstream.host == "jwt"
+    assert ask(result, "/index.html").upstream.host == "element"
+    assert len(site.routes) == 2
+
+
+def test_rewrite_target_strips_and_regex_paths(tmp_path):
+    notes = "    nginx.ingress.kubernetes.io/rewrite-target: /$2\n"
+    result = run(tmp_path, {"rtc.yaml": ingress(path("/livekit/jwt(/|$)(.*)", "ImplementationSpecific"), notes)})
+    assert ask(result, "/livekit/jwt/sfu/get").upstream.path == "/sfu/get"
+    assert ask(result, "/LIVEKIT/JWT/get_token").upstream.path == "/get_token"  # `~*`: case-insensitive
+    assert ask(result, "/livekit/jwt").upstream.path == "/"
+    assert "RTC201" not in codes(result)
+    unstripped = run(tmp_path / "b", {"rtc.yaml": ingress(path("/livekit/jwt"))})
+    (finding,) = [d for d in unstripped.diagnostics if d.code == "RTC201"]
+    assert finding.fix is None  # findings only: rtclint does not edit Ingress objects
+    text = unstripped.deployment.documents["rtc.yaml"].text
+    assert text[finding.span.start:finding.span.end].startswith("- path: /livekit/jwt") or \
+        text[finding.span.start:finding.span.end].startswith("path: /livekit/jwt")
+
+
+def test_use_regex_and_read_timeout(tmp_path):
+    notes = ('    nginx.ingress.kubernetes.io/use-regex: "true"\n'
+             '    nginx.ingress.kubernetes.io/proxy-read-timeout: "3600"\n')
+    result = run(tmp_path, {"rtc.yaml": ingress(path("/livekit/(jwt|auth)", "ImplementationSpecific"), notes)})
+    got = ask(result, "/livekit/auth/x")
+    assert got.kind == "proxy" and got.upstream.read_timeout == 3600 and got.upstream.upgrade
+    assert ask(result, "/livekit/other").status == 404
+    default = run(tmp_path / "b", {"rtc.yaml": ingress(path("/livekit/jwt"))})
+    assert ask(default, "/livekit/jwt").upstream.read_timeout == 60
+
+
+def test_configuration_snippet(tmp_path):
+    headers = ("    nginx.ingress.kubernetes.io/configuration-snippet: |\n"
+               "      more_set_headers \"Access-Control-Allow-Origin: *\";\n"
+               "      add_header X-Test yes always;\n")
+    result = run(tmp_path, {"rtc.yaml": ingress(path("/livekit/jwt"), headers)})
+    got = ask(result, "/livekit/jwt/sfu/get")
+    assert got.kind == "proxy" and {(h.name, h.value) for h in got.headers} == {("X-Test", "yes")}
+    # headers-more replaces the service's header: no second copy, no RTC203
+    assert got.route.facts["replaced_headers"] == {"Access-Control-Allow-Origin": "*"}
+    assert "RTC203" not in codes(result)
+    returns = "    nginx.ingress.kubernetes.io/configuration-snippet: |\n      return 403;\n"
+    unknown = run(tmp_path / "b", {"rtc.yaml": ingress(path("/livekit/jwt"), returns)})
+    got = ask(unknown, "/livekit/jwt/sfu/get")
+    assert got.kind == "unknown" and "return" in got.reason
+
+
+def test_annotations_of_another_controller_are_not_ingress_nginx(tmp_path):
+    notes = "    nginx.ingress.kubernetes.io/rewrite-target: /$2\n"
+    result = run(tmp_path, {"rtc.yaml": ingress(path("/livekit/jwt"), notes, klass="traefik")})
+    assert ask(result, "/livekit/jwt/sfu/get").upstream.path == "/livekit/jwt/sfu/get"
+
+
+ROUTE = JWT + """---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec:
+  listeners:
+    - {name: https, port: 443, protocol: HTTPS}
+    - {name: http, port: 80, protocol: HTTP}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: rtc}
+spec:
+  parentRefs: [{name: gw, sectionName: https}]
+  hostnames: [rtc.example.org]
+  rules:
+    - matches: [{path: {type: PathPrefix, value: /livekit/jwt}}]
+      filters:
+        - type: URLRewrite
+          urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /}}
+        - type: RequestHeaderModifier
+          requestHeaderModifier: {set: [{name: X-Forwarded-Proto, value: https}]}
+      backendRefs: [{name: jwt, port: 80}]
+    - matches: [{path: {type: Exact, value: /livekit/jwt/healthz}, headers: [{name: x-probe, value: "1"}]}]
+      filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplaceFullPath, replaceFullPath: /healthz}}}]
+      backendRefs: [{name: jwt, port: 80}]
+    - matches: [{path: {type: PathPrefix, value: /old}}]
+      filters:
+        - type: RequestRedirect
+          requestRedirect: {hostname: matrix.example.org, statusCode: 301}
+"""
+
+
+def test_httproute_rewrites_modifies_headers_and_redirects(tmp_path):
+    result = run(tmp_path, {"rtc.yaml": ROUTE})
+    (site,) = [s for s in result.deployment.sites if s.kind == "gateway"]
+    assert [(x.port, x.tls) for x in site.listens] == [(443, True)]  # the sectionName's listener only
+    got = ask(result, "/livekit/jwt/sfu/get")
+    assert (got.upstream.host, got.upstream.port, got.upstream.path) == ("jwt", 8080, "/sfu/get")
+    assert [(h.name, h.value) for h in got.route.proxy.request_headers] == [("X-Forwarded-Proto", "https")]
+    assert ask(result, "/livekit/jwt").upstream.path == "/"
+    assert ask(result, "/livekit/jwtx").status == 404  # PathPrefix is element-wise
+    # the Exact match with a header condition comes first: the model cannot say
+    assert ask(result, "/livekit/jwt/healthz").kind == "unknown"
+    redirect = ask(result, "/old/page")
+    assert (redirect.kind, redirect.status, redirect.location) == ("redirect", 301, "https://matrix.example.org/old/page")
+    assert answer(result.deployment, Request("http", "rtc.example.org", 80, "GET", "/livekit/jwt")).kind == "unknown"
+    assert "RTC201" not in codes(result)
+
+
+def test_httproute_without_rewrite_is_rtc201(tmp_path):
+    broken = ROUTE.replace("        - type: URLRewrite\n"
+                           "          urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /}}\n", "")
+    result = run(tmp_path, {"rtc.yaml": broken})
+    (finding,) = [d for d in result.diagnostics if d.code == "RTC201"]
+    assert "/livekit/jwt" in finding.message and finding.fix is None
+
+
+def test_a_cors_header_added_in_a_snippet_is_rtc203_and_its_fix_deletes_that_line_only(tmp_path):
+    import yaml
+
+    from conftest import run_rtclint
+
+    notes = ("    nginx.ingress.kubernetes.io/configuration-snippet: |\n"
+             "      add_header Access-Control-Allow-Origin * always;\n"
+             "      add_header X-Test yes;\n")
+    write(str(tmp_path), {"rtc.yaml": ingress(path("/livekit/jwt(/|$)(.*)", "ImplementationSpecific"),
+                                              notes + "    nginx.ingress.kubernetes.io/rewrite-target: /$2\n")})
+    result = run(tmp_path, {})
+    (finding,) = [d for d in result.diagnostics if d.code == "RTC203"]
+    assert finding.fix is not None
+    proc = run_rtclint(["check", "--no-cache", "--fix", "."], cwd=str(tmp_path))
+    assert proc.returncode in (0, 1), proc.stderr
+    fixed = (tmp_path / "rtc.yaml").read_text()
+    docs = list(yaml.safe_load_all(fixed))
+    snippet = docs[-1]["metadata"]["annotations"]["nginx.ingress.kubernetes.io/configuration-snippet"]
+    assert snippet == "add_header X-Test yes;\n"
+    assert "RTC203" not in {d.code for d in run(tmp_path, {}).diagnostics}
+    # on one line with another directive, deleting the line would take that one too: no fix
+    inline = ('    nginx.ingress.kubernetes.io/configuration-snippet: '
+              '"add_header Access-Control-Allow-Origin *; add_header X-Test yes;"\n')
+    one_line = run(tmp_path / "b", {"rtc.yaml": ingress(path("/livekit/jwt"), inline)})
+    assert [d.fix for d in one_line.diagnostics if d.code == "RTC203"] == [None]
+
+
+def test_a_wrong_target_port_is_rtc603_not_an_ingress_port_edit(tmp_path):
+    wrong = ingress(path("/livekit/jwt(/|$)(.*)", "ImplementationSpecific"),
+                    "    nginx.ingress.kubernetes.io/rewrite-target: /$2\n").replace("targetPort: http", "targetPort: 9000")
+    result = run(tmp_path, {"rtc.yaml": wrong})
+    found = codes(result)
+    assert "RTC603" in found and "RTC207" not in found
+
+
+def test_redirect_and_backend_protocol_annotations(tmp_path):
+    notes = ("    nginx.ingress.kubernetes.io/permanent-redirect: https://matrix.example.org/\n"
+             "    nginx.ingress.kubernetes.io/rewrite-target: /$1\n")
+    moved = run(tmp_path, {"rtc.yaml": ingress(path("/old(.*)", "ImplementationSpecific"), notes)})
+    got = ask(moved, "/old/x")
+    assert (got.kind, got.status, got.location) == ("redirect", 301, "https://matrix.example.org/")
+    tls = run(tmp_path / "b", {"rtc.yaml": ingress(path("/livekit/jwt"),
+                                                   '    nginx.ingress.kubernetes.io/backend-protocol: "HTTPS"\n')})
+    assert ask(tls, "/livekit/jwt").route.proxy.upstream.scheme == "https"
+    fcgi = run(tmp_path / "c", {"rtc.yaml": ingress(path("/livekit/jwt"),
+                                                    '    nginx.ingress.kubernetes.io/backend-protocol: "FCGI"\n')})
+    assert ask(fcgi, "/livekit/jwt").kind == "unknown"
