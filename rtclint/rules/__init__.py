@@ -69,6 +69,7 @@ RULE_MODULES = (
     "rtclint.rules.livekit.rtc408_livekit_auto_create",
     "rtclint.rules.livekit.rtc410_livekit_unknown_key",
     "rtclint.rules.livekit.rtc412_livekit_key_file_mode",
+    "rtclint.rules.livekit.rtc414_image_pair_incompatible",
     "rtclint.rules.livekit.rtc411_livekit_dev_mode",
     "rtclint.rules.livekit.rtc415_media_ports_firewalled",
     "rtclint.rules.synapse.rtc500_msc4143_disabled",
