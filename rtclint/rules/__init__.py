@@ -67,6 +67,7 @@ RULE_MODULES = (
     "rtclint.rules.livekit.rtc406_turn_ports_not_published",
     "rtclint.rules.livekit.rtc407_image_unpinned",
     "rtclint.rules.livekit.rtc408_livekit_auto_create",
+    "rtclint.rules.livekit.rtc409_webhook_not_wired",
     "rtclint.rules.livekit.rtc410_livekit_unknown_key",
     "rtclint.rules.livekit.rtc412_livekit_key_file_mode",
     "rtclint.rules.livekit.rtc414_image_pair_incompatible",
