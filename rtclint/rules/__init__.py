@@ -82,6 +82,7 @@ RULE_MODULES = (
     "rtclint.rules.synapse.rtc506_sticky_events_disabled",
     "rtclint.rules.synapse.rtc507_unknown_call_setting",
     "rtclint.rules.synapse.rtc509_delay_cap_too_short",
+    "rtclint.rules.synapse.rtc511_appservice_proxy_incomplete",
     "rtclint.rules.synapse.rtc512_transport_no_sfu_url",
     "rtclint.rules.ess.rtc600_ess_matrixrtc_disabled",
     "rtclint.rules.ess.rtc601_ess_nonstandard_port",
