@@ -104,3 +104,21 @@ def test_library_fallback_needs_exactly_404():
                    "/rtc": {"ws": "livekit"}, "/rtc/validate": {"status": 401, "body": ""}}
         result = livekit_client("wss://sfu.example.com", answers)
         assert (result["opened"] == "/rtc") == fallback, (status, result)
+
+
+@pytest.mark.parametrize("case, reaches", [
+    ("RTC210/url-lacks-prefix/tree", False),
+    ("RTC210/url-lacks-prefix/fixed", True),
+    ("RTC210/prefix-complete/tree", True),
+    ("RTC210/ess-single-host/tree", True),
+])
+def test_rtc210_prefix_decides_whether_livekit_client_reaches_livekit(case, reaches, tmp_path):
+    """The URL RTC210 calls wrong leaves the real client without LiveKit; the URL its fix
+    writes (and the look-alikes it stays quiet on) connect on /rtc/v1."""
+    tree = str(tmp_path / "tree")
+    shutil.copytree(os.path.join(FIXTURES, case), tree)
+    url = _livekit_url(tree)
+    result = livekit_client(url, predicted_answers(tree, url))
+    assert (result["opened"] == urlsplit(url).path.rstrip("/") + "/rtc/v1") == reaches, result
+    found = [d for d in check_json(".", cwd=tree)["diagnostics"] if d["code"] == "RTC210"]
+    assert bool(found) != reaches, found

@@ -50,6 +50,7 @@ RULE_MODULES = (
     "rtclint.rules.routing.rtc207_upstream_port_mismatch",
     "rtclint.rules.routing.rtc208_openid_route_missing",
     "rtclint.rules.routing.rtc209_sfu_rtc_v1_unrouted",
+    "rtclint.rules.routing.rtc210_sfu_prefix_incomplete",
     "rtclint.rules.jwt.rtc300_jwt_env_missing",
     "rtclint.rules.jwt.rtc301_jwt_env_deprecated",
     "rtclint.rules.jwt.rtc302_livekit_url_invalid",
