@@ -38,6 +38,7 @@ RULE_MODULES = (
     "rtclint.rules.discovery.rtc110_first_focus_not_local",
     "rtclint.rules.discovery.rtc111_well_known_redirected",
     "rtclint.rules.discovery.rtc112_transport_url_only",
+    "rtclint.rules.discovery.rtc113_delegation_probe_false_positive",
     "rtclint.rules.discovery.rtc114_foreign_jwt_service",
     "rtclint.rules.discovery.rtc115_server_name_not_fqdn",
     "rtclint.rules.routing.rtc200_jwt_route_missing",
