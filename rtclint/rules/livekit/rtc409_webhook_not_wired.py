@@ -1,5 +1,4 @@
-"""LiveKit does not send its webhooks to lk-jwt-service (0.6 or newer), or signs them
-with another key.
+"""LiveKit's webhooks do not reach lk-jwt-service 0.6+, or carry another key.
 
 ## What it does
 For each lk-jwt-service 0.6 or newer (image tag, else the `lk-jwt-service` target, else
