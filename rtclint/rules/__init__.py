@@ -73,6 +73,7 @@ RULE_MODULES = (
     "rtclint.rules.livekit.rtc409_webhook_not_wired",
     "rtclint.rules.livekit.rtc410_livekit_unknown_key",
     "rtclint.rules.livekit.rtc412_livekit_key_file_mode",
+    "rtclint.rules.livekit.rtc413_turn_tls_443_shared",
     "rtclint.rules.livekit.rtc414_image_pair_incompatible",
     "rtclint.rules.livekit.rtc411_livekit_dev_mode",
     "rtclint.rules.livekit.rtc415_media_ports_firewalled",
