@@ -6,6 +6,7 @@ For a LiveKit config with the embedded TURN server on (`turn.enabled: true`) and
 443 as an HTTPS site (by name, not as a default server). Reports it, unless the tree
 routes TLS by SNI somewhere (nginx `stream` with `ssl_preread`, HAProxy `req.ssl_sni`,
 Caddy `layer4`), which rtclint does not evaluate: then it stays quiet.
+LiveKit newer than v1.13.5 (image tag or the `livekit` target) is not judged.
 An error when `tls_port` is 443 and LiveKit and the proxy bind port 443 on the same
 machine (host networking or a published 443 in the same Compose project): one of them
 cannot start. A warning otherwise.
@@ -37,7 +38,7 @@ from __future__ import annotations
 import re
 
 from rtclint.diagnostics import Related, Severity
-from rtclint.model.stacks import livekit_instances
+from rtclint.model.stacks import livekit_instances, service_target
 
 CODE = "RTC413"
 NAME = "turn-tls-443-shared"
@@ -45,6 +46,7 @@ SEVERITY = Severity.ERROR
 FIX = "manual"
 WHERE = ("livekit", "nginx", "haproxy", "caddy", "traefik", "compose")
 # SNI routing of raw TLS, which the answer model does not evaluate
+KNOWN_UP_TO = (1, 13, 5)  # the newest LiveKit read; later releases may advertise tls_port
 SNI_ROUTING = re.compile(r"\bssl_preread\s+on\b|\breq[._]ssl_sni\b|\blayer4\b|\bHostSNI\(")
 
 
@@ -54,7 +56,8 @@ def check(ctx):
         return
     for inst in livekit_instances(dep):
         cfg = inst.config
-        if cfg is None:
+        version = service_target(dep, "livekit", inst.service)
+        if cfg is None or (version and version[:3] > KNOWN_UP_TO):
             continue
         enabled, tls_port, domain = (cfg.turn.get(k) for k in ("enabled", "tls_port", "domain"))
         if enabled is None or enabled.value is not True or tls_port is None or domain is None:
