@@ -4,7 +4,8 @@
 Reports a key in LiveKit's config (livekit.yaml, a ConfigMap or `LIVEKIT_CONFIG`) that
 LiveKit v1.13.5 does not read: at the top level, and inside `room:` and `turn:`, whose
 every field rtclint knows. Keys below other sections (`rtc:`, `redis:`, `webhook:`, …)
-are not judged. A LiveKit started with `--disable-strict-config` is left alone.
+are not judged, nor a LiveKit newer than v1.13.5 (image tag or the `livekit` target),
+whose config may have keys this list lacks. A LiveKit started with `--disable-strict-config` is left alone.
 
 ## Why
 LiveKit decodes its config with `KnownFields(true)` unless started with
@@ -34,7 +35,7 @@ from __future__ import annotations
 import difflib
 
 from rtclint.diagnostics import Severity
-from rtclint.model.stacks import livekit_instances
+from rtclint.model.stacks import livekit_instances, service_target
 
 CODE = "RTC410"
 NAME = "livekit-unknown-key"
@@ -59,6 +60,7 @@ KNOWN = {
         "allow_restricted_peer_cidrs", "bind_addresses", "cert_file", "deny_peer_cidrs", "domain", "enabled",
         "external_tls", "key_file", "relay_range_end", "relay_range_start", "tls_port", "ttl_seconds", "udp_port")),
 }
+KNOWN_UP_TO = (1, 13, 5)  # the release the key lists were read from; newer ones add keys
 STRICT_OFF = ("--disable-strict-config", "-disable-strict-config", "--disable-strict-config=true")
 
 
@@ -70,6 +72,9 @@ def check(ctx):
             continue
         seen.add(id(cfg))
         if inst.service is not None and any(arg in STRICT_OFF for arg in inst.service.command):
+            continue
+        version = service_target(ctx.deployment, "livekit", inst.service)
+        if version and version[:3] > KNOWN_UP_TO:
             continue
         for path, span in cfg.facts.get("written_keys", ()):
             known = KNOWN.get(path[:-1])
