@@ -91,10 +91,12 @@ def _prefix_missing(ctx, sfu):
         return
     shown = " or ".join(sorted(prefixes))
     fix = None
-    if len(prefixes) == 1:
-        prefix = prefixes.pop()
+    doc = ctx.deployment.documents.get(sfu.span.path)
+    written = doc.text[sfu.span.start:sfu.span.end] if doc is not None else None
+    if len(prefixes) == 1 and written is not None and written.strip() == sfu.text:  # the span is the value itself
+        prefix = next(iter(prefixes))
         fix = Fix(Applicability.SAFE, f"add {prefix} to LIVEKIT_URL",
-                  (Edit(sfu.span, sfu.text.rstrip("/") + prefix),))
+                  (Edit(sfu.span, written.rstrip().rstrip("/") + prefix + written[len(written.rstrip()):]),))
     yield ctx.report(sfu.span, f"LIVEKIT_URL {sfu.text} has no path, but the proxy mounts LiveKit under {shown} on "
                      f"{sfu.url.host}: the browser's /rtc and lk-jwt-service's /twirp/ requests land on the proxy's "
                      f"/ instead; add the prefix to LIVEKIT_URL", fix=fix)
