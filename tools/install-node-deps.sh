@@ -1,7 +1,16 @@
 #!/usr/bin/env bash
-# matrix-js-sdk, for the tests that run the client's own discovery code.
+# The real client code the tests run (tests/js/package.json): matrix-js-sdk (discovery),
+# livekit-client (which SFU paths it opens), @element-hq/element-call-embedded.
+# Installs when any of them is missing or not at the pinned version.
 set -euo pipefail
 cd "$(dirname "$0")/../tests/js"
-if [ ! -d node_modules/matrix-js-sdk ]; then
+missing=$(node -e '
+  const deps = require("./package.json").dependencies;
+  for (const [name, version] of Object.entries(deps)) {
+    let have = null;
+    try { have = require(`./node_modules/${name}/package.json`).version; } catch {}
+    if (have !== version) console.log(name);
+  }')
+if [ -n "$missing" ]; then
   npm install --no-audit --no-fund --loglevel=error
 fi

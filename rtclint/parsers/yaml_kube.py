@@ -106,6 +106,7 @@ def _workload(doc: Document, node: yaml.Node, kind: str, name: str, namespace: s
         if scalar(host_network) is True:
             svc.network_mode = Located("host", node_span(doc, host_network), node_span(doc, host_key))
         _container(doc, container, svc, volumes)
+        svc.facts["mount_modes"] = _mount_modes(doc, pod, container)
         svc.role = (image_role(svc.image.value) if svc.image else None) or role_from_env(svc.env) or "other"
         facts.services.append(svc)
         if svc.role == "livekit":
@@ -279,3 +280,49 @@ def _kube_service(doc: Document, node: yaml.Node, name: str, namespace: str, anc
             port_span=node_span(doc, port) if port is not None else None,
         ))
     return svc
+
+
+def _mount_modes(doc: Document, pod: yaml.Node | None, container: yaml.Node) -> dict:
+    """mountPath → (defaultMode, {file path in the volume: (mode, span)}, span of the mode or volume) for the
+    container's Secret and ConfigMap volumes (Kubernetes' default mode is 0644), for RTC412."""
+    volumes = {}
+    _, listed = mapping_get(pod, "volumes")
+    for vol in listed.value if isinstance(listed, yaml.SequenceNode) else []:
+        source = mapping_get(vol, "secret")[1] or mapping_get(vol, "configMap")[1]
+        if not isinstance(source, yaml.MappingNode):
+            continue
+        mode_key, mode = mapping_get(source, "defaultMode")
+        items = {}
+        _, listed_items = mapping_get(source, "items")
+        for item in listed_items.value if isinstance(listed_items, yaml.SequenceNode) else []:
+            _, mode_node = mapping_get(item, "mode")
+            item_mode = _octal(scalar(mode_node))
+            if item_mode is not None:
+                items[str(scalar(mapping_get(item, "path")[1]))] = (item_mode, node_span(doc, mode_node))
+        default = _octal(scalar(mode)) if mode_key is not None else 0o644
+        volumes[str(scalar(mapping_get(vol, "name")[1]))] = (
+            default, items, node_span(doc, mode if mode_key is not None else vol))
+    out = {}
+    _, mounts = mapping_get(container, "volumeMounts")
+    for item in mounts.value if isinstance(mounts, yaml.SequenceNode) else []:
+        found = volumes.get(str(scalar(mapping_get(item, "name")[1])))
+        if found is not None:
+            sub = scalar(mapping_get(item, "subPath")[1])
+            default, items, span = found
+            if sub:  # the one file: its item mode, else the volume's
+                default, span = items.get(str(sub), (default, span))
+                items = {}
+            out[str(scalar(mapping_get(item, "mountPath")[1]) or "")] = (default, items, span)
+    return out
+
+
+def _octal(value) -> int | None:
+    """A file mode as YAML 1.1 reads it (`0400` is octal; Python's int(…, 0) refuses it)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isdigit() and value.startswith("0"):
+        try:
+            return int(value, 8)
+        except ValueError:
+            return None
+    return None

@@ -36,6 +36,10 @@ def build(path: str, root: yaml.Node, span_of: SpanOf, whole: Span, origin: str)
         return Located(value, span_of(node), span_of(key) if key is not None else None)
 
     cfg = LiveKitConfig(path=path, span=whole, raw=None, facts={"origin": origin})
+    # every key written, two levels deep, for the strict-parsing rule (RTC410)
+    cfg.facts["written_keys"] = [((name,), span_of(key)) for name, key, _ in mapping_items(root)] + [
+        ((name, sub), span_of(subkey)) for name, _, node in mapping_items(root)
+        if isinstance(node, yaml.MappingNode) for sub, subkey, _ in mapping_items(node)]
     key, node = mapping_get(root, "port")
     cfg.port = loc(node, key)
     rtc_key, rtc = mapping_get(root, "rtc")

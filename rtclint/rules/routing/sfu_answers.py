@@ -1,0 +1,82 @@
+"""What the proxy answers for the requests livekit-client and lk-jwt-service send to the
+SFU's public URL (`LIVEKIT_URL`), read from the answer model (model/answer.py) — shared
+by RTC209 and RTC210. An answer the model cannot give is `unknown`: the rules stay quiet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rtclint.document import Span
+from rtclint.model.answer import Answer, Request, answer
+from rtclint.model.answer_requests import ORIGIN, UPGRADE
+from rtclint.rules.common.roles import PublicUrl, upstream_role
+
+# LiveKit's HTTP mux answers these paths and nothing else (livekit v1.13.5 pkg/service/server.go)
+LIVEKIT_PATHS = ("/", "/rtc", "/rtc/v1", "/rtc/validate", "/rtc/v1/validate")
+TWIRP_PREFIX = "/twirp/"
+JSON = {"content-type": "application/json"}
+
+
+@dataclass
+class SfuUrl:
+    url: PublicUrl  # scheme as written (wss)
+    text: str
+    span: Span
+
+
+@dataclass
+class Reply:
+    answer: Answer
+    role: str | None  # the upstream's role for a proxied answer ('livekit', 'jwt', …)
+
+    @property
+    def known(self) -> bool:
+        return self.answer.kind != "unknown"
+
+    @property
+    def to_livekit(self) -> bool:
+        return self.answer.kind == "proxy" and self.role == "livekit"
+
+    @property
+    def upstream_path(self) -> str | None:
+        up = self.answer.upstream
+        return up.path.split("?", 1)[0] if up is not None else None
+
+
+def sfu_urls(dep) -> list[SfuUrl]:
+    """Every JWT service's `LIVEKIT_URL` that names a public wss:// (or https://) URL."""
+    found = []
+    for svc in dep.services_by_role("jwt"):
+        var = svc.env.get("LIVEKIT_URL")
+        value = var.value.strip() if var is not None and var.value else ""
+        url = PublicUrl.parse(value) if value and "$" not in value and "{{" not in value else None
+        if url is not None and url.scheme in ("wss", "https"):
+            found.append(SfuUrl(url, value, var.value_span or var.span))
+    return found
+
+
+def ask(ctx, url: PublicUrl, path: str, method: str = "GET", headers: dict | None = None) -> Reply:
+    """The proxy's answer to `method url.path+path` on the SFU's host (memoised per run)."""
+    cache = ctx.memo("sfu_answers", dict)
+    key = (url.host, url.port, method, url.path + path, tuple(sorted((headers or {}).items())))
+    if key not in cache:
+        request = Request("https", url.host, url.port, method, url.path + path, dict(headers or {}))
+        result = answer(ctx.deployment, request)
+        role = None
+        if result.kind == "proxy" and result.route is not None:
+            role = upstream_role(ctx, result.route, result.site)
+        cache[key] = Reply(result, role)
+    return cache[key]
+
+
+def websocket(ctx, url: PublicUrl, path: str) -> Reply:
+    return ask(ctx, url, path, "GET", UPGRADE)
+
+
+def validate(ctx, url: PublicUrl, path: str) -> Reply:
+    return ask(ctx, url, path, "GET", {"origin": ORIGIN})
+
+
+def create_room(ctx, url: PublicUrl) -> Reply:
+    return ask(ctx, url, "/twirp/livekit.RoomService/CreateRoom", "POST", JSON)
