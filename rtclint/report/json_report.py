@@ -32,11 +32,20 @@ def render(result, config=None) -> str:
     payload = {
         "version": JSON_VERSION,
         "files_checked": result.files_checked,
+        "files_recognised": _recognised(result),
         "diagnostics": [diagnostic_dict(d, result.documents, _name(result, d)) for d in result.diagnostics],
     }
     if _deployments(result):  # only then: a one-deployment report keeps its old shape
         payload["deployments"] = _deployments(result)
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def _recognised(result) -> int:
+    """Files holding a part of a call setup rtclint models (report/summary.py); 0 says the
+    run recognised nothing, so an empty `diagnostics` is no all-clear."""
+    from rtclint.report.summary import recognised_files
+
+    return recognised_files(result)
 
 
 def _deployments(result) -> list[str]:
