@@ -45,10 +45,32 @@ def display_path(abspath: str, cwd: str | None = None) -> str:
     return rel.replace(os.sep, "/")
 
 
+# Templates and copies to fill in, read as the file they stand for (parsers/template.py):
+# suffix -> how its placeholders are written
+TEMPLATE_SUFFIXES = {".j2": "jinja", ".jinja2": "jinja", ".jinja": "jinja", ".tmpl": "jinja", ".tpl": "jinja",
+                     ".template": "envsubst", ".sample": "sample", ".example": "sample", ".dist": "sample"}
+_TEMPLATE_KINDS = ("caddy", "nginx", "haproxy", "yaml", "toml", "json")
+
+
+def template_of(path: str) -> tuple[str, str] | None:
+    """(the path of the file a template stands for, its placeholder style), or None for
+    a name that is no template. `.env.example` and friends stay env files (envfile.py)."""
+    lower = os.path.basename(path).lower()
+    suffix = os.path.splitext(lower)[1]
+    style = TEMPLATE_SUFFIXES.get(suffix)
+    if style is None or lower.startswith(".env") or lower == suffix:
+        return None
+    return path[:-len(suffix)], style
+
+
 def kind_from_name(path: str) -> str | None:
     """The kind a file name implies, or None when only the content can tell."""
     name = os.path.basename(path)
     lower = name.lower()
+    template = template_of(path)
+    if template is not None:
+        stem = template[0]
+        return "template" if kind_from_name(stem) in _TEMPLATE_KINDS or _needs_content(stem) else None
     parent = os.path.basename(os.path.dirname(path)).lower()
     firewall = _firewall_kind(lower, parent)
     if firewall:
@@ -316,6 +338,8 @@ def _walk(root: str, excludes: list[str]) -> Iterator[Candidate]:
 
 def _candidate(abspath: str, root_real: str) -> Candidate | None:
     kind = kind_from_name(abspath)
+    if kind == "template" and os.path.lexists(template_of(abspath)[0]):  # type: ignore[index]
+        return None  # the real file is in the tree: the template or sample would say it twice
     foreign = _may_be_foreign(abspath)
     if kind is None and not (foreign or _needs_content(abspath)):
         return None

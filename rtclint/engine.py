@@ -160,9 +160,13 @@ def _post_process(result: Result, config: Config) -> list[Diagnostic]:
     """After the rules: inline suppressions (and RTC010 for unused ones), `--context`
     reporting, then the baseline."""
     from rtclint import suppress
+    from rtclint.parsers.template_render import opaque_findings, rendered_templates
 
-    found = suppress.apply(result.diagnostics, result.documents, config)
-    result.suppressed = len(result.diagnostics) - sum(1 for d in found if d.code != "RTC010")
+    # a finding that rests on a template's placeholder is about an unknown value: dropped
+    found = opaque_findings(result.diagnostics, rendered_templates(result.documents, result.deployment.files))
+    opaque = len(found)
+    found = suppress.apply(found, result.documents, config)
+    result.suppressed = opaque - sum(1 for d in found if d.code != "RTC010")
     found = fold(found, result.documents)  # one finding per cause
     found = withhold(found, result.deployment)  # a fix is shown only if --fix would apply it
     found = [d for d in found if d.code != "RTC010" or not _ignored_for_file(d, config)]

@@ -21,6 +21,7 @@ PARSERS = {
     "ufw": "rtclint.parsers.firewall_ufw",
     "firewalld": "rtclint.parsers.firewall_firewalld",
     "foreign": "rtclint.parsers.unmodelled",
+    "template": "rtclint.parsers.template",
 }
 
 
