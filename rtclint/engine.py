@@ -163,7 +163,8 @@ def _post_process(result: Result, config: Config) -> list[Diagnostic]:
     from rtclint.parsers.template_render import opaque_findings, rendered_templates
 
     # a finding that rests on a template's placeholder is about an unknown value: dropped
-    found = opaque_findings(result.diagnostics, rendered_templates(result.documents, result.deployment.files))
+    found = opaque_findings(result.diagnostics, rendered_templates(result.documents, result.deployment.files,
+                                                                   result.deployment.services))
     opaque = len(found)
     found = suppress.apply(found, result.documents, config)
     result.suppressed = opaque - sum(1 for d in found if d.code != "RTC010")

@@ -244,3 +244,56 @@ def test_an_envsubst_template_agrees_with_real_envsubst(tmp_path, cors):
     assert [f for f in as_rendered if f not in on_rendered] == []
     assert ("RTC106" in {c for c, _m in on_template}) == (not cors)
     assert "RTC001" not in {c for c, _m in on_template}
+
+
+COMPOSE_MOUNTING = """\
+services:
+  web:
+    image: nginx:1.27
+    ports: ["443:443"]
+    volumes:
+      - ./nginx/templates:/etc/nginx/templates:ro
+    environment:
+      NGINX_HOST: example.com
+      JWT_UPSTREAM: lk-jwt:8080
+"""
+ENV_TEMPLATE = """\
+server {
+    listen 443 ssl;
+    server_name ${NGINX_HOST} matrix.${NGINX_HOST};
+    location = /.well-known/matrix/client {
+        default_type application/json;
+        CORS
+        return 200 '{"m.homeserver": {"base_url": "https://matrix.${NGINX_HOST}"}}';
+    }
+    location /livekit/jwt/ {
+        proxy_pass http://${JWT_UPSTREAM}/;
+        proxy_set_header Host $host;
+    }
+}
+"""
+
+
+@pytest.mark.parametrize("cors", [True, False])
+def test_a_mounted_template_is_rendered_from_the_service_environment_as_envsubst_does(tmp_path, cors):
+    text = ENV_TEMPLATE.replace("CORS", CORS if cors else "")
+    template = run(tmp_path / "t", {"docker-compose.yml": COMPOSE_MOUNTING,
+                                    "nginx/templates/default.conf.template": text})
+    # the values reached the model: the site serves the host Compose sets
+    facts = template.deployment.files["nginx/templates/default.conf.template"]
+    assert [s.hosts for s in facts.sites] == [["example.com", "matrix.example.com"]]
+    out = subprocess.run([shutil.which("envsubst"), "${NGINX_HOST} ${JWT_UPSTREAM}"], input=text,
+                         capture_output=True, text=True, timeout=30,
+                         env={"NGINX_HOST": "example.com", "JWT_UPSTREAM": "lk-jwt:8080"}).stdout
+    rendered = run(tmp_path / "r", {"docker-compose.yml": COMPOSE_MOUNTING, "nginx/templates/default.conf": out})
+    on_template = [(d.code, d.message, template.documents[d.path].line_col(d.span.start))
+                   for d in template.diagnostics]
+    on_rendered = [(d.code, d.message, rendered.documents[d.path].line_col(d.span.start))
+                   for d in rendered.diagnostics]
+    assert sorted(on_template) == sorted(on_rendered)  # the same findings, at the same line:column
+    assert ("RTC106" in {f[0] for f in on_template}) == (not cors)
+    assert all(d.fix is None for d in template.diagnostics if d.path.endswith(".template"))  # offsets moved
+    # every place is a place in the template's own text
+    doc = template.documents["nginx/templates/default.conf.template"]
+    assert all(0 <= s.span.start <= s.span.end <= len(doc.text) for s in facts.sites)
+    assert doc.text[facts.sites[0].span.start:facts.sites[0].span.end].startswith("server")

@@ -18,7 +18,8 @@ from __future__ import annotations
 from rtclint.document import Document
 from rtclint.model import FileFacts
 from rtclint.parsers.base import Tree
-from rtclint.parsers.template_render import Rendered, render_for
+from rtclint.parsers.template_envsubst import back_onto_template, container_env, substitute
+from rtclint.parsers.template_render import Rendered, is_envsubst, render, render_for, token
 
 
 def read(doc: Document, tree: Tree) -> FileFacts:
@@ -28,9 +29,14 @@ def read(doc: Document, tree: Tree) -> FileFacts:
     parser = parser_for(kind) if kind not in (None, "template", "foreign") else None
     if parser is None:
         return FileFacts(doc.path, templated=True)
-    as_rendered = Document(path=doc.path, abspath=doc.abspath, kind=kind, text=rendered.text,  # type: ignore[arg-type]
+    text, moves = rendered.text, []
+    env = container_env(doc, tree) if kind == "nginx" and is_envsubst(doc.path) else None
+    if env is not None:  # rendered as the nginx image will, from the mounting service's environment
+        text, moves = substitute(render(doc.text, dollar=False).text, env, lambda ref: token(ref, len(ref)))
+    as_rendered = Document(path=doc.path, abspath=doc.abspath, kind=kind, text=text,  # type: ignore[arg-type]
                            encoding=doc.encoding, bom=doc.bom)
     facts = parser.read(as_rendered, tree)
+    back_onto_template(facts, doc.path, moves)
     facts.templated = True
     facts.diagnostics = [d for d in facts.diagnostics if not _caused_by_template(d, doc, rendered)]
     return facts

@@ -44,6 +44,9 @@ class Rendered:
     placeholders: list[tuple[int, int]] = field(default_factory=list)  # tokens (offsets as in the template)
     tags: list[tuple[int, int]] = field(default_factory=list)  # blanked tags, comments and dropped branches
     tokens: dict[str, str] = field(default_factory=dict)  # token -> the placeholder as written
+    # the rendering may replace references by values of another length (envsubst from a
+    # container's environment): the findings' places hold, their fixes are not offered
+    shifted: bool = False
     # placeholders alone on their line: they insert lines of their own (`{{ extra | to_nice_yaml }}`), so
     # what the file holds is unknown beyond what is written
     insertions: list[tuple[int, int]] = field(default_factory=list)
@@ -187,6 +190,8 @@ def opaque_findings(diagnostics: list, rendered_by_path: dict[str, Rendered]) ->
             continue
         if tokens and sum(1 for t in tokens if t in diag.message) >= 2:
             continue  # it compares unknowns (a host it names is fine: the same variable, the same host)
+        if own is not None and own.shifted and diag.fix is not None:
+            diag = replace(diag, fix=None)  # its edits were computed on the rendered text
         kept.append(_as_written(diag, tokens) if tokens else diag)
     return kept
 
@@ -207,9 +212,12 @@ def _as_written(diag, tokens: dict[str, str]):
     return replace(diag, message=back(diag.message), fix=fix, related=related)
 
 
-def render_for(doc) -> tuple[str | None, Rendered]:
+def render_for(doc, env: dict[str, str | None] | None = None) -> tuple[str | None, Rendered]:
     """(the kind of file a template stands for, its rendered text) for a Document of kind
-    `template`; the kind is None when neither name nor content tells."""
+    `template`; the kind is None when neither name nor content tells. `env`: the
+    environment of the container that renders an nginx envsubst template, when known
+    (template_envsubst.py): then only the variables it declares without a value are
+    placeholders, and the text is the template's with those as tokens."""
     from rtclint.discover import kind_from_content, kind_from_name, template_of
 
     stem, style = template_of(doc.path) or (doc.path, "jinja")
@@ -217,19 +225,43 @@ def render_for(doc) -> tuple[str | None, Rendered]:
     kind = kind_from_name(stem)
     if kind is None or kind == "template":
         kind = kind_from_content(render(doc.text, **options).text, stem)
-    return kind, render(doc.text, **options)
+    if kind == "nginx" and style == "envsubst" and env is not None:
+        from rtclint.parsers.template_envsubst import references
+
+        rendered = render(doc.text)
+        for start, end, name in references(doc.text, env):
+            if env[name] is None:
+                rendered.placeholders.append((start, end))
+                rendered.tokens[token(doc.text[start:end], end - start)] = doc.text[start:end]
+            rendered.shifted = rendered.shifted or len(env[name] or "") != end - start
+        return kind, rendered
+    rendered = render(doc.text, **options)
+    rendered.shifted = kind == "nginx" and style == "envsubst" and bool(rendered.placeholders)
+    return kind, rendered
 
 
-def rendered_templates(documents: dict, files: dict) -> dict[str, Rendered]:
+def is_envsubst(path: str) -> bool:
+    from rtclint.discover import template_of
+
+    return (template_of(path) or ("", ""))[1] == "envsubst"
+
+
+def rendered_templates(documents: dict, files: dict, services: list = ()) -> dict[str, Rendered]:
     """path -> rendered text of every template of the run (kind `template`) and every
-    YAML file the reader found templated (Helm, Jinja), for `opaque_findings`."""
+    YAML file the reader found templated (Helm, Jinja), for `opaque_findings`;
+    `services`, the deployment's, give an envsubst template its container's environment."""
     out = {}
     for path, facts in files.items():
         doc = documents.get(path)
         if doc is None:
             continue
         if doc.kind == "template":
-            out[path] = render_for(doc)[1]
+            env = None
+            if is_envsubst(path):
+                from rtclint.parsers.template_envsubst import env_from_services
+
+                env = env_from_services(doc, services, documents)
+            out[path] = render_for(doc, env)[1]
         elif getattr(facts, "templated", False):
             out[path] = render(doc.text)
     return out
