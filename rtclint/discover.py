@@ -129,11 +129,20 @@ _FOREIGN = [
 ]
 
 
+# matrix-docker-ansible-deploy's inventory/host_vars/<host>/vars.yml: the playbook writes
+# the proxy, homeserver and call-stack configs from it (rules/files/rtc004 says which)
+PLAYBOOK_VARS = "matrix-docker-ansible-deploy vars.yml"
+_PLAYBOOK_VARS = re.compile(r"^matrix_domain:", re.M)
+
+
 def foreign_config(text: str, name: str = "") -> tuple[str, int] | None:
     """(what it is, character offset of the line that tells) for a config rtclint cannot
     model, or None. By name (FOREIGN_NAMES, `envoy.*`/`dendrite*` YAML) the evidence is
     the first telling line when there is one, else the start."""
     lower = os.path.basename(name).lower()
+    if lower in ("vars.yml", "vars.yaml"):
+        found = _PLAYBOOK_VARS.search(text)
+        return (PLAYBOOK_VARS, found.start()) if found else None
     by_name = FOREIGN_NAMES.get(lower)
     if by_name is None and lower.endswith((".yml", ".yaml")):
         by_name = next((what for prefix, what in _BY_YAML_NAME.items() if lower.startswith(prefix)), None)
@@ -196,7 +205,8 @@ def _may_be_foreign(path: str) -> bool:
     model (RTC004): Lua scripts, Caddy's JSON config, an Element Call `config.json` that
     is really Caddy's. Other `.json` files are not opened (a JavaScript tree has many)."""
     lower = os.path.basename(path).lower()
-    return lower.endswith(".lua") or (lower.endswith(".json") and "caddy" in lower) or lower == "config.json"
+    return lower.endswith(".lua") or (lower.endswith(".json") and "caddy" in lower) or \
+        lower in ("config.json", "vars.yml", "vars.yaml")
 
 
 def _sniff(abspath: str) -> str | None:

@@ -144,3 +144,19 @@ def test_an_unreadable_directory_named_on_the_command_line_is_rtc002(tmp_path):
         assert "All clear" not in proc.stdout
     finally:
         os.chmod(tree / "locked", 0o755)
+
+
+@pytest.mark.parametrize("variables, says", [
+    ("", "it deploys no call backend"),
+    ("matrix_element_call_enabled: true\n", "https://matrix.example.com/livekit-jwt-service"),
+    ("matrix_rtc_enabled: true\n", "https://matrix.example.com/livekit-jwt-service"),
+    ("matrix_element_call_enabled: true\nmatrix_rtc_enabled: false\n", "it deploys no call backend"),
+    ('matrix_rtc_enabled: "{{ vault_rtc }}"\n', "depends on a template expression"),
+])
+def test_a_playbook_vars_yml_says_what_the_playbook_deploys_for_calls(tmp_path, variables, says):
+    write(str(tmp_path), {"inventory/host_vars/matrix.example.com/vars.yml":
+                          f"matrix_domain: example.com\n{variables}"})
+    found = [d for d in _json(run_rtclint(["check", "--no-cache", "--format", "json", str(tmp_path)]))["diagnostics"]
+             if d["code"] == "RTC004"]
+    assert len(found) == 1 and found[0]["message"].startswith("matrix-docker-ansible-deploy vars.yml")
+    assert says in found[0]["message"], found[0]["message"]
