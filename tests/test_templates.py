@@ -297,3 +297,22 @@ def test_a_mounted_template_is_rendered_from_the_service_environment_as_envsubst
     doc = template.documents["nginx/templates/default.conf.template"]
     assert all(0 <= s.span.start <= s.span.end <= len(doc.text) for s in facts.sites)
     assert doc.text[facts.sites[0].span.start:facts.sites[0].span.end].startswith("server")
+
+
+def test_a_cached_template_is_rendered_again_when_the_compose_environment_changes(tmp_path):
+    from rtclint.engine import check
+
+    write(str(tmp_path), {"docker-compose.yml": COMPOSE_MOUNTING,
+                          "nginx/templates/default.conf.template": ENV_TEMPLATE.replace("CORS", CORS)})
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        hosts = []
+        for domain in ("example.com", "example.org"):
+            compose = COMPOSE_MOUNTING.replace("example.com", domain)
+            (tmp_path / "docker-compose.yml").write_text(compose)
+            result = check(["."], use_cache=True)
+            hosts.append([s.hosts for s in result.deployment.files["nginx/templates/default.conf.template"].sites])
+    finally:
+        os.chdir(cwd)
+    assert hosts == [[["example.com", "matrix.example.com"]], [["example.org", "matrix.example.org"]]]

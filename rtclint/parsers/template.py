@@ -29,14 +29,16 @@ def read(doc: Document, tree: Tree) -> FileFacts:
     parser = parser_for(kind) if kind not in (None, "template", "foreign") else None
     if parser is None:
         return FileFacts(doc.path, templated=True)
-    text, moves = rendered.text, []
-    env = container_env(doc, tree) if kind == "nginx" and is_envsubst(doc.path) else None
-    if env is not None:  # rendered as the nginx image will, from the mounting service's environment
+    text, moves, read_from = rendered.text, [], []
+    found = container_env(doc, tree) if kind == "nginx" and is_envsubst(doc.path) else None
+    if found is not None:  # rendered as the nginx image will, from the mounting service's environment
+        env, read_from = found
         text, moves = substitute(render(doc.text, dollar=False).text, env, lambda ref: token(ref, len(ref)))
     as_rendered = Document(path=doc.path, abspath=doc.abspath, kind=kind, text=text,  # type: ignore[arg-type]
                            encoding=doc.encoding, bom=doc.bom)
     facts = parser.read(as_rendered, tree)
     back_onto_template(facts, doc.path, moves)
+    facts.includes += [p for p in read_from if p not in facts.includes]
     facts.templated = True
     facts.diagnostics = [d for d in facts.diagnostics if not _caused_by_template(d, doc, rendered)]
     return facts

@@ -28,9 +28,10 @@ COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-c
 TEMPLATE_DIR, SUFFIX = "/etc/nginx/templates", ".template"
 
 
-def container_env(doc, tree) -> dict[str, str | None] | None:
+def container_env(doc, tree) -> tuple[dict[str, str | None], list[str]] | None:
     """The environment of the Compose service that mounts this template where the image
-    renders it (name -> value, None when not known), or None when none does."""
+    renders it (name -> value, None when not known) and the files it was read from (the
+    template's facts depend on them: the cache checks them), or None when none does."""
     from rtclint.parsers import yaml as yaml_reader
 
     for path, kind in sorted((tree.kinds or {}).items()):
@@ -39,10 +40,11 @@ def container_env(doc, tree) -> dict[str, str | None] | None:
         compose = tree.load(path)
         if compose is None:
             continue
-        for service in yaml_reader.read(compose, tree).services:
+        facts = yaml_reader.read(compose, tree)
+        for service in facts.services:
             env = {name: var.value for name, var in service.env.items()}
             if any(_renders(doc.abspath, path, mount, env) for mount in service.mounts):
-                return env
+                return env, [compose.path, *facts.includes]
     return None
 
 
