@@ -151,6 +151,8 @@ def foreign_config(text: str, name: str = "") -> tuple[str, int] | None:
             continue
         if what in _BY_YAML_NAME.values() and by_name is None:
             continue  # YAML keys this common decide nothing without the name
+        if "Lua" in what and not lower.endswith(".lua"):
+            continue  # inline Lua (`content_by_lua_block`) leaves an nginx file an nginx file
         if what == "Caddy JSON config" and not text.lstrip().startswith("{"):
             continue
         found = pattern.search(text)

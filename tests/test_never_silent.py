@@ -160,3 +160,17 @@ def test_a_playbook_vars_yml_says_what_the_playbook_deploys_for_calls(tmp_path, 
              if d["code"] == "RTC004"]
     assert len(found) == 1 and found[0]["message"].startswith("matrix-docker-ansible-deploy vars.yml")
     assert says in found[0]["message"], found[0]["message"]
+
+
+def test_an_openresty_site_with_inline_lua_stays_an_nginx_file(tmp_path):
+    write(str(tmp_path), {"sites-enabled/matrix.conf": """\
+        server {
+            listen 443 ssl;
+            server_name example.com;
+            location = /.well-known/matrix/server {
+                content_by_lua_block { ngx.say('{"m.server": "matrix.example.com:443"}') }
+            }
+        }
+        """})
+    payload = _json(run_rtclint(["check", "--no-cache", "--format", "json", str(tmp_path)]))
+    assert payload["files_recognised"] == 1 and "RTC004" not in {d["code"] for d in payload["diagnostics"]}
