@@ -5,9 +5,10 @@ a `*.sample`/`*.example` file's `<placeholder>`) is read as the file it renders 
 with every placeholder kept *opaque*:
 
 - an expression (`{{ matrix_domain }}`, `<your-domain>`, `${HOST}`) becomes a token of
-  the same length, made of letters and digits (valid in a host name, a URL, a YAML or
-  JSON string) and the same for the same expression, so two files naming one variable
-  still agree;
+  the same length, made of letters, digits and dots (a host name with labels, valid in a
+  URL, a YAML or JSON string), the same for the same expression: two files naming one
+  variable agree, and the model links them as it would the real value; an expression
+  alone on its line (it inserts lines of its own) becomes blanks;
 - a tag (`{% if %}`, `{{ end }}`, `{# … #}`) becomes blanks; of an `if`, only the first
   branch is kept (a template is written for its feature on), loops keep their body once,
   macro and `define` bodies (not rendered in place) are blanked.
@@ -72,8 +73,8 @@ def is_placeholder_value(value: str | None) -> bool:
 
 
 def token(expression: str, length: int) -> str:
-    """The opaque stand-in for an expression: `length` letters and digits, starting with
-    a letter, the same for the same expression (spaces inside it do not count)."""
+    """The opaque stand-in for an expression: `length` letters, digits and dots, starting
+    with a letter, the same for the same expression (spaces inside it do not count)."""
     import hashlib  # only for a tree with templates: a one-file run does not load OpenSSL
 
     key = re.sub(r"\s+", "", expression.strip("{}%#-+ "))
