@@ -174,3 +174,10 @@ def test_an_openresty_site_with_inline_lua_stays_an_nginx_file(tmp_path):
         """})
     payload = _json(run_rtclint(["check", "--no-cache", "--format", "json", str(tmp_path)]))
     assert payload["files_recognised"] == 1 and "RTC004" not in {d["code"] for d in payload["diagnostics"]}
+
+
+def test_an_apache_vhost_template_is_named_too(tmp_path):
+    write(str(tmp_path), {"roles/web/templates/matrix.conf.j2":
+                          "<VirtualHost *:443>\n  ServerName {{ matrix_domain }}\n</VirtualHost>\n"})
+    payload = _json(run_rtclint(["check", "--no-cache", "--format", "json", str(tmp_path)]))
+    assert [(d["code"], d["line"]) for d in payload["diagnostics"]] == [("RTC004", 1)]

@@ -18,6 +18,7 @@ from __future__ import annotations
 from rtclint.document import Document
 from rtclint.model import FileFacts
 from rtclint.parsers.base import Tree
+from rtclint.parsers.unmodelled import SUBKIND as UNMODELLED
 from rtclint.parsers.template_envsubst import back_onto_template, container_env, substitute
 from rtclint.parsers.template_render import Rendered, is_envsubst, render, render_for, token
 
@@ -26,7 +27,9 @@ def read(doc: Document, tree: Tree) -> FileFacts:
     from rtclint.parsers import parser_for
 
     kind, rendered = render_for(doc)
-    parser = parser_for(kind) if kind not in (None, "template", "foreign") else None
+    if kind == "foreign":  # an Apache vhost template: named by RTC004 like the file it renders to
+        return FileFacts(doc.path, subkind=UNMODELLED, templated=True)
+    parser = parser_for(kind) if kind not in (None, "template") else None
     if parser is None:
         return FileFacts(doc.path, templated=True)
     text, moves, read_from = rendered.text, [], []
