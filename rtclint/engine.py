@@ -18,6 +18,7 @@ from rtclint.model import Deployment, FileFacts
 from rtclint.model.partition import deployment_of, partition
 from rtclint.model.secrets import scrub_diagnostics
 from rtclint.model.stacks import link as link_services
+from rtclint.model.static_files import link_static_well_knowns
 from rtclint.model.traefik_link import link_entrypoints
 from rtclint.parsers import PARSERS, parser_for
 from rtclint.parsers.base import Tree
@@ -138,6 +139,7 @@ def model_deployments(facts_list: list[FileFacts], documents: dict[str, Document
             dep.add(facts)
         link_services(dep)
         link_entrypoints(dep)
+        link_static_well_knowns(dep)
         parts.append(dep)
     for dep in parts:  # one shared list: a list per deployment would be quadratic
         dep.peers = parts
