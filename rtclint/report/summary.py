@@ -80,9 +80,10 @@ def summary_lines(result, *, unsafe_fixes: bool = False, baseline: str | None = 
 
 
 def _nothing_line(result, files: str, paths: list[str] | None) -> tuple[str, str]:
-    where = ", ".join(paths or ["."])
-    return (f"Nothing recognised: {files} under {where}, none of them {WHAT_WE_READ}: "
-            "this is not an all-clear.", "bold yellow")
+    # the paths are not repeated: under pre-commit they are the files named, and a file
+    # named here reads as a file with a finding
+    return (f"Nothing recognised: {files}, none of them {WHAT_WE_READ}: this is not an all-clear.",
+            "bold yellow")
 
 
 def _found(diags) -> str:
