@@ -45,14 +45,38 @@ def display_path(abspath: str, cwd: str | None = None) -> str:
     return rel.replace(os.sep, "/")
 
 
+# Templates and copies to fill in, read as the file they stand for (parsers/template.py):
+# suffix -> how its placeholders are written
+TEMPLATE_SUFFIXES = {".j2": "jinja", ".jinja2": "jinja", ".jinja": "jinja", ".tmpl": "jinja", ".tpl": "jinja",
+                     ".template": "envsubst", ".sample": "sample", ".example": "sample", ".dist": "sample"}
+_TEMPLATE_KINDS = ("caddy", "nginx", "haproxy", "yaml", "toml", "json")
+
+
+def template_of(path: str) -> tuple[str, str] | None:
+    """(the path of the file a template stands for, its placeholder style), or None for
+    a name that is no template. `.env.example` and friends stay env files (envfile.py)."""
+    lower = os.path.basename(path).lower()
+    suffix = os.path.splitext(lower)[1]
+    style = TEMPLATE_SUFFIXES.get(suffix)
+    if style is None or lower.startswith(".env") or lower == suffix:
+        return None
+    return path[:-len(suffix)], style
+
+
 def kind_from_name(path: str) -> str | None:
     """The kind a file name implies, or None when only the content can tell."""
     name = os.path.basename(path)
     lower = name.lower()
+    template = template_of(path)
+    if template is not None:
+        stem = template[0]
+        return "template" if kind_from_name(stem) in _TEMPLATE_KINDS or _needs_content(stem) else None
     parent = os.path.basename(os.path.dirname(path)).lower()
     firewall = _firewall_kind(lower, parent)
     if firewall:
         return firewall
+    if lower in FOREIGN_NAMES or (lower.startswith(tuple(_BY_YAML_NAME)) and lower.endswith((".yml", ".yaml"))):
+        return "foreign"
     if lower.startswith("caddyfile") or lower.endswith((".caddy", ".caddyfile")):
         return "caddy"
     if lower in ("nginx.conf",) or lower.endswith(".nginx") or (lower.startswith("nginx") and lower.endswith(".conf")):
@@ -86,6 +110,57 @@ def _firewall_kind(lower: str, parent: str) -> str | None:
     return None
 
 
+# Configs of proxies, homeservers and call stacks rtclint cannot model (RTC004 names them,
+# so that a tree of them never reads as an all-clear). The name decides for these...
+FOREIGN_NAMES = {"httpd.conf": "Apache httpd config", "apache2.conf": "Apache httpd config",
+                 "lighttpd.conf": "lighttpd config", "caddy.json": "Caddy JSON config"}
+_BY_YAML_NAME = {"envoy.": "Envoy config", "dendrite": "Dendrite homeserver config"}  # name prefix -> what
+# ...the content for the rest: (what it is, a line only that program's configs hold)
+_FOREIGN = [
+    ("Apache httpd config", re.compile(r"^[ \t]*(<VirtualHost\b|<Location(Match)?\b|ProxyPass(Match|Reverse)?[ \t]|"
+                                r"ServerName[ \t]|RewriteRule[ \t]|DocumentRoot[ \t])", re.M)),
+    ("lighttpd config", re.compile(r'^[ \t]*(server\.(modules|document-root|port|bind)[ \t]*\+?=|\$HTTP\["(host|url)"\]|'
+                            r'\$SERVER\["socket"\]|proxy\.server[ \t]*\+?=)', re.M)),
+    ("HAProxy Lua script", re.compile(r"\bcore\.register_(service|action|fetches|converters|task|init)[ \t]*\(")),
+    ("OpenResty (nginx Lua) script", re.compile(r"\bngx\.(say|var|req|header|exit|redirect|location|print)\b")),
+    ("Caddy JSON config", re.compile(r'"apps"\s*:\s*\{\s*"(http|tls|layer4)"\s*:')),
+    ("Envoy config", re.compile(r"^(static_resources|dynamic_resources|admin):", re.M)),
+    ("Dendrite homeserver config", re.compile(r"^(global|client_api|federation_api|app_service_api):", re.M)),
+]
+
+
+# matrix-docker-ansible-deploy's inventory/host_vars/<host>/vars.yml: the playbook writes
+# the proxy, homeserver and call-stack configs from it (rules/files/rtc004 says which)
+PLAYBOOK_VARS = "matrix-docker-ansible-deploy vars.yml"
+_PLAYBOOK_VARS = re.compile(r"^matrix_domain:", re.M)
+
+
+def foreign_config(text: str, name: str = "") -> tuple[str, int] | None:
+    """(what it is, character offset of the line that tells) for a config rtclint cannot
+    model, or None. By name (FOREIGN_NAMES, `envoy.*`/`dendrite*` YAML) the evidence is
+    the first telling line when there is one, else the start."""
+    lower = os.path.basename(name).lower()
+    if lower in ("vars.yml", "vars.yaml"):
+        found = _PLAYBOOK_VARS.search(text)
+        return (PLAYBOOK_VARS, found.start()) if found else None
+    by_name = FOREIGN_NAMES.get(lower)
+    if by_name is None and lower.endswith((".yml", ".yaml")):
+        by_name = next((what for prefix, what in _BY_YAML_NAME.items() if lower.startswith(prefix)), None)
+    for what, pattern in _FOREIGN:
+        if by_name is not None and what != by_name:
+            continue
+        if what in _BY_YAML_NAME.values() and by_name is None:
+            continue  # YAML keys this common decide nothing without the name
+        if "Lua" in what and not lower.endswith(".lua"):
+            continue  # inline Lua (`content_by_lua_block`) leaves an nginx file an nginx file
+        if what == "Caddy JSON config" and not text.lstrip().startswith("{"):
+            continue
+        found = pattern.search(text)
+        if found:
+            return what, found.start() + len(found.group(0)) - len(found.group(0).lstrip())
+    return (by_name, 0) if by_name is not None else None
+
+
 _HAPROXY = re.compile(r"^(global|defaults|frontend|backend|listen)(\s|$)", re.M)
 _HAPROXY_BODY = re.compile(r"^\s+(bind|use_backend|default_backend|server|mode|acl|http-request)\s", re.M)
 _NGINX = re.compile(r"^\s*(server|http|location|upstream|events|map)\b[^\n{;]*\{|^\s*(proxy_pass|server_name|listen|"
@@ -99,6 +174,8 @@ _YAML = re.compile(r"^[A-Za-z_][\w.-]*:(\s|$)", re.M)
 def kind_from_content(text: str, name: str = "") -> str | None:
     """Best guess from the first kilobytes: used for `.conf`/`.cfg` files and for files
     named on the command line whose name says nothing."""
+    if foreign_config(text, name) is not None:  # first: an Apache vhost is no Caddyfile
+        return "foreign"
     if _HAPROXY.search(text) and (_HAPROXY_BODY.search(text) or name.endswith(".cfg")):
         return "haproxy"
     if _NGINX.search(text):
@@ -123,6 +200,15 @@ def _needs_content(path: str) -> bool:
     if _firewall_kind(lower, os.path.basename(os.path.dirname(path)).lower()):
         return False  # nftables.conf, ufw.conf, firewalld.conf: the name says it
     return lower.endswith((".conf", ".cfg")) or lower in ("default",) or "/sites-" in path.replace(os.sep, "/")
+
+
+def _may_be_foreign(path: str) -> bool:
+    """Files whose name alone says nothing but that may hold a config rtclint cannot
+    model (RTC004): Lua scripts, Caddy's JSON config, an Element Call `config.json` that
+    is really Caddy's. Other `.json` files are not opened (a JavaScript tree has many)."""
+    lower = os.path.basename(path).lower()
+    return lower.endswith(".lua") or (lower.endswith(".json") and "caddy" in lower) or \
+        lower in ("config.json", "vars.yml", "vars.yaml")
 
 
 def _sniff(abspath: str) -> str | None:
@@ -238,7 +324,12 @@ def _walk(root: str, excludes: list[str]) -> Iterator[Candidate]:
         ignore.add_gitignore(directory)
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
-        except OSError:
+        except FileNotFoundError:
+            continue  # removed while walking: nothing to say
+        except OSError as exc:  # RTC002: what is inside was not checked, and the report says so
+            why = exc.strerror or type(exc).__name__
+            problem = f"it is a directory that cannot be listed ({why}), so nothing under it was checked"
+            yield Candidate(display_path(directory), directory, None, problem=problem)
             continue
         for entry in entries:
             full = entry.path
@@ -259,12 +350,17 @@ def _walk(root: str, excludes: list[str]) -> Iterator[Candidate]:
 
 def _candidate(abspath: str, root_real: str) -> Candidate | None:
     kind = kind_from_name(abspath)
-    if kind is None and not _needs_content(abspath):
+    if kind == "template" and os.path.lexists(template_of(abspath)[0]):  # type: ignore[index]
+        return None  # the real file is in the tree: the template or sample would say it twice
+    foreign = _may_be_foreign(abspath)
+    if kind is None and not (foreign or _needs_content(abspath)):
         return None
     problem = _special_file_problem(abspath, root_real)
-    if problem is None and _needs_content(abspath):
+    if problem is None and foreign:
+        kind = "foreign" if _sniff(abspath) == "foreign" else kind
+    elif problem is None and _needs_content(abspath):
         kind = _sniff(abspath) if kind is None else kind
-        if kind not in ("nginx", "haproxy", "caddy"):
+        if kind not in ("nginx", "haproxy", "caddy", "foreign"):
             return None
     if kind is None:
         return None

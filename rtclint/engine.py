@@ -18,6 +18,7 @@ from rtclint.model import Deployment, FileFacts
 from rtclint.model.partition import deployment_of, partition
 from rtclint.model.secrets import scrub_diagnostics
 from rtclint.model.stacks import link as link_services
+from rtclint.model.static_files import link_static_well_knowns
 from rtclint.model.traefik_link import link_entrypoints
 from rtclint.parsers import PARSERS, parser_for
 from rtclint.parsers.base import Tree
@@ -141,6 +142,7 @@ def model_deployments(facts_list: list[FileFacts], documents: dict[str, Document
             dep.add(facts)
         link_services(dep)
         link_entrypoints(dep)
+        link_static_well_knowns(dep)
         parts.append(dep)
     for dep in parts:  # one shared list: a list per deployment would be quadratic
         dep.peers = parts
@@ -162,12 +164,17 @@ def _apply_config_excludes(candidates: list[Candidate], config: Config) -> list[
 def _post_process(result: Result, config: Config) -> list[Diagnostic]:
     """After the rules: inline suppressions (and RTC010 for unused ones), `--context`
     reporting, then the baseline."""
-    found = list(result.diagnostics)
+    from rtclint.parsers.template_render import opaque_findings, rendered_templates
+
+    # a finding that rests on a template's placeholder is about an unknown value: dropped
+    found = opaque_findings(result.diagnostics, rendered_templates(result.documents, result.deployment.files,
+                                                                   result.deployment.services))
+    opaque = len(found)
     if any(SUPPRESSION_MARKER in doc.text for doc in result.documents.values()):
         from rtclint import suppress  # only then: its records and patterns cost a one-file run ~2 ms
 
-        found = suppress.apply(result.diagnostics, result.documents, config)
-    result.suppressed = len(result.diagnostics) - sum(1 for d in found if d.code != "RTC010")
+        found = suppress.apply(found, result.documents, config)
+    result.suppressed = opaque - sum(1 for d in found if d.code != "RTC010")
     found = fold(found, result.documents)  # one finding per cause
     found = withhold(found, result.deployment)  # a fix is shown only if --fix would apply it
     found = [d for d in found if d.code != "RTC010" or not _ignored_for_file(d, config)]

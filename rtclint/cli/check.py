@@ -99,6 +99,10 @@ def _check(paths: list[str], opts: dict, out: Output) -> int:
 
     out.deliver(render(result, config, opts, out, fix_outcome))
     failing = [d for d in result.diagnostics if d.severity.rank >= config.fail_on.rank]
+    if config.fail_on.value == "info" and not failing:  # "nothing recognised" counts as information
+        from rtclint.report.summary import nothing_recognised
+
+        failing = nothing_recognised(result)
     return 0 if opts["exit_zero"] or not failing else 1
 
 

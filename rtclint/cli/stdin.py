@@ -30,6 +30,10 @@ def check_stdin(opts: dict, out: Output) -> int:
         result, config = _alone(name, data, opts, out, run_engine)
     out.deliver(render(result, config, opts, out))
     failing = [d for d in result.diagnostics if d.severity.rank >= config.fail_on.rank]
+    if config.fail_on.value == "info" and not failing:  # "nothing recognised" counts as information
+        from rtclint.report.summary import nothing_recognised
+
+        failing = nothing_recognised(result)
     return 0 if opts["exit_zero"] or not failing else 1
 
 

@@ -20,6 +20,8 @@ PARSERS = {
     "iptables": "rtclint.parsers.firewall_iptables",
     "ufw": "rtclint.parsers.firewall_ufw",
     "firewalld": "rtclint.parsers.firewall_firewalld",
+    "foreign": "rtclint.parsers.unmodelled",
+    "template": "rtclint.parsers.template",
 }
 
 

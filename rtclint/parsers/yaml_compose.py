@@ -23,6 +23,7 @@ from rtclint.document import Document, Span
 from rtclint.model import EnvVar, FileFacts, Located, Mount, PortMapping, Service
 from rtclint.model.roles import image_role, role_from_env
 from rtclint.parsers import envfile
+from rtclint.parsers.template_render import is_placeholder_value
 from rtclint.parsers.base import Tree, parse_error
 from rtclint.parsers.compose_links import keys_config, link_service  # noqa: F401  (keys_config: yaml_kube, envfile)
 from rtclint.parsers.pyyaml import yaml
@@ -133,6 +134,8 @@ def project_env_vars(base_dir: str, tree: Tree, facts: FileFacts | None) -> dict
     """The project `.env` beside the Compose file (what `${VAR}` in the file becomes),
     with its own `${VAR}` references expanded as Compose's dotenv does."""
     path = os.path.join(base_dir, ".env")
+    if not os.path.isfile(path):  # a committed `.env.example` stands for it, for interpolation only
+        path = stand_in_env(base_dir) or path
     other = tree.load(path) if os.path.isfile(path) and tree.inside(path) else None
     if other is None:
         return {}
@@ -140,7 +143,19 @@ def project_env_vars(base_dir: str, tree: Tree, facts: FileFacts | None) -> dict
         facts.includes.append(other.path)
     variables, _problems = envfile.parse_env(other)
     expanded, unknown = envfile.expand_references(other, variables, {})
+    if not path.endswith(os.sep + ".env"):  # its placeholders are unknown: as if unset
+        unknown = set(unknown) | {v.name for v in expanded if is_placeholder_value(v.value)}
     return {v.name: v for v in expanded if v.name not in unknown}  # an unknown one is as if unset
+
+
+def stand_in_env(base_dir: str) -> str | None:
+    """The `.env.example` (`.sample`, `.dist`, `.template`) beside a Compose file that
+    has no `.env`: public repositories commit it instead of the real one."""
+    for suffix in (".example", ".sample", ".dist", ".template"):
+        path = os.path.join(base_dir, ".env" + suffix)
+        if os.path.isfile(path):
+            return path
+    return None
 
 
 def known_values(env: dict[str, EnvVar]) -> dict[str, str]:

@@ -33,6 +33,7 @@ def render(result, config=None) -> str:
     payload = {
         "version": JSON_VERSION,
         "files_checked": result.files_checked,
+        "files_recognised": _recognised(result),
         "diagnostics": _Findings(result),
     }
     if _deployments(result):  # only then: a one-deployment report keeps its old shape
@@ -70,6 +71,14 @@ def dumps(payload) -> str:
         parts.append("".join(batch))
     parts.append("\n")
     return "".join(parts)
+
+
+def _recognised(result) -> int:
+    """Files holding a part of a call setup rtclint models (report/summary.py); 0 says the
+    run recognised nothing, so an empty `diagnostics` is no all-clear."""
+    from rtclint.report.summary import recognised_files
+
+    return recognised_files(result)
 
 
 def _deployments(result) -> list[str]:

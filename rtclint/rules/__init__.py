@@ -21,6 +21,7 @@ RULE_MODULES = (
     "rtclint.rules.files.rtc001_parse_error",
     "rtclint.rules.files.rtc002_unreadable_file",
     "rtclint.rules.files.rtc003_include_not_found",
+    "rtclint.rules.files.rtc004_nothing_modelled",
     "rtclint.rules.files.rtc006_undecidable",
     "rtclint.rules.files.rtc005_deployment_incomplete",
     "rtclint.rules.files.rtc007_deployments_share_host",
