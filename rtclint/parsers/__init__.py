@@ -20,6 +20,7 @@ PARSERS = {
     "iptables": "rtclint.parsers.firewall_iptables",
     "ufw": "rtclint.parsers.firewall_ufw",
     "firewalld": "rtclint.parsers.firewall_firewalld",
+    "nix": "rtclint.parsers.nix",
 }
 
 
