@@ -162,11 +162,21 @@ class _Reader:
         return value
 
     def _bind_let(self, node, env: dict[str, NixValue]) -> None:
-        local = dict(env)
-        for binding_set in (c for c in node.named_children if c.type == "binding_set"):
-            attrs = self._attrs(binding_set, local, node)
-            for name, value in attrs.value.items():
-                env[name] = value if value.known else NixValue(UNKNOWN, None, value.span, why=f"`{name}` is computed")
+        """`let` bindings see each other: read them again while that makes more known
+        (a binding that uses a later one), a few rounds at most."""
+        sets = [c for c in node.named_children if c.type == "binding_set"]
+        known = -1
+        for _ in range(4):
+            local = dict(env)
+            for binding_set in sets:
+                attrs = self._attrs(binding_set, local, node)
+                for name, value in attrs.value.items():
+                    env[name] = value if value.known else NixValue(UNKNOWN, None, value.span,
+                                                                   why=f"`{name}` is computed")
+            now = sum(v.known for v in env.values())
+            if now == known:
+                break
+            known = now
 
     # -- expressions ----------------------------------------------------------------------
 
