@@ -14,6 +14,7 @@ Every position is a character offset into `Document.text` (tree-sitter counts by
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 from rtclint.document import Document, Span
@@ -117,23 +118,51 @@ class _Reader:
     # -- syntax errors --------------------------------------------------------------------
 
     def errors(self, root) -> list[tuple[int, int, str]]:
-        found: list[tuple[int, int, str]] = []
+        """The first syntax error, where Nix's own parser reports it: at the token it did
+        not expect (after a construct tree-sitter had to skip, at the token that follows
+        it; just inside an unterminated string; at the end for a missing closer)."""
+        at, unterminated = min((self._error_at(node) for node in self._problems(root)), default=(0, False))
+        text = self.doc.text
+        if unterminated:
+            return [(at, at, "Nix: this string is not closed before the end of the file")]
+        if at >= len(text.rstrip()):
+            return [(len(text), len(text), "Nix: syntax error, unexpected end of file")]
+        token = re.match(r"\$\{|''|\w[\w.-]*|\S", text[at:])
+        shown = token.group(0) if token else text[at]
+        return [(at, at + len(shown), f"Nix: syntax error, unexpected `{shown}`")]
+
+    def _problems(self, root):
+        """MISSING nodes and the innermost ERROR nodes, in document order."""
         stack = [root]
-        while stack and len(found) < 20:
+        while stack:
             node = stack.pop()
             if node.is_missing:
-                found.append((self.at(node.start_byte), self.at(node.end_byte),
-                              f"Nix: expected `{node.type}` here"))
-            elif node.type == "ERROR":
-                bad = self.text(node).strip().splitlines()
-                shown = bad[0][:40] if bad else ""
-                found.append((self.at(node.start_byte), self.at(node.end_byte),
-                              f"Nix: syntax error at `{shown}`" if shown else "Nix: syntax error"))
-                continue
-            if node.has_error:
+                yield node
+            elif node.type == "ERROR" and not any(c.has_error for c in node.children):
+                yield node
+            elif node.has_error or node.is_missing:
                 stack.extend(reversed(node.children))
-        found.sort()
-        return found[:1] or [(0, 0, "Nix: syntax error")]
+
+    def _next_token(self, byte: int) -> int:
+        at = self.at(byte)
+        rest = self.doc.text[at:]
+        return at + len(rest) - len(rest.lstrip())
+
+    def _error_at(self, node) -> tuple[int, bool]:
+        """(offset, whether it is an unterminated string)."""
+        if node.is_missing:
+            return self._next_token(node.start_byte), False
+        for child in node.children:
+            if child.type in ('"', "''") and child.child_count == 0:
+                at = self.at(child.end_byte)
+                if child.type == "''":  # Nix's opening token takes the spaces and line break after it
+                    blank = re.match(r" *\n", self.doc.text[at:])
+                    at += blank.end() if blank else 0
+                return at, True
+        first = node.children[0] if node.children else None
+        if first is not None and first.is_named and not first.has_error:
+            return self._next_token(node.end_byte), False  # a complete construct where none may stand
+        return self.at(node.start_byte), False
 
     # -- the module -----------------------------------------------------------------------
 
@@ -310,33 +339,42 @@ def _unescape(raw: str, indented: bool) -> str:
 
 
 def strip_indentation(chars: list[tuple[str, int, bool]]) -> list[tuple[str, int, bool]]:
-    """Nix's rule for `''…''`: remove the smallest indentation (in spaces) of the lines
-    that hold more than spaces, drop a first line of only spaces, and the spaces of the
-    last line when it holds nothing else. Escaped characters count as text."""
-    lines: list[list[tuple[str, int, bool]]] = [[]]
-    for item in chars:
-        lines[-1].append(item)
-        if item[0] == "\n" and not item[2]:
-            lines.append([])
-
-    def blank(line) -> bool:
-        return all(c == " " and not esc for c, _, esc in line if not (c == "\n" and not esc))
-
-    def indent(line) -> int:
-        n = 0
-        while n < len(line) and line[n][0] == " " and not line[n][2]:
-            n += 1
-        return n
-
-    counted = [indent(ln) for ln in lines if not blank(ln)]
-    cut = min(counted) if counted else 0
-    if lines and blank(lines[0]) and len(lines) > 1:
-        lines = lines[1:]
-    if lines and blank(lines[-1]) and not (lines[-1] and lines[-1][-1][0] == "\n"):
-        lines[-1] = []
+    """Nix's rule for indented strings (its parser's stripIndentation): the opening
+    quotes take the spaces and line break after them; the smallest count of leading
+    spaces over the lines with other text is removed from every line; a last line of
+    only spaces goes. An escape ends a line's indentation when it is measured, but when
+    stripping it is text like any other: an escaped line break starts a new line."""
+    first = 0
+    while first < len(chars) and chars[first][0] == " " and not chars[first][2]:
+        first += 1
+    if first < len(chars) and chars[first][0] == "\n" and not chars[first][2]:
+        chars = chars[first + 1:]
+    at_start, indent, smallest = True, 0, 1_000_000
+    for ch, _, escaped in chars:
+        if at_start and (escaped or ch not in " \n"):
+            at_start, smallest = False, min(smallest, indent)
+        elif at_start and ch == " ":
+            indent += 1
+        elif ch == "\n" and not escaped:
+            at_start, indent = True, 0
     out: list[tuple[str, int, bool]] = []
-    for line in lines:
-        out.extend(line[min(cut, indent(line)):])
+    at_start, dropped = True, 0
+    for item in chars:
+        ch = item[0]
+        if at_start and ch == " ":
+            if dropped >= smallest:
+                out.append(item)
+            dropped += 1
+            continue
+        out.append(item)
+        if ch == "\n":
+            at_start, dropped = True, 0
+        elif at_start:
+            at_start, dropped = False, 0
+    last_escape = max((i for i, item in enumerate(out) if item[2]), default=-1)
+    breaks = [i for i, item in enumerate(out) if item[0] == "\n" and i > last_escape]
+    if breaks and all(item[0] == " " for item in out[breaks[-1] + 1:]):
+        out = out[:breaks[-1] + 1]
     return out
 
 
