@@ -83,7 +83,8 @@ def test_the_good_tree_gives_every_fact_with_spans_into_the_nix_file():
     url = hs.keys["matrix_rtc.transports[0].livekit_service_url"]
     assert at(doc, url.span) == '"https://rtc.example.com/livekit/jwt"'
     [lk] = facts.livekit
-    assert lk.http_port == 7880 and lk.rtc["tcp_port"].value == 7881 and lk.key_file.value == "/run/secrets/livekit-keys"
+    assert lk.http_port == 7880 and lk.rtc["tcp_port"].value == 7881
+    assert lk.key_file.value == "/run/secrets/livekit-keys"
     [jwt] = facts.services
     assert jwt.role == "jwt" and jwt.env["LIVEKIT_FULL_ACCESS_HOMESERVERS"].value == "example.com"  # list joined
     assert jwt.env["LIVEKIT_KEY_FILE"].value == "/run/secrets/livekit-keys"  # the renamed `keyFile`
@@ -106,7 +107,8 @@ def test_nix_module_defaults_are_filled_in():
     }""")
     [lk] = facts.livekit
     assert lk.http_port == 7880
-    assert (lk.rtc["port_range_start"].value, lk.rtc["port_range_end"].value) == (50000, 51000)  # NixOS's, not LiveKit's
+    # NixOS's defaults, not LiveKit's (50000-60000)
+    assert (lk.rtc["port_range_start"].value, lk.rtc["port_range_end"].value) == (50000, 51000)
     [jwt] = facts.services
     assert jwt.env["LIVEKIT_JWT_BIND"].value == ":8080" and jwt.env["LIVEKIT_FULL_ACCESS_HOMESERVERS"].value == "*"
     assert jwt.env["LIVEKIT_URL"].value == "wss://sfu.example.com"
@@ -217,7 +219,8 @@ def test_indented_strings_lose_their_common_indentation():
 
 
 def test_offsets_are_characters_not_bytes():
-    text = '{ # é—ü\n  services.nginx.virtualHosts."x.example".locations."/".proxyPass = "http://127.0.0.1:9000";\n}'
+    text = ('{ # é—ü\n  services.nginx.virtualHosts."x.example".locations."/".proxyPass'
+            ' = "http://127.0.0.1:9000";\n}')
     doc, facts = read(text)
     [site] = facts.sites
     [route] = site.routes

@@ -145,7 +145,8 @@ def test_the_rendered_nginx_config_holds_what_the_nixos_module_writes():
     assert "map $http_upgrade $connection_upgrade {" in text
     sfu = text[text.index("location ^~ /livekit/sfu/ {"):]
     sfu = sfu[:sfu.index("\n    }")]
-    assert "proxy_set_header Upgrade $http_upgrade;" in sfu and "proxy_set_header Connection $connection_upgrade;" in sfu
+    assert "proxy_set_header Upgrade $http_upgrade;" in sfu
+    assert "proxy_set_header Connection $connection_upgrade;" in sfu
     assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in sfu  # recommendedProxySettings
     assert text.count("return 301 https://$host$request_uri;") == 3  # forceSSL, one per host
     assert "listen 0.0.0.0:443 ssl;" in text and "listen [::0]:443 ssl;" in text

@@ -50,7 +50,8 @@ def read(doc: Document, tree: Tree) -> FileFacts:
             nix_services.jwt_service(doc, service, facts)
     _web(doc, root, tree, facts)
     nix_firewall.read(doc, root, facts)
-    facts.subkind = "nixos"
+    if facts.sites or facts.services or facts.synapse or facts.toml_homeservers or facts.livekit or facts.firewalls:
+        facts.subkind = "nixos"  # else a .nix file of another kind (a package, a flake, a shell)
     return facts
 
 

@@ -182,7 +182,8 @@ def _certificates(vhost: NixValue, server_name: str) -> tuple[str, str]:
 
 
 def _acme(out: Generated, vhost: NixValue) -> None:
-    out.emit(f"    location ^~ /.well-known/acme-challenge/ {{\n      root {ACME_ROOT};\n      auth_basic off;\n    }}\n",
+    out.emit(f"    location ^~ /.well-known/acme-challenge/ {{\n      root {ACME_ROOT};\n"
+             "      auth_basic off;\n    }\n",
              (vhost.get("enableACME") or vhost.get("useACMEHost")).span)
 
 

@@ -141,7 +141,8 @@ def livekit(doc: Document, service: NixValue, facts: FileFacts) -> None:
         return
     settings = settings or NixValue("attrs", {}, service.span)
     anchor = service.key_span or service.span
-    cfg = LiveKitConfig(path=doc.path, span=anchor, raw=settings.python(), facts={"origin": "file", "nixos": True})  # the JSON file NixOS writes
+    # origin 'file': NixOS writes the settings to a JSON file LiveKit reads with --config
+    cfg = LiveKitConfig(path=doc.path, span=anchor, raw=settings.python(), facts={"origin": "file", "nixos": True})
     port = settings.get("port")
     cfg.port = located(port) if port is not None else Located(7880, anchor)
     rtc = settings.get("rtc")

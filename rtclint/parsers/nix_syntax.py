@@ -270,8 +270,9 @@ class _Reader:
                 expr = binding.child_by_field_name("expression")
                 for attr in (c for c in binding.named_children if c.type == "inherited_attrs"):
                     for ident in attr.named_children:
+                        source = self.text(expr) if expr else "…"
                         out.value[self.text(ident)] = NixValue(UNKNOWN, None, self.span(ident),
-                                                               why=f"inherited from `{self.text(expr) if expr else '…'}`")
+                                                               why=f"inherited from `{source}`")
         return out
 
     def _binding(self, out: NixValue, binding, env, depth: int) -> None:
