@@ -245,3 +245,20 @@ def test_no_fix_is_offered_for_a_nix_file(tmp_path):
         """})
     flagged = [d for d in result.diagnostics if d.code == "RTC503"]
     assert flagged and all(d.fix is None for d in flagged)
+
+
+def test_nginx_upstreams_listen_options_and_default_server():
+    doc, facts = read("""{
+      services.nginx.upstreams.synapse.servers."127.0.0.1:8008" = { max_fails = 3; backup = false; };
+      services.nginx.virtualHosts."m.example" = {
+        default = true;
+        listen = [ { addr = "0.0.0.0"; port = 8448; ssl = true; } { addr = "0.0.0.0"; port = 8008; } ];
+        locations."/_matrix".proxyPass = "http://synapse";
+      };
+    }""")
+    [site] = facts.sites
+    assert sorted((listen.port, listen.tls) for listen in site.listens) == [(8008, False), (8448, True)]
+    [route] = site.routes
+    assert route.proxy.backend_name == "synapse"
+    assert [(s.host, s.port) for s in route.facts["servers"]] == [("127.0.0.1", 8008)]
+    assert at(doc, route.facts["servers"][0].span) == "127.0.0.1:8008"  # the attribute name, unquoted

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -163,3 +164,30 @@ def test_the_caddyfile_rendered_from_nixos_passes_caddy_adapt(path, tmp_path):
     hosts = {h for server in verdict.adapted["apps"]["http"]["servers"].values() for route in server["routes"]
              for match in route.get("match", []) for h in match.get("host", [])}
     assert "matrix.example.org" in hosts
+
+
+@pytest.mark.servers
+def test_the_real_nginx_and_caddy_answer_the_rendered_configs_as_the_model_does(tmp_path):
+    """`make replay` on what NixOS would run: every client request against the real
+    nginx and Caddy and against rtclint's answer model, for every fixture."""
+    configs = []
+    for index, path in enumerate(p for p in fixture_files() if "syntax-error" not in p):
+        doc = load(path)
+        root = parse(doc).root
+        if root.get("services", "nginx") is not None:
+            conf = tmp_path / f"nginx{index}" / "nginx.conf"
+            conf.parent.mkdir()
+            conf.write_text("events {}\n" + nix_nginx.render(doc, root.get("services", "nginx")).text)
+            configs.append(str(conf))
+        if root.get("services", "caddy") is not None:
+            caddyfile = tmp_path / f"caddy{index}" / "Caddyfile"
+            caddyfile.parent.mkdir()
+            caddyfile.write_text(nix_caddy.render(doc, root.get("services", "caddy")).text)
+            configs.append(str(caddyfile))
+    proc = subprocess.run([sys.executable, "-m", "tools.replay", *configs], cwd=ROOT, capture_output=True, text=True,
+                          timeout=900)
+    last = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
+    m = re.fullmatch(r"replay: (\d+) configs, (\d+) requests on ([a-z, ]+): (\d+) disagreements, (\d+) unknown", last)
+    assert m, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert int(m.group(1)) == len(configs) and m.group(3) == "nginx, caddy", last
+    assert m.group(4) == "0", proc.stdout[-20000:]

@@ -46,6 +46,7 @@ def render(doc: Document, nginx: NixValue, ssl_files: tuple[str, str] | None = N
         out.emit("  proxy_redirect off;\n  proxy_http_version 1.1;\n  proxy_set_header \"Connection\" \"\";\n", at)
         _recommended_headers(out, at, "  ")
     ipv6 = _flag(nginx, "enableIPv6", default=True)  # networking.enableIPv6, passed in by the caller
+    _upstreams(out, nginx.get("upstreams"))
     hosts = nginx.get("virtualHosts")
     if hosts is not None and hosts.kind == "attrs":
         for name in sorted(hosts.value):
@@ -80,6 +81,32 @@ def read(doc: Document, nginx: NixValue, tree, facts: FileFacts, ipv6: bool | No
     facts.diagnostics += found.diagnostics
 
 
+def _upstreams(out: Generated, upstreams: NixValue | None) -> None:
+    """`upstreams.<name>.servers."<address>" = { <parameter> = value; }` and `extraConfig`;
+    an upstream with a computed part is not written (a proxyPass to it stays unresolved)."""
+    for name, upstream in sorted(upstreams.value.items()) if upstreams is not None and upstreams.kind == "attrs" else ():
+        servers = upstream.get("servers")
+        if not upstream.known or servers is None or servers.kind != "attrs":
+            continue
+        out.emit(f"  upstream {name} {{\n", upstream.key_span or upstream.span)
+        for address, params in sorted(servers.value.items()):
+            at = params.key_span or params.span
+            out.emit("    server ", at)
+            quoted = out.doc.text[at.start:at.start + 1] == '"'
+            out.value(NixValue("str", address, at, offsets=[at.start + quoted + i for i in range(len(address))]))
+            for key, value in sorted(params.value.items()) if params.kind == "attrs" else ():
+                if value.kind != "bool":
+                    out.emit(f" {key}={value.value}", value.span)
+                elif value.value:
+                    out.emit(f" {key}", value.span)
+            out.emit(";\n", at)
+        extra = upstream.get("extraConfig")
+        if extra is not None and extra.kind == "str":
+            out.value(extra)
+            out.emit("\n", extra.span.end)
+        out.emit("  }\n", upstream.key_span or upstream.span)
+
+
 def _flag(attrs: NixValue, name: str, default: bool = False) -> bool:
     value = attrs.get(name)
     return value.value if value is not None and value.kind == "bool" else default
@@ -97,8 +124,11 @@ def _vhost_known(vhost: NixValue) -> bool:
 
 
 def _listens(out: Generated, vhost: NixValue, ssl_on: bool, plain: bool, ipv6: bool) -> None:
-    """The module's listen lines: `listen` when given, else the default addresses with
-    443 ssl (a TLS host) and 80 (unless onlySSL)."""
+    """The module's listen lines: the `listen` entries when given (all of them, or the
+    TLS ones / the others when `ssl_on` / `plain` alone is asked for: forceSSL's two
+    servers), else `listenAddresses` or the default addresses with 443 ssl (a TLS host)
+    and 80 (unless onlySSL); `default = true` adds default_server."""
+    default = " default_server" if _flag(vhost, "default") else ""
     listen = vhost.get("listen")
     if listen is not None and listen.kind == "list" and listen.value:
         for entry in listen.value:
@@ -107,16 +137,20 @@ def _listens(out: Generated, vhost: NixValue, ssl_on: bool, plain: bool, ipv6: b
             if (is_ssl and not ssl_on) or (not is_ssl and not plain):
                 continue
             number = port.value if port is not None and port.kind == "int" else (443 if is_ssl else 80)
-            out.emit(f"  listen {addr.value if addr is not None else '0.0.0.0'}:{number}{' ssl' if is_ssl else ''};\n",
-                     entry.span)
+            host = addr.value if addr is not None else "0.0.0.0"
+            out.emit(f"    listen {host}:{number}{' ssl' if is_ssl else ''}{default};\n", entry.span)
         return
-    addresses = ["0.0.0.0"] + (["[::0]"] if ipv6 else [])
+    given = vhost.get("listenAddresses")
+    if given is not None and given.kind == "list" and given.value:
+        addresses = [str(a.value) for a in given.value]
+    else:
+        addresses = ["0.0.0.0"] + (["[::0]"] if ipv6 else [])
     at = vhost.key_span or vhost.span
     for addr in addresses:
         if ssl_on:
-            out.emit(f"  listen {addr}:443 ssl;\n", at)
+            out.emit(f"    listen {addr}:443 ssl{default};\n", at)
         if plain:
-            out.emit(f"  listen {addr}:80;\n", at)
+            out.emit(f"    listen {addr}:80{default};\n", at)
 
 
 def _server(out: Generated, name: str, vhost: NixValue, recommended: bool, ipv6: bool,
@@ -140,7 +174,11 @@ def _server(out: Generated, name: str, vhost: NixValue, recommended: bool, ipv6:
         out.emit("    location / {\n      return 301 https://$host$request_uri;\n    }\n  }\n",
                  vhost.get("forceSSL").span)
     out.emit("  server {\n", at)
-    _listens(out, vhost, has_ssl, not (only or force), ipv6)
+    explicit = vhost.get("listen") is not None and vhost.get("listen").kind == "list" and vhost.get("listen").value
+    if explicit:  # given listen lines are all used (forceSSL: the TLS ones here)
+        _listens(out, vhost, True, not force, ipv6)
+    else:
+        _listens(out, vhost, has_ssl, not (only or force), ipv6)
     out.emit("    server_name ", at)
     if server_name is not None and server_name.kind == "str":
         out.value(server_name)
