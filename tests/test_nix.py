@@ -262,3 +262,20 @@ def test_nginx_upstreams_listen_options_and_default_server():
     assert route.proxy.backend_name == "synapse"
     assert [(s.host, s.port) for s in route.facts["servers"]] == [("127.0.0.1", 8008)]
     assert at(doc, route.facts["servers"][0].span) == "127.0.0.1:8008"  # the attribute name, unquoted
+
+
+def test_caddy_open_firewall_opens_its_ports_as_the_module_does():
+    _doc, facts = read("{ services.caddy = { openFirewall = true; httpPort = null; httpsPort = 8443; }; }")
+    [fw] = facts.firewalls
+    assert fw.admits("tcp", 8443) and fw.admits("udp", 8443) and fw.admits("tcp", 80) is False
+
+
+def test_null_settings_are_unset_as_the_modules_drop_them():
+    _doc, facts = read("""{
+      services.matrix-synapse.settings = { server_name = "x.example"; public_baseurl = null; };
+      services.conduwuit.settings.global = { server_name = "y.example"; well_known.client = null; };
+    }""")
+    [hs] = facts.synapse
+    assert "public_baseurl" not in hs.keys and hs.public_baseurl is None
+    [toml] = facts.toml_homeservers
+    assert toml.flavor == "continuwuity" and "well_known.client" not in toml.keys and not facts.well_knowns

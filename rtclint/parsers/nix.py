@@ -21,7 +21,7 @@ from rtclint.model import FileFacts
 from rtclint.parsers.base import Tree, parse_error
 
 READERS = (("matrix-synapse", "synapse"), ("matrix-continuwuity", "continuwuity"),
-           ("matrix-conduwuit", "continuwuity"), ("matrix-tuwunel", "tuwunel"),
+           ("conduwuit", "continuwuity"), ("matrix-tuwunel", "tuwunel"),
            ("livekit", "livekit"), ("lk-jwt-service", "jwt"))
 
 

@@ -5,7 +5,8 @@ inbound connections except to `allowedTCPPorts`, `allowedUDPPorts`,
 `allowedTCPPortRanges` and `allowedUDPPortRanges` ({ from, to }), globally or under
 `interfaces.<name>` (which only that interface gets: a conditional rule). `services.livekit.
 openFirewall = true` adds `settings.port`/tcp and the rtc port range/udp; `services.caddy.
-openFirewall` adds httpPort and httpsPort/tcp [nixpkgs livekit.nix, caddy/default.nix].
+openFirewall` adds httpPort and httpsPort/tcp and httpsPort/udp (a null port is not
+opened) [nixpkgs livekit.nix, caddy/default.nix].
 
 Every .nix file of a tree adds to one firewall (group 'nixos'): NixOS merges these
 options from all modules. A list Nix has to compute can hold any port, so it makes
@@ -98,11 +99,15 @@ def _opened_by_services(root: NixValue) -> list[FirewallRule]:
     caddy = root.get("services", "caddy")
     opened = caddy.get("openFirewall") if caddy is not None else None
     if opened is not None and not (opened.kind == "bool" and opened.value is False):
-        ports = [_int(caddy.get("httpPort"), 80), _int(caddy.get("httpsPort"), 443)]
+        http, https = caddy.get("httpPort"), caddy.get("httpsPort")
+        ports = [_int(p, d) for p, d in ((http, 80), (https, 443)) if p is None or p.kind != "null"]
         if opened.kind != "bool" or None in ports:
-            rules.append(FirewallRule(UNKNOWN, opened.span, "tcp"))
+            rules += [FirewallRule(UNKNOWN, opened.span, proto) for proto in ("tcp", "udp")]
         else:
             rules.append(FirewallRule(ACCEPT, opened.span, "tcp", tuple((p, p) for p in ports)))
+            if https is None or https.kind != "null":  # HTTP/3 on the HTTPS port
+                port = _int(https, 443)
+                rules.append(FirewallRule(ACCEPT, opened.span, "udp", ((port, port),)))
     return rules
 
 

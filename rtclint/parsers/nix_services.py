@@ -2,8 +2,9 @@
 
 - `services.matrix-synapse.settings` is the homeserver.yaml NixOS writes (nulls
   dropped): a SynapseConfig with the same dotted keys as `yaml_synapse`.
-- `services.matrix-continuwuity.settings` / `services.matrix-tuwunel.settings` are the
-  TOML file (`global.*`): a SynapseConfig with the flavor set, as `toml_homeserver`.
+- `services.matrix-continuwuity.settings` (also the older `services.conduwuit`) and
+  `services.matrix-tuwunel.settings` are the TOML file (`global.*`, nulls left out): a
+  SynapseConfig with the flavor set, as `toml_homeserver`.
 - `services.livekit`: `settings` is LiveKit's config (the module's defaults written in:
   port 7880, rtc.port_range_start 50000, port_range_end 51000, use_external_ip false),
   `keyFile` is passed as `--key-file` [nixpkgs nixos/modules/services/networking/livekit.nix].
@@ -54,11 +55,15 @@ def synapse(doc: Document, service: NixValue, facts: FileFacts) -> None:
         return
     cfg = SynapseConfig(path=doc.path, span=settings.key_span or settings.span, raw=settings.python())
     for key, value in settings.value.items():
+        if value.kind == "null":
+            continue  # the module drops nulls from the YAML it writes: the setting is unset
         cfg.keys[key] = located(value)
         if key in NESTED_SECTIONS and value.kind == "attrs":
             if key == "experimental_features":
                 cfg.experimental_span = value.span
             for sub, sub_value in value.value.items():
+                if sub_value.kind == "null":
+                    continue
                 cfg.keys[f"{key}.{sub}"] = located(sub_value)
                 if key == "experimental_features":
                     cfg.experimental[sub] = cfg.keys[f"{key}.{sub}"]
@@ -102,6 +107,8 @@ def toml_homeserver(doc: Document, service: NixValue, flavor: str, facts: FileFa
     cfg.fragment = cfg.server_name is None
     well_known = glob.get("well_known")
     for key, value in well_known.value.items() if well_known is not None and well_known.kind == "attrs" else ():
+        if value.kind == "null":
+            continue  # TOML has no null: the module leaves such settings out
         if value.kind not in ("attrs", "list") or key == "rtc_focus_server_urls":
             cfg.keys[f"well_known.{key}"] = located(value)
     entries: list[NixValue] = []
