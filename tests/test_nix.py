@@ -28,7 +28,7 @@ BROKEN = {
     "syntax-error": [("RTC001", 48, 13)],
     "jwt-env-missing": [("RTC300", 63, 5)],
     "caddy-openfirewall-not-tcp-port": [("RTC415", 8, 14)],
-    "caddy-well-known-on-other-host": [("RTC105", 14, 27), ("RTC304", 34, 51)],
+    "caddy-well-known-on-other-host": [("RTC105", 14, 27), ("RTC304", 34, 52)],
     "caddy-jwt-prefix-kept": [("RTC201", 41, 9)],
 }
 
@@ -279,3 +279,25 @@ def test_null_settings_are_unset_as_the_modules_drop_them():
     assert "public_baseurl" not in hs.keys and hs.public_baseurl is None
     [toml] = facts.toml_homeservers
     assert toml.flavor == "continuwuity" and "well_known.client" not in toml.keys and not facts.well_knowns
+
+
+def test_livekit_secrets_in_nix_are_masked_in_every_report(tmp_path):
+    result = run(tmp_path, {"configuration.nix": """
+        {
+          services.livekit = {
+            enable = true;
+            settings.keys.lk = "s3cr3t";
+            settings.development = true;
+          };
+          services.lk-jwt-service.environment.LIVEKIT_SECRET = "an0th3rsecretvalue";
+        }
+        """})
+    from rtclint.model.secrets import of  # what every report masks through
+
+    secrets = of(result.deployment)
+    text = (tmp_path / "configuration.nix").read_text()
+    line = next(i for i, ln in enumerate(text.splitlines()) if "s3cr3t" in ln)
+    start = sum(len(ln) + 1 for ln in text.splitlines()[:line])
+    masked = secrets.mask_line("configuration.nix", start, text.splitlines()[line])
+    assert "s3cr3t" not in masked and "3" not in masked.split("=")[1].replace("*", "")
+    assert "an0th3rsecretvalue" not in secrets.mask(text)

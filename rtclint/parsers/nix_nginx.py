@@ -84,7 +84,9 @@ def read(doc: Document, nginx: NixValue, tree, facts: FileFacts, ipv6: bool | No
 def _upstreams(out: Generated, upstreams: NixValue | None) -> None:
     """`upstreams.<name>.servers."<address>" = { <parameter> = value; }` and `extraConfig`;
     an upstream with a computed part is not written (a proxyPass to it stays unresolved)."""
-    for name, upstream in sorted(upstreams.value.items()) if upstreams is not None and upstreams.kind == "attrs" else ():
+    if upstreams is None or upstreams.kind != "attrs":
+        return
+    for name, upstream in sorted(upstreams.value.items()):
         servers = upstream.get("servers")
         if not upstream.known or servers is None or servers.kind != "attrs":
             continue

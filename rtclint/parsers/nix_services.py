@@ -20,7 +20,7 @@ stays quiet rather than call a computed value missing.
 
 from __future__ import annotations
 
-from rtclint.document import Document
+from rtclint.document import Document, Span
 from rtclint.model import EnvVar, FileFacts, LiveKitConfig, Located, Service, SynapseConfig
 from rtclint.parsers.nix_syntax import NixValue
 
@@ -34,6 +34,13 @@ JWT_RENAMED = {"livekitUrl": "LIVEKIT_URL", "port": "LIVEKIT_JWT_PORT", "keyFile
 
 def located(value: NixValue) -> Located:
     return Located(value.python(), value.span, value.key_span)
+
+
+def inner_span(value: NixValue):
+    """A string's text without its quotes (where secrets are masked from), else its span."""
+    if value.kind == "str" and value.offsets:
+        return Span(value.span.path, value.offsets[0], value.offsets[-1] + 1)
+    return value.span
 
 
 def enabled(service: NixValue) -> bool:
@@ -165,7 +172,7 @@ def livekit(doc: Document, service: NixValue, facts: FileFacts) -> None:
     if keys is not None and keys.kind == "attrs":
         cfg.facts["keys_span"] = keys.key_span or keys.span
         for name, value in keys.value.items():
-            cfg.keys[name] = Located(str(value.value), value.span, value.key_span)
+            cfg.keys[name] = Located(str(value.value), inner_span(value), value.key_span)
     key_file = service.get("keyFile")
     if key_file is not None:
         cfg.key_file = located(key_file)
@@ -216,5 +223,5 @@ def _env(svc: Service, name: str, value: NixValue) -> None:
         return
     else:
         text = None
-    svc.env[name] = EnvVar(name, text, value.key_span or span, value_span=span, name_span=value.key_span,
+    svc.env[name] = EnvVar(name, text, value.key_span or span, value_span=inner_span(value), name_span=value.key_span,
                            from_secret=text is None)
