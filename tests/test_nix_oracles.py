@@ -170,20 +170,21 @@ def test_the_caddyfile_rendered_from_nixos_passes_caddy_adapt(path, tmp_path):
 def test_the_real_nginx_and_caddy_answer_the_rendered_configs_as_the_model_does(tmp_path):
     """`make replay` on what NixOS would run: every client request against the real
     nginx and Caddy and against rtclint's answer model, for every fixture."""
-    configs = []
-    for index, path in enumerate(p for p in fixture_files() if "syntax-error" not in p):
+    rendered: dict[str, str] = {}  # text -> file name; the broken variants share most of theirs
+    for path in (p for p in fixture_files() if "syntax-error" not in p):
         doc = load(path)
         root = parse(doc).root
         if root.get("services", "nginx") is not None:
-            conf = tmp_path / f"nginx{index}" / "nginx.conf"
-            conf.parent.mkdir()
-            conf.write_text("events {}\n" + nix_nginx.render(doc, root.get("services", "nginx")).text)
-            configs.append(str(conf))
+            rendered.setdefault("events {}\n" + nix_nginx.render(doc, root.get("services", "nginx")).text,
+                                "nginx.conf")
         if root.get("services", "caddy") is not None:
-            caddyfile = tmp_path / f"caddy{index}" / "Caddyfile"
-            caddyfile.parent.mkdir()
-            caddyfile.write_text(nix_caddy.render(doc, root.get("services", "caddy")).text)
-            configs.append(str(caddyfile))
+            rendered.setdefault(nix_caddy.render(doc, root.get("services", "caddy")).text, "Caddyfile")
+    configs = []
+    for index, (text, name) in enumerate(rendered.items()):
+        (tmp_path / str(index)).mkdir()
+        (tmp_path / str(index) / name).write_text(text)
+        configs.append(str(tmp_path / str(index) / name))
+    assert len(configs) >= 6
     proc = subprocess.run([sys.executable, "-m", "tools.replay", *configs], cwd=ROOT, capture_output=True, text=True,
                           timeout=900)
     last = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""

@@ -56,20 +56,16 @@ def read(doc: Document, tree: Tree) -> FileFacts:
 
 
 def _web(doc: Document, root, tree: Tree, facts: FileFacts) -> None:
+    from rtclint.parsers.nix_services import enabled
+
     nginx = root.get("services", "nginx")
-    if nginx is not None and nginx.kind == "attrs" and _enabled(nginx):
+    if nginx is not None and nginx.kind == "attrs" and enabled(nginx):
         from rtclint.parsers import nix_nginx
 
         ipv6 = root.get("networking", "enableIPv6")
         nix_nginx.read(doc, nginx, tree, facts, ipv6.value if ipv6 is not None and ipv6.kind == "bool" else None)
     caddy = root.get("services", "caddy")
-    if caddy is not None and caddy.kind == "attrs" and _enabled(caddy):
+    if caddy is not None and caddy.kind == "attrs" and enabled(caddy):
         from rtclint.parsers import nix_caddy
 
         nix_caddy.read(doc, caddy, tree, facts)
-
-
-def _enabled(service) -> bool:
-    from rtclint.parsers.nix_services import enabled
-
-    return enabled(service)

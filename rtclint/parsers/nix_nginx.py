@@ -34,9 +34,10 @@ SERVER_OPTIONS = ("serverName", "serverAliases", "listen", "listenAddresses", "f
 UNKNOWN_ANSWER = 'return 200 "$nix_unknown";'
 
 
-def render(doc: Document, nginx: NixValue, ssl_files: tuple[str, str] | None = None) -> Generated:
-    """The http block NixOS writes for `services.nginx`. `ssl_files` replaces the
-    certificate paths (the nginx -t oracle has no ACME certificates)."""
+def render(doc: Document, nginx: NixValue, ssl_files: tuple[str, str] | None = None, ipv6: bool = True) -> Generated:
+    """The http block NixOS writes for `services.nginx` (`ipv6`: networking.enableIPv6,
+    which adds the [::0] listen lines). `ssl_files` replaces the certificate paths (the
+    nginx -t oracle has no ACME certificates)."""
     out = Generated(doc)
     anchor = nginx.key_span or nginx.span
     out.emit("http {\n  map $http_upgrade $connection_upgrade {\n    default upgrade;\n    '' close;\n  }\n", anchor)
@@ -45,7 +46,6 @@ def render(doc: Document, nginx: NixValue, ssl_files: tuple[str, str] | None = N
         at = nginx.get("recommendedProxySettings").span
         out.emit("  proxy_redirect off;\n  proxy_http_version 1.1;\n  proxy_set_header \"Connection\" \"\";\n", at)
         _recommended_headers(out, at, "  ")
-    ipv6 = _flag(nginx, "enableIPv6", default=True)  # networking.enableIPv6, passed in by the caller
     _upstreams(out, nginx.get("upstreams"))
     hosts = nginx.get("virtualHosts")
     if hosts is not None and hosts.kind == "attrs":
@@ -66,12 +66,10 @@ def read(doc: Document, nginx: NixValue, tree, facts: FileFacts, ipv6: bool | No
     """Sites (and the nginx parser's own findings) of `services.nginx`, in the .nix file."""
     from rtclint.parsers import nginx as nginx_parser
 
-    if ipv6 is not None:
-        nginx.value.setdefault("enableIPv6", NixValue("bool", ipv6, nginx.span))
     hosts = nginx.get("virtualHosts")
     if hosts is None or hosts.kind != "attrs" or not hosts.value:
         return
-    generated = render(doc, nginx)
+    generated = render(doc, nginx, ipv6=ipv6 is not False)
     fake, emb = generated.document("nginx")
     found = nginx_parser.read(fake, tree)
     move_back(found, fake.path, emb)
