@@ -227,6 +227,14 @@ def test_offsets_are_characters_not_bytes():
     assert at(doc, route.proxy.upstream.port_span) == "9000"
 
 
+def test_let_strings_and_to_string_of_literals_are_interpolated():
+    doc, _facts = read('let d = "example.com"; p = 7880; in { a = "https://m.${d}:${toString p}/"; b = "${x}"; }')
+    root = parse(doc).root
+    assert root.get("a").value == "https://m.example.com:7880/"
+    assert doc.text[root.get("a").offsets[0]] == "h" and doc.text[root.get("a").offsets[10]] == "$"
+    assert root.get("b").kind == "unknown"
+
+
 def test_strings_with_escapes_and_let_bindings():
     doc, _facts = read('let a = "x\\ty\\${z}"; b = a; in { v = b; w = [ a 1 (-2) 1.5 null true ./p ]; }')
     root = parse(doc).root

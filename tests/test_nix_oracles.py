@@ -39,7 +39,10 @@ SYNTAX = ["{\n  a = 1\n  b = 2;\n}\n", "{ a = [ 1 2 ; }", "let x = 1; { }", "{ a
 INDENTED = ["''\n    a\n      b\n  ''", "''  x\n  y''", "''\n\n    a\n\n    b\n    ''", "''\n  a ''${b} '''c'''\n''",
             "''\n\ta\n  b\n''", "''\n    a ''\\n b\n    ''", "''a\n  b''", "''\n  \n  x\n   ''", "''''",
             "''\n  ''\\ x\n    y\n''", "''\n  ''$x\n    y\n  ''", "''   \n  a\n  ''\\n    b''",
-            "''\n    a\n  ''", "'' a\n b\n''", "''\n  a\n\n\n  b\n    \n''", "''\n  a\n  ''\\n''"]
+            "''\n    a\n  ''", "'' a\n b\n''", "''\n  a\n\n\n  b\n    \n''", "''\n  a\n  ''\\n''",
+            "''\n  a ${d}\n    b ${toString n}\n''", "''\n  ${d}\n    x\n''", "''${sp}\n  y\n  ''",
+            "''\n    x\n  ${sp}''", "\"https://${d}:${toString n}/\"", "''\n  ${nl}  y\n''"]
+LETS = 'let d = "dom.example"; n = 8448; sp = "  "; nl = "\n"; in'  # bound for the INDENTED cases
 
 def nix(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     assert NIX is not None, "nix-instantiate is missing: tools/install-system-deps.sh installs Debian's nix-bin"
@@ -113,7 +116,7 @@ def test_literal_values_are_the_ones_nix_evaluates():
 
 
 def test_indented_strings_are_stripped_as_nix_strips_them():
-    expr = "{ " + " ".join(f"s{i} = {s};" for i, s in enumerate(INDENTED)) + " }"
+    expr = LETS + " { " + " ".join(f"s{i} = {s};" for i, s in enumerate(INDENTED)) + " }"
     proc = nix("--eval", "--strict", "--json", "--expr", expr)
     assert proc.returncode == 0, proc.stderr
     expected = json.loads(proc.stdout)

@@ -5,9 +5,10 @@ A NixOS module is read as the attribute set it returns: the function header
 `config = { … }` is used when the module splits `options` from `config`. Literals are
 kept (strings, numbers, bools, null, paths, lists, attribute sets, `''…''` strings with
 Nix's indentation stripping); a `let` binding of a literal is followed. Everything else —
-interpolation, function calls (`lib.mkIf`, `lib.mkForce`, `toString`), `config.*`
-references, `//`, `import` — is a `NixValue` of kind 'unknown', so the readers can stay
-quiet about what they cannot know rather than call it missing.
+function calls (`lib.mkIf`, `lib.mkForce`), `config.*` references, `//`, `import`, a
+`${…}` other than of a `let` string or `toString` of a literal — is a `NixValue` of kind
+'unknown', so the readers can stay quiet about what they cannot know rather than call it
+missing.
 
 Every position is a character offset into `Document.text` (tree-sitter counts bytes).
 """
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from rtclint.document import Document, Span
 
 UNKNOWN = "unknown"
+INTERPOLATED = 2  # a character a `${…}` put into a string (see strip_indentation)
 _KEYWORDS = {"true": ("bool", True), "false": ("bool", False), "null": ("null", None)}
 # `\n`, `\t`, `\r` in "…" strings; any other escaped character stands for itself
 _DQ_ESCAPES = {"n": "\n", "t": "\t", "r": "\r"}
@@ -219,7 +221,7 @@ class _Reader:
         if kind == "float_expression":
             return NixValue("float", float(self.text(node)), span)
         if kind in ("string_expression", "indented_string_expression"):
-            return self._string(node, span)
+            return self._string(node, span, env)
         if kind in ("path_expression", "hpath_expression", "spath_expression"):
             if any(c.type == "interpolation" for c in node.children):
                 return NixValue(UNKNOWN, None, span, why="a path with interpolation")
@@ -278,7 +280,7 @@ class _Reader:
     def _binding(self, out: NixValue, binding, env, depth: int) -> None:
         path = binding.child_by_field_name("attrpath")
         expr = binding.child_by_field_name("expression")
-        names = [self._attr_name(part) for part in path.named_children if part.type != "comment"]
+        names = [self._attr_name(part, env) for part in path.named_children if part.type != "comment"]
         value = self.value(expr, env, depth + 1) if expr is not None else NixValue(UNKNOWN, None, self.span(binding))
         value.key_span = self.span(path.named_children[-1])
         node = out
@@ -298,23 +300,28 @@ class _Reader:
                 return
             node = nxt
 
-    def _attr_name(self, part) -> str | None:
+    def _attr_name(self, part, env) -> str | None:
         if part.type == "identifier":
             return self.text(part)
         if part.type == "string_expression":
-            s = self._string(part, self.span(part))
+            s = self._string(part, self.span(part), env)
             return s.value if s.kind == "str" else None
         return None  # `${…}` names
 
     # -- strings --------------------------------------------------------------------------
 
-    def _string(self, node, span: Span) -> NixValue:
+    def _string(self, node, span: Span, env: dict[str, NixValue]) -> NixValue:
         indented = node.type == "indented_string_expression"
-        chars: list[tuple[str, int, bool]] = []  # (character, source offset, came from an escape)
+        # (character, source offset, how it came: False written, True an escape, INTERPOLATED)
+        chars: list[tuple[str, int, bool | int]] = []
         for part in node.children:
-            if part.type == "interpolation":
-                return NixValue(UNKNOWN, None, span, why="a string with `${…}`")
             start = self.at(part.start_byte)
+            if part.type == "interpolation":
+                text = self._interpolated(part, env)
+                if text is None:
+                    return NixValue(UNKNOWN, None, span, why="a string with `${…}` Nix must compute")
+                chars.extend((ch, start, INTERPOLATED) for ch in text)
+                continue
             if part.type == "string_fragment":
                 text = self.doc.text[start:self.at(part.end_byte)]
                 chars.extend((ch, start + i, False) for i, ch in enumerate(text))
@@ -324,6 +331,22 @@ class _Reader:
         if indented:
             chars = strip_indentation(chars)
         return NixValue("str", "".join(c for c, _, _ in chars), span, offsets=[o for _, o, _ in chars])
+
+
+    def _interpolated(self, part, env: dict[str, NixValue]) -> str | None:
+        """`${name}` of a string bound by `let`, `${toString name}` of an integer or
+        string: what the cheap cases give; None for anything Nix must evaluate."""
+        expr = next((c for c in part.named_children if c.type != "comment"), None)
+        if expr is None:
+            return None
+        if expr.type == "apply_expression":
+            function, argument = expr.child_by_field_name("function"), expr.child_by_field_name("argument")
+            if function is None or argument is None or self.text(function) not in ("toString", "builtins.toString"):
+                return None
+            value = self.value(argument, env)
+            return str(value.value) if value.kind in ("str", "int") else None
+        value = self.value(expr, env) if expr.type in ("variable_expression", "string_expression") else None
+        return value.value if value is not None and value.kind == "str" else None
 
 
 def _unescape(raw: str, indented: bool) -> str:
@@ -344,7 +367,8 @@ def strip_indentation(chars: list[tuple[str, int, bool]]) -> list[tuple[str, int
     quotes take the spaces and line break after them; the smallest count of leading
     spaces over the lines with other text is removed from every line; a last line of
     only spaces goes. An escape ends a line's indentation when it is measured, but when
-    stripping it is text like any other: an escaped line break starts a new line."""
+    stripping it is text like any other: an escaped line break starts a new line. What
+    a `${…}` gives is never stripped and ends a line's indentation."""
     first = 0
     while first < len(chars) and chars[first][0] == " " and not chars[first][2]:
         first += 1
@@ -362,6 +386,10 @@ def strip_indentation(chars: list[tuple[str, int, bool]]) -> list[tuple[str, int
     at_start, dropped = True, 0
     for item in chars:
         ch = item[0]
+        if item[2] == INTERPOLATED:  # never stripped; what follows is not a line start
+            out.append(item)
+            at_start, dropped = False, 0
+            continue
         if at_start and ch == " ":
             if dropped >= smallest:
                 out.append(item)
