@@ -169,6 +169,11 @@ def test_a_computed_location_is_unknown_and_stays_quiet(tmp_path):
     assert sfu.proxy is None and sfu.respond is not None and sfu.respond.templated  # answers "unknown"
 
 
+def test_a_let_bound_attribute_name_is_known():
+    _doc, facts = read('let host = "rtc.example.com"; in { services.nginx.virtualHosts.${host}.root = "/srv"; }')
+    assert [s.hosts for s in facts.sites] == [["rtc.example.com"]]
+
+
 def test_a_virtual_host_with_a_computed_server_part_is_left_out():
     _doc, facts = read("""{ config, ... }: {
       services.nginx.virtualHosts = {

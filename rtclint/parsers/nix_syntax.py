@@ -306,7 +306,9 @@ class _Reader:
         if part.type == "string_expression":
             s = self._string(part, self.span(part), env)
             return s.value if s.kind == "str" else None
-        return None  # `${…}` names
+        if part.type == "interpolation":  # `${host} = …`: a let-bound name, else unknown
+            return self._interpolated(part, env)
+        return None
 
     # -- strings --------------------------------------------------------------------------
 
