@@ -85,6 +85,8 @@ def kind_from_name(path: str) -> str | None:
         return "haproxy"
     if lower.endswith((".yml", ".yaml")):
         return "yaml"
+    if lower.endswith(".nix"):
+        return "nix"
     if lower.endswith(".toml") and lower not in ("pyproject.toml", "rtclint.toml", ".rtclint.toml", "cargo.toml"):
         return "toml"
     if lower == ".env" or lower.startswith(".env.") or lower.endswith(".env"):

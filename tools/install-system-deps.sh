@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # nginx and haproxy from Debian's packages, for the tests that run the real servers;
-# nftables and iptables for the firewall parsers' oracles (`nft -c -f`, `iptables-restore --test`).
+# nftables and iptables for the firewall parsers' oracles (`nft -c -f`, `iptables-restore --test`);
+# nix-bin for the NixOS reader's (`nix-instantiate --parse` and `--eval` of literal values).
 set -euo pipefail
 need=()
 command -v nginx >/dev/null 2>&1 || need+=(nginx-light)
@@ -11,6 +12,11 @@ if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+if ! command -v nix-instantiate >/dev/null 2>&1; then
+  # only the evaluator: its recommended nix-setup-systemd would start a daemon
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nix-bin >/dev/null
 fi
 # Debian starts the packaged services; the tests run their own instances on loopback.
 for svc in nginx haproxy; do

@@ -30,7 +30,8 @@ MIN_SECRET = 6  # shorter values are masked by position only (a value scan would
 SECRET_WORDS = frozenset({"secret", "token", "password", "passwd", "pwd", "pass", "psk", "apikey"})
 SECRET_KEY_PREFIXES = frozenset({"secret", "private", "signing_secret"})
 # Names that end like a secret but hold where to find one, not the secret itself.
-NOT_SECRET_NAMES = frozenset({"secretkey", "secretname", "existingsecret", "secretref", "tokenurl"})
+NOT_SECRET_NAMES = frozenset({"secretkey", "secretname", "existingsecret", "secretref", "tokenurl",
+                              "proxypass"})  # NixOS nginx `proxyPass = "http://…"`
 NOT_SECRET_SUFFIXES = frozenset({"file", "path", "name", "ref", "dir", "ttl", "url", "type", "mode",
                                   "enabled", "length", "from", "env", "lifetime", "expiry", "header"})
 PLACEHOLDERS = frozenset({"changeme", "change_me", "change-me", "secret", "devkey", "password", "token",

@@ -22,6 +22,7 @@ PARSERS = {
     "firewalld": "rtclint.parsers.firewall_firewalld",
     "foreign": "rtclint.parsers.unmodelled",
     "template": "rtclint.parsers.template",
+    "nix": "rtclint.parsers.nix",
 }
 
 

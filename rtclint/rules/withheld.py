@@ -6,6 +6,9 @@ did not fully understand — so it is withdrawn here, and the finding says why."
 from __future__ import annotations
 
 UNPARSED = ("RTC001", "RTC002")
+# Files rtclint reads but never edits: a NixOS module is read without evaluating it, and
+# its findings may point at text rtclint generated from it (parsers/nix*.py).
+READ_ONLY_SUFFIXES = (".nix",)
 
 
 def unparsed_paths(diagnostics: list, deployment) -> set[str]:
@@ -20,10 +23,16 @@ def unparsed_paths(diagnostics: list, deployment) -> set[str]:
 def withhold(diagnostics: list, deployment) -> list:
     """`diagnostics` with every fix `--fix` would refuse removed and explained."""
     unparsed = unparsed_paths(diagnostics, deployment)
-    if not unparsed:
+    if not unparsed and not any(d.fix is not None and _read_only(d.fix) for d in diagnostics):
         return diagnostics
     out = []
     for diag in diagnostics:
+        if diag.fix is not None and _read_only(diag.fix):
+            import copy
+
+            diag = copy.copy(diag)
+            diag.fix = None
+            diag.message += " (no automatic fix: rtclint does not edit .nix files; change the option by hand)"
         blocked = sorted({e.span.path for e in diag.fix.edits} & unparsed) if diag.fix is not None else []
         if blocked:
             import copy  # only when there is something to fold: it costs a start-up
@@ -34,3 +43,7 @@ def withhold(diagnostics: list, deployment) -> list:
                              "does not edit a file it could not read whole; fix the parse error first)")
         out.append(diag)
     return out
+
+
+def _read_only(fix) -> bool:
+    return any(e.span.path.endswith(READ_ONLY_SUFFIXES) for e in fix.edits)
