@@ -10,6 +10,7 @@ EMITTERS = {
     "json": "rtclint.report.json_report",
     "sarif": "rtclint.report.sarif",
     "github": "rtclint.report.github",
+    "html": "rtclint.report.html",
 }
 
 
