@@ -11,6 +11,7 @@ EMITTERS = {
     "sarif": "rtclint.report.sarif",
     "github": "rtclint.report.github",
     "html": "rtclint.report.html",
+    "mermaid": "rtclint.report.mermaid",
 }
 
 
