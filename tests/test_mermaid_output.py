@@ -92,3 +92,11 @@ def test_an_empty_tree_renders_a_note(tmp_path):
     assert payload["call_paths"] == []
     svg = render(text, tmp_path)
     assert "there is no call path to draw" in svg
+
+
+def test_the_readme_s_flowchart_is_what_the_tool_prints(tmp_path):
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as fh:
+        [block] = re.findall(r"```mermaid\n(.*?)```", fh.read(), re.S)
+    proc = run_rtclint(["check", "--no-cache", "--output-format", "mermaid", "examples/caddy-compose-seed"], cwd=ROOT)
+    assert block == proc.stdout, "README's flowchart is stale: regenerate it from the tool"
+    assert rendered_states(render(block, tmp_path))[0][0] == ("well-known", "broken")
