@@ -60,7 +60,8 @@ def open_page(browser, path, width=1440, scheme="light", javascript=True):
 
 def drawn_states(page):
     return page.evaluate("""() => [...document.querySelectorAll('section.deployment')].map(s =>
-        [s.dataset.deployment, [...s.querySelectorAll('.path [data-hop]')].map(e => [e.dataset.hop, e.dataset.state])])""")
+        [s.dataset.deployment,
+         [...s.querySelectorAll('.path [data-hop]')].map(e => [e.dataset.hop, e.dataset.state])])""")
 
 
 def json_states(payload):

@@ -21,13 +21,14 @@ import re
 from rtclint.document import Span
 from rtclint.model import callpath_parts as pieces
 from rtclint.model.answer import answer
-from rtclint.model.callpath_parts import ROLE_NAMES, WORST, CallPath, Hop, HopRequest
+from rtclint.model.callpath_parts import ROLE_NAMES, WORST, CallPath, Hop, HopRequest, set_state
 from rtclint.model.pairing import jwt_services, livekit_instances, paired_livekit
 from rtclint.model.wellknown import RTC_FOCI_KEY
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:
     from rtclint.model.deployment import Deployment
+    from rtclint.model.proxy import Route
     from rtclint.model.services import Service
 
 _URL_IN_JSON = re.compile(r'"livekit_service_url"\s*:\s*"([^"\\]+)"')
@@ -84,9 +85,9 @@ class _Walk:
         self._decided(hop, ans)
         if ans.kind == "respond":
             if ans.status != 200:
-                return pieces.set_state(hop, "broken", f"the proxy answers {ans.status}: clients treat it as no well-known")
+                return set_state(hop, "broken", f"the proxy answers {ans.status}: clients treat it as no well-known")
             if ans.body is None:
-                return pieces.set_state(hop, "unknown", "the proxy serves a file rtclint does not read")
+                return set_state(hop, "unknown", "the proxy serves a file rtclint does not read")
             respond = ans.route.respond if ans.route is not None else None
             return self._judge_body(hop, ans.body, respond.body_span if respond is not None else None)
         if ans.kind == "proxy":
@@ -94,9 +95,9 @@ class _Walk:
             if self.role_of(ans.route, ans.site) == "synapse" and own:
                 hop.decided_at.append((own[0].span, "extra_well_known_client_content"))
                 return self._judge_body(hop, own[0].body, own[0].span)
-            return pieces.set_state(hop, "unknown", f"{pieces.proxied(ans)} answers it; rtclint does not model that answer")
+            return set_state(hop, "unknown", f"{pieces.proxied(ans)} answers it; rtclint does not model that answer")
         if ans.kind == "redirect":
-            return pieces.set_state(hop, "unknown", f"redirected to {ans.location}; rtclint does not follow redirects here")
+            return set_state(hop, "unknown", f"redirected to {ans.location}; rtclint does not follow redirects here")
         elsewhere = [wk for wk in self.dep.well_knowns("client") if wk.source != "proxy"
                      and (not wk.hosts or server_name in wk.hosts)]
         if ans.site is None and elsewhere:
@@ -106,30 +107,30 @@ class _Walk:
             if judged.state == "ok":
                 judged.reason += f"; served from {wk.source}, outside the proxies in the tree"
             return judged
-        return pieces.set_state(hop, "unknown", ans.reason or "the tree does not say what answers it")
+        return set_state(hop, "unknown", ans.reason or "the tree does not say what answers it")
 
     def _judge_body(self, hop: Hop, body: str, where: Span | None) -> Hop:
         try:
             value = json.loads(body)
         except (ValueError, RecursionError) as exc:
-            return pieces.set_state(hop, "broken", f"the body is not valid JSON ({exc}): clients treat it as no well-known")
+            return set_state(hop, "broken", f"the body is not valid JSON ({exc}): clients treat it as no well-known")
         if not isinstance(value, dict):
-            return pieces.set_state(hop, "broken", "the body is not a JSON object: clients treat it as no well-known")
+            return set_state(hop, "broken", "the body is not a JSON object: clients treat it as no well-known")
         foci = value.get(RTC_FOCI_KEY)
         if foci is None:
-            return pieces.set_state(hop, "broken", f"no {RTC_FOCI_KEY}: clients bundling Element Call <= 0.23 find "
-                                       "no call backend")
+            return set_state(hop, "broken", f"no {RTC_FOCI_KEY}: clients bundling Element Call <= 0.23 find "
+                                            "no call backend")
         entries = foci if isinstance(foci, list) else []
         self.foci_urls = [e["livekit_service_url"] for e in entries
                           if isinstance(e, dict) and isinstance(e.get("livekit_service_url"), str)]
         if not self.foci_urls:
-            return pieces.set_state(hop, "broken", f"{RTC_FOCI_KEY} names no livekit_service_url in an array entry")
+            return set_state(hop, "broken", f"{RTC_FOCI_KEY} names no livekit_service_url in an array entry")
         homeserver = value.get("m.homeserver")
         if isinstance(homeserver, dict) and isinstance(homeserver.get("base_url"), str):
             self.homeserver_host = pieces.host(homeserver["base_url"])
             self._note_written(homeserver["base_url"], where, "m.homeserver.base_url")
         self._note_written(self.foci_urls[0], where, "livekit_service_url")
-        return pieces.set_state(hop, "ok", f"200 with {RTC_FOCI_KEY}[0] = {self.foci_urls[0]}")
+        return set_state(hop, "ok", f"200 with {RTC_FOCI_KEY}[0] = {self.foci_urls[0]}")
 
     # -- the homeserver's transports endpoint -------------------------------------------
 
@@ -145,14 +146,15 @@ class _Walk:
         if "m.homeserver.base_url" in self.written:
             hop.decided_at.append((self.written["m.homeserver.base_url"], "the homeserver's URL"))
         if ans.kind == "respond":
-            return pieces.set_state(hop, "broken", f"the proxy answers {ans.status} itself; the homeserver never sees it")
+            return set_state(hop, "broken", f"the proxy answers {ans.status} itself; the homeserver never sees it")
         if ans.kind == "redirect":
-            return pieces.set_state(hop, "unknown", f"redirected to {ans.location}")
+            return set_state(hop, "unknown", f"redirected to {ans.location}")
         role = self.role_of(ans.route, ans.site) if ans.kind == "proxy" else None
         if role not in (None, "synapse"):
-            return pieces.set_state(hop, "broken", f"{pieces.proxied(ans)} is {ROLE_NAMES.get(role, role)}, not the homeserver")
+            program = ROLE_NAMES.get(role, role)
+            return set_state(hop, "broken", f"{pieces.proxied(ans)} is {program}, not the homeserver")
         if not configs:
-            return pieces.set_state(hop, "unknown", "the homeserver's config is not in the tree")
+            return set_state(hop, "unknown", "the homeserver's config is not in the tree")
         judged = self._judge_homeserver(hop, configs)
         if ans.kind == "unknown" and judged.state == "ok":
             judged.reason += f" (if it reaches the homeserver: {ans.reason})"
@@ -178,9 +180,10 @@ class _Walk:
         if synapse and not any(pieces.true(c.keys.get("experimental_features.msc4143_enabled")) for c in synapse):
             place = next((c.span for c in synapse if not c.fragment), synapse[0].span)
             hop.decided_at.insert(0, (place, "homeserver.yaml"))
-            return pieces.set_state(hop, "broken", "experimental_features.msc4143_enabled is not true: Synapse answers 404")
+            return set_state(hop, "broken", "experimental_features.msc4143_enabled is not true: Synapse answers 404")
         livekit = [e for e in entries if e.get("type") == "livekit"]
-        self.transport_urls = [e["livekit_service_url"] for e in livekit if isinstance(e.get("livekit_service_url"), str)]
+        self.transport_urls = [e["livekit_service_url"] for e in livekit
+                               if isinstance(e.get("livekit_service_url"), str)]
         for cfg in configs:
             for key, located in cfg.keys.items():
                 if key.startswith("matrix_rtc.transports[") and key.endswith("].livekit_service_url") \
@@ -189,12 +192,12 @@ class _Walk:
         if not livekit:
             if not hop.decided_at:
                 hop.decided_at.append((configs[0].span, "the homeserver's config"))
-            return pieces.set_state(hop, "broken", "no livekit transport: the endpoint answers {} and Element Call >= 0.24 "
-                                       "finds no call backend")
+            return set_state(hop, "broken", "no livekit transport: the endpoint answers {} and Element Call >= 0.24 "
+                                            "finds no call backend")
         if not self.transport_urls:
-            return pieces.set_state(hop, "broken", "the livekit transport has no livekit_service_url: Element Call <= 0.26.1 "
-                                       "skips it")
-        return pieces.set_state(hop, "ok", f"a livekit transport with livekit_service_url = {self.transport_urls[0]}")
+            return set_state(hop, "broken", "the livekit transport has no livekit_service_url: Element Call <= 0.26.1 "
+                                            "skips it")
+        return set_state(hop, "ok", f"a livekit transport with livekit_service_url = {self.transport_urls[0]}")
 
     # -- the JWT service ---------------------------------------------------------------
 
@@ -230,7 +233,7 @@ class _Walk:
         if self.jwt_service is not None:
             hop.decided_at.append((self.jwt_service.span, f"the JWT service `{self.jwt_service.name}`"))
             hop.covers += pieces.service_spans(self.jwt_service)
-        return pieces.set_state(hop, state, reason)
+        return set_state(hop, state, reason)
 
     def _note_written(self, url: str, where: Span | None, what: str) -> None:
         """Remember where `url` is written inside `where` (a well-known's body)."""
@@ -306,7 +309,7 @@ class _Walk:
                 hop.requests.append(HopRequest("GET", pieces.url(fallback, ws_scheme), self._describe(ans)))
                 state, reason = self._judge_websocket(ans)
                 reason = f"/rtc/v1/validate is 404, so the client falls back to /rtc: {reason}"
-        return pieces.set_state(hop, state, reason)
+        return set_state(hop, state, reason)
 
     def _judge_websocket(self, ans) -> tuple[str, str]:
         state, reason = self._judge_upstream(ans, "livekit")
@@ -337,21 +340,21 @@ class _Walk:
             hop.decided_at.append(((rtc.get("tcp_port") or rtc.get("port_range_start") or cfg).span, "livekit rtc"))
         svc = instance.service
         if svc is None:
-            return pieces.set_state(hop, "unknown", "LiveKit's container is not in the tree: rtclint cannot see its ports")
+            return set_state(hop, "unknown", "LiveKit's container is not in the tree: rtclint cannot see its ports")
         hop.decided_at.append((svc.span, f"the LiveKit service `{svc.name}`"))
         hop.covers += [m.span for m in svc.ports if m.span is not None]
         if instance.host_network:
-            return pieces.set_state(hop, "ok", "LiveKit uses the host's network: its ports are the host's")
+            return set_state(hop, "ok", "LiveKit uses the host's network: its ports are the host's")
         if svc.source != "compose":
-            return pieces.set_state(hop, "unknown", f"published by {svc.source} objects rtclint does not follow to the host")
+            return set_state(hop, "unknown", f"published by {svc.source} objects rtclint does not follow to the host")
         missing = [text for text, proto, lo, hi in (("tcp", "tcp", tcp, tcp), ("udp", "udp", start, end))
                    if not pieces.published(svc, proto, lo, hi)]
         for req in hop.requests:
             req.answer = "not published as-is" if req.method.lower() in missing else "published on the host"
         if missing:
-            return pieces.set_state(hop, "unknown", f"Compose does not publish LiveKit's {' and '.join(missing)} media ports "
-                                        "as-is (see the findings)")
-        return pieces.set_state(hop, "ok", f"Compose publishes {tcp}/tcp and {udp_text}/udp as-is")
+            return set_state(hop, "unknown", f"Compose does not publish LiveKit's {' and '.join(missing)} media ports "
+                                             "as-is (see the findings)")
+        return set_state(hop, "ok", f"Compose publishes {tcp}/tcp and {udp_text}/udp as-is")
 
     # -- shared -----------------------------------------------------------------------
 
