@@ -152,7 +152,7 @@ class _Walk:
         role = self.role_of(ans.route, ans.site) if ans.kind == "proxy" else None
         if role not in (None, "synapse"):
             program = ROLE_NAMES.get(role, role)
-            return set_state(hop, "broken", f"{pieces.proxied(ans)} is {program}, not the homeserver")
+            return set_state(hop, "broken", f"{pieces.proxied(ans)}, which is {program}, not the homeserver")
         if not configs:
             return set_state(hop, "unknown", "the homeserver's config is not in the tree")
         judged = self._judge_homeserver(hop, configs)
@@ -266,10 +266,10 @@ class _Walk:
             return "unknown", ans.reason
         role = self.role_of(ans.route, ans.site)
         if role == wanted:
-            return "ok", f"{pieces.proxied(ans)} is {ROLE_NAMES[wanted]}"
+            return "ok", f"{pieces.proxied(ans)}, which is {ROLE_NAMES[wanted]}"
         if role is None:
             return "unknown", f"{pieces.proxied(ans)}: rtclint cannot tell which program that is"
-        return "broken", f"{pieces.proxied(ans)} is {ROLE_NAMES.get(role, role)}, not {ROLE_NAMES[wanted]}"
+        return "broken", f"{pieces.proxied(ans)}, which is {ROLE_NAMES.get(role, role)}, not {ROLE_NAMES[wanted]}"
 
     def _service_of(self, ans) -> "Service | None":
         up = ans.route.proxy.upstream if ans.route is not None and ans.route.proxy is not None else None
@@ -314,7 +314,7 @@ class _Walk:
     def _judge_websocket(self, ans) -> tuple[str, str]:
         state, reason = self._judge_upstream(ans, "livekit")
         if state == "ok" and ans.upstream is not None and not ans.upstream.upgrade:
-            return "broken", f"{pieces.proxied(ans)} is LiveKit, but the websocket upgrade does not reach it"
+            return "broken", f"{pieces.proxied(ans)}, which is LiveKit, but the websocket upgrade does not reach it"
         return state, reason
 
     def _livekit(self):

@@ -68,6 +68,9 @@ footer { max-width: 1180px; margin: 24px auto; padding: 0 16px; color: var(--mut
   .path > li.hop, .path > li.client { flex: none; }
   .arrow { flex: 0 0 24px; }
   .arrow svg { transform: rotate(90deg); }
+  .requests tr { display: block; border-top: 1px solid var(--line); padding: 4px 0; }
+  .requests td { display: block; border-top: none; padding: 1px 6px; }
+  .requests td:first-child { width: auto; }
   body { font-size: 14px; }
 }
 """

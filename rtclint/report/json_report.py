@@ -123,7 +123,7 @@ def _hop_dict(hop, findings: list[int], result) -> dict:
     if errors:  # rtclint's verdicts on this hop: it breaks whatever the answer alone says
         codes = ", ".join(sorted({d.code for d in errors}))
         state, reason = "broken", f"{reason}; errors on this hop: {codes}" if state == "broken" else \
-            f"errors on this hop: {codes} ({reason})"
+            f"errors on this hop: {codes}; apart from them: {reason}"
     places = []
     for span, what in hop.decided_at:
         line, column, _end_line, _end_column = region(span, result.documents)

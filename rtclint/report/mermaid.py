@@ -20,7 +20,7 @@ CLASSES = (
     "  classDef client fill:#f6f8fa,stroke:#57606a,color:#1b1f24\n"
 )
 # Mermaid reads these inside a quoted label; its entity codes keep them text
-ENTITIES = {"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;"}
+ENTITIES = {"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "\n": " ", "\r": " "}
 
 
 def render(result, config=None) -> str:
