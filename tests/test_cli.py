@@ -32,8 +32,8 @@ def test_unknown_select_code_is_usage_error(tmp_path):
 def test_empty_tree_is_clean(tmp_path):
     proc = run_rtclint(["check", "--format", "json", str(tmp_path)])
     assert proc.returncode == 0
-    assert json.loads(proc.stdout) == {"version": 1, "files_checked": 0, "files_recognised": 0,
-                                        "diagnostics": []}
+    assert json.loads(proc.stdout) == {"version": 1, "minor_version": 1, "files_checked": 0, "files_recognised": 0,
+                                       "diagnostics": [], "call_paths": []}
 
 
 def test_unreadable_file_is_rtc002(tmp_path):

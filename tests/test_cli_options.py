@@ -81,7 +81,7 @@ def test_statistics_is_a_table_and_json():
     assert sarif.returncode == 2 and "--statistics" in sarif.stderr and "sarif" in sarif.stderr
 
 
-@pytest.mark.parametrize("fmt", ["full", "concise", "json", "sarif", "github"])
+@pytest.mark.parametrize("fmt", ["full", "concise", "json", "sarif", "github", "html", "mermaid"])
 def test_output_file_is_honoured_by_every_format(tmp_path, fmt):
     out = tmp_path / "report"
     proc = run_rtclint(["check", "--no-cache", "--output-format", fmt, "-o", str(out), SEED])
@@ -95,7 +95,7 @@ def test_diff_goes_to_the_output_file_and_refuses_machine_formats(seed, tmp_path
     proc = run_rtclint(["check", "--no-cache", "--diff", "-o", str(patch), str(seed)])
     assert proc.returncode == 1 and proc.stdout == "" and patch.read_text().startswith("---")
     assert "Would fix" in proc.stderr
-    for fmt in ("json", "sarif", "github"):
+    for fmt in ("json", "sarif", "github", "html", "mermaid"):
         refused = run_rtclint(["check", "--diff", "--format", fmt, str(seed)])
         assert refused.returncode == 2 and "--diff" in refused.stderr and fmt in refused.stderr
     both = run_rtclint(["check", "--diff", "--fix", str(seed)])

@@ -27,7 +27,7 @@ def loaded(args, cwd):
     return {m.split(".")[0] for m in json.loads(line[len("MODULES "):])}
 
 
-@pytest.mark.parametrize("fmt", ["json", "sarif", "github"])
+@pytest.mark.parametrize("fmt", ["json", "sarif", "github", "html", "mermaid"])
 def test_machine_formats_never_load_rich(tmp_path, fmt):
     (tmp_path / "homeserver.yaml").write_text(
         "server_name: example.com\nexperimental_features:\n  msc3266_enabled: true\n")

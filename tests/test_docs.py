@@ -57,6 +57,13 @@ def test_json_contract_documents_every_key():
             keys |= set(diag["fix"])
             for edit in diag["fix"]["edits"]:
                 keys |= set(edit)
+    assert payload["call_paths"]
+    for path in payload["call_paths"]:
+        keys |= set(path)
+        for hop in path["hops"]:
+            keys |= set(hop)
+            for part in hop["requests"] + hop["decided_at"]:
+                keys |= set(part)
     for key in keys:
         assert f"`{key}`" in doc, key
 

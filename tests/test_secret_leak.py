@@ -251,7 +251,7 @@ def test_no_output_or_written_file_holds_any_planted_secret(tmp_path):
         return proc.stdout + proc.stderr
 
     outputs = {}
-    for fmt in ("text", "json", "sarif", "github"):
+    for fmt in ("text", "json", "sarif", "github", "html", "mermaid"):
         outputs[fmt] = run("--format", fmt, "--statistics", ".") if fmt == "text" else run("--format", fmt, ".")
         outputs[f"{fmt} -o"] = run("--format", fmt, "-o", f"report.{fmt}", ".")
     outputs["baseline"] = run("--write-baseline", "baseline.json", ".")

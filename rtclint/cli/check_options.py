@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-OUTPUT_FORMATS = ("full", "concise", "text", "json", "sarif", "github")
+OUTPUT_FORMATS = ("full", "concise", "text", "json", "sarif", "github", "html", "mermaid")
 FILE = click.Path(dir_okay=False, writable=False)
 
 
@@ -18,7 +18,8 @@ OPTIONS = [
             show_default=True,
             help="full: each finding with its source line and a caret; concise: one line per finding (`text` is "
                  "an alias of full); json: the documented contract (docs/json.md); sarif: SARIF 2.1.0 for code "
-                 "scanning; github: workflow annotations."),
+                 "scanning; github: workflow annotations; html: a page that draws each deployment's call path and "
+                 "where it breaks (with -o report.html); mermaid: the call path as a Mermaid flowchart."),
     _option("-o", "--output-file", "--output", "output", metavar="FILE", type=FILE,
             help="Write the report (or, with --diff, the diff) to FILE instead of stdout."),
     _option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,

@@ -10,6 +10,8 @@ EMITTERS = {
     "json": "rtclint.report.json_report",
     "sarif": "rtclint.report.sarif",
     "github": "rtclint.report.github",
+    "html": "rtclint.report.html",
+    "mermaid": "rtclint.report.mermaid",
 }
 
 

@@ -1,5 +1,7 @@
 """`--output-format json`: the contract other tools read (docs/json.md). Keys never change;
-new keys may be added."""
+new keys may be added (and raise `minor_version`). The call path of each deployment
+(`call_paths`) is built here from the model's hops (model/callpath.py) and the findings
+placed on them, for this report and for the HTML and Mermaid pictures."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ from rtclint.diagnostics import Diagnostic
 from rtclint.report.positions import region
 
 JSON_VERSION = 1
+# 1: call_paths (the hops of each deployment's call path, with their findings)
+JSON_MINOR_VERSION = 1
 
 
 def diagnostic_dict(diag: Diagnostic, documents, deployment: str | None = None) -> dict:
@@ -32,12 +36,14 @@ def diagnostic_dict(diag: Diagnostic, documents, deployment: str | None = None) 
 def render(result, config=None) -> str:
     payload = {
         "version": JSON_VERSION,
+        "minor_version": JSON_MINOR_VERSION,
         "files_checked": result.files_checked,
         "files_recognised": _recognised(result),
         "diagnostics": _Findings(result),
     }
     if _deployments(result):  # only then: a one-deployment report keeps its old shape
         payload["deployments"] = _deployments(result)
+    payload["call_paths"] = call_paths(result, config)
     return dumps(payload)
 
 
@@ -81,6 +87,96 @@ def _recognised(result) -> int:
     return recognised_files(result)
 
 
+# The hop a finding of each code is about; codes not named here are placed by where they
+# point (inside a place that decides a hop), else among the deployment's other findings.
+HOP_OF_CODE = {
+    **dict.fromkeys(("RTC100", "RTC101", "RTC102", "RTC105", "RTC106", "RTC107", "RTC110", "RTC111",
+                     "RTC114", "RTC115", "RTC600", "RTC601"), "well-known"),
+    **dict.fromkeys(("RTC112", "RTC307", "RTC500", "RTC501", "RTC511", "RTC512", "RTC700", "RTC701"),
+                    "transports"),
+    **dict.fromkeys(("RTC103", "RTC113", "RTC200", "RTC201", "RTC202", "RTC203", "RTC208", "RTC300", "RTC301",
+                     "RTC303", "RTC304", "RTC305", "RTC306", "RTC308", "RTC414"), "jwt"),
+    **dict.fromkeys(("RTC204", "RTC205", "RTC206", "RTC209", "RTC210", "RTC302", "RTC400", "RTC401", "RTC402",
+                     "RTC405", "RTC408", "RTC409", "RTC410", "RTC411", "RTC412"), "sfu"),
+    **dict.fromkeys(("RTC403", "RTC404", "RTC406", "RTC413", "RTC415", "RTC602"), "media"),
+    # homeserver settings calls need, but not on the way to the SFU
+    **dict.fromkeys(("RTC502", "RTC503", "RTC504", "RTC505", "RTC506", "RTC507", "RTC509"), ""),
+}
+
+
+def call_paths(result, config=None) -> list[dict]:
+    """Each deployment's call path (docs/json.md "The call path"): the model's hops with
+    the findings on each (as indexes into `diagnostics`); an error on a hop breaks it."""
+    from rtclint.model.callpath import build
+
+    role_of = _role_reader(config)
+    deployments = list(getattr(result, "deployments", []))
+    many = len(deployments) > 1
+    out = []
+    for dep in deployments:
+        path = build(dep, role_of(dep))
+        mine = [i for i, d in enumerate(result.diagnostics) if not many or _name(result, d) == dep.name]
+        placed = _place(path, [(i, result.diagnostics[i]) for i in mine])
+        hops = [_hop_dict(hop, placed.get(hop.hop, []), result) for hop in path.hops]
+        out.append({"deployment": dep.name, "server_name": path.server_name, "hops": hops,
+                    "other_findings": placed.get("", [])})
+    return out
+
+
+def _role_reader(config):
+    """The rules' reading of which program a proxy upstream is (rules/common/roles.py)."""
+    from rtclint.config import Config
+    from rtclint.rules.common.roles import upstream_role
+    from rtclint.rules.registry import RuleContext
+
+    def for_deployment(dep):
+        ctx = RuleContext(dep, config or Config())
+        return lambda route, site: upstream_role(ctx, route, site)
+
+    return for_deployment
+
+
+def _place(path, numbered) -> dict[str, list[int]]:
+    """hop → indexes of its findings: by code, else by the smallest deciding place the
+    finding points into, else '' (the deployment's other findings)."""
+    placed: dict[str, list[int]] = {}
+    for index, diag in numbered:
+        hop = HOP_OF_CODE.get(diag.code)
+        if hop is None:
+            hop = _by_location(path, diag.span)
+        placed.setdefault(hop, []).append(index)
+    return placed
+
+
+def _by_location(path, span) -> str:
+    best, best_size = "", None
+    for hop in path.hops:
+        for place in [span for span, _what in hop.decided_at] + hop.covers:
+            if place.path == span.path and place.start <= span.start <= max(place.end, place.start):
+                size = place.end - place.start
+                if best_size is None or size < best_size:
+                    best, best_size = hop.hop, size
+    return best
+
+
+def _hop_dict(hop, findings: list[int], result) -> dict:
+    state, reason = hop.state, hop.reason
+    errors = [result.diagnostics[i] for i in findings if result.diagnostics[i].severity.value == "error"]
+    if errors:  # rtclint's verdicts on this hop: it breaks whatever the answer alone says
+        codes = ", ".join(sorted({d.code for d in errors}))
+        state, reason = "broken", f"{reason}; errors on this hop: {codes}" if state == "broken" else \
+            f"errors on this hop: {codes}; apart from them: {reason}"
+    places = []
+    for span, what in hop.decided_at:
+        line, column, _end_line, _end_column = region(span, result.documents)
+        places.append({"path": span.path, "line": line, "column": column, "what": what})
+    return {
+        "hop": hop.hop, "title": hop.title, "state": state, "reason": reason,
+        "requests": [{"method": r.method, "url": r.url, "answer": r.answer} for r in hop.requests],
+        "decided_at": places, "findings": findings,
+    }
+
+
 def _deployments(result) -> list[str]:
     """The run's deployments by name, when it found more than one (docs/json.md)."""
     found = getattr(result, "deployments", [])
@@ -96,6 +192,6 @@ def render_statistics(result, unsafe_fixes: bool = False) -> str:
     """`--statistics --output-format json`: the per-rule counts instead of the findings."""
     from rtclint.report.statistics import rows
 
-    payload = {"version": JSON_VERSION, "files_checked": result.files_checked,
+    payload = {"version": JSON_VERSION, "minor_version": JSON_MINOR_VERSION, "files_checked": result.files_checked,
                "statistics": rows(result.diagnostics, unsafe_fixes)}
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
