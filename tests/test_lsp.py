@@ -320,6 +320,29 @@ def test_a_safe_fix_is_preferred_and_no_secret_is_sent(tmp_path):
     assert "RTC900" in sent and SECRET not in sent
 
 
+def test_a_burst_of_changes_ends_on_the_last_text(tmp_path):
+    """Changes sent faster than the server checks: whatever it checks in between, once it
+    has caught up (the hover barrier) the findings are those of the last text."""
+    root = copy_tree(RTC105_TREE, tmp_path / "tree")
+    caddyfile, homeserver = os.path.join(root, "Caddyfile"), os.path.join(root, "homeserver.yaml")
+    ours, delegated = 'server_name: "matrix.example.com"', 'server_name: "example.com"'
+
+    async def test(ed: Editor) -> None:
+        ed.open(caddyfile)
+        ed.open(homeserver)
+        await ed.published(caddyfile, lambda c: "RTC105" in c, "RTC105")
+        for last, want in ((ours, False), (delegated, True)):
+            for i in range(15):  # an odd count: the burst ends on `last`
+                new = last if i % 2 == 0 else (delegated if last == ours else ours)
+                old = delegated if new == ours else ours
+                ed.replace(homeserver, old, new)
+            await ed.published(caddyfile, lambda c: ("RTC105" in c) == want, f"RTC105 {'back' if want else 'gone'}")
+            await ed.barrier(caddyfile)
+            assert ("RTC105" in codes(ed.shown[caddyfile])) == want
+
+    assert session(root, test) == 0
+
+
 def test_a_parse_failure_is_a_diagnostic_and_the_server_goes_on(tmp_path):
     root = copy_tree(RTC105_TREE, tmp_path / "tree")
     caddyfile = os.path.join(root, "Caddyfile")

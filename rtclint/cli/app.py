@@ -101,7 +101,8 @@ def lsp(stdio: bool) -> int:
     try:
         from rtclint.lsp.server import serve
     except ModuleNotFoundError as exc:
-        if exc.name not in ("pygls", "lsprotocol", "cattrs", "attrs"):
+        missing = (exc.name or "").split(".")[0]
+        if missing not in ("pygls", "lsprotocol", "cattrs", "attrs"):
             raise
-        raise CommandError(f"`rtclint lsp` needs {exc.name}: pip install 'rtclint[lsp]'") from None
+        raise CommandError(f"`rtclint lsp` needs {missing}: pip install 'rtclint[lsp]'") from None
     return serve()

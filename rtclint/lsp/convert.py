@@ -43,8 +43,12 @@ def offset(doc: Document, where: lsp.Position, codec: PositionCodec) -> int:
     """The character offset of a client position, clamped into the document."""
     if where.line >= doc.line_count:
         return len(doc.text)
-    line_text = doc.line_text(where.line + 1)
-    column = codec.position_from_client_units([line_text], lsp.Position(line=0, character=where.character)).character
+    column, units = 0, 0
+    for char in doc.line_text(where.line + 1):  # past the line's end means its end (LSP)
+        if units >= where.character:
+            break
+        units += codec.client_num_units(char)
+        column += 1
     return doc.offset(where.line + 1, column + 1)
 
 
