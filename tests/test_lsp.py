@@ -80,6 +80,7 @@ class Editor:
             capabilities=self.capabilities, root_uri=from_fs_path(self.root) if self.root else None,
             process_id=os.getpid())), WAIT)
         self.client.initialized(lsp.InitializedParams())
+        self.capabilities_of_server = result.capabilities
         return result
 
     async def stop(self) -> int:
@@ -269,6 +270,10 @@ def test_code_action_hover_and_registration(tmp_path):
                           timeout=120, check=True).stdout
 
     async def test(ed: Editor) -> None:
+        caps = ed.capabilities_of_server
+        assert caps.hover_provider and list(caps.code_action_provider.code_action_kinds) == [lsp.CodeActionKind.QuickFix]
+        assert caps.text_document_sync.change == lsp.TextDocumentSyncKind.Incremental and caps.text_document_sync.save
+        assert caps.position_encoding == lsp.PositionEncodingKind.Utf16  # the client named none
         await ed.wait(lambda: ed.registrations, "registered its file watchers")
         assert ed.registrations[0].method == lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES
         ed.open(caddyfile)
@@ -343,6 +348,22 @@ def test_a_burst_of_changes_ends_on_the_last_text(tmp_path):
     assert session(root, test) == 0
 
 
+def test_saving_rechecks_the_deployment_from_disk(tmp_path):
+    """A save re-reads the tree: a file changed on disk beside the saved one (not open,
+    not watched) counts from then on."""
+    root = copy_tree(RTC105_TREE, tmp_path / "tree")
+    caddyfile, homeserver = os.path.join(root, "Caddyfile"), os.path.join(root, "homeserver.yaml")
+
+    async def test(ed: Editor) -> None:
+        ed.open(caddyfile)
+        await ed.published(caddyfile, lambda c: "RTC105" in c, "RTC105")
+        write(root, {"homeserver.yaml": read(homeserver).replace('"example.com"', '"matrix.example.com"')})
+        ed.client.text_document_did_save(lsp.DidSaveTextDocumentParams(lsp.TextDocumentIdentifier(from_fs_path(caddyfile))))
+        await ed.published(caddyfile, lambda c: "RTC105" not in c, "the Caddyfile without RTC105 after the save")
+
+    assert session(root, test) == 0
+
+
 def test_a_parse_failure_is_a_diagnostic_and_the_server_goes_on(tmp_path):
     root = copy_tree(RTC105_TREE, tmp_path / "tree")
     caddyfile = os.path.join(root, "Caddyfile")
@@ -402,6 +423,30 @@ def test_the_folder_settings_and_ignore_files_are_honoured(tmp_path):
         await ed.published(os.path.join(root, "homeserver.yaml"), lambda c: "RTC512" in c, "RTC512 (defaults)")
 
     assert session(root, test) == 0
+
+
+def test_a_file_outside_the_folders_is_checked_alone_until_its_folder_is_added(tmp_path):
+    """`rtclint check Caddyfile` alone sees no homeserver, so no RTC105; once the client
+    adds the folder (workspace/didChangeWorkspaceFolders) the tree around it counts."""
+    elsewhere = copy_tree(RTC105_TREE, tmp_path / "elsewhere")
+    caddyfile = os.path.join(elsewhere, "Caddyfile")
+    os.makedirs(tmp_path / "root")
+
+    async def test(ed: Editor) -> None:
+        ed.open(caddyfile)
+        await ed.published(caddyfile, what="the loose Caddyfile")
+        await ed.barrier(caddyfile)
+        assert "RTC105" not in codes(ed.shown[caddyfile])
+        ed.client.workspace_did_change_workspace_folders(lsp.DidChangeWorkspaceFoldersParams(
+            event=lsp.WorkspaceFoldersChangeEvent(
+                added=[lsp.WorkspaceFolder(uri=from_fs_path(elsewhere), name="elsewhere")], removed=[])))
+        await ed.published(caddyfile, lambda c: "RTC105" in c, "RTC105 once its folder is in the workspace")
+        ed.client.workspace_did_change_workspace_folders(lsp.DidChangeWorkspaceFoldersParams(
+            event=lsp.WorkspaceFoldersChangeEvent(
+                added=[], removed=[lsp.WorkspaceFolder(uri=from_fs_path(elsewhere), name="elsewhere")])))
+        await ed.published(caddyfile, lambda c: "RTC105" not in c, "the Caddyfile alone again")
+
+    assert session(str(tmp_path / "root"), test) == 0
 
 
 def test_exit_without_shutdown_is_exit_code_1(tmp_path):

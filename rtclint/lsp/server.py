@@ -68,7 +68,8 @@ class RtclintServer(LanguageServer):
                 self._publish(snapshot, buffers)
             except Exception as exc:  # noqa: BLE001 - log it, keep serving
                 log.exception("check failed")
-                self._report([f"rtclint: internal error: {type(exc).__name__}: {exc}"])
+                self.window_show_message(lsp.ShowMessageParams(
+                    type=lsp.MessageType.Error, message=f"rtclint: internal error: {type(exc).__name__}: {exc}"))
 
     def buffers(self) -> dict[str, Buffer]:
         found = {}
@@ -82,7 +83,8 @@ class RtclintServer(LanguageServer):
         codec = self.workspace.position_codec
         wanted = {snapshot.deployments[p] for p in buffers if p in snapshot.deployments}
         shown = snapshot.files_of(wanted)
-        fresh, self.fresh = self.fresh & set(buffers), set()
+        fresh = self.fresh & set(buffers)
+        self.fresh -= fresh  # opened after this check read the buffers: the next one publishes it
         for path in sorted(shown | set(self.published) | fresh):
             found = snapshot.diagnostics.get(path, []) if path in shown else []
             folder = snapshot.folder_of(path)
@@ -97,6 +99,9 @@ class RtclintServer(LanguageServer):
                 self.published.pop(path, None)
 
     def _report(self, problems: list[str]) -> None:
+        """Show each problem once while it lasts (a settings file broken again after a
+        fix is shown again)."""
+        self.reported &= set(problems)
         for problem in problems:
             if problem not in self.reported:
                 self.reported.add(problem)
@@ -160,8 +165,9 @@ def build() -> RtclintServer:
 
     @server.feature(lsp.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
     def folders_changed(ls: RtclintServer, params: lsp.DidChangeWorkspaceFoldersParams) -> None:
-        paths = [to_fs_path(f.uri) for f in ls.workspace.folders.values()]
-        ls.checks = Workspace([p for p in paths if p and os.path.isdir(p)])
+        removed = {os.path.abspath(p) for p in map(to_fs_path, (f.uri for f in params.event.removed)) if p}
+        added = [p for p in map(to_fs_path, (f.uri for f in params.event.added)) if p and os.path.isdir(p)]
+        ls.checks = Workspace([f for f in ls.checks.folders if f not in removed] + added)
         ls.schedule()
 
     @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION,
