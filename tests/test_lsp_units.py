@@ -94,3 +94,24 @@ def test_without_pygls_the_command_says_what_to_install(missing):
     proc = subprocess.run([sys.executable, "-c", code, missing], capture_output=True, text=True, timeout=120, input="")
     assert proc.returncode == 2 and f"needs {missing}: pip install 'rtclint[lsp]'" in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_the_readme_s_editor_settings_parse_and_start_this_command():
+    import json
+    import re
+
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as fh:
+        readme = fh.read()
+    section = readme[readme.index("### In the editor: `rtclint lsp`"):]
+    vscode = json.loads(re.search(r"```json\n(.*?)```", section, re.S).group(1))
+    assert [vscode["glspc.server.command"], *vscode["glspc.server.commandArguments"]] == ["rtclint", "lsp"]
+    helix = tomllib.loads(re.search(r"```toml\n(.*?)```", section, re.S).group(1))
+    assert helix["language-server"]["rtclint"] == {"command": "rtclint", "args": ["lsp"]}
+    assert all("rtclint" in lang["language-servers"] for lang in helix["language"])
+    neovim = re.search(r"```lua\n(.*?)```", section, re.S).group(1)
+    assert 'cmd = { "rtclint", "lsp" }' in neovim
