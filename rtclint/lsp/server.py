@@ -37,7 +37,9 @@ class RtclintServer(LanguageServer):
         super().__init__("rtclint", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
         self.checks = Workspace([])
         self.snapshot = Snapshot()
-        self.published: dict[str, list[lsp.Diagnostic]] = {}  # path -> what the client shows
+        # path -> (buffer version, diagnostics) last published: a client may drop a publish
+        # for a version it has moved past (Helix does), so a new version is published again
+        self.published: dict[str, tuple[int | None, list[lsp.Diagnostic]]] = {}
         self.fresh: set[str] = set()  # just opened: published whatever changed
         self.reported: set[str] = set()  # problems already shown to the user
         self.dirty = False
@@ -89,12 +91,13 @@ class RtclintServer(LanguageServer):
             found = snapshot.diagnostics.get(path, []) if path in shown else []
             folder = snapshot.folder_of(path)
             items = [convert.diagnostic(d, snapshot, folder, codec) for d in found]
-            if items == self.published.get(path, []) and path not in fresh:
+            version = snapshot.versions.get(path)
+            if self.published.get(path, (version, [])) == (version, items) and path not in fresh:
                 continue
             self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
-                uri=from_fs_path(path), diagnostics=items, version=snapshot.versions.get(path)))
+                uri=from_fs_path(path), diagnostics=items, version=version))
             if items:
-                self.published[path] = items
+                self.published[path] = (version, items)
             else:
                 self.published.pop(path, None)
 
