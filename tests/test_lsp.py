@@ -239,7 +239,8 @@ def test_cross_file_the_server_name_in_homeserver_yaml_clears_rtc105_in_the_cadd
     async def test(ed: Editor) -> None:
         ed.open(caddyfile)
         found = await ed.published(caddyfile, lambda c: "RTC105" in c, "RTC105")
-        await ed.published(homeserver, what="the other file of the deployment")
+        others = await ed.published(homeserver, lambda c: "RTC512" in c, "the other file of the deployment")
+        assert next(d for d in others if d.code == "RTC512").severity == lsp.DiagnosticSeverity.Information
         rtc105 = next(d for d in found if d.code == "RTC105")
         assert (rtc105.range.start.line, rtc105.source, rtc105.severity) == (2, "rtclint", lsp.DiagnosticSeverity.Error)
         assert rtc105.code_description.href.endswith("/rules/RTC105.md")
@@ -304,7 +305,8 @@ def test_a_safe_fix_is_preferred_and_no_secret_is_sent(tmp_path):
     async def test(ed: Editor) -> None:
         ed.open(compose)
         found = await ed.published(compose, lambda c: "RTC900" in c, "RTC900")
-        assert "****" in next(d for d in found if d.code == "RTC900").message
+        rtc900 = next(d for d in found if d.code == "RTC900")
+        assert "****" in rtc900.message and rtc900.severity == lsp.DiagnosticSeverity.Warning
         ed.open(livekit)
         rtc408 = next(d for d in await ed.published(livekit, lambda c: "RTC408" in c, "RTC408") if d.code == "RTC408")
         await ed.hover(compose, next(d for d in found if d.code == "RTC900").range.start)
