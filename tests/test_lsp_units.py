@@ -115,3 +115,81 @@ def test_the_readme_s_editor_settings_parse_and_start_this_command():
     assert all("rtclint" in lang["language-servers"] for lang in helix["language"])
     neovim = re.search(r"```lua\n(.*?)```", section, re.S).group(1)
     assert 'cmd = { "rtclint", "lsp" }' in neovim
+
+
+def _synthetic(monkeypatch, offer):
+    """Register RTC999 for one test: `offer(text)` -> [(start, end, fix edits or None)]."""
+    from rtclint.diagnostics import Applicability, Edit, Fix, Severity
+    from rtclint.document import Span
+    from rtclint.rules import registry
+
+    def check(ctx):
+        for path, d in sorted(ctx.deployment.documents.items()):
+            if path.endswith(".yaml"):
+                for start, end, edits in offer(d.text):
+                    fix = Fix(Applicability.SAFE, "synthetic fix",
+                              tuple(Edit(Span(path, s, e), c) for s, e, c in edits)) if edits else None
+                    yield ctx.report(Span(path, start, end), f"synthetic finding at {start}", fix=fix)
+
+    registry.all_rules()
+    rule = registry.Rule("RTC999", "synthetic", Severity.WARNING, "safe", ("all",), check, "Synthetic rule.")
+    monkeypatch.setitem(registry._RULES, "RTC999", rule)
+
+
+def _verdicts(tmp_path, text):
+    from rtclint.lsp.verify import Verifier
+
+    (tmp_path / "a.yaml").write_text(text)
+    workspace = Workspace([str(tmp_path)])
+    snapshot = workspace.check({})
+    judge = Verifier(workspace, {}, snapshot)
+    return [judge(d, str(tmp_path)) for found in snapshot.diagnostics.values() for d in found if d.fix]
+
+
+def test_a_quick_fix_that_brings_a_new_finding_on_its_text_is_refused(tmp_path, monkeypatch):
+    """`old` -> `new new`, and each `new` is a finding with no fix: the tree would end
+    with more findings than before, on the text the fix inserted (as --fix withdraws it)."""
+    def offer(text):
+        found = [(m, m + 3, [(m, m + 3, "new new")]) for m in _all(text, "old")]
+        return found + [(m, m + 3, None) for m in _all(text, "new")]
+
+    _synthetic(monkeypatch, offer)
+    assert _verdicts(tmp_path, "key: old\n") == ["it would bring a new finding (RTC999 in a.yaml)"]
+
+
+def test_a_quick_fix_whose_new_finding_has_its_own_fix_is_offered(tmp_path, monkeypatch):
+    """RTC105's site block brings RTC106 (no CORS header), which RTC106's own fix adds:
+    `--fix` applies both in turn; the editor offers the second after the first."""
+    def offer(text):
+        found = [(m, m + 3, [(m, m + 3, "new")]) for m in _all(text, "old")]
+        return found + [(m, m + 3, [(m, m + 3, "done")]) for m in _all(text, "new")]
+
+    _synthetic(monkeypatch, offer)
+    assert _verdicts(tmp_path, "key: old\n") == [None]
+
+
+def test_a_quick_fix_that_breaks_the_file_is_refused(tmp_path, monkeypatch):
+    _synthetic(monkeypatch, lambda text: [(m, m + 3, [(m, m + 3, "[old")]) for m in _all(text, "old")])
+    assert _verdicts(tmp_path, "key: old\n") == ["it would leave a.yaml unparseable"]
+
+
+def _all(text, word):
+    return [i for i in range(len(text)) if text.startswith(word, i)]
+
+
+def test_a_refused_fix_is_shown_disabled_with_its_reason_or_left_out(tmp_path, monkeypatch):
+    from rtclint.lsp.features import code_actions
+    from rtclint.lsp.verify import Verifier
+
+    _synthetic(monkeypatch, lambda text: [(m, m + 3, [(m, m + 3, "[old")]) for m in _all(text, "old")])
+    (tmp_path / "a.yaml").write_text("key: old\n")
+    workspace = Workspace([str(tmp_path)])
+    snapshot = workspace.check({})
+    whole = lsp.Range(start=lsp.Position(line=0, character=0), end=lsp.Position(line=1, character=0))
+    path = str(tmp_path / "a.yaml")
+    shown = code_actions(snapshot, path, whole, UTF16, True, None, Verifier(workspace, {}, snapshot), True)
+    assert [(a.edit, a.is_preferred, a.disabled.reason) for a in shown] == [
+        (None, False, "not applied: it would leave a.yaml unparseable")]
+    assert code_actions(snapshot, path, whole, UTF16, True, None, Verifier(workspace, {}, snapshot), False) == []
+    offered = code_actions(snapshot, path, whole, UTF16, True)  # no verdict asked: the fix as the rule gave it
+    assert [a.edit.document_changes[0].edits[0].new_text for a in offered] == ["[old"]

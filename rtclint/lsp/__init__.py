@@ -7,6 +7,8 @@
   edits (positions in the code units the client asked for);
 - `features`: what a request answers: the code actions of a range, the hover of a
   position;
+- `verify`: whether a fix is one to apply (it leaves its files parseable and brings no
+  new finding), judged in memory as `--fix` judges its fixes;
 - `server`: the pygls server: document and watched-file events schedule a check, its
   findings are published for the deployments of the open files.
 

@@ -8,7 +8,7 @@ its deployment. A file open outside every folder is checked on its own, as
 `rtclint check FILE` checks it.
 
 A check changes process-wide state (the overlay, the working directory), so checks run
-one at a time, under a lock."""
+one at a time, under one lock for the process."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from rtclint.config import Config
 from rtclint.diagnostics import Diagnostic
 from rtclint.document import Document
+
+CHECKING = threading.Lock()
 
 # A deployment as the server groups files: (the folder checked, the deployment's name in
 # that check; None when the check found one deployment)
@@ -43,6 +45,7 @@ class Snapshot:
     deployments: dict[str, DeploymentKey] = field(default_factory=dict)
     versions: dict[str, int | None] = field(default_factory=dict)  # the buffer versions this check read
     problems: list[str] = field(default_factory=list)  # unusable settings files, internal errors
+    verdicts: dict[tuple, str | None] = field(default_factory=dict)  # fix key -> why not to apply it (verify.py)
 
     def files_of(self, keys: set[DeploymentKey]) -> set[str]:
         """Every file checked (or named by a finding) in these deployments."""
@@ -64,7 +67,6 @@ class Workspace:
 
     def __init__(self, folders: list[str]) -> None:
         self.folders = outermost(folders)
-        self._lock = threading.Lock()
 
     def folder_of(self, path: str) -> str | None:
         return next((f for f in self.folders if inside(path, f)), None)
@@ -77,7 +79,7 @@ class Workspace:
         snapshot = Snapshot(versions={path: b.version for path, b in buffers.items()})
         loose = sorted(p for p in buffers if self.folder_of(p) is None and os.path.isfile(p))
         overlay = {path: b.text.encode("utf-8") for path, b in buffers.items()}
-        with self._lock, overlaid(overlay):
+        with CHECKING, overlaid(overlay):
             for folder in self.folders:
                 self._check_one(folder, folder, snapshot)
             for path in loose:

@@ -3,6 +3,8 @@ the findings there) and the hover of a position (the page of the rules found the
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from lsprotocol import types as lsp
 from pygls.workspace import PositionCodec
 
@@ -12,11 +14,16 @@ from rtclint.fix.edits import fix_key
 from rtclint.lsp.checks import Snapshot
 from rtclint.lsp.convert import diagnostic, fix_title, offset, span_range, workspace_edit
 
+Verdict = Callable[[Diagnostic, str], "str | None"]  # (finding, its folder) -> why its fix must not apply
+
 
 def code_actions(snapshot: Snapshot, path: str, where: lsp.Range, codec: PositionCodec, versioned: bool,
-                 only: list[str] | None = None) -> list[lsp.CodeAction]:
+                 only: list[str] | None = None, verdict: Verdict | None = None,
+                 show_disabled: bool = False) -> list[lsp.CodeAction]:
     """A quick fix per fixable finding touching the range: safe fixes first and marked
-    preferred, unsafe ones labelled. Display-only fixes are never offered as edits."""
+    preferred, unsafe ones labelled. Display-only fixes are never offered as edits. A fix
+    `verdict` refuses (verify.py) is left out, or shown disabled with the reason when the
+    client can show that."""
     if only and not any(lsp.CodeActionKind.QuickFix.value.startswith(kind) for kind in only):
         return []
     doc = snapshot.documents.get(path)
@@ -33,12 +40,16 @@ def code_actions(snapshot: Snapshot, path: str, where: lsp.Range, codec: Positio
         if key in seen or edit is None:
             continue
         seen.add(key)
+        refused = verdict(diag, folder) if verdict is not None else None
+        if refused and not show_disabled:
+            continue
         actions.append(lsp.CodeAction(
             title=fix_title(diag),
             kind=lsp.CodeActionKind.QuickFix,
             diagnostics=[diagnostic(diag, snapshot, folder, codec)],
-            edit=edit,
-            is_preferred=diag.fix.applicability == Applicability.SAFE,  # type: ignore[union-attr]
+            edit=None if refused else edit,
+            is_preferred=not refused and diag.fix.applicability == Applicability.SAFE,  # type: ignore[union-attr]
+            disabled=lsp.CodeActionDisabled(reason=f"not applied: {refused}") if refused else None,
         ))
     return actions
 

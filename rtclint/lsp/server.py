@@ -16,6 +16,7 @@ when its diagnostics changed, or when it has just been opened."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import sys
@@ -27,6 +28,7 @@ from pygls.uris import from_fs_path, to_fs_path
 from rtclint import __version__
 from rtclint.lsp import convert, features
 from rtclint.lsp.checks import Buffer, Snapshot, Workspace
+from rtclint.lsp.verify import Verifier
 
 log = logging.getLogger("rtclint.lsp")
 WATCH_ID = "rtclint-watched-files"
@@ -112,6 +114,10 @@ class RtclintServer(LanguageServer):
 
     # -- requests -------------------------------------------------------------------
 
+    def shows_disabled_actions(self) -> bool:
+        caps = self.client_capabilities.text_document
+        return bool(caps and caps.code_action and caps.code_action.disabled_support)
+
     def versioned_edits(self) -> bool:
         caps = self.client_capabilities.workspace
         return bool(caps and caps.workspace_edit and caps.workspace_edit.document_changes)
@@ -180,8 +186,11 @@ def build() -> RtclintServer:
         path = to_fs_path(params.text_document.uri)
         if path is None:
             return []
-        return features.code_actions(ls.snapshot, os.path.abspath(path), params.range, ls.workspace.position_codec,
-                                     ls.versioned_edits(), params.context.only)
+        verdict = Verifier(ls.checks, ls.buffers(), ls.snapshot)  # may check again: off the loop
+        answer = functools.partial(features.code_actions, ls.snapshot, os.path.abspath(path), params.range,
+                                   ls.workspace.position_codec, ls.versioned_edits(), params.context.only,
+                                   verdict, ls.shows_disabled_actions())
+        return await asyncio.get_running_loop().run_in_executor(None, answer)
 
     @server.feature(lsp.TEXT_DOCUMENT_HOVER)
     async def hover(ls: RtclintServer, params: lsp.HoverParams) -> lsp.Hover | None:
