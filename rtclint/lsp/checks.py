@@ -144,7 +144,7 @@ def inside(path: str, folder: str) -> bool:
 
 def outermost(folders: list[str]) -> list[str]:
     """The folders, without those inside another (their files are checked with it)."""
-    unique = sorted({os.path.abspath(f) for f in folders}, key=len)
+    unique = sorted({os.path.abspath(f) for f in folders}, key=lambda f: (len(f), f))
     kept: list[str] = []
     for folder in unique:
         if not any(inside(folder, k) for k in kept):
