@@ -18,7 +18,7 @@ SHARED_NEEDS := spec/RULES.md schemas/sarif-schema-2.1.0.json corpus/upstream
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test,probe]'
+	$(BIN)/pip install -q -e '.[test,probe,lsp]'
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -1,4 +1,5 @@
-"""The command line: `rtclint check`, `rtclint rules`, `rtclint rule`, `rtclint probe`.
+"""The command line: `rtclint check`, `rtclint rules`, `rtclint rule`, `rtclint probe`,
+`rtclint lsp`.
 
 click parses every command line (rtclint/cli/app.py declares the commands and their
 options); the work of `check` is in rtclint/cli/check.py. Exit codes, as ruff's: 0 nothing

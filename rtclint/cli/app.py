@@ -89,3 +89,20 @@ def probe(**options) -> int:
     from rtclint.cli.probe import run_probe
 
     return run_probe(options)
+
+
+@rtclint.command(context_settings=CONTEXT, short_help="Run the language server (LSP over stdio) for editors.")
+@click.option("--stdio", is_flag=True, help="Talk on stdin/stdout (the only transport; accepted as editors pass it).")
+def lsp(stdio: bool) -> int:
+    """Serve rtclint's findings, fixes and rule pages to an editor over the Language Server
+    Protocol on stdin/stdout (needs the `lsp` extra: pip install 'rtclint[lsp]')."""
+    from rtclint.cli.output import CommandError
+
+    try:
+        from rtclint.lsp.server import serve
+    except ModuleNotFoundError as exc:
+        missing = (exc.name or "").split(".")[0]
+        if missing not in ("pygls", "lsprotocol", "cattrs", "attrs"):
+            raise
+        raise CommandError(f"`rtclint lsp` needs {missing}: pip install 'rtclint[lsp]'") from None
+    return serve()
