@@ -2,8 +2,8 @@
 # The real client code the tests run (tests/js/package.json): matrix-js-sdk (discovery),
 # livekit-client (which SFU paths it opens), @element-hq/element-call-embedded.
 # Installs when any of them is missing or not at the pinned version.
-# matrix-js-sdk, for the tests that run the client's own discovery code; mermaid-cli (in its
-# own folder, tests/mermaid), for the test that renders `--output-format mermaid`. Its
+# mermaid-cli (in its own folder, tests/mermaid), for the test that renders
+# `--output-format mermaid`. Its
 # puppeteer uses the system Chromium (tests/mermaid/puppeteer.json): no browser download.
 set -euo pipefail
 cd "$(dirname "$0")/../tests/js"

@@ -182,6 +182,7 @@ def livekit(doc: Document, service: NixValue, facts: FileFacts) -> None:
         for name in TURN_KEYS:
             if name in turn.value:
                 cfg.turn[name] = located(turn.value[name])
+    _webhook(settings.get("webhook"), cfg)
     development = settings.get("development")
     if development is not None:
         cfg.facts["development"] = development.value is True
@@ -190,6 +191,25 @@ def livekit(doc: Document, service: NixValue, facts: FileFacts) -> None:
         cfg.facts["room_span"] = settings.get("room").key_span
         cfg.facts["room_auto_create"] = located(auto_create)
     facts.livekit.append(cfg)
+
+
+def _webhook(hook: NixValue | None, cfg: LiveKitConfig) -> None:
+    """`settings.webhook` as yaml_livekit reads `webhook:` (RTC409); a list of URLs Nix
+    would compute is unknown, so the rule stays quiet about it."""
+    if hook is None:
+        return
+    cfg.facts["webhook_span"] = hook.key_span or hook.span
+    if hook.kind != "attrs":
+        cfg.facts["webhook_unknown"] = True
+        return
+    api_key = hook.get("api_key")
+    if api_key is not None:
+        cfg.webhook_api_key = located(api_key)
+    urls = hook.get("urls")
+    if urls is not None and (urls.kind != "list" or not urls.known):
+        cfg.facts["webhook_unknown"] = True
+    elif urls is not None:
+        cfg.facts["webhook_urls"] = [u.value for u in urls.value if u.kind == "str"]
 
 
 def jwt_service(doc: Document, service: NixValue, facts: FileFacts) -> None:

@@ -61,7 +61,8 @@ def _parts(dep) -> dict[str, str | None]:
         return {}  # the ESS chart deploys all three
     proxy = [s.span.path for s in dep.sites]
     proxy += [s.span.path for s in dep.services if s.role in PROXY_ROLES]
-    homeserver = [c.path for c in dep.synapse] + [s.span.path for s in dep.services if s.role == "synapse"]
+    homeserver = [c.path for c in dep.synapse + dep.toml_homeservers]
+    homeserver += [s.span.path for s in dep.services if s.role == "synapse"]
     homeserver += [n.span.path for n in dep.declared_server_names if n.span is not None]
     call = [c.path for c in dep.livekit] + [s.span.path for s in dep.services if s.role in CALL_ROLES]
     return {"proxy": min(proxy, default=None), "homeserver": min(homeserver, default=None),
