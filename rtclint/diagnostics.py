@@ -63,3 +63,13 @@ class Diagnostic:
 
     def sort_key(self) -> tuple:
         return (self.span.path, self.span.start, self.code, self.message)
+
+
+def applicable(diag: Diagnostic, unsafe: bool) -> bool:
+    """Whether `--fix` (or `--fix --unsafe-fixes`) may apply this diagnostic's fix."""
+    fix = diag.fix
+    if fix is None or not fix.edits:
+        return False
+    if fix.applicability == Applicability.SAFE:
+        return True
+    return unsafe and fix.applicability == Applicability.UNSAFE

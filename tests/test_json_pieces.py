@@ -36,9 +36,11 @@ def test_the_report_of_a_real_tree_is_json_dumps_of_its_findings():
     examples = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
     result = check([examples])
     assert len(result.diagnostics) > 10
-    payload = {"version": json_report.JSON_VERSION, "files_checked": result.files_checked,
+    payload = {"version": json_report.JSON_VERSION, "minor_version": json_report.JSON_MINOR_VERSION,
+               "files_checked": result.files_checked, "files_recognised": json_report._recognised(result),
                "diagnostics": [json_report.diagnostic_dict(d, result.documents, json_report._name(result, d))
                                for d in result.diagnostics]}
     if json_report._deployments(result):
         payload["deployments"] = json_report._deployments(result)
+    payload["call_paths"] = json_report.call_paths(result)
     assert json_report.render(result) == json.dumps(payload, indent=2, ensure_ascii=False) + "\n"

@@ -131,7 +131,7 @@ def _keep_fixes_honest(paths: list[str], config, opts: dict, result):
     when the report offers any fix, plan the fixes in memory as `--fix` would and drop
     the mark from the ones it would withdraw, saying why. A run with nothing fixable
     pays nothing for this."""
-    from rtclint.fix.edits import applicable
+    from rtclint.diagnostics import applicable
 
     if not any(d.fix is not None and applicable(d, opts["unsafe_fixes"]) for d in result.diagnostics):
         return result

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from rtclint.diagnostics import Applicability, Diagnostic, Edit, Fix
+from rtclint.diagnostics import Diagnostic, Edit, Fix
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,16 +20,6 @@ class Chosen:
 
     fixes: list[Fix]
     fixed: list[Diagnostic]
-
-
-def applicable(diag: Diagnostic, unsafe: bool) -> bool:
-    """Whether `--fix` (or `--fix --unsafe-fixes`) may apply this diagnostic's fix."""
-    fix = diag.fix
-    if fix is None or not fix.edits:
-        return False
-    if fix.applicability == Applicability.SAFE:
-        return True
-    return unsafe and fix.applicability == Applicability.UNSAFE
 
 
 def fix_key(fix: Fix) -> tuple:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 
 from rtclint.config import Config
-from rtclint.diagnostics import Diagnostic, Fix
+from rtclint.diagnostics import Diagnostic, Fix, applicable
 from rtclint.document import Document
 from rtclint.fix.consequences import bringing_new_findings, without_fix
-from rtclint.fix.edits import Failure, applicable, apply_edits, choose, edits_by_path, fix_key
+from rtclint.fix.edits import Failure, apply_edits, choose, edits_by_path, fix_key
 from rtclint.fix.writer import WriteRefused, atomic_write, unchanged_on_disk, write_target
 from dataclasses import dataclass, field
 

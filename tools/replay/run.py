@@ -164,6 +164,7 @@ def replay(kind: str, path: str, scratch: str) -> Outcome:
         if isinstance(running, str):
             outcome.skipped = f"{kind} refuses it or did not start: {running}"
             return outcome
+        servers.wait_tls({port: host for scheme, host, port, _ in reversed(work) if scheme == "https"})
         try:
             _requests(outcome, sites, work, recorder, names, mapping, os.path.join(scratch, "server.log"))
         finally:

@@ -187,6 +187,32 @@ def stop(running: Running) -> None:
             proc.wait(timeout=5)
 
 
+def wait_tls(targets: dict[int, str], seconds: float = START_TIMEOUT) -> None:
+    """Listening is not serving: Caddy accepts connections before it has loaded its
+    certificates and answers a handshake meanwhile with an internal-error alert. Wait
+    until each TLS port (port -> a host it serves) completes a handshake, or the time
+    is up. Any other handshake failure is the config's answer, not a server still
+    starting: the requests go ahead and record it."""
+    import ssl
+
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    deadline = time.monotonic() + seconds
+    for port, host in sorted(targets.items()):
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1.0) as sock:
+                    with ctx.wrap_socket(sock, server_hostname=host):
+                        break
+            except ssl.SSLError as exc:
+                if "INTERNAL_ERROR" not in str(exc):
+                    break
+                time.sleep(0.05)
+            except OSError:
+                time.sleep(0.05)
+
+
 def _listening(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.2):

@@ -9,7 +9,9 @@ controller picks (first match) stands in for the answer."""
 
 from __future__ import annotations
 
-from rtclint.rules.common.roles import route_for_host, undecidable, upstream_role
+import re
+
+from rtclint.rules.common.roles import upstream_role
 from rtclint.rules.discovery.answered import site_url
 from rtclint.rules.routing.routes import opaque
 
@@ -34,29 +36,14 @@ def _ask(ctx, url: "PublicUrl", kind: str) -> "Answer":
     request = request_for(kind, scheme, url.host, url.port, url.path)
     dep = ctx.deployment
     # the sites the host index gives for the host (linear: not every site per request)
-    near = [s for s in dep.sites_for_host(url.host) if s.kind != "ingress"]
+    near = dep.sites_for_host(url.host)
     found = answer(near, request) if near else unknown(f"no site serves {url.host}")
     if found.site is not None:
         return found
-    for site in dep.sites_for_host(url.host):
-        if site.kind == "ingress":
-            return _ingress(site, request)
+    for site in near:
         if not site.listens:  # a fragment without an address (a Caddy snippet, a site body)
             return answer_site(site, request)
     return found if found.kind == "unknown" else unknown(found.reason or "no site", None)
-
-
-def _ingress(site, request) -> "Answer":
-    from rtclint.model.answer import Answer, UpstreamAnswer, unknown
-
-    route = route_for_host(site, request.host, request.path)
-    if route is None:
-        return Answer("respond", 404, site=site, server="ingress")
-    if undecidable(route) or route.proxy is None:
-        return unknown(f"Ingress route {route.name}", site, route)
-    up = route.proxy.upstream
-    return Answer("proxy", None, upstream=UpstreamAnswer(up.host, up.effective_port, request.path, request.upgrade),
-                  site=site, route=route, server="ingress")
 
 
 def reaches(ctx, found: "Answer", role: str) -> bool | None:
@@ -116,11 +103,35 @@ def _jwt_urls(ctx) -> list[tuple["PublicUrl", object]]:
                 continue
             prefix = mount_prefix(route.matcher)
             if prefix is None:
+                prefix = _regex_mount(route.matcher)
+            if prefix is None:
                 continue
             for host in concrete_hosts(site) or site_hosts(site) or ["localhost"]:
                 url = site_url(site, host, prefix)
                 found.setdefault((url.host, url.port, url.path), (url, route))
     return list(found.values())
+
+
+_REGEX_META = re.compile(r"[\\()\[\]{}.*+?|^$]")
+
+
+def _regex_mount(matcher) -> str | None:
+    """A regex JWT location's mount prefix: its literal start (`/livekit/jwt(/|$)(.*)` →
+    '/livekit/jwt'), kept only when the pattern itself takes that prefix's /sfu/get and
+    /get_token; the answers then decide the rest."""
+    if matcher.kind != "regex" or matcher.negated or len(matcher.paths) != 1:
+        return None
+    pattern = matcher.paths[0]
+    literal = pattern.lstrip("^")
+    cut = _REGEX_META.search(literal)
+    prefix = (literal[:cut.start()] if cut else literal).rstrip("/")
+    if prefix and not prefix.startswith("/"):
+        return None
+    try:
+        takes = all(re.search(pattern, prefix + p) for p in ("/sfu/get", "/get_token"))
+    except re.error:
+        return None
+    return prefix if takes else None
 
 
 SFU_KINDS = ("rtc-v1-ws", "rtc-ws")  # livekit-client opens /rtc/v1, then falls back to /rtc
