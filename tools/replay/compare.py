@@ -29,8 +29,9 @@ def differences(request: Request, real: dict, seen: dict | None, model: Answer, 
             diffs.append(f"Upgrade passed: server {seen['upgrade']}, model {up.upgrade}")
         upstream_cors = [v for k, v in seen["headers"].items() if k.lower() == CORS]
         own = model.header_values(CORS, status)
-        # HAProxy `http-response set-header` replaces the upstream's header; nginx adds
-        want = sorted(own if model.server == "haproxy" and own else upstream_cors + own)
+        # HAProxy `http-response set-header` replaces the upstream's header; `add-header` and
+        # nginx add
+        want = sorted(own if model.server == "haproxy" and own and _sets(model) else upstream_cors + own)
         got = sorted(headers.get(CORS, []))
         if got != want:
             diffs.append(f"{CORS}: server {got}, model {want}")
@@ -78,3 +79,19 @@ def describe_real(real: dict, seen: dict | None, names: dict[str, str]) -> str:
         out += f" reached {names.get(seen['address'], seen['address'])}:{seen['port']}{seen['path']}" \
                f" upgrade={seen['upgrade']}"
     return out
+
+
+def _sets(model: Answer) -> bool:
+    """Whether the proxy's Access-Control-Allow-Origin is a `set-header` (read from the
+    config line its span points at); `add-header` and `hdr` add."""
+    for h in model.headers:
+        if h.name.lower() != CORS or h.span is None:
+            continue
+        try:
+            with open(h.span.path, encoding="utf-8", errors="replace") as fh:
+                text = fh.read()
+        except OSError:
+            return True
+        start = text.rfind("\n", 0, h.span.start) + 1
+        return "set-header" in text[start:h.span.end]
+    return True
