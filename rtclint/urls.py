@@ -20,3 +20,17 @@ def hostname(url: str) -> str | None:
         return urlsplit(url).hostname
     except ValueError:
         return None
+
+
+def public_parts(url: str) -> tuple[str, str, int, str] | None:
+    """(scheme, host, port, path) as a client reads the URL: lower-cased scheme and host,
+    the scheme's default port (443 for https/wss, else 80); None without scheme or host."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if not parts.scheme or not parts.hostname:
+        return None
+    scheme = parts.scheme.lower()
+    return scheme, parts.hostname.lower(), port or (443 if scheme in ("https", "wss") else 80), parts.path

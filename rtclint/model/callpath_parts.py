@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from rtclint.document import Span
 from rtclint.model.answer_requests import HOMESERVER, UNDER_BASE
 from rtclint.model.answer_types import Request
-from rtclint.urls import urlsplit
+from rtclint.urls import public_parts as split
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:
@@ -82,18 +82,6 @@ def url(request: Request, scheme: str | None = None) -> str:
 def proxied(ans) -> str:
     up = ans.upstream
     return f"proxied to {up.host}:{up.port}" if up is not None else "proxied"
-
-
-def split(url: str) -> tuple[str, str, int, str] | None:
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError:
-        return None
-    if not parts.scheme or not parts.hostname:
-        return None
-    scheme = parts.scheme.lower()
-    return scheme, parts.hostname.lower(), port or (443 if scheme in ("https", "wss") else 80), parts.path
 
 
 def host(url: str) -> str | None:

@@ -53,7 +53,7 @@ def enabled(service: NixValue) -> bool:
 
 
 def synapse(doc: Document, service: NixValue, facts: FileFacts) -> None:
-    from rtclint.parsers.yaml_synapse import NESTED_SECTIONS, RATE_LIMITS, synapse_well_known
+    from rtclint.parsers.yaml_synapse import NESTED_SECTIONS, settle, synapse_well_known
 
     settings = service.get("settings")
     if settings is None or settings.kind != "attrs" or settings.partial:
@@ -74,16 +74,7 @@ def synapse(doc: Document, service: NixValue, facts: FileFacts) -> None:
                 cfg.keys[f"{key}.{sub}"] = located(sub_value)
                 if key == "experimental_features":
                     cfg.experimental[sub] = cfg.keys[f"{key}.{sub}"]
-    cfg.server_name = cfg.keys.get("server_name")
-    cfg.public_baseurl = cfg.keys.get("public_baseurl")
-    cfg.max_event_delay_duration = cfg.keys.get("max_event_delay_duration")
-    cfg.extra_well_known_client = cfg.keys.get("extra_well_known_client_content")
-    cfg.serve_server_wellknown = cfg.keys.get("serve_server_wellknown")
-    cfg.matrix_rtc = cfg.keys.get("matrix_rtc")
-    cfg.fragment = cfg.server_name is None
-    for name in RATE_LIMITS:
-        if name in cfg.keys:
-            cfg.rate_limits[name] = cfg.keys[name]
+    settle(cfg)
     transports = settings.get("matrix_rtc", "transports")
     for index, entry in enumerate(transports.value if transports is not None and transports.kind == "list" else []):
         _transport(cfg, index, entry)

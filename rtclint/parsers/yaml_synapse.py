@@ -35,12 +35,9 @@ def read(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts) ->
                 facts.well_knowns.append(wk)
 
 
-def read_config(doc: Document, root: yaml.MappingNode) -> SynapseConfig:
-    cfg = SynapseConfig(path=doc.path, span=node_span(doc, root), raw=to_python(root))
-    for key, key_node, value in mapping_items(root):
-        cfg.keys[key] = _located(doc, key_node, value)
-        if key in NESTED_SECTIONS and isinstance(value, yaml.MappingNode):
-            _read_section(doc, cfg, key, value)
+def settle(cfg: SynapseConfig) -> None:
+    """The settings the rules ask for by name, from the dotted keys read (homeserver.yaml
+    here; NixOS `services.matrix-synapse.settings` in nix_services)."""
     cfg.server_name = cfg.keys.get("server_name")
     cfg.public_baseurl = cfg.keys.get("public_baseurl")
     cfg.max_event_delay_duration = cfg.keys.get("max_event_delay_duration")
@@ -51,6 +48,15 @@ def read_config(doc: Document, root: yaml.MappingNode) -> SynapseConfig:
     for name in RATE_LIMITS:
         if name in cfg.keys:
             cfg.rate_limits[name] = cfg.keys[name]
+
+
+def read_config(doc: Document, root: yaml.MappingNode) -> SynapseConfig:
+    cfg = SynapseConfig(path=doc.path, span=node_span(doc, root), raw=to_python(root))
+    for key, key_node, value in mapping_items(root):
+        cfg.keys[key] = _located(doc, key_node, value)
+        if key in NESTED_SECTIONS and isinstance(value, yaml.MappingNode):
+            _read_section(doc, cfg, key, value)
+    settle(cfg)
     _read_transports(doc, cfg, root)
     return cfg
 

@@ -14,7 +14,7 @@ import re
 import copy
 from dataclasses import dataclass
 
-from rtclint.urls import urlsplit
+from rtclint.urls import public_parts
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:
@@ -165,15 +165,11 @@ class PublicUrl:
     @classmethod
     def parse(cls, url: str) -> "PublicUrl | None":
         """The URL's parts, or None when it has no scheme or host."""
-        try:
-            parts = urlsplit(url.strip())
-            port = parts.port
-        except ValueError:
+        parts = public_parts(url)
+        if parts is None:
             return None
-        if not parts.scheme or not parts.hostname:
-            return None
-        default = 443 if parts.scheme in ("https", "wss") else 80
-        return cls(parts.scheme.lower(), parts.hostname.lower(), port or default, parts.path.rstrip("/"))
+        scheme, host, port, path = parts
+        return cls(scheme, host, port, path.rstrip("/"))
 
     def same_place(self, other: "PublicUrl") -> bool:
         """Same host, port and path (https vs wss and a trailing slash do not matter)."""
