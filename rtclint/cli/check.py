@@ -90,8 +90,6 @@ def _check(paths: list[str], opts: dict, out: Output) -> int:
             fix_outcome, result = _fix(paths, config, opts, out)
         else:
             result = run_engine(paths, config, use_cache=not opts["no_cache"])
-            if not opts["write_baseline"]:
-                result = _keep_fixes_honest(paths, config, opts, result)
     if opts["write_baseline"]:
         return _write_baseline(opts["write_baseline"], result, out)
     out.verbose(f"rtclint: {result.files_checked} file{'s' if result.files_checked != 1 else ''} read")
@@ -123,25 +121,6 @@ def _fix(paths: list[str], config, opts: dict, out: Output):
     if outcome.failures:  # something was not written: report what is really on disk
         result = run_engine(paths, config)
     return outcome, result
-
-
-def _keep_fixes_honest(paths: list[str], config, opts: dict, result):
-    """`[*]` and "N fixable" promise what `--fix` will do. `--fix` withdraws a fix that
-    would bring a new finding (fix/consequences.py), which only the fixed tree shows; so
-    when the report offers any fix, plan the fixes in memory as `--fix` would and drop
-    the mark from the ones it would withdraw, saying why. A run with nothing fixable
-    pays nothing for this."""
-    from rtclint.diagnostics import applicable
-
-    if not any(d.fix is not None and applicable(d, opts["unsafe_fixes"]) for d in result.diagnostics):
-        return result
-    from rtclint.fix import fix_paths
-    from rtclint.fix.consequences import without_fix
-
-    withdrawn = fix_paths(paths, config, unsafe=opts["unsafe_fixes"], write=False).withdrawn
-    if withdrawn:
-        result.diagnostics = [without_fix(d, withdrawn) for d in result.diagnostics]
-    return result
 
 
 def _diff(paths: list[str], config, opts: dict, out: Output) -> int:
