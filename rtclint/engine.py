@@ -164,11 +164,14 @@ def _apply_config_excludes(candidates: list[Candidate], config: Config) -> list[
 def _post_process(result: Result, config: Config) -> list[Diagnostic]:
     """After the rules: inline suppressions (and RTC010 for unused ones), `--context`
     reporting, then the baseline."""
-    from rtclint.parsers.template_render import opaque_findings, rendered_templates
+    found = list(result.diagnostics)
+    files = result.deployment.files
+    if any(doc.kind == "template" or getattr(files.get(path), "templated", False)
+           for path, doc in result.documents.items()):
+        from rtclint.parsers.template_render import opaque_findings, rendered_templates  # only then
 
-    # a finding that rests on a template's placeholder is about an unknown value: dropped
-    found = opaque_findings(result.diagnostics, rendered_templates(result.documents, result.deployment.files,
-                                                                   result.deployment.services))
+        # a finding that rests on a template's placeholder is about an unknown value: dropped
+        found = opaque_findings(found, rendered_templates(result.documents, files, result.deployment.services))
     opaque = len(found)
     if any(SUPPRESSION_MARKER in doc.text for doc in result.documents.values()):
         from rtclint import suppress  # only then: its records and patterns cost a one-file run ~2 ms
