@@ -21,12 +21,20 @@ def inside() -> bool:
     return os.environ.get(MARK) == "1"
 
 
+def environment() -> dict[str, str]:
+    return dict(os.environ, **{MARK: "1"})
+
+
+def command(argv: list[str]) -> list[str]:
+    """`python -m tools.replay argv` in a fresh network and mount namespace."""
+    # --kill-child: if unshare is stopped, the program inside is too (and stops its servers)
+    return ["unshare", "--net", "--mount", "--fork", "--kill-child=SIGTERM", sys.executable, "-m", "tools.replay",
+            *argv]
+
+
 def enter(argv: list[str]) -> int:
     """Run `python -m tools.replay argv` inside a fresh namespace; its exit status."""
-    env = dict(os.environ, **{MARK: "1"})
-    # --kill-child: if we are stopped, the program inside is too (and stops its servers)
-    cmd = ["unshare", "--net", "--mount", "--fork", "--kill-child=SIGTERM", sys.executable, "-m", "tools.replay", *argv]
-    proc = subprocess.Popen(cmd, env=env)
+    proc = subprocess.Popen(command(argv), env=environment())
     # pass a SIGTERM on to unshare, whose --kill-child passes it to the program inside
     signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
     return proc.wait()
@@ -50,6 +58,9 @@ def prepare(scratch: str) -> None:
     run("mount", "-t", "tmpfs", "tmpfs", "/run")
     for sub in ("/run/haproxy", "/run/nginx", "/var/log/nginx", "/var/lib/haproxy"):
         os.makedirs(sub, exist_ok=True)
+    for sub in ("/etc/nginx/sites-enabled", "/etc/nginx/conf.d"):  # a fresh image: only the config's sites
+        for name in os.listdir(sub) if os.path.isdir(sub) else []:
+            os.remove(os.path.join(sub, name))
 
 
 def placeable(path: str) -> bool:

@@ -29,6 +29,7 @@ class Outcome:
     disagreements: list[str] = field(default_factory=list)
     not_replayed: int = 0  # the model's upstream listens on the proxy's own port: no stand-in fits
     unknown: dict[str, int] = field(default_factory=dict)
+    error: str = ""  # the harness failed on this config (a bug to fix, never a pass)
 
 
 def sites_of(kind: str, path: str) -> list[Site]:

@@ -195,9 +195,9 @@ def wait_tls(targets: dict[int, str], seconds: float = START_TIMEOUT) -> None:
     starting: the requests go ahead and record it."""
     import ssl
 
-    ctx = ssl.create_default_context()
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
+    from tools.replay.client import insecure_context
+
+    ctx = insecure_context()
     deadline = time.monotonic() + seconds
     for port, host in sorted(targets.items()):
         while time.monotonic() < deadline:

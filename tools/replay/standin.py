@@ -57,6 +57,9 @@ class Recorder:
 def _handler(recorder: Recorder, address: str, port: int):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # headers and body go out in separate writes: without TCP_NODELAY the body waits
+        # for the proxy's delayed ACK (40 ms a request)
+        disable_nagle_algorithm = True
 
         def log_message(self, *args) -> None:
             pass
@@ -110,7 +113,8 @@ class StandIns:
         if tls is not None:
             server.socket = tls.wrap_socket(server.socket, server_side=True)
         server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        # a short poll: shutdown() waits up to one poll interval per stand-in
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
         self.servers[(address, port)] = server
         return True
 
