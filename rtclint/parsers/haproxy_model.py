@@ -1,31 +1,17 @@
 """HAProxy sections → the proxy model: a Site per `frontend`/`listen`, Routes in HAProxy's
 evaluation order (`http-request` rules, then `use_backend`, then `default_backend`), the
-path ACLs of each condition as the matcher and its host ACLs in `Route.facts['hosts']`."""
+path ACLs of each condition as the matcher and its host ACLs in `Route.facts['hosts']`
+(ACLs and conditions: haproxy_acls.py)."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from rtclint.document import Document, Span
 from rtclint.model.proxy import Header, Listen, PathMatch, Proxy, Redirect, Respond, Route, Site, Upstream
+from rtclint.parsers.haproxy_acls import condition, section_acls
 from rtclint.parsers.haproxy_config import Config, Section, before_condition, parse_time, ports_text
 from rtclint.parsers.haproxy_lexer import HWord, Line
-
-HOST_FETCHES = re.compile(r"^(req\.)?hdr(_dom|_beg|_end|_reg|_sub|_str)?\((host)\)(,lower)?$", re.I)
-PATH_FETCHES = {"path": "exact", "path_beg": "prefix", "path_end": "end", "path_reg": "regex", "path_sub": "sub",
-                "path_dir": "prefix", "path,lower": "exact"}
-_MATCH_FLAGS = {"-m": 1, "-i": 0, "-f": 1, "-M": 0, "-n": 0, "-u": 1, "--": 0}
-
-
-@dataclass
-class Acl:
-    name: str
-    fetch: str
-    values: list[str]
-    ci: bool
-    method: str  # -m value or ''
-    span: Span
 
 
 class ModelBuilder:
@@ -44,7 +30,7 @@ class ModelBuilder:
         return [self.site(s) for s in self.config.sections if s.kind in ("frontend", "listen", "")]
 
     def site(self, section: Section) -> Site:
-        acls = self.acls(section)
+        acls = section_acls(section, self.line_span)
         header = section.header
         span = self.line_span(header) if header else self.span(section.lines[0].start, section.lines[0].start)
         site = Site(kind="haproxy", hosts=[], listens=self.listens(section), routes=[], span=span,
@@ -104,126 +90,6 @@ class ModelBuilder:
                     found.setdefault((int(ports[0]), tls), Listen(int(ports[0]), tls, self.line_span(line)))
         return list(found.values())
 
-    def acls(self, section: Section) -> dict[str, list[Acl]]:
-        found: dict[str, list[Acl]] = {}
-        for line in section.find("acl"):
-            words = line.args()
-            if len(words) < 2:
-                continue
-            found.setdefault(words[0], []).append(self.acl(words[0], words[1:], self.line_span(line)))
-        return found
-
-    def acl(self, name: str, words: list[str], span: Span) -> Acl:
-        fetch, rest = words[0], words[1:]
-        ci, method, values = False, "", []
-        i = 0
-        while i < len(rest) and rest[i].startswith("-") and rest[i] in _MATCH_FLAGS:
-            if rest[i] == "-i":
-                ci = True
-            if rest[i] == "-m" and i + 1 < len(rest):
-                method = rest[i + 1]
-            if rest[i] == "--":
-                i += 1
-                break
-            i += 1 + _MATCH_FLAGS[rest[i]]
-        values = rest[i:]
-        return Acl(name, fetch.lower(), values, ci, method, span)
-
-    # -- conditions --------------------------------------------------------------------
-
-    def condition(self, words: list[str], acls: dict[str, list[Acl]], span: Span) -> tuple[PathMatch, dict]:
-        """The path matcher and facts (hosts, unknown ACLs) of an `if`/`unless` condition."""
-        facts: dict = {}
-        if "if" in words:
-            cond, unless = words[words.index("if") + 1:], False
-        elif "unless" in words:
-            cond, unless = words[words.index("unless") + 1:], True
-        else:
-            return PathMatch("any"), facts
-        facts["condition"] = " ".join(cond)
-        terms = self.terms(cond, acls)
-        matcher = PathMatch("any")
-        hosts: list[str] = []
-        unknown = []
-        for negated, group in terms:
-            if group is None:
-                unknown.append(negated)
-                continue
-            for acl in group:
-                if HOST_FETCHES.match(acl.fetch) or acl.fetch in ("hdr(host)", "req.hdr(host)"):
-                    if not negated:
-                        hosts += [v.lower() for v in acl.values]
-                elif acl.fetch in PATH_FETCHES or acl.fetch.startswith("path"):
-                    matcher = self.path_matcher(group, negated != unless, span)
-                    break
-                else:
-                    facts.setdefault("unmodelled", []).append(acl.fetch)
-        if unknown:
-            facts["unknown_acls"] = unknown
-        if hosts:
-            facts["hosts"] = list(dict.fromkeys(hosts))
-        if any(w in ("||", "or") for w in cond):
-            facts["or"] = True
-        facts["cond"] = (unless, self.or_groups(cond, acls))
-        return matcher, facts
-
-    def or_groups(self, cond: list[str], acls: dict[str, list[Acl]]) -> list[list[tuple]]:
-        """The condition as HAProxy evaluates it: OR of groups, each an AND of terms
-        (negated, ((fetch, values, -i, -m method), …) or None for an unknown ACL name); the
-        answer model evaluates what it can (model/answer_haproxy.py)."""
-        groups: list[list[tuple]] = [[]]
-        start = 0
-        for i, word in enumerate([*cond, "||"]):
-            if word in ("||", "or"):
-                for negated, group in self.terms(cond[start:i], acls):
-                    if group is None:
-                        groups[-1].append((False, None))
-                    else:
-                        groups[-1].append((negated, tuple((a.fetch, tuple(a.values), a.ci, a.method) for a in group)))
-                groups.append([])
-                start = i + 1
-        return [g for g in groups if g]
-
-    def terms(self, cond: list[str], acls: dict[str, list[Acl]]) -> list[tuple]:
-        """(negated, [Acl] or None) per ACL in the condition; anonymous `{ … }` ACLs too."""
-        out: list[tuple] = []
-        i = 0
-        while i < len(cond):
-            word = cond[i]
-            negated = word.startswith("!")
-            word = word[1:] if negated else word
-            if word == "" and i + 1 < len(cond):
-                i += 1
-                word = cond[i]
-            if word == "{":
-                close = cond.index("}", i) if "}" in cond[i:] else len(cond)
-                inner = cond[i + 1:close]
-                if inner:
-                    out.append((negated, [self.acl("", inner, Span(self.doc.path, 0, 0))]))
-                i = close + 1
-                continue
-            if word in ("||", "or", "&&", "and"):
-                i += 1
-                continue
-            group = acls.get(word)
-            out.append((negated, group) if group is not None else (word, None))
-            i += 1
-        return out
-
-    def path_matcher(self, group: list[Acl], negated: bool, span: Span) -> PathMatch:
-        acl = group[0]
-        kind = PATH_FETCHES.get(acl.fetch, "exact")
-        if acl.method:
-            kind = {"beg": "prefix", "str": "exact", "reg": "regex", "end": "end", "sub": "sub",
-                    "dir": "prefix", "found": "any"}.get(acl.method, kind)
-        values = [v for a in group for v in a.values]
-        if kind == "end":
-            kind, values = "regex", [re.escape(v) + "$" for v in values]
-        elif kind == "sub":
-            kind, values = "regex", [re.escape(v) for v in values]
-        return PathMatch(kind, tuple(values), group[0].span, case_insensitive=any(a.ci for a in group),
-                         negated=negated)
-
     # -- routes ------------------------------------------------------------------------
 
     def rule_route(self, line: Line, acls: dict, after: list[Header]) -> Route | None:
@@ -232,7 +98,7 @@ class ModelBuilder:
         if line.keyword != "http-request" or not args or args[0] not in ("return", "redirect", "deny", "tarpit"):
             return None
         span = self.line_span(line)
-        matcher, facts = self.condition(args, acls, span)
+        matcher, facts = condition(args, acls, span)
         if facts.get("unmodelled"):
             # answered only under a condition rtclint does not evaluate (`unless { ssl_fc }`,
             # a method, a source address): not a route any path reliably takes
@@ -296,7 +162,7 @@ class ModelBuilder:
         backend = backend or self.backends.get(name)
         span = self.line_span(line) if line else self.line_span(backend.header)
         args = line.args() if line else []
-        matcher, facts = self.condition(args, acls, span) if line else (PathMatch("any"), {})
+        matcher, facts = condition(args, acls, span) if line else (PathMatch("any"), {})
         label = f"{line.keyword} {name}" if line else f"listen {name}"
         route = Route(matcher, span, name=label, facts=facts, headers=list(headers))
         facts["use_backend_span"] = span
