@@ -85,7 +85,21 @@ def _nginx(path: str, text: str, fragment: bool, scratch: str, pem: str) -> Plan
                          text), pem)
     conf = os.path.join(scratch, "nginx-wrapper.conf")
     head = f"pid /run/nginx-replay.pid; error_log {scratch}/nginx-error.log; daemon off; master_process off;\n"
-    if re.search(r"^\s*http\s*\{", text, re.M):
+    if re.search(r"^\s*http\s*\{", text, re.M) and not re.search(r"^\s*events\s*\{", text, re.M):
+        # an `http {}` without `events {}` (a config cut down to what matters): nginx wants
+        # the events block, which neither -g nor the file can add; a wrapper includes the
+        # file as is — unless a relative include would then resolve from the wrong folder
+        if re.search(r"(?m)^\s*include\s+[\"']?[^/\s\"';]", text):
+            p.skip = "nginx http{} without events{} and with a relative include"
+            return p
+        own = {d: bool(re.search(rf"(?m)^\s*{d}\s", text)) for d in ("pid", "error_log", "daemon", "master_process")}
+        wrap = "".join(line + "\n" for d, line in (("pid", "pid /run/nginx-replay.pid;"),
+                                                   ("error_log", f"error_log {scratch}/nginx-error.log;"),
+                                                   ("daemon", "daemon off;"), ("master_process", "master_process off;"))
+                       if not own[d])
+        p.files[conf] = wrap + f"events {{}}\ninclude {path};\n"
+        base = ["nginx", "-c", conf]
+    elif re.search(r"^\s*http\s*\{", text, re.M):
         base = ["nginx", "-c", path, "-g", "daemon off; master_process off;"]
     else:
         if fragment:
