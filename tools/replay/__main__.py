@@ -1,9 +1,9 @@
 """`python -m tools.replay [--sample] [--verbose] [-j N] [--shard K/N] [CONFIG…]`: replay client requests
-against the real nginx, HAProxy and Caddy and against rtclint's model (see run.py).
+against the real nginx, HAProxy, Caddy and Traefik and against rtclint's model (see run.py).
 
 Configs run concurrently in workers, each in its own network+mount namespace (root,
 `unshare`; pool.py); the output is in config order. Last line:
-`replay: N configs, R requests on nginx, haproxy, caddy: D disagreements, U unknown`."""
+`replay: N configs, R requests on nginx, haproxy, caddy, traefik: D disagreements, U unknown`."""
 
 from __future__ import annotations
 

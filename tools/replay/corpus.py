@@ -1,5 +1,5 @@
 """The configs to replay: every proxy config in tests/fixtures and the shared upstream
-corpus (read in place), and the generated variants."""
+corpus (read in place; Traefik: its file-provider configs), and the generated variants."""
 
 from __future__ import annotations
 
@@ -11,10 +11,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SHARED = os.path.join(os.path.dirname(ROOT), "shared", "corpus", "upstream")
 if not os.path.isdir(SHARED):
     SHARED = "/work/shared/corpus/upstream"
-PROXIES = ("nginx", "haproxy", "caddy")
+PROXIES = ("nginx", "haproxy", "caddy", "traefik")
 
 
 def proxy_kind(path: str) -> str | None:
+    from tools.replay.traefik import is_dynamic
+
+    if is_dynamic(path):
+        return "traefik"
     kind = kind_from_name(path)
     if kind is None:
         try:
@@ -30,7 +34,7 @@ def files_under(top: str) -> list[str]:
     for base, dirs, files in os.walk(top):
         dirs.sort()
         for name in sorted(files):
-            if name.endswith((".json", ".md", ".yaml", ".yml", ".py")):
+            if name.endswith((".json", ".md", ".py")):
                 continue
             out.append(os.path.join(base, name))
     return out

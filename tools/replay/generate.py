@@ -154,5 +154,7 @@ def _write(out: str, name: str, text: str, kind: str) -> tuple[str, str]:
 
 
 def generate(out: str) -> list[tuple[str, str]]:
+    from tools.replay.generate_traefik import traefik
+
     os.makedirs(out, exist_ok=True)
-    return nginx(out) + haproxy(out) + caddy(out)
+    return nginx(out) + haproxy(out) + caddy(out) + traefik(out)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from rtclint.model.answer import answer
 from rtclint.model.answer_requests import client_requests
 from rtclint.model.proxy import Site
-from tools.replay import client, compare, servers
+from tools.replay import client, compare, servers, traefik
 from tools.replay.standin import Recorder, StandIns
 
 MAX_HOSTS = 3
@@ -130,7 +130,13 @@ def replay(kind: str, path: str, scratch: str) -> Outcome:
     except (OSError, UnicodeDecodeError) as exc:
         outcome.skipped = f"unreadable: {exc}"
         return outcome
-    sites = sites_of(kind, path)
+    eps = None
+    if kind == "traefik":
+        sites = sites_of(traefik.is_dynamic(path) or "yaml", path)
+        eps = traefik.entrypoints(sites)
+        traefik.link(sites, eps)
+    else:
+        sites = sites_of(kind, path)
     work = targets(sites)
     if not work:
         outcome.skipped = "no site with a listening port"
@@ -141,7 +147,7 @@ def replay(kind: str, path: str, scratch: str) -> Outcome:
         ups |= {(host, int(port), False) for host, port in named}
     site_hosts = {h for _, h, _, _ in work}
     pem = servers.make_cert(scratch, sorted(site_hosts | {h for h, _, _ in ups}))
-    plan = servers.plan(kind, path, text, any(s.fragment for s in sites), scratch, pem)
+    plan = servers.plan(kind, path, text, any(s.fragment for s in sites), scratch, pem, eps)
     if plan.skip:
         outcome.skipped = plan.skip
         return outcome
@@ -160,12 +166,18 @@ def replay(kind: str, path: str, scratch: str) -> Outcome:
         names.setdefault(addr, host)
         if port not in listen_ports:
             standins.ensure(addr, port, tls if secure else None)
+    if kind == "traefik":
+        standins.ensure(*traefik.READY_ADDRESS)
     try:
         running = servers.start(plan, listen_ports, os.path.join(scratch, "server.log"))
         if isinstance(running, str):
             outcome.skipped = f"{kind} refuses it or did not start: {running}"
             return outcome
         servers.wait_tls({port: host for scheme, host, port, _ in reversed(work) if scheme == "https"})
+        if kind == "traefik" and not traefik.wait_ready(client.send, recorder, eps):
+            servers.stop(running)
+            outcome.skipped = "traefik did not load the config: " + servers._tail(os.path.join(scratch, "server.log"))
+            return outcome
         try:
             _requests(outcome, sites, work, recorder, names, mapping, os.path.join(scratch, "server.log"))
         finally:

