@@ -24,7 +24,10 @@ def link_entrypoints(deployment) -> None:
         named = {ep for route in site.routes for ep in route.facts.get("entrypoints") or ()}
         if any(not route.facts.get("entrypoints") for route in site.routes):
             named = set(entrypoints)
-        # which router answers depends on the entry point and TLS (model/answer_traefik.py)
-        site.facts["entrypoints"] = {name: (port, tls) for name, (port, tls, _) in entrypoints.items()}
+        # which router answers depends on the entry point and TLS (model/answer_traefik.py); a
+        # TLS port counts as TLS even when the static file read sets no `http.tls` there (the
+        # certificate may be configured where rtclint does not look: say nothing wrong)
+        site.facts["entrypoints"] = {name: (port, tls or port in TLS_PORTS)
+                                     for name, (port, tls, _) in entrypoints.items()}
         site.listens = [Listen(port, tls or port in TLS_PORTS or any(r.facts.get("tls") for r in site.routes), span)
                         for name, (port, tls, span) in sorted(entrypoints.items()) if name in named]
