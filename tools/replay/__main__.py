@@ -67,6 +67,7 @@ def _summary(outcomes, verbose: bool) -> int:
     unknown: Counter = Counter()
     skipped: Counter = Counter()
     servers_seen = []
+    per_server: dict[str, Counter] = {}
     for outcome in outcomes:
         if outcome.error:
             totals["errors"] += 1
@@ -83,6 +84,9 @@ def _summary(outcomes, verbose: bool) -> int:
         totals["disagreements"] += len(outcome.disagreements)
         if outcome.kind not in servers_seen:
             servers_seen.append(outcome.kind)
+        per_server.setdefault(outcome.kind, Counter()).update(
+            configs=1, requests=outcome.requests, disagreements=len(outcome.disagreements),
+            unknown=sum(outcome.unknown.values()))
         for text in outcome.disagreements:
             print(text)
         unknown.update(outcome.unknown)
@@ -95,6 +99,10 @@ def _summary(outcomes, verbose: bool) -> int:
     if totals["errors"]:
         print(f"harness errors on {totals['errors']} configs (see ERROR above)")
     order = [k for k in ("nginx", "haproxy", "caddy", "traefik") if k in servers_seen]
+    for kind in order:
+        c = per_server[kind]
+        print(f"{kind}: {c['configs']} configs, {c['requests']} requests, {c['disagreements']} disagreements, "
+              f"{c['unknown']} unknown")
     print(f"replay: {totals['configs']} configs, {totals['requests']} requests on {', '.join(order)}: "
           f"{totals['disagreements']} disagreements, {sum(unknown.values())} unknown")
     return 1 if totals["disagreements"] or totals["errors"] else 0
