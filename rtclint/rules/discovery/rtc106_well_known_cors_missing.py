@@ -5,7 +5,10 @@ For a well-known body the proxy serves itself, reads the response headers of the
 answer model's answer to the browser's `GET` with an `Origin` (Caddy `header`, nginx
 `add_header` with its inheritance rule and `always`, HAProxy `hdr` on
 `http-request return`) and reports a missing or non-`*` `Access-Control-Allow-Origin`
-(one echoing the request's `Origin` is accepted). A redirect on the way is RTC111's.
+(one echoing the request's `Origin` is accepted). A redirect on the way is checked
+the same way, hop by hop, as the browser follows it from the server_name's well-known:
+a redirect response without the header stops the browser there.
+That a redirect is there at all is RTC111's.
 
 ## Why
 Element Web and Element Call run in the browser on another origin: without the CORS
@@ -74,6 +77,23 @@ def check(ctx) -> Iterator:
         yield ctx.report(route.span, f"{label} has no Access-Control-Allow-Origin header{why}: browser "
                          f"clients cannot read it and find no call backend",
                          fix=_cors_fix(ctx, site, route, wk))
+    yield from _redirect_hops(ctx)
+
+
+def _redirect_hops(ctx) -> Iterator:
+    """A redirect the browser meets on the way to the well-known, without CORS."""
+    from rtclint.rules.discovery.redirect_hops import redirect_hops
+
+    for hop in redirect_hops(ctx):
+        found = hop.answer
+        values = [v.strip("'\"") for v in found.header_values("Access-Control-Allow-Origin")]
+        if any(v in ("*", ORIGIN) for v in values):
+            continue
+        route = found.route
+        what = f"sends Access-Control-Allow-Origin {values[0]!r}" if values else "has no Access-Control-Allow-Origin header"
+        span = route.redirect.span if route.redirect is not None and route.redirect.span else route.span
+        yield ctx.report(span, f"the redirect answering {hop.url} ({found.status} to {found.location}) {what}: the "
+                         f"browser stops at this hop and browser clients find no call backend")
 
 
 def _served_by_proxy(ctx):
