@@ -24,8 +24,11 @@ def main(argv: list[str]) -> int:
         if not namespace.inside():
             print("replay: --worker runs only inside the namespace the parent makes", file=sys.stderr)
             return 2
-        # SIGTERM unwinds like an exception, so each `finally` stops the server it started
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+        # SIGTERM and Ctrl-C unwind like an exception, so each `finally` stops the server it
+        # started; the first one only: a second (Ctrl-C reaches unshare too, whose
+        # --kill-child then sends SIGTERM) must not cut that `finally` short
+        signal.signal(signal.SIGTERM, _first_signal(lambda: SystemExit(143)))
+        signal.signal(signal.SIGINT, _first_signal(KeyboardInterrupt))
         from tools.replay.pool import serve
 
         return serve()
@@ -40,8 +43,20 @@ def main(argv: list[str]) -> int:
 
         outcomes = run_all(configs, args.jobs, progress=sys.stderr.isatty())
         return _summary(outcomes, args.verbose)
+    except KeyboardInterrupt:  # run_all's `finally` has stopped the workers, and they their servers
+        print("replay: interrupted", file=sys.stderr)
+        return 130
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _first_signal(make_exception):
+    def handler(*_) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        raise make_exception()
+
+    return handler
 
 
 def _configs(args, scratch: str) -> list[tuple[str, str]]:

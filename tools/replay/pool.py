@@ -40,9 +40,10 @@ def run_all(configs: list[tuple[str, str]], jobs: int, progress: bool) -> list[O
     workers = [_start_worker() for _ in range(max(1, min(jobs, len(configs))))]
     done = [0]
     lock = threading.Lock()
+    stopping = threading.Event()
 
     def drive(proc: subprocess.Popen) -> None:
-        while True:
+        while not stopping.is_set():
             try:
                 index, (kind, path) = todo.get_nowait()
             except queue.Empty:
@@ -62,6 +63,7 @@ def run_all(configs: list[tuple[str, str]], jobs: int, progress: bool) -> list[O
             while thread.is_alive():
                 thread.join(0.2)  # a short join keeps Ctrl-C deliverable to this thread
     finally:
+        stopping.set()  # no new config goes out while the workers are being stopped
         for proc in workers:
             _stop_worker(proc)
         if progress:
@@ -79,7 +81,7 @@ def _ask(proc: subprocess.Popen, kind: str, path: str) -> Outcome:
         proc.stdin.write(json.dumps([kind, path]) + "\n")
         proc.stdin.flush()
         line = proc.stdout.readline()
-    except (BrokenPipeError, OSError):
+    except (OSError, ValueError):  # the worker ended, or we closed its pipe to stop it
         line = ""
     if not line:
         return Outcome(kind, path, error=f"the worker ended (status {proc.poll()}) before answering")
@@ -108,19 +110,26 @@ def serve() -> int:
     """The worker: replay each config named on stdin, one JSON outcome line for each."""
     import tempfile
 
-    from tools.replay.run import replay
-
     out = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # anything else printed goes to stderr, never into the answers
     scratch = tempfile.mkdtemp(prefix="rtclint-replay-")
     namespace.prepare(os.path.join(scratch, "ns"))
-    for line in sys.stdin:
-        kind, path = json.loads(line)
-        try:
-            outcome = replay(kind, path, os.path.join(scratch, "ns"))
-        except Exception as exc:  # a harness bug on one config is reported, the run goes on
-            import traceback
-
-            outcome = Outcome(kind, path, error="".join(traceback.format_exception(exc))[-2000:])
-        out.write(json.dumps(asdict(outcome)) + "\n")
+    try:
+        for line in sys.stdin:
+            _serve_one(line, out, scratch)
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole group: replay()'s `finally` stopped the server
+        return 130
     return 0
+
+
+def _serve_one(line: str, out, scratch: str) -> None:
+    from tools.replay.run import replay
+
+    kind, path = json.loads(line)
+    try:
+        outcome = replay(kind, path, os.path.join(scratch, "ns"))
+    except Exception as exc:  # a harness bug on one config is reported, the run goes on
+        import traceback
+
+        outcome = Outcome(kind, path, error="".join(traceback.format_exception(exc))[-2000:])
+    out.write(json.dumps(asdict(outcome)) + "\n")

@@ -173,12 +173,11 @@ def replay(kind: str, path: str, scratch: str) -> Outcome:
         if isinstance(running, str):
             outcome.skipped = f"{kind} refuses it or did not start: {running}"
             return outcome
-        servers.wait_tls({port: host for scheme, host, port, _ in reversed(work) if scheme == "https"})
-        if kind == "traefik" and not traefik.wait_ready(client.send, recorder, eps):
-            servers.stop(running)
-            outcome.skipped = "traefik did not load the config: " + servers._tail(os.path.join(scratch, "server.log"))
-            return outcome
         try:
+            servers.wait_tls({port: host for scheme, host, port, _ in reversed(work) if scheme == "https"})
+            if kind == "traefik" and not traefik.wait_ready(client.send, recorder, eps):
+                outcome.skipped = "traefik did not load the config: " + servers._tail(os.path.join(scratch, "server.log"))
+                return outcome
             _requests(outcome, sites, work, recorder, names, mapping, os.path.join(scratch, "server.log"))
         finally:
             servers.stop(running)

@@ -180,12 +180,16 @@ def start(p: Plan, ports: list[int], log: str) -> Running | str:
     running = Running(p.kind, proc, log)
     deadline = time.monotonic() + START_TIMEOUT
     waiting = set(ports)
-    while waiting and time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return "exited: " + _tail(log)
-        waiting = {port for port in waiting if not _listening(port)}
-        if waiting:
-            time.sleep(0.05)
+    try:
+        while waiting and time.monotonic() < deadline:
+            if proc.poll() is not None:
+                return "exited: " + _tail(log)
+            waiting = {port for port in waiting if not _listening(port)}
+            if waiting:
+                time.sleep(0.05)
+    except BaseException:  # interrupted while it starts: it is ours to stop
+        stop(running)
+        raise
     if waiting:
         stop(running)
         return f"not listening on {sorted(waiting)}: " + _tail(log)
