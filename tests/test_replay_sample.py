@@ -64,3 +64,26 @@ def test_haproxy_line_endings_agree_with_the_real_haproxy(tmp_path):
     m = re.fullmatch(r"replay: (\d+) configs, (\d+) requests on haproxy: (\d+) disagreements, (\d+) unknown", last)
     assert m and m.group(1) == "2", proc.stdout[-3000:] + proc.stderr[-3000:]
     assert m.group(3) == "0", proc.stdout[-20000:]
+
+
+CONCURRENT = [os.path.join(ROOT, "tests", "fixtures", *p) for p in (
+    ("hostile", "mixed-endings", "haproxy.cfg"), ("traefik", "jwt-unstripped", "dynamic.yml"),
+    ("rules", "RTC108", "continuwuity-no-transports", "tree", "Caddyfile"), ("rules", "RTC108", "both", "tree", "nginx.conf"))]
+
+
+@pytest.mark.skipif(bool(_can_replay()), reason=_can_replay() or "replay available")
+def test_concurrent_workers_print_what_one_worker_prints_and_shards_split_the_configs():
+    """Each worker has its own namespace (the four configs all bind 443 at once) and the
+    report keeps the configs' order whatever order they finish in."""
+    def run(*args):
+        proc = subprocess.run([sys.executable, "-m", "tools.replay", "--verbose", *args], cwd=ROOT,
+                              capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        return proc.stdout
+
+    one = run("-j", "1", *CONCURRENT)
+    assert one == run("-j", "4", *CONCURRENT)
+    assert one.strip().splitlines()[-1].startswith("replay: 4 configs, ")
+    assert "on nginx, haproxy, caddy, traefik: 0 disagreements" in one
+    second_half = run("--shard", "2/2", *CONCURRENT).strip().splitlines()
+    assert second_half[-1].startswith("replay: 2 configs, ") and "on nginx, traefik:" in second_half[-1]  # the 2nd and 4th

@@ -1,0 +1,76 @@
+"""What `make replay` taught the Traefik answer model (the real Traefik disagreed before):
+a router answers only on its entry points and scheme, and a redirect middleware's
+status and Location are built per request as pkg/middlewares/redirect does."""
+
+import textwrap
+
+import pytest
+
+from rtclint.model.answer import answer
+from rtclint.model.answer_types import Request
+from tools.replay.run import sites_of
+from tools.replay.traefik import entrypoints, link
+
+CONFIG = """\
+http:
+  routers:
+    jwt:
+      rule: Host(`matrix.example.com`) && PathPrefix(`/livekit/jwt`)
+      entryPoints: [websecure]
+      service: lk-jwt
+      middlewares: [strip-jwt]
+    to-https:
+      rule: PathPrefix(`/`)
+      entryPoints: [web]
+      middlewares: [to-https]
+      service: lk-jwt
+  middlewares:
+    strip-jwt:
+      stripPrefix:
+        prefixes: [/livekit/jwt]
+    to-https:
+      redirectScheme: {scheme: https, permanent: PERMANENT}
+  services:
+    lk-jwt:
+      loadBalancer:
+        servers: [{url: "http://lk-jwt:8080"}]
+"""
+
+
+def _sites(tmp_path, permanent=True):
+    path = tmp_path / "dynamic.yml"
+    path.write_text(textwrap.dedent(CONFIG).replace("PERMANENT", "true" if permanent else "false"))
+    sites = sites_of("yaml", str(path))
+    link(sites, entrypoints(sites))
+    return sites
+
+
+def _ask(sites, scheme, port, method="GET", path="/livekit/jwt/sfu/get"):
+    return answer(sites, Request(scheme, "matrix.example.com", port, method, path, {}))
+
+
+def test_entry_points_are_the_ones_the_routers_name(tmp_path):
+    sites = _sites(tmp_path)
+    assert entrypoints(sites) == {"web": (80, False), "websecure": (443, True)}
+
+
+def test_a_router_answers_only_on_its_entry_point(tmp_path):
+    sites = _sites(tmp_path)
+    secure = _ask(sites, "https", 443)
+    assert secure.kind == "proxy" and secure.upstream.path == "/sfu/get"
+    plain = _ask(sites, "http", 80)
+    assert plain.kind == "redirect", plain  # the jwt router is not on `web`
+
+
+@pytest.mark.parametrize("permanent, method, status", [
+    (True, "GET", 301), (True, "POST", 308), (True, "OPTIONS", 308),
+    (False, "GET", 302), (False, "POST", 307),
+])
+def test_redirect_status_follows_the_method(tmp_path, permanent, method, status):
+    found = _ask(_sites(tmp_path, permanent), "http", 80, method)
+    assert (found.kind, found.status) == ("redirect", status)
+
+
+def test_redirect_scheme_location_keeps_host_and_path_and_drops_the_port(tmp_path):
+    found = _ask(_sites(tmp_path), "http", 80, path="/get_token")
+    assert found.location == "https://matrix.example.com/get_token"
