@@ -57,8 +57,9 @@ bench: $(STAMP)
 clean:
 	rm -rf $(VENV) .rtclint_cache .pytest_cache node_modules
 
-# The real nginx, HAProxy and Caddy answer every client request; the model must agree
-# (tools/replay; root, in a private network+mount namespace).
+# The real nginx, HAProxy, Caddy and Traefik answer every client request; the model must
+# agree (tools/replay; root; each config in its own network+mount namespace, several at
+# once: e.g. `make replay REPLAY_ARGS="-j 4 --shard 1/2"`).
 .PHONY: replay
 replay: $(STAMP)
-	$(BIN)/python -m tools.replay
+	$(BIN)/python -m tools.replay $(REPLAY_ARGS)
