@@ -12,6 +12,7 @@ leads to a stand-in, and the run starts once a request reaches it through Traefi
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -101,10 +102,11 @@ def wait_ready(send, recorder, eps: dict[str, tuple[int, bool]], seconds: float 
     from rtclint.model.answer_types import Request
 
     deadline = time.monotonic() + seconds
-    for n, (port, tls) in enumerate(sorted(eps.values())):
+    tries = itertools.count()
+    for port, tls in sorted(eps.values()):
         request = Request("https" if tls else "http", "replay.example", port, "GET", READY_PATH, {})
         while True:
-            rid = f"ready-{port}-{n}"
+            rid = f"ready-{port}-{next(tries)}"
             try:
                 send(request, rid)
             except OSError:
@@ -114,5 +116,4 @@ def wait_ready(send, recorder, eps: dict[str, tuple[int, bool]], seconds: float 
             if time.monotonic() > deadline:
                 return False
             time.sleep(0.05)
-            n += 1000
     return True
