@@ -9,7 +9,7 @@ Format-specific facts other modules may read:
 - Route.facts: 'wrapper' ('handle' | 'handle_path' | 'route' | 'invoke' | None), 'directive'
   (respond, reverse_proxy, redir, file_server, …), 'matcher_name' ('@name'), 'hosts' (a
   `host` matcher's names), 'conditions' (other matcher types: method, header, …),
-  'unknown_matcher', 'root', 'upstreams' (every Upstream of a reverse_proxy), 'header_down'.
+  'unknown_matcher', 'roots'/'try_files'/'strip'/'file_root' (a file_server's, see caddy_static), 'upstreams' (every Upstream of a reverse_proxy), 'header_down'.
 - Header.matcher: the path matcher a `header` directive is scoped to (None: all requests).
 - Site.facts: 'options' (global http_port, https_port, auto_https), 'host_matcher_of' (a
   Site split off a site whose handles use `host` matchers).
@@ -24,13 +24,12 @@ from dataclasses import dataclass, field, replace
 from rtclint.document import Document, Span
 from rtclint.model import FileFacts
 from rtclint.model.proxy import Header, PathMatch, Route, Site
-from rtclint.parsers import caddy_actions
+from rtclint.parsers import caddy_actions, caddy_static
 from rtclint.parsers.base import Tree, include_not_found, parse_error
 from rtclint.parsers.caddy_imports import discovered_alone, first_statement, imported_by, set_path, substitute
 from rtclint.parsers.caddy_insertion import InsertionPoints
 from rtclint.parsers.caddy_lexer import LexError, tokenize
 from rtclint.parsers.caddy_matchers import (
-    ANY,
     KNOWN_DIRECTIVES,
     combine,
     directive_matcher,
@@ -65,7 +64,8 @@ class _Ctx:
     block: Block | None = None
     matchers: dict = field(default_factory=dict)  # '@name' -> (PathMatch, facts)
     conditions: dict = field(default_factory=dict)  # non-path matcher facts in effect
-    root: str | None = None
+    roots: tuple = ()  # groups of (PathMatch, path) of `root`, outermost first (caddy_static)
+    try_files: tuple = ()  # (PathMatch, files) of each `try_files` in effect
 
 
 class _Reader:
@@ -259,6 +259,7 @@ class _Reader:
         if sort:
             ordered = sorted_directives(ordered, matchers, self.doc.path)
         routes: list[Route] = []
+        outer_roots, level_roots = ctx.roots, []  # this block's `root`s form one route group
         for d in ordered:
             own, own_facts = directive_matcher(d, matchers, self.doc.path)
             scope = combine(ctx.matcher, own, ctx.strip)
@@ -267,7 +268,10 @@ class _Reader:
             elif d.name == "uri":
                 self._uri(d, ctx)
             elif d.name == "root":
-                ctx.root = _arg_text(d, own is not ANY)
+                level_roots.append(caddy_static.root_entry(d, ctx.matcher, scope, own_facts))
+                ctx.roots = outer_roots + (tuple(level_roots),)
+            elif d.name == "try_files":
+                ctx.try_files = ctx.try_files + (caddy_static.try_files_entry(d, ctx.matcher),)
             elif d.name in ("handle", "handle_path"):
                 routes += self._group_member(d, ctx, scope, own_facts, group)
             elif d.name in _WRAPPERS:
@@ -374,8 +378,8 @@ class _Reader:
         route.facts["wrapper"] = ctx.wrapper
         route.facts["directive"] = d.name
         route.facts.update({k: v for k, v in dict(ctx.conditions, **own_facts).items() if v})
-        if ctx.root is not None:
-            route.facts["root"] = ctx.root
+        if d.name == "file_server":
+            route.facts.update(caddy_static.file_server_facts(d, ctx.roots, ctx.try_files, ctx.strip))
         if d.name == "respond":
             route.respond = caddy_actions.respond(d, route.headers, self.doc.path)
         elif d.name == "reverse_proxy":
@@ -403,10 +407,4 @@ def _strips_nothing_more(ctx: _Ctx, prefix: str) -> bool:
         return False
     rest = [p[len(ctx.strip):] if p.startswith(ctx.strip) else p for p in ctx.matcher.paths]
     return bool(rest) and not any(r.startswith(prefix) for r in rest)
-
-
-def _arg_text(d: Directive, has_matcher: bool) -> str | None:
-    args = d.args[2:] if has_matcher else d.args[1:]
-    return args[0].text if args else None
-
 
