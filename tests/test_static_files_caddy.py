@@ -47,6 +47,8 @@ SERVED = {
     "try_files": "root * /srv/www\n\ttry_files /none{path} {path} /index.html\n\tfile_server",
     "try_files-second": "root * /srv/www\n\ttry_files {path}.json {path}\n\tfile_server",
     "file_server-root": "file_server {\n\t\troot /srv/www\n\t}",
+    "root-matcher-before-one-argument": "root /srv/other/../other/../other/../other\n\troot /.well-known/* /srv/www\n"
+                                        "\tfile_server",
     "inner-root-wins": "root * /srv/other\n\thandle {\n\t\troot * /srv/www\n\t\tfile_server\n\t}",
 }
 # Look-alikes: Caddy serves another file (or none), rtclint must not link the tree's file.

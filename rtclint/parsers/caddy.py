@@ -269,7 +269,7 @@ class _Reader:
                 self._uri(d, ctx)
             elif d.name == "root":
                 level_roots.append(caddy_static.root_entry(d, ctx.matcher, scope, own_facts))
-                ctx.roots = outer_roots + (tuple(level_roots),)
+                ctx.roots = outer_roots + (caddy_static.root_group(level_roots),)
             elif d.name == "try_files":
                 ctx.try_files = ctx.try_files + (caddy_static.try_files_entry(d, ctx.matcher),)
             elif d.name in ("handle", "handle_path"):

@@ -18,14 +18,24 @@ from rtclint.parsers.caddy_matchers import matcher_token
 from rtclint.parsers.caddy_syntax import Directive
 
 
-def root_entry(d: Directive, enclosing: PathMatch, scope: PathMatch, own_facts: dict) -> tuple[PathMatch, str | None]:
-    """(the paths it applies to, its path) for one `root` directive; the path is None when a
-    non-path matcher (header, method, …) decides whether it applies: unknown here."""
+def root_entry(d: Directive, enclosing: PathMatch, scope: PathMatch,
+               own_facts: dict) -> tuple[PathMatch, str | None, bool]:
+    """(the paths it applies to, its path, whether it has a matcher of its own) for one
+    `root` directive; the path is None when a non-path matcher (header, method, …) decides
+    whether it applies: unknown here."""
     if len(d.args) == 2:
-        return enclosing, d.args[1].text
-    args = d.args[2:] if matcher_token(d) is not None else d.args[1:]
+        return enclosing, d.args[1].text, False
+    token = matcher_token(d)
+    args = d.args[2:] if token is not None else d.args[1:]
     conditional = bool(own_facts.get("conditions") or own_facts.get("unknown_matcher"))
-    return scope, (args[0].text if args and not conditional else None)
+    return scope, (args[0].text if args and not conditional else None), token is not None and token.text != "*"
+
+
+def root_group(entries: list[tuple[PathMatch, str | None, bool]]) -> tuple:
+    """A block's `root`s in the order Caddy tries them: those with a matcher first (in
+    the specificity order the directives were sorted in), then those without (`*` or the
+    one-argument form, which rtclint's sort may have taken for a path matcher)."""
+    return tuple((scope, path) for scope, path, _ in sorted(entries, key=lambda e: not e[2]))
 
 
 def try_files_entry(d: Directive, enclosing: PathMatch) -> tuple[PathMatch, tuple[str, ...]]:
