@@ -72,6 +72,8 @@ def test_overridden_hosts_and_paths_follow_the_playbook(tmp_path):
     "matrix_rtc_enabled: true\nmatrix_livekit_jwt_service_hostname: '{{ my_host }}'\n",
     "matrix_homeserver_implementation: continuwuity\nmatrix_rtc_enabled: true\n",
     "matrix_rtc_enabled: true\nmatrix_synapse_matrix_rtc_transports_custom: '{{ extra }}'\n",
+    "matrix_rtc_enabled: true\nmatrix_synapse_matrix_rtc_transports: []\n",  # the whole list, replaced
+    "matrix_synapse_configuration_extension_yaml: '{{ lookup(\"file\", \"hs.yaml\") }}'\n",
 ])
 def test_what_rtclint_cannot_read_leaves_the_file_to_rtc004(tmp_path, variables):
     dep = _facts(tmp_path, f"matrix_domain: example.com\n{variables}")

@@ -115,10 +115,20 @@ def read(doc: Document) -> FileFacts | None:
     return facts
 
 
+# Variables that replace what the playbook computes wholesale (a whole list, mapping or
+# file): rtclint does not evaluate them, so a vars.yml setting one is left unread.
+_REPLACING = ("matrix_synapse_configuration", "matrix_synapse_configuration_yaml",
+              "matrix_synapse_experimental_features", "matrix_synapse_experimental_features_default",
+              "matrix_synapse_matrix_rtc_transports", "matrix_synapse_matrix_rtc_transports_default",
+              "matrix_static_files_file_matrix_client_property_org_matrix_msc4143_rtc_foci")
+
+
 def _settings(v: _Vars) -> dict | None:
     """What the playbook computes, as group_vars/matrix_servers and the roles do."""
     domain = v.text("matrix_domain", None)
     if not isinstance(domain, str) or not domain or v.text("matrix_homeserver_implementation", "synapse") != "synapse":
+        return None
+    if any(v.span(name) is not None for name in _REPLACING):
         return None
     s: dict = {"domain": domain}
     ssl = v.flag("matrix_playbook_ssl_enabled", True)
