@@ -146,11 +146,16 @@ def test_an_unreadable_directory_named_on_the_command_line_is_rtc002(tmp_path):
         os.chmod(tree / "locked", 0o755)
 
 
+# A Synapse vars.yml is read as the configs the playbook writes (tests/test_templates_playbook_vars.py);
+# these stay unread (another homeserver, a template expression) and RTC004 names them.
 @pytest.mark.parametrize("variables, says", [
-    ("", "it deploys no call backend"),
-    ("matrix_element_call_enabled: true\n", "https://matrix.example.com/livekit-jwt-service"),
-    ("matrix_rtc_enabled: true\n", "https://matrix.example.com/livekit-jwt-service"),
-    ("matrix_element_call_enabled: true\nmatrix_rtc_enabled: false\n", "it deploys no call backend"),
+    ("matrix_homeserver_implementation: continuwuity\n", "it deploys no call backend"),
+    ("matrix_homeserver_implementation: tuwunel\nmatrix_element_call_enabled: true\n",
+     "https://matrix.example.com/livekit-jwt-service"),
+    ("matrix_homeserver_implementation: continuwuity\nmatrix_rtc_enabled: true\n",
+     "https://matrix.example.com/livekit-jwt-service"),
+    ("matrix_homeserver_implementation: conduit\nmatrix_element_call_enabled: true\nmatrix_rtc_enabled: false\n",
+     "it deploys no call backend"),
     ('matrix_rtc_enabled: "{{ vault_rtc }}"\n', "depends on a template expression"),
 ])
 def test_a_playbook_vars_yml_says_what_the_playbook_deploys_for_calls(tmp_path, variables, says):

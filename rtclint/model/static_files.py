@@ -8,11 +8,18 @@ folder of the tree there, that file is the tree's file, and the well-known is se
 the route's site hosts: the well-known rules (RTC101, RTC105, …) then know the hosts.
 Nothing is guessed without such a mount: a file named by a path outside every mount
 stays unlinked (the route stays "serves a file", unknown).
+
+Caddy's `file_server` names no file: it serves `{http.vars.root}` (or its own `root`) joined
+with the request path as `handle_path`/`uri strip_prefix` left it, after `try_files` rewrote
+it to the first candidate that exists (parsers/caddy_static.py records what is in effect).
+A root behind a header/method matcher, a relative or placeholder root, a candidate with a
+placeholder other than `{path}`, a file outside every mount: unknown, nothing linked.
 """
 
 from __future__ import annotations
 
 import os
+import posixpath
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -34,10 +41,15 @@ def link_static_well_knowns(dep: "Deployment") -> None:
     for site in dep.sites:
         for which, wk_path in WELL_KNOWN_PATHS.items():
             route = site.route_for(wk_path)
-            if route is None or route.respond is None or not route.respond.from_file:
+            if route is None:
                 continue
-            served = _served_file(route, wk_path)
-            path = by_abspath.get(_in_tree(served, mounts) or "")
+            if site.kind == "caddy" and route.facts.get("directive") == "file_server":
+                served = _caddy_served_file(route, wk_path, mounts)
+            elif route.respond is not None and route.respond.from_file:
+                served = _served_file(route, wk_path)
+            else:
+                continue
+            path = by_abspath.get(_in_tree(served, mounts) or "") if served else None
             wk = files.get(path)
             if wk is None or wk.which != which:
                 continue
@@ -57,6 +69,62 @@ def _served_file(route, request_path: str) -> str:
     if route.facts.get("static") == "alias":
         return served + request_path[len(prefix):]  # alias replaces the location's prefix
     return served
+
+
+def _caddy_served_file(route, request_path: str, mounts: list[tuple[str, str]]) -> str | None:
+    """The container path a Caddy `file_server` route serves for the request, or None (unknown)."""
+    strip = route.facts.get("strip", "")
+    if strip:
+        if not request_path.lower().startswith(strip.lower()):
+            return None
+        path = request_path[len(strip):]
+        path = path if path.startswith("/") else "/" + path  # as Caddy's strip_path_prefix leaves it
+    else:
+        path = request_path
+    var_root = _caddy_root(route.facts.get("roots", ()), request_path)
+    for scope, files in route.facts.get("try_files", ()):
+        if scope.matches(request_path):
+            path = _try_files(files, path, var_root, mounts)
+            if path is None:
+                return None
+    root = route.facts.get("file_root") or var_root
+    if not root or not root.startswith("/") or "{" in root:
+        return None
+    return posixpath.normpath(root + "/" + path)
+
+
+def _caddy_root(groups: tuple, request_path: str) -> str | None:
+    """`{http.vars.root}` for the request: in each block's group the first `root` whose
+    matcher takes it; an inner block's sets it again."""
+    root = None
+    for group in groups:
+        for scope, value in group:
+            if scope.matches(request_path):
+                if value is None:
+                    return None  # a non-path matcher decides: unknown
+                root = value
+                break
+    return root
+
+
+def _try_files(files: tuple, path: str, root: str | None, mounts) -> str | None:
+    """The path `try_files` rewrites to: the first candidate that is a file under `root`
+    (checked in the tree through the mounts), else the path unchanged; None when that
+    cannot be told."""
+    if not root or not root.startswith("/") or "{" in root:
+        return None
+    for candidate in files:
+        if candidate.startswith("="):
+            return None  # `=404`: an error status, not a file
+        name = candidate.replace("{http.request.uri.path}", path).replace("{path}", path)
+        if "{" in name or name.endswith("/"):
+            return None
+        host = _in_tree(posixpath.normpath(root + "/" + name), mounts)
+        if host is None:
+            return None  # a file of the image, not the tree
+        if os.path.isfile(host):
+            return name if name.startswith("/") else "/" + name
+    return path
 
 
 def _proxy_mounts(dep: "Deployment") -> list[tuple[str, str]]:

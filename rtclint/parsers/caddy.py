@@ -10,7 +10,7 @@ Format-specific facts other modules may read:
 - Route.facts: 'wrapper' ('handle' | 'handle_path' | 'route' | 'invoke' | None), 'directive'
   (respond, reverse_proxy, redir, file_server, …), 'matcher_name' ('@name'), 'hosts' (a
   `host` matcher's names), 'conditions' (other matcher types: method, header, …),
-  'unknown_matcher', 'root', 'upstreams' (every Upstream of a reverse_proxy), 'header_down'.
+  'unknown_matcher', 'roots'/'try_files'/'strip'/'file_root' (a file_server's, see caddy_static), 'upstreams' (every Upstream of a reverse_proxy), 'header_down'.
 - Header.matcher: the path matcher a `header` directive is scoped to (None: all requests).
 - Site.facts: 'options' (global http_port, https_port, auto_https), 'host_matcher_of' (a
   Site split off a site whose handles use `host` matchers).

@@ -13,9 +13,8 @@ from dataclasses import dataclass, field, replace
 
 from rtclint.document import Span
 from rtclint.model.proxy import Header, PathMatch, Route
-from rtclint.parsers import caddy_actions
+from rtclint.parsers import caddy_actions, caddy_static
 from rtclint.parsers.caddy_matchers import (
-    ANY,
     combine,
     directive_matcher,
     matcher_token,
@@ -44,7 +43,8 @@ class BlockContext:
     block: Block | None = None
     matchers: dict = field(default_factory=dict)  # '@name' -> (PathMatch, facts)
     conditions: dict = field(default_factory=dict)  # non-path matcher facts in effect
-    root: str | None = None
+    roots: tuple = ()  # groups of (PathMatch, path) of `root`, outermost first (caddy_static)
+    try_files: tuple = ()  # (PathMatch, files) of each `try_files` in effect
 
 
 class RouteFlattener:
@@ -65,6 +65,7 @@ class RouteFlattener:
         if sort:
             ordered = sorted_directives(ordered, matchers, self.doc.path)
         routes: list[Route] = []
+        outer_roots, level_roots = ctx.roots, []  # this block's `root`s form one route group
         for d in ordered:
             own, own_facts = directive_matcher(d, matchers, self.doc.path)
             scope = combine(ctx.matcher, own, ctx.strip)
@@ -73,7 +74,10 @@ class RouteFlattener:
             elif d.name == "uri":
                 self._uri(d, ctx)
             elif d.name == "root":
-                ctx.root = _arg_text(d, own is not ANY)
+                level_roots.append(caddy_static.root_entry(d, ctx.matcher, scope, own_facts))
+                ctx.roots = outer_roots + (caddy_static.root_group(level_roots),)
+            elif d.name == "try_files":
+                ctx.try_files = ctx.try_files + (caddy_static.try_files_entry(d, ctx.matcher),)
             elif d.name in ("handle", "handle_path"):
                 routes += self._group_member(d, ctx, scope, own_facts, group)
             elif d.name in _WRAPPERS:
@@ -180,8 +184,8 @@ class RouteFlattener:
         route.facts["wrapper"] = ctx.wrapper
         route.facts["directive"] = d.name
         route.facts.update({k: v for k, v in dict(ctx.conditions, **own_facts).items() if v})
-        if ctx.root is not None:
-            route.facts["root"] = ctx.root
+        if d.name == "file_server":
+            route.facts.update(caddy_static.file_server_facts(d, ctx.roots, ctx.try_files, ctx.strip))
         if d.name == "respond":
             route.respond = caddy_actions.respond(d, route.headers, self.doc.path)
         elif d.name == "reverse_proxy":
@@ -209,8 +213,3 @@ def _strips_nothing_more(ctx: BlockContext, prefix: str) -> bool:
         return False
     rest = [p[len(ctx.strip):] if p.startswith(ctx.strip) else p for p in ctx.matcher.paths]
     return bool(rest) and not any(r.startswith(prefix) for r in rest)
-
-
-def _arg_text(d: Directive, has_matcher: bool) -> str | None:
-    args = d.args[2:] if has_matcher else d.args[1:]
-    return args[0].text if args else None

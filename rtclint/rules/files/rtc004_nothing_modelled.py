@@ -5,10 +5,12 @@ Names each file in the tree that is the config of a program rtclint does not rea
 Apache httpd (`<VirtualHost>`, `ProxyPass`, `httpd.conf`, `apache2.conf`), lighttpd
 (`server.modules`, `$HTTP["host"]`), Lua run by HAProxy (`core.register_*`) or OpenResty
 (`ngx.*`), Caddy's JSON config (`"apps": {"http": …}`), Envoy (`envoy.yaml`), the
-Dendrite homeserver (`dendrite.yaml`), and matrix-docker-ansible-deploy's `vars.yml`,
-from which the playbook writes every config: for it, the message says what the playbook
-deploys for calls with those variables and its documented defaults (`matrix_rtc_enabled`
-follows `matrix_element_call_enabled`, off by default; the JWT service is then at
+Dendrite homeserver (`dendrite.yaml`), and a matrix-docker-ansible-deploy `vars.yml`
+that rtclint cannot read as the configs the playbook writes (another homeserver than
+Synapse, or a call setting given as a template expression; a Synapse one is read and the
+other rules check it): for it, the message says what the playbook deploys for calls with
+those variables and its documented defaults (`matrix_rtc_enabled` follows
+`matrix_element_call_enabled`, off by default; the JWT service is then at
 `https://matrix.<matrix_domain>/livekit-jwt-service`). The finding sits on the line that
 gave it away.
 
