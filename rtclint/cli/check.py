@@ -90,6 +90,10 @@ def _check(paths: list[str], opts: dict, out: Output) -> int:
             fix_outcome, result = _fix(paths, config, opts, out)
         else:
             result = run_engine(paths, config, use_cache=not opts["no_cache"])
+            if not opts["write_baseline"]:  # `[*]` promises what --fix will do
+                from rtclint.fix.promises import keep_promises
+
+                result = keep_promises(paths, config, result, opts["unsafe_fixes"])
     if opts["write_baseline"]:
         return _write_baseline(opts["write_baseline"], result, out)
     out.verbose(f"rtclint: {result.files_checked} file{'s' if result.files_checked != 1 else ''} read")
