@@ -5,6 +5,7 @@ write must keep the file (BOM, CRLF, missing final newline, mode) or refuse it
 
 from __future__ import annotations
 
+import gc
 import os
 import stat
 
@@ -446,3 +447,42 @@ def test_a_fix_that_changes_nothing_is_not_counted(tmp_path, synthetic):
     outcome = run_fix(tmp_path)
     assert outcome.fixed == [] and outcome.written == []
     assert [d.code for d in outcome.result.diagnostics] == [TEST_CODE]
+
+
+def test_plain_check_does_not_promise_a_fix_that_fix_would_withdraw(tmp_path, synthetic, monkeypatch):
+    """`[*]` and "N fixable" promise what `--fix` will do: the plain check verifies the
+    fixes of rules not known to write only their own setting (fix/promises.py) as `--fix`
+    does, and drops the mark from one it would withdraw, saying why."""
+    from click.testing import CliRunner
+
+    from rtclint.cli.app import rtclint as cli
+
+    (tmp_path / "a.yaml").write_text("key: old\n")
+    synthetic["fn"] = _bringing_offer
+    monkeypatch.chdir(tmp_path)
+    shown = CliRunner().invoke(cli, ["check", "--no-cache", "--select", TEST_CODE, "."]).output
+    gc.enable()  # `check` turns the collector off for its process
+    line = next(l for l in shown.splitlines() if TEST_CODE in l)
+    assert "[*]" not in line and "would bring a new finding: RTC999" in line, shown
+    assert "fixable" not in shown, shown
+    synthetic["fn"] = replace_all("old", "new")  # a fix that keeps its word keeps its mark
+    shown = CliRunner().invoke(cli, ["check", "--no-cache", "--select", TEST_CODE, "."]).output
+    gc.enable()
+    assert "[*]" in next(l for l in shown.splitlines() if TEST_CODE in l) and "1 fixable" in shown, shown
+
+
+def test_plain_check_does_not_promise_a_fix_that_changes_nothing(tmp_path, synthetic, monkeypatch):
+    """The fix loop never takes a fix whose edits leave the text as it is, so the check
+    does not mark it either."""
+    from click.testing import CliRunner
+
+    from rtclint.cli.app import rtclint as cli
+
+    (tmp_path / "a.yaml").write_text("key: new\n")
+    synthetic["fn"] = replace_all("new", "new")
+    monkeypatch.chdir(tmp_path)
+    shown = CliRunner().invoke(cli, ["check", "--no-cache", "--select", TEST_CODE, "."]).output
+    gc.enable()
+    line = next(l for l in shown.splitlines() if TEST_CODE in l)
+    assert "[*]" not in line and "its fix is not applied: it would change nothing" in line, shown
+    assert run_fix(tmp_path).fixed == []

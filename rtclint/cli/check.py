@@ -90,6 +90,8 @@ def _check(paths: list[str], opts: dict, out: Output) -> int:
             fix_outcome, result = _fix(paths, config, opts, out)
         else:
             result = run_engine(paths, config, use_cache=not opts["no_cache"])
+            if not opts["write_baseline"]:
+                result = _keep_promises(paths, config, opts, result)
     if opts["write_baseline"]:
         return _write_baseline(opts["write_baseline"], result, out)
     out.verbose(f"rtclint: {result.files_checked} file{'s' if result.files_checked != 1 else ''} read")
@@ -102,6 +104,18 @@ def _check(paths: list[str], opts: dict, out: Output) -> int:
 
         failing = nothing_recognised(result)
     return 0 if opts["exit_zero"] or not failing else 1
+
+
+def _keep_promises(paths: list[str], config, opts: dict, result):
+    """`[*]` and fix data promise what --fix will do (fix/promises.py). A run offering
+    no fix does not load the fixer at all."""
+    from rtclint.diagnostics import applicable
+
+    if not any(applicable(d, True) for d in result.diagnostics):
+        return result
+    from rtclint.fix.promises import keep_promises
+
+    return keep_promises(paths, config, result, opts["unsafe_fixes"])
 
 
 def _describe(paths: list[str]) -> str:

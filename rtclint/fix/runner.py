@@ -73,15 +73,17 @@ class Outcome:
 
 
 def fix_paths(paths: list[str], config: Config | None = None, *, unsafe: bool = False, write: bool = True,
-              max_rounds: int = MAX_ROUNDS) -> Outcome:
-    """Fix the tree under `paths`. With `write=False` nothing on disk changes (`--diff`)."""
+              max_rounds: int = MAX_ROUNDS, exclude: frozenset[tuple] = frozenset()) -> Outcome:
+    """Fix the tree under `paths`. With `write=False` nothing on disk changes (`--diff`).
+    Fixes whose key is in `exclude` are left out (a plain check verifies only the fixes
+    that can change what other rules see: fix/promises.py)."""
     config = config or Config()
     roots = [p if os.path.isdir(p) else os.path.dirname(os.path.abspath(p)) for p in (paths or ["."])]
     frozen: dict[str, str] = {}  # display path -> why it must not be written
     withdrawn: dict[tuple, Failure] = {}  # fixes that would bring a new finding
     while True:
         plan = plan_fixes(paths, config, unsafe=unsafe, frozen=set(frozen), max_rounds=max_rounds,
-                          exclude=set(withdrawn))
+                          exclude=set(exclude) | set(withdrawn))
         refusals = _refusals(plan, roots)
         if refusals and not set(refusals) <= set(frozen):
             # A fix may span files: re-plan without the refused ones, so no fix is half written.

@@ -3,6 +3,8 @@ fixed, how many remain, and every file that could not be fixed or written."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 from rtclint.fix.diff import safe_diff
 from rtclint.fix.runner import Failure, Outcome
 
@@ -11,20 +13,37 @@ def _problems(n: int) -> str:
     return f"{n} problem{'s' if n != 1 else ''}"
 
 
+def fixed_counts(outcome: Outcome) -> tuple[int, int]:
+    """(findings of the tree as it was that the fixes removed, findings a fix brought
+    that a later round fixed too). The first is the count a plain check promised as
+    "N fixable" (fix/promises.py): RTC105's new site is one problem fixed, and the
+    CORS header the next round gives that site is a second one only `--fix` sees."""
+    def ident(diag):
+        return (diag.code, diag.path, diag.message)
+
+    first = Counter(ident(d) for d in outcome.plan.checked[0]) if outcome.plan.checked else Counter()
+    found = sum((Counter(ident(d) for d in outcome.fixed) & first).values())
+    return found, len(outcome.fixed) - found
+
+
+def _fixed(outcome: Outcome) -> str:
+    found, brought = fixed_counts(outcome)
+    return _problems(found) + (f" (and {brought} that the fixes brought)" if brought else "")
+
+
 def fixed_line(outcome: Outcome) -> str:
     """Like ruff: 'Fixed 3 problems, 1 remaining (1 fixable with --unsafe-fixes).'"""
     remaining = outcome.result.diagnostics
     unsafe_left = sum(1 for d in remaining if d.fix is not None and d.fix.applicability.value == "unsafe")
     tail = f" ({unsafe_left} fixable with --unsafe-fixes)" if unsafe_left else ""
-    return f"Fixed {_problems(len(outcome.fixed))}, {len(remaining)} remaining{tail}."
+    return f"Fixed {_fixed(outcome)}, {len(remaining)} remaining{tail}."
 
 
 def would_fix_line(outcome: Outcome) -> str:
-    n = len(outcome.fixed)
     files = len(outcome.plan.changed())
-    if not n:
+    if not outcome.fixed:
         return "No fixes available."
-    return f"Would fix {_problems(n)} in {files} file{'s' if files != 1 else ''}."
+    return f"Would fix {_fixed(outcome)} in {files} file{'s' if files != 1 else ''}."
 
 
 def failure_lines(outcome: Outcome) -> list[str]:

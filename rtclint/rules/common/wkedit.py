@@ -116,6 +116,10 @@ def insert_directive(dep: "Deployment", where_: "Route | Site", directive: str) 
     indent = where_.indent
     nl = doc.newline
     text = doc.text
+    if at <= span.start and "{" in text[at:span.start]:
+        # The directive shares its block's opening line (`example.com { respond …`): the
+        # start of that line is outside the block. The caller falls back to the site.
+        return None
     start = line_start(text, at)
     if text[start:at].strip() == "":
         # At the start of a line (before the closing brace, or after the last directive's line).
