@@ -23,7 +23,7 @@ import re
 from rtclint.document import Document
 from rtclint.model import EnvVar, FileFacts, Respond, Service, WellKnown
 from rtclint.model.wellknown import RTC_FOCI_KEY
-from rtclint.parsers import yaml_livekit
+from rtclint.parsers import kube_homeserver, yaml_livekit
 from rtclint.parsers.pyyaml import yaml
 from rtclint.parsers.yaml import classify, mapping_get, mapping_items, node_span
 from rtclint.parsers.yaml_values import compose_nested, embedded, value_span
@@ -48,6 +48,7 @@ def configmap(doc: Document, node: yaml.Node, name: str, namespace: str, facts: 
 
 def secret(doc: Document, node: yaml.Node, name: str, namespace: str, facts: FileFacts) -> None:
     holder = _holder(doc, node, "secret", name, namespace)
+    encoded = {}  # key -> span of its base64 value
     for key, key_node, value in mapping_items(mapping_get(node, "data")[1]):
         decoded = _b64(value)
         if decoded is None:
@@ -56,6 +57,9 @@ def secret(doc: Document, node: yaml.Node, name: str, namespace: str, facts: Fil
         holder.facts["keys"].append(key)
         holder.env[key] = EnvVar(key, decoded, doc.span(key_node.start_mark.index, value.end_mark.index),
                                  value_span=span, name_span=node_span(doc, key_node), from_secret=True)
+        encoded[key] = span
+        if kube_homeserver.from_base64(doc, key, decoded, span, facts):
+            continue
         if "\n" in decoded or key.endswith((".yaml", ".yml")):
             root, _error = compose_nested(decoded)
             if isinstance(root, yaml.MappingNode) and classify(root, _NamedDoc(key)) == "livekit":
@@ -70,6 +74,8 @@ def secret(doc: Document, node: yaml.Node, name: str, namespace: str, facts: Fil
         _plain_key(doc, holder, key, key_node, value)
         holder.env[key].from_secret = True
         facts.livekit[:] = [c for c in facts.livekit if not (c.facts.get("secret") == name and c.facts.get("key") == key)]
+        if key in encoded:
+            kube_homeserver.forget(facts, encoded[key])
         _key_content(doc, key, value, {"secret": name, "namespace": namespace, "key": key}, "secret", facts)
     if holder.facts["keys"]:
         facts.services.append(holder)
@@ -110,6 +116,8 @@ def _key_content(doc: Document, key: str, value: yaml.ScalarNode, where: dict, o
         respond = Respond(200, text, body_span=span, body_map=list(emb.offsets))
         facts.well_knowns.append(WellKnown(which=which, body=text, span=span, source="configmap",
                                            respond=respond, facts=where))
+        return
+    if kube_homeserver.from_text(doc, key, value, facts):
         return
     if not key.endswith((".yaml", ".yml")) and "\n" not in text:
         return
