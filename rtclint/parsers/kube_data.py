@@ -23,7 +23,7 @@ import re
 from rtclint.document import Document
 from rtclint.model import EnvVar, FileFacts, Respond, Service, WellKnown
 from rtclint.model.wellknown import RTC_FOCI_KEY
-from rtclint.parsers import kube_homeserver, yaml_livekit
+from rtclint.parsers import kube_homeserver, livekit_key_file, yaml_livekit
 from rtclint.parsers.pyyaml import yaml
 from rtclint.parsers.yaml import classify, mapping_get, mapping_items, node_span
 from rtclint.parsers.yaml_values import compose_nested, embedded, value_span
@@ -42,6 +42,7 @@ def configmap(doc: Document, node: yaml.Node, name: str, namespace: str, facts: 
         _plain_key(doc, holder, key, key_node, value)
         _key_content(doc, key, value, {"configmap": name, "namespace": namespace, "key": key},
                      "configmap", facts, well_knowns=True)
+        _remember_key_map(holder, key, value.value, embedded(doc, value).node_span)
     if holder.facts["keys"]:
         facts.services.append(holder)
 
@@ -58,6 +59,7 @@ def secret(doc: Document, node: yaml.Node, name: str, namespace: str, facts: Fil
         holder.env[key] = EnvVar(key, decoded, doc.span(key_node.start_mark.index, value.end_mark.index),
                                  value_span=span, name_span=node_span(doc, key_node), from_secret=True)
         encoded[key] = span
+        _remember_key_map(holder, key, decoded, lambda _n, s=span: s)
         if kube_homeserver.from_base64(doc, key, decoded, span, facts):
             continue
         if "\n" in decoded or key.endswith((".yaml", ".yml")):
@@ -77,6 +79,7 @@ def secret(doc: Document, node: yaml.Node, name: str, namespace: str, facts: Fil
         if key in encoded:
             kube_homeserver.forget(facts, encoded[key])
         _key_content(doc, key, value, {"secret": name, "namespace": namespace, "key": key}, "secret", facts)
+        _remember_key_map(holder, key, value.value, embedded(doc, value).node_span)
     if holder.facts["keys"]:
         facts.services.append(holder)
 
@@ -126,6 +129,16 @@ def _key_content(doc: Document, key: str, value: yaml.ScalarNode, where: dict, o
         cfg = yaml_livekit.build(doc.path, root, emb.node_span, node_span(doc, value), origin=origin)
         cfg.facts.update(where)
         facts.livekit.append(cfg)
+
+
+def _remember_key_map(holder: Service, key: str, text: str, span_of) -> None:
+    """A key whose text is a LiveKit key file: its entries, for `model.linking` to give
+    the LiveKit pod that mounts the key as its `key_file`."""
+    maps = holder.facts.setdefault("key_maps", {})
+    maps.pop(key, None)  # `stringData` replaces `data`'s key
+    found = livekit_key_file.entries(text, span_of)
+    if found is not None:
+        maps[key] = found
 
 
 class _NamedDoc:
