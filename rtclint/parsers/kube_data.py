@@ -75,7 +75,8 @@ def secret(doc: Document, node: yaml.Node, name: str, namespace: str, facts: Fil
             holder.facts["keys"].append(key)
         _plain_key(doc, holder, key, key_node, value)
         holder.env[key].from_secret = True
-        facts.livekit[:] = [c for c in facts.livekit if not (c.facts.get("secret") == name and c.facts.get("key") == key)]
+        facts.livekit[:] = [c for c in facts.livekit if not (c.facts.get("secret") == name and c.facts.get("key") == key
+                                                             and c.facts.get("namespace") == namespace)]
         if key in encoded:
             kube_homeserver.forget(facts, encoded[key])
         _key_content(doc, key, value, {"secret": name, "namespace": namespace, "key": key}, "secret", facts)
