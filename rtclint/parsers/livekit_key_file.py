@@ -7,6 +7,7 @@ Compose bind mount, `configs:` or `secrets:` entry (parsers/compose_links) — a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from rtclint.document import Span
@@ -14,12 +15,16 @@ from rtclint.model import Located
 from rtclint.parsers.pyyaml import yaml
 from rtclint.parsers.yaml_values import compose_nested
 
+# Every line blank, a comment or `key: value` on one line (a flow map `{k: v}` is rare enough
+# to stay unknown).
+_LINES = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n|[ \t]*[^\s:#][^\n:]*:[ \t]+\S[^\n]*(?:\n|$))*")
+
 
 def entries(text: str, span_of: Callable[[yaml.Node], Span]) -> dict[str, Located] | None:
     """key → secret (value span on the secret, key span on the key) when `text` is a flat
     map of scalars; None for anything else (it is not a key file, or LiveKit would not
     start with it: either way the keys stay unknown)."""
-    if ":" not in text:
+    if not _LINES.fullmatch(text):  # a cheap look first: ConfigMaps hold big nginx confs too
         return None
     root, _error = compose_nested(text)
     if not isinstance(root, yaml.MappingNode) or not root.value:
