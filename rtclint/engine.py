@@ -40,11 +40,17 @@ class Result:
     # whole tree's facts, for the fixer, suppressions and secret masking)
     deployments: list[Deployment] = field(default_factory=list)
     names_by_path: dict[str, str] = field(default_factory=dict, repr=False)  # deployment_name's index
+    # id(finding) → its deployment, for a finding in a file several deployments share (a
+    # manifest of several namespaces, model/partition_views.py): the path cannot say
+    names_by_finding: dict[int, str] = field(default_factory=dict, repr=False)
 
-    def deployment_name(self, path: str) -> str | None:
-        """The deployment a file belongs to; None when the run found only one."""
+    def deployment_name(self, path: str, diag: Diagnostic | None = None) -> str | None:
+        """The deployment a file (or, given, a finding) belongs to; None when the run found
+        only one."""
         if len(self.deployments) < 2:
             return None
+        if diag is not None and id(diag) in self.names_by_finding:
+            return self.names_by_finding[id(diag)]
         if not self.names_by_path:  # once: asked for every finding of a big tree
             self.names_by_path.update((p, dep.name) for dep in self.deployments for p in dep.files)
         name = self.names_by_path.get(path)
@@ -125,10 +131,44 @@ def check(paths: list[str], config: Config | None = None, *, use_cache: bool = F
     for part in parts:
         whole.absorb(part)
     result = Result(whole, files_checked=len(facts_list), deployments=parts)
+    origins: dict[tuple, list[str]] = {}  # a shared file's findings → their deployments
+    shared = _shared_paths(parts)
     for part in parts:  # one deployment's facts never hide or change another's findings
-        result.diagnostics += _run_rules(part, config)
+        found = _run_rules(part, config)
+        for diag in found if shared else ():
+            if diag.span.path in shared:
+                origins.setdefault((diag.code, diag.span, diag.message), []).append(part.name)
+                origins.setdefault((diag.code, diag.span), []).append(part.name)
+        result.diagnostics += found
     result.diagnostics = _post_process(result, config)
+    if origins:
+        _name_shared_findings(result, origins)
     return result
+
+
+def _shared_paths(parts: list[Deployment]) -> set[str]:
+    seen: set[str] = set()
+    shared: set[str] = set()
+    for part in parts:
+        for path in part.files:
+            (shared if path in seen else seen).add(path)
+    return shared
+
+
+def _name_shared_findings(result: Result, origins: dict[tuple, list[str]]) -> None:
+    """Each finding of a shared file named by the deployment that made it: the same finding
+    from two deployments is one of each, in order (by its message; by code and place
+    when the output's masking changed the message)."""
+    taken: dict[tuple, int] = {}
+    for diag in result.diagnostics:
+        key = (diag.code, diag.span, diag.message)
+        if key not in origins:
+            key = (diag.code, diag.span)
+        names = origins.get(key)
+        if names:
+            index = taken.get(key, 0)
+            taken[key] = index + 1
+            result.names_by_finding[id(diag)] = names[min(index, len(names) - 1)]
 
 
 def model_deployments(facts_list: list[FileFacts], documents: dict[str, Document],

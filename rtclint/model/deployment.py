@@ -83,9 +83,29 @@ class Deployment:
         self.documents.update(part.documents)
         for component, version in part.targets.items():  # the first deployment's, per component
             self.targets.setdefault(component, version)
-        for name in ("sites", "services", "extra_well_knowns", "livekit", "synapse", "ess",
+        for name in ("sites", "services", "extra_well_knowns", "livekit", "synapse", "toml_homeservers", "ess",
                      "element_call", "declared_server_names", "kube_services", "firewalls"):
             getattr(self, name).extend(getattr(part, name))
+
+    def edits_fit(self, edits) -> bool:
+        """Whether these fix edits keep to what their file is. A homeserver config held in a
+        manifest's ConfigMap/Secret key (parsers/kube_homeserver) is edited through the
+        manifest: an edit inside a block scalar's text is exact, but one on a quoted or
+        base64 value, or one a homeserver fix aims at "the file" (appended at its end,
+        re-dumped at its top level), would write into the manifest itself. So an edit to a
+        file holding such a config must lie inside one held as a block scalar."""
+        held = self.__dict__.get("_held_configs")
+        if held is None:
+            held = self._held_configs = {}
+            for cfg in (*self.synapse, *self.toml_homeservers):
+                if cfg.embedded:
+                    held.setdefault(cfg.span.path, []).append((cfg.span, cfg.embedded))
+        for edit in edits:
+            around = held.get(edit.span.path)
+            if around and not any(how == "block" and span.start <= edit.span.start < span.end
+                                  and edit.span.end <= span.end for span, how in around):
+                return False
+        return True
 
     # -- derived views -------------------------------------------------------------
 

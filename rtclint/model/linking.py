@@ -38,6 +38,7 @@ def link(dep: "Deployment") -> None:
     _link_compose_configs(dep)
     _link_generated_files(dep)
     _link_configmaps(dep)
+    _link_key_files(dep)
     _drop_merged_env_files(dep)
     _kube_service_aliases(dep)
     _env_from_configmaps(dep)
@@ -168,6 +169,57 @@ def _link_configmaps(dep: "Deployment") -> None:
             for cfg in by_object.get(ref.split("#", 1)[0], ()):
                 if ref.endswith(f"#{cfg.facts.get('key')}"):
                     _claim(cfg, svc)
+
+
+def _link_key_files(dep: "Deployment") -> None:
+    """LiveKit's `key_file`, read from the ConfigMap/Secret key mounted at that path in its
+    pod or the tree file a Compose service mounts there. LiveKit decodes the file into its
+    `keys` map, over the config's own entries (livekit-server `createKeyProvider`), so the
+    entries join `cfg.keys`, where the key rules (RTC303, RTC401) and the masking see them.
+    A file the tree does not hold, or one that is no flat `key: secret` map, leaves the
+    keys unknown (`key_file_keys` unset)."""
+    wanted = [c for c in dep.livekit if c.key_file is not None and isinstance(c.key_file.value, str)
+              and c.key_file.value.startswith("/") and c.service is not None]
+    if not wanted:
+        return
+    holders = {(s.source[len("k8s-"):] + ":" + str(s.facts.get(s.source[len("k8s-"):])), s.facts.get("namespace")): s
+               for s in dep.services if s.source in ("k8s-configmap", "k8s-secret")}
+    for cfg in wanted:
+        for svc in dep.services:
+            if svc.name != cfg.service or svc.role != "livekit":
+                continue
+            path = os.path.normpath(cfg.key_file.value)
+            if svc.source == "k8s":
+                found = _mounted_key_map(svc, holders, path)
+            else:  # Compose: a bind-mounted file, `configs:` or `secrets:` (parsers/compose_links)
+                entries = (svc.facts.get("key_maps") or {}).get(path)
+                found = (entries, "file") if entries is not None else None
+            if found is not None:
+                cfg.facts["key_file_keys"], cfg.facts["key_file_from"] = found
+                cfg.keys.update(found[0])
+                break
+
+
+def _mounted_key_map(svc: Service, holders: dict, path: str) -> tuple[dict, str] | None:
+    """(key map, 'configmap'/'secret') of the object key mounted at `path` in this
+    container, or None."""
+    for mount in svc.mounts:
+        source = mount.source.split("#", 1)[0]
+        if not source.startswith(("configmap:", "secret:")):
+            continue
+        if mount.files is not None:
+            keys = [k for k, p in mount.files.items() if os.path.normpath(p) == path]
+        else:
+            inside = os.path.relpath(path, os.path.normpath(mount.target)) if mount.target else ".."
+            keys = [inside] if "/" not in inside and not inside.startswith(".") else []
+        namespace = svc.facts.get("namespace")
+        holder = holders.get((source, namespace)) or next(
+            (h for (ref, ns), h in holders.items() if ref == source and same_namespace(ns, namespace)), None)
+        maps = holder.facts.get("key_maps") or {} if holder is not None else {}
+        for key in keys:
+            if key in maps:
+                return dict(maps[key]), source.split(":", 1)[0]
+    return None
 
 
 def object_ref(facts: dict) -> str | None:

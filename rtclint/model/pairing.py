@@ -43,9 +43,10 @@ class LiveKitInstance:
     def keys(self) -> dict[str, Located]:
         """key → secret. `LIVEKIT_KEYS` (`--keys`) replaces the config's `keys`."""
         env = self.env_keys
-        if env is not None and env.keys:
-            return dict(env.keys)
         cfg = self.config
+        if env is not None and env.keys:
+            # a key_file is decoded over whichever map LiveKit holds (livekit-server createKeyProvider)
+            return {**env.keys, **((cfg.facts.get("key_file_keys") or {}) if cfg is not None else {})}
         return dict(cfg.keys) if cfg is not None else {}
 
     @property

@@ -27,14 +27,19 @@ A deployment is named by its directory as shown to the user ("." for the current
 Kubernetes namespaces: within one such deployment, manifests whose objects all sit in one
 namespace are grouped by it, and when two or more namespaces each hold an anchor (an
 Ingress/HTTPRoute, a homeserver) every namespace is a deployment of its own, named
-`DIR [namespace NS]`; manifests without a namespace, or with several, stay in `DIR`'s. A
-file is never split, so a file alone and the file among others get the same deployments.
+`DIR [namespace NS]`; manifests without a namespace stay in `DIR`'s. A manifest holding
+objects of several namespaces is split the same way, object by object
+(model/partition_views.py): what its objects without a namespace gave stays in `DIR`'s.
+The decision depends on the file's own content only, so a file alone and the file among
+others get the same deployments.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+
+from rtclint.model.partition_views import views
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:
@@ -64,7 +69,8 @@ def anchors(facts: "FileFacts") -> set[str]:
 
 
 def partition(facts_list: list["FileFacts"]) -> list[Part]:
-    """The deployments of a run, in the order of their first file; every file in exactly one."""
+    """The deployments of a run, in the order of their first file; every file in exactly one
+    (a manifest of several namespaces: each of its facts in exactly one)."""
     if not facts_list:
         return []
     entries = [(_dir_parts(f.path), f, anchors(f)) for f in facts_list]
@@ -73,9 +79,9 @@ def partition(facts_list: list["FileFacts"]) -> list[Part]:
         common = _common_prefix(common, parts)
     applied = applied_namespaces(facts_list)
     out = [split for part in _split(common, entries) for split in _by_namespace(part, applied)]
-    order = {id(f): i for i, f in enumerate(facts_list)}
+    order = {f.path: i for i, f in enumerate(facts_list)}  # by path: a view is a copy
     out = [p for p in out if p.files]
-    out.sort(key=lambda p: min(order[id(f)] for f in p.files))
+    out.sort(key=lambda p: min(order[f.path] for f in p.files))
     return out
 
 
@@ -139,15 +145,19 @@ def namespaces(facts: "FileFacts", applied: dict[str, str] | None = None) -> set
 
 def _by_namespace(part: Part, applied: dict[str, str]) -> list[Part]:
     groups: dict[str, list] = {}
+    rest = Part(part.root)
     for facts in part.files:
         found = namespaces(facts, applied) if facts.subkind == "k8s" else set()
         if len(found) == 1:
             groups.setdefault(next(iter(found)), []).append(facts)
+        elif len(found) > 1:  # a manifest of several namespaces: each one's objects apart
+            for ns, view in views(facts).items():
+                (groups.setdefault(ns, []) if ns else rest.files).append(view)
+        else:
+            rest.files.append(facts)
     anchored = [ns for ns, files in groups.items() if any(anchors(f) for f in files)]
     if len(anchored) < 2:
         return [part]
-    grouped = {id(f) for files in groups.values() for f in files}
-    rest = Part(part.root, [f for f in part.files if id(f) not in grouped])
     return [rest, *(Part(f"{part.root} [namespace {ns}]", files) for ns, files in groups.items())]
 
 

@@ -151,6 +151,9 @@ class SynapseConfig:
     # conduwuit) or 'tuwunel'. Its keys then use Synapse's dotted paths for the shared
     # facts (server_name, matrix_rtc.transports[i].livekit_service_url) and `well_known.*`.
     flavor: str = "synapse"
+    # '' for a file of its own; held in a ConfigMap/Secret key (parsers/kube_homeserver):
+    # 'block' (a block scalar, edits inside its text are exact) or 'value' (quoted, base64).
+    embedded: str = ""
 
 
 # `enabled` defaults in charts/matrix-stack/values.yaml (ess-helm 26.x); here, not in

@@ -14,7 +14,7 @@ from rtclint.discover import kind_from_name
 from rtclint.document import Document
 from rtclint.model import EnvVar, FileFacts, LiveKitConfig, Located, Service, WellKnown
 from rtclint.model.stacks import command_option
-from rtclint.parsers import yaml_livekit
+from rtclint.parsers import livekit_key_file, yaml_livekit
 from rtclint.parsers.base import Tree
 from rtclint.parsers.pyyaml import yaml
 from rtclint.parsers.yaml import classify, load_nodes, mapping_items
@@ -44,10 +44,25 @@ def _livekit_sources(svc: Service, tree: Tree, facts: FileFacts, project_env: di
         svc.facts["livekit_config_inline"] = True  # LIVEKIT_CONFIG wins over --config
     else:
         _mounted_config(svc, tree, facts, "livekit", targets)
+    _mounted_key_files(svc, tree, facts)
     keys = svc.env.get("LIVEKIT_KEYS")
     if keys is not None and keys.value is not None:
         raw = svc.facts.get("raw_env", {}).get("LIVEKIT_KEYS")
         facts.livekit.append(keys_config(keys, tree, svc.name, raw, project_env))
+
+
+def _mounted_key_files(svc: Service, tree: Tree, facts: FileFacts) -> None:
+    """Every tree file mounted into a LiveKit container that reads as a key file, by its
+    path in the container (`key_maps`): `model.linking` takes the one `key_file` names."""
+    for mount in svc.mounts:
+        if mount.resolved is None or not mount.target.startswith("/"):
+            continue
+        other = tree.load(os.path.abspath(mount.resolved))
+        found = livekit_key_file.entries(other.text, lambda n, d=other: d.span(n.start_mark.index, n.end_mark.index)) \
+            if other is not None else None
+        if found is not None:
+            svc.facts.setdefault("key_maps", {})[os.path.normpath(mount.target)] = found
+            facts.includes.append(other.path)
 
 
 def _synapse_targets(svc: Service) -> list[str]:

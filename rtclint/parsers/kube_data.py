@@ -23,7 +23,7 @@ import re
 from rtclint.document import Document
 from rtclint.model import EnvVar, FileFacts, Respond, Service, WellKnown
 from rtclint.model.wellknown import RTC_FOCI_KEY
-from rtclint.parsers import yaml_livekit
+from rtclint.parsers import kube_homeserver, livekit_key_file, yaml_livekit
 from rtclint.parsers.pyyaml import yaml
 from rtclint.parsers.yaml import classify, mapping_get, mapping_items, node_span
 from rtclint.parsers.yaml_values import compose_nested, embedded, value_span
@@ -42,12 +42,14 @@ def configmap(doc: Document, node: yaml.Node, name: str, namespace: str, facts: 
         _plain_key(doc, holder, key, key_node, value)
         _key_content(doc, key, value, {"configmap": name, "namespace": namespace, "key": key},
                      "configmap", facts, well_knowns=True)
+        _remember_key_map(holder, key, value.value, embedded(doc, value).node_span)
     if holder.facts["keys"]:
         facts.services.append(holder)
 
 
 def secret(doc: Document, node: yaml.Node, name: str, namespace: str, facts: FileFacts) -> None:
     holder = _holder(doc, node, "secret", name, namespace)
+    encoded = {}  # key -> span of its base64 value
     for key, key_node, value in mapping_items(mapping_get(node, "data")[1]):
         decoded = _b64(value)
         if decoded is None:
@@ -56,6 +58,10 @@ def secret(doc: Document, node: yaml.Node, name: str, namespace: str, facts: Fil
         holder.facts["keys"].append(key)
         holder.env[key] = EnvVar(key, decoded, doc.span(key_node.start_mark.index, value.end_mark.index),
                                  value_span=span, name_span=node_span(doc, key_node), from_secret=True)
+        encoded[key] = span
+        _remember_key_map(holder, key, decoded, lambda _n, s=span: s)
+        if kube_homeserver.from_base64(doc, key, decoded, span, facts):
+            continue
         if "\n" in decoded or key.endswith((".yaml", ".yml")):
             root, _error = compose_nested(decoded)
             if isinstance(root, yaml.MappingNode) and classify(root, _NamedDoc(key)) == "livekit":
@@ -69,8 +75,12 @@ def secret(doc: Document, node: yaml.Node, name: str, namespace: str, facts: Fil
             holder.facts["keys"].append(key)
         _plain_key(doc, holder, key, key_node, value)
         holder.env[key].from_secret = True
-        facts.livekit[:] = [c for c in facts.livekit if not (c.facts.get("secret") == name and c.facts.get("key") == key)]
+        facts.livekit[:] = [c for c in facts.livekit if not (c.facts.get("secret") == name and c.facts.get("key") == key
+                                                             and c.facts.get("namespace") == namespace)]
+        if key in encoded:
+            kube_homeserver.forget(facts, encoded[key])
         _key_content(doc, key, value, {"secret": name, "namespace": namespace, "key": key}, "secret", facts)
+        _remember_key_map(holder, key, value.value, embedded(doc, value).node_span)
     if holder.facts["keys"]:
         facts.services.append(holder)
 
@@ -111,6 +121,8 @@ def _key_content(doc: Document, key: str, value: yaml.ScalarNode, where: dict, o
         facts.well_knowns.append(WellKnown(which=which, body=text, span=span, source="configmap",
                                            respond=respond, facts=where))
         return
+    if kube_homeserver.from_text(doc, key, value, facts):
+        return
     if not key.endswith((".yaml", ".yml")) and "\n" not in text:
         return
     root, _error = compose_nested(text)
@@ -118,6 +130,16 @@ def _key_content(doc: Document, key: str, value: yaml.ScalarNode, where: dict, o
         cfg = yaml_livekit.build(doc.path, root, emb.node_span, node_span(doc, value), origin=origin)
         cfg.facts.update(where)
         facts.livekit.append(cfg)
+
+
+def _remember_key_map(holder: Service, key: str, text: str, span_of) -> None:
+    """A key whose text is a LiveKit key file: its entries, for `model.linking` to give
+    the LiveKit pod that mounts the key as its `key_file`."""
+    maps = holder.facts.setdefault("key_maps", {})
+    maps.pop(key, None)  # `stringData` replaces `data`'s key
+    found = livekit_key_file.entries(text, span_of)
+    if found is not None:
+        maps[key] = found
 
 
 class _NamedDoc:

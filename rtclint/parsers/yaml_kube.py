@@ -38,7 +38,14 @@ def read(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts) ->
     if routing.get("Ingress"):
         from rtclint.parsers.kube_ingress import read as read_ingresses
 
-        facts.sites += read_ingresses(doc, routing["Ingress"])
+        # one site per host and namespace: two namespaces of one file are two deployments
+        # (model/partition.py), as they are when written in two files
+        by_namespace: dict[str, list] = {}
+        for entry in routing["Ingress"]:
+            ns = str(scalar(mapping_get(mapping_get(entry[0], "metadata")[1], "namespace")[1]) or "")
+            by_namespace.setdefault(ns, []).append(entry)
+        for entries in by_namespace.values():
+            facts.sites += read_ingresses(doc, entries)
     if routing.get("HTTPRoute"):
         from rtclint.parsers.kube_gateway import read as read_routes
 

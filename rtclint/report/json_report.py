@@ -185,7 +185,7 @@ def _deployments(result) -> list[str]:
 
 def _name(result, diag: Diagnostic) -> str | None:
     name_of = getattr(result, "deployment_name", None)
-    return name_of(diag.path) if name_of is not None else None
+    return name_of(diag.path, diag) if name_of is not None else None
 
 
 def render_statistics(result, unsafe_fixes: bool = False) -> str:

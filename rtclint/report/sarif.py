@@ -187,7 +187,7 @@ def _result(diag: Diagnostic, index: dict[str, int], documents, root: str, finge
 def _named(out: dict, result, diag: Diagnostic) -> dict:
     """A result names its deployment (`properties.deployment`) when the run found several."""
     name_of = getattr(result, "deployment_name", None)
-    name = name_of(diag.path) if name_of is not None else None
+    name = name_of(diag.path, diag) if name_of is not None else None
     if name is not None:
         out.setdefault("properties", {})["deployment"] = name
     return out

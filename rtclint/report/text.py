@@ -67,7 +67,7 @@ def _by_deployment(result) -> list[tuple[str | None, list[Diagnostic]]]:
         return [(None, list(result.diagnostics))]
     groups: dict[str | None, list[Diagnostic]] = {dep.name: [] for dep in result.deployments}
     for diag in result.diagnostics:
-        groups.setdefault(name_of(diag.path), []).append(diag)
+        groups.setdefault(name_of(diag.path, diag), []).append(diag)
     return [(name, found) for name, found in groups.items() if found]
 
 

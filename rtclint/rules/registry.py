@@ -127,6 +127,8 @@ class RuleContext:
     ) -> Diagnostic:
         assert self.rule is not None
         related = [r for r in related if r.span != span]  # a note is about another place
+        if fix is not None and not self.deployment.edits_fit(fix.edits):
+            fix = None  # it would write a homeserver setting into the manifest holding it
         return Diagnostic(
             code=self.rule.code,
             name=self.rule.name,

@@ -77,8 +77,8 @@ def _effective_keys(inst) -> dict | None:
         if inst.dev:
             return {"devkey": _Const("secret")}
         return None
-    if cfg is not None and cfg.key_file is not None:
-        return None
+    if cfg is not None and cfg.key_file is not None and "key_file_keys" not in cfg.facts:
+        return None  # a key file the tree does not hold
     out = {}
     for name, located in keys.items():
         if located.value is None or interpolated(str(located.value)):

@@ -59,13 +59,25 @@ def _all_credentials(dep) -> Iterator[Credential]:
         else:
             place = "livekit-file"
         label = "LIVEKIT_KEYS" if origin == "env-keys" else "keys"
+        from_key_file = cfg.facts.get("key_file_keys") or {}
         for key, located in cfg.keys.items():
+            if from_key_file.get(key) is located:  # read from the ConfigMap/Secret mounted as key_file
+                yield from _key_file_credentials(key, located, cfg.facts.get("key_file_from"))
+                continue
             if located.key_span is not None:
                 yield Credential("key", key, located.key_span, place, f"`{key}` ({label})")
             if located.value is not None and located.span is not None:
                 yield Credential("secret", str(located.value), located.span, place, f"for `{key}` ({label})")
     for ess in dep.ess:
         yield from _ess_credentials(dep, ess)
+
+
+def _key_file_credentials(key: str, located, kind: str | None) -> Iterator[Credential]:
+    place = "configmap" if kind == "configmap" else "key-file"  # a Secret or a file is where it belongs
+    if located.key_span is not None:
+        yield Credential("key", key, located.key_span, place, f"`{key}` (key_file)")
+    if located.value is not None and located.span is not None:
+        yield Credential("secret", str(located.value), located.span, place, f"for `{key}` (key_file)")
 
 
 def _ess_credentials(dep, ess) -> Iterator[Credential]:

@@ -1,0 +1,208 @@
+"""LiveKit's `key_file` resolved to the data mounted at that path: a ConfigMap/Secret key
+in the pod (volume, `items`, `subPath`), or in Compose a bind-mounted file, a `configs:`
+or a `secrets:` entry. Its entries are LiveKit's keys (over the config's own, as
+livekit-server's createKeyProvider decodes them), so the key rules apply; a key file the
+tree does not hold leaves them unknown; the secrets are masked in every output."""
+
+import base64
+import textwrap
+
+import pytest
+
+from conftest import run_rtclint
+from trees import run, write
+
+GOOD = "4f9c2a7e1b8d3f6a0c5e9b2d7f1a4c8e"  # fixture values, 32 characters
+OTHER = "9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a"
+
+
+def kube(keys_object, mount="- {name: keys, mountPath: /etc/livekit-keys}", key_file="/etc/livekit-keys/keys.yaml",
+         volume="secret: {secretName: lk-keys, defaultMode: 0400}"):
+    return textwrap.dedent("""\
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: lk-config, namespace: rtc}
+        data:
+          livekit.yaml: |
+            port: 7880
+            key_file: @KEY_FILE@
+        ---
+        @KEYS@
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: livekit, namespace: rtc}
+        spec:
+          template:
+            spec:
+              containers:
+                - name: livekit
+                  image: livekit/livekit-server:v1.9.0
+                  args: [--config, /etc/livekit/livekit.yaml]
+                  volumeMounts:
+                    - {name: config, mountPath: /etc/livekit}
+                    @MOUNT@
+              volumes:
+                - {name: config, configMap: {name: lk-config}}
+                - {name: keys, @VOLUME@}
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: jwt, namespace: rtc}
+        spec:
+          template:
+            spec:
+              containers:
+                - name: jwt
+                  image: ghcr.io/element-hq/lk-jwt-service:0.8.0
+                  env:
+                    - {name: LIVEKIT_URL, value: wss://sfu.example.org}
+                    - {name: LIVEKIT_FULL_ACCESS_HOMESERVERS, value: example.org}
+                    - {name: LIVEKIT_KEY, valueFrom: {secretKeyRef: {name: jwt-auth, key: key}}}
+                    - {name: LIVEKIT_SECRET, valueFrom: {secretKeyRef: {name: jwt-auth, key: secret}}}
+        ---
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: jwt-auth, namespace: rtc}
+        stringData: {key: callkey, secret: @GOOD@}
+        """).replace("@KEYS@", keys_object.rstrip("\n")).replace("@MOUNT@", mount).replace(
+        "@KEY_FILE@", key_file).replace("@VOLUME@", volume).replace("@GOOD@", GOOD)
+
+
+def string_data(secret, key="keys.yaml"):
+    return f"apiVersion: v1\nkind: Secret\nmetadata: {{name: lk-keys, namespace: rtc}}\nstringData:\n  {key}: |\n    callkey: {secret}\n"
+
+
+def b64_data(secret):
+    body = base64.b64encode(f"callkey: {secret}\n".encode()).decode()
+    return f"apiVersion: v1\nkind: Secret\nmetadata: {{name: lk-keys, namespace: rtc}}\ndata:\n  keys.yaml: {body}\n"
+
+
+def codes(result):
+    return [d.code for d in result.diagnostics]
+
+
+def at(result, code):
+    (diag,) = [d for d in result.diagnostics if d.code == code]
+    return (diag.span.path, *result.deployment.documents[diag.span.path].line_col(diag.span.start))
+
+
+def test_a_key_file_from_a_secret_disagreeing_with_the_jwt_service_is_rtc303(tmp_path):
+    result = run(tmp_path, {"rtc.yaml": kube(string_data(OTHER))})
+    assert "RTC303" in codes(result)
+    (cfg,) = result.deployment.livekit
+    assert cfg.facts["key_file_from"] == "secret" and set(cfg.facts["key_file_keys"]) == {"callkey"}
+    assert result.deployment.documents["rtc.yaml"].line_col(cfg.keys["callkey"].span.start) == (14, 14)
+
+
+def test_the_same_pair_agrees(tmp_path):
+    result = run(tmp_path, {"rtc.yaml": kube(string_data(GOOD))})
+    assert "RTC303" not in codes(result) and "RTC400" not in codes(result)
+    assert "RTC900" not in codes(result)  # a Secret is where it belongs
+
+
+def test_base64_data_points_at_the_encoded_value(tmp_path):
+    result = run(tmp_path, {"rtc.yaml": kube(b64_data(OTHER))})
+    assert at(result, "RTC303")[0] == "rtc.yaml"
+    (cfg,) = result.deployment.livekit
+    assert result.deployment.documents["rtc.yaml"].line_col(cfg.keys["callkey"].span.start) == (13, 14)
+
+
+def test_a_short_secret_in_a_config_map_key_file_is_rtc401_and_rtc900(tmp_path):
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: lk-keys, namespace: rtc}\ndata:\n  keys.yaml: 'callkey: short'\n"
+    result = run(tmp_path, {"rtc.yaml": kube(cm, volume="configMap: {name: lk-keys, defaultMode: 0400}")})
+    assert at(result, "RTC401") == ("rtc.yaml", 13, 24)
+    assert "RTC900" in codes(result)
+
+
+@pytest.mark.parametrize("mount,volume", [
+    ("- {name: keys, mountPath: /etc/livekit-keys/keys.yaml, subPath: lk.yaml}",
+     "secret: {secretName: lk-keys, defaultMode: 0400}"),
+    ("- {name: keys, mountPath: /etc/livekit-keys}",
+     "secret: {secretName: lk-keys, defaultMode: 0400, items: [{key: lk.yaml, path: keys.yaml}]}"),
+])
+def test_items_and_sub_path_choose_the_file(tmp_path, mount, volume):
+    result = run(tmp_path, {"rtc.yaml": kube(string_data(OTHER, key="lk.yaml"), mount, volume=volume)})
+    assert "RTC303" in codes(result)
+
+
+@pytest.mark.parametrize("key_file,mount", [
+    ("/etc/elsewhere/keys.yaml", "- {name: keys, mountPath: /etc/livekit-keys}"),  # nothing mounted there
+    ("/etc/livekit-keys/keys.yaml", "- {name: other, mountPath: /etc/livekit-keys}"),  # not from the tree
+])
+def test_a_key_file_the_tree_does_not_hold_stays_unknown(tmp_path, key_file, mount):
+    result = run(tmp_path, {"rtc.yaml": kube(string_data(OTHER), mount, key_file=key_file)})
+    assert "RTC303" not in codes(result) and "RTC400" not in codes(result)
+    assert all("key_file_keys" not in c.facts for c in result.deployment.livekit)
+
+
+def test_a_key_in_another_namespace_is_not_the_pods(tmp_path):
+    result = run(tmp_path, {"rtc.yaml": kube(string_data(OTHER).replace("namespace: rtc", "namespace: other"))})
+    assert "RTC303" not in codes(result)
+
+
+def test_a_value_that_is_no_key_map_stays_unknown(tmp_path):
+    result = run(tmp_path, {"rtc.yaml": kube(string_data(OTHER).replace(f"callkey: {OTHER}", "callkey: [1, 2]"))})
+    assert "RTC303" not in codes(result)
+
+
+COMPOSE = """\
+services:
+  livekit:
+    image: livekit/livekit-server:v1.9.0
+    command: --config /etc/livekit.yaml
+    volumes:
+      - ./livekit.yaml:/etc/livekit.yaml:ro
+      @BIND@
+    @SECRETS@
+  jwt:
+    image: ghcr.io/element-hq/lk-jwt-service:0.8.0
+    environment:
+      LIVEKIT_URL: wss://sfu.example.org
+      LIVEKIT_KEY: callkey
+      LIVEKIT_SECRET: ${LIVEKIT_SECRET}
+      LIVEKIT_FULL_ACCESS_HOMESERVERS: example.org
+@TOP@
+"""
+COMPOSE_WAYS = {
+    "secrets": ("/run/secrets/lk_keys", "", "secrets: [lk_keys]", "secrets:\n  lk_keys: {file: ./keys.yaml}"),
+    "configs": ("/etc/lk/keys.yaml", "", "configs: [{source: lk_keys, target: /etc/lk/keys.yaml}]",
+                "configs:\n  lk_keys: {file: ./keys.yaml}"),
+    "bind": ("/etc/lk/keys.yaml", "- ./keys.yaml:/etc/lk/keys.yaml:ro", "", ""),
+}
+
+
+def compose_tree(way, secret, key_file=None):
+    path, bind, secrets, top = COMPOSE_WAYS[way]
+    return {"compose.yaml": COMPOSE.replace("@BIND@", bind).replace("@SECRETS@", secrets).replace("@TOP@", top),
+            ".env": f"LIVEKIT_SECRET={GOOD}\n",
+            "livekit.yaml": f"port: 7880\nkey_file: {key_file or path}\n",
+            "keys.yaml": f"callkey: {secret}\n"}
+
+
+@pytest.mark.parametrize("way", sorted(COMPOSE_WAYS))
+def test_compose_key_files(tmp_path, way):
+    broken = run(tmp_path / "broken", compose_tree(way, OTHER))
+    assert at(broken, "RTC303") == (".env", 1, 16)  # LIVEKIT_SECRET comes from there
+    assert any(r.span.path == "keys.yaml" for d in broken.diagnostics if d.code == "RTC303" for r in d.related)
+    assert "RTC303" not in codes(run(tmp_path / "good", compose_tree(way, GOOD)))
+    assert "RTC303" not in codes(run(tmp_path / "elsewhere", compose_tree(way, OTHER, key_file="/nowhere/keys.yaml")))
+
+
+def test_livekit_keys_and_a_key_file_add_up(tmp_path):
+    files = compose_tree("bind", OTHER)
+    files["compose.yaml"] = files["compose.yaml"].replace(
+        "    command:", "    environment:\n      LIVEKIT_KEYS: \"otherkey: " + OTHER + "\"\n    command:")
+    result = run(tmp_path, files)
+    assert "RTC303" in codes(result)  # callkey comes from the key file, with the other secret
+
+
+@pytest.mark.parametrize("make", [lambda: {"rtc.yaml": kube(string_data(OTHER))},
+                                  lambda: {"rtc.yaml": kube(b64_data(OTHER))},
+                                  lambda: compose_tree("secrets", OTHER)])
+def test_key_file_secrets_are_never_printed(tmp_path, make):
+    write(str(tmp_path), make())
+    for fmt in ("text", "json", "sarif"):
+        proc = run_rtclint(["check", "--no-cache", "--format", fmt, "."], cwd=str(tmp_path))
+        assert "RTC303" in proc.stdout, proc.stdout + proc.stderr
+        assert OTHER not in proc.stdout and GOOD not in proc.stdout and OTHER not in proc.stderr
