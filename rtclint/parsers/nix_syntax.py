@@ -4,82 +4,32 @@ A NixOS module is read as the attribute set it returns: the function header
 (`{ config, lib, ... }:`), `let … in` and `with …;` around it are stepped over, and
 `config = { … }` is used when the module splits `options` from `config`. Literals are
 kept (strings, numbers, bools, null, paths, lists, attribute sets, `''…''` strings with
-Nix's indentation stripping); a `let` binding of a literal is followed. Everything else —
-function calls (`lib.mkIf`, `lib.mkForce`), `config.*` references, `//`, `import`, a
-`${…}` other than of a `let` string or `toString` of a literal — is a `NixValue` of kind
-'unknown', so the readers can stay quiet about what they cannot know rather than call it
-missing.
+Nix's indentation stripping); a `let` binding of a literal is followed. The module
+system's `mkIf`, `mkMerge` and `mkOverride` family are kept as properties (`nix_calls`)
+for `nix_modules` to resolve; `imports` is kept for the module tree. Everything else —
+other function calls, `config.*` references, `//`, `import`, a `${…}` other than of a
+`let` string or `toString` of a literal — is a `NixValue` of kind 'unknown', so the
+readers can stay quiet about what they cannot know rather than call it missing.
 
 Every position is a character offset into `Document.text` (tree-sitter counts bytes).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 
 from rtclint.document import Document, Span
+from rtclint.parsers.nix_strings import INTERPOLATED, strip_indentation, unescape
+from rtclint.parsers.nix_values import PROPERTIES, UNKNOWN, NixValue, merge_bound_twice
 
-UNKNOWN = "unknown"
-INTERPOLATED = 2  # a character a `${…}` put into a string (see strip_indentation)
+__all__ = ["NixValue", "Parsed", "UNKNOWN", "parse", "strip_indentation"]
 _KEYWORDS = {"true": ("bool", True), "false": ("bool", False), "null": ("null", None)}
-# `\n`, `\t`, `\r` in "…" strings; any other escaped character stands for itself
-_DQ_ESCAPES = {"n": "\n", "t": "\t", "r": "\r"}
 MAX_DEPTH = 200  # nesting deeper than any real module; keeps recursion bounded
-
-
-@dataclass(slots=True)
-class NixValue:
-    """A value as written: kind 'str', 'int', 'float', 'bool', 'null', 'path', 'list',
-    'attrs' or 'unknown'. Strings carry the source offset of each character (`offsets`),
-    lists a list of NixValue, attribute sets a dict name -> NixValue."""
-
-    kind: str
-    value: object
-    span: Span
-    key_span: Span | None = None  # the attribute name it is bound to
-    offsets: list[int] | None = None
-    why: str = ""  # for 'unknown': what rtclint could not evaluate
-    partial: bool = False  # attrs: some attributes have names rtclint cannot know
-
-    @property
-    def known(self) -> bool:
-        """No part of the value is unknown."""
-        if self.kind == UNKNOWN or self.partial:
-            return False
-        if self.kind == "list":
-            return all(v.known for v in self.value)
-        if self.kind == "attrs":
-            return all(v.known for v in self.value.values())
-        return True
-
-    def get(self, *names: str) -> "NixValue | None":
-        """The value at an attribute path; None when absent. Walking into an unknown
-        value gives that unknown value (what it holds cannot be known)."""
-        node: NixValue | None = self
-        for name in names:
-            if node is None or node.kind == UNKNOWN:
-                return node
-            if node.kind != "attrs":
-                return None
-            nxt = node.value.get(name)
-            if nxt is None and node.partial:
-                return NixValue(UNKNOWN, None, node.span, why="an attribute name rtclint cannot evaluate")
-            node = nxt
-        return node
-
-    def python(self):
-        """The plain Python value (None for unknown parts)."""
-        if self.kind == "list":
-            return [v.python() for v in self.value]
-        if self.kind == "attrs":
-            return {k: v.python() for k, v in self.value.items()}
-        return None if self.kind == UNKNOWN else self.value
 
 
 @dataclass
 class Parsed:
-    root: NixValue | None  # the module's attribute set (or its `config`)
+    root: NixValue | None  # the module's attribute set (or its `config`), properties unresolved
     errors: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, message)
 
 
@@ -92,7 +42,9 @@ def parse(doc: Document) -> Parsed:
     tree = parser.parse(data)
     reader = _Reader(doc, data)
     if tree.root_node.has_error:
-        return Parsed(None, reader.errors(tree.root_node))
+        from rtclint.parsers.nix_syntax_errors import first_error
+
+        return Parsed(None, first_error(tree.root_node, doc.text, reader.at))
     return Parsed(reader.module(tree.root_node))
 
 
@@ -116,55 +68,6 @@ class _Reader:
 
     def text(self, node) -> str:
         return self.data[node.start_byte:node.end_byte].decode("utf-8", "replace")
-
-    # -- syntax errors --------------------------------------------------------------------
-
-    def errors(self, root) -> list[tuple[int, int, str]]:
-        """The first syntax error, where Nix's own parser reports it: at the token it did
-        not expect (after a construct tree-sitter had to skip, at the token that follows
-        it; just inside an unterminated string; at the end for a missing closer)."""
-        at, unterminated = min((self._error_at(node) for node in self._problems(root)), default=(0, False))
-        text = self.doc.text
-        if unterminated:
-            return [(at, at, "Nix: this string is not closed before the end of the file")]
-        if at >= len(text.rstrip()):
-            return [(len(text), len(text), "Nix: syntax error, unexpected end of file")]
-        token = re.match(r"\$\{|''|\w[\w.-]*|\S", text[at:])
-        shown = token.group(0) if token else text[at]
-        return [(at, at + len(shown), f"Nix: syntax error, unexpected `{shown}`")]
-
-    def _problems(self, root):
-        """MISSING nodes and the innermost ERROR nodes, in document order."""
-        stack = [root]
-        while stack:
-            node = stack.pop()
-            if node.is_missing:
-                yield node
-            elif node.type == "ERROR" and not any(c.has_error for c in node.children):
-                yield node
-            elif node.has_error or node.is_missing:
-                stack.extend(reversed(node.children))
-
-    def _next_token(self, byte: int) -> int:
-        at = self.at(byte)
-        rest = self.doc.text[at:]
-        return at + len(rest) - len(rest.lstrip())
-
-    def _error_at(self, node) -> tuple[int, bool]:
-        """(offset, whether it is an unterminated string)."""
-        if node.is_missing:
-            return self._next_token(node.start_byte), False
-        for child in node.children:
-            if child.type in ('"', "''") and child.child_count == 0:
-                at = self.at(child.end_byte)
-                if child.type == "''":  # Nix's opening token takes the spaces and line break after it
-                    blank = re.match(r" *\n", self.doc.text[at:])
-                    at += blank.end() if blank else 0
-                return at, True
-        first = node.children[0] if node.children else None
-        if first is not None and first.is_named and not first.has_error:
-            return self._next_token(node.end_byte), False  # a complete construct where none may stand
-        return self.at(node.start_byte), False
 
     # -- the module -----------------------------------------------------------------------
 
@@ -290,7 +193,7 @@ class _Reader:
                 return
             if i == len(names) - 1:
                 old = node.value.get(name)
-                node.value[name] = _merge(old, value) if old is not None else value
+                node.value[name] = merge_bound_twice(old, value) if old is not None else value
                 return
             nxt = node.value.get(name)
             if nxt is None or nxt.kind not in ("attrs", UNKNOWN):
@@ -328,7 +231,7 @@ class _Reader:
                 text = self.doc.text[start:self.at(part.end_byte)]
                 chars.extend((ch, start + i, False) for i, ch in enumerate(text))
             elif part.type == "escape_sequence":
-                chars.extend((ch, start, True) for ch in _unescape(self.text(part), indented))
+                chars.extend((ch, start, True) for ch in unescape(self.text(part), indented))
             # a `dollar_escape` is the `''` / `\\` before a literal `$`, which follows as a fragment
         if indented:
             chars = strip_indentation(chars)
@@ -351,69 +254,3 @@ class _Reader:
         return value.value if value is not None and value.kind == "str" else None
 
 
-def _unescape(raw: str, indented: bool) -> str:
-    if indented:  # ''$ → $, ''' → '', ''\n → newline, ''\x → x
-        if raw == "'''":
-            return "''"
-        body = raw[2:]
-        if body.startswith("\\") and len(body) > 1:
-            return _DQ_ESCAPES.get(body[1], body[1])
-        return body
-    if raw.startswith("\\") and len(raw) > 1:
-        return _DQ_ESCAPES.get(raw[1], raw[1])
-    return raw
-
-
-def strip_indentation(chars: list[tuple[str, int, bool]]) -> list[tuple[str, int, bool]]:
-    """Nix's rule for indented strings (its parser's stripIndentation): the opening
-    quotes take the spaces and line break after them; the smallest count of leading
-    spaces over the lines with other text is removed from every line; a last line of
-    only spaces goes. An escape ends a line's indentation when it is measured, but when
-    stripping it is text like any other: an escaped line break starts a new line. What
-    a `${…}` gives is never stripped and ends a line's indentation."""
-    first = 0
-    while first < len(chars) and chars[first][0] == " " and not chars[first][2]:
-        first += 1
-    if first < len(chars) and chars[first][0] == "\n" and not chars[first][2]:
-        chars = chars[first + 1:]
-    at_start, indent, smallest = True, 0, 1_000_000
-    for ch, _, escaped in chars:
-        if at_start and (escaped or ch not in " \n"):
-            at_start, smallest = False, min(smallest, indent)
-        elif at_start and ch == " ":
-            indent += 1
-        elif ch == "\n" and not escaped:
-            at_start, indent = True, 0
-    out: list[tuple[str, int, bool]] = []
-    at_start, dropped = True, 0
-    for item in chars:
-        ch = item[0]
-        if item[2] == INTERPOLATED:  # never stripped; what follows is not a line start
-            out.append(item)
-            at_start, dropped = False, 0
-            continue
-        if at_start and ch == " ":
-            if dropped >= smallest:
-                out.append(item)
-            dropped += 1
-            continue
-        out.append(item)
-        if ch == "\n":
-            at_start, dropped = True, 0
-        elif at_start:
-            at_start, dropped = False, 0
-    last_escape = max((i for i, item in enumerate(out) if item[2]), default=-1)
-    breaks = [i for i, item in enumerate(out) if item[0] == "\n" and i > last_escape]
-    if breaks and all(item[0] == " " for item in out[breaks[-1] + 1:]):
-        out = out[:breaks[-1] + 1]
-    return out
-
-
-def _merge(old: NixValue, new: NixValue) -> NixValue:
-    """`a.b = 1; a = { c = 2; };` — Nix merges attribute sets bound to the same name."""
-    if old.kind == "attrs" and new.kind == "attrs":
-        merged = NixValue("attrs", dict(old.value), old.span, old.key_span, partial=old.partial or new.partial)
-        for key, value in new.value.items():
-            merged.value[key] = _merge(merged.value[key], value) if key in merged.value else value
-        return merged
-    return NixValue(UNKNOWN, None, new.span, new.key_span, why="an attribute defined twice")
