@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from rtclint.document import Document, Span
+from rtclint.parsers import nix_calls
 from rtclint.parsers.nix_strings import INTERPOLATED, strip_indentation, unescape
 from rtclint.parsers.nix_values import PROPERTIES, UNKNOWN, NixValue, merge_bound_twice
 
@@ -29,8 +30,28 @@ MAX_DEPTH = 200  # nesting deeper than any real module; keeps recursion bounded
 
 @dataclass
 class Parsed:
-    root: NixValue | None  # the module's attribute set (or its `config`), properties unresolved
+    root: NixValue | None  # the module's config (properties unresolved), per unify_module
     errors: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, message)
+    imports: NixValue | None = None  # the module's `imports` (and `require`) list
+    top: NixValue | None = None  # the whole value the file returns (a flake's outputs…)
+    hosts: list[list[NixValue]] = field(default_factory=list)  # a flake's nixosSystem module lists
+    exported: dict[str, NixValue] = field(default_factory=dict)  # a flake's nixosModules.<name>
+
+
+def unify_module(top: NixValue | None) -> tuple[NixValue | None, NixValue | None]:
+    """(config, imports) of a module, as lib/modules.nix's unifyModuleSyntax splits it:
+    with a `config` or `options` attribute the config is `config` (else empty); without,
+    it is the set less `_file`, `key`, `disabledModules`, `require`, `imports`,
+    `freeformType`."""
+    if top is None or top.kind != "attrs":
+        return top, None
+    attrs = top.value
+    imports = attrs.get("imports")
+    if "config" in attrs or "options" in attrs:
+        return attrs.get("config") or NixValue("attrs", {}, top.span), imports
+    dropped = {"_file", "key", "disabledModules", "require", "imports", "freeformType"}
+    config = replace(top, value={k: v for k, v in attrs.items() if k not in dropped})
+    return config, imports
 
 
 def parse(doc: Document) -> Parsed:
@@ -45,7 +66,15 @@ def parse(doc: Document) -> Parsed:
         from rtclint.parsers.nix_syntax_errors import first_error
 
         return Parsed(None, first_error(tree.root_node, doc.text, reader.at))
-    return Parsed(reader.module(tree.root_node))
+    top = reader.module(tree.root_node)
+    config, imports = unify_module(top)
+    result = Parsed(config, imports=imports, top=top)
+    if "nixosSystem" in doc.text or "nixosModules" in doc.text:
+        from rtclint.parsers.nix_flake import flake_modules
+
+        result.hosts, result.exported = flake_modules(reader, tree.root_node)
+        result.root = None  # a flake is not a module: its module lists are read instead
+    return result
 
 
 class _Reader:
@@ -72,6 +101,7 @@ class _Reader:
     # -- the module -----------------------------------------------------------------------
 
     def module(self, root) -> NixValue | None:
+        """The value the file returns, past its function header, `let`, `with`."""
         env: dict[str, NixValue] = {}
         node = next((c for c in root.named_children if c.type != "comment"), None)
         for _ in range(MAX_DEPTH):
@@ -89,11 +119,7 @@ class _Reader:
                     else node.child_by_field_name("body")
             else:
                 break
-        value = self.value(node, env)
-        if value.kind == "attrs" and "config" in value.value and ({"options", "imports"} & set(value.value)
-                                                                  or value.value["config"].kind == "attrs"):
-            return value.value["config"]
-        return value
+        return self.value(node, env)
 
     def _bind_let(self, node, env: dict[str, NixValue]) -> None:
         """`let` bindings see each other: read them again while that makes more known
@@ -105,7 +131,7 @@ class _Reader:
             for binding_set in sets:
                 attrs = self._attrs(binding_set, local, node)
                 for name, value in attrs.value.items():
-                    env[name] = value if value.known else NixValue(UNKNOWN, None, value.span,
+                    env[name] = value if value.known or value.ref is not None else NixValue(UNKNOWN, None, value.span,
                                                                    why=f"`{name}` is computed")
             now = sum(v.known for v in env.values())
             if now == known:
@@ -137,6 +163,8 @@ class _Reader:
                 k, v = _KEYWORDS[name]
                 return NixValue(k, v, span)
             bound = env.get(name)  # a copy: the binding that uses it sets its own key_span
+            if bound is None and name == "config":
+                return NixValue(UNKNOWN, None, span, why="the module's `config`", ref=())
             return replace(bound) if bound is not None else NixValue(UNKNOWN, None, span,
                                                                    why=f"`{name}` is not a literal")
         if kind == "parenthesized_expression":
@@ -159,6 +187,18 @@ class _Reader:
             self._bind_let(node, local)
             body = node.child_by_field_name("body")
             return self.value(body, local, depth + 1) if body is not None else NixValue(UNKNOWN, None, span)
+        if kind == "function_expression":  # `{ config, ... }: { … }`: a module written in place
+            body = node.child_by_field_name("body")
+            return NixValue(UNKNOWN, None, span, why="a function",
+                            body=self.value(body, env, depth + 1) if body is not None else None)
+        if kind == "apply_expression":  # mkIf, mkMerge, mkOverride… become properties
+            called = nix_calls.call(self, node, env, depth)
+            if called is not None:
+                return called
+        if kind == "select_expression":  # config.a.b: remembered for mkIf conditions
+            selected = nix_calls.select(self, node, env)
+            if selected is not None:
+                return selected
         return NixValue(UNKNOWN, None, span, why=f"`{self.text(node)[:40]}` is evaluated by Nix")
 
     def _attrs(self, binding_set, env, owner, depth: int = 0) -> NixValue:

@@ -35,6 +35,7 @@ class NixValue:
     ref: tuple[str, ...] | None = None
     cond: tuple | None = None  # 'if': the condition (nix_modules.decide reads it)
     priority: int | None = None  # 'override': mkOverride's priority (lower wins)
+    body: "NixValue | None" = None  # 'unknown' for a function: what it returns (a module's `{ … }`)
 
     @property
     def known(self) -> bool:
