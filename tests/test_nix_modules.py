@@ -103,6 +103,10 @@ def test_attrs_of_options_compare_priorities_between_whole_sets():
     assert merged('{ lib, ... }: { services.nginx.virtualHosts = lib.mkForce { a.root = "/a"; }; }',
                   '{ services.nginx.virtualHosts.b.root = "/b"; }') == \
         {"services": {"nginx": {"virtualHosts": {"a": {"root": "/a"}}}}}
+    # a condition reads the option through the same merging
+    assert merged('{ config, lib, ... }: { services.nginx.virtualHosts = lib.mkForce { a.x = true; };'
+                  ' y = lib.mkIf config.services.nginx.virtualHosts.a.x 1; }',
+                  '{ services.nginx.virtualHosts.a.x = false; }')["y"] == 1
     assert merged('{ lib, ... }: { services.nginx = lib.mkDefault { enable = true; b = 1; }; }',
                   '{ services.nginx.enable = false; }') == {"services": {"nginx": {"enable": False, "b": 1}}}
 

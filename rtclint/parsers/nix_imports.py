@@ -18,14 +18,19 @@ from rtclint.parsers.nix_syntax import Parsed, parse, unify_module
 from rtclint.parsers.nix_values import UNKNOWN, NixValue
 
 MAX_MODULES = 500
+MAX_CACHED = 256
 _PARSED: dict[str, tuple[str, Parsed]] = {}  # abspath -> (text, parse) for files read more than once
 
 
 def parsed(doc: Document) -> Parsed:
+    """The parse of a .nix file, once per text: a module is parsed for its own reading and
+    again when the files that import it are read."""
     cached = _PARSED.get(doc.abspath)
     if cached is not None and cached[0] is doc.text:
         return cached[1]
     result = parse(doc)
+    if len(_PARSED) >= MAX_CACHED:  # a long-lived process (the language server): keep it bounded
+        _PARSED.clear()
     _PARSED[doc.abspath] = (doc.text, result)
     return result
 

@@ -95,9 +95,11 @@ class ModuleTree:
             return NixValue(UNKNOWN, None, self.configs[0].span, why="a condition that depends on itself")
         self._busy.add(path)
         try:
-            definitions = [Definition(c) for c in self.configs]
-            for depth, name in enumerate(path):
-                definitions = self._children(definitions, name)
+            definitions: list[Definition] | None = [Definition(c) for c in self.configs]
+            for index, name in enumerate(path):
+                if not pushes_down(path[:index]):
+                    definitions = self._winning_sets(definitions)
+                definitions = self._children(definitions, name) if definitions is not None else None
                 if definitions is None:
                     return NixValue(UNKNOWN, None, self.configs[0].span, why="an option set Nix must compute")
             result = self._merge(path, definitions)
@@ -121,34 +123,45 @@ class ModuleTree:
                 out.append(Definition(child, definition.conditions, definition.priority))
         return out
 
-    def _merge(self, path: tuple[str, ...], definitions: list[Definition]) -> NixValue | None:
+    def _split(self, definitions: list[Definition]) -> tuple[list[Definition], list[Definition]]:
+        """(definitions whose conditions hold, those rtclint cannot decide); the ones
+        whose condition is false are gone."""
         live, undecided = [], []
         for definition in (d for item in definitions for d in expand(item)):
             verdict = self.decide_all(definition.conditions)
             if verdict is not False:
                 (live if verdict else undecided).append(definition)
+        return live, undecided
+
+    def _winning_sets(self, definitions: list[Definition]) -> list[Definition] | None:
+        """filterOverrides between whole values (an `attrsOf` option's definitions); None
+        when an undecided definition could win. The priorities stay here."""
+        live, undecided = self._split(definitions)
+        best = min((d.rank for d in live), default=None)
+        if best is None and not undecided:
+            return []
+        if best is None or any(d.rank < best for d in undecided):
+            return None
+        return [Definition(d.value, d.conditions) for d in live + undecided if d.rank == best]
+
+    def _merge(self, path: tuple[str, ...], definitions: list[Definition]) -> NixValue | None:
+        live, undecided = self._split(definitions)
         candidates = live + undecided
         if not candidates:
             return None  # absent: mkIf false (or nothing) defines it
         if all(d.value.kind == "attrs" for d in candidates):
             if pushes_down(path):
                 return self._merge_attrs(path, candidates)
-            return self._merge_option_value(path, live, undecided)
+            kept = self._winning_sets(candidates)
+            if kept is None:
+                return _unknown(candidates[0].value, "set behind a mkIf condition rtclint cannot decide")
+            return self._merge_attrs(path, kept)
         best = min((d.rank for d in live), default=None)
         first = candidates[0].value
         if best is None or any(d.rank <= best for d in undecided):
             return _unknown(first, "set behind a mkIf condition rtclint cannot decide")
         winners = [d.value for d in live if d.rank == best]
         return _combine(winners)
-
-    def _merge_option_value(self, path, live: list[Definition], undecided: list[Definition]) -> NixValue:
-        """filterOverrides between whole attribute sets, then attribute by attribute
-        (the conditions still open go with each attribute; priorities do not)."""
-        best = min((d.rank for d in live), default=None)
-        if best is None or any(d.rank < best for d in undecided):
-            return _unknown((live + undecided)[0].value, "set behind a mkIf condition rtclint cannot decide")
-        kept = [Definition(d.value, d.conditions) for d in live + undecided if d.rank == best]
-        return self._merge_attrs(path, kept)
 
     def _merge_attrs(self, path: tuple[str, ...], candidates: list[Definition]) -> NixValue:
         first = candidates[0].value

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from rtclint.document import Document, Span
 from rtclint.parsers import nix_calls
 from rtclint.parsers.nix_strings import INTERPOLATED, strip_indentation, unescape
-from rtclint.parsers.nix_values import PROPERTIES, UNKNOWN, NixValue, merge_bound_twice
+from rtclint.parsers.nix_values import UNKNOWN, NixValue, merge_bound_twice
 
 __all__ = ["NixValue", "Parsed", "UNKNOWN", "parse", "strip_indentation"]
 _KEYWORDS = {"true": ("bool", True), "false": ("bool", False), "null": ("null", None)}
@@ -32,7 +32,7 @@ MAX_DEPTH = 200  # nesting deeper than any real module; keeps recursion bounded
 class Parsed:
     root: NixValue | None  # the module's config (properties unresolved), per unify_module
     errors: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, message)
-    imports: NixValue | None = None  # the module's `imports` (and `require`) list
+    imports: NixValue | None = None  # the module's `imports` list
     top: NixValue | None = None  # the whole value the file returns (a flake's outputs…)
     hosts: list[list[NixValue]] = field(default_factory=list)  # a flake's nixosSystem module lists
     exported: dict[str, NixValue] = field(default_factory=dict)  # a flake's nixosModules.<name>
