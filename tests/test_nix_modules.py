@@ -210,3 +210,25 @@ def test_merging_is_the_module_systems(modules):
 
 def test_nix_instantiate_is_there():
     assert shutil.which("nix-instantiate") is not None
+
+
+def test_a_module_that_imports_an_inputs_module_is_still_read_as_a_module():
+    text = '{ inputs, ... }: { imports = [ inputs.sops-nix.nixosModules.sops ]; services.nginx.enable = true; }'
+    assert merged(text) == {"services": {"nginx": {"enable": True}}}
+
+
+def test_flake_parts_hosts_and_exported_modules_are_found():
+    text = '''{
+  outputs = inputs@{ flake-parts, ... }: flake-parts.lib.mkFlake { inherit inputs; } {
+    flake.nixosModules.matrix = { services.matrix-synapse.enable = true; };
+    flake.nixosConfigurations.host = inputs.nixpkgs.lib.nixosSystem {
+      modules = [ ./hardware.nix inputs.self.nixosModules.matrix ({ ... }: { networking.hostName = "h"; }) ];
+    };
+  };
+}'''
+    result = parse(Document(path="flake.nix", abspath="/flake.nix", kind="nix", text=text))
+    assert result.root is None and list(result.exported) == ["matrix"]
+    [host] = result.hosts
+    assert [m.kind for m in host] == ["path", "attrs", "unknown"]
+    assert host[1].python() == {"services": {"matrix-synapse": {"enable": True}}}  # self.nixosModules.matrix
+    assert host[2].body.python() == {"networking": {"hostName": "h"}}  # a module written as a function

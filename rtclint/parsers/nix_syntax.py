@@ -73,7 +73,8 @@ def parse(doc: Document) -> Parsed:
         from rtclint.parsers.nix_flake import flake_modules
 
         result.hosts, result.exported = flake_modules(reader, tree.root_node)
-        result.root = None  # a flake is not a module: its module lists are read instead
+        if result.hosts or result.exported:
+            result.root = None  # a flake is not a module: its module lists are read instead
     return result
 
 
