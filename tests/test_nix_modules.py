@@ -232,3 +232,13 @@ def test_flake_parts_hosts_and_exported_modules_are_found():
     assert [m.kind for m in host] == ["path", "attrs", "unknown"]
     assert host[1].python() == {"services": {"matrix-synapse": {"enable": True}}}  # self.nixosModules.matrix
     assert host[2].body.python() == {"networking": {"hostName": "h"}}  # a module written as a function
+
+
+def test_options_a_module_declares_give_their_defaults():
+    module = ('{ config, lib, ... }: let cfg = config.my.matrix; in {'
+              ' options.my.matrix = { enable = lib.mkEnableOption "matrix";'
+              ' port = lib.mkOption { type = lib.types.port; default = 8008; }; };'
+              ' config = lib.mkIf cfg.enable { services.x.port = cfg.port; }; }')
+    assert merged(module) == {"my": {"matrix": {"enable": False, "port": 8008}}}  # mkIf false: nothing
+    assert merged(module, "{ my.matrix.enable = true; }")["services"] == {"x": {"port": None}}  # a value by ref
+    assert merged(module, "{ my.matrix.enable = true; my.matrix.port = 9000; }")["my"]["matrix"]["port"] == 9000

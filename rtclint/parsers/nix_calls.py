@@ -5,6 +5,9 @@
   priorities named after it — `mkOptionDefault` 1500, `mkDefault` 1000, `mkImageMediaOverride`
   60, `mkForce` 50, `mkVMOverride` 10 ('override'); written bare (under `with lib;`) or as
   `lib.…`, `lib.modules.…`, `pkgs.lib.…`, `nixpkgs.lib.…`;
+- option declarations, `mkOption { default = …; }` and `mkEnableOption` (default false)
+  [lib/options.nix]: their defaults are definitions at mkOptionDefault's priority, as
+  evalOptionValue adds them (`option_defaults`);
 - `config.a.b` and `cfg.b` where `cfg = config.a` is let-bound: an unknown value that
   remembers the option path (`NixValue.ref`), so that `nix_modules` can decide a `mkIf`
   on an option the tree sets literally.
@@ -15,7 +18,7 @@ that against `nix-instantiate --eval` with stand-ins written as lib/modules.nix 
 
 from __future__ import annotations
 
-from rtclint.parsers.nix_values import UNKNOWN, NixValue
+from rtclint.parsers.nix_values import OPTION, UNKNOWN, NixValue
 
 PRIORITIES = {"mkOptionDefault": 1500, "mkDefault": 1000, "mkImageMediaOverride": 60, "mkForce": 50,
               "mkVMOverride": 10}
@@ -46,6 +49,12 @@ def call(reader, node, env, depth: int) -> NixValue | None:
         if target.kind == "path":
             return NixValue(UNKNOWN, target, span, why="`import` of a file")
         return None
+    if name == "mkEnableOption" and len(args) == 1:  # lib/options.nix: default = false
+        return NixValue(OPTION, NixValue("bool", False, span), span)
+    if name == "mkOption" and len(args) == 1:
+        declared = reader.value(args[0], env, depth + 1)
+        default = declared.value.get("default") if declared.kind == "attrs" else None
+        return NixValue(OPTION, default, span)
     if name == "mkIf" and len(args) == 2:
         body = reader.value(args[1], env, depth + 1)
         return NixValue("if", body, span, cond=condition(reader, args[0], env, depth + 1))
@@ -105,3 +114,23 @@ def select(reader, node, env) -> NixValue | None:
         return None
     ref = (*prefix, *names)
     return NixValue(UNKNOWN, None, reader.span(node), why=f"`config.{'.'.join(ref)}` is an option's value", ref=ref)
+
+
+def option_defaults(options: NixValue | None) -> NixValue | None:
+    """A module's `options` tree → the definitions its defaults make (mkOptionDefault,
+    priority 1500); None when it declares no default rtclint can read."""
+    if options is None:
+        return None
+    if options.kind == OPTION:
+        default = options.value
+        if default is None:
+            return None
+        return NixValue("override", default, default.span, priority=PRIORITIES["mkOptionDefault"])
+    if options.kind != "attrs":
+        return None
+    found = {}
+    for name, sub in options.value.items():
+        made = option_defaults(sub)
+        if made is not None:
+            found[name] = made
+    return NixValue("attrs", found, options.span) if found else None

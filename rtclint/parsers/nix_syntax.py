@@ -40,7 +40,8 @@ class Parsed:
 
 def unify_module(top: NixValue | None) -> tuple[NixValue | None, NixValue | None]:
     """(config, imports) of a module, as lib/modules.nix's unifyModuleSyntax splits it:
-    with a `config` or `options` attribute the config is `config` (else empty); without,
+    with a `config` or `options` attribute the config is `config` (else empty) and the
+    defaults its options declare; without,
     it is the set less `_file`, `key`, `disabledModules`, `require`, `imports`,
     `freeformType`."""
     if top is None or top.kind != "attrs":
@@ -48,7 +49,9 @@ def unify_module(top: NixValue | None) -> tuple[NixValue | None, NixValue | None
     attrs = top.value
     imports = attrs.get("imports")
     if "config" in attrs or "options" in attrs:
-        return attrs.get("config") or NixValue("attrs", {}, top.span), imports
+        config = attrs.get("config") or NixValue("attrs", {}, top.span)
+        defaults = nix_calls.option_defaults(attrs.get("options"))
+        return (NixValue("merge", [config, defaults], config.span) if defaults else config), imports
     dropped = {"_file", "key", "disabledModules", "require", "imports", "freeformType"}
     config = replace(top, value={k: v for k, v in attrs.items() if k not in dropped})
     return config, imports

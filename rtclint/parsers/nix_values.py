@@ -4,7 +4,8 @@ merging of attribute sets Nix itself does when one name is bound twice in a lite
 Kinds: 'str', 'int', 'float', 'bool', 'null', 'path', 'list', 'attrs', 'unknown' (Nix
 would have to compute it), and the module system's properties before `nix_modules`
 resolves them: 'if' (`mkIf`), 'override' (`mkOverride`, `mkDefault`, `mkForce`, …) and
-'merge' (`mkMerge`).
+'merge' (`mkMerge`); and 'option', an option declaration (`mkOption`, `mkEnableOption`)
+whose default `nix_calls.option_defaults` turns into a definition.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from rtclint.document import Span
 
 UNKNOWN = "unknown"
 PROPERTIES = ("if", "override", "merge")  # the module system's wrappers, resolved by nix_modules
+OPTION = "option"  # `mkOption { … }` / `mkEnableOption …`: value is its default (a NixValue) or None
+NOT_A_VALUE = (UNKNOWN, OPTION, *PROPERTIES)
 
 
 @dataclass(slots=True)
@@ -40,7 +43,7 @@ class NixValue:
     @property
     def known(self) -> bool:
         """No part of the value is unknown."""
-        if self.kind == UNKNOWN or self.kind in PROPERTIES or self.partial:
+        if self.kind in NOT_A_VALUE or self.partial:
             return False
         if self.kind == "list":
             return all(v.known for v in self.value)
@@ -69,7 +72,7 @@ class NixValue:
             return [v.python() for v in self.value]
         if self.kind == "attrs":
             return {k: v.python() for k, v in self.value.items()}
-        return None if self.kind in (UNKNOWN, *PROPERTIES) else self.value
+        return None if self.kind in NOT_A_VALUE else self.value
 
 
 def merge_bound_twice(old: NixValue, new: NixValue) -> NixValue:
