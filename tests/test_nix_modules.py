@@ -242,3 +242,20 @@ def test_options_a_module_declares_give_their_defaults():
     assert merged(module) == {"my": {"matrix": {"enable": False, "port": 8008}}}  # mkIf false: nothing
     assert merged(module, "{ my.matrix.enable = true; }")["services"] == {"x": {"port": None}}  # a value by ref
     assert merged(module, "{ my.matrix.enable = true; my.matrix.port = 9000; }")["my"]["matrix"]["port"] == 9000
+
+
+def test_the_parse_cache_sees_a_change_in_an_imported_module(tmp_path, monkeypatch):
+    from rtclint import cache as cache_mod
+
+    shutil.copytree(os.path.join(MODULES, "good"), tmp_path / "host")
+    monkeypatch.chdir(tmp_path / "host")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
+    monkeypatch.setattr(cache_mod, "_SECRET", None)
+
+    def codes(use_cache: bool) -> list[str]:
+        return sorted(d.code for d in check(["."], use_cache=use_cache, jobs=1).diagnostics)
+
+    assert codes(True) == codes(True) == ["RTC512"]
+    web = tmp_path / "host" / "web" / "default.nix"
+    web.write_text(web.read_text().replace('proxyPass = "http://127.0.0.1:8080/";', 'proxyPass = "http://127.0.0.1:8080";'))
+    assert codes(True) == codes(False) == ["RTC201", "RTC512"]

@@ -40,11 +40,14 @@ def read(doc: Document, tree: Tree) -> FileFacts:
         facts.diagnostics.append(parse_error(doc, start, message, end))
     if parsed.errors:
         return facts
+    read_files: set[str] = set()
+    facts.includes = nix_imports.depends_on(doc, tree, read_files)
     if nix_imports.imported_elsewhere(doc, tree) and not (parsed.hosts or parsed.exported):
         facts.subkind = UNMODELLED if _writes_caddy_json(parsed.root) else "nixos"
         return facts  # read, merged with the rest, through the file that imports it
-    for root in systems(doc, parsed, tree):
+    for root in systems(doc, parsed, tree, read_files):
         _system(doc, root, tree, facts)
+    facts.includes = nix_imports.depends_on(doc, tree, read_files)
     if facts.sites or facts.services or facts.synapse or facts.toml_homeservers or facts.livekit or facts.firewalls:
         facts.subkind = "nixos"  # else a .nix file of another kind (a package, a flake, a shell)
     if _writes_caddy_json(parsed.root):
@@ -66,7 +69,7 @@ def _writes_caddy_json(config) -> bool:
     return settings is not None and not (settings.kind == "attrs" and not settings.value)
 
 
-def systems(doc: Document, parsed, tree: Tree) -> list:
+def systems(doc: Document, parsed, tree: Tree, read_files: set[str] | None = None) -> list:
     """The merged config of each NixOS system `doc` is the top of: its own module tree,
     or for a flake each host's (each exported module when it names no host)."""
     from rtclint.parsers import nix_imports
@@ -74,9 +77,9 @@ def systems(doc: Document, parsed, tree: Tree) -> list:
 
     if parsed.hosts or parsed.exported:
         hosts = parsed.hosts or [[module] for module in parsed.exported.values()]
-        trees = [nix_imports.collect(doc, host, tree) for host in hosts]
+        trees = [nix_imports.collect(doc, host, tree, read_files) for host in hosts]
     else:
-        trees = [nix_imports.module_tree(doc, parsed, tree)]
+        trees = [nix_imports.module_tree(doc, parsed, tree, read_files)]
     merged = [ModuleTree(configs).config() for configs in trees]
     return [root for root in merged if root is not None and root.kind == "attrs"]
 

@@ -54,11 +54,11 @@ def inline_module(value: NixValue) -> tuple[NixValue | None, NixValue | None] | 
     return unify_module(value)
 
 
-def collect(doc: Document, first: list[NixValue], tree) -> list[NixValue]:
+def collect(doc: Document, first: list[NixValue], tree, seen: set[str] | None = None) -> list[NixValue]:
     """The configs of the modules `first` (items of a module list written in `doc`) and
-    of everything they import."""
+    of everything they import; `seen` gathers the files read."""
     configs: list[NixValue] = []
-    seen: set[str] = set()
+    seen = set() if seen is None else seen
     queue: list[tuple[Document, NixValue]] = [(doc, item) for item in first]
     while queue and len(configs) < MAX_MODULES:
         base, item = queue.pop(0)
@@ -82,10 +82,19 @@ def collect(doc: Document, first: list[NixValue], tree) -> list[NixValue]:
     return configs
 
 
-def module_tree(doc: Document, result: Parsed, tree) -> list[NixValue]:
+def module_tree(doc: Document, result: Parsed, tree, seen: set[str] | None = None) -> list[NixValue]:
     """The configs of `doc`'s own module and all it imports."""
-    seen_self = [result.root] if result.root is not None else []
-    return seen_self + collect(doc, _items(result.imports), tree)
+    own = [result.root] if result.root is not None else []
+    return own + collect(doc, _items(result.imports), tree, seen)
+
+
+def depends_on(doc: Document, tree, read: set[str]) -> list[str]:
+    """The files a .nix file's reading depends on, for the parse cache: those it read,
+    and every other .nix file of the run (any of them may import it, which changes what
+    it gives)."""
+    kinds = getattr(tree, "kinds", None) or {}
+    others = {path for path, kind in kinds.items() if kind == "nix"}
+    return sorted((read | others) - {doc.abspath})
 
 
 def _items(imports: NixValue | None) -> list[NixValue]:
