@@ -185,6 +185,8 @@ ORACLE_CASES = [
      "{ lib, ... }: { s.p = lib.mkDefault [ 9 ]; }"],
     ["{ config, lib, ... }: { a = lib.mkIf (config.b && config.c) 1; d = lib.mkIf (config.b && !config.c) 2; }",
      "{ b = true; c = false; }"],
+    ['{ config, lib, ... }: { a = lib.mkIf (config.host == "m") 1; b = lib.mkIf (config.host != "m") 2;'
+     ' c = lib.mkIf (config.port == 8448) 3; }', '{ host = "m"; port = 8448; }'],
 ]
 
 

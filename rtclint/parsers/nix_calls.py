@@ -23,6 +23,7 @@ from rtclint.parsers.nix_values import OPTION, UNKNOWN, NixValue
 PRIORITIES = {"mkOptionDefault": 1500, "mkDefault": 1000, "mkImageMediaOverride": 60, "mkForce": 50,
               "mkVMOverride": 10}
 LIB_PREFIXES = ("lib.modules.", "lib.", "pkgs.lib.", "nixpkgs.lib.")
+MAX_DEPTH = 200  # as the reader's: nesting no real condition has
 
 
 def lib_function(text: str) -> str:
@@ -75,24 +76,36 @@ def call(reader, node, env, depth: int) -> NixValue | None:
 
 def condition(reader, node, env, depth: int) -> tuple:
     """A mkIf condition as ('lit', bool), ('ref', option path), ('not', c), ('and', a, b),
-    ('or', a, b), or ('?', text) for anything else (never decided)."""
+    ('or', a, b), ('==' or '!=', operand, operand) with operands ('value', python value)
+    or ('ref', path), or ('?', text) for anything else (never decided)."""
     while node.type == "parenthesized_expression":
         node = node.child_by_field_name("expression")
+    if depth > MAX_DEPTH:
+        return ("?", "nested too deeply")
     if node.type == "unary_expression" and reader.text(node).lstrip().startswith("!"):
         return ("not", condition(reader, node.child_by_field_name("argument"), env, depth + 1))
     if node.type == "binary_expression":
         operator = node.child_by_field_name("operator")
         op = reader.text(operator) if operator is not None else ""
+        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
         if op in ("&&", "||"):
-            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
             return ("and" if op == "&&" else "or", condition(reader, left, env, depth + 1),
                     condition(reader, right, env, depth + 1))
+        if op in ("==", "!="):
+            return (op, _operand(reader, left, env, depth), _operand(reader, right, env, depth))
     value = reader.value(node, env, depth + 1)
     if value.kind == "bool":
         return ("lit", value.value)
     if value.ref is not None:
         return ("ref", value.ref)
     return ("?", reader.text(node)[:60])
+
+
+def _operand(reader, node, env, depth: int) -> tuple:
+    value = reader.value(node, env, depth + 1)
+    if value.ref is not None:
+        return ("ref", value.ref)
+    return ("value", value.python()) if value.known else ("?", reader.text(node)[:60])
 
 
 def select(reader, node, env) -> NixValue | None:

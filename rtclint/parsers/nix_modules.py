@@ -7,9 +7,9 @@ them as the module system does, option by option:
 
 - `mkMerge [ a b ]` is the definitions a and b; `mkIf c x` and `mkOverride n x` on an
   attribute set are pushed down onto each of its attributes;
-- `mkIf` conditions are decided: `true`/`false`, `!`, `&&`, `||`, and `config.<option>`
-  (or `cfg.<…>` with `cfg = config.<…>`) when the tree sets that option to a literal
-  boolean; `mkIf false x` drops the definition; a condition rtclint cannot decide makes
+- `mkIf` conditions are decided: `true`/`false`, `!`, `&&`, `||`, `==`/`!=` of literals,
+  and `config.<option>` (or `cfg.<…>` with `cfg = config.<…>`) when the tree sets that
+  option to a literal; `mkIf false x` drops the definition; a condition rtclint cannot decide makes
   the value unknown where it could win;
 - of the remaining definitions of an option only those of the highest priority (lowest
   number: mkForce 50 < plain 100 < mkDefault 1000 < mkOptionDefault 1500) count;
@@ -182,6 +182,16 @@ class ModuleTree:
 
     # -- conditions -----------------------------------------------------------------------
 
+    def _operand(self, operand: tuple):
+        """The plain value of an `==` operand; _UNDECIDED when it is not known."""
+        if operand[0] == "value":
+            return operand[1]
+        if operand[0] == "ref":
+            value = self.lookup(operand[1])
+            if value is not None and value.known and value.kind not in ("attrs", "list"):
+                return value.python()
+        return _UNDECIDED
+
     def decide_all(self, conditions: tuple) -> bool | None:
         verdicts = [self.decide(c) for c in conditions]
         if False in verdicts:
@@ -199,6 +209,11 @@ class ModuleTree:
         if op == "not":
             inner = self.decide(condition[1])
             return None if inner is None else not inner
+        if op in ("==", "!="):
+            left, right = self._operand(condition[1]), self._operand(condition[2])
+            if left is _UNDECIDED or right is _UNDECIDED:
+                return None
+            return (left == right) == (op == "==")
         if op in ("and", "or"):
             left, right = self.decide(condition[1]), self.decide(condition[2])
             decisive = op == "or"  # the value that settles it whatever the other side is
@@ -206,6 +221,9 @@ class ModuleTree:
                 return decisive
             return None if None in (left, right) else not decisive
         return None
+
+
+_UNDECIDED = object()
 
 
 def _combine(values: list[NixValue]) -> NixValue:
