@@ -122,7 +122,10 @@ let
   mkOptionDefault = mkOverride 1500;
   mkDefault = mkOverride 1000;
   mkForce = mkOverride 50;
-  lib = { inherit mkIf mkMerge mkOverride mkOptionDefault mkDefault mkForce; };
+  # lib/options.nix's declarations, reduced to what merging reads: the default
+  mkOption = attrs: attrs // { _type = "option"; };
+  mkEnableOption = name: mkOption { default = false; };
+  lib = { inherit mkIf mkMerge mkOverride mkOptionDefault mkDefault mkForce mkOption mkEnableOption; };
   pushDownProperties = cfg:
     if cfg._type or "" == "merge" then builtins.concatMap pushDownProperties cfg.contents
     else if cfg._type or "" == "if" then map (builtins.mapAttrs (n: v: mkIf cfg.condition v)) (pushDownProperties cfg.content)
@@ -159,8 +162,11 @@ let
     # null: nothing defines it (left out by the test; filtering here would make the
     # structure depend on conditions, which declarations never do)
     in builtins.listToAttrs (map (name: { inherit name; value = child name; }) names);
-  # unifyModuleSyntax's split: `config` when the module has `config` or `options`
-  unify = m: if m ? config || m ? options then m.config or { } else m;
+  # unifyModuleSyntax's split: `config` when the module has `config` or `options`; and
+  # evalOptionValue's `mkOptionDefault opt.default` for each option declared (the cases
+  # give every option a default)
+  defaultsOf = o: if o._type or "" == "option" then mkOptionDefault o.default else builtins.mapAttrs (n: defaultsOf) o;
+  unify = m: if m ? config || m ? options then mkMerge [ (m.config or { }) (defaultsOf (m.options or { })) ] else m;
   evalTiny = modules: let
       config = mergeGroup (map (m: unify (if builtins.isFunction m then m { inherit config lib; } else m)) modules);
     in config;
@@ -187,6 +193,11 @@ ORACLE_CASES = [
      "{ b = true; c = false; }"],
     ['{ config, lib, ... }: { a = lib.mkIf (config.host == "m") 1; b = lib.mkIf (config.host != "m") 2;'
      ' c = lib.mkIf (config.port == 8448) 3; }', '{ host = "m"; port = 8448; }'],
+    ['{ config, lib, ... }: let cfg = config.my.matrix; in { options.my.matrix = {'
+     ' enable = lib.mkEnableOption "matrix"; port = lib.mkOption { default = 8008; }; };'
+     ' config = lib.mkIf cfg.enable { services.x.on = true; }; }', "{ my.matrix.port = 9000; }"],
+    ['{ config, lib, ... }: let cfg = config.my.matrix; in { options.my.matrix.enable = lib.mkEnableOption "m";'
+     ' config = lib.mkIf cfg.enable { services.x.on = true; }; }', "{ my.matrix.enable = true; }"],
 ]
 
 
