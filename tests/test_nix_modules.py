@@ -272,3 +272,9 @@ def test_the_parse_cache_sees_a_change_in_an_imported_module(tmp_path, monkeypat
     web = tmp_path / "host" / "web" / "default.nix"
     web.write_text(web.read_text().replace('proxyPass = "http://127.0.0.1:8080/";', 'proxyPass = "http://127.0.0.1:8080";'))
     assert codes(True) == codes(False) == ["RTC201", "RTC512"]
+
+
+def test_let_bound_properties_are_kept_for_the_merge():
+    text = ('{ config, lib, ... }: let host = { root = lib.mkDefault "/a"; }; on = lib.mkIf config.flag { x = 1; };'
+            ' in { v = host; w = on; flag = true; }')
+    assert merged(text, '{ v.root = "/b"; }') == {"v": {"root": "/b"}, "w": {"x": 1}, "flag": True}

@@ -135,8 +135,8 @@ class _Reader:
             for binding_set in sets:
                 attrs = self._attrs(binding_set, local, node)
                 for name, value in attrs.value.items():
-                    env[name] = value if value.known or value.ref is not None else NixValue(UNKNOWN, None, value.span,
-                                                                   why=f"`{name}` is computed")
+                    env[name] = value if value.bindable else NixValue(UNKNOWN, None, value.span,
+                                                                  why=f"`{name}` is computed")
             now = sum(v.known for v in env.values())
             if now == known:
                 break

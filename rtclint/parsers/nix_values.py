@@ -51,6 +51,20 @@ class NixValue:
             return all(v.known for v in self.value.values())
         return True
 
+    @property
+    def bindable(self) -> bool:
+        """Worth keeping as a `let` binding: known, or made of literals, the module
+        system's properties and `config.*` references (resolved later, by nix_modules)."""
+        if self.kind == UNKNOWN:
+            return self.ref is not None
+        if self.kind in ("if", "override"):
+            return self.value.bindable
+        if self.kind in ("merge", "list"):
+            return all(v.bindable for v in self.value)
+        if self.kind == "attrs":
+            return not self.partial and all(v.bindable for v in self.value.values())
+        return True
+
     def get(self, *names: str) -> "NixValue | None":
         """The value at an attribute path; None when absent. Walking into an unknown
         value gives that unknown value (what it holds cannot be known)."""
