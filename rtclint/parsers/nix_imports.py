@@ -85,6 +85,8 @@ def collect(doc: Document, first: list[NixValue], tree, seen: set[str] | None = 
 def module_tree(doc: Document, result: Parsed, tree, seen: set[str] | None = None) -> list[NixValue]:
     """The configs of `doc`'s own module and all it imports."""
     own = [result.root] if result.root is not None else []
+    seen = set() if seen is None else seen
+    seen.add(doc.abspath)  # each module once (collectModules keys them): `imports = [ ./. ]` is itself
     return own + collect(doc, _items(result.imports), tree, seen)
 
 
