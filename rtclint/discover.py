@@ -116,6 +116,7 @@ def _firewall_kind(lower: str, parent: str) -> str | None:
 # so that a tree of them never reads as an all-clear). The name decides for these...
 FOREIGN_NAMES = {"httpd.conf": "Apache httpd config", "apache2.conf": "Apache httpd config",
                  "lighttpd.conf": "lighttpd config", "caddy.json": "Caddy JSON config"}
+NIX_CADDY_JSON = "Caddy JSON config (NixOS services.caddy.settings)"
 _BY_YAML_NAME = {"envoy.": "Envoy config", "dendrite": "Dendrite homeserver config"}  # name prefix -> what
 # ...the content for the rest: (what it is, a line only that program's configs hold)
 _FOREIGN = [
@@ -126,6 +127,8 @@ _FOREIGN = [
     ("HAProxy Lua script", re.compile(r"\bcore\.register_(service|action|fetches|converters|task|init)[ \t]*\(")),
     ("OpenResty (nginx Lua) script", re.compile(r"\bngx\.(say|var|req|header|exit|redirect|location|print)\b")),
     ("Caddy JSON config", re.compile(r'"apps"\s*:\s*\{\s*"(http|tls|layer4)"\s*:')),
+    # NixOS writes Caddy's JSON config from it (parsers/nix_caddy); only .nix files are asked
+    (NIX_CADDY_JSON, re.compile(r"\bcaddy\.settings\b[ \t]*[=.]|\bservices\.caddy[ \t]*=")),
     ("Envoy config", re.compile(r"^(static_resources|dynamic_resources|admin):", re.M)),
     ("Dendrite homeserver config", re.compile(r"^(global|client_api|federation_api|app_service_api):", re.M)),
 ]
@@ -156,6 +159,8 @@ def foreign_config(text: str, name: str = "") -> tuple[str, int] | None:
         if "Lua" in what and not lower.endswith(".lua"):
             continue  # inline Lua (`content_by_lua_block`) leaves an nginx file an nginx file
         if what == "Caddy JSON config" and not text.lstrip().startswith("{"):
+            continue
+        if (what == NIX_CADDY_JSON) != lower.endswith(".nix"):
             continue
         found = pattern.search(text)
         if found:

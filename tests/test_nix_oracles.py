@@ -22,7 +22,8 @@ from conftest import ROOT
 from servers import NGINX, caddy_adapt, make_cert
 from rtclint.document import Document
 from rtclint.parsers import nix_caddy, nix_nginx
-from rtclint.parsers.nix import read
+from rtclint.parsers.nix import read, systems
+from rtclint.parsers.nix_imports import imported_elsewhere, parsed
 from rtclint.parsers.base import Tree
 from rtclint.parsers.nix_syntax import parse
 
@@ -61,6 +62,22 @@ def fixture_files() -> list[str]:
 def load(path: str) -> Document:
     with open(path, encoding="utf-8") as fh:
         return Document(path=os.path.relpath(path, ROOT), abspath=path, kind="nix", text=fh.read())
+
+
+def fixture_tree() -> Tree:
+    """The fixtures as one run: a module imported by another is read through it."""
+    docs = {os.path.abspath(p): load(p) for p in fixture_files()}
+    return Tree([FIXTURES], docs.get, {path: "nix" for path in docs})
+
+
+def merged_systems(path: str) -> list:
+    """What the NixOS reader reads from a fixture: the merged config of each system it is
+    the top of (none for a module another fixture imports, nor for a broken file)."""
+    doc, tree = load(path), fixture_tree()
+    result = parsed(doc)
+    if result.errors or (imported_elsewhere(doc, tree) and not (result.hosts or result.exported)):
+        return []
+    return systems(doc, result, tree)
 
 
 def nix_error_at(text: str, tmp_path) -> tuple[int, int] | None:
@@ -127,7 +144,7 @@ def test_indented_strings_are_stripped_as_nix_strips_them():
 
 def rendered_nginx_ok(path: str, tmp_path) -> subprocess.CompletedProcess:
     doc = load(path)
-    root = parse(doc).root
+    [root] = merged_systems(path)
     certs = make_cert(str(tmp_path / "certs"), ["*.example.com", "example.com"])
     text = nix_nginx.render(doc, root.get("services", "nginx"), ssl_files=(certs.cert, certs.key)).text
     main = tmp_path / "nginx.conf"
@@ -136,8 +153,8 @@ def rendered_nginx_ok(path: str, tmp_path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=60)
 
 
-@pytest.mark.parametrize("path", [p for p in fixture_files() if "services.nginx" in open(p).read()
-                                  and "syntax-error" not in p])
+@pytest.mark.parametrize("path", [p for p in fixture_files() if any(
+    getattr(s.get("services", "nginx"), "kind", None) == "attrs" for s in merged_systems(p))])
 def test_the_nginx_config_rendered_from_nixos_passes_nginx_t(path, tmp_path):
     proc = rendered_nginx_ok(path, tmp_path)
     assert proc.returncode == 0, proc.stderr
@@ -156,10 +173,13 @@ def test_the_rendered_nginx_config_holds_what_the_nixos_module_writes():
     assert "listen 0.0.0.0:443 ssl;" in text and "listen [::0]:443 ssl;" in text
 
 
-@pytest.mark.parametrize("path", [p for p in fixture_files() if "services.caddy" in open(p).read()])
+@pytest.mark.parametrize("path", [p for p in fixture_files() if any(
+    nix_caddy.render(load(p), s.get("services", "caddy")) for s in merged_systems(p)
+    if s.get("services", "caddy") is not None)])
 def test_the_caddyfile_rendered_from_nixos_passes_caddy_adapt(path, tmp_path):
     doc = load(path)
-    generated = nix_caddy.render(doc, parse(doc).root.get("services", "caddy"))
+    [root] = merged_systems(path)
+    generated = nix_caddy.render(doc, root.get("services", "caddy"))
     caddyfile = tmp_path / "Caddyfile"
     caddyfile.write_text(generated.text)
     verdict = caddy_adapt(str(caddyfile))
@@ -174,14 +194,16 @@ def test_the_real_nginx_and_caddy_answer_the_rendered_configs_as_the_model_does(
     """`make replay` on what NixOS would run: every client request against the real
     nginx and Caddy and against rtclint's answer model, for every fixture."""
     rendered: dict[str, str] = {}  # text -> file name; the broken variants share most of theirs
-    for path in (p for p in fixture_files() if "syntax-error" not in p):
+    for path, root in ((p, s) for p in fixture_files() for s in merged_systems(p)):
         doc = load(path)
-        root = parse(doc).root
-        if root.get("services", "nginx") is not None:
-            rendered.setdefault("events {}\n" + nix_nginx.render(doc, root.get("services", "nginx")).text,
-                                "nginx.conf")
+        nginx = root.get("services", "nginx")
+        text = nix_nginx.render(doc, nginx).text if nginx is not None and nginx.kind == "attrs" else ""
+        if "server {" in text:  # else every virtual host is unknown: nothing to replay
+            rendered.setdefault("events {}\n" + text, "nginx.conf")
         if root.get("services", "caddy") is not None:
-            rendered.setdefault(nix_caddy.render(doc, root.get("services", "caddy")).text, "Caddyfile")
+            caddyfile = nix_caddy.render(doc, root.get("services", "caddy"))  # None: Caddy JSON, not read
+            if caddyfile is not None:
+                rendered.setdefault(caddyfile.text, "Caddyfile")
     configs = []
     for index, (text, name) in enumerate(rendered.items()):
         (tmp_path / str(index)).mkdir()

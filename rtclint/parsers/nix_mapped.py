@@ -6,7 +6,8 @@ The nginx and Caddy readers parse real nginx/Caddy text. For `services.nginx` an
 (`Generated`), lets the existing parser read it as a document of its own, then rewrites
 every `Span` of the result (and the offsets a `Respond` keeps) to where the characters
 came from: a proxyPass URL to its place in the Nix string, a generated directive to the
-option that made it.
+option that made it. The characters may come from several files of a module tree:
+each keeps its own file.
 """
 
 from __future__ import annotations
@@ -28,12 +29,14 @@ class Generated:
         self.doc = doc
         self.parts: list[str] = []
         self.offsets: list[int] = []
+        self.paths: list[str] = []  # the .nix file of each character
 
     def emit(self, text: str, at: int | Span | None) -> None:
         """Generated text, all of it standing for one place in the .nix file."""
         pos = at.start if isinstance(at, Span) else (at or 0)
         self.parts.append(text)
         self.offsets.extend([pos] * len(text))
+        self.paths.extend([at.path if isinstance(at, Span) else self.doc.path] * len(text))
 
     def value(self, value: NixValue) -> None:
         """A Nix string's characters, each at its own place."""
@@ -41,20 +44,45 @@ class Generated:
         offsets = value.offsets if value.offsets and len(value.offsets) == len(text) else [value.span.start] * len(text)
         self.parts.append(text)
         self.offsets.extend(offsets)
+        self.paths.extend([value.span.path] * len(text))
 
     @property
     def text(self) -> str:
         return "".join(self.parts)
 
-    def document(self, kind: str) -> tuple[Document, Embedded]:
-        """The generated text as a Document of `kind`, and the map back to the .nix file."""
+    def document(self, kind: str) -> tuple[Document, "SourceMap"]:
+        """The generated text as a Document of `kind`, and the map back to the .nix files."""
         text = self.text
         fake = Document(path=self.doc.path + GENERATED_SUFFIX, abspath=self.doc.abspath + GENERATED_SUFFIX,
                         kind=kind, text=text)
-        return fake, Embedded(self.doc, text, list(self.offsets))
+        return fake, SourceMap(Embedded(self.doc, text, list(self.offsets)), list(self.paths))
 
 
-def move_back(obj, fake_path: str, emb: Embedded) -> None:
+class SourceMap:
+    """Generated character index -> (.nix file, offset); a span lies in the file of its
+    first character (its end is clamped there when the text crosses into another file)."""
+
+    def __init__(self, emb: Embedded, paths: list[str]) -> None:
+        self.emb = emb
+        self.paths = paths
+
+    def path(self, index: int) -> str:
+        if not self.paths:
+            return self.emb.doc.path
+        return self.paths[min(max(index, 0), len(self.paths) - 1)]
+
+    def offset(self, index: int) -> int:
+        return self.emb.offset(index)
+
+    def span(self, start: int, end: int) -> Span:
+        found = self.emb.span(start, end)
+        path = self.path(start)
+        if path == self.path(end - 1):
+            return Span(path, found.start, found.end)
+        return Span(path, found.start, found.start)
+
+
+def move_back(obj, fake_path: str, emb: "SourceMap") -> None:
     """Rewrite, in place, every Span of `fake_path` inside `obj` (dataclasses, lists,
     dicts) to its .nix span; `Respond.body_map` offsets too. Insertion points are
     dropped: a fix never writes generated nginx or Caddy text into a .nix file."""

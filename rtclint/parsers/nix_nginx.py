@@ -92,7 +92,7 @@ def _upstreams(out: Generated, upstreams: NixValue | None) -> None:
         for address, params in sorted(servers.value.items()):
             at = params.key_span or params.span
             out.emit("    server ", at)
-            quoted = out.doc.text[at.start:at.start + 1] == '"'
+            quoted = at.end - at.start == len(address) + 2  # `"10.0.0.2:8080" = { … }`
             out.value(NixValue("str", address, at, offsets=[at.start + quoted + i for i in range(len(address))]))
             for key, value in sorted(params.value.items()) if params.kind == "attrs" else ():
                 if value.kind != "bool":

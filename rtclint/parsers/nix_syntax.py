@@ -4,83 +4,57 @@ A NixOS module is read as the attribute set it returns: the function header
 (`{ config, lib, ... }:`), `let … in` and `with …;` around it are stepped over, and
 `config = { … }` is used when the module splits `options` from `config`. Literals are
 kept (strings, numbers, bools, null, paths, lists, attribute sets, `''…''` strings with
-Nix's indentation stripping); a `let` binding of a literal is followed. Everything else —
-function calls (`lib.mkIf`, `lib.mkForce`), `config.*` references, `//`, `import`, a
-`${…}` other than of a `let` string or `toString` of a literal — is a `NixValue` of kind
-'unknown', so the readers can stay quiet about what they cannot know rather than call it
-missing.
+Nix's indentation stripping); a `let` binding of a literal is followed. The module
+system's `mkIf`, `mkMerge` and `mkOverride` family are kept as properties (`nix_calls`)
+for `nix_modules` to resolve; `imports` is kept for the module tree. Everything else —
+other function calls, `config.*` references, `//`, `import`, a `${…}` other than of a
+`let` string or `toString` of a literal — is a `NixValue` of kind 'unknown', so the
+readers can stay quiet about what they cannot know rather than call it missing.
 
 Every position is a character offset into `Document.text` (tree-sitter counts bytes).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 
 from rtclint.document import Document, Span
+from rtclint.parsers import nix_calls
+from rtclint.parsers.nix_strings import INTERPOLATED, strip_indentation, unescape
+from rtclint.parsers.nix_values import UNKNOWN, NixValue, merge_bound_twice
 
-UNKNOWN = "unknown"
-INTERPOLATED = 2  # a character a `${…}` put into a string (see strip_indentation)
+__all__ = ["NixValue", "Parsed", "UNKNOWN", "parse", "strip_indentation"]
 _KEYWORDS = {"true": ("bool", True), "false": ("bool", False), "null": ("null", None)}
-# `\n`, `\t`, `\r` in "…" strings; any other escaped character stands for itself
-_DQ_ESCAPES = {"n": "\n", "t": "\t", "r": "\r"}
 MAX_DEPTH = 200  # nesting deeper than any real module; keeps recursion bounded
-
-
-@dataclass(slots=True)
-class NixValue:
-    """A value as written: kind 'str', 'int', 'float', 'bool', 'null', 'path', 'list',
-    'attrs' or 'unknown'. Strings carry the source offset of each character (`offsets`),
-    lists a list of NixValue, attribute sets a dict name -> NixValue."""
-
-    kind: str
-    value: object
-    span: Span
-    key_span: Span | None = None  # the attribute name it is bound to
-    offsets: list[int] | None = None
-    why: str = ""  # for 'unknown': what rtclint could not evaluate
-    partial: bool = False  # attrs: some attributes have names rtclint cannot know
-
-    @property
-    def known(self) -> bool:
-        """No part of the value is unknown."""
-        if self.kind == UNKNOWN or self.partial:
-            return False
-        if self.kind == "list":
-            return all(v.known for v in self.value)
-        if self.kind == "attrs":
-            return all(v.known for v in self.value.values())
-        return True
-
-    def get(self, *names: str) -> "NixValue | None":
-        """The value at an attribute path; None when absent. Walking into an unknown
-        value gives that unknown value (what it holds cannot be known)."""
-        node: NixValue | None = self
-        for name in names:
-            if node is None or node.kind == UNKNOWN:
-                return node
-            if node.kind != "attrs":
-                return None
-            nxt = node.value.get(name)
-            if nxt is None and node.partial:
-                return NixValue(UNKNOWN, None, node.span, why="an attribute name rtclint cannot evaluate")
-            node = nxt
-        return node
-
-    def python(self):
-        """The plain Python value (None for unknown parts)."""
-        if self.kind == "list":
-            return [v.python() for v in self.value]
-        if self.kind == "attrs":
-            return {k: v.python() for k, v in self.value.items()}
-        return None if self.kind == UNKNOWN else self.value
 
 
 @dataclass
 class Parsed:
-    root: NixValue | None  # the module's attribute set (or its `config`)
+    root: NixValue | None  # the module's config (properties unresolved), per unify_module
     errors: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, message)
+    imports: NixValue | None = None  # the module's `imports` list
+    top: NixValue | None = None  # the whole value the file returns (a flake's outputs…)
+    hosts: list[list[NixValue]] = field(default_factory=list)  # a flake's nixosSystem module lists
+    exported: dict[str, NixValue] = field(default_factory=dict)  # a flake's nixosModules.<name>
+
+
+def unify_module(top: NixValue | None) -> tuple[NixValue | None, NixValue | None]:
+    """(config, imports) of a module, as lib/modules.nix's unifyModuleSyntax splits it:
+    with a `config` or `options` attribute the config is `config` (else empty) and the
+    defaults its options declare; without,
+    it is the set less `_file`, `key`, `disabledModules`, `require`, `imports`,
+    `freeformType`."""
+    if top is None or top.kind != "attrs":
+        return top, None
+    attrs = top.value
+    imports = attrs.get("imports")
+    if "config" in attrs or "options" in attrs:
+        config = attrs.get("config") or NixValue("attrs", {}, top.span)
+        defaults = nix_calls.option_defaults(attrs.get("options"))
+        return (NixValue("merge", [config, defaults], config.span) if defaults else config), imports
+    dropped = {"_file", "key", "disabledModules", "require", "imports", "freeformType"}
+    config = replace(top, value={k: v for k, v in attrs.items() if k not in dropped})
+    return config, imports
 
 
 def parse(doc: Document) -> Parsed:
@@ -92,8 +66,19 @@ def parse(doc: Document) -> Parsed:
     tree = parser.parse(data)
     reader = _Reader(doc, data)
     if tree.root_node.has_error:
-        return Parsed(None, reader.errors(tree.root_node))
-    return Parsed(reader.module(tree.root_node))
+        from rtclint.parsers.nix_syntax_errors import first_error
+
+        return Parsed(None, first_error(tree.root_node, doc.text, reader.at))
+    top = reader.module(tree.root_node)
+    config, imports = unify_module(top)
+    result = Parsed(config, imports=imports, top=top)
+    if "nixosSystem" in doc.text or "nixosModules" in doc.text:
+        from rtclint.parsers.nix_flake import flake_modules
+
+        result.hosts, result.exported = flake_modules(reader, tree.root_node)
+        if result.hosts or result.exported:
+            result.root = None  # a flake is not a module: its module lists are read instead
+    return result
 
 
 class _Reader:
@@ -117,58 +102,10 @@ class _Reader:
     def text(self, node) -> str:
         return self.data[node.start_byte:node.end_byte].decode("utf-8", "replace")
 
-    # -- syntax errors --------------------------------------------------------------------
-
-    def errors(self, root) -> list[tuple[int, int, str]]:
-        """The first syntax error, where Nix's own parser reports it: at the token it did
-        not expect (after a construct tree-sitter had to skip, at the token that follows
-        it; just inside an unterminated string; at the end for a missing closer)."""
-        at, unterminated = min((self._error_at(node) for node in self._problems(root)), default=(0, False))
-        text = self.doc.text
-        if unterminated:
-            return [(at, at, "Nix: this string is not closed before the end of the file")]
-        if at >= len(text.rstrip()):
-            return [(len(text), len(text), "Nix: syntax error, unexpected end of file")]
-        token = re.match(r"\$\{|''|\w[\w.-]*|\S", text[at:])
-        shown = token.group(0) if token else text[at]
-        return [(at, at + len(shown), f"Nix: syntax error, unexpected `{shown}`")]
-
-    def _problems(self, root):
-        """MISSING nodes and the innermost ERROR nodes, in document order."""
-        stack = [root]
-        while stack:
-            node = stack.pop()
-            if node.is_missing:
-                yield node
-            elif node.type == "ERROR" and not any(c.has_error for c in node.children):
-                yield node
-            elif node.has_error or node.is_missing:
-                stack.extend(reversed(node.children))
-
-    def _next_token(self, byte: int) -> int:
-        at = self.at(byte)
-        rest = self.doc.text[at:]
-        return at + len(rest) - len(rest.lstrip())
-
-    def _error_at(self, node) -> tuple[int, bool]:
-        """(offset, whether it is an unterminated string)."""
-        if node.is_missing:
-            return self._next_token(node.start_byte), False
-        for child in node.children:
-            if child.type in ('"', "''") and child.child_count == 0:
-                at = self.at(child.end_byte)
-                if child.type == "''":  # Nix's opening token takes the spaces and line break after it
-                    blank = re.match(r" *\n", self.doc.text[at:])
-                    at += blank.end() if blank else 0
-                return at, True
-        first = node.children[0] if node.children else None
-        if first is not None and first.is_named and not first.has_error:
-            return self._next_token(node.end_byte), False  # a complete construct where none may stand
-        return self.at(node.start_byte), False
-
     # -- the module -----------------------------------------------------------------------
 
     def module(self, root) -> NixValue | None:
+        """The value the file returns, past its function header, `let`, `with`."""
         env: dict[str, NixValue] = {}
         node = next((c for c in root.named_children if c.type != "comment"), None)
         for _ in range(MAX_DEPTH):
@@ -186,11 +123,7 @@ class _Reader:
                     else node.child_by_field_name("body")
             else:
                 break
-        value = self.value(node, env)
-        if value.kind == "attrs" and "config" in value.value and ({"options", "imports"} & set(value.value)
-                                                                  or value.value["config"].kind == "attrs"):
-            return value.value["config"]
-        return value
+        return self.value(node, env)
 
     def _bind_let(self, node, env: dict[str, NixValue]) -> None:
         """`let` bindings see each other: read them again while that makes more known
@@ -202,8 +135,8 @@ class _Reader:
             for binding_set in sets:
                 attrs = self._attrs(binding_set, local, node)
                 for name, value in attrs.value.items():
-                    env[name] = value if value.known else NixValue(UNKNOWN, None, value.span,
-                                                                   why=f"`{name}` is computed")
+                    env[name] = value if value.bindable else NixValue(UNKNOWN, None, value.span,
+                                                                  why=f"`{name}` is computed")
             now = sum(v.known for v in env.values())
             if now == known:
                 break
@@ -234,6 +167,8 @@ class _Reader:
                 k, v = _KEYWORDS[name]
                 return NixValue(k, v, span)
             bound = env.get(name)  # a copy: the binding that uses it sets its own key_span
+            if bound is None and name == "config":
+                return NixValue(UNKNOWN, None, span, why="the module's `config`", ref=())
             return replace(bound) if bound is not None else NixValue(UNKNOWN, None, span,
                                                                    why=f"`{name}` is not a literal")
         if kind == "parenthesized_expression":
@@ -256,6 +191,18 @@ class _Reader:
             self._bind_let(node, local)
             body = node.child_by_field_name("body")
             return self.value(body, local, depth + 1) if body is not None else NixValue(UNKNOWN, None, span)
+        if kind == "function_expression":  # `{ config, ... }: { … }`: a module written in place
+            body = node.child_by_field_name("body")
+            return NixValue(UNKNOWN, None, span, why="a function",
+                            body=self.value(body, env, depth + 1) if body is not None else None)
+        if kind == "apply_expression":  # mkIf, mkMerge, mkOverride… become properties
+            called = nix_calls.call(self, node, env, depth)
+            if called is not None:
+                return called
+        if kind == "select_expression":  # config.a.b: remembered for mkIf conditions
+            selected = nix_calls.select(self, node, env)
+            if selected is not None:
+                return selected
         return NixValue(UNKNOWN, None, span, why=f"`{self.text(node)[:40]}` is evaluated by Nix")
 
     def _attrs(self, binding_set, env, owner, depth: int = 0) -> NixValue:
@@ -290,7 +237,7 @@ class _Reader:
                 return
             if i == len(names) - 1:
                 old = node.value.get(name)
-                node.value[name] = _merge(old, value) if old is not None else value
+                node.value[name] = merge_bound_twice(old, value) if old is not None else value
                 return
             nxt = node.value.get(name)
             if nxt is None or nxt.kind not in ("attrs", UNKNOWN):
@@ -328,7 +275,7 @@ class _Reader:
                 text = self.doc.text[start:self.at(part.end_byte)]
                 chars.extend((ch, start + i, False) for i, ch in enumerate(text))
             elif part.type == "escape_sequence":
-                chars.extend((ch, start, True) for ch in _unescape(self.text(part), indented))
+                chars.extend((ch, start, True) for ch in unescape(self.text(part), indented))
             # a `dollar_escape` is the `''` / `\\` before a literal `$`, which follows as a fragment
         if indented:
             chars = strip_indentation(chars)
@@ -351,69 +298,3 @@ class _Reader:
         return value.value if value is not None and value.kind == "str" else None
 
 
-def _unescape(raw: str, indented: bool) -> str:
-    if indented:  # ''$ → $, ''' → '', ''\n → newline, ''\x → x
-        if raw == "'''":
-            return "''"
-        body = raw[2:]
-        if body.startswith("\\") and len(body) > 1:
-            return _DQ_ESCAPES.get(body[1], body[1])
-        return body
-    if raw.startswith("\\") and len(raw) > 1:
-        return _DQ_ESCAPES.get(raw[1], raw[1])
-    return raw
-
-
-def strip_indentation(chars: list[tuple[str, int, bool]]) -> list[tuple[str, int, bool]]:
-    """Nix's rule for indented strings (its parser's stripIndentation): the opening
-    quotes take the spaces and line break after them; the smallest count of leading
-    spaces over the lines with other text is removed from every line; a last line of
-    only spaces goes. An escape ends a line's indentation when it is measured, but when
-    stripping it is text like any other: an escaped line break starts a new line. What
-    a `${…}` gives is never stripped and ends a line's indentation."""
-    first = 0
-    while first < len(chars) and chars[first][0] == " " and not chars[first][2]:
-        first += 1
-    if first < len(chars) and chars[first][0] == "\n" and not chars[first][2]:
-        chars = chars[first + 1:]
-    at_start, indent, smallest = True, 0, 1_000_000
-    for ch, _, escaped in chars:
-        if at_start and (escaped or ch not in " \n"):
-            at_start, smallest = False, min(smallest, indent)
-        elif at_start and ch == " ":
-            indent += 1
-        elif ch == "\n" and not escaped:
-            at_start, indent = True, 0
-    out: list[tuple[str, int, bool]] = []
-    at_start, dropped = True, 0
-    for item in chars:
-        ch = item[0]
-        if item[2] == INTERPOLATED:  # never stripped; what follows is not a line start
-            out.append(item)
-            at_start, dropped = False, 0
-            continue
-        if at_start and ch == " ":
-            if dropped >= smallest:
-                out.append(item)
-            dropped += 1
-            continue
-        out.append(item)
-        if ch == "\n":
-            at_start, dropped = True, 0
-        elif at_start:
-            at_start, dropped = False, 0
-    last_escape = max((i for i, item in enumerate(out) if item[2]), default=-1)
-    breaks = [i for i, item in enumerate(out) if item[0] == "\n" and i > last_escape]
-    if breaks and all(item[0] == " " for item in out[breaks[-1] + 1:]):
-        out = out[:breaks[-1] + 1]
-    return out
-
-
-def _merge(old: NixValue, new: NixValue) -> NixValue:
-    """`a.b = 1; a = { c = 2; };` — Nix merges attribute sets bound to the same name."""
-    if old.kind == "attrs" and new.kind == "attrs":
-        merged = NixValue("attrs", dict(old.value), old.span, old.key_span, partial=old.partial or new.partial)
-        for key, value in new.value.items():
-            merged.value[key] = _merge(merged.value[key], value) if key in merged.value else value
-        return merged
-    return NixValue(UNKNOWN, None, new.span, new.key_span, why="an attribute defined twice")

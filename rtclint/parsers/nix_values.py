@@ -1,0 +1,99 @@
+"""What the Nix reader gives: `NixValue`, a value as written with its spans, and the
+merging of attribute sets Nix itself does when one name is bound twice in a literal.
+
+Kinds: 'str', 'int', 'float', 'bool', 'null', 'path', 'list', 'attrs', 'unknown' (Nix
+would have to compute it), and the module system's properties before `nix_modules`
+resolves them: 'if' (`mkIf`), 'override' (`mkOverride`, `mkDefault`, `mkForce`, …) and
+'merge' (`mkMerge`); and 'option', an option declaration (`mkOption`, `mkEnableOption`)
+whose default `nix_calls.option_defaults` turns into a definition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rtclint.document import Span
+
+UNKNOWN = "unknown"
+PROPERTIES = ("if", "override", "merge")  # the module system's wrappers, resolved by nix_modules
+OPTION = "option"  # `mkOption { … }` / `mkEnableOption …`: value is its default (a NixValue) or None
+NOT_A_VALUE = (UNKNOWN, OPTION, *PROPERTIES)
+
+
+@dataclass(slots=True)
+class NixValue:
+    """A value as written (kinds: the module docstring). Strings carry the source offset
+    of each character (`offsets`), lists a list of NixValue, attribute sets a dict name ->
+    NixValue; 'if' and 'override' the NixValue they wrap, 'merge' a list of them."""
+
+    kind: str
+    value: object
+    span: Span
+    key_span: Span | None = None  # the attribute name it is bound to
+    offsets: list[int] | None = None
+    why: str = ""  # for 'unknown': what rtclint could not evaluate
+    partial: bool = False  # attrs: some attributes have names rtclint cannot know
+    # 'unknown' standing for `config.<path>` (also through `cfg = config.services.x`):
+    # a `mkIf` condition rtclint may decide from the options set literally
+    ref: tuple[str, ...] | None = None
+    cond: tuple | None = None  # 'if': the condition (nix_modules.decide reads it)
+    priority: int | None = None  # 'override': mkOverride's priority (lower wins)
+    body: "NixValue | None" = None  # 'unknown' for a function: what it returns (a module's `{ … }`)
+
+    @property
+    def known(self) -> bool:
+        """No part of the value is unknown."""
+        if self.kind in NOT_A_VALUE or self.partial:
+            return False
+        if self.kind == "list":
+            return all(v.known for v in self.value)
+        if self.kind == "attrs":
+            return all(v.known for v in self.value.values())
+        return True
+
+    @property
+    def bindable(self) -> bool:
+        """Worth keeping as a `let` binding: known, or made of literals, the module
+        system's properties and `config.*` references (resolved later, by nix_modules)."""
+        if self.kind == UNKNOWN:
+            return self.ref is not None
+        if self.kind in ("if", "override"):
+            return self.value.bindable
+        if self.kind in ("merge", "list"):
+            return all(v.bindable for v in self.value)
+        if self.kind == "attrs":
+            return not self.partial and all(v.bindable for v in self.value.values())
+        return True
+
+    def get(self, *names: str) -> "NixValue | None":
+        """The value at an attribute path; None when absent. Walking into an unknown
+        value gives that unknown value (what it holds cannot be known)."""
+        node: NixValue | None = self
+        for name in names:
+            if node is None or node.kind == UNKNOWN:
+                return node
+            if node.kind != "attrs":
+                return None
+            nxt = node.value.get(name)
+            if nxt is None and node.partial:
+                return NixValue(UNKNOWN, None, node.span, why="an attribute name rtclint cannot evaluate")
+            node = nxt
+        return node
+
+    def python(self):
+        """The plain Python value (None for unknown parts)."""
+        if self.kind == "list":
+            return [v.python() for v in self.value]
+        if self.kind == "attrs":
+            return {k: v.python() for k, v in self.value.items()}
+        return None if self.kind in NOT_A_VALUE else self.value
+
+
+def merge_bound_twice(old: NixValue, new: NixValue) -> NixValue:
+    """`a.b = 1; a = { c = 2; };` — Nix merges attribute sets bound to the same name."""
+    if old.kind == "attrs" and new.kind == "attrs":
+        merged = NixValue("attrs", dict(old.value), old.span, old.key_span, partial=old.partial or new.partial)
+        for key, value in new.value.items():
+            merged.value[key] = merge_bound_twice(merged.value[key], value) if key in merged.value else value
+        return merged
+    return NixValue(UNKNOWN, None, new.span, new.key_span, why="an attribute defined twice")

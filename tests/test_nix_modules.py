@@ -1,0 +1,280 @@
+"""The NixOS module system as rtclint reads it (parsers/nix_modules, nix_imports,
+nix_flake): mkIf, mkMerge, mkDefault/mkForce/mkOverride across the files of a module
+tree and the module lists of a flake, findings at the .nix line:column of the definition
+that wins, an undecidable condition quiet.
+
+Oracle: `nix-instantiate --eval --strict --json` on the same modules, with stand-ins for
+nixpkgs' lib (not installed here): mkIf, mkMerge, mkOverride, mkDefault, mkForce,
+mkOptionDefault, pushDownProperties, dischargeProperties and filterOverrides written as
+lib/modules.nix defines them; the option declarations are the stand-in part (an option
+group wherever every definition is an attribute set, listOf concatenation,
+mergeEqualOption for the rest), and conditions read the fixed point `config` lazily as
+the module system does."""
+
+import json
+import os
+import shutil
+
+import pytest
+
+from conftest import ROOT
+from test_nix import found
+from test_nix_oracles import nix
+from rtclint.document import Document
+from rtclint.engine import check
+from rtclint.parsers.nix_modules import ModuleTree
+from rtclint.parsers.nix_syntax import parse
+
+MODULES = os.path.join(ROOT, "tests", "fixtures", "nix", "modules")
+
+CASES = {  # fixture tree -> (code, file, line, column) of every finding
+    "good": [("RTC512", "matrix.nix", 24, 11)],
+    "flake": [("RTC512", "matrix.nix", 24, 11)],
+    # a mkForce in a third file beats web/default.nix's plain proxyPass
+    "broken/jwt-prefix-forced": [("RTC201", "rtc-override.nix", 6, 17), ("RTC512", "matrix.nix", 24, 11)],
+    # mkForce false on services.livekit.enable: lk-jwt-service's mkIf on it drops it too
+    "broken/livekit-forced-off": [("RTC005", "configuration.nix", 1, 1), ("RTC512", "matrix.nix", 24, 11)],
+    # the broken proxyPass sits behind `mkIf config.rtc.enable`, which is computed: quiet
+    # (RTC005, information: no proxy rtclint could read)
+    "quiet/undecided-condition": [("RTC005", "configuration.nix", 1, 1), ("RTC512", "matrix.nix", 24, 11)],
+    "caddy-json": [("RTC004", "configuration.nix", 5, 3)],
+}
+
+
+def findings(tree: str) -> list[tuple[str, str, int, int]]:
+    cwd = os.getcwd()
+    os.chdir(os.path.join(MODULES, tree))
+    try:
+        result = check(["."])
+    finally:
+        os.chdir(cwd)
+    out = []
+    for d in result.diagnostics:
+        doc = result.deployment.documents[d.span.path]
+        out.append((d.code, os.path.basename(d.span.path), *doc.line_col(d.span.start)))
+    return sorted(out)
+
+
+@pytest.mark.parametrize("tree", sorted(CASES))
+def test_module_trees_get_their_findings_at_the_defining_file(tree):
+    assert findings(tree) == sorted(CASES[tree])
+
+
+def test_a_module_tree_reads_as_the_single_file_it_was_split_from():
+    single = os.path.join(ROOT, "tests", "fixtures", "nix", "good")
+    assert [code for code, *_ in found(single)] == [code for code, *_ in findings("good")] == ["RTC512"]
+    result = check([os.path.join(MODULES, "good")])
+    facts = [f for f in result.deployment.files.values() if f.sites]
+    assert len(facts) == 1  # the imported files are read through configuration.nix only
+    [top] = facts
+    assert len(top.synapse) == len(top.livekit) == len(top.services) == len(top.firewalls) == 1
+    assert top.livekit[0].facts.get("webhook_urls") == ["http://127.0.0.1:8080/sfu_webhook"]  # mkIf on rtc.enable
+    # two modules' allowedTCPPorts are one list, each port at its own file
+    tcp = sorted((os.path.basename(r.span.path), r.ports) for r in top.firewalls[0].rules if r.protocol == "tcp")
+    assert tcp == [("configuration.nix", ((22, 22),)), ("matrix.nix", ((80, 80),)), ("matrix.nix", ((443, 443),)),
+                   ("matrix.nix", ((7881, 7881),))]
+
+
+def merged(*modules: str):
+    configs = []
+    for index, text in enumerate(modules):
+        doc = Document(path=f"m{index}.nix", abspath=f"/m{index}.nix", kind="nix", text=text)
+        configs.append(parse(doc).root)
+    root = ModuleTree(configs).config()
+    return root.python() if root is not None else None
+
+
+def test_priorities_conditions_and_merges():
+    assert merged("{ a = 1; b = [ 1 ]; }", "{ a = 1; b = [ 2 ]; }") == {"a": 1, "b": [1, 2]}
+    assert merged("{ lib, ... }: { a = lib.mkDefault 1; }", "{ a = 2; }") == {"a": 2}
+    assert merged("{ lib, ... }: { a = lib.mkForce 1; }", "{ a = 2; }") == {"a": 1}
+    assert merged("{ a = 1; }", "{ a = 2; }") == {"a": None}  # types.str would reject it: unknown
+    assert merged("{ lib, ... }: { x = lib.mkIf false { a = 1; }; y = 1; }") == {"y": 1}
+    assert merged("{ config, lib, ... }: { x = lib.mkIf config.flag { a = 1; }; }") == {"x": {"a": None}}
+    assert merged("{ config, lib, ... }: { x = lib.mkIf config.flag { a = 1; }; }", "{ flag = true; }") == \
+        {"x": {"a": 1}, "flag": True}
+    assert merged("{ config, lib, ... }: let cfg = config.s; in { x = lib.mkIf (!cfg.on || false) 1; }",
+                  "{ s.on = false; }") == {"x": 1, "s": {"on": False}}
+    assert merged("{ config, lib, ... }: { a = lib.mkIf config.a 1; }") == {"a": None}  # depends on itself
+
+
+def test_attrs_of_options_compare_priorities_between_whole_sets():
+    # virtualHosts is attrsOf: mkForce { a } drops { b }; a submodule (one host) merges both
+    assert merged('{ lib, ... }: { services.nginx.virtualHosts = lib.mkForce { a.root = "/a"; }; }',
+                  '{ services.nginx.virtualHosts.b.root = "/b"; }') == \
+        {"services": {"nginx": {"virtualHosts": {"a": {"root": "/a"}}}}}
+    # a condition reads the option through the same merging
+    assert merged('{ config, lib, ... }: { services.nginx.virtualHosts = lib.mkForce { a.x = true; };'
+                  ' y = lib.mkIf config.services.nginx.virtualHosts.a.x 1; }',
+                  '{ services.nginx.virtualHosts.a.x = false; }')["y"] == 1
+    assert merged('{ lib, ... }: { services.nginx = lib.mkDefault { enable = true; b = 1; }; }',
+                  '{ services.nginx.enable = false; }') == {"services": {"nginx": {"enable": False, "b": 1}}}
+
+
+# -- the oracle --------------------------------------------------------------------------
+
+STAND_INS = r"""
+let
+  # lib/modules.nix's properties, as it defines them
+  mkIf = condition: content: { _type = "if"; inherit condition content; };
+  mkMerge = contents: { _type = "merge"; inherit contents; };
+  mkOverride = priority: content: { _type = "override"; inherit priority content; };
+  mkOptionDefault = mkOverride 1500;
+  mkDefault = mkOverride 1000;
+  mkForce = mkOverride 50;
+  # lib/options.nix's declarations, reduced to what merging reads: the default
+  mkOption = attrs: attrs // { _type = "option"; };
+  mkEnableOption = name: mkOption { default = false; };
+  lib = { inherit mkIf mkMerge mkOverride mkOptionDefault mkDefault mkForce mkOption mkEnableOption; };
+  pushDownProperties = cfg:
+    if cfg._type or "" == "merge" then builtins.concatMap pushDownProperties cfg.contents
+    else if cfg._type or "" == "if" then map (builtins.mapAttrs (n: v: mkIf cfg.condition v)) (pushDownProperties cfg.content)
+    else if cfg._type or "" == "override" then map (builtins.mapAttrs (n: v: mkOverride cfg.priority v)) (pushDownProperties cfg.content)
+    else [ cfg ];
+  dischargeProperties = def:
+    if def._type or "" == "merge" then builtins.concatMap dischargeProperties def.contents
+    else if def._type or "" == "if" then (if def.condition then dischargeProperties def.content else [ ])
+    else [ def ];
+  filterOverrides = defs:
+    let
+      getPrio = def: if def._type or "" == "override" then def.priority else 100;
+      highestPrio = builtins.foldl' (prio: def: if getPrio def < prio then getPrio def else prio) 9999 defs;
+      strip = def: if def._type or "" == "override" then def.content else def;
+    in map strip (builtins.filter (def: getPrio def == highestPrio) defs);
+  # the stand-in for option declarations: an option group where every definition is an
+  # attribute set (seen through its properties, as declarations give the structure
+  # without evaluating a condition), else one option
+  peel = v: if v._type or "" == "merge" then builtins.concatMap peel v.contents
+    else if builtins.elem (v._type or "") [ "if" "override" ] then peel v.content else [ v ];
+  isGroup = defs: builtins.all (v: builtins.isAttrs v && !(v ? _type)) (builtins.concatMap peel defs);
+  mergeOption = defs:
+    let values = filterOverrides (builtins.concatMap dischargeProperties defs); in
+    if values == [ ] then null
+    else if builtins.all builtins.isList values then builtins.concatLists values
+    else if builtins.all (v: v == builtins.head values) values then builtins.head values
+    else "<conflict>";
+  mergeGroup = defs:
+    let
+      pushed = builtins.concatMap pushDownProperties defs;
+      names = builtins.attrNames (builtins.foldl' (a: b: a // b) { } pushed);
+      child = name: let d = map (c: c.${name}) (builtins.filter (c: c ? ${name}) pushed);
+        in if isGroup d then mergeGroup d else mergeOption d;
+    # null: nothing defines it (left out by the test; filtering here would make the
+    # structure depend on conditions, which declarations never do)
+    in builtins.listToAttrs (map (name: { inherit name; value = child name; }) names);
+  # unifyModuleSyntax's split: `config` when the module has `config` or `options`; and
+  # evalOptionValue's `mkOptionDefault opt.default` for each option declared (the cases
+  # give every option a default)
+  defaultsOf = o: if o._type or "" == "option" then mkOptionDefault o.default else builtins.mapAttrs (n: defaultsOf) o;
+  unify = m: if m ? config || m ? options then mkMerge [ (m.config or { }) (defaultsOf (m.options or { })) ] else m;
+  evalTiny = modules: let
+      config = mergeGroup (map (m: unify (if builtins.isFunction m then m { inherit config lib; } else m)) modules);
+    in config;
+in
+"""
+
+ORACLE_CASES = [
+    ["{ a = 1; l = [ 1 ]; }", "{ a = 1; l = [ 2 3 ]; }"],
+    ["{ lib, ... }: { a = lib.mkDefault 1; b = lib.mkOptionDefault 1; }", "{ a = 2; b = lib.mkDefault 2; }"],
+    ["{ lib, ... }: { a = lib.mkForce 1; }", "{ a = 2; }", "{ lib, ... }: { a = lib.mkOverride 10 3; }"],
+    ["{ a = 1; }", "{ a = 2; }"],
+    ["{ lib, ... }: { x = lib.mkIf false { a = 1; }; y = 1; }"],
+    ["{ config, lib, ... }: { x = lib.mkIf config.flag { a = 1; }; }", "{ flag = true; }"],
+    ["{ config, lib, ... }: { x = lib.mkIf config.flag { a = 1; }; }", "{ lib, ... }: { flag = lib.mkForce false; }",
+     "{ flag = true; }"],
+    ["{ config, lib, ... }: let cfg = config.s; in { x = lib.mkIf (!cfg.on || false) 1; }", "{ s.on = false; }"],
+    ["{ config, lib, ... }: { config = lib.mkIf config.s.enable { s.port = 80; t = lib.mkMerge [ { a = 1; } "
+     "(lib.mkIf (config.s.port == 80 || true) { b = 2; }) (lib.mkIf false { c = 3; }) ]; }; }",
+     "{ s.enable = true; }"],
+    ["{ lib, ... }: { s = lib.mkDefault { enable = true; b = 1; }; }", "{ s.enable = false; }"],
+    ["{ lib, ... }: { s = lib.mkMerge [ { p = [ 1 ]; } (lib.mkIf true { p = [ 2 ]; }) ]; }",
+     "{ lib, ... }: { s.p = lib.mkDefault [ 9 ]; }"],
+    ["{ config, lib, ... }: { a = lib.mkIf (config.b && config.c) 1; d = lib.mkIf (config.b && !config.c) 2; }",
+     "{ b = true; c = false; }"],
+    ['{ config, lib, ... }: { a = lib.mkIf (config.host == "m") 1; b = lib.mkIf (config.host != "m") 2;'
+     ' c = lib.mkIf (config.port == 8448) 3; }', '{ host = "m"; port = 8448; }'],
+    ['{ config, lib, ... }: let cfg = config.my.matrix; in { options.my.matrix = {'
+     ' enable = lib.mkEnableOption "matrix"; port = lib.mkOption { default = 8008; }; };'
+     ' config = lib.mkIf cfg.enable { services.x.on = true; }; }', "{ my.matrix.port = 9000; }"],
+    ['{ config, lib, ... }: let cfg = config.my.matrix; in { options.my.matrix.enable = lib.mkEnableOption "m";'
+     ' config = lib.mkIf cfg.enable { services.x.on = true; }; }', "{ my.matrix.enable = true; }"],
+]
+
+
+def _drop_empty(value):
+    """Options nothing defines are left out of both: absent for rtclint, `null` or `{}`
+    for the stand-in (declarations would fill in their defaults)."""
+    if isinstance(value, dict):
+        kept = {k: _drop_empty(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v != {} and v is not None}
+    return value
+
+
+@pytest.mark.parametrize("modules", ORACLE_CASES, ids=[str(i) for i in range(len(ORACLE_CASES))])
+def test_merging_is_the_module_systems(modules):
+    expr = STAND_INS + "evalTiny [ " + " ".join(f"({m})" for m in modules) + " ]"
+    proc = nix("--eval", "--strict", "--json", "--expr", expr)
+    assert proc.returncode == 0, proc.stderr
+    expected = _drop_empty(json.loads(proc.stdout))
+    ours = merged(*modules)
+    conflicts = json.loads(json.dumps(ours).replace("null", '"<conflict>"'))
+    assert _drop_empty(conflicts) == expected, (modules, ours)
+
+
+def test_nix_instantiate_is_there():
+    assert shutil.which("nix-instantiate") is not None
+
+
+def test_a_module_that_imports_an_inputs_module_is_still_read_as_a_module():
+    text = '{ inputs, ... }: { imports = [ inputs.sops-nix.nixosModules.sops ]; services.nginx.enable = true; }'
+    assert merged(text) == {"services": {"nginx": {"enable": True}}}
+
+
+def test_flake_parts_hosts_and_exported_modules_are_found():
+    text = '''{
+  outputs = inputs@{ flake-parts, ... }: flake-parts.lib.mkFlake { inherit inputs; } {
+    flake.nixosModules.matrix = { services.matrix-synapse.enable = true; };
+    flake.nixosConfigurations.host = inputs.nixpkgs.lib.nixosSystem {
+      modules = [ ./hardware.nix inputs.self.nixosModules.matrix ({ ... }: { networking.hostName = "h"; }) ];
+    };
+  };
+}'''
+    result = parse(Document(path="flake.nix", abspath="/flake.nix", kind="nix", text=text))
+    assert result.root is None and list(result.exported) == ["matrix"]
+    [host] = result.hosts
+    assert [m.kind for m in host] == ["path", "attrs", "unknown"]
+    assert host[1].python() == {"services": {"matrix-synapse": {"enable": True}}}  # self.nixosModules.matrix
+    assert host[2].body.python() == {"networking": {"hostName": "h"}}  # a module written as a function
+
+
+def test_options_a_module_declares_give_their_defaults():
+    module = ('{ config, lib, ... }: let cfg = config.my.matrix; in {'
+              ' options.my.matrix = { enable = lib.mkEnableOption "matrix";'
+              ' port = lib.mkOption { type = lib.types.port; default = 8008; }; };'
+              ' config = lib.mkIf cfg.enable { services.x.port = cfg.port; }; }')
+    assert merged(module) == {"my": {"matrix": {"enable": False, "port": 8008}}}  # mkIf false: nothing
+    assert merged(module, "{ my.matrix.enable = true; }")["services"] == {"x": {"port": None}}  # a value by ref
+    assert merged(module, "{ my.matrix.enable = true; my.matrix.port = 9000; }")["my"]["matrix"]["port"] == 9000
+
+
+def test_the_parse_cache_sees_a_change_in_an_imported_module(tmp_path, monkeypatch):
+    from rtclint import cache as cache_mod
+
+    shutil.copytree(os.path.join(MODULES, "good"), tmp_path / "host")
+    monkeypatch.chdir(tmp_path / "host")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
+    monkeypatch.setattr(cache_mod, "_SECRET", None)
+
+    def codes(use_cache: bool) -> list[str]:
+        return sorted(d.code for d in check(["."], use_cache=use_cache, jobs=1).diagnostics)
+
+    assert codes(True) == codes(True) == ["RTC512"]
+    web = tmp_path / "host" / "web" / "default.nix"
+    web.write_text(web.read_text().replace('proxyPass = "http://127.0.0.1:8080/";', 'proxyPass = "http://127.0.0.1:8080";'))
+    assert codes(True) == codes(False) == ["RTC201", "RTC512"]
+
+
+def test_let_bound_properties_are_kept_for_the_merge():
+    text = ('{ config, lib, ... }: let host = { root = lib.mkDefault "/a"; }; on = lib.mkIf config.flag { x = 1; };'
+            ' in { v = host; w = on; flag = true; }')
+    assert merged(text, '{ v.root = "/b"; }') == {"v": {"root": "/b"}, "w": {"x": 1}, "flag": True}
