@@ -124,3 +124,9 @@ def test_rtc104_reads_element_web_s_base_url_and_only_that_app_s():
     assert rtc104("element-web-config-json") == [("config.json", 4)]
     assert rtc104("element-web-config-json-port-matches") == []
     assert rtc104("other-app-config-json") == []
+
+
+def test_a_broken_element_web_config_is_a_finding_with_its_position(tmp_path):
+    write(str(tmp_path), {"config.json": '{"element_call": {"use_exclusively": true,}}\n'})
+    found = [d for d in check_json(str(tmp_path))["diagnostics"] if d["path"].endswith("config.json")]
+    assert [(d["code"], d["line"], d["column"]) for d in found] == [("RTC001", 1, 43)], found

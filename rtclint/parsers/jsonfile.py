@@ -64,7 +64,8 @@ def well_known_kind(path: str) -> str | None:
 
 
 def _mentions_calls(text: str) -> bool:
-    return bool(re.search(r'"(matrix_rtc_mode|livekit|matrix_rtc_session)"', text))
+    """Element Call's keys, or Element Web's call section: a file that breaks a call setup."""
+    return bool(re.search(r'"(matrix_rtc_mode|livekit|matrix_rtc_session|element_call|elementCall)"', text))
 
 
 def element_call_facts(doc: Document, value: dict, spans: dict[tuple, tuple[Span, Span]]) -> dict:
