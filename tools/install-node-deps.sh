@@ -12,7 +12,8 @@ missing=$(node -e '
   for (const [name, version] of Object.entries(deps)) {
     let have = null;
     try { have = require(`./node_modules/${name}/package.json`).version; } catch {}
-    if (have !== version) console.log(name);
+    // an npm alias ("npm:@scope/pkg@1.2.3", an older version beside the current one) pins its version last
+    if (have !== version.replace(/^npm:.+@/, "")) console.log(name);
   }')
 if [ -n "$missing" ]; then
   npm install --no-audit --no-fund --loglevel=error

@@ -29,6 +29,7 @@ class FileFacts:
     toml_homeservers: list[SynapseConfig] = field(default_factory=list)  # Continuwuity, Tuwunel
     ess: list[EssValues] = field(default_factory=list)
     element_call: list[dict] = field(default_factory=list)  # Element Call config.json facts
+    element_web: list[dict] = field(default_factory=list)  # Element Web config.json facts
     server_names: list[Located] = field(default_factory=list)
     includes: list[str] = field(default_factory=list)  # files this one pulled in
     subkind: str = ""  # e.g. 'compose', 'k8s', 'synapse' for YAML; '' when unknown
@@ -52,6 +53,7 @@ class Deployment:
     toml_homeservers: list[SynapseConfig] = field(default_factory=list)  # flavor continuwuity/tuwunel
     ess: list[EssValues] = field(default_factory=list)
     element_call: list[dict] = field(default_factory=list)
+    element_web: list[dict] = field(default_factory=list)
     declared_server_names: list[Located] = field(default_factory=list)
     targets: dict[str, str] = field(default_factory=dict)  # component -> version target
     kube_services: list[KubeService] = field(default_factory=list)
@@ -72,6 +74,7 @@ class Deployment:
         self.toml_homeservers += getattr(facts, "toml_homeservers", [])  # old cache entries lack it
         self.ess += facts.ess
         self.element_call += facts.element_call
+        self.element_web += getattr(facts, "element_web", [])  # old cache entries lack it
         self.declared_server_names += facts.server_names
         self.kube_services += getattr(facts, "kube_services", [])  # old cache entries lack it
         self.firewalls += getattr(facts, "firewalls", [])
@@ -84,7 +87,7 @@ class Deployment:
         for component, version in part.targets.items():  # the first deployment's, per component
             self.targets.setdefault(component, version)
         for name in ("sites", "services", "extra_well_knowns", "livekit", "synapse", "toml_homeservers", "ess",
-                     "element_call", "declared_server_names", "kube_services", "firewalls"):
+                     "element_call", "element_web", "declared_server_names", "kube_services", "firewalls"):
             getattr(self, name).extend(getattr(part, name))
 
     def edits_fit(self, edits) -> bool:

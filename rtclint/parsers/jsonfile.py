@@ -9,7 +9,8 @@ Element Call `config.json` becomes a dict in FileFacts.element_call:
      "base_url": Located | None, "server_name": Located | None,
      "delayed_leave_event_delay_ms": Located | None}  # matrix_rtc_session.…
 
-Other `config.json` files (Element Web's, anything else) are skipped quietly.
+Element Web's `config.json` becomes a dict in FileFacts.element_web (json_element_web.py);
+other JSON files are skipped quietly.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import re
 
 from rtclint.document import Document, Span
 from rtclint.model import FileFacts, Located, WellKnown
+from rtclint.parsers import json_element_web
 from rtclint.parsers.base import Tree, parse_error
 
 # Keys only Element Call's config.json has (src/config/ConfigOptions.ts).
@@ -45,6 +47,9 @@ def read(doc: Document, tree: Tree) -> FileFacts:
     if isinstance(value, dict) and ELEMENT_CALL_KEYS & set(value):
         facts.subkind = "element-call"
         facts.element_call.append(element_call_facts(doc, value, spans))
+    elif json_element_web.is_element_web_config(value):
+        facts.subkind = "element-web"
+        facts.element_web.append(json_element_web.element_web_facts(doc, value, spans))
     return facts
 
 
@@ -59,7 +64,8 @@ def well_known_kind(path: str) -> str | None:
 
 
 def _mentions_calls(text: str) -> bool:
-    return bool(re.search(r'"(matrix_rtc_mode|livekit|matrix_rtc_session)"', text))
+    """Element Call's keys, or Element Web's call section: a file that breaks a call setup."""
+    return bool(re.search(r'"(matrix_rtc_mode|livekit|matrix_rtc_session|element_call|elementCall)"', text))
 
 
 def element_call_facts(doc: Document, value: dict, spans: dict[tuple, tuple[Span, Span]]) -> dict:

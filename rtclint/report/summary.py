@@ -41,7 +41,8 @@ def _holds_call_facts(facts) -> bool:
     if any(s.role in CALL_PATH_ROLES for s in facts.services):
         return True
     return any(getattr(facts, name, None) for name in ("sites", "well_knowns", "livekit", "synapse",
-                                                        "toml_homeservers", "ess", "element_call", "server_names"))
+                                                        "toml_homeservers", "ess", "element_call", "element_web",
+                                                        "server_names"))
 
 
 def nothing_recognised(result) -> bool:

@@ -4,7 +4,8 @@
 Takes every public URL the tree states — the client well-known's `m.homeserver`
 `base_url`, `rtc_foci` `livekit_service_url`, the `org.matrix.msc2965.authentication`
 issuer and account URLs, Synapse's `public_baseurl` and `matrix_rtc.transports`, the
-JWT service's `LIVEKIT_URL`, Element Call's `config.json` URLs — and the TLS sites
+JWT service's `LIVEKIT_URL`, Element Call's `config.json` URLs, Element Web's default
+homeserver `base_url` in its `config.json` — and the TLS sites
 (nginx, Caddy, HAProxy, Ingress) that serve its host. When none of them listens on
 the URL's port (443 when the URL has none), the URL points at nothing.
 
@@ -110,6 +111,11 @@ def _public_urls(ctx) -> list[tuple[str, Span, str]]:
                 inner = Span(located.span.path, located.span.start + 1, max(located.span.start + 1,
                                                                              located.span.end - 1))
                 found.append((located.value, inner, what))
+    for config in ctx.deployment.element_web:  # its default homeserver, as the browser reaches it
+        located = config.get("base_url")
+        if located is not None and isinstance(located.value, str) and located.span is not None:
+            inner = Span(located.span.path, located.span.start + 1, max(located.span.start + 1, located.span.end - 1))
+            found.append((located.value, inner, "Element Web's default homeserver base_url"))
     for service in ctx.deployment.services:
         var = service.env.get("LIVEKIT_URL")
         if service.role == "jwt" and var is not None and var.value and (var.value_span or var.span):

@@ -6,8 +6,11 @@ tree publish lk-jwt-service. Reports when the tree publishes a JWT service but t
 first entry points elsewhere (another deployment, a public test service).
 
 ## Why
-Element Call 0.19.1–0.23 uses only the first entry: your own JWT service and SFU are
-never used, and calls depend on (or fail at) the other one.
+Element Call 0.19.1–0.23 uses only the first entry, whatever its `type` (an entry without
+one, or with another type, is used all the same): your own JWT service and SFU are never
+used, and calls depend on (or fail at) the other one. Clients that bundle these versions
+still read only the well-known. [element-call 0.19.1/0.22.0
+`RtcTransportAutoDiscovery.tryWellKnownTransports`: `return fociConfig[0]`]
 
 ## Example
 ```json
@@ -27,7 +30,8 @@ from collections.abc import Iterator
 from rtclint.diagnostics import Related, Severity
 from rtclint.rules.common.roles import PublicUrl, jwt_public_urls
 from rtclint.rules.common.wkedit import where
-from rtclint.rules.discovery.well_known_json import client_well_knowns, livekit_entries, node_span, parsed
+from rtclint.model import RTC_FOCI_KEY
+from rtclint.rules.discovery.well_known_json import client_well_knowns, foci_member, node_span, parsed
 
 CODE = "RTC110"
 NAME = "first-focus-not-local"
@@ -48,11 +52,10 @@ def check(ctx) -> Iterator:
         value, root = parsed(ctx, wk)
         if not isinstance(value, dict):
             continue
-        entries = list(livekit_entries(value, root))
-        if not entries or entries[0][0] != 0:
+        entry, node = _first_focus(value, root)
+        if entry is None:
             continue
-        _, entry, node = entries[0]
-        first = PublicUrl.parse(entry.get("livekit_service_url") or "")
+        first = PublicUrl.parse(entry["livekit_service_url"])
         if first is None or first.host in hosts:
             continue  # our host: a wrong path there is RTC200's finding, not a foreign focus
         domains = frozenset(_well_known_domains(wk, value))
@@ -65,8 +68,26 @@ def check(ctx) -> Iterator:
             continue  # the tree's JWT services belong to other domains: another deployment
         site, route = next(iter(ours.values()))
         yield ctx.report(node_span(wk, node), f"the first rtc_foci entry in {where(wk)} is {first.text()}, not "
-                         f"this deployment's JWT service ({mine}); Element Call uses only the first "
+                         f"this deployment's JWT service ({mine}); Element Call 0.19.1–0.23 uses only the first "
                          f"entry", related=[Related(route.span, "the proxy publishes the JWT service here")])
+
+
+def _first_focus(value: dict, root) -> tuple[dict | None, object]:
+    """`rtc_foci[0]` when it names a JWT service, and its `livekit_service_url` node: the
+    entry Element Call 0.19.1–0.23 uses, its `type` unchecked. Only the exact key counts
+    (a misspelled one is RTC102's: clients find nothing there)."""
+    key, _, foci_node = foci_member(value, root)
+    foci = value.get(key) if key == RTC_FOCI_KEY else None
+    if not isinstance(foci, list) or not foci:
+        return None, None
+    entry = foci[0]
+    if not isinstance(entry, dict) or not isinstance(entry.get("livekit_service_url"), str):
+        return None, None
+    url_node = None
+    if foci_node is not None and foci_node.items and foci_node.items[0].kind == "object":
+        hit = foci_node.items[0].member("livekit_service_url")
+        url_node = hit[1] if hit else None
+    return entry, url_node
 
 
 def _domain(host: str) -> str:
