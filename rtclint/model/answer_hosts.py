@@ -42,7 +42,7 @@ class SiteIndex:
         entry = self._on_port.get(key)
         if entry is None:
             entry = self._on_port[key] = _port_entry([s for s in self.sites if _listens(s, request.port, tls)])
-        on_port, exact, patterned = entry
+        on_port, exact, patterned, default = entry
         if not on_port:
             return None
         host = request.host.lower()
@@ -58,16 +58,13 @@ class SiteIndex:
                 best, chosen = rank, site
         if best is not None:
             return chosen
-        if on_port[0].kind == "nginx":
-            return next((s for s in on_port if "*" in s.hosts), on_port[0])  # default_server
-        if on_port[0].kind == "haproxy":
-            return on_port[0]
-        return None
+        return default
 
 
 def _port_entry(on_port: list["Site"]) -> tuple:
     """(the sites on one port, the first naming each exact host, those with a name that
-    is not plain: the only ones that can take a host no site names exactly)."""
+    is not plain: the only ones that can take a host no site names exactly, the site
+    that takes a host no site names)."""
     exact: dict[str, Site] = {}
     patterned = []
     for site in on_port:
@@ -75,7 +72,15 @@ def _port_entry(on_port: list["Site"]) -> tuple:
             exact.setdefault(name, site)
         if any(not _PLAIN_NAME.fullmatch(name) for name in site.hosts):
             patterned.append(site)
-    return on_port, exact, patterned
+    return on_port, exact, patterned, _default(on_port)
+
+
+def _default(on_port: list["Site"]) -> "Site | None":
+    if on_port and on_port[0].kind == "nginx":
+        return next((s for s in on_port if "*" in s.hosts), on_port[0])  # default_server
+    if on_port and on_port[0].kind == "haproxy":
+        return on_port[0]
+    return None
 
 
 def _listens(site: "Site", port: int, tls: bool) -> bool:
