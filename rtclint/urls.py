@@ -5,6 +5,8 @@ file names no URL never splits one."""
 
 from __future__ import annotations
 
+import functools
+
 
 def urlsplit(url: str):
     """urllib.parse.urlsplit(url)."""
@@ -22,6 +24,7 @@ def hostname(url: str) -> str | None:
         return None
 
 
+@functools.lru_cache(maxsize=4096)  # the rules ask about the same few URLs thousands of times
 def public_parts(url: str) -> tuple[str, str, int, str] | None:
     """(scheme, host, port, path) as a client reads the URL: lower-cased scheme and host,
     the scheme's default port (443 for https/wss, else 80); None without scheme or host."""

@@ -1,6 +1,6 @@
 """The secrets scanner's fast paths find exactly what the plain scan finds.
 
-`model/secrets.py` skips a pattern when the lower-cased text lacks every word the
+`model/secret_scan.py` skips a pattern when the lower-cased text lacks every word the
 pattern needs (ASCII texts only), and finds `NAME: value` lines with one multi-line
 search instead of matching each line. The reference below is the plain scan: every
 pattern searched, every line matched on its own."""
@@ -10,24 +10,24 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rtclint.model import secrets
+from rtclint.model import secret_names, secret_scan, secrets
 
 
 def reference_scan(path, kind, text, found):
-    rx = secrets._rx()
+    rx = secret_names._rx()
     if rx.maybe_named.search(text):
         _reference_named(path, text, found)
     if "Secret" in text:
-        for section_start, section in secrets._yaml_sections(text):
+        for section_start, section in secret_scan._yaml_sections(text):
             if rx.k8s_secret.search(section):
-                secrets._scan_k8s_secret(path, section_start, section, found)
+                secret_scan._scan_k8s_secret(path, section_start, section, found)
     for m in rx.pem.finditer(text) if "PRIVATE KEY-----" in text else ():
         offset = m.start(1)
         for line in m.group(1).split("\n"):
             if line.strip():
                 found.add(path, offset + len(line) - len(line.lstrip()), line.strip())
             offset += len(line) + 1
-    if kind in secrets.PROXY_KINDS:
+    if kind in secret_names.PROXY_KINDS:
         for regex in (rx.auth_scheme, rx.token_header):
             for m in regex.finditer(text):
                 found.add(path, m.start(1), m.group(1))
@@ -36,7 +36,7 @@ def reference_scan(path, kind, text, found):
 def _reference_named(path, text, found):
     parents, pending, offset = [], None, 0
     for line in text.split("\n"):
-        m = secrets._rx().line.match(line)
+        m = secret_names._rx().line.match(line)
         if m is not None:
             indent = len(m.group("indent")) + (len(m.group("dash")) if m.group("dash") else 0)
             name, raw = m.group("name"), m.group("value").rstrip()
@@ -46,9 +46,9 @@ def _reference_named(path, text, found):
             if m.group("dash"):
                 pending = None
             if raw and not raw.startswith("#"):
-                secrets._maybe_add(path, offset + m.start("value"), name, parent, raw, pending, found)
-            if name == "name" and secrets.is_secret_name(secrets._unquote(raw or "")):
-                pending = secrets._unquote(raw)
+                secret_scan._maybe_add(path, offset + m.start("value"), name, parent, raw, pending, found)
+            if name == "name" and secret_names.is_secret_name(secret_names._unquote(raw or "")):
+                pending = secret_names._unquote(raw)
             if not raw:
                 parents.append((indent, name))
         offset += len(line) + 1
@@ -56,7 +56,7 @@ def _reference_named(path, text, found):
 
 def both(kind, text):
     fast, plain = secrets.Secrets(), secrets.Secrets()
-    secrets._scan("f", kind, text, fast)
+    secret_scan._scan("f", kind, text, fast)
     reference_scan("f", kind, text, plain)
     return (fast.spans, fast.values), (plain.spans, plain.values)
 
@@ -97,10 +97,10 @@ def test_a_pattern_never_matches_without_its_words(pieces):
     """The skip is sound: on ASCII text, each pattern matches only if one of its words is
     in the lower-cased text."""
     text = "".join(pieces)
-    rx = secrets._rx()
-    for regex, words in ((rx.maybe_named, secrets.NAMED_WORDS), (rx.auth_scheme, secrets.AUTH_WORDS),
-                         (rx.token_header, secrets.HEADER_WORDS)):
+    rx = secret_names._rx()
+    for regex, words in ((rx.maybe_named, secret_names.NAMED_WORDS), (rx.auth_scheme, secret_names.AUTH_WORDS),
+                         (rx.token_header, secret_names.HEADER_WORDS)):
         if text.isascii() and regex.search(text):
-            assert secrets._may_match(text.lower(), words), (regex.pattern, text)
+            assert secret_names._may_match(text.lower(), words), (regex.pattern, text)
         if not text.isascii():
-            assert secrets._may_match(None, words)  # other texts always ask the pattern
+            assert secret_names._may_match(None, words)  # other texts always ask the pattern

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from rtclint.model.answer_caddy import answer_caddy
 from rtclint.model.answer_haproxy import answer_haproxy
-from rtclint.model.answer_hosts import pick_site
+from rtclint.model.answer_hosts import SiteIndex
 from rtclint.model.answer_ingress import answer_ingress
 from rtclint.model.answer_nginx import answer_nginx
 from rtclint.model.answer_traefik import answer_traefik
@@ -24,11 +24,25 @@ READERS = {"nginx": answer_nginx, "caddy": answer_caddy, "haproxy": answer_hapro
 
 def answer(sites, request: Request) -> Answer:
     """The proxy's answer to `request`; `sites` is a Deployment or a list of Sites."""
-    sites = list(getattr(sites, "sites", sites))
-    site = pick_site(sites, request)
+    site = _site_index(sites).pick(request)
     if site is None:
         return unknown(f"no site serves {request.host}:{request.port}")
     return answer_site(site, request)
+
+
+def _site_index(sites) -> SiteIndex:
+    """The deployment's site index, kept on it while its sites stay the same ones."""
+    current = tuple(getattr(sites, "sites", sites))
+    index = getattr(sites, "_site_index", None)
+    if index is not None and index.sites == current:
+        return index
+    index = SiteIndex(current)
+    if hasattr(sites, "sites"):
+        try:
+            sites._site_index = index
+        except AttributeError:  # a slotted holder: indexed again next time
+            pass
+    return index
 
 
 def answer_site(site, request: Request) -> Answer:

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 
+# a name that takes only itself: no leading `*.`, `.` or `~`, no trailing `.*`, not `*` or empty
+_PLAIN_NAME = re.compile(r"[^*.~].*(?<!\.\*)", re.S)
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from rtclint.model.answer_types import Request
@@ -17,22 +20,65 @@ if TYPE_CHECKING:
 
 
 def pick_site(sites: list["Site"], request: "Request") -> "Site | None":
-    tls = request.scheme == "https"
-    on_port = [s for s in sites if _listens(s, request.port, tls)]
-    if not on_port:
-        return None
-    host = request.host.lower()
-    best: tuple[int, int] | None = None
-    chosen = None
-    for index, site in enumerate(on_port):
-        rank = _host_rank(site, host)
-        if rank is not None and (best is None or rank > best):
-            best, chosen = rank, site
-    if chosen is not None:
-        return chosen
-    if on_port[0].kind == "nginx":
+    return SiteIndex(sites).pick(request)
+
+
+class SiteIndex:
+    """`pick_site` for one list of sites, asked many times (the rules ask the same tree
+    thousands of questions): the sites on each (port, TLS), the first of them that names
+    each host exactly, and those with a wildcard, regex or catch-all name are found once,
+    not at every request. An exact name ranks above every other, so it decides alone;
+    without one, only the sites with such names can rank."""
+
+    __slots__ = ("sites", "_on_port")
+
+    def __init__(self, sites) -> None:
+        self.sites = tuple(sites)
+        self._on_port: dict[tuple, tuple] = {}
+
+    def pick(self, request: "Request") -> "Site | None":
+        tls = request.scheme == "https"
+        key = (request.port, tls)
+        entry = self._on_port.get(key)
+        if entry is None:
+            entry = self._on_port[key] = _port_entry([s for s in self.sites if _listens(s, request.port, tls)])
+        on_port, exact, patterned, default = entry
+        if not on_port:
+            return None
+        host = request.host.lower()
+        site = exact.get(host)
+        if site is not None:
+            return site
+        # no exact name: only a wildcard, regex or catch-all name can take the host
+        best: tuple[int, int] | None = None
+        chosen = None
+        for site in patterned:
+            rank = _host_rank(site, host)
+            if rank is not None and (best is None or rank > best):
+                best, chosen = rank, site
+        if best is not None:
+            return chosen
+        return default
+
+
+def _port_entry(on_port: list["Site"]) -> tuple:
+    """(the sites on one port, the first naming each exact host, those with a name that
+    is not plain: the only ones that can take a host no site names exactly, the site
+    that takes a host no site names)."""
+    exact: dict[str, Site] = {}
+    patterned = []
+    for site in on_port:
+        for name in site.hosts:
+            exact.setdefault(name, site)
+        if any(not _PLAIN_NAME.fullmatch(name) for name in site.hosts):
+            patterned.append(site)
+    return on_port, exact, patterned, _default(on_port)
+
+
+def _default(on_port: list["Site"]) -> "Site | None":
+    if on_port and on_port[0].kind == "nginx":
         return next((s for s in on_port if "*" in s.hosts), on_port[0])  # default_server
-    if on_port[0].kind == "haproxy":
+    if on_port and on_port[0].kind == "haproxy":
         return on_port[0]
     return None
 

@@ -17,103 +17,19 @@ Values are found by reading the text itself (no parser: the model never imports 
 the masking holds in files no reader understood and after fixes moved lines around.
 Placeholders (`changeme`, `<secret>`, `${VAR}`) and paths are not secrets: masking the
 word `secret` everywhere would only garble the messages that talk about secrets.
+
+The words and patterns are in `secret_names.py`, the text scan in `secret_scan.py`, the
+parse cache's sealing in `sealing.py`; this module holds what the outputs use.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable
 
-MASK_CHAR = "*"
-MIN_SECRET = 6  # shorter values are masked by position only (a value scan would hit words)
-SECRET_WORDS = frozenset({"secret", "token", "password", "passwd", "pwd", "pass", "psk", "apikey"})
-SECRET_KEY_PREFIXES = frozenset({"secret", "private", "signing_secret"})
-# Names that end like a secret but hold where to find one, not the secret itself.
-NOT_SECRET_NAMES = frozenset({"secretkey", "secretname", "existingsecret", "secretref", "tokenurl",
-                              "proxypass"})  # NixOS nginx `proxyPass = "http://…"`
-NOT_SECRET_SUFFIXES = frozenset({"file", "path", "name", "ref", "dir", "ttl", "url", "type", "mode",
-                                  "enabled", "length", "from", "env", "lifetime", "expiry", "header"})
-PLACEHOLDERS = frozenset({"changeme", "change_me", "change-me", "secret", "devkey", "password", "token",
-                          "bearer", "basic", "null", "none", "true", "false", "yes", "no", "redacted"})
-PROXY_KINDS = frozenset({"caddy", "nginx", "haproxy"})
-
-
-class _Patterns:
-    """The scanner's regular expressions, compiled on first use (not at import: every
-    run imports this module, few runs hold anything to scan)."""
-
-
-_RX: _Patterns | None = None
-
-
-def _rx() -> _Patterns:
-    global _RX
-    if _RX is None:
-        rx = _Patterns()
-        rx.line = re.compile(r"^(?P<indent>[ \t]*)(?P<dash>-[ \t]+)?(?:export[ \t]+)?[\"']?"
-                             r"(?P<name>[A-Za-z_][\w.-]*)[\"']?[ \t]*(?P<sep>[:=])[ \t]*(?P<value>.*)")
-        rx.lines = re.compile(rx.line.pattern, re.M)  # the same, at every line start of a text
-        rx.camel = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-        rx.word_split = re.compile(r"[_.\-]+")
-        rx.pem = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----(.*?)-----END [A-Z ]*PRIVATE KEY-----", re.S)
-        rx.auth_scheme = re.compile(r"(?i)\b(?:bearer|basic|token)[ \t]+([A-Za-z0-9._~+/=:-]+)")
-        rx.token_header = re.compile(r"(?i)\b[\w-]*(?:token|secret|api-?key|password)[\w-]*[\"']?:?[ \t]+"
-                                     r"[\"']?([^\s\"';{}$]+)")
-        rx.placeholder_shape = re.compile(r"^(?:\(.*\)|<.*>|\{\{.*\}\}|\*+.*)$|\$\{|\$\(|^\$[A-Za-z_]|^\{")
-        rx.k8s_secret = re.compile(r"^kind:[ \t]*[\"']?Secret[\"']?[ \t]*$", re.M)
-        # Every name `is_secret_name` accepts holds one of these (and so do LiveKit's
-        # `keys:` and LIVEKIT_KEYS): a text without any has nothing for the line scanner.
-        rx.maybe_named = re.compile(r"(?i)secret|token|pass|pwd|psk|apikey|private|keys")
-        _RX = rx
-    return _RX
-
-
-# The words without which each case-insensitive pattern cannot match: `maybe_named`'s
-# alternatives, the schemes of `auth_scheme`, the words of `token_header`.
-NAMED_WORDS = ("secret", "token", "pass", "pwd", "psk", "apikey", "private", "keys")
-AUTH_WORDS = ("bearer", "basic", "token")
-HEADER_WORDS = ("token", "secret", "apikey", "api-key", "password")
-
-
-def _may_match(lowered: str | None, words: tuple[str, ...]) -> bool:
-    """Whether a text may hold one of `words`, case-insensitively: a substring test of
-    the lower-cased text (`lowered`, None for a text that is not ASCII), which is C
-    speed where the patterns' case-insensitive alternations are not (proxy configs are
-    mostly `proxy_pass` lines). Exact for ASCII only: Unicode case folding lets e.g.
-    `ſ` match `s`, so for other texts the caller asks the pattern itself."""
-    return lowered is None or any(word in lowered for word in words)
-
-
-@functools.lru_cache(maxsize=4096)  # a tree repeats its setting names many times over
-def is_secret_name(name: str) -> bool:
-    """Whether a setting called `name` holds a secret (by the words it is made of)."""
-    if name.replace("_", "").replace("-", "").lower() in NOT_SECRET_NAMES:
-        return False
-    words = [w for w in _rx().word_split.split(_rx().camel.sub("_", name).lower()) if w]
-    if not words or words[-1] in NOT_SECRET_SUFFIXES:
-        return False
-    if words[-1] in SECRET_WORDS:
-        return True
-    return len(words) >= 2 and words[-1] == "key" and words[-2] in SECRET_KEY_PREFIXES
-
-
-def plausible_secret(value: str) -> bool:
-    """A value worth masking: not empty, not a placeholder, a reference or a path."""
-    text = value.strip()
-    if not text or text.lower() in PLACEHOLDERS or text[0] in "/.~|>&*!%":
-        return False
-    if _rx().placeholder_shape.search(text):
-        return False
-    return not text.isdecimal()
-
-
-def _unquote(value: str) -> str:
-    value = value.strip()
-    if value[:1] in "\"'":
-        end = value.find(value[0], 1)
-        return value[1:end] if end > 0 else value[1:]
-    return re.sub(r"[ \t]+#.*$", "", value)  # a YAML / env comment
+from rtclint.model.sealing import seal, unseal  # noqa: F401  (the cache's entry point)
+from rtclint.model.secret_names import MASK_CHAR, MIN_SECRET, is_secret_name, plausible_secret
+from rtclint.model.secret_scan import _scan, _scan_all_values
 
 
 class Secrets:
@@ -262,108 +178,6 @@ def _from_model(deployment, found: Secrets) -> None:
             _scan_all_values(doc.path, doc.text, found)
 
 
-def _scan(path: str, kind: str, text: str, found: Secrets) -> None:
-    lowered = text.lower() if text.isascii() else None
-    if _may_match(lowered, NAMED_WORDS) and _rx().maybe_named.search(text):
-        _scan_named(path, kind, text, found)
-    if "Secret" in text:  # a Kubernetes Secret says `kind: Secret`
-        for section_start, section in _yaml_sections(text):
-            if _rx().k8s_secret.search(section):
-                _scan_k8s_secret(path, section_start, section, found)
-    for m in _rx().pem.finditer(text) if "PRIVATE KEY-----" in text else ():
-        offset = m.start(1)
-        for line in m.group(1).split("\n"):
-            if line.strip():
-                found.add(path, offset + len(line) - len(line.lstrip()), line.strip())
-            offset += len(line) + 1
-    if kind in PROXY_KINDS:
-        for regex, words in ((_rx().auth_scheme, AUTH_WORDS), (_rx().token_header, HEADER_WORDS)):
-            for m in regex.finditer(text) if _may_match(lowered, words) else ():
-                found.add(path, m.start(1), m.group(1))
-
-
-def _scan_named(path: str, kind: str, text: str, found: Secrets) -> None:
-    """`NAME: value` / `NAME=value` lines whose name (or parent's name, for ESS
-    `secret: {value: …}` and LiveKit `keys:`) says secret; Kubernetes `- name: X` then
-    `value: …`."""
-    parents: list[tuple[int, str]] = []  # (indent, name) of the enclosing YAML keys
-    pending_name: str | None = None  # a `- name: LIVEKIT_SECRET` waiting for its `value:`
-    # Only the lines `line` matches count, so one search over the text finds them (no
-    # part of the pattern crosses a line break) without a Python step for every other line.
-    for m in _rx().lines.finditer(text):
-        indent = len(m.group("indent")) + (len(m.group("dash")) if m.group("dash") else 0)
-        name, raw = m.group("name"), m.group("value").rstrip()
-        while parents and parents[-1][0] >= indent:
-            parents.pop()
-        parent = parents[-1][1] if parents else ""
-        if m.group("dash"):
-            pending_name = None
-        if raw and not raw.startswith("#"):
-            _maybe_add(path, m.start("value"), name, parent, raw, pending_name, found)
-        if name == "name" and is_secret_name(_unquote(raw or "")):
-            pending_name = _unquote(raw)
-        if not raw:
-            parents.append((indent, name))
-
-
-def _maybe_add(path: str, start: int, name: str, parent: str, raw: str, pending: str | None,
-               found: Secrets) -> None:
-    secret = is_secret_name(name) or (name == "value" and (is_secret_name(parent) or pending is not None))
-    if parent == "keys" and name != "keys":  # LiveKit's `keys:` map: key name → secret
-        secret = True
-    livekit_keys = name.upper() == "LIVEKIT_KEYS"
-    if not secret and not livekit_keys:  # most lines: decided by the name alone
-        return
-    value = _unquote(raw)
-    lead = raw.find(value) if value else 0
-    if livekit_keys:  # "key: secret, key2: secret2"
-        pos = 0
-        for part in value.split(","):
-            if ":" in part:
-                head, tail = part.split(":", 1)
-                found.add(path, start + lead + pos + len(head) + 1 + len(tail) - len(tail.lstrip()), tail)
-            pos += len(part) + 1
-        return
-    if secret and value:
-        found.add(path, start + max(lead, 0), value)
-
-
-def _scan_all_values(path: str, text: str, found: Secrets) -> None:
-    """A LiveKit key file: `key: secret` lines (or bare secrets)."""
-    offset = 0
-    for line in text.split("\n"):
-        head, sep, tail = line.partition(":")
-        value = tail if sep else head
-        if value.strip() and not line.lstrip().startswith("#"):
-            found.add(path, offset + len(line) - len(value.lstrip()), _unquote(value))
-        offset += len(line) + 1
-
-
-def _yaml_sections(text: str):
-    start = 0
-    for m in re.finditer(r"^---.*$", text, re.M):
-        yield start, text[start : m.start()]
-        start = m.end()
-    yield start, text[start:]
-
-
-def _scan_k8s_secret(path: str, base: int, section: str, found: Secrets) -> None:
-    """Every value under a Kubernetes Secret's `data:` / `stringData:`."""
-    inside = False
-    offset = base
-    for line in section.split("\n"):
-        if re.match(r"^(data|stringData):[ \t]*$", line):
-            inside = True
-        elif line and not line[0].isspace():
-            inside = False
-        elif inside:
-            m = _rx().line.match(line)
-            if m is not None and m.group("value"):
-                value = _unquote(m.group("value"))
-                found.add(path, offset + m.start("value") + max(m.group("value").find(value), 0), value)
-        offset += len(line) + 1
-
-
 def scrub_diagnostics(diagnostics: list, deployment) -> list:
     """The diagnostics with every secret masked in their messages (their own, their
     related locations' and their fixes'). Fix edits keep their text: `--fix` needs it,
@@ -392,33 +206,3 @@ def _with(obj, **changes):
     for name, value in changes.items():
         object.__setattr__(new, name, value)
     return new
-
-
-def seal(payload: bytes, key: bytes) -> bytes:
-    """`payload` encrypted for the parse cache: the pickled facts hold the tree's
-    secrets, and a cache directory must not become a copy of them. SHAKE-256 of the
-    user's cache key and a random nonce is the keystream (a stream cipher; the cache's
-    MAC already authenticates the result)."""
-    import os
-
-    nonce = os.urandom(16)
-    return nonce + _xor(payload, _keystream(key, nonce, len(payload)))
-
-
-def unseal(blob: bytes, key: bytes) -> bytes:
-    nonce, body = blob[:16], blob[16:]
-    return _xor(body, _keystream(key, nonce, len(body)))
-
-
-def _keystream(key: bytes, nonce: bytes, size: int) -> bytes:
-    try:
-        from _sha3 import shake_256
-    except ImportError:  # another Python implementation
-        from hashlib import shake_256
-    return shake_256(b"rtclint-cache\0" + key + nonce).digest(size)
-
-
-def _xor(data: bytes, stream: bytes) -> bytes:
-    if not data:
-        return b""
-    return (int.from_bytes(data, "little") ^ int.from_bytes(stream, "little")).to_bytes(len(data), "little")

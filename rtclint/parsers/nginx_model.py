@@ -1,99 +1,33 @@
 """nginx statements → the proxy model (Site per `server`, Route per `location`).
 
-Inheritance follows nginx's merge rules: array directives (`add_header`,
-`proxy_set_header`) are inherited from the enclosing level only when the level itself
-has none of them — one `add_header` in a location drops every server-level one;
-single-value directives (`default_type`, `proxy_http_version`, `proxy_read_timeout`)
-are inherited unless set again.
+What is in effect at each level is in `nginx_levels.py` (nginx's inheritance rules),
+what a location answers (return, proxy_pass, upstreams, static files) in
+`nginx_answers.py`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from rtclint.document import Span
-from rtclint.model.proxy import Header, Listen, PathMatch, Proxy, Redirect, Respond, Route, Site, Upstream
+from rtclint.model.proxy import Listen, PathMatch, Route, Site, Upstream
+from rtclint.parsers.nginx_answers import Answers, upstream_blocks
 from rtclint.parsers.nginx_config import HTTP, LOCATION, MAIN, SERVER, flatten
-from rtclint.parsers.nginx_lexer import Stmt, Word
-from rtclint.parsers.nginx_values import listen_port, parse_time, split_hostport, split_modifier
+from rtclint.parsers.nginx_levels import Level, header, inherit
+from rtclint.parsers.nginx_lexer import Stmt
+from rtclint.parsers.nginx_values import listen_port, parse_time, split_modifier
 from rtclint.parsers.text_lines import TextLines
 
-REDIRECT_CODES = {301, 302, 303, 307, 308}
-_VARIABLE = re.compile(r"\$(\{?[A-Za-z_0-9])")
-_LEVEL_DIRECTIVES = frozenset({"add_header", "proxy_set_header", "types", "default_type", "proxy_http_version",
-                               "proxy_read_timeout"})
 
-
-@dataclass
-class Setting:
-    value: str
-    span: Span
-
-
-@dataclass
-class Level:
-    """What is in effect at one level (http, server, location) after inheritance."""
-
-    add_headers: list[Header] = field(default_factory=list)
-    proxy_headers: list[Header] = field(default_factory=list)
-    default_type: Setting | None = None
-    http_version: Setting | None = None
-    read_timeout: Setting | None = None
-    types: list[Setting] = field(default_factory=list)  # `types {}` entries in effect
-
-
-class Builder:
+class Builder(Answers):
     def __init__(self, text_of: Callable[[str], str], upstreams: dict[str, list[Upstream]]) -> None:
         self.text_of = text_of
         self.upstreams = upstreams
         self.last_servers: list[Upstream] = []
         self._lines: dict[str, TextLines] = {}
 
-    # -- levels ----------------------------------------------------------------------
-
     def span(self, stmt_or_word, path: str) -> Span:
         return Span(path, stmt_or_word.start, stmt_or_word.end)
-
-    def level(self, parent: Level, stmts: list[Stmt]) -> Level:
-        # one pass over the level's statements (this runs for every server and location)
-        lvl = Level(parent.add_headers, parent.proxy_headers, parent.default_type, parent.http_version,
-                    parent.read_timeout, parent.types)
-        adds: list[Header] = []
-        sets: list[Header] = []
-        for stmt in stmts:
-            name = stmt.name
-            if name not in _LEVEL_DIRECTIVES:
-                continue
-            args = stmt.args
-            if name == "add_header" or name == "proxy_set_header":
-                if len(args) >= 2:
-                    (adds if name == "add_header" else sets).append(self.header(stmt))
-                continue
-            if not args:
-                if name == "types" and stmt.block is not None:
-                    lvl.types = self.types(stmt)
-                continue
-            setting = Setting(args[0].value, self.span(stmt, stmt.path))
-            if name == "default_type":
-                lvl.default_type = setting
-            elif name == "proxy_http_version":
-                lvl.http_version = setting
-            elif name == "proxy_read_timeout":
-                lvl.read_timeout = setting
-        if adds:
-            lvl.add_headers = adds
-        if sets:
-            lvl.proxy_headers = sets
-        return lvl
-
-    def header(self, stmt: Stmt) -> Header:
-        always = any(w.value == "always" for w in stmt.args[2:])
-        return Header(stmt.args[0].value, stmt.args[1].value, self.span(stmt, stmt.path), always=always)
-
-    def types(self, stmt: Stmt) -> list[Setting]:
-        return [Setting(s.name, self.span(s, s.path)) for s in stmt.block or [] if s.name]
 
     # -- sites -----------------------------------------------------------------------
 
@@ -113,7 +47,7 @@ class Builder:
 
     def http_sites(self, stmts: list[Stmt], parent: Level) -> list[Site]:
         body = flatten(stmts)
-        lvl = self.level(parent, body)
+        lvl = inherit(parent, body)
         return [self.server_site(s, lvl) for s in body if s.name == "server" and s.block is not None]
 
     def server_site(self, stmt: Stmt, parent: Level) -> Site:
@@ -150,7 +84,7 @@ class Builder:
         return Site(kind="nginx", hosts=hosts, listens=list(unique.values()), routes=[], span=span, name=name)
 
     def fill_site(self, site: Site, body: list[Stmt], parent: Level) -> None:
-        lvl = self.level(parent, body)
+        lvl = inherit(parent, body)
         site.headers = list(lvl.add_headers)
         site.facts["ifs"] = [self.if_fact(s) for s in body if s.name == "if"]
         site.facts["rewrites"] = [self.rewrite_fact(s) for s in body if s.name == "rewrite"]
@@ -195,7 +129,7 @@ class Builder:
 
     def location(self, site: Site, stmt: Stmt, parent: Level, parent_route: Route | None) -> None:
         body = flatten(stmt.block or [])
-        lvl = self.level(parent, body)
+        lvl = inherit(parent, body)
         text = self.text_of(stmt.path)
         label = " ".join(text[w.start:w.end] for w in stmt.words)
         route = Route(self.matcher(stmt), Span(stmt.path, stmt.start, stmt.term_start + 1),
@@ -241,96 +175,6 @@ class Builder:
             return PathMatch("none", (path,), span)
         kind, ci = kinds[mod]
         return PathMatch(kind, (path,), span, case_insensitive=ci)
-
-    def apply_return(self, route: Route, stmt: Stmt, lvl: Level) -> None:
-        first = stmt.args[0]
-        if not first.value.isdecimal():
-            route.redirect = Redirect(first.value, 302, self.span(stmt, stmt.path))
-            return
-        code = int(first.value)
-        body = stmt.args[1] if len(stmt.args) > 1 else None
-        if code in REDIRECT_CODES and body is not None:
-            route.redirect = Redirect(body.value, code, self.span(stmt, stmt.path))
-            return
-        route.respond = self.respond(code, body, stmt.path, lvl)
-
-    def respond(self, code: int, body: Word | None, path: str, lvl: Level) -> Respond:
-        resp = Respond(status=code, body=None)
-        if body is not None:
-            text = self.text_of(path)
-            resp.body = body.value
-            resp.body_span = Span(path, body.raw_start, body.raw_end)
-            if body.value != text[body.raw_start:body.raw_end]:
-                resp.body_map = body.source_map(text)
-            resp.templated = bool(_VARIABLE.search(body.value))
-        content_type = lvl.default_type
-        explicit = next((h for h in lvl.add_headers if h.name.lower() == "content-type"), None)
-        if content_type is not None:
-            resp.content_type, resp.content_type_span = content_type.value, content_type.span
-        elif explicit is not None:
-            resp.content_type, resp.content_type_span = explicit.value, explicit.span
-        return resp
-
-    def proxy(self, stmt: Stmt, lvl: Level, matcher: PathMatch) -> Proxy:
-        word = stmt.args[0]
-        upstream, backend = self.upstream(word, stmt.path)
-        proxy = Proxy(upstream=upstream, span=self.span(stmt, stmt.path))
-        if backend is not None:
-            proxy.backend_name = backend
-            proxy.backend_span = Span(stmt.path, word.start, word.end)
-            self.last_servers = list(self.upstreams.get(backend, []))
-        else:
-            self.last_servers = [upstream]
-        if upstream.path is not None and "$" not in word.value and matcher.kind in ("prefix", "prefix_noregex",
-                                                                                  "exact"):
-            prefix = matcher.paths[0]
-            proxy.strip_prefix = "" if upstream.path == prefix else prefix
-            proxy.strip_span = Span(stmt.path, word.start, word.end)
-        proxy.request_headers = list(lvl.proxy_headers)
-        names = {h.name.lower(): h.value.lower() for h in lvl.proxy_headers}
-        proxy.websocket = "upgrade" in names and "upgrade" in names.get("connection", "")
-        if lvl.http_version is not None:
-            proxy.http_version, proxy.http_version_span = lvl.http_version.value, lvl.http_version.span
-        if lvl.read_timeout is not None:
-            proxy.read_timeout = parse_time(lvl.read_timeout.value)
-            proxy.read_timeout_span = lvl.read_timeout.span
-        return proxy
-
-    def upstream(self, word: Word, path: str) -> tuple[Upstream, str | None]:
-        url = word.value
-        scheme, _, rest = url.partition("://")
-        if not rest:
-            scheme, rest = "http", url
-        if rest.startswith("unix:"):
-            return Upstream(rest.split(":", 2)[1] if ":" in rest[5:] else rest, None, scheme.lower(),
-                            span=Span(path, word.start, word.end)), None
-        hostport, slash, tail = rest.partition("/")
-        uri = slash + tail if slash else None
-        host, port = split_hostport(hostport)
-        span = Span(path, word.start, word.end)
-        port_span = None
-        if port is not None:
-            at = self.text_of(path).find(":" + str(port), word.raw_start, word.raw_end)
-            if at != -1:
-                port_span = Span(path, at + 1, at + 1 + len(str(port)))
-        servers = self.upstreams.get(host) if port is None else None
-        if servers:
-            first = servers[0]
-            return Upstream(first.host, first.port, scheme.lower(), uri, span, first.port_span), host
-        return Upstream(host, port, scheme.lower(), uri, span, port_span), None
-
-    def static_file(self, route: Route, body: list[Stmt]) -> None:
-        """`alias`/`root` serving a file: the body comes from a file the tree may hold."""
-        alias = next((s for s in body if s.name in ("alias", "root") and s.args), None)
-        if alias is None or route.matcher.kind not in ("exact", "prefix", "prefix_noregex"):
-            return
-        base = alias.args[0].value
-        target = base if alias.name == "alias" else base.rstrip("/") + route.matcher.paths[0]
-        route.respond = Respond(status=200, body=None, from_file=target)
-        route.facts["static"] = alias.name
-
-    # -- facts -----------------------------------------------------------------------
-
     def if_fact(self, stmt: Stmt) -> dict:
         inner = flatten(stmt.block or [])
         ret = next((s for s in inner if s.name == "return" and s.args), None)
@@ -338,7 +182,7 @@ class Builder:
                 "return": [w.value for w in ret.args] if ret else None,
                 "directives": [s.name for s in inner],
                 "args": [w.value for w in stmt.args],  # the condition's words, unquoted
-                "headers": [self.header(s) for s in inner if s.name == "add_header" and len(s.args) >= 2],
+                "headers": [header(s) for s in inner if s.name == "add_header" and len(s.args) >= 2],
                 "rewrites": [self.rewrite_fact(s) for s in inner if s.name == "rewrite"]}
 
     def rewrite_fact(self, stmt: Stmt) -> dict:
@@ -378,27 +222,6 @@ class Builder:
         lead = lead if not lead.strip() else ""
         return lead + ("\t" if lines.tab_indented else "    ")
 
-
-def upstream_blocks(stmts: list[Stmt], text_of: Callable[[str], str]) -> dict[str, list[Upstream]]:
-    """`upstream name { server host:port; }` blocks at http level (or anywhere reachable)."""
-    found: dict[str, list[Upstream]] = {}
-    for stmt in flatten(stmts):
-        if stmt.name == "upstream" and stmt.args and stmt.block is not None:
-            servers = []
-            for inner in flatten(stmt.block):
-                if inner.name == "server" and inner.args:
-                    word = inner.args[0]
-                    host, port = split_hostport(word.value)
-                    span = Span(inner.path, word.start, word.end)
-                    port_span = None
-                    if port is not None:
-                        at = text_of(inner.path).find(":" + str(port), word.raw_start, word.raw_end)
-                        port_span = Span(inner.path, at + 1, at + 1 + len(str(port))) if at != -1 else None
-                    servers.append(Upstream(host, port if port is not None else 80, "http", None, span, port_span))
-            found.setdefault(stmt.args[0].value.lower(), servers)
-        elif stmt.block is not None and stmt.name in ("http", "stream") or (stmt.name == "" and stmt.block):
-            found.update({k: v for k, v in upstream_blocks(stmt.block or [], text_of).items() if k not in found})
-    return found
 
 
 __all__ = ["Builder", "upstream_blocks", "parse_time", "LOCATION"]

@@ -76,9 +76,29 @@ def is_templated(text: str) -> bool:
     return bool(_TEMPLATE.search(text))
 
 
+# The last few loads, by document: a Compose file's read loads the livekit.yaml and
+# homeserver.yaml it mounts (to see whether they are read on their own), and the files'
+# own reads follow soon after. Keyed by the document and its text (an edited buffer in
+# the language server is a new text); the entries hold them, so no id is reused.
+_RECENT: dict[int, tuple[Document, str, tuple]] = {}
+_RECENT_MAX = 16
+
+
 def load_nodes(doc: Document) -> tuple[list[yaml.Node], FileFacts | None]:
     """All documents' root nodes, or an RTC001 FileFacts for broken YAML. Never builds
-    Python objects from tags (`!!python/object` stays an inert node)."""
+    Python objects from tags (`!!python/object` stays an inert node). The nodes are
+    shared by the readers of the same document: never change them."""
+    hit = _RECENT.get(id(doc))
+    if hit is not None and hit[0] is doc and hit[1] is doc.text:
+        return hit[2]
+    result = _compose(doc)
+    if len(_RECENT) >= _RECENT_MAX:
+        del _RECENT[next(iter(_RECENT))]  # the oldest
+    _RECENT[id(doc)] = (doc, doc.text, result)
+    return result
+
+
+def _compose(doc: Document) -> tuple[list[yaml.Node], FileFacts | None]:
     try:
         return [n for n in yaml.compose_all(doc.text, Loader=_Loader) if n is not None], None
     except yaml.MarkedYAMLError as exc:

@@ -26,6 +26,21 @@ _DOCUMENT_MARKER = re.compile(r"^(---|\.\.\.)(\s|$)", re.M)
 def set_value(text: str, section: str, key: str, value_text: str) -> list[Edit] | None:
     """Edits that make `section.key` (`key` at the top level when `section` is "") hold
     the YAML scalar `value_text`, creating the section mapping when it is missing."""
+    from rtclint.yaml_roundtrip.plain import dump_after_set
+
+    if "\t" not in text:  # a plain file: ruamel's dump predicted, the same edits without ruamel
+        predicted = dump_after_set(text, _indentation(text)[0], section, key, value_text)
+        if predicted == "refused":
+            return None
+        if predicted is not None:
+            new, allowed, new_top_level = predicted
+            edits = _line_edits(text, text.splitlines(keepends=True), new, allowed)
+            return _blank_line_before(text, edits) if new_top_level and edits else edits
+    return set_value_by_round_trip(text, section, key, value_text)
+
+
+def set_value_by_round_trip(text: str, section: str, key: str, value_text: str) -> list[Edit] | None:
+    """`set_value` done by ruamel's load and dump, whatever the file looks like."""
     loaded = _load(text)
     if loaded is None:
         return None
@@ -227,7 +242,7 @@ def _entry_lines(root, section: str, key: str, lines: list[str]) -> tuple[int, i
     if section and section in root and not mapping:
         first = root.lc.key(section)[0]
         return first, _entry_end(lines, first)
-    if mapping is None or key not in mapping:
+    if not isinstance(mapping, dict) or key not in mapping:  # absent, or a scalar (no edit then)
         return (0, 0)
     first = mapping.lc.key(key)[0]
     return first, _entry_end(lines, first)
@@ -273,6 +288,13 @@ def _edits(yaml, root, text: str, lines: list[str], allowed: tuple[int, int]) ->
         new.pop()
     if yaml.explicit_start and not _DOCUMENT_MARKER.match(old[0] if old else "") and new[:1] == ["---"]:
         return None
+    return _line_edits(text, lines, new, allowed)
+
+
+def _line_edits(text: str, lines: list[str], new: list[str], allowed: tuple[int, int]) -> list[Edit] | None:
+    """The edits that turn the original `lines` into the dumped lines `new` (without line
+    ends), or None when they would touch a line outside `allowed`."""
+    old = [line.rstrip("\r\n") for line in lines]
     opcodes = [op for op in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes() if op[0] != "equal"]
     if not opcodes or not _only_allowed(opcodes, allowed):
         return None

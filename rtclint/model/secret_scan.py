@@ -1,0 +1,122 @@
+"""Secrets found by reading a text itself (no parser: the model never imports one), so the
+masking holds in files no reader understood: `NAME: value` lines whose name says secret,
+LiveKit `keys:` maps and `LIVEKIT_KEYS`, Kubernetes Secrets' `data`/`stringData`, PEM
+private keys, tokens in proxy headers. Each finding goes into a `secrets.Secrets`
+(`found.add(path, start, value)`)."""
+
+from __future__ import annotations
+
+import re
+
+from rtclint.model.secret_names import (
+    AUTH_WORDS,
+    HEADER_WORDS,
+    NAMED_WORDS,
+    PROXY_KINDS,
+    _may_match,
+    _rx,
+    _unquote,
+    is_secret_name,
+)
+
+
+def _scan(path: str, kind: str, text: str, found) -> None:
+    lowered = text.lower() if text.isascii() else None
+    if _may_match(lowered, NAMED_WORDS) and _rx().maybe_named.search(text):
+        _scan_named(path, kind, text, found)
+    if "Secret" in text:  # a Kubernetes Secret says `kind: Secret`
+        for section_start, section in _yaml_sections(text):
+            if _rx().k8s_secret.search(section):
+                _scan_k8s_secret(path, section_start, section, found)
+    for m in _rx().pem.finditer(text) if "PRIVATE KEY-----" in text else ():
+        offset = m.start(1)
+        for line in m.group(1).split("\n"):
+            if line.strip():
+                found.add(path, offset + len(line) - len(line.lstrip()), line.strip())
+            offset += len(line) + 1
+    if kind in PROXY_KINDS:
+        for regex, words in ((_rx().auth_scheme, AUTH_WORDS), (_rx().token_header, HEADER_WORDS)):
+            for m in regex.finditer(text) if _may_match(lowered, words) else ():
+                found.add(path, m.start(1), m.group(1))
+
+
+def _scan_named(path: str, kind: str, text: str, found) -> None:
+    """`NAME: value` / `NAME=value` lines whose name (or parent's name, for ESS
+    `secret: {value: …}` and LiveKit `keys:`) says secret; Kubernetes `- name: X` then
+    `value: …`."""
+    parents: list[tuple[int, str]] = []  # (indent, name) of the enclosing YAML keys
+    pending_name: str | None = None  # a `- name: LIVEKIT_SECRET` waiting for its `value:`
+    # Only the lines `line` matches count, so one search over the text finds them (no
+    # part of the pattern crosses a line break) without a Python step for every other line.
+    for m in _rx().lines.finditer(text):
+        indent = len(m.group("indent")) + (len(m.group("dash")) if m.group("dash") else 0)
+        name, raw = m.group("name"), m.group("value").rstrip()
+        while parents and parents[-1][0] >= indent:
+            parents.pop()
+        parent = parents[-1][1] if parents else ""
+        if m.group("dash"):
+            pending_name = None
+        if raw and not raw.startswith("#"):
+            _maybe_add(path, m.start("value"), name, parent, raw, pending_name, found)
+        if name == "name" and is_secret_name(_unquote(raw or "")):
+            pending_name = _unquote(raw)
+        if not raw:
+            parents.append((indent, name))
+
+
+def _maybe_add(path: str, start: int, name: str, parent: str, raw: str, pending: str | None,
+               found) -> None:
+    secret = is_secret_name(name) or (name == "value" and (is_secret_name(parent) or pending is not None))
+    if parent == "keys" and name != "keys":  # LiveKit's `keys:` map: key name → secret
+        secret = True
+    livekit_keys = name.upper() == "LIVEKIT_KEYS"
+    if not secret and not livekit_keys:  # most lines: decided by the name alone
+        return
+    value = _unquote(raw)
+    lead = raw.find(value) if value else 0
+    if livekit_keys:  # "key: secret, key2: secret2"
+        pos = 0
+        for part in value.split(","):
+            if ":" in part:
+                head, tail = part.split(":", 1)
+                found.add(path, start + lead + pos + len(head) + 1 + len(tail) - len(tail.lstrip()), tail)
+            pos += len(part) + 1
+        return
+    if secret and value:
+        found.add(path, start + max(lead, 0), value)
+
+
+def _scan_all_values(path: str, text: str, found) -> None:
+    """A LiveKit key file: `key: secret` lines (or bare secrets)."""
+    offset = 0
+    for line in text.split("\n"):
+        head, sep, tail = line.partition(":")
+        value = tail if sep else head
+        if value.strip() and not line.lstrip().startswith("#"):
+            found.add(path, offset + len(line) - len(value.lstrip()), _unquote(value))
+        offset += len(line) + 1
+
+
+def _yaml_sections(text: str):
+    start = 0
+    for m in re.finditer(r"^---.*$", text, re.M):
+        yield start, text[start : m.start()]
+        start = m.end()
+    yield start, text[start:]
+
+
+def _scan_k8s_secret(path: str, base: int, section: str, found) -> None:
+    """Every value under a Kubernetes Secret's `data:` / `stringData:`."""
+    inside = False
+    offset = base
+    for line in section.split("\n"):
+        if re.match(r"^(data|stringData):[ \t]*$", line):
+            inside = True
+        elif line and not line[0].isspace():
+            inside = False
+        elif inside:
+            m = _rx().line.match(line)
+            if m is not None and m.group("value"):
+                value = _unquote(m.group("value"))
+                found.add(path, offset + m.start("value") + max(m.group("value").find(value), 0), value)
+        offset += len(line) + 1
