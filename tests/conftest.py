@@ -43,7 +43,7 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     """Without ../shared, stop before collecting, in one line (pytest prints a UsageError
     as `ERROR: …` and exits 4): dozens of tests would otherwise fail or error each on its
-    own, none saying why."""
+    own, none saying why. (Also: the `sweep` mark, and a word on a bad --sweep.)"""
     config.addinivalue_line("markers", "sweep: a case of a slow oracle sweep beyond make test's sample "
                                        "(run by `make sweeps`; tests/conftest.py sample())")
     if config.getoption("sweep") not in SWEEP_MODES:  # RTCLINT_SWEEP bypasses argparse's choices
