@@ -40,6 +40,17 @@ def pytest_addoption(parser):
                           "beyond it (make sweeps); all: every case (make full)")
 
 
+def pytest_sessionstart(session):
+    """A suite started in the background by a non-interactive shell (`make test &`, nohup,
+    some CI runners) inherits SIGINT *ignored*, and so would every program it starts: the
+    Ctrl-C tests would then see rtclint shrug off the interrupt. Python's own handler here
+    means the children start with the default disposition, as from a terminal."""
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def pytest_configure(config):
     """Without ../shared, stop before collecting, in one line (pytest prints a UsageError
     as `ERROR: …` and exits 4): dozens of tests would otherwise fail or error each on its
