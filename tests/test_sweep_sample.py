@@ -10,7 +10,7 @@ import pytest
 
 from conftest import ROOT, sample
 
-SWEPT = ["tests/test_fix_proof.py", "tests/test_fix_diff_applies.py"]
+SWEPT = ["tests/test_fix_proof.py", "tests/test_fix_diff_applies.py", "tests/test_compose_oracle.py"]
 
 
 def collected(mode: str) -> set[str]:
