@@ -1,6 +1,10 @@
 # Two commands, as the README says:
 #   make run   set up .venv and check the shipped examples
 #   make test  set up .venv, the real servers and tools the tests use, and run the suite
+#              (the slow oracle sweeps as a sample covering every kind of case)
+# and the rest of the slow sweeps (tests/conftest.py: the `sweep` mark):
+#   make sweeps  every sweep case make test leaves out (make test + make sweeps: each once)
+#   make full    the whole suite, every sweep case, in one run
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -13,7 +17,7 @@ SHARED := $(RTCLINT_SHARED)
 # what the suite reads from ../shared (tests/conftest.py SHARED_NEEDS says the same)
 SHARED_NEEDS := spec/RULES.md schemas/sarif-schema-2.1.0.json corpus/upstream
 
-.PHONY: run test setup test-deps shared-check system-deps node-deps docs fuzz bench clean
+.PHONY: run test sweeps full setup test-deps shared-check system-deps node-deps docs fuzz bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -41,9 +45,17 @@ shared-check:
 	  echo "make test needs ../shared beside the clone (or RTCLINT_SHARED=DIR): missing $$need (looked in $(SHARED))" >&2; exit 1; }; done
 
 # pytest's exit 5 means it collected no test: a failure, said in words
+PYTEST = $(BIN)/python -m pytest -q -p no:cacheprovider
+NONE_COLLECTED = [ $$rc -ne 5 ] || echo "pytest collected no tests (exit 5): nothing was tested" >&2; exit $$rc
+
 test: shared-check test-deps
-	$(BIN)/python -m pytest -q; rc=$$?; \
-	[ $$rc -ne 5 ] || echo "pytest collected no tests (exit 5): nothing was tested" >&2; exit $$rc
+	$(PYTEST) --sweep=sample; rc=$$?; $(NONE_COLLECTED)
+
+sweeps: shared-check test-deps
+	$(PYTEST) --sweep=rest; rc=$$?; $(NONE_COLLECTED)
+
+full: shared-check test-deps
+	$(PYTEST) --sweep=all; rc=$$?; $(NONE_COLLECTED)
 
 docs: $(STAMP)
 	$(BIN)/python -m rtclint.rules.docs rules

@@ -24,14 +24,75 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 SHARED_NEEDS = ("spec/RULES.md", "schemas/sarif-schema-2.1.0.json", "corpus/upstream")
 
 
+# The slow oracle sweeps (every tree through a real program) run whole in `make sweeps`;
+# `make test` runs a sample of each that still covers every kind of case. A case beyond the
+# sample carries the `sweep` mark (see `sample()` below) and is *deselected* at collection,
+# never skipped (a skip counts as a failure here). --sweep / RTCLINT_SWEEP chooses:
+#   sample  everything but the marked cases (`make test`, the default)
+#   rest    only the marked cases            (`make sweeps`: with `make test`, every case once)
+#   all     everything                       (`make full`)
+SWEEP_MODES = ("sample", "rest", "all")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--sweep", choices=SWEEP_MODES, default=os.environ.get("RTCLINT_SWEEP") or "sample",
+                     help="sample: make test's sample of the slow sweeps (default); rest: only the cases "
+                          "beyond it (make sweeps); all: every case (make full)")
+
+
+def pytest_sessionstart(session):
+    """A suite started in the background by a non-interactive shell (`make test &`, nohup,
+    some CI runners) inherits SIGINT *ignored*, and so would every program it starts: the
+    Ctrl-C tests would then see rtclint shrug off the interrupt. Python's own handler here
+    means the children start with the default disposition, as from a terminal."""
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def pytest_configure(config):
     """Without ../shared, stop before collecting, in one line (pytest prints a UsageError
     as `ERROR: …` and exits 4): dozens of tests would otherwise fail or error each on its
-    own, none saying why."""
+    own, none saying why. (Also: the `sweep` mark, and a word on a bad --sweep.)"""
+    config.addinivalue_line("markers", "sweep: a case of a slow oracle sweep beyond make test's sample "
+                                       "(run by `make sweeps`; tests/conftest.py sample())")
+    if config.getoption("sweep") not in SWEEP_MODES:  # RTCLINT_SWEEP bypasses argparse's choices
+        raise pytest.UsageError(f"--sweep / RTCLINT_SWEEP must be one of {', '.join(SWEEP_MODES)}")
     missing = [need for need in SHARED_NEEDS if not os.path.exists(os.path.join(SHARED, need))]
     if missing:
         raise pytest.UsageError(f"tests need ../shared beside the clone (or RTCLINT_SHARED): missing "
                                 f"{', '.join(missing)} (looked in {SHARED})")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Deselect (not skip) what this run's --sweep leaves out; pytest reports the count."""
+    mode = config.getoption("sweep")
+    if mode == "all":
+        return
+    keep, drop = [], []
+    for item in items:
+        beyond_sample = item.get_closest_marker("sweep") is not None
+        (keep if beyond_sample == (mode == "rest") else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+def sample(cases, features):
+    """`cases` as pytest params for a slow sweep, split by coverage: a case is in make
+    test's sample when it brings a feature no earlier case brought (`features(case)`: what
+    makes cases differ for the oracle — the rule, the kinds of files, the states seen);
+    every other case is marked `sweep` (run by `make sweeps`). `cases` must come in a fixed
+    order, so the sample is the same on every machine; parametrize's `ids=` still names
+    the cases."""
+    seen = set()
+    params = []
+    for case in cases:
+        new = set(features(case)) - seen
+        seen |= new
+        params.append(pytest.param(case, marks=() if new else (pytest.mark.sweep,)))
+    return params
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -62,12 +123,31 @@ def run_rtclint(args, cwd=None, input_text=None, env=None):
 
 
 def check_json(path_or_paths, cwd=None, extra=()):
-    """`rtclint check --format json` → parsed payload (asserts exit 0/1). No cache: the
-    tests run inside read-only data (the shared corpus) and must see fresh parses."""
+    """`rtclint check --no-cache --format json` → parsed payload (asserts exit 0/1). No
+    cache: the tests run inside read-only data (the shared corpus) and must see fresh
+    parses. The command line runs in this process (rtclint.cli.execute: click, settings,
+    engine, JSON report), not a new interpreter: the rule fixtures alone call it 360
+    times, and starting Python each time cost ten times the check itself (run_rtclint is
+    the real process, for tests of exit codes, stderr and start-up). The CLI turns the
+    cyclic collector off for its one run; it is turned back on here."""
+    import contextlib
+    import gc
+    import io
+
+    from rtclint.cli import execute
+
     paths = [path_or_paths] if isinstance(path_or_paths, str) else list(path_or_paths)
-    proc = run_rtclint(["check", "--no-cache", "--format", "json", *extra, *paths], cwd=cwd)
-    assert proc.returncode in (0, 1), proc.stderr
-    return json.loads(proc.stdout)
+    out, err, here, collecting = io.StringIO(), io.StringIO(), os.getcwd(), gc.isenabled()
+    os.chdir(cwd or here)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = execute(["check", "--no-cache", "--format", "json", *extra, *paths])
+    finally:
+        os.chdir(here)
+        if collecting:
+            gc.enable()
+    assert code in (0, 1), err.getvalue()
+    return json.loads(out.getvalue())
 
 
 @pytest.fixture

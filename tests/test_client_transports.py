@@ -27,33 +27,30 @@ FIXTURES = os.path.join(ROOT, "tests", "fixtures", "rules")
 EC_BUNDLE_DIR = os.path.join(NODE_DIR, "node_modules", "@element-hq", "element-call-embedded", "dist", "assets")
 
 # Synapse's own reading of the transports (HomeServerConfig.load_config; the endpoint serves
-# config.matrix_rtc.transports as `rtc_transports`, synapse/rest/client/matrixrtc.py).
-SYNAPSE_TRANSPORTS = r"""
-import json, os, sys, yaml
-from signedjson.key import generate_signing_key, write_signing_keys
-from synapse.config.homeserver import HomeServerConfig
-main, scratch = sys.argv[1:]
-with open(main) as fh:
-    settings = yaml.safe_load(fh)
-key = os.path.join(scratch, "signing.key")
-with open(key, "w") as fh:
-    write_signing_keys(fh, [generate_signing_key("t")])
-settings.update(signing_key_path=key, media_store_path=os.path.join(scratch, "media"), report_stats=False,
-                pid_file=os.path.join(scratch, "hs.pid"), app_service_config_files=[],
-                database={"name": "sqlite3", "args": {"database": os.path.join(scratch, "hs.db")}})
-copy = os.path.join(scratch, "homeserver.yaml")
-with open(copy, "w") as fh:
-    yaml.safe_dump(settings, fh)
-config = HomeServerConfig.load_config("rtclint-test", ["--config-path", copy])
-print(json.dumps(config.matrix_rtc.transports))
-"""
+# config.matrix_rtc.transports as `rtc_transports`, synapse/rest/client/matrixrtc.py), by
+# tests/synapse_load.py: one loader for the module (importing Synapse takes seconds, loading
+# a config milliseconds), each case still loads its own file into its own scratch folder.
+@pytest.fixture(scope="module")
+def synapse():
+    proc = subprocess.Popen([SYNAPSE_PY, os.path.join(ROOT, "tests", "synapse_load.py"), "--serve"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    yield proc
+    proc.stdin.close()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()  # our own child, by its handle
+        proc.wait(timeout=30)
 
 
-def served_transports(homeserver: str, scratch: str) -> list:
-    proc = subprocess.run([SYNAPSE_PY, "-c", SYNAPSE_TRANSPORTS, homeserver, scratch], capture_output=True,
-                          text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return json.loads(proc.stdout)
+def served_transports(synapse, homeserver: str, scratch: str) -> list:
+    synapse.stdin.write(json.dumps({"path": homeserver, "scratch": scratch}) + "\n")
+    synapse.stdin.flush()
+    answer = synapse.stdout.readline()
+    assert answer, "the Synapse config loader died"
+    loaded = json.loads(answer)
+    assert loaded["ok"], loaded
+    return loaded["transports"]
 
 
 def element_call_choice(transports: list) -> dict:
@@ -93,12 +90,12 @@ CASES = ["RTC112/url-only-known-jwt", "RTC112/url-only-unknown-jwt", "RTC112/bot
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_rtclint_agrees_with_the_transport_element_call_picks(case, tmp_path):
+def test_rtclint_agrees_with_the_transport_element_call_picks(case, synapse, tmp_path):
     tree = str(tmp_path / "tree")
     shutil.copytree(os.path.join(FIXTURES, case, "tree"), tree)
     (tmp_path / "scratch").mkdir()
     homeserver = os.path.join(tree, "homeserver.yaml")
-    transports = served_transports(homeserver, str(tmp_path / "scratch"))
+    transports = served_transports(synapse, homeserver, str(tmp_path / "scratch"))
     assert transports, "the case must publish transports"
     choice = element_call_choice(transports)
     found = check_json(".", cwd=tree)["diagnostics"]

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, sample
 from expectations import cases
 from rtclint.config import Config
 from rtclint.engine import check
@@ -47,7 +47,15 @@ def _apply(tool: list[str], where, patch: str) -> None:
     assert proc.returncode == 0, f"{' '.join(tool)} refused the patch:\n{proc.stdout}{proc.stderr}\n{patch}"
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda p: os.path.relpath(p, FIXTURES))
+def _features(case: str) -> list:
+    """make test's sample: every rule once, and every mix of file types (by extension, or
+    the name: Caddyfile, .env) a patch may touch; `make sweeps` applies the rest."""
+    types = {os.path.splitext(name)[1] or name for _dirpath, _dirs, files in os.walk(os.path.join(case, "tree"))
+             for name in files}
+    return [os.path.relpath(case, FIXTURES).split(os.sep)[0], tuple(sorted(types))]
+
+
+@pytest.mark.parametrize("case", sample(CASES, _features), ids=lambda p: os.path.relpath(p, FIXTURES))
 def test_diff_applies_with_git_and_patch_like_fix(case, tmp_path, monkeypatch):
     patch, outcome, fixed = _diff_and_fix(os.path.join(case, "tree"), tmp_path, monkeypatch)
     left_out = [f for f in outcome.failures if "left out of the diff" in f.message]

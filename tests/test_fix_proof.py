@@ -37,7 +37,7 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT, SHARED, run_rtclint
+from conftest import ROOT, SHARED, run_rtclint, sample
 from expectations import cases, load
 
 import servers
@@ -417,7 +417,49 @@ def prove(work: str, before: dict[str, bytes], tmp_path, *, unsafe: bool, serve=
     _PROVEN[key] = True
 
 
+# -- which cases make test proves (tests/conftest.py sample(); `make sweeps` the rest) ------
+
+def _rule(case: str) -> str:
+    return os.path.relpath(case, FIXTURES).split(os.sep)[0]
+
+
+def _proxy_kinds(tree: str) -> tuple[str, ...]:
+    """The real validators a tree's files meet, told from their names (cheap enough to
+    run at collection): Caddyfile, nginx *.conf, haproxy*.cfg, homeserver*.yaml."""
+    found = set()
+    for _dirpath, _dirs, files in os.walk(tree):
+        for name in (f.lower() for f in files):
+            if "caddy" in name:
+                found.add("caddy")
+            elif "haproxy" in name or name.endswith(".cfg"):
+                found.add("haproxy")
+            elif name.endswith(".conf") or "nginx" in name:
+                found.add("nginx")
+            elif "homeserver" in name:
+                found.add("synapse")
+    return tuple(sorted(found))
+
+
+def _fix_features(case: str) -> list:
+    """Every rule's fix once, and every way of proving one (validators, unsafe, serving)."""
+    options = load(os.path.join(case, "expected.json")).get("fix") or {}
+    return [_rule(case), (_proxy_kinds(os.path.join(case, "tree")), bool(options.get("unsafe")), "serve" in options)]
+
+
 @pytest.mark.parametrize("case", fix_cases(), ids=lambda p: os.path.relpath(p, FIXTURES))
+def test_fix_case_leaves_the_fixed_tree(case, tmp_path):
+    """Every fix case, in every run: --fix leaves fixed/ byte for byte (in process; the
+    command line and the real validators are the proof below)."""
+    options = load(os.path.join(case, "expected.json")).get("fix") or {}
+    work = _copy(os.path.join(case, "tree"), str(tmp_path / "tree"))
+    fix_in_process(work, bool(options.get("unsafe")))
+    got, want = snapshot(work), snapshot(os.path.join(case, "fixed"))
+    assert sorted(got) == sorted(want), "files differ from fixed/"
+    for path in sorted(want):
+        assert got[path] == want[path], f"{path} after --fix:\n{got[path].decode(errors='replace')}"
+
+
+@pytest.mark.parametrize("case", sample(fix_cases(), _fix_features), ids=lambda p: os.path.relpath(p, FIXTURES))
 def test_fix_case_is_proven(case, tmp_path):
     options = load(os.path.join(case, "expected.json")).get("fix") or {}
     unsafe = bool(options.get("unsafe"))
@@ -444,7 +486,8 @@ def fix_and_prove(work: str, before: dict[str, bytes], tmp_path) -> None:
     prove(work, before, tmp_path, unsafe=True)
 
 
-@pytest.mark.parametrize("case", [c for c in cases(FIXTURES) if c not in _FIX_CASES],
+@pytest.mark.parametrize("case", sample([c for c in cases(FIXTURES) if c not in _FIX_CASES],
+                                        lambda c: [_rule(c), _proxy_kinds(os.path.join(c, "tree"))]),
                          ids=lambda p: os.path.relpath(p, FIXTURES))
 def test_fixture_fixes_are_proven(case, tmp_path):
     """Every other fixture case whose tree is offered a fix: fixed with --unsafe-fixes,
