@@ -184,8 +184,10 @@ def model_deployments(facts_list: list[FileFacts], documents: dict[str, Document
         link_entrypoints(dep)
         link_static_well_knowns(dep)
         parts.append(dep)
+    tree_facts: dict = {}
     for dep in parts:  # one shared list: a list per deployment would be quadratic
         dep.peers = parts
+        dep.tree_facts = tree_facts
     return parts
 
 

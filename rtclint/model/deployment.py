@@ -63,6 +63,9 @@ class Deployment:
     # rule that compares them (RTC007)
     name: str = "."
     peers: list["Deployment"] = field(default_factory=list, repr=False, compare=False)
+    # facts of the whole tree (all `documents`), computed once per run and shared by the
+    # peers: a per-deployment scan of every document would be quadratic in deployments
+    tree_facts: dict = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, facts: FileFacts) -> None:
         self.files[facts.path] = facts

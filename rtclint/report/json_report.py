@@ -112,10 +112,13 @@ def call_paths(result, config=None) -> list[dict]:
     role_of = _role_reader(config)
     deployments = list(getattr(result, "deployments", []))
     many = len(deployments) > 1
+    by_deployment: dict = {}  # each finding named once: per deployment it would be quadratic
+    for i, d in enumerate(result.diagnostics):
+        by_deployment.setdefault(_name(result, d) if many else None, []).append(i)
     out = []
     for dep in deployments:
         path = build(dep, role_of(dep))
-        mine = [i for i, d in enumerate(result.diagnostics) if not many or _name(result, d) == dep.name]
+        mine = by_deployment.get(dep.name if many else None, [])
         placed = _place(path, [(i, result.diagnostics[i]) for i in mine])
         hops = [_hop_dict(hop, placed.get(hop.hop, []), result) for hop in path.hops]
         out.append({"deployment": dep.name, "server_name": path.server_name, "hops": hops,

@@ -116,6 +116,16 @@ class RuleContext:
             value = self.cache[key] = compute()
             return value
 
+    def tree_memo(self, key, compute: Callable[[], object]):
+        """`compute()` once per run for the whole tree (every document, not only this
+        deployment's), shared by every deployment of the run."""
+        facts = self.deployment.tree_facts
+        try:
+            return facts[key]
+        except KeyError:
+            value = facts[key] = compute()
+            return value
+
     def report(
         self,
         span: Span,

@@ -52,7 +52,7 @@ SNI_ROUTING = re.compile(r"\bssl_preread\s+on\b|\breq[._]ssl_sni\b|\blayer4\b|\b
 
 def check(ctx):
     dep = ctx.deployment
-    if any(SNI_ROUTING.search(doc.text) for doc in dep.documents.values()):
+    if ctx.tree_memo("rtc413.sni_routing", lambda: any(SNI_ROUTING.search(doc.text) for doc in dep.documents.values())):
         return
     for inst in livekit_instances(dep):
         cfg = inst.config
