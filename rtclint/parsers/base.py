@@ -35,6 +35,7 @@ class Tree:
         # abspath -> kind of every readable file of the run (all chunks), for parsers that
         # look across files (nginx includers); None: they discover the roots themselves
         self.kinds = kinds
+        self._real_roots: list[str] | None = None
 
     def load(self, abspath: str) -> Document | None:
         """The Document for a file (decoded once, shared), or None if it cannot be read."""
@@ -51,7 +52,9 @@ class Tree:
 
     def inside(self, abspath: str) -> bool:
         real = os.path.realpath(abspath)
-        return any(real == os.path.realpath(r) or real.startswith(os.path.realpath(r) + os.sep) for r in self.roots)
+        if self._real_roots is None:  # once: realpath stats every component of a root
+            self._real_roots = [os.path.realpath(r) for r in self.roots]
+        return any(real == r or real.startswith(r + os.sep) for r in self._real_roots)
 
 
 def parse_error(doc: Document, start: int, message: str, end: int | None = None) -> Diagnostic:
