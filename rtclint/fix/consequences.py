@@ -76,9 +76,12 @@ def without_fix(diag: Diagnostic, withdrawn: dict) -> Diagnostic:
     """A finding whose fix was withdrawn no longer counts as fixable, and says why on
     itself, so a plain `check` (which prints no fix failures) explains it too."""
     failure = withdrawn.get(fix_key(diag.fix)) if diag.fix is not None else None
-    if failure is None:
-        return diag
+    return diag if failure is None else not_promised(diag, f"it would bring a new finding: {failure.reason}")
+
+
+def not_promised(diag: Diagnostic, why: str) -> Diagnostic:
+    """A copy of the finding without its fix, saying why the fix is not applied."""
     diag = copy.copy(diag)
     diag.fix = None
-    diag.message += f" (its fix is not applied: it would bring a new finding: {failure.reason})"
+    diag.message += f" (its fix is not applied: {why})"
     return diag

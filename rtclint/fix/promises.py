@@ -19,9 +19,8 @@ plain check marks fixable is exactly what `--fix` fixes."""
 
 from __future__ import annotations
 
-import copy
-
 from rtclint.diagnostics import Applicability, Diagnostic, applicable
+from rtclint.fix.consequences import not_promised
 
 # Rules whose fixes only write the setting their own finding is about (see above). A
 # rule missing here is verified, never trusted: adding one is a speed-up, not a fix.
@@ -74,12 +73,7 @@ def _inapplicable(diag: Diagnostic, documents: dict) -> str | None:
 
 def _without_inapplicable(diag: Diagnostic, documents: dict) -> Diagnostic:
     why = _inapplicable(diag, documents) if _offered(diag) else None
-    if why is None:
-        return diag
-    diag = copy.copy(diag)
-    diag.fix = None
-    diag.message += f" (its fix is not applied: {why})"
-    return diag
+    return diag if why is None else not_promised(diag, why)
 
 
 def _withheld(diag: Diagnostic, verdicts: dict[bool, dict[tuple, str]], unsafe: bool) -> Diagnostic:
@@ -89,12 +83,7 @@ def _withheld(diag: Diagnostic, verdicts: dict[bool, dict[tuple, str]], unsafe: 
         return diag
     mode = unsafe or diag.fix.applicability == Applicability.UNSAFE  # type: ignore[union-attr]
     why = verdicts.get(mode, {}).get(fix_key(diag.fix))  # type: ignore[arg-type]
-    if why is None:
-        return diag
-    diag = copy.copy(diag)
-    diag.fix = None
-    diag.message += f" (its fix is not applied: {why})"
-    return diag
+    return diag if why is None else not_promised(diag, why)
 
 
 def _not_applied(paths: list[str], config, result, unsafe: bool, findings: list[Diagnostic]) -> dict[tuple, str]:

@@ -66,13 +66,7 @@ def element_web_facts(doc: Document, value: dict, spans: dict[tuple, tuple[Span,
     "default_server_name", "rtc_foci"}: a Located (value, value span, key span) or None."""
 
     def located(*path) -> Located | None:
-        node = value
-        for part in path:
-            if not isinstance(node, dict) or part not in node:
-                return None
-            node = node[part]
-        key_span, value_span = spans[path]
-        return Located(node, value_span, key_span)
+        return locate(value, spans, path)
 
     section = section_key(value)
     facts = {"path": doc.path, "section": located(section) if section else None}
@@ -85,3 +79,15 @@ def element_web_facts(doc: Document, value: dict, spans: dict[tuple, tuple[Span,
         "rtc_foci": located("default_server_config", RTC_FOCI_KEY),
     })
     return facts
+
+
+def locate(value, spans: dict[tuple, tuple[Span, Span]], path: tuple) -> Located | None:
+    """The value at `path` in a parsed JSON document with its value and key spans (None
+    when the path is absent); shared with jsonfile's Element Call reader."""
+    node = value
+    for part in path:
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    key_span, value_span = spans[path]
+    return Located(node, value_span, key_span)

@@ -70,13 +70,7 @@ def _mentions_calls(text: str) -> bool:
 
 def element_call_facts(doc: Document, value: dict, spans: dict[tuple, tuple[Span, Span]]) -> dict:
     def located(*path) -> Located | None:
-        node = value
-        for part in path:
-            if not isinstance(node, dict) or part not in node:
-                return None
-            node = node[part]
-        key_span, value_span = spans[path]
-        return Located(node, value_span, key_span)
+        return json_element_web.locate(value, spans, path)
 
     return {
         "path": doc.path,
