@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from rtclint import cache as cache_mod
-from rtclint import engine
+from rtclint import engine, reading
 
 NGINX_CONF = """events {}
 http {
@@ -35,7 +35,7 @@ HOMESERVER = "server_name: example.com\nexperimental_features:\n  msc4143_enable
 @pytest.fixture()
 def tree(tmp_path, monkeypatch):
     """A small tree (nginx with an include, a Synapse config) as the current directory,
-    with a private signing key, and engine._parse counting the files it parses."""
+    with a private signing key, and reading._parse counting the files it parses."""
     (tmp_path / "conf.d").mkdir()
     (tmp_path / "nginx.conf").write_text(NGINX_CONF)
     (tmp_path / "conf.d" / "site.conf").write_text(SITE_CONF)
@@ -44,13 +44,13 @@ def tree(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
     monkeypatch.setattr(cache_mod, "_SECRET", None)
     parsed: list[str] = []
-    real = engine._parse
+    real = reading._parse
 
     def counting(parser, doc, tree_):
         parsed.append(doc.path)
         return real(parser, doc, tree_)
 
-    monkeypatch.setattr(engine, "_parse", counting)
+    monkeypatch.setattr(reading, "_parse", counting)
     return tmp_path, parsed
 
 
@@ -198,8 +198,8 @@ def test_no_cache_writes_nothing_and_the_default_writes_an_ignored_cache(tmp_pat
 def test_parallel_workers_share_the_cache(tree, monkeypatch):
     """The process pool reads and writes the same entries (the pool is forced here)."""
     root, parsed = tree
-    monkeypatch.setattr(engine, "PARALLEL_THRESHOLD", 1)
-    monkeypatch.setattr(engine, "MIN_PARALLEL_JOBS", 2)
+    monkeypatch.setattr(reading, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr(reading, "MIN_PARALLEL_JOBS", 2)
     result = engine.check(["."], use_cache=True, jobs=2)
     assert len(entries(root)) == 3
     stamps = {p: os.stat(p).st_mtime_ns for p in entries(root)}

@@ -1,4 +1,4 @@
-"""Parsing a big tree in a pool of forked workers (`engine.map_chunks`, `engine.read_files`):
+"""Parsing a big tree in a pool of forked workers (`reading.map_chunks`, `reading.read_files`):
 the same findings as one process, and a worker that fails only costs time."""
 
 import os
@@ -7,7 +7,7 @@ import signal
 
 import pytest
 
-from rtclint import engine
+from rtclint import engine, reading
 
 EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "examples")
 
@@ -18,7 +18,7 @@ def _square_all(chunk):
 
 def test_results_come_back_in_chunk_order_from_the_workers():
     chunks = [[1, 2], [3], [4, 5, 6], []]
-    assert engine.map_chunks(_square_all, chunks) == [_square_all(c) for c in chunks]
+    assert reading.map_chunks(_square_all, chunks) == [_square_all(c) for c in chunks]
 
 
 def _where(chunk):
@@ -28,7 +28,7 @@ def _where(chunk):
 def test_chunks_after_the_first_run_in_other_processes_that_are_all_reaped():
     """The parent computes the first chunk itself; no worker outlives the call (other
     tests' servers may be this process's children too, so only the workers are asked about)."""
-    pids = engine.map_chunks(_where, [[0], [1], [2]])
+    pids = reading.map_chunks(_where, [[0], [1], [2]])
     assert pids[0] == os.getpid()
     workers = set(pids[1:]) - {os.getpid()}
     assert workers
@@ -59,7 +59,7 @@ def test_a_failed_worker_has_its_chunk_redone_here(failure):
     global PARENT
     PARENT = os.getpid()
     chunks = [["first"], [failure], ["fine"]]
-    results = engine.map_chunks(_fails_in_workers, chunks)
+    results = reading.map_chunks(_fails_in_workers, chunks)
     assert results[:2] == [[True, "first"], [True, failure]]
     assert results[2][1:] == ["fine"]
 
@@ -75,11 +75,11 @@ def test_a_parallel_read_finds_what_one_process_finds(tmp_path, monkeypatch, job
     shutil.copytree(EXAMPLES, tmp_path / "examples")
     monkeypatch.chdir(tmp_path)
     one = engine.check(["examples"], jobs=1)
-    monkeypatch.setattr(engine, "PARALLEL_THRESHOLD", 1)
-    monkeypatch.setattr(engine, "MIN_PARALLEL_JOBS", 2)
+    monkeypatch.setattr(reading, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr(reading, "MIN_PARALLEL_JOBS", 2)
     split_up = []
-    real = engine.map_chunks
-    monkeypatch.setattr(engine, "map_chunks", lambda work, chunks: split_up.append(len(chunks)) or real(work, chunks))
+    real = reading.map_chunks
+    monkeypatch.setattr(reading, "map_chunks", lambda work, chunks: split_up.append(len(chunks)) or real(work, chunks))
     split = engine.check(["examples"], jobs=jobs)
     assert split_up == [jobs]
     assert one.files_checked == split.files_checked > 10
@@ -91,8 +91,8 @@ def test_an_overlaid_text_reaches_the_workers(tmp_path, monkeypatch):
     """The fixer's in-memory re-check (`overlaid`) is seen by forked workers too."""
     shutil.copytree(EXAMPLES, tmp_path / "examples")
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(engine, "PARALLEL_THRESHOLD", 1)
-    monkeypatch.setattr(engine, "MIN_PARALLEL_JOBS", 2)
+    monkeypatch.setattr(reading, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr(reading, "MIN_PARALLEL_JOBS", 2)
     files = sorted(str(p) for p in (tmp_path / "examples").rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml"))
     assert files
     broken = {os.path.abspath(f): b"key: [unclosed\n" for f in files}
