@@ -28,11 +28,13 @@ def parsed(ctx, wk) -> tuple[Any, JNode | None]:
     if wk.value is not None:
         return wk.value, None
     trees = ctx.memo("well_known_trees", dict)
-    key = (wk.span, wk.body)
-    hit = trees.get(key)
+    # by body alone: the value and the tree's offsets depend only on the text (positions in
+    # the file come from the well-known's own span), and a tree of many sites serving one
+    # body would otherwise hold one tree per site
+    hit = trees.get(wk.body)
     if hit is None:
         value, err = wk.parse()
-        hit = trees[key] = (None, None) if err is not None else (value, parse_positions(wk.body))
+        hit = trees[wk.body] = (None, None) if err is not None else (value, parse_positions(wk.body))
     return hit
 
 
