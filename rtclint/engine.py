@@ -18,7 +18,7 @@ from rtclint.model.secrets import scrub_diagnostics
 from rtclint.model.stacks import link as link_services
 from rtclint.model.static_files import link_static_well_knowns
 from rtclint.model.traefik_link import link_entrypoints
-from rtclint.reading import Loader, map_chunks, overlaid, read_files  # noqa: F401 - the engine's API
+from rtclint.reading import Loader, overlaid, read_files  # noqa: F401 - Loader and overlaid: the fixer and the editor use them through the engine
 from rtclint.rules.root_cause import fold
 from rtclint.rules.withheld import withhold
 

@@ -18,7 +18,6 @@ import os
 
 from rtclint.config import version_tuple
 from rtclint.model import linking_kube
-from rtclint.model.linking_kube import same_namespace  # noqa: F401 - pairing and stacks import it from here
 from rtclint.model.services import LiveKitConfig, Service
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up

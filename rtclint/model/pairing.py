@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rtclint.model.linking import link, same_namespace
+from rtclint.model.linking import link
+from rtclint.model.linking_kube import same_namespace
 from rtclint.model.services import EnvVar, LiveKitConfig, Located, Service
 from rtclint.urls import urlsplit
 

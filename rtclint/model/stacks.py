@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from rtclint.config import version_tuple
 from rtclint.model.ess_yaml import ess_exposed_ports, ess_livekit_auth, ess_matrix_rtc_nodes
-from rtclint.model.linking import IMAGE_COMPONENTS, link, same_namespace
+from rtclint.model.linking import IMAGE_COMPONENTS, link
+from rtclint.model.linking_kube import same_namespace
 from rtclint.model.pairing import (
     PRIMARY_ORIGINS,
     LiveKitInstance,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from rtclint.document import Document
 from rtclint.model import FileFacts
-from rtclint.parsers.nix_mapped import Generated, move_back
+from rtclint.parsers.nix_mapped import Generated
 from rtclint.parsers.nix_syntax import NixValue
 
 
@@ -77,10 +77,4 @@ def read(doc: Document, caddy: NixValue, tree, facts: FileFacts) -> None:
     generated = render(doc, caddy)
     if generated is None or not generated.text.strip():
         return
-    fake, emb = generated.document("caddy")
-    found = caddy_parser.read(fake, tree)
-    move_back(found, fake.path, emb)
-    for site in found.sites:
-        site.facts["nixos"] = True
-    facts.sites += found.sites
-    facts.diagnostics += found.diagnostics
+    generated.read_into("caddy", caddy_parser, tree, facts)

@@ -57,6 +57,18 @@ class Generated:
                         kind=kind, text=text)
         return fake, SourceMap(Embedded(self.doc, text, list(self.offsets)), list(self.paths))
 
+    def read_into(self, kind: str, parser, tree, facts) -> None:
+        """Parse the generated text with the `kind` parser (nginx, caddy) as NixOS would
+        hand it to the program, and add its sites and findings to `facts`, every span
+        moved back into the .nix files."""
+        fake, emb = self.document(kind)
+        found = parser.read(fake, tree)
+        move_back(found, fake.path, emb)
+        for site in found.sites:
+            site.facts["nixos"] = True
+        facts.sites += found.sites
+        facts.diagnostics += found.diagnostics
+
 
 class SourceMap:
     """Generated character index -> (.nix file, offset); a span lies in the file of its

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from rtclint.document import Document
 from rtclint.model import FileFacts
-from rtclint.parsers.nix_mapped import Generated, move_back
+from rtclint.parsers.nix_mapped import Generated
 from rtclint.parsers.nix_syntax import NixValue
 
 RECOMMENDED_HEADERS = (("Host", "$host"), ("X-Real-IP", "$remote_addr"),
@@ -70,13 +70,7 @@ def read(doc: Document, nginx: NixValue, tree, facts: FileFacts, ipv6: bool | No
     if hosts is None or hosts.kind != "attrs" or not hosts.value:
         return
     generated = render(doc, nginx, ipv6=ipv6 is not False)
-    fake, emb = generated.document("nginx")
-    found = nginx_parser.read(fake, tree)
-    move_back(found, fake.path, emb)
-    for site in found.sites:
-        site.facts["nixos"] = True
-    facts.sites += found.sites
-    facts.diagnostics += found.diagnostics
+    generated.read_into("nginx", nginx_parser, tree, facts)
 
 
 def _upstreams(out: Generated, upstreams: NixValue | None) -> None:
