@@ -169,9 +169,9 @@ def _strings(value: Any, key: str, path: str) -> list[str]:
 
 
 def _codes(value: Any, key: str, path: str) -> list[str]:
-    from rtclint.rules.registry import all_rules
+    from rtclint.rules import known_codes
 
-    known = all_rules()
+    known = known_codes()
     codes = [c.strip().upper() for c in _strings(value, key, path)]
     for code in codes:
         if not code or not any(k.startswith(code) for k in known):

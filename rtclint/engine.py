@@ -195,9 +195,10 @@ def _involves(diag: Diagnostic, documents: dict[str, Document], report_on: list[
 
 
 def _run_rules(deployment: Deployment, config: Config) -> list[Diagnostic]:
-    from rtclint.rules.registry import RuleContext, all_rules
+    from rtclint.rules.registry import RuleContext, rules_reading
+    from rtclint.rules.scope import kinds_held
 
-    rules = [r for r in all_rules().values() if config.enabled(r.code)]
+    rules = [r for r in rules_reading(kinds_held(deployment)) if config.enabled(r.code)]
     found: list[Diagnostic] = []
     for facts in deployment.files.values():
         found += facts.diagnostics

@@ -336,9 +336,10 @@ def _suppressed(diag: Diagnostic, found: FileSuppressions | None) -> bool:
 
 
 def unused(found: FileSuppressions, config) -> Iterable[Diagnostic]:
-    from rtclint.rules.registry import all_rules, make_diagnostic
+    from rtclint.rules import known_codes
+    from rtclint.rules.registry import make_diagnostic
 
-    known = all_rules()
+    known = known_codes()
     doc = found.doc
     for m in found.malformed:
         yield make_diagnostic("RTC010", doc.span(m.start, m.end),

@@ -23,7 +23,7 @@ from conftest import ROOT
 from expectations import cases, load
 from rtclint import engine
 from rtclint.config import Config
-from rtclint.rules import RULE_MODULES
+from rtclint.rules import READS, RULE_MODULES, code_of
 from rtclint.model import Deployment
 from rtclint.rules.registry import RuleContext, all_rules
 
@@ -69,6 +69,14 @@ def test_one_module_per_rule_named_for_its_code_and_name():
     on_disk = {f[:-3] for _d, _s, files in os.walk(RULES_DIR) for f in files if re.match(r"rtc\d{3}_\w+\.py$", f)}
     assert on_disk == set(by_module), f"rule files not in RULE_MODULES: {sorted(on_disk - set(by_module))}"
     assert len(RULE_MODULES) == len(set(RULE_MODULES)) == len(RULES)
+
+
+def test_the_registry_says_what_each_rule_reads_as_its_module_does():
+    """rules.READS decides which rules a run imports (rules/scope.py): it must say what
+    each module's WHERE says, and name each module's code."""
+    for module, name in zip(RULE_MODULES, READS):
+        rule = RULES[code_of(module)]
+        assert READS[name] == " ".join(rule.where), f"{module}: READS says {READS[name]!r}, WHERE {rule.where}"
 
 
 def _python_files():

@@ -53,9 +53,9 @@ def configure(paths: list[str], opts: dict, out: Output):
 
 
 def _select(config, opts: dict) -> None:
-    from rtclint.rules.registry import all_rules
+    from rtclint.rules import known_codes
 
-    known = all_rules()
+    known = known_codes()
     for option in ("select", "extend_select", "ignore"):
         for code in codes(opts[option]):
             if not any(k.startswith(code) for k in known):

@@ -7,10 +7,26 @@
 - `writer`: atomic writes that keep mode, owner, encoding, BOM and line endings, and
   refuse when the file changed on disk or leads outside the tree;
 - `diff`: the unified diff `--diff` prints.
+
+The names below are imported on first use (PEP 562): a plain check that only judges its
+fixes (`promises`, `consequences`) never loads the loop, the writer and its `tempfile`.
 """
 
-from rtclint.fix.diff import unified_diff
-from rtclint.fix.edits import apply_edits, choose
-from rtclint.fix.runner import Failure, Outcome, Plan, fix_paths, plan_fixes
+from __future__ import annotations
 
-__all__ = ["Failure", "Outcome", "Plan", "apply_edits", "choose", "fix_paths", "plan_fixes", "unified_diff"]
+import importlib
+
+_HOMES = {
+    "unified_diff": "diff",
+    "apply_edits": "edits", "choose": "edits",
+    "Failure": "runner", "Outcome": "runner", "Plan": "runner", "fix_paths": "runner", "plan_fixes": "runner",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str):
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'rtclint.fix' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"rtclint.fix.{home}"), name)

@@ -94,8 +94,33 @@ def all_rules() -> dict[str, Rule]:
     return dict(sorted(_RULES.items()))
 
 
+def registered_codes() -> set[str]:
+    """The codes registered so far (rules defined outside RULE_MODULES among them)."""
+    return set(_RULES)
+
+
+def rules_reading(kinds: set[str]) -> list[Rule]:
+    """The rules that may find something in a deployment holding these kinds of facts
+    (rules/scope.py), by code: only their modules are imported. Rules registered outside
+    RULE_MODULES (a test's) always run."""
+    from rtclint.rules import READS, RULE_MODULES, code_of, load
+    from rtclint.rules.scope import may_fire
+
+    wanted = [module for module, name in zip(RULE_MODULES, READS) if may_fire(READS[name], kinds)]
+    load(wanted)
+    listed = {code_of(module) for module in RULE_MODULES}
+    codes = {code_of(module) for module in wanted} | {code for code in _RULES if code not in listed}
+    return [_RULES[code] for code in sorted(codes)]
+
+
 def get_rule(code: str) -> Rule | None:
-    return all_rules().get(code.upper())
+    """The rule of a code, importing only its module."""
+    from rtclint.rules import RULE_MODULES, code_of, load
+
+    code = code.upper()
+    if code not in _RULES:
+        load([module for module in RULE_MODULES if code_of(module) == code])
+    return _RULES.get(code)
 
 
 class RuleContext:

@@ -32,8 +32,6 @@ known keys closest to it).
 
 from __future__ import annotations
 
-import difflib
-
 from rtclint.diagnostics import Severity
 from rtclint.model.stacks import livekit_instances, service_target
 
@@ -81,6 +79,8 @@ def check(ctx):
             if known is None or path[-1] in known:
                 continue
             where = ".".join(path)
+            import difflib  # only when a key is unknown: most runs never need it
+
             close = difflib.get_close_matches(path[-1], sorted(known), n=2, cutoff=0.6)
             hint = f" (did you mean {' or '.join(f'`{c}`' for c in close)}?)" if close else ""
             yield ctx.report(span, f"`{where}` is not a LiveKit setting{hint}: LiveKit parses its config strictly "

@@ -1,0 +1,49 @@
+"""Which rules a deployment needs: a rule reads certain kinds of facts (its WHERE, kept
+in `rtclint.rules.READS`), and a deployment that holds none of them cannot give it
+anything to find. Skipping such a rule spares importing it, which is most of what a
+one-file pre-commit run costs beyond Python and its parsers.
+
+The kinds a deployment holds are read from its facts, in wide groups, so that a rule is
+skipped only when the whole family of facts it reads is absent: a deployment with any
+proxy site holds every proxy kind, one with any service holds every service kind, one
+with any homeserver setting every homeserver kind. A WHERE kind outside these groups
+(or "all") always runs. tests/test_rule_scope.py runs every fixture tree, example and
+upstream config both ways and requires the same findings."""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
+if TYPE_CHECKING:
+    from rtclint.model import Deployment
+
+PROXY_KINDS = frozenset({"caddy", "nginx", "haproxy", "traefik", "kubernetes"})
+SERVICE_KINDS = frozenset({"compose", "env", "k8s", "kubernetes", "livekit", "element-call"})
+HOMESERVER_KINDS = frozenset({"synapse", "ess", "toml"})
+CLIENT_FILE_KINDS = frozenset({"json", "element-call"})
+FIREWALL_KINDS = frozenset({"nftables", "ufw", "iptables", "firewalld"})
+GROUPED = PROXY_KINDS | SERVICE_KINDS | HOMESERVER_KINDS | CLIENT_FILE_KINDS | FIREWALL_KINDS
+
+
+def kinds_held(dep: "Deployment") -> set[str]:
+    """The WHERE kinds whose facts `dep` holds (each group whole, see above), and the
+    format of each of its files."""
+    kinds = {doc.kind for path, doc in dep.documents.items() if path in dep.files}
+    kinds.update(facts.subkind for facts in dep.files.values() if facts.subkind)
+    if dep.sites:
+        kinds |= PROXY_KINDS
+    if dep.services or dep.kube_services or dep.livekit:
+        kinds |= SERVICE_KINDS
+    if dep.synapse or dep.toml_homeservers or dep.ess or dep.declared_server_names:
+        kinds |= HOMESERVER_KINDS
+    if dep.extra_well_knowns or dep.element_call or dep.element_web:
+        kinds |= CLIENT_FILE_KINDS
+    if dep.firewalls:
+        kinds |= FIREWALL_KINDS
+    return kinds
+
+
+def may_fire(where: str, kinds: set[str]) -> bool:
+    """Whether a rule reading `where` (space-separated kinds) can find anything in a
+    deployment holding `kinds`."""
+    wanted = where.split()
+    return any(kind == "all" or kind not in GROUPED or kind in kinds for kind in wanted)
