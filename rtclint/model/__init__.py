@@ -1,21 +1,26 @@
-"""One model of the deployment, whatever the file formats (see the submodules)."""
+"""One model of the deployment, whatever the file formats (see the submodules).
 
-from rtclint.model.deployment import Deployment, FileFacts
-from rtclint.model.proxy import Header, Listen, PathMatch, Proxy, Redirect, Respond, Route, Site, Upstream
-from rtclint.model.services import (
-    EnvVar,
-    EssValues,
-    LiveKitConfig,
-    Located,
-    Mount,
-    PortMapping,
-    Service,
-    SynapseConfig,
-)
-from rtclint.model.wellknown import CLIENT_PATH, RTC_FOCI_KEY, SERVER_PATH, JsonError, WellKnown
+The names below are imported on first use (PEP 562): a run that meets no proxy never
+defines the proxy classes, one without Kubernetes no Kubernetes ones."""
 
-__all__ = [
-    "CLIENT_PATH", "RTC_FOCI_KEY", "SERVER_PATH", "Deployment", "EnvVar", "EssValues", "FileFacts",
-    "Header", "JsonError", "Listen", "LiveKitConfig", "Located", "Mount", "PathMatch", "PortMapping",
-    "Proxy", "Redirect", "Respond", "Route", "Service", "Site", "SynapseConfig", "Upstream", "WellKnown",
-]
+from __future__ import annotations
+
+import importlib
+
+_HOMES = {
+    "Deployment": "deployment", "FileFacts": "deployment",
+    **dict.fromkeys(("Header", "Listen", "PathMatch", "Proxy", "Redirect", "Respond", "Route", "Site", "Upstream"),
+                    "proxy"),
+    **dict.fromkeys(("EnvVar", "EssValues", "LiveKitConfig", "Located", "Mount", "PortMapping", "Service",
+                     "SynapseConfig"), "services"),
+    **dict.fromkeys(("CLIENT_PATH", "RTC_FOCI_KEY", "SERVER_PATH", "JsonError", "WellKnown"), "wellknown"),
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str):
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'rtclint.model' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"rtclint.model.{home}"), name)

@@ -9,17 +9,25 @@ routes: one pass to pick the site, one route selection, a bounded number of ngin
 
 from __future__ import annotations
 
-from rtclint.model.answer_caddy import answer_caddy
-from rtclint.model.answer_haproxy import answer_haproxy
+import importlib
+from functools import cache
+
 from rtclint.model.answer_hosts import SiteIndex
-from rtclint.model.answer_ingress import answer_ingress
-from rtclint.model.answer_nginx import answer_nginx
-from rtclint.model.answer_traefik import answer_traefik
 from rtclint.model.answer_types import Answer, Request, UpstreamAnswer, unknown
 
 __all__ = ["Answer", "Request", "UpstreamAnswer", "answer", "answer_site", "unknown"]
-READERS = {"nginx": answer_nginx, "caddy": answer_caddy, "haproxy": answer_haproxy, "traefik": answer_traefik,
-           "ingress": answer_ingress, "gateway": answer_ingress}
+# each proxy's reader, imported when a site of its kind is first asked (a tree of nginx
+# sites never loads Traefik's rule language)
+READERS = {"nginx": "answer_nginx", "caddy": "answer_caddy", "haproxy": "answer_haproxy",
+           "traefik": "answer_traefik", "ingress": "answer_ingress", "gateway": "answer_ingress"}
+
+
+@cache
+def _reader(kind: str):
+    module = READERS.get(kind)
+    if module is None:
+        return None
+    return getattr(importlib.import_module(f"rtclint.model.{module}"), "answer_ingress" if kind == "gateway" else module)
 
 
 def answer(sites, request: Request) -> Answer:
@@ -47,7 +55,7 @@ def _site_index(sites) -> SiteIndex:
 
 def answer_site(site, request: Request) -> Answer:
     """The answer of one site (e.g. a fragment without an address, included elsewhere)."""
-    reader = READERS.get(site.kind)
+    reader = _reader(site.kind)
     if reader is None:
         return unknown(f"{site.kind} sites are not modelled", site)
     result = reader(site, request)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rtclint.model.proxy import Header, Route, Site
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
+if TYPE_CHECKING:  # named in annotations only
+    from rtclint.model.proxy import Header, Route, Site
 
 # nginx sends `add_header` without `always` only with these statuses (ngx_http_headers_filter)
 NGINX_ADD_HEADER_STATUSES = frozenset({200, 201, 204, 206, 301, 302, 303, 304, 307, 308})

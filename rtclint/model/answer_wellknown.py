@@ -8,9 +8,7 @@ rtclint can read, and is kept in `facts` of no well-known: the rules stay quiet 
 
 from __future__ import annotations
 
-from rtclint.model.answer import answer_site
 from rtclint.model.answer_requests import ORIGIN
-from rtclint.model.answer_types import Request
 from rtclint.model.wellknown import CLIENT_PATH, SERVER_PATH, WellKnown
 
 MAX_HOPS = 5  # a browser follows up to 20; a config that needs more is not one anybody means
@@ -18,6 +16,8 @@ MAX_HOSTS = 16  # a site naming more hosts is asked for its first ones (they sha
 
 
 def served_well_knowns(sites, which: str) -> list[WellKnown]:
+    from rtclint.model.answer_types import Request  # site_hosts alone needs no answer
+
     path = CLIENT_PATH if which == "client" else SERVER_PATH
     headers = {"origin": ORIGIN} if which == "client" else {}
     sites = list(sites)
@@ -52,12 +52,13 @@ def served_well_knowns(sites, which: str) -> list[WellKnown]:
     return list(found.values())
 
 
-def _follow(by_host: dict, site, request: Request) -> tuple[list, "object"]:
+def _follow(by_host: dict, site, request: "Request") -> tuple[list, "object"]:
     """The site's answer, following redirects to the same path as a browser's fetch does
     (at most MAX_HOPS, each to a site of the tree): (the redirects, the last answer)."""
     from urllib.parse import urlsplit
 
-    from rtclint.model.answer import answer
+    from rtclint.model.answer import answer, answer_site
+    from rtclint.model.answer_types import Request
 
     got = answer_site(site, request)
     hops = []

@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from rtclint.diagnostics import Diagnostic
-from rtclint.document import Document, Span
-from rtclint.model.firewall import Firewall
 from rtclint.model.host_index import HostIndex
-from rtclint.model.proxy import Site
-from rtclint.model.services import EssValues, KubeService, LiveKitConfig, Located, Service, SynapseConfig
-from rtclint.model.wellknown import WellKnown
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
+if TYPE_CHECKING:  # the facts' classes, named only in annotations: a run imports those it meets
+    from rtclint.diagnostics import Diagnostic
+    from rtclint.document import Document, Span
+    from rtclint.model.firewall import Firewall
+    from rtclint.model.proxy import Site
+    from rtclint.model.services import EssValues, KubeService, LiveKitConfig, Located, Service, SynapseConfig
+    from rtclint.model.wellknown import WellKnown
 
 
 @dataclass(slots=True)
@@ -127,9 +130,11 @@ class Deployment:
     def _build_well_knowns(self, which: str) -> list[WellKnown]:
         """The extra well-knowns, and the ones the proxies serve as the answer model says
         they answer a client's GET (model/answer_wellknown.py)."""
+        found = [wk for wk in self.extra_well_knowns if wk.which == which]
+        if not self.sites:  # no proxy: the answer model is not even imported
+            return found
         from rtclint.model.answer_wellknown import served_well_knowns
 
-        found = [wk for wk in self.extra_well_knowns if wk.which == which]
         return found + served_well_knowns(self.sites, which)
 
     def claims_by_host(self) -> dict[str, list["Deployment"]]:

@@ -7,8 +7,6 @@ sites keep no ports, and port rules stay quiet about them."""
 
 from __future__ import annotations
 
-from rtclint.model.proxy import Listen
-
 TLS_PORTS = (443, 8443)
 
 
@@ -18,6 +16,8 @@ def link_entrypoints(deployment) -> None:
         entrypoints.update(svc.facts.get("traefik_entrypoints") or {})
     if not entrypoints:
         return
+    from rtclint.model.proxy import Listen  # a deployment with Traefik's static configuration
+
     for site in deployment.sites:
         if site.kind != "traefik" or site.listens:
             continue

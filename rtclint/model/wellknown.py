@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from rtclint.document import Span
-from rtclint.model.proxy import Respond, Route, Site
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
+if TYPE_CHECKING:  # named in annotations only
+    from rtclint.document import Span
+    from rtclint.model.proxy import Respond, Route, Site
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:

@@ -21,7 +21,7 @@ import json
 import re
 
 from rtclint.document import Document
-from rtclint.model import EnvVar, FileFacts, Respond, Service, WellKnown
+from rtclint.model import EnvVar, FileFacts, Service
 from rtclint.model.wellknown import RTC_FOCI_KEY
 from rtclint.parsers import kube_homeserver, livekit_key_file, yaml_livekit
 from rtclint.parsers.pyyaml import yaml
@@ -116,6 +116,9 @@ def _key_content(doc: Document, key: str, value: yaml.ScalarNode, where: dict, o
     emb = embedded(doc, value)
     which = _well_known_kind(key, text) if well_knowns else None
     if which is not None:
+        from rtclint.model.proxy import Respond  # a ConfigMap serving a well-known: few trees
+        from rtclint.model.wellknown import WellKnown
+
         span = emb.span(0, len(text))
         respond = Respond(200, text, body_span=span, body_map=list(emb.offsets))
         facts.well_knowns.append(WellKnown(which=which, body=text, span=span, source="configmap",

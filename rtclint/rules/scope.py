@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from rtclint.model import Deployment
 
 PROXY_KINDS = frozenset({"caddy", "nginx", "haproxy", "traefik", "kubernetes"})
-SERVICE_KINDS = frozenset({"compose", "env", "k8s", "kubernetes", "livekit", "element-call"})
+SERVICE_KINDS = frozenset({"compose", "env", "k8s", "livekit", "element-call"})
 HOMESERVER_KINDS = frozenset({"synapse", "ess", "toml"})
 CLIENT_FILE_KINDS = frozenset({"json", "element-call"})
 FIREWALL_KINDS = frozenset({"nftables", "ufw", "iptables", "firewalld"})

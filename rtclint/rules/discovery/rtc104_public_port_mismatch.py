@@ -30,10 +30,13 @@ from __future__ import annotations
 
 from rtclint.diagnostics import Applicability, Edit, Fix, Related, Severity
 from rtclint.document import Span
-from rtclint.model import Site, WellKnown
 from rtclint.rules.common.synapse_view import homeservers
 from rtclint.rules.discovery.advertised import foci_urls, json_object, url_span
 from rtclint.urls import urlsplit
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
+if TYPE_CHECKING:  # named in annotations only
+    from rtclint.model import Site, WellKnown
 
 CODE = "RTC104"
 NAME = "public-port-mismatch"

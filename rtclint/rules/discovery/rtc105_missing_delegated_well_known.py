@@ -33,12 +33,15 @@ from __future__ import annotations
 
 from rtclint.diagnostics import Applicability, Edit, Fix, Related, Severity
 from rtclint.document import Span
-from rtclint.model import Site, WellKnown
 from rtclint.rules.common.roles import concrete_hosts
 from rtclint.rules.discovery.answered import site_answer
 from rtclint.rules.common.synapse_view import append_at_end
 from rtclint.rules.discovery.advertised import has_foci
 from rtclint.rules.discovery.homeserver_groups import server_names, suffix_index
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
+if TYPE_CHECKING:  # named in annotations only
+    from rtclint.model import Site, WellKnown
 
 CODE = "RTC105"
 NAME = "missing-delegated-well-known"

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 from rtclint.diagnostics import Severity
 from rtclint.model.ess_yaml import ess_exposed_ports
-from rtclint.model.firewall import merged
 from rtclint.model.stacks import at_least, service_target
 
 CODE = "RTC602"
@@ -69,6 +68,10 @@ def check(ctx):
 def _stale_firewall_ports(ctx, stale: dict):
     """A host firewall that accepts an old NodePort but not the port that replaced it (for
     RTC UDP, 30002 or the `rtcUdp` range 31000-32000)."""
+    if not ctx.deployment.firewalls:
+        return
+    from rtclint.model.firewall import merged  # only a deployment with a host firewall
+
     for fw in merged(ctx.deployment.firewalls):  # ufw's files as one filter
         for rule, proto, (lo, hi) in fw.accepted():
             old = lo if lo == hi else None  # a range (31000-32000 is the new rtcUdp range) names no port

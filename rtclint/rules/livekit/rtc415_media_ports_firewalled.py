@@ -43,7 +43,6 @@ port="50000-60000"/>` in the zone.
 from __future__ import annotations
 
 from rtclint.diagnostics import Related, Severity
-from rtclint.model.firewall import merged
 from rtclint.model.stacks import livekit_instances
 from rtclint.rules.livekit.ports import as_int, rtc_ports
 
@@ -66,6 +65,8 @@ def check(ctx):
             wanted.setdefault((first, last, proto), (what, inst.config))
     if not wanted:
         return
+    from rtclint.model.firewall import merged  # only a deployment with a host firewall
+
     for fw in merged(dep.firewalls):
         dropped, configs, anchors = [], [], []
         for (first, last, proto), (what, cfg) in sorted(wanted.items()):

@@ -29,15 +29,19 @@ def ask(ctx, url: "PublicUrl", kind: str) -> "Answer":
 
 
 def _ask(ctx, url: "PublicUrl", kind: str) -> "Answer":
-    from rtclint.model.answer import answer, answer_site, unknown
     from rtclint.model.answer_requests import request_for
+    from rtclint.model.answer_types import unknown
 
     scheme = "https" if url.scheme in ("https", "wss") else "http"
     request = request_for(kind, scheme, url.host, url.port, url.path)
     dep = ctx.deployment
     # the sites the host index gives for the host (linear: not every site per request)
     near = dep.sites_for_host(url.host)
-    found = answer(near, request) if near else unknown(f"no site serves {url.host}")
+    if not near:
+        return unknown(f"no site serves {url.host}")
+    from rtclint.model.answer import answer, answer_site  # only when a site may answer
+
+    found = answer(near, request)
     if found.site is not None:
         return found
     for site in near:

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rtclint.document import Span
-from rtclint.model.answer import Answer, Request, answer
 from rtclint.model.answer_requests import ORIGIN, UPGRADE
 from rtclint.rules.common.roles import PublicUrl, upstream_role
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
+if TYPE_CHECKING:  # named in annotations only
+    from rtclint.document import Span
+    from rtclint.model.answer import Answer
 
 # LiveKit's HTTP mux answers these paths and nothing else (livekit v1.13.5 pkg/service/server.go)
 LIVEKIT_PATHS = ("/", "/rtc", "/rtc/v1", "/rtc/validate", "/rtc/v1/validate")
@@ -61,6 +64,8 @@ def ask(ctx, url: PublicUrl, path: str, method: str = "GET", headers: dict | Non
     cache = ctx.memo("sfu_answers", dict)
     key = (url.host, url.port, method, url.path + path, tuple(sorted((headers or {}).items())))
     if key not in cache:
+        from rtclint.model.answer import Request, answer  # a JWT service names a public SFU URL
+
         request = Request("https", url.host, url.port, method, url.path + path, dict(headers or {}))
         result = answer(ctx.deployment, request)
         role = None
