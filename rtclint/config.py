@@ -30,6 +30,8 @@ OPT_IN = frozenset({"RTC006"})
 
 @dataclass(slots=True)
 class Config:
+    """The settings of a run: rule selection, excludes, fail level and version targets."""
+
     select: list[str] = field(default_factory=list)  # code prefixes; empty = all
     ignore: list[str] = field(default_factory=list)
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)  # glob -> codes

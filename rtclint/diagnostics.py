@@ -34,6 +34,8 @@ class Edit:
 
 @dataclass(frozen=True, slots=True)
 class Fix:
+    """A fix: its edits, applied all together or not at all, and how safe they are."""
+
     applicability: Applicability
     message: str
     edits: tuple[Edit, ...]
@@ -49,6 +51,8 @@ class Related:
 
 @dataclass(slots=True)
 class Diagnostic:
+    """One finding: a rule's code and name, its severity, where, what, and an optional fix."""
+
     code: str
     name: str
     severity: Severity

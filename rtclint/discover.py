@@ -25,6 +25,8 @@ SNIFF_BYTES = 16384
 
 @dataclass(slots=True)
 class Candidate:
+    """A file the run will read: its display path, its kind (None when unknown), and why it cannot be read."""
+
     path: str  # display path
     abspath: str
     kind: str | None  # None: unknown (explicit file that no sniffing recognised)

@@ -28,6 +28,8 @@ SUPPRESSION_MARKER = "rtclint:"
 
 @dataclass(slots=True)
 class Result:
+    """What a check found: every finding, the deployments it modelled, and the counts the summary prints."""
+
     deployment: Deployment
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files_checked: int = 0

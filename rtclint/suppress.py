@@ -35,6 +35,8 @@ _REASON = re.compile(r"^\s*(--\s*(?P<reason>.*?))?\s*$")
 
 @dataclass(slots=True)
 class Suppression:
+    """One `# rtclint: disable=...` comment: the codes it names and what it covers."""
+
     doc: Document
     file_level: bool
     start: int  # offset of the '#'
@@ -54,6 +56,8 @@ class Suppression:
 
 @dataclass(slots=True)
 class Malformed:
+    """A comment that looks like a suppression but is not one."""
+
     doc: Document
     start: int
     end: int
@@ -64,6 +68,8 @@ class Malformed:
 
 @dataclass(slots=True)
 class Scan:
+    """Where a file's comments and multi-line tokens are, for placing suppressions."""
+
     comments: list[int] = field(default_factory=list)  # offsets of '#' that start comments
     multiline: list[tuple[int, int]] = field(default_factory=list)  # tokens spanning lines
 
@@ -244,6 +250,8 @@ _SCANNERS = {"caddy": _scan_caddy, "nginx": _scan_nginx, "haproxy": _scan_haprox
 
 @dataclass(slots=True)
 class FileSuppressions:
+    """A file's suppressions, the malformed ones, and the lines that belong to multi-line tokens."""
+
     doc: Document
     suppressions: list[Suppression]
     malformed: list[Malformed]

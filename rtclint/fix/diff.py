@@ -19,6 +19,8 @@ CONTEXT = 3
 
 @dataclass(slots=True)
 class FileDiff:
+    """The patch `--diff` prints for one file, and the hunks it had to leave out."""
+
     text: str  # the patch for this file ('' when nothing can be shown)
     left_out: list[int] = field(default_factory=list)  # first old line (1-based) of each hunk left out
 

@@ -20,7 +20,6 @@ plain check marks fixable is exactly what `--fix` fixes."""
 from __future__ import annotations
 
 from rtclint.diagnostics import Applicability, Diagnostic, applicable
-from rtclint.fix.consequences import not_promised
 
 # Rules whose fixes only write the setting their own finding is about (see above). A
 # rule missing here is verified, never trusted: adding one is a speed-up, not a fix.
@@ -73,7 +72,11 @@ def _inapplicable(diag: Diagnostic, documents: dict) -> str | None:
 
 def _without_inapplicable(diag: Diagnostic, documents: dict) -> Diagnostic:
     why = _inapplicable(diag, documents) if _offered(diag) else None
-    return diag if why is None else not_promised(diag, why)
+    if why is None:
+        return diag
+    from rtclint.fix.consequences import not_promised  # only for a fix taken back
+
+    return not_promised(diag, why)
 
 
 def _withheld(diag: Diagnostic, verdicts: dict[bool, dict[tuple, str]], unsafe: bool) -> Diagnostic:
@@ -83,7 +86,11 @@ def _withheld(diag: Diagnostic, verdicts: dict[bool, dict[tuple, str]], unsafe: 
         return diag
     mode = unsafe or diag.fix.applicability == Applicability.UNSAFE  # type: ignore[union-attr]
     why = verdicts.get(mode, {}).get(fix_key(diag.fix))  # type: ignore[arg-type]
-    return diag if why is None else not_promised(diag, why)
+    if why is None:
+        return diag
+    from rtclint.fix.consequences import not_promised
+
+    return not_promised(diag, why)
 
 
 def _not_applied(paths: list[str], config, result, unsafe: bool, findings: list[Diagnostic]) -> dict[tuple, str]:

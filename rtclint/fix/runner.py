@@ -54,6 +54,8 @@ class Plan:
 
 @dataclass
 class Outcome:
+    """What a fix run did: the files written, the fixes that failed, and those withdrawn (with why)."""
+
     plan: Plan
     written: list[str] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)

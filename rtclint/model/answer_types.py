@@ -20,6 +20,8 @@ NGINX_ADD_HEADER_STATUSES = frozenset({200, 201, 204, 206, 301, 302, 303, 304, 3
 
 @dataclass(slots=True)
 class Request:
+    """A client request as a proxy receives it: scheme, host, port, method, path and headers."""
+
     scheme: str  # 'https' or 'http'
     host: str
     port: int
@@ -34,6 +36,8 @@ class Request:
 
 @dataclass(slots=True)
 class UpstreamAnswer:
+    """Where a proxied request goes: the upstream's address, the path it receives, and what reaches it."""
+
     host: str
     port: int
     path: str  # the path the upstream receives
@@ -53,6 +57,8 @@ def balanced(route: Route, first: tuple[str, int]) -> tuple[tuple[str, int], ...
 
 @dataclass(slots=True)
 class Answer:
+    """What a proxy does with a request: respond, redirect, proxy, or unknown (with the reason)."""
+
     kind: str  # 'respond' | 'redirect' | 'proxy' | 'unknown'
     status: int | None = None
     body: str | None = None  # None: not modelled (a server-made error page, a file)

@@ -30,6 +30,8 @@ WORST = {"ok": 0, "unknown": 1, "broken": 2}
 
 @dataclass(slots=True)
 class HopRequest:
+    """One request a client sends on a hop of the call path, and what the tree answers."""
+
     method: str
     url: str
     answer: str  # what the tree does with it, in words
@@ -37,6 +39,8 @@ class HopRequest:
 
 @dataclass(slots=True)
 class Hop:
+    """One hop of the call path (well-known, JWT service, SFU, media): its state, why, and where it is decided."""
+
     hop: str  # one of HOPS
     state: str  # 'ok' | 'broken' | 'unknown'
     reason: str
@@ -54,6 +58,8 @@ class Hop:
 
 @dataclass(slots=True)
 class CallPath:
+    """A deployment's call path: the hops a client takes from the well-known to the media."""
+
     deployment: str
     server_name: str | None
     hops: list[Hop]

@@ -46,6 +46,8 @@ class FileFacts:
 
 @dataclass
 class Deployment:
+    """One deployment: the facts of its files merged and linked, with the indexes cross-file rules ask."""
+
     documents: dict[str, Document] = field(default_factory=dict)
     files: dict[str, FileFacts] = field(default_factory=dict)
     sites: list[Site] = field(default_factory=list)

@@ -16,6 +16,8 @@ from rtclint.model.routing import select_route
 
 @dataclass(slots=True)
 class Listen:
+    """A port a site listens on, and whether it speaks TLS there."""
+
     port: int
     tls: bool
     span: Span | None = None
@@ -139,6 +141,8 @@ class Respond:
 
 @dataclass(slots=True)
 class Proxy:
+    """A route's `proxy_pass`/`reverse_proxy`: the upstream, the prefix stripped, websocket and timeouts."""
+
     upstream: Upstream
     # The path prefix removed before forwarding ('' when the full path is forwarded).
     strip_prefix: str = ""
@@ -157,6 +161,8 @@ class Proxy:
 
 @dataclass(slots=True)
 class Redirect:
+    """A route's redirect: target and status."""
+
     target: str
     status: int = 302
     span: Span | None = None
@@ -198,6 +204,8 @@ class Route:
 
 @dataclass(slots=True)
 class Site:
+    """A proxy's virtual host (nginx server, Caddy site, HAProxy frontend, Traefik router, Ingress host)."""
+
     kind: str  # 'caddy', 'nginx', 'haproxy', 'ingress'
     hosts: list[str]  # lower-case host names; '*' for a catch-all / default server
     listens: list[Listen]

@@ -27,6 +27,8 @@ class Located:
 
 @dataclass(slots=True)
 class EnvVar:
+    """One environment variable of a service, with the spans of its name and value."""
+
     name: str
     value: str | None  # None: declared without a value, or from valueFrom/secretKeyRef
     span: Span  # the whole entry (`- NAME=value` item or `NAME: value` pair)
@@ -41,6 +43,8 @@ class EnvVar:
 
 @dataclass(slots=True)
 class PortMapping:
+    """A port a service listens on, and the host port it is published on (if any)."""
+
     container_port: int
     host_port: int | None = None  # None: not published (k8s containerPort, Compose expose)
     protocol: str = "tcp"
@@ -64,6 +68,8 @@ class PortMapping:
 
 @dataclass(slots=True)
 class Mount:
+    """A file or folder mounted into a service: bind mount, Compose config/secret or Kubernetes volume."""
+
     source: str  # host path as written (resolved relative to the compose file by readers)
     target: str
     span: Span | None = None
@@ -216,6 +222,8 @@ class EssValues:
 
 @dataclass(slots=True)
 class KubeServicePort:
+    """One port of a Kubernetes Service: port, targetPort and nodePort."""
+
     port: int | None
     target_port: Located | None = None  # int or a port name; None: same as `port`
     node_port: Located | None = None

@@ -34,6 +34,8 @@ class RuleError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Matcher:
+    """One matcher of a Traefik rule (`Host(...)`, `PathPrefix(...)`), with its offsets in the rule."""
+
     name: str  # lower-case matcher name
     args: tuple[str, ...]
     start: int  # offsets in the rule text
@@ -42,6 +44,8 @@ class Matcher:
 
 @dataclass(frozen=True, slots=True)
 class Op:
+    """`&&`, `||` or `!` over matchers in a Traefik rule."""
+
     op: str  # 'and', 'or', 'not'
     items: tuple["Node", ...]
 

@@ -21,6 +21,8 @@ RTC_FOCI_KEY = "org.matrix.msc4143.rtc_foci"
 
 @dataclass(slots=True)
 class JsonError:
+    """Why a well-known body is not JSON, and where in the body the parser stopped."""
+
     message: str
     body_offset: int  # index into the body where the parser stopped
 

@@ -45,6 +45,8 @@ class LexError(Exception):
 
 @dataclass(slots=True)  # one per token: slots keep them small
 class CToken:
+    """A Caddyfile token: its value as Caddy reads it, its quoting, span and line."""
+
     text: str  # the value as Caddy sees it (quotes removed, escapes applied)
     quote: str  # '' bare word, '"', '`', or '<' (heredoc)
     start: int  # source span of the whole token, quotes/markers included

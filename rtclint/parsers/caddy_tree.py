@@ -18,6 +18,8 @@ class CaddySyntaxError(Exception):
 
 @dataclass
 class Block:
+    """A `{ ... }` block of a Caddyfile and the directive lines in it."""
+
     open: CToken
     close: CToken
     lines: list["Directive"] = field(default_factory=list)

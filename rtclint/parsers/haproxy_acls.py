@@ -22,6 +22,8 @@ _MATCH_FLAGS = {"-m": 1, "-i": 0, "-f": 1, "-M": 0, "-n": 0, "-u": 1, "--": 0}
 
 @dataclass
 class Acl:
+    """A named HAProxy ACL: the fetch, the values and how they match."""
+
     name: str
     fetch: str
     values: list[str]

@@ -36,6 +36,8 @@ _TIME_UNITS = {"us": 1e-6, "ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 @dataclass
 class Section:
+    """An HAProxy section (global, defaults, frontend, backend, listen) and its lines."""
+
     kind: str  # 'global', 'frontend', ... or '' for a body with no header (fragment)
     name: str
     header: Line | None
@@ -48,6 +50,8 @@ class Section:
 
 @dataclass
 class Config:
+    """An HAProxy config file split into sections, and the lines that did not tokenize."""
+
     sections: list[Section]
     errors: list[LineError]
 

@@ -11,6 +11,8 @@ _HEX = set("0123456789abcdefABCDEF")
 
 @dataclass
 class HWord:
+    """An HAProxy word as HAProxy reads it (quotes and escapes applied), with its source offsets."""
+
     value: str
     start: int  # source span of the whole word, quotes included
     end: int
@@ -20,6 +22,8 @@ class HWord:
 
 @dataclass
 class Line:
+    """One HAProxy config line and its words."""
+
     words: list[HWord]
     start: int  # offset of the line start
     end: int  # offset of the line end (before the line break)
@@ -35,6 +39,8 @@ class Line:
 
 @dataclass
 class LineError:
+    """A line HAProxy would reject, and why."""
+
     offset: int
     message: str
 

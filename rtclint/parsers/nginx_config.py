@@ -82,6 +82,8 @@ def _allowed(an, name: str, ctx: tuple) -> bool:
 
 @dataclass
 class Include:
+    """An nginx `include` and the files it matches (or the RTC003 message when none)."""
+
     stmt: Stmt
     ctx: tuple
     matches: list[str]  # absolute paths

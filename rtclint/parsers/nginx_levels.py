@@ -21,6 +21,8 @@ _LEVEL_DIRECTIVES = frozenset({"add_header", "proxy_set_header", "types", "defau
 
 @dataclass
 class Setting:
+    """A directive's value in effect at one level of nginx's configuration, and where it is set."""
+
     value: str
     span: Span
 

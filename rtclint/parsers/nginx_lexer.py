@@ -97,6 +97,8 @@ class IncludedFile:
 
 @dataclass
 class SyntaxProblem:
+    """Text nginx would refuse to load, and why."""
+
     start: int
     end: int
     message: str
@@ -104,12 +106,16 @@ class SyntaxProblem:
 
 @dataclass
 class Comment:
+    """The offsets of a `#` comment in an nginx file."""
+
     start: int
     end: int
 
 
 @dataclass
 class Parsed:
+    """An nginx file's statements, its syntax problems, comments and documentation elisions."""
+
     stmts: list[Stmt]
     problems: list[SyntaxProblem]
     comments: list[Comment]

@@ -47,6 +47,8 @@ MAX_DEPTH = 64
 
 @dataclass(frozen=True, slots=True)
 class Definition:
+    """One definition of a NixOS option: its value, the `mkIf` conditions over it, its priority."""
+
     value: NixValue
     conditions: tuple = ()
     priority: int | None = None  # None: the default priority (100)

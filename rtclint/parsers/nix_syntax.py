@@ -30,6 +30,8 @@ MAX_DEPTH = 200  # nesting deeper than any real module; keeps recursion bounded
 
 @dataclass
 class Parsed:
+    """What a `.nix` file defines: its config, imports, and a flake's module lists, with syntax errors."""
+
     root: NixValue | None  # the module's config (properties unresolved), per unify_module
     errors: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, message)
     imports: NixValue | None = None  # the module's `imports` list

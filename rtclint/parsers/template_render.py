@@ -41,6 +41,8 @@ _NOT_RENDERED_IN_PLACE = {"macro", "define", "set", "call", "filter"}
 
 @dataclass
 class Rendered:
+    """A template rendered for parsing: placeholders opaque, with where each one was."""
+
     text: str
     placeholders: list[tuple[int, int]] = field(default_factory=list)  # tokens (offsets as in the template)
     tags: list[tuple[int, int]] = field(default_factory=list)  # blanked tags, comments and dropped branches

@@ -37,12 +37,16 @@ OTHER_HOST = "other-host.invalid"
 
 @dataclass(slots=True)
 class Value:
+    """A value read from a Traefik config, with its span."""
+
     value: object
     span: Span | None = None
 
 
 @dataclass(slots=True)
 class Router:
+    """A Traefik router: rule, service, middlewares, entry points and priority."""
+
     name: str
     span: Span
     rule: Value | None = None
@@ -56,6 +60,8 @@ class Router:
 
 @dataclass(slots=True)
 class Middleware:
+    """A Traefik middleware: its type and options."""
+
     name: str
     kind: str  # lower-case middleware type: 'stripprefix', 'headers', …
     options: dict  # option name (lower-case) -> Value

@@ -21,6 +21,8 @@ class ProbeUsageError(ValueError):
 
 @dataclass(frozen=True)
 class Target:
+    """A host and port the probe connects to."""
+
     host: str
     port: int
 
@@ -112,6 +114,8 @@ def make_client(addresses: AddressMap, ctx: ssl.SSLContext, timeout: float = CON
 
 @dataclass
 class TlsResult:
+    """What a TLS handshake showed: whether it worked, the certificate, or why not."""
+
     ok: bool
     detail: str
     unreachable: bool = False  # no TCP connection at all: not a certificate problem

@@ -32,6 +32,8 @@ class Evidence:
 
 @dataclass
 class Step:
+    """One step of a probe: its status, message, and the rule that explains a failure."""
+
     id: str  # stable machine name, e.g. "jwt-preflight"
     title: str
     status: str = PASS
@@ -48,6 +50,8 @@ class Step:
 
 @dataclass
 class ProbeReport:
+    """Every step a probe took for one server name."""
+
     server_name: str
     steps: list[Step] = field(default_factory=list)
 

@@ -38,6 +38,8 @@ ADD_FOCI_HINT = (f'Add "{RTC_FOCI_KEY}": [{{"type": "livekit", "livekit_service_
 
 @dataclass
 class ProbeOptions:
+    """What the probe asks: server name, origin, token, and whether to trust any certificate."""
+
     server_name: str
     origin: str = DEFAULT_ORIGIN
     access_token: str | None = None

@@ -27,6 +27,8 @@ ELLIPSIS = "…"
 
 @dataclass(slots=True)
 class TextOptions:
+    """How the text report prints: format, colour, width and fix display."""
+
     fmt: str = "full"  # or "concise"
     colour: bool = False
     width: int = 120

@@ -22,6 +22,8 @@ FIX_KINDS = ("safe", "unsafe", "manual")
 
 @dataclass(frozen=True, slots=True)
 class Rule:
+    """A registered rule: code, name, severity, best fix, the kinds it reads, its check and its page."""
+
     code: str
     name: str
     severity: Severity

@@ -178,6 +178,8 @@ def line_indent(text: str, index: int) -> str:
 
 @dataclass
 class Style:
+    """How a JSON text is written (indentation, separators), so an edit keeps its style."""
+
     pretty: bool
     indent: str  # one level of indentation ('' when compact)
     colon: str  # ':' or ': '

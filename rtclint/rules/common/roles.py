@@ -157,6 +157,8 @@ def is_livekit_route(ctx: "RuleContext", route: "Route", site: "Site | None" = N
 
 @dataclass(frozen=True, slots=True)
 class PublicUrl:
+    """A public URL as clients use it: scheme, host, port (defaulted) and path."""
+
     scheme: str
     host: str
     port: int

@@ -15,6 +15,8 @@ from rtclint.rules.common.synapse_view import Homeserver, homeservers
 
 @dataclass(slots=True)
 class Transport:
+    """One `matrix_rtc.transports` entry of a homeserver config, with its URLs."""
+
     hs: Homeserver
     part: SynapseConfig  # the file that decides matrix_rtc
     index: int

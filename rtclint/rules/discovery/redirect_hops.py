@@ -18,6 +18,8 @@ MAX_HOPS = 5
 
 @dataclass
 class Hop:
+    """One redirect a browser follows on the way to a well-known."""
+
     url: str  # what the browser asked at this hop
     answer: Answer  # a redirect
 

@@ -23,6 +23,8 @@ JSON = {"content-type": "application/json"}
 
 @dataclass
 class SfuUrl:
+    """A JWT service's public `LIVEKIT_URL`, as written and parsed."""
+
     url: PublicUrl  # scheme as written (wss)
     text: str
     span: Span
@@ -30,6 +32,8 @@ class SfuUrl:
 
 @dataclass
 class Reply:
+    """The proxy's answer for an SFU request, and the role of the upstream it reaches."""
+
     answer: Answer
     role: str | None  # the upstream's role for a proxied answer ('livekit', 'jwt', …)
 

@@ -21,6 +21,8 @@ BARE_KEYS = ("proxy_prefix", "proxy_url", "scopes")  # the lk-jwt README's examp
 
 @dataclass
 class Registration:
+    """An appservice registration file's values and where each is set."""
+
     path: str
     values: dict
     spans: dict[str, Span] = field(default_factory=dict)  # top-level key -> its key span
