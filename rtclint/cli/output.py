@@ -72,17 +72,18 @@ class Output:
         self.width = terminal_width()
         self.text_report = opts.get("fmt") in ("full", "concise")
 
-    def deliver(self, text: str) -> None:
-        """The report to `-o FILE` (even when silent) or stdout (unless silent)."""
+    def deliver(self, text) -> None:
+        """The report (a text, or its chunks) to `-o FILE` (even when silent) or stdout
+        (unless silent)."""
         if self.file:
             try:
                 with open(self.file, "w", encoding="utf-8") as fh:
-                    fh.write(text)
+                    _write_in_slices(fh, text)
             except OSError as exc:  # a usage problem (missing directory, no permission), not findings
                 raise CommandError(f"cannot write the report to '{self.file}': {exc.strerror}") from None
             self.verbose(f"rtclint: report written to {self.file}")
         elif not self.silent:
-            sys.stdout.write(text)
+            _write_in_slices(sys.stdout, text)
 
     def note(self, line: str) -> None:
         """A side remark on stderr (counts, what was recorded); not with -q or -s."""
@@ -117,3 +118,15 @@ def _isatty(stream) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+SLICE = 1 << 20  # characters
+
+
+def _write_in_slices(stream, text) -> None:
+    """`stream.write` of a text or of each of its chunks, a megabyte at a time: the stream
+    encodes what it is given at once, and a big report's bytes next to its text were the
+    peak of a big run."""
+    for chunk in [text] if isinstance(text, str) else text:
+        for start in range(0, len(chunk), SLICE):
+            stream.write(chunk[start:start + SLICE])

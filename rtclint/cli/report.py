@@ -6,7 +6,9 @@ from __future__ import annotations
 from rtclint.cli.output import Output
 
 
-def render(result, config, opts: dict, out: Output, fix_outcome=None) -> str:
+def render(result, config, opts: dict, out: Output, fix_outcome=None):
+    """The report's text, or for a machine format its text in chunks (Output.deliver
+    writes either)."""
     fmt = opts["fmt"]
     fixed = _fixed_line(fix_outcome)
     if fmt in ("full", "concise"):
@@ -19,7 +21,7 @@ def render(result, config, opts: dict, out: Output, fix_outcome=None) -> str:
         return render_statistics(result, opts["unsafe_fixes"])
     from rtclint.report import emitter
 
-    return emitter(fmt).render(result, config)
+    return emitter(fmt).render_chunks(result, config)
 
 
 def _fixed_line(fix_outcome) -> str | None:

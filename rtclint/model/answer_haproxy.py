@@ -56,7 +56,7 @@ def _answer(site: Site, route: Route, request: Request) -> Answer:
         if resp.templated or resp.from_file:
             return unknown(f"HAProxy return body from a file or expression in {route.name}", site, route)
         return Answer("respond", resp.status, body=resp.body if resp.body is not None else "",
-                      headers=list(route.headers), content_type=resp.content_type, route=route)
+                      headers=route.headers, content_type=resp.content_type, route=route)
     if route.redirect is not None:
         return _redirect(site, route, request)
     proxy = route.proxy
@@ -69,7 +69,7 @@ def _answer(site: Site, route: Route, request: Request) -> Answer:
             path = (up.path or "") + path[len(proxy.strip_prefix):]
     upstream = UpstreamAnswer(up.host, up.effective_port, path, request.upgrade, proxy.read_timeout,
                               proxy.tunnel_timeout, balanced(route, (up.host, up.effective_port)))
-    return Answer("proxy", None, headers=list(route.headers), upstream=upstream, route=route)
+    return Answer("proxy", None, headers=route.headers, upstream=upstream, route=route)
 
 
 def _redirect(site: Site, route: Route, request: Request) -> Answer:
@@ -89,7 +89,7 @@ def _redirect(site: Site, route: Route, request: Request) -> Answer:
         location = ("" if target == "/" else target) + request.path  # "/" exactly inserts nothing
     else:
         location = f"{target}://{host}{request.path}"
-    return Answer("redirect", route.redirect.status, body=None, headers=list(route.headers), location=location,
+    return Answer("redirect", route.redirect.status, body=None, headers=route.headers, location=location,
                   route=route)
 
 

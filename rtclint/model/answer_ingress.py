@@ -29,7 +29,7 @@ def answer_ingress(site: Site, request: Request) -> Answer:
         if "{" in location:  # an HTTPRoute redirect keeping the request's scheme or host
             location = location.replace("{scheme}", request.scheme).replace("{host}", request.host)
         return Answer("redirect", status=route.redirect.status, location=location,
-                      headers=list(route.headers), route=route)
+                      headers=route.headers, route=route)
     if route.proxy is None:
         return unknown(f"`{route.name}` has no backend the tree shows", site, route)
     path = rewritten_path(route, request.path)
@@ -37,7 +37,7 @@ def answer_ingress(site: Site, request: Request) -> Answer:
         return unknown(f"`{route.name}` rewrites the path in a way the model does not compute", site, route)
     up = route.proxy.upstream
     first = (up.host, up.effective_port)
-    return Answer("proxy", headers=list(route.headers), route=route,
+    return Answer("proxy", headers=route.headers, route=route,
                   upstream=UpstreamAnswer(up.host, up.effective_port, path, upgrade=True,
                                           read_timeout=route.proxy.read_timeout, choices=balanced(route, first)))
 

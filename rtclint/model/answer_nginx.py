@@ -58,7 +58,7 @@ def _answer(site: Site, request: Request) -> Answer:
         route = select_route(site, path)
         if route is None:  # the server's static handler, with the server's add_header
             missing = _no_file(request)
-            missing.headers = list(site.headers)
+            missing.headers = site.headers
             return missing
         result = _route(site, route, request, path)
         if isinstance(result, str):  # `rewrite … last`: search the locations again
@@ -99,12 +99,12 @@ def _static(route: Route, request: Request, path: str, site: Site) -> Answer:
             return unknown(f"nginx redirect target {route.redirect.target!r} uses an unresolved variable", site, route)
         if target.startswith("/"):
             target = f"{request.scheme}://{authority(request)}{target}"
-        return Answer("redirect", route.redirect.status, location=target, headers=list(route.headers))
+        return Answer("redirect", route.redirect.status, location=target, headers=route.headers)
     if route.respond is None:
         if route.facts.get("static"):
             return unknown(f"nginx serves files in {route.name}", site, route)
         answer = _no_file(request)
-        answer.headers = list(route.headers)
+        answer.headers = route.headers
         return answer
     resp = route.respond
     if resp.from_file is not None:
@@ -115,7 +115,7 @@ def _static(route: Route, request: Request, path: str, site: Site) -> Answer:
         if body is None:
             return unknown("nginx return body uses an unresolved variable", site, route)
     content_type = route.facts.get("default_type") or site.facts.get("default_type") or "text/plain"
-    return Answer("respond", resp.status, body=body, headers=list(route.headers),
+    return Answer("respond", resp.status, body=body, headers=route.headers,
                   content_type=content_type if body is not None else None)
 
 
@@ -140,7 +140,7 @@ def _proxy(site: Site, route: Route, request: Request, original: str, path: str,
     port = up.port if up.port is not None else default_port(up.scheme)
     upstream = UpstreamAnswer(up.host, port, received, bool(proxy.websocket) and request.upgrade,
                               proxy.read_timeout, proxy.tunnel_timeout, balanced(route, (up.host, port)))
-    return Answer("proxy", None, headers=list(route.headers), upstream=upstream)
+    return Answer("proxy", None, headers=route.headers, upstream=upstream)
 
 
 def _if(fact: dict, request: Request, path: str, site: Site, route: Route | None) -> Answer | None:

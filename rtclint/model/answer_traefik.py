@@ -40,7 +40,7 @@ def answer_traefik(site: Site, request: Request) -> Answer:
         return unknown(f"router `{route.facts.get('router')}` has no service the tree shows", site, route)
     up = route.proxy.upstream
     first = (up.host, up.effective_port)
-    return Answer("proxy", headers=list(route.headers), route=route,
+    return Answer("proxy", headers=route.headers, route=route,
                   upstream=UpstreamAnswer(up.host, up.effective_port,
                                           upstream_path(route.facts.get("strip_prefixes", []), request.path),
                                           upgrade=True, choices=balanced(route, first)))
@@ -65,7 +65,7 @@ def _redirect(site: Site, route, request: Request) -> Answer:
     how = route.facts.get("redirect_middleware")
     if how is None:
         return Answer("redirect", status=route.redirect.status, location=route.redirect.target,
-                      headers=list(route.headers), route=route)
+                      headers=route.headers, route=route)
     port = "" if request.port == default_port(request.scheme) else f":{request.port}"
     if how["kind"] == "redirectscheme":
         old = f"{request.scheme}://{request.host}{port}{request.path}"
@@ -88,7 +88,7 @@ def _redirect(site: Site, route, request: Request) -> Answer:
                        f"request goes on to the service (not modelled)", site, route)
     status = (301 if request.method == "GET" else 308) if how["permanent"] else \
         (302 if request.method == "GET" else 307)
-    return Answer("redirect", status=status, location=new, headers=list(route.headers), route=route)
+    return Answer("redirect", status=status, location=new, headers=route.headers, route=route)
 
 
 def _python_template(go: str) -> str:

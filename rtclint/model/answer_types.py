@@ -45,14 +45,18 @@ class UpstreamAnswer:
     read_timeout: float | None = None
     tunnel_timeout: float | None = None
     # every (host, port) the proxy balances between (Caddy `to a b`, nginx `upstream {}`,
-    # HAProxy `server` lines); `host`/`port` is the first
+    # HAProxy `server` lines), `host`/`port` first; () when `host`/`port` is the only one
     choices: tuple[tuple[str, int], ...] = ()
 
 
 def balanced(route: Route, first: tuple[str, int]) -> tuple[tuple[str, int], ...]:
-    servers = route.facts.get("servers") or route.facts.get("upstreams") or []
-    found = [first] + [(u.host, u.effective_port) for u in servers if u.host]
-    return tuple(dict.fromkeys(found))
+    """The upstreams a route balances between, `first` first; () for `first` alone (the
+    common case: a big tree's answers then hold no tuple of their own)."""
+    servers = route.facts.get("servers") or route.facts.get("upstreams")
+    if not servers:
+        return ()
+    found = tuple(dict.fromkeys([first] + [(u.host, u.effective_port) for u in servers if u.host]))
+    return found if len(found) > 1 else ()
 
 
 @dataclass(slots=True)
@@ -62,7 +66,9 @@ class Answer:
     kind: str  # 'respond' | 'redirect' | 'proxy' | 'unknown'
     status: int | None = None
     body: str | None = None  # None: not modelled (a server-made error page, a file)
-    headers: list[Header] = field(default_factory=list)  # response headers the proxy adds
+    # response headers the proxy adds: the route's (or site's) own list, shared by every
+    # answer it gives (one copy per answer was a tenth of a big tree's memory): never mutated
+    headers: list[Header] = field(default_factory=list)
     content_type: str | None = None  # the proxy's own Content-Type (respond/redirect)
     location: str | None = None
     upstream: UpstreamAnswer | None = None

@@ -35,3 +35,17 @@ class Masked:
         text = self._module.render(result, config, **options)
         deployment = getattr(result, "deployment", None)
         return of(deployment).mask(text) if deployment is not None else scrub(text)
+
+    def render_chunks(self, result, config):
+        """`render` in pieces, each masked (an emitter that has no pieces gives one). A
+        chunk never splits a JSON string, so no secret is cut in two."""
+        chunked = getattr(self._module, "render_chunks", None)
+        if chunked is None:
+            yield self.render(result, config)
+            return
+        from rtclint.model.secrets import of, scrub
+
+        deployment = getattr(result, "deployment", None)
+        mask = of(deployment).mask if deployment is not None else scrub
+        for chunk in chunked(result, config):
+            yield mask(chunk)

@@ -34,6 +34,12 @@ def diagnostic_dict(diag: Diagnostic, documents, deployment: str | None = None) 
 
 
 def render(result, config=None) -> str:
+    return "".join(render_chunks(result, config))
+
+
+def render_chunks(result, config=None):
+    """The report's text in pieces of a few hundred findings, for writing as they are
+    made: a big run's whole text, its pieces and its bytes at once were its peak."""
     payload = {
         "version": JSON_VERSION,
         "minor_version": JSON_MINOR_VERSION,
@@ -44,7 +50,7 @@ def render(result, config=None) -> str:
     if _deployments(result):  # only then: a one-deployment report keeps its old shape
         payload["deployments"] = _deployments(result)
     payload["call_paths"] = call_paths(result, config)
-    return dumps(payload)
+    yield from dumps_chunks(payload)
 
 
 class _Findings(list):
@@ -68,15 +74,18 @@ PIECES_AT_ONCE = 8192
 
 
 def dumps(payload) -> str:
-    """`json.dumps(payload, indent=2, ensure_ascii=False) + "\\n"`, the same text, built a
-    slice of the encoder's pieces at a time: json.dumps holds every piece at once (half a
-    million small strings for a few thousand findings, ~45 MB, the peak of a big run)."""
+    """`json.dumps(payload, indent=2, ensure_ascii=False) + "\\n"`, the same text."""
+    return "".join(dumps_chunks(payload))
+
+
+def dumps_chunks(payload):
+    """`dumps(payload)` in chunks of the encoder's pieces: json.dumps holds every piece at
+    once (half a million small strings for a few thousand findings, ~45 MB, the peak of a
+    big run). A chunk ends between pieces, so a string value is never split."""
     pieces = json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(payload)
-    parts = []
     while batch := list(itertools.islice(pieces, PIECES_AT_ONCE)):
-        parts.append("".join(batch))
-    parts.append("\n")
-    return "".join(parts)
+        yield "".join(batch)
+    yield "\n"
 
 
 def _recognised(result) -> int:

@@ -115,12 +115,16 @@ def _says_jwt(route: "Route", site: "Site | None") -> bool:
 def upstream_role(ctx: "RuleContext", route: "Route", site: "Site | None" = None) -> str | None:
     """'jwt', 'livekit', another service role, or None when the upstream is unknown.
     Asked per route by a dozen rules: answered once per (route, site) and run."""
-    roles = ctx.memo("upstream_roles", dict)
-    key = (id(route), id(site))
-    entry = roles.get(key)
-    if entry is None or entry[0] is not route or entry[1] is not site:  # an id reused by a new object
-        entry = roles[key] = (route, site, _upstream_role(ctx, route, site))  # holding both keeps ids unique
-    return entry[2]
+    # site id -> (the site, {route id -> (the route, its role)}): holding each object keeps
+    # its id unique, and a tuple key per (route, site) held megabytes of a big tree
+    by_site = ctx.memo("upstream_roles", dict)
+    held = by_site.get(id(site))
+    if held is None or held[0] is not site:  # an id reused by a new object
+        held = by_site[id(site)] = (site, {})
+    entry = held[1].get(id(route))
+    if entry is None or entry[0] is not route:
+        entry = held[1][id(route)] = (route, _upstream_role(ctx, route, site))
+    return entry[1]
 
 
 def _upstream_role(ctx: "RuleContext", route: "Route", site: "Site | None") -> str | None:

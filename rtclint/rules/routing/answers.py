@@ -24,8 +24,16 @@ if TYPE_CHECKING:
 def ask(ctx, url: "PublicUrl", kind: str) -> "Answer":
     """The proxy's answer to the client request `kind` at `url` (its path is the base for
     the JWT/SFU kinds), once per run."""
-    key = ("routing.answer", url.scheme, url.host, url.port, url.path, kind)
-    return ctx.memo(key, lambda: _ask(ctx, url, kind))
+    # one small dict of answers per URL (a PublicUrl is its own key): a key tuple per
+    # (URL, kind) held a tenth of a big tree's memory
+    by_url = ctx.memo("routing.answers", dict)
+    kinds = by_url.get(url)
+    if kinds is None:
+        kinds = by_url[url] = {}
+    found = kinds.get(kind)
+    if found is None:
+        found = kinds[kind] = _ask(ctx, url, kind)
+    return found
 
 
 def _ask(ctx, url: "PublicUrl", kind: str) -> "Answer":
