@@ -297,3 +297,21 @@ def test_a_traceback_that_escapes_is_masked(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert "RuntimeError: bad value ****" in proc.stderr
     assert not _leaks(proc.stderr)
+
+
+def test_the_json_report_written_a_piece_at_a_time_masks_as_the_whole_text(tmp_path, monkeypatch):
+    """`--format json` is written as it is encoded, each chunk masked on its own: with a
+    chunk per encoder piece, the text is still the whole report masked at once, and holds
+    no planted secret."""
+    from rtclint.engine import check
+    from rtclint.model.secrets import of
+    from rtclint.report import emitter, json_report
+
+    plant(tmp_path)
+    result = check([str(tmp_path)])
+    whole = of(result.deployment).mask(json_report.render(result))
+    monkeypatch.setattr(json_report, "PIECES_AT_ONCE", 1)
+    chunks = list(emitter("json").render_chunks(result, None))
+    assert len(chunks) > 100
+    assert "".join(chunks) == whole
+    assert not [name for name, value in SECRETS.items() if value in whole]
