@@ -219,7 +219,10 @@ def _container(doc: Document, container: yaml.Node, svc: Service, volumes: dict[
     for field in ("command", "args"):
         _, value = mapping_get(container, field)
         if isinstance(value, yaml.SequenceNode):
-            command += [str(v.value) for v in value.value if isinstance(v, yaml.ScalarNode)]
+            words = [str(v.value) for v in value.value if isinstance(v, yaml.ScalarNode)]
+            command += words
+            # kept apart too: `command` replaces the image's entrypoint, `args` only its CMD
+            svc.facts[f"k8s_{field}"] = words
     svc.command = command
 
 

@@ -1,0 +1,290 @@
+"""A homeserver config held in a ConfigMap/Secret belongs to the container that mounts
+that key where its program reads its config (model/linking_homeserver.py): Synapse's image
+entrypoint (`docker/start.py`: `run` mode, SYNAPSE_CONFIG_PATH / SYNAPSE_CONFIG_DIR,
+`/data/homeserver.yaml`), `--config-path`/`-c` (a directory: its `*.yaml` files), and
+Continuwuity/Tuwunel's `*_CONFIG` variables and `-c`/`--config`. The container is then the
+homeserver its Kubernetes Service reaches; a config mounted elsewhere, in another
+namespace or by a container that does not read it stays unlinked. Synapse's own command
+line and config loader decide which files a `--config-path` list reads."""
+
+import json
+import os
+import subprocess
+import textwrap
+
+import pytest
+import yaml
+
+from rtclint.model.linking_homeserver import SYNAPSE_OPTIONS, option_values
+from trees import run
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SYNAPSE_PY = os.path.join(ROOT, ".venv-synapse", "bin", "python")
+
+HOMESERVER = "server_name: example.org\npublic_baseurl: https://matrix.example.org/\n"
+
+
+def manifest(container: str, volume: str = "configMap: {name: hs-config}", key: str = "homeserver.yaml",
+             body: str = HOMESERVER, config_ns: str = "matrix", kind: str = "ConfigMap") -> str:
+    """A ConfigMap (or Secret) holding `body` under `key`, and a Deployment in namespace
+    `matrix` whose one container is `container` (YAML lines at the container's indentation)."""
+    field = "data" if kind == "ConfigMap" else "stringData"
+    return (f"apiVersion: v1\nkind: {kind}\nmetadata: {{name: hs-config, namespace: {config_ns}}}\n{field}:\n"
+            f"  {key}: |\n{textwrap.indent(body, '    ')}"
+            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: hs, namespace: matrix}\nspec:\n"
+            "  template:\n    metadata: {labels: {app: hs}}\n    spec:\n      containers:\n"
+            + textwrap.indent(container.strip("\n") + "\n", "        ")
+            + f"      volumes:\n        - {{name: config, {volume}}}\n")
+
+
+def synapse(mount: str = "{name: config, mountPath: /data}", image: str = "ghcr.io/element-hq/synapse:v1.140.0",
+            extra: str = "") -> str:
+    return f"- name: synapse\n  image: {image}\n  volumeMounts: [{mount}]\n{extra}"
+
+
+def linked(result) -> list[tuple[str, str | None]]:
+    return [(c.flavor, c.service) for c in (*result.deployment.synapse, *result.deployment.toml_homeservers)]
+
+
+SYNAPSE_CASES = {
+    # the image's entrypoint reads /data/homeserver.yaml
+    "default path": (synapse(), True),
+    "a sub-path mount": (synapse("{name: config, mountPath: /data/homeserver.yaml, subPath: homeserver.yaml}"), True),
+    "the default path, mounted elsewhere": (synapse("{name: config, mountPath: /conf}"), False),
+    "SYNAPSE_CONFIG_PATH": (synapse("{name: config, mountPath: /conf}",
+                                    extra="  env: [{name: SYNAPSE_CONFIG_PATH, value: /conf/homeserver.yaml}]\n"), True),
+    "SYNAPSE_CONFIG_DIR": (synapse("{name: config, mountPath: /conf}",
+                                   extra="  env: [{name: SYNAPSE_CONFIG_DIR, value: /conf}]\n"), True),
+    "SYNAPSE_CONFIG_PATH elsewhere": (synapse(extra="  env: [{name: SYNAPSE_CONFIG_PATH, value: /x/hs.yaml}]\n"),
+                                      False),
+    "run --config-path": (synapse("{name: config, mountPath: /conf}",
+                                  extra="  args: [run, --config-path, /conf/homeserver.yaml]\n"), True),
+    "run --config-path=": (synapse("{name: config, mountPath: /conf}",
+                                   extra="  args: [run, --config-path=/conf/homeserver.yaml]\n"), True),
+    "a config directory": (synapse("{name: config, mountPath: /conf}", extra="  args: [run, -c, /conf]\n"), True),
+    # start.py's mode is the first argument: anything but `run` never starts the server
+    "generate mode": (synapse(extra="  args: [generate]\n"), False),
+    "options without a mode": (synapse("{name: config, mountPath: /conf}",
+                                       extra="  args: [--config-path, /conf/homeserver.yaml]\n"), False),
+    # `command` replaces the entrypoint; an unknown image running Synapse becomes the homeserver
+    "python -m synapse.app.homeserver": (synapse(
+        "{name: config, mountPath: /conf}", image="registry.example.org/our/hs:2024-05",
+        extra="  command: [python, -m, synapse.app.homeserver, -c, /conf/homeserver.yaml]\n"), True),
+    "a shell line": (synapse("{name: config, mountPath: /conf}", image="registry.example.org/our/hs:2024-05",
+                             extra="  command: [sh, -c, 'python -m synapse.app.homeserver -c /conf/homeserver.yaml']\n"),
+                     False),
+    "an unknown image with its own entrypoint": (synapse(image="registry.example.org/our/hs:2024-05"), False),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SYNAPSE_CASES))
+def test_a_synapse_config_belongs_to_the_container_that_reads_it(tmp_path, case):
+    container, reads = SYNAPSE_CASES[case]
+    result = run(tmp_path, {"hs.yaml": manifest(container)})
+    assert linked(result) == [("synapse", "hs" if reads else None)]
+    (pod,) = [s for s in result.deployment.services if s.source == "k8s"]
+    assert pod.role == ("synapse" if reads or "element-hq" in container else "other")
+
+
+def test_items_choose_the_file(tmp_path):
+    volume = "configMap: {name: hs-config, items: [{key: homeserver.yaml, path: main.yaml}]}"
+    mounted = synapse("{name: config, mountPath: /conf}", extra="  env: [{name: SYNAPSE_CONFIG_PATH, value: /conf/main.yaml}]\n")
+    assert linked(run(tmp_path / "a", {"hs.yaml": manifest(mounted, volume)})) == [("synapse", "hs")]
+    elsewhere = mounted.replace("/conf/main.yaml", "/conf/homeserver.yaml")
+    assert linked(run(tmp_path / "b", {"hs.yaml": manifest(elsewhere, volume)})) == [("synapse", None)]
+
+
+def test_a_config_in_another_namespace_is_not_the_pods(tmp_path):
+    result = run(tmp_path, {"hs.yaml": manifest(synapse(), config_ns="other")})
+    assert all(service is None for _, service in linked(result))
+
+
+def test_a_secret_key_and_a_variable_from_a_config_map(tmp_path):
+    env = ("  envFrom: [{configMapRef: {name: hs-env}}]\n")
+    text = manifest(synapse("{name: config, mountPath: /conf}", extra=env), "secret: {secretName: hs-config}",
+                    kind="Secret")
+    text += "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: hs-env, namespace: matrix}\n" \
+            "data: {SYNAPSE_CONFIG_PATH: /conf/homeserver.yaml}\n"
+    assert linked(run(tmp_path, {"hs.yaml": text})) == [("synapse", "hs")]
+
+
+def test_an_unknown_images_tag_is_no_synapse_version(tmp_path):
+    container = SYNAPSE_CASES["python -m synapse.app.homeserver"][0]
+    result = run(tmp_path, {"hs.yaml": manifest(container)})
+    assert not result.deployment.targets["synapse"].startswith("2024")  # `2024-05` is the image's own tag
+
+
+TUWUNEL = '[global]\nserver_name = "example.org"\n'
+TOML_CASES = {
+    "TUWUNEL_CONFIG": ("ghcr.io/matrix-construct/tuwunel:v1.4.0", "env: [{name: TUWUNEL_CONFIG, value: /etc/tuwunel/tuwunel.toml}]",
+                       "tuwunel", True),
+    "CONDUWUIT_CONFIG read by Tuwunel": ("ghcr.io/matrix-construct/tuwunel:v1.4.0",
+                                         "env: [{name: CONDUWUIT_CONFIG, value: /etc/tuwunel/tuwunel.toml}]", "tuwunel", True),
+    "CONTINUWUITY_CONFIG": ("forgejo.ellis.link/continuwuation/continuwuity:v0.5.0",
+                            "env: [{name: CONTINUWUITY_CONFIG, value: /etc/tuwunel/tuwunel.toml}]", "continuwuity", True),
+    # Continuwuity never reads TUWUNEL_CONFIG
+    "TUWUNEL_CONFIG to Continuwuity": ("forgejo.ellis.link/continuwuation/continuwuity:v0.5.0",
+                                       "env: [{name: TUWUNEL_CONFIG, value: /etc/tuwunel/tuwunel.toml}]", "continuwuity",
+                                       False),
+    "-c": ("ghcr.io/matrix-construct/tuwunel:v1.4.0", "args: [-c, /etc/tuwunel/tuwunel.toml]", "tuwunel", True),
+    "--config=": ("ghcr.io/matrix-construct/tuwunel:v1.4.0", "args: [--config=/etc/tuwunel/tuwunel.toml]", "tuwunel",
+                  True),
+    "not given": ("ghcr.io/matrix-construct/tuwunel:v1.4.0", "args: [--maintenance]", "tuwunel", False),
+    "an unknown image with TUWUNEL_CONFIG": ("registry.example.org/chat/server:2",
+                                             "env: [{name: TUWUNEL_CONFIG, value: /etc/tuwunel/tuwunel.toml}]", "tuwunel",
+                                             True),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TOML_CASES))
+def test_a_toml_config_belongs_to_the_container_that_reads_it(tmp_path, case):
+    image, line, flavor, reads = TOML_CASES[case]
+    body = TUWUNEL.replace("[global]", "[global]") if flavor == "tuwunel" else TUWUNEL
+    container = f"- name: hs\n  image: {image}\n  volumeMounts: [{{name: config, mountPath: /etc/tuwunel}}]\n  {line}\n"
+    result = run(tmp_path, {"hs.yaml": manifest(container, key="tuwunel.toml", body=body)})
+    assert [service for _, service in linked(result)] == ["hs" if reads else None]
+
+
+RTC701_INGRESS = """\
+---
+apiVersion: v1
+kind: Service
+metadata: {name: chat, namespace: matrix}
+spec:
+  selector: {app: hs}
+  ports: [{port: 80, targetPort: 8008}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: matrix, namespace: matrix}
+spec:
+  rules:
+    - host: example.org
+      http:
+        paths:
+          - path: /.well-known/matrix
+            pathType: Prefix
+            backend: {service: {name: chat, port: {number: 80}}}
+"""
+
+
+@pytest.mark.parametrize("path,fires", [("/etc/tuwunel/tuwunel.toml", True), ("/etc/elsewhere.toml", False)])
+def test_the_route_to_the_container_reading_a_toml_without_client_is_rtc701(tmp_path, path, fires):
+    """Neither the Service's name nor the image says Tuwunel: only the mount does."""
+    container = ("- name: hs\n  image: registry.example.org/chat/server:2\n"
+                 "  volumeMounts: [{name: config, mountPath: /etc/tuwunel}]\n"
+                 f"  env: [{{name: TUWUNEL_CONFIG, value: {path}}}]\n")
+    text = manifest(container, key="tuwunel.toml", body=TUWUNEL) + RTC701_INGRESS
+    result = run(tmp_path, {"hs.yaml": text})
+    found = [d for d in result.diagnostics if d.code == "RTC701"]
+    assert bool(found) == fires, [d.message for d in result.diagnostics]
+
+
+# -- oracle: the files Synapse's own command line reads -------------------------------------
+
+ARGVS = [
+    ["-c", "/conf/homeserver.yaml"],
+    ["--config-path", "/conf/homeserver.yaml"],
+    ["--config-path=/conf/homeserver.yaml"],
+    ["-c/conf/homeserver.yaml"],
+    ["-c=/conf/homeserver.yaml"],
+    ["--config-p", "/conf/homeserver.yaml"],
+    ["-c", "/conf"],
+    ["-c", "/other/homeserver.yaml"],
+    ["-c", "/conf/homeserver.yaml", "-c", "/conf/extra.yaml"],
+    ["--config-path", "/conf", "--keys-directory", "/conf/homeserver.yaml"],
+    ["--keys-directory", "/keys", "-c", "/conf/homeserver.yaml"],
+]
+
+SYNAPSE_READS = """\
+import json, sys
+from synapse.config._base import find_config_files
+from synapse.config.homeserver import HomeServerConfig
+import argparse
+parser = argparse.ArgumentParser()
+HomeServerConfig.add_arguments_to_parser(parser)
+for line in sys.stdin:
+    root, argv = json.loads(line)
+    options, _ = parser.parse_known_args(argv)
+    files = find_config_files(options.config_path or [])
+    print("FILES", json.dumps([f[len(root):] for f in files if f.startswith(root)]), flush=True)
+"""
+
+
+def test_the_config_paths_synapse_reads_from_its_command_line(tmp_path):
+    """Oracle: Synapse's own argument parser (`add_arguments_to_parser`) and
+    `find_config_files` read each argv with the pod's files laid under a scratch root (every
+    absolute path in the argv moved there); rtclint's `-c`/`--config-path` reading, with a
+    directory read as Synapse does, must give the same files."""
+    root = str(tmp_path / "pod")
+    for rel in ("conf/homeserver.yaml", "conf/extra.yaml", "conf/notes.txt", "other/homeserver.yaml"):
+        os.makedirs(os.path.dirname(os.path.join(root, rel)), exist_ok=True)
+        with open(os.path.join(root, rel), "w") as fh:
+            fh.write(HOMESERVER)
+    proc = subprocess.Popen([SYNAPSE_PY, "-c", SYNAPSE_READS], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
+    disagreements = []
+    try:
+        for argv in ARGVS:
+            moved = [_under(root, word) for word in argv]
+            proc.stdin.write(json.dumps([root, moved]) + "\n")
+            proc.stdin.flush()
+            line = proc.stdout.readline()
+            while not line.startswith("FILES "):  # Synapse prints what a directory holds that it skips
+                line = proc.stdout.readline()
+            theirs = json.loads(line[len("FILES "):])
+            ours = []
+            for path in option_values(argv, SYNAPSE_OPTIONS):
+                full = os.path.join(root, path.lstrip("/"))
+                if os.path.isdir(full):
+                    ours += sorted(f"{path.rstrip('/')}/{n}" for n in os.listdir(full) if n.endswith(".yaml"))
+                else:
+                    ours.append(path)
+            if theirs != ours:
+                disagreements.append((argv, theirs, ours))
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=60)
+    assert not disagreements
+
+
+def _under(root: str, word: str) -> str:
+    for prefix in ("--config-path=", "-c=", "-c", ""):
+        if word.startswith(prefix + "/"):
+            return prefix + root + word[len(prefix):]
+    return word
+
+
+def test_the_linked_directory_is_what_synapse_loads(tmp_path):
+    """A ConfigMap of two keys mounted as a directory that `-c` names: both `*.yaml` keys are
+    the container's config (Synapse merges them), a key of another suffix is not."""
+    cm = ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: hs-config, namespace: matrix}\ndata:\n"
+          "  homeserver.yaml: |\n    server_name: example.org\n"
+          "  rtc.yaml: |\n    experimental_features: {msc4143_enabled: true}\n"
+          "  log.config: |\n    version: 1\n")
+    text = manifest(synapse("{name: config, mountPath: /conf}", extra="  args: [run, -c, /conf]\n")).split("---\n", 1)[1]
+    result = run(tmp_path, {"hs.yaml": cm + "---\n" + text})
+    assert sorted(s for _, s in linked(result)) == ["hs", "hs"]
+    assert list(yaml.safe_load_all(cm))[0]["data"]["log.config"]  # present, and read as no homeserver config
+
+
+def test_a_homeserver_yaml_a_generator_makes_belongs_to_the_pod_mounting_it(tmp_path):
+    """Oracle: `kubectl kustomize` builds the tree; the pod it renders mounts the generated
+    ConfigMap (renamed with its hash) whose key is the file, at the path Synapse reads."""
+    import sys
+
+    deployment = manifest(synapse()).split("---\n", 1)[1]
+    files = {"kustomization.yaml": "namespace: matrix\nresources: [hs.yaml]\n"
+                                   "configMapGenerator:\n  - name: hs-config\n    files: [homeserver.yaml]\n",
+             "hs.yaml": deployment, "homeserver.yaml": HOMESERVER}
+    result = run(tmp_path, files)
+    assert linked(result) == [("synapse", "hs")]
+    kubectl = os.path.join(os.path.dirname(sys.executable), "kubectl")
+    built = subprocess.run([kubectl, "kustomize", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert built.returncode == 0, built.stderr
+    objects = {o["kind"]: o for o in yaml.safe_load_all(built.stdout) if o}
+    pod = objects["Deployment"]["spec"]["template"]["spec"]
+    (volume,) = pod["volumes"]
+    assert volume["configMap"]["name"] == objects["ConfigMap"]["metadata"]["name"]
+    assert objects["ConfigMap"]["data"]["homeserver.yaml"] == HOMESERVER
+    assert pod["containers"][0]["volumeMounts"][0]["mountPath"] + "/homeserver.yaml" == "/data/homeserver.yaml"
