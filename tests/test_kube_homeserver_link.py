@@ -158,6 +158,7 @@ apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata: {name: matrix, namespace: matrix}
 spec:
+  tls: [{hosts: [example.org], secretName: tls}]
   rules:
     - host: example.org
       http:
@@ -288,3 +289,19 @@ def test_a_homeserver_yaml_a_generator_makes_belongs_to_the_pod_mounting_it(tmp_
     assert volume["configMap"]["name"] == objects["ConfigMap"]["metadata"]["name"]
     assert objects["ConfigMap"]["data"]["homeserver.yaml"] == HOMESERVER
     assert pod["containers"][0]["volumeMounts"][0]["mountPath"] + "/homeserver.yaml" == "/data/homeserver.yaml"
+
+
+@pytest.mark.parametrize("path,state", [("/conf/homeserver.yaml", "ok"), ("/conf/other.yaml", "unknown")])
+def test_the_ingress_reaches_the_homeserver_through_the_container_reading_it(tmp_path, path, state):
+    """A Synapse of an image rtclint does not know, behind a Service whose name says nothing:
+    the call path's well-known hop is Synapse's own `extra_well_known_client_content` only
+    when the container reads that config."""
+    from rtclint.model.callpath import build
+
+    body = HOMESERVER + ("extra_well_known_client_content:\n  org.matrix.msc4143.rtc_foci:\n"
+                         "    - {type: livekit, livekit_service_url: 'https://rtc.example.org'}\n")
+    container = synapse("{name: config, mountPath: /conf}", image="registry.example.org/our/hs:2024-05",
+                        extra=f"  command: [python, -m, synapse.app.homeserver, --config-path, {path}]\n")
+    result = run(tmp_path, {"hs.yaml": manifest(container, body=body) + RTC701_INGRESS})
+    hop = build(result.deployment).hops[0]
+    assert hop.state == state, hop.reason
