@@ -5,6 +5,7 @@ livekit-server's createKeyProvider decodes them), so the key rules apply; a key 
 tree does not hold leaves them unknown; the secrets are masked in every output."""
 
 import base64
+import os
 import textwrap
 
 import pytest
@@ -206,3 +207,88 @@ def test_key_file_secrets_are_never_printed(tmp_path, make):
         proc = run_rtclint(["check", "--no-cache", "--format", fmt, "."], cwd=str(tmp_path))
         assert "RTC303" in proc.stdout, proc.stdout + proc.stderr
         assert OTHER not in proc.stdout and GOOD not in proc.stdout and OTHER not in proc.stderr
+
+
+# -- a key file a kustomize generator makes ------------------------------------------------
+
+def generated(generator="secretGenerator", source="files: [keys.yaml]", secret=OTHER):
+    keys = f"  - name: lk-keys\n    {source.replace('@SECRET@', secret)}\n"
+    kustomization = ("namespace: rtc\nresources: [rtc.yaml]\n"
+                     "configMapGenerator:\n  - name: lk-config\n    files: [livekit.yaml]\n"
+                     + (keys if generator == "configMapGenerator" else f"{generator}:\n{keys}"))
+    volume = "secret: {secretName: lk-keys, defaultMode: 0400}"
+    if generator == "configMapGenerator":
+        volume = "configMap: {name: lk-keys, defaultMode: 0400}"
+    return {"kustomization.yaml": kustomization,
+            "rtc.yaml": LK_PODS.replace("@VOLUME@", volume),
+            "livekit.yaml": "port: 7880\nkey_file: /etc/livekit-keys/keys.yaml\n",
+            "keys.yaml": f"callkey: {secret}\n"}
+
+
+def _pods(text):
+    return text.replace("@MOUNT@", "- {name: keys, mountPath: /etc/livekit-keys}")
+
+
+LK_PODS = _pods(kube("", mount="@MOUNT@", volume="@VOLUME@").split("---\n", 2)[2])  # Deployments, jwt-auth
+GENERATED_WAYS = {
+    "a file": "files: [keys.yaml]",
+    "a renamed file": "files: [keys.yaml=keys.yaml]",
+    "a literal": 'literals: ["keys.yaml=callkey: @SECRET@"]',
+}
+
+
+@pytest.mark.parametrize("way", sorted(GENERATED_WAYS))
+def test_a_key_file_from_a_secret_generator(tmp_path, way):
+    broken = run(tmp_path / "broken", generated(source=GENERATED_WAYS[way]))
+    assert "RTC303" in codes(broken)
+    (cfg,) = broken.deployment.livekit
+    assert cfg.facts["key_file_from"] == "secret" and set(cfg.facts["key_file_keys"]) == {"callkey"}
+    where = "kustomization.yaml" if way == "a literal" else "keys.yaml"
+    assert cfg.keys["callkey"].span.path == where
+    good = run(tmp_path / "good", generated(source=GENERATED_WAYS[way], secret=GOOD))
+    assert "RTC303" not in codes(good) and "RTC900" not in codes(good)
+
+
+def test_a_key_file_from_a_config_map_generator_is_rtc900(tmp_path):
+    result = run(tmp_path, generated("configMapGenerator", secret=GOOD))
+    assert "RTC900" in codes(result) and "RTC303" not in codes(result)
+
+
+def test_a_generator_file_the_tree_lacks_leaves_the_keys_unknown(tmp_path):
+    files = generated()
+    del files["keys.yaml"]
+    result = run(tmp_path, files)
+    assert "RTC303" not in codes(result) and all("key_file_keys" not in c.facts for c in result.deployment.livekit)
+
+
+@pytest.mark.parametrize("way", sorted(GENERATED_WAYS))
+def test_the_generated_key_file_is_what_kustomize_builds(tmp_path, way):
+    """Oracle: `kubectl kustomize` builds the tree; the Secret the LiveKit pod mounts (its
+    renamed name) holds the key file whose entries rtclint gives LiveKit."""
+    import subprocess
+    import sys
+
+    import yaml
+
+    write(str(tmp_path), generated(source=GENERATED_WAYS[way]))
+    kubectl = os.path.join(os.path.dirname(sys.executable), "kubectl")
+    built = subprocess.run([kubectl, "kustomize", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert built.returncode == 0, built.stderr
+    objects = [o for o in yaml.safe_load_all(built.stdout) if o]
+    livekit = next(o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "livekit")
+    volume = next(v for v in livekit["spec"]["template"]["spec"]["volumes"] if v["name"] == "keys")
+    secret = next(o for o in objects if o["kind"] == "Secret" and o["metadata"]["name"] == volume["secret"]["secretName"])
+    theirs = yaml.safe_load(base64.b64decode(secret["data"]["keys.yaml"]).decode())
+    result = run(tmp_path, {})
+    (cfg,) = result.deployment.livekit
+    assert {k: v.value for k, v in cfg.facts["key_file_keys"].items()} == theirs
+
+
+def test_generated_key_file_secrets_are_never_printed(tmp_path):
+    for way, source in GENERATED_WAYS.items():
+        root = tmp_path / way.replace(" ", "-")
+        write(str(root), generated(source=source))
+        for fmt in ("text", "json", "sarif"):
+            proc = run_rtclint(["check", "--no-cache", "--format", fmt, "."], cwd=str(root))
+            assert "RTC303" in proc.stdout, proc.stdout + proc.stderr
+            assert OTHER not in proc.stdout and GOOD not in proc.stdout and OTHER not in proc.stderr
