@@ -292,3 +292,84 @@ def test_generated_key_file_secrets_are_never_printed(tmp_path):
             proc = run_rtclint(["check", "--no-cache", "--format", fmt, "."], cwd=str(root))
             assert "RTC303" in proc.stdout, proc.stdout + proc.stderr
             assert OTHER not in proc.stdout and GOOD not in proc.stdout and OTHER not in proc.stderr
+
+
+# -- a key file in a bind-mounted folder (Compose) -----------------------------------------
+
+FOLDER_WAYS = {  # volume entry, key_file, where the key file is in the tree
+    "short syntax": ("- ./livekit:/etc/livekit", "/etc/livekit/keys.yaml", "livekit/keys.yaml"),
+    "read-only": ("- ./livekit:/etc/livekit:ro", "/etc/livekit/keys.yaml", "livekit/keys.yaml"),
+    "long syntax": ("- {type: bind, source: ./livekit, target: /etc/livekit, read_only: true}",
+                    "/etc/livekit/keys.yaml", "livekit/keys.yaml"),
+    "interpolated": ("- ${LK_DIR:-./livekit}:/etc/livekit", "/etc/livekit/keys.yaml", "livekit/keys.yaml"),
+    "a sub-folder": ("- ./livekit:/etc/livekit", "/etc/livekit/secrets/keys.yaml", "livekit/secrets/keys.yaml"),
+}
+
+
+def folder_tree(way, secret, key_file=None):
+    bind, path, where = FOLDER_WAYS[way]
+    compose = COMPOSE.replace("command: --config /etc/livekit.yaml", "command: --config /etc/livekit/livekit.yaml") \
+        .replace("- ./livekit.yaml:/etc/livekit.yaml:ro", bind).replace("@BIND@", "").replace("@SECRETS@", "") \
+        .replace("@TOP@", "")
+    return {"compose.yaml": compose, ".env": f"LIVEKIT_SECRET={GOOD}\n",
+            "livekit/livekit.yaml": f"port: 7880\nkey_file: {key_file or path}\n",
+            where: f"callkey: {secret}\n"}
+
+
+@pytest.mark.parametrize("way", sorted(FOLDER_WAYS))
+def test_a_key_file_in_a_bind_mounted_folder(tmp_path, way):
+    broken = run(tmp_path / "broken", folder_tree(way, OTHER))
+    assert at(broken, "RTC303") == (".env", 1, 16)
+    (cfg,) = [c for c in broken.deployment.livekit if c.key_file is not None]
+    assert cfg.service == "livekit" and cfg.keys["callkey"].span.path == FOLDER_WAYS[way][2]
+    assert "RTC303" not in codes(run(tmp_path / "good", folder_tree(way, GOOD)))
+    elsewhere = run(tmp_path / "elsewhere", folder_tree(way, OTHER, key_file="/etc/livekit/missing.yaml"))
+    assert "RTC303" not in codes(elsewhere)
+
+
+def test_a_named_volume_is_no_tree_folder(tmp_path):
+    """`livekit:/etc/livekit` names a volume (docker compose says so, and refuses it
+    undeclared): its files are not the tree's, the keys stay unknown."""
+    from test_compose_oracle import docker_config
+
+    files = folder_tree("short syntax", OTHER)
+    files["compose.yaml"] = files["compose.yaml"].replace("- ./livekit:/etc/livekit", "- livekit:/etc/livekit") \
+        + "volumes:\n  livekit: {}\n"
+    result = run(tmp_path, files)
+    assert "RTC303" not in codes(result)
+    resolved, stderr = docker_config(str(tmp_path / "compose.yaml"), str(tmp_path))
+    assert [v["type"] for v in resolved["services"]["livekit"]["volumes"]] == ["volume"], stderr
+
+
+def test_a_file_mounted_inside_the_folder_wins(tmp_path):
+    """`./keys.yaml:/etc/livekit/keys.yaml` over `./livekit:/etc/livekit`: the container
+    sees the file mount there, as with nested mounts in Docker."""
+    files = folder_tree("short syntax", GOOD)
+    files["compose.yaml"] = files["compose.yaml"].replace(
+        "- ./livekit:/etc/livekit", "- ./livekit:/etc/livekit\n      - ./keys.yaml:/etc/livekit/keys.yaml:ro")
+    files["keys.yaml"] = f"callkey: {OTHER}\n"
+    assert "RTC303" in codes(run(tmp_path, files))
+
+
+@pytest.mark.parametrize("way", sorted(FOLDER_WAYS))
+def test_the_folder_is_the_source_docker_compose_mounts(tmp_path, way):
+    """Oracle: `docker compose config` resolves the bind mount; its source folder and
+    target are the ones rtclint reads the key file from."""
+    from test_compose_oracle import docker_config
+
+    write(str(tmp_path), folder_tree(way, OTHER))
+    resolved, stderr = docker_config(str(tmp_path / "compose.yaml"), str(tmp_path))
+    assert resolved is not None, stderr
+    (theirs,) = [(v["source"], v["target"]) for v in resolved["services"]["livekit"]["volumes"] if v["type"] == "bind"]
+    result = run(tmp_path, {})
+    (svc,) = [s for s in result.deployment.services if s.name == "livekit"]
+    assert [(folder, target) for target, folder, _ in svc.facts["bind_dirs"]] == [theirs]
+    assert os.path.isfile(os.path.join(theirs[0], os.path.relpath(FOLDER_WAYS[way][1], theirs[1])))
+
+
+def test_folder_key_file_secrets_are_never_printed(tmp_path):
+    write(str(tmp_path), folder_tree("short syntax", OTHER))
+    for fmt in ("text", "json", "sarif"):
+        proc = run_rtclint(["check", "--no-cache", "--format", fmt, "."], cwd=str(tmp_path))
+        assert "RTC303" in proc.stdout, proc.stdout + proc.stderr
+        assert OTHER not in proc.stdout and GOOD not in proc.stdout and OTHER not in proc.stderr

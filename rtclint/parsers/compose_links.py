@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 
-from rtclint.discover import kind_from_name
+from rtclint.discover import display_path, kind_from_name
 from rtclint.document import Document
 from rtclint.model import EnvVar, FileFacts, LiveKitConfig, Located, Service, WellKnown
 from rtclint.model.stacks import command_option
@@ -53,16 +53,69 @@ def _livekit_sources(svc: Service, tree: Tree, facts: FileFacts, project_env: di
 
 def _mounted_key_files(svc: Service, tree: Tree, facts: FileFacts) -> None:
     """Every tree file mounted into a LiveKit container that reads as a key file, by its
-    path in the container (`key_maps`): `model.linking` takes the one `key_file` names."""
-    for mount in svc.mounts:
-        if mount.resolved is None or not mount.target.startswith("/"):
-            continue
-        other = tree.load(os.path.abspath(mount.resolved))
+    path in the container (`key_maps`): `model.linking` takes the one `key_file` names.
+    A bind-mounted folder mounts each of its files (a few levels, a bounded number)."""
+    mounted: dict[str, tuple[int, str]] = {}  # path in the container -> (depth of its mount, tree file)
+
+    def put(target: str, abspath: str, depth: int) -> None:
+        if depth >= mounted.get(target, (-1, ""))[0]:  # the deepest mount is what the container sees
+            mounted[target] = (depth, abspath)
+
+    for target, folder, _span in svc.facts.get("bind_dirs", ()):
+        if target.startswith("/"):
+            for rel in _folder_files(folder):
+                put(os.path.normpath(os.path.join(target, rel)), os.path.join(folder, rel), len(target))
+    for m in svc.mounts:
+        if m.resolved is not None and m.target.startswith("/"):
+            put(os.path.normpath(m.target), os.path.abspath(m.resolved), len(os.path.normpath(m.target)))
+    for target, (_depth, abspath) in mounted.items():
+        other = tree.load(abspath) if tree.inside(abspath) else None
         found = livekit_key_file.entries(other.text, lambda n, d=other: d.span(n.start_mark.index, n.end_mark.index)) \
             if other is not None else None
         if found is not None:
-            svc.facts.setdefault("key_maps", {})[os.path.normpath(mount.target)] = found
+            svc.facts.setdefault("key_maps", {})[os.path.normpath(target)] = found
             facts.includes.append(other.path)
+
+
+# A bind-mounted folder is walked this deep and this far for key files (a data folder may
+# hold thousands of files; a key file sits beside the config or one level down).
+FOLDER_DEPTH = 2
+FOLDER_FILES = 64
+KEY_FILE_MAX_BYTES = 64 * 1024
+
+
+def _folder_files(folder: str) -> list[str]:
+    """The small regular files of a bind-mounted folder, relative to it, in a stable order."""
+    out = []
+    for here, dirs, files in os.walk(folder):
+        rel_dir = os.path.relpath(here, folder)
+        depth = 0 if rel_dir == "." else rel_dir.count(os.sep) + 1
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")) if depth + 1 < FOLDER_DEPTH else []
+        for name in sorted(files):
+            path = os.path.join(here, name)
+            if os.path.isfile(path) and os.path.getsize(path) <= KEY_FILE_MAX_BYTES:
+                out.append(os.path.normpath(os.path.join(rel_dir, name)))
+            if len(out) >= FOLDER_FILES:
+                return out
+    return out
+
+
+def container_file(svc: Service, target: str) -> tuple[str, object] | None:
+    """(absolute path in the tree, span of the mount) of what a Compose container has at
+    `target`: a bind-mounted file, or a file of a bind-mounted folder (the deepest mount
+    holding the path wins, as in the container)."""
+    target = os.path.normpath(target)
+    for mount in svc.mounts:
+        if mount.resolved is not None and _same_path(mount.target, target):
+            return os.path.abspath(mount.resolved), mount.span
+    best = None
+    for inside, folder, span in svc.facts.get("bind_dirs", ()):
+        if target.startswith(inside.rstrip("/") + "/") and (best is None or len(inside) > len(best[0])):
+            best = (inside, folder, span)
+    if best is None:
+        return None
+    path = os.path.join(best[1], os.path.relpath(target, best[0]))
+    return (path, best[2]) if os.path.isfile(path) else None
 
 
 def _synapse_targets(svc: Service) -> list[str]:
@@ -79,12 +132,13 @@ def _synapse_targets(svc: Service) -> list[str]:
 def _mounted_config(svc: Service, tree: Tree, facts: FileFacts, kind: str, targets: list[str]) -> None:
     """Link the tree file mounted at one of `targets`; when the file is not recognised as
     `kind` on its own (its name and keys do not say), read it as `kind` here."""
-    for mount in svc.mounts:
-        if mount.resolved is None or not any(_same_path(mount.target, t) for t in targets):
+    for target in targets:
+        found = container_file(svc, target)
+        if found is None or not tree.inside(found[0]):
             continue
-        svc.facts[f"{kind}_config_file"] = mount.resolved
-        svc.facts[f"{kind}_config_mount"] = mount.span
-        other = tree.load(os.path.abspath(mount.resolved))
+        svc.facts[f"{kind}_config_file"] = display_path(found[0])
+        svc.facts[f"{kind}_config_mount"] = found[1]
+        other = tree.load(found[0])
         if other is None:
             continue
         nodes, broken = load_nodes(other)

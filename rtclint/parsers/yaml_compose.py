@@ -366,6 +366,8 @@ def _volumes(rs: ResolvedService, svc: Service, tree: Tree) -> None:
         abspath = os.path.normpath(os.path.join(os.path.dirname(item.doc.abspath), os.path.expanduser(source)))
         if os.path.isfile(abspath) and tree.inside(abspath):
             mount.resolved = display_path(abspath)
+        elif os.path.isdir(abspath) and tree.inside(abspath):  # a tree folder: its files, under target
+            svc.facts.setdefault("bind_dirs", []).append((os.path.normpath(target), abspath, mount.span))
         svc.mounts.append(mount)
 
 
