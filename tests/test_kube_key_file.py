@@ -373,3 +373,12 @@ def test_folder_key_file_secrets_are_never_printed(tmp_path):
         proc = run_rtclint(["check", "--no-cache", "--format", fmt, "."], cwd=str(tmp_path))
         assert "RTC303" in proc.stdout, proc.stdout + proc.stderr
         assert OTHER not in proc.stdout and GOOD not in proc.stdout and OTHER not in proc.stderr
+
+
+@pytest.mark.parametrize("make,where", [
+    (lambda: generated(secret="short"), ("keys.yaml", 1, 10)),
+    (lambda: generated(source=GENERATED_WAYS["a literal"], secret="short"), ("kustomization.yaml", 8, 36)),
+    (lambda: folder_tree("a sub-folder", "short"), ("livekit/secrets/keys.yaml", 1, 10)),
+])
+def test_a_short_secret_in_a_generated_or_folder_key_file_is_rtc401_at_its_line(tmp_path, make, where):
+    assert at(run(tmp_path, make()), "RTC401") == where
