@@ -305,3 +305,40 @@ def test_the_ingress_reaches_the_homeserver_through_the_container_reading_it(tmp
     result = run(tmp_path, {"hs.yaml": manifest(container, body=body) + RTC701_INGRESS})
     hop = build(result.deployment).hops[0]
     assert hop.state == state, hop.reason
+
+
+# -- the same reading for Compose services -------------------------------------------------
+
+COMPOSE_CASES = {  # service lines, files, the config's service
+    "a folder at /data": ("image: matrixdotorg/synapse:v1.140.0\n    volumes: [./synapse:/data]",
+                          {"synapse/homeserver.yaml": HOMESERVER}, "synapse"),
+    "SYNAPSE_CONFIG_DIR": ("image: matrixdotorg/synapse:v1.140.0\n    volumes: [./synapse:/conf]\n"
+                           "    environment: {SYNAPSE_CONFIG_DIR: /conf}",
+                           {"synapse/homeserver.yaml": HOMESERVER}, "synapse"),
+    "SYNAPSE_CONFIG_PATH elsewhere": ("image: matrixdotorg/synapse:v1.140.0\n    volumes: [./synapse:/data]\n"
+                                      "    environment: {SYNAPSE_CONFIG_PATH: /data/other.yaml}",
+                                      {"synapse/homeserver.yaml": HOMESERVER}, None),
+    "generate": ("image: matrixdotorg/synapse:v1.140.0\n    command: generate\n    volumes: [./synapse:/data]",
+                 {"synapse/homeserver.yaml": HOMESERVER}, None),
+    "an entrypoint running Synapse": ("image: registry.example.org/our/hs:2\n"
+                                      "    entrypoint: [python, -m, synapse.app.homeserver]\n"
+                                      "    command: [--config-path, /conf/homeserver.yaml]\n"
+                                      "    environment: {SYNAPSE_REPORT_STATS: 'no'}\n"
+                                      "    volumes: [./homeserver.yaml:/conf/homeserver.yaml]",
+                                      {"homeserver.yaml": HOMESERVER}, "synapse"),
+    "TUWUNEL_CONFIG": ("image: ghcr.io/matrix-construct/tuwunel:v1.4.0\n"
+                       "    environment: {TUWUNEL_CONFIG: /etc/tuwunel.toml}\n"
+                       "    volumes: [./tuwunel.toml:/etc/tuwunel.toml:ro]",
+                       {"tuwunel.toml": TUWUNEL}, "synapse"),
+    "TUWUNEL_CONFIG elsewhere": ("image: ghcr.io/matrix-construct/tuwunel:v1.4.0\n"
+                                 "    environment: {TUWUNEL_CONFIG: /etc/other.toml}\n"
+                                 "    volumes: [./tuwunel.toml:/etc/tuwunel.toml:ro]",
+                                 {"tuwunel.toml": TUWUNEL}, None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(COMPOSE_CASES))
+def test_a_compose_homeservers_config_is_what_its_program_reads(tmp_path, case):
+    lines, files, service = COMPOSE_CASES[case]
+    result = run(tmp_path, {"compose.yaml": f"services:\n  synapse:\n    {lines}\n", **files})
+    assert [s for _, s in linked(result)] == [service]

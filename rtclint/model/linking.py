@@ -91,6 +91,9 @@ def _link_compose_configs(dep: "Deployment") -> None:
     synapse_by_path: dict[str, list] = {}
     for syn in dep.synapse:
         synapse_by_path.setdefault(syn.path, []).append(syn)
+    toml_by_path: dict[str, list] = {}
+    for cfg in dep.toml_homeservers:
+        toml_by_path.setdefault(cfg.path, []).append(cfg)
     for svc in dep.services:
         livekit_file = svc.facts.get("livekit_config_file")
         if livekit_file and not svc.facts.get("livekit_config_inline"):
@@ -100,6 +103,11 @@ def _link_compose_configs(dep: "Deployment") -> None:
         for syn in synapse_by_path.get(svc.facts.get("synapse_config_file") or "", ()):
             if syn.service is None:
                 syn.service = svc.name
+        for path in svc.facts.get("toml_config_files", ()):
+            for cfg in toml_by_path.get(path, ()):
+                if cfg.service is None:
+                    cfg.service = svc.name
+                    svc.facts["homeserver"] = cfg.flavor
     ec_by_path = {ec.get("path"): ec for ec in dep.element_call if isinstance(ec, dict)}
     for svc in dep.services:  # Element Call's config.json, mounted into its container
         for mount in svc.mounts:

@@ -18,7 +18,10 @@ Which paths a program reads, from the real programs:
 - Continuwuity reads the files named by CONDUIT_CONFIG, CONDUWUIT_CONFIG and
   CONTINUWUITY_CONFIG, then every `-c`/`--config` (continuwuity `src/core/config/mod.rs`
   `Config::load`, `src/main/clap.rs`); Tuwunel the same with TUWUNEL_CONFIG (tuwunel
-  `src/core/config/mod.rs` `file_paths`). Their images' entrypoint is the server itself.
+  `src/core/config/mod.rs` `file_paths`); conduwuit, before the fork, only the first two.
+  Their images' entrypoint is the server itself.
+A Compose service is read the same way: `entrypoint` replaces the image's, `command` is
+the arguments.
 A variable whose value the tree does not hold names no path rtclint can follow: that path
 stays unknown (the others are still read).
 """
@@ -38,9 +41,10 @@ SYNAPSE_DEFAULT_DIR = "/data"
 TOML_ENVS = {
     "continuwuity": ("CONDUIT_CONFIG", "CONDUWUIT_CONFIG", "CONTINUWUITY_CONFIG"),
     "tuwunel": ("CONDUIT_CONFIG", "CONDUWUIT_CONFIG", "TUWUNEL_CONFIG"),
+    "conduwuit": ("CONDUIT_CONFIG", "CONDUWUIT_CONFIG"),  # before the Continuwuity fork
 }
 # Image names (as in rules/homeserver_toml/view.py) → the server whose variables it reads.
-TOML_IMAGES = (("tuwunel", "tuwunel"), ("continuwuity", "continuwuity"), ("conduwuit", "continuwuity"))
+TOML_IMAGES = (("tuwunel", "tuwunel"), ("continuwuity", "continuwuity"), ("conduwuit", "conduwuit"))
 
 
 def link_homeservers(dep: "Deployment") -> None:
@@ -87,16 +91,22 @@ def _claim(cfg: SynapseConfig, svc: Service) -> None:
 
 def read_paths(svc: Service) -> list[tuple[str, str]]:
     """(flavor, path) of every config file the container's program reads: flavor
-    'synapse', or 'continuwuity'/'tuwunel' for the TOML servers."""
+    'synapse', or 'continuwuity'/'conduwuit'/'tuwunel' for the TOML servers."""
     toml = _toml_flavor(svc)
     if toml is not None:
         return [(toml, p) for p in _toml_paths(svc, toml)]
     return [("synapse", p) for p in _synapse_paths(svc)]
 
 
+def _command_line(svc: Service) -> tuple[list[str] | None, list[str]]:
+    """(the entrypoint when the service replaces the image's, None otherwise; the arguments):
+    a Kubernetes container's `command`/`args`, a Compose service's `entrypoint`/`command`."""
+    args = (svc.facts.get("args") or []) if svc.source == "k8s" else svc.command
+    return svc.facts.get("entrypoint"), args
+
+
 def _synapse_paths(svc: Service) -> list[str]:
-    command = svc.facts.get("k8s_command")
-    args = svc.facts.get("k8s_args") or []
+    command, args = _command_line(svc)
     if command is None:
         return _start_py(args, svc) if svc.role == "synapse" else []
     words = [*command, *args]
@@ -133,16 +143,17 @@ def _toml_flavor(svc: Service) -> str | None:
             return flavor
     if "TUWUNEL_CONFIG" in svc.env:
         return "tuwunel"
-    if any(n in svc.env for n in TOML_ENVS["continuwuity"]):
+    if "CONTINUWUITY_CONFIG" in svc.env:
         return "continuwuity"
+    if any(n in svc.env for n in TOML_ENVS["conduwuit"]):
+        return "conduwuit"
     return None
 
 
 def _toml_paths(svc: Service, flavor: str) -> list[str]:
     paths = [svc.env[n].value for n in TOML_ENVS[flavor] if n in svc.env and svc.env[n].value]
-    words = svc.command
-    if svc.facts.get("k8s_command"):
-        words = words[1:]  # the program itself
+    command, args = _command_line(svc)
+    words = [*command[1:], *args] if command else args  # command[0]: the program itself
     return [*paths, *option_values(words, TOML_OPTIONS)]
 
 

@@ -1,7 +1,8 @@
 """What a Compose container reads, linked to the files in the tree: a LiveKit
 container's configuration (`--config PATH` in its command and the bind mount that puts a
 tree file at PATH, so the file's kind comes from the mount even when its name says
-nothing; YAML in `LIVEKIT_CONFIG`; `LIVEKIT_KEYS`), a mounted homeserver.yaml, and
+nothing; YAML in `LIVEKIT_CONFIG`; `LIVEKIT_KEYS`), a mounted homeserver.yaml or
+Continuwuity/Tuwunel TOML (at the path the program reads: model/linking_homeserver), and
 well-known files mounted where a web server serves them.
 """
 
@@ -13,6 +14,7 @@ import re
 from rtclint.discover import display_path, kind_from_name
 from rtclint.document import Document
 from rtclint.model import EnvVar, FileFacts, LiveKitConfig, Located, Service, WellKnown
+from rtclint.model.linking_homeserver import read_paths
 from rtclint.model.stacks import command_option
 from rtclint.parsers import livekit_key_file, yaml_livekit
 from rtclint.parsers.base import Tree
@@ -21,14 +23,13 @@ from rtclint.parsers.yaml import classify, load_nodes, mapping_items
 from rtclint.parsers.yaml_values import Embedded, align, compose_nested
 from rtclint.resolve.compose_interpolate import InterpolationError, interpolate
 
-SYNAPSE_CONFIG_TARGETS = ("/data/homeserver.yaml",)
-
-
 def link_service(svc: Service, tree: Tree, facts: FileFacts, project_env: dict[str, EnvVar]) -> None:
     if svc.role == "livekit":
         _livekit_sources(svc, tree, facts, project_env)
     elif svc.role == "synapse":
-        _mounted_config(svc, tree, facts, "synapse", _synapse_targets(svc))
+        _mounted_config(svc, tree, facts, "synapse", [p for f, p in read_paths(svc) if f == "synapse"])
+    else:
+        _mounted_toml(svc, [p for f, p in read_paths(svc) if f != "synapse"])
     _mounted_well_knowns(svc, tree, facts)
 
 def _livekit_sources(svc: Service, tree: Tree, facts: FileFacts, project_env: dict[str, EnvVar]) -> None:
@@ -118,15 +119,13 @@ def container_file(svc: Service, target: str) -> tuple[str, object] | None:
     return (path, best[2]) if os.path.isfile(path) else None
 
 
-def _synapse_targets(svc: Service) -> list[str]:
-    targets = list(SYNAPSE_CONFIG_TARGETS)
-    path = svc.env.get("SYNAPSE_CONFIG_PATH")
-    if path is not None and path.value:
-        targets.append(path.value)
-    option = command_option(svc.command, "config-path") or command_option(svc.command, "c")
-    if option:
-        targets.append(option)
-    return targets
+def _mounted_toml(svc: Service, targets: list[str]) -> None:
+    """The tree files a Continuwuity/Tuwunel container reads as its config (read on their
+    own as TOML): `model.linking` makes the container their service."""
+    for target in targets:
+        found = container_file(svc, target)
+        if found is not None:
+            svc.facts.setdefault("toml_config_files", []).append(display_path(found[0]))
 
 
 def _mounted_config(svc: Service, tree: Tree, facts: FileFacts, kind: str, targets: list[str]) -> None:

@@ -222,7 +222,7 @@ def _container(doc: Document, container: yaml.Node, svc: Service, volumes: dict[
             words = [str(v.value) for v in value.value if isinstance(v, yaml.ScalarNode)]
             command += words
             # kept apart too: `command` replaces the image's entrypoint, `args` only its CMD
-            svc.facts[f"k8s_{field}"] = words
+            svc.facts["entrypoint" if field == "command" else "args"] = words
     svc.command = command
 
 
