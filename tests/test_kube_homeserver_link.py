@@ -342,3 +342,16 @@ def test_a_compose_homeservers_config_is_what_its_program_reads(tmp_path, case):
     lines, files, service = COMPOSE_CASES[case]
     result = run(tmp_path, {"compose.yaml": f"services:\n  synapse:\n    {lines}\n", **files})
     assert [s for _, s in linked(result)] == [service]
+
+
+def test_the_main_process_is_the_homeserver_not_a_worker(tmp_path):
+    worker = ("---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: hs-worker, namespace: matrix}\nspec:\n"
+              "  template:\n    spec:\n      containers:\n        - name: worker\n"
+              "          image: ghcr.io/element-hq/synapse:v1.140.0\n"
+              "          args: [run, -m, synapse.app.generic_worker, -c, /data/homeserver.yaml, -c, /w/worker.yaml]\n"
+              "          volumeMounts: [{name: config, mountPath: /data}]\n"
+              "      volumes:\n        - {name: config, configMap: {name: hs-config}}\n")
+    text = manifest(synapse())
+    first, second = text.split("---\n", 1)
+    result = run(tmp_path, {"hs.yaml": first + worker + "---\n" + second})  # the worker written first
+    assert linked(result) == [("synapse", "hs")]

@@ -56,13 +56,18 @@ def link_homeservers(dep: "Deployment") -> None:
         if svc.source in ("k8s-configmap", "k8s-secret"):
             kind = svc.source[len("k8s-"):]
             holders.setdefault(f"{kind}:{svc.facts.get(kind)}", []).append(svc)
-    for svc in dep.services:
-        if svc.source != "k8s":
-            continue
+    # the main process first: a worker (`-m synapse.app.generic_worker`, SYNAPSE_WORKER)
+    # reads the same homeserver.yaml, but the homeserver is the main one
+    pods = sorted((s for s in dep.services if s.source == "k8s"), key=_is_worker)
+    for svc in pods:
         for flavor, path in read_paths(svc):
             for cfg in _mounted(svc, holders, held, path, directory_ok=flavor == "synapse"):
                 if (cfg.flavor == "synapse") == (flavor == "synapse") and cfg.service is None:
                     _claim(cfg, svc)
+
+
+def _is_worker(svc: Service) -> bool:
+    return "SYNAPSE_WORKER" in svc.env or any(".generic_worker" in w or ".worker" in w for w in svc.command)
 
 
 def _held_configs(dep: "Deployment") -> dict:
