@@ -355,3 +355,34 @@ def test_the_main_process_is_the_homeserver_not_a_worker(tmp_path):
     first, second = text.split("---\n", 1)
     result = run(tmp_path, {"hs.yaml": first + worker + "---\n" + second})  # the worker written first
     assert linked(result) == [("synapse", "hs")]
+
+
+ODD_CONTAINERS = [
+    synapse(extra="  args: [run, -c]\n"),
+    synapse(extra="  args: [run, --config-path=]\n"),
+    synapse(extra="  args: []\n  command: []\n"),
+    synapse(extra="  command: [1, 2]\n  args: [{a: b}]\n"),
+    synapse(extra="  env: [{name: SYNAPSE_CONFIG_DIR, value: ''}, {name: SYNAPSE_CONFIG_PATH}]\n"),
+    synapse(extra="  env: [{name: SYNAPSE_CONFIG_PATH, valueFrom: {configMapKeyRef: {name: nowhere, key: p}}}]\n"),
+    synapse("{name: config}"),
+    synapse("{name: config, mountPath: '', subPath: ../x}"),
+    "- name: hs\n  image: ghcr.io/matrix-construct/tuwunel:v1.4.0\n  args: [-c]\n  env: [{name: TUWUNEL_CONFIG}]\n",
+    "- name: hs\n  image: ghcr.io/matrix-construct/tuwunel:v1.4.0\n  command: [tuwunel]\n  args: [-c=, --config]\n",
+]
+
+
+@pytest.mark.parametrize("index", range(len(ODD_CONTAINERS)))
+def test_odd_containers_leave_the_config_unlinked_and_never_raise(tmp_path, index):
+    volumes = ["configMap: {name: hs-config}", "configMap: {name: hs-config, items: [{key: 1}, {path: x}]}", "emptyDir: {}"]
+    for n, volume in enumerate(volumes):
+        result = run(tmp_path / str(n), {"hs.yaml": manifest(ODD_CONTAINERS[index], volume)})
+        assert not [d for d in result.diagnostics if "internal error" in d.message]
+
+
+@pytest.mark.parametrize("lines", ["entrypoint: {a: b}", "entrypoint: ''\n    command: 12", "entrypoint: 'python -m \"'",
+                                   "image: ghcr.io/matrix-construct/tuwunel:v1\n    environment: {TUWUNEL_CONFIG: ''}"])
+def test_odd_compose_command_lines_never_raise(tmp_path, lines):
+    result = run(tmp_path, {"compose.yaml": f"services:\n  synapse:\n    image: matrixdotorg/synapse:v1.140.0\n"
+                                            f"    {lines}\n    volumes: [./synapse:/data]\n",
+                            "synapse/homeserver.yaml": HOMESERVER})
+    assert not [d for d in result.diagnostics if "internal error" in d.message]
