@@ -386,3 +386,17 @@ def test_odd_compose_command_lines_never_raise(tmp_path, lines):
                                             f"    {lines}\n    volumes: [./synapse:/data]\n",
                             "synapse/homeserver.yaml": HOMESERVER})
     assert not [d for d in result.diagnostics if "internal error" in d.message]
+
+
+@pytest.mark.parametrize("field", ["data", "stringData", "both"])
+def test_a_homeserver_in_a_secret_is_linked_whichever_way_it_is_written(tmp_path, field):
+    import base64
+
+    encoded = base64.b64encode(HOMESERVER.encode()).decode()
+    text = manifest(synapse(), "secret: {secretName: hs-config}", kind="Secret")
+    if field != "stringData":
+        data = f"data:\n  homeserver.yaml: {encoded}\n"
+        text = text.replace("stringData:\n", data + "stringData:\n") if field == "both" else \
+            text.replace("stringData:\n  homeserver.yaml: |\n" + textwrap.indent(HOMESERVER, "    "), data)
+    result = run(tmp_path, {"hs.yaml": text})
+    assert linked(result) == [("synapse", "hs")]
