@@ -400,3 +400,15 @@ def test_a_homeserver_in_a_secret_is_linked_whichever_way_it_is_written(tmp_path
             text.replace("stringData:\n  homeserver.yaml: |\n" + textwrap.indent(HOMESERVER, "    "), data)
     result = run(tmp_path, {"hs.yaml": text})
     assert linked(result) == [("synapse", "hs")]
+
+
+def test_a_compose_config_folder_is_read_as_synapse_reads_a_directory(tmp_path):
+    files = {"compose.yaml": "services:\n  synapse:\n    image: matrixdotorg/synapse:v1.140.0\n"
+                             "    command: [run, -c, /data/homeserver.yaml, -c, /data/conf.d]\n"
+                             "    volumes: [./synapse:/data]\n",
+             "synapse/homeserver.yaml": HOMESERVER,
+             "synapse/conf.d/rtc.yaml": "experimental_features: {msc4143_enabled: true}\n",
+             "synapse/conf.d/notes.yml": "experimental_features: {msc4143_enabled: false}\n"}
+    result = run(tmp_path, files)
+    assert sorted((c.path, c.service) for c in result.deployment.synapse) == [
+        ("synapse/conf.d/notes.yml", None), ("synapse/conf.d/rtc.yaml", "synapse"), ("synapse/homeserver.yaml", "synapse")]

@@ -100,9 +100,10 @@ def _link_compose_configs(dep: "Deployment") -> None:
             for cfg in livekit_by_path.get(livekit_file, ()):
                 if cfg.service is None and cfg.facts.get("origin") in ("file", "mount"):
                     cfg.service = svc.name
-        for syn in synapse_by_path.get(svc.facts.get("synapse_config_file") or "", ()):
-            if syn.service is None:
-                syn.service = svc.name
+        for path in svc.facts.get("synapse_config_files", ()):
+            for syn in synapse_by_path.get(path, ()):
+                if syn.service is None:
+                    syn.service = svc.name
         for path in svc.facts.get("toml_config_files", ()):
             for cfg in toml_by_path.get(path, ()):
                 if cfg.service is None:

@@ -27,9 +27,10 @@ def link_service(svc: Service, tree: Tree, facts: FileFacts, project_env: dict[s
     if svc.role == "livekit":
         _livekit_sources(svc, tree, facts, project_env)
     elif svc.role == "synapse":
-        _mounted_config(svc, tree, facts, "synapse", [p for f, p in read_paths(svc) if f == "synapse"])
+        paths = [p for flavor, p in read_paths(svc) if flavor == "synapse"]
+        _mounted_config(svc, tree, facts, "synapse", _synapse_files(svc, paths))
     else:
-        _mounted_toml(svc, [p for f, p in read_paths(svc) if f != "synapse"])
+        _mounted_toml(svc, [p for flavor, p in read_paths(svc) if flavor != "synapse"])
     _mounted_well_knowns(svc, tree, facts)
 
 def _livekit_sources(svc: Service, tree: Tree, facts: FileFacts, project_env: dict[str, EnvVar]) -> None:
@@ -128,6 +129,32 @@ def _mounted_toml(svc: Service, targets: list[str]) -> None:
             svc.facts.setdefault("toml_config_files", []).append(display_path(found[0]))
 
 
+def _synapse_files(svc: Service, targets: list[str]) -> list[str]:
+    """Synapse's config paths, a folder among them read as Synapse reads a directory: its
+    `*.yaml` files, sorted (synapse.config._base.find_config_files)."""
+    out = []
+    for target in targets:
+        folder = _container_folder(svc, target)
+        if folder is None:
+            out.append(target)
+            continue
+        out += [f"{target.rstrip('/')}/{name}" for name in sorted(os.listdir(folder))
+                if name.endswith(".yaml") and os.path.isfile(os.path.join(folder, name))]
+    return out
+
+
+def _container_folder(svc: Service, target: str) -> str | None:
+    """The tree folder a Compose container has at `target`, when it is one."""
+    target = os.path.normpath(target)
+    best = None
+    for inside, folder, _span in svc.facts.get("bind_dirs", ()):
+        holds = target == inside or target.startswith(inside.rstrip("/") + "/")
+        if holds and (best is None or len(inside) > len(best[0])):  # the deepest mount
+            best = (inside, folder)
+    path = os.path.join(best[1], os.path.relpath(target, best[0])) if best is not None else None
+    return path if path is not None and os.path.isdir(path) else None
+
+
 def _mounted_config(svc: Service, tree: Tree, facts: FileFacts, kind: str, targets: list[str]) -> None:
     """Link the tree file mounted at one of `targets`; when the file is not recognised as
     `kind` on its own (its name and keys do not say), read it as `kind` here."""
@@ -137,6 +164,7 @@ def _mounted_config(svc: Service, tree: Tree, facts: FileFacts, kind: str, targe
             continue
         svc.facts[f"{kind}_config_file"] = display_path(found[0])
         svc.facts[f"{kind}_config_mount"] = found[1]
+        svc.facts.setdefault(f"{kind}_config_files", []).append(display_path(found[0]))  # Synapse reads several
         other = tree.load(found[0])
         if other is None:
             continue
