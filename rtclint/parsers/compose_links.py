@@ -110,14 +110,21 @@ def container_file(svc: Service, target: str) -> tuple[str, object] | None:
     for mount in svc.mounts:
         if mount.resolved is not None and _same_path(mount.target, target):
             return os.path.abspath(mount.resolved), mount.span
+    found = _in_folder(svc, target)
+    return found if found is not None and os.path.isfile(found[0]) else None
+
+
+def _in_folder(svc: Service, target: str) -> tuple[str, object] | None:
+    """(the tree path, span of the mount) of a normalised container path inside (or at) a
+    bind-mounted folder, from the deepest such mount; None outside every one."""
     best = None
     for inside, folder, span in svc.facts.get("bind_dirs", ()):
-        if target.startswith(inside.rstrip("/") + "/") and (best is None or len(inside) > len(best[0])):
+        holds = target == inside or target.startswith(inside.rstrip("/") + "/")
+        if holds and (best is None or len(inside) > len(best[0])):
             best = (inside, folder, span)
     if best is None:
         return None
-    path = os.path.join(best[1], os.path.relpath(target, best[0]))
-    return (path, best[2]) if os.path.isfile(path) else None
+    return os.path.normpath(os.path.join(best[1], os.path.relpath(target, best[0]))), best[2]
 
 
 def _mounted_toml(svc: Service, targets: list[str]) -> None:
@@ -134,25 +141,13 @@ def _synapse_files(svc: Service, targets: list[str]) -> list[str]:
     `*.yaml` files, sorted (synapse.config._base.find_config_files)."""
     out = []
     for target in targets:
-        folder = _container_folder(svc, target)
-        if folder is None:
+        found = _in_folder(svc, os.path.normpath(target))
+        if found is None or not os.path.isdir(found[0]):
             out.append(target)
             continue
-        out += [f"{target.rstrip('/')}/{name}" for name in sorted(os.listdir(folder))
-                if name.endswith(".yaml") and os.path.isfile(os.path.join(folder, name))]
+        out += [f"{target.rstrip('/')}/{name}" for name in sorted(os.listdir(found[0]))
+                if name.endswith(".yaml") and os.path.isfile(os.path.join(found[0], name))]
     return out
-
-
-def _container_folder(svc: Service, target: str) -> str | None:
-    """The tree folder a Compose container has at `target`, when it is one."""
-    target = os.path.normpath(target)
-    best = None
-    for inside, folder, _span in svc.facts.get("bind_dirs", ()):
-        holds = target == inside or target.startswith(inside.rstrip("/") + "/")
-        if holds and (best is None or len(inside) > len(best[0])):  # the deepest mount
-            best = (inside, folder)
-    path = os.path.join(best[1], os.path.relpath(target, best[0])) if best is not None else None
-    return path if path is not None and os.path.isdir(path) else None
 
 
 def _mounted_config(svc: Service, tree: Tree, facts: FileFacts, kind: str, targets: list[str]) -> None:
