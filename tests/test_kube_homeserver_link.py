@@ -412,3 +412,13 @@ def test_a_compose_config_folder_is_read_as_synapse_reads_a_directory(tmp_path):
     result = run(tmp_path, files)
     assert sorted((c.path, c.service) for c in result.deployment.synapse) == [
         ("synapse/conf.d/notes.yml", None), ("synapse/conf.d/rtc.yaml", "synapse"), ("synapse/homeserver.yaml", "synapse")]
+
+
+@pytest.mark.parametrize("volume,reads", [
+    ("projected: {sources: [{secret: {name: hs-signing}}, {configMap: {name: hs-config}}]}", True),
+    ("projected: {sources: [{configMap: {name: hs-config, items: [{key: homeserver.yaml, path: x.yaml}]}}]}", False),
+    ("projected: {sources: [{secret: {name: hs-config}}]}", False),
+])
+def test_a_homeserver_in_a_projected_volume(tmp_path, volume, reads):
+    result = run(tmp_path, {"hs.yaml": manifest(synapse(), volume)})
+    assert linked(result) == [("synapse", "hs" if reads else None)]

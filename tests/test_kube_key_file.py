@@ -382,3 +382,14 @@ def test_folder_key_file_secrets_are_never_printed(tmp_path):
 ])
 def test_a_short_secret_in_a_generated_or_folder_key_file_is_rtc401_at_its_line(tmp_path, make, where):
     assert at(run(tmp_path, make()), "RTC401") == where
+
+
+@pytest.mark.parametrize("volume,fires", [
+    ("projected: {sources: [{serviceAccountToken: {path: token}}, {secret: {name: lk-keys}}]}", True),
+    ("projected: {sources: [{secret: {name: lk-keys, items: [{key: keys.yaml, path: keys.yaml}]}}]}", True),
+    ("projected: {sources: [{secret: {name: lk-keys, items: [{key: keys.yaml, path: other.yaml}]}}]}", False),
+    ("projected: {sources: [{configMap: {name: lk-keys}}]}", False),  # a Secret, not a ConfigMap, holds it
+])
+def test_a_key_file_in_a_projected_volume(tmp_path, volume, fires):
+    result = run(tmp_path, {"rtc.yaml": kube(string_data(OTHER), volume=volume)})
+    assert ("RTC303" in codes(result)) == fires

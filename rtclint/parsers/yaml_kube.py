@@ -4,7 +4,8 @@
   (a well-known, a LiveKit config), read by parsers/kube_data.py.
 - Deployment/StatefulSet/DaemonSet/ReplicaSet/Job/Pod: each container → Service(source
   'k8s') with image, env (`valueFrom` → from_secret / configmap reference, no value),
-  container ports, volume mounts (`configmap:NAME` / `secret:NAME` sources) and the pod
+  container ports, volume mounts (`configmap:NAME` / `secret:NAME` sources, one per source of
+  a `projected` volume) and the pod
   labels Services select on.
 - Service → KubeService (selector, port/targetPort/nodePort with spans).
 - Ingress → Site(kind='ingress') per host, as ingress-nginx serves it (parsers/kube_ingress.py);
@@ -148,22 +149,33 @@ class _OneDocTree:
         return self.doc
 
 
-def _volumes(pod: yaml.Node | None) -> dict[str, tuple[str, dict[str, str] | None]]:
-    """volume name → ('configmap:NAME' / 'secret:NAME' / 'other', `items` key → path or
-    None when every key is a file named after it)."""
+def _volumes(pod: yaml.Node | None) -> dict[str, list[tuple[str, dict[str, str] | None]]]:
+    """volume name → its sources: ('configmap:NAME' / 'secret:NAME' / 'other', `items` key →
+    path or None when every key is a file named after it). A `projected` volume lays several
+    ConfigMaps and Secrets in one folder."""
     out = {}
     _, volumes = mapping_get(pod, "volumes")
     for vol in volumes.value if isinstance(volumes, yaml.SequenceNode) else []:
         vname = str(scalar(mapping_get(vol, "name")[1]) or "")
-        _, cm = mapping_get(vol, "configMap")
-        _, secret = mapping_get(vol, "secret")
-        if cm is not None:
-            out[vname] = (f"configmap:{scalar(mapping_get(cm, 'name')[1])}", _items(cm))
-        elif secret is not None:
-            out[vname] = (f"secret:{scalar(mapping_get(secret, 'secretName')[1])}", _items(secret))
+        _, projected = mapping_get(vol, "projected")
+        _, sources = mapping_get(projected, "sources")
+        if isinstance(sources, yaml.SequenceNode):
+            out[vname] = [_source(item, "name") for item in sources.value] or [("other", None)]
         else:
-            out[vname] = ("other", None)
+            out[vname] = [_source(vol, "secretName")]
     return out
+
+
+def _source(node: yaml.Node, secret_name: str) -> tuple[str, dict[str, str] | None]:
+    """A volume's (or a projected source's) ConfigMap or Secret; a Secret volume names it
+    `secretName`, a projected Secret source `name`."""
+    _, cm = mapping_get(node, "configMap")
+    _, secret = mapping_get(node, "secret")
+    if cm is not None:
+        return f"configmap:{scalar(mapping_get(cm, 'name')[1])}", _items(cm)
+    if secret is not None:
+        return f"secret:{scalar(mapping_get(secret, secret_name)[1])}", _items(secret)
+    return "other", None
 
 
 def _items(source: yaml.Node) -> dict[str, str] | None:
@@ -175,7 +187,7 @@ def _items(source: yaml.Node) -> dict[str, str] | None:
             for i in items.value if isinstance(i, yaml.MappingNode)}
 
 
-def _container(doc: Document, container: yaml.Node, svc: Service, volumes: dict[str, str]) -> None:
+def _container(doc: Document, container: yaml.Node, svc: Service, volumes: dict[str, list]) -> None:
     image_key, image = mapping_get(container, "image")
     if isinstance(image, yaml.ScalarNode):
         svc.image = located(doc, image, image_key)
@@ -209,12 +221,12 @@ def _container(doc: Document, container: yaml.Node, svc: Service, volumes: dict[
         vol = str(scalar(mapping_get(item, "name")[1]) or "")
         target = str(scalar(mapping_get(item, "mountPath")[1]) or "")
         sub = scalar(mapping_get(item, "subPath")[1])
-        source, items = volumes.get(vol, ("other", None))
-        svc.mounts.append(Mount(source, target, node_span(doc, item), resolved=None))
-        if source != "other":  # which keys are files under the mount: {key: path in the container}
-            svc.mounts[-1].files = _mounted_files(target, items, str(sub) if sub else None)
-        if sub:
-            svc.mounts[-1].source += f"#{sub}"
+        for source, items in volumes.get(vol, [("other", None)]):  # one Mount per source, same target
+            svc.mounts.append(Mount(source, target, node_span(doc, item), resolved=None))
+            if source != "other":  # which keys are files under the mount: {key: path in the container}
+                svc.mounts[-1].files = _mounted_files(target, items, str(sub) if sub else None)
+            if sub:
+                svc.mounts[-1].source += f"#{sub}"
     command = []
     for field in ("command", "args"):
         _, value = mapping_get(container, field)
