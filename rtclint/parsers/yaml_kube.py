@@ -4,9 +4,9 @@
   (a well-known, a LiveKit config), read by parsers/kube_data.py.
 - Deployment/StatefulSet/DaemonSet/ReplicaSet/Job/Pod: each container → Service(source
   'k8s') with image, env (`valueFrom` → from_secret / configmap reference, no value),
-  container ports, volume mounts (`configmap:NAME` / `secret:NAME` sources, one per source of
-  a `projected` volume) and the pod
-  labels Services select on.
+  container ports, volume mounts (`configmap:NAME` / `secret:NAME` sources, one per source
+  of a `projected` volume), `command`/`args` (apart too: `command` replaces the image's
+  entrypoint) and the pod labels Services select on.
 - Service → KubeService (selector, port/targetPort/nodePort with spans).
 - Ingress → Site(kind='ingress') per host, as ingress-nginx serves it (parsers/kube_ingress.py);
   Gateway API HTTPRoute → Site(kind='gateway') per hostname (parsers/kube_gateway.py).
