@@ -393,3 +393,14 @@ def test_a_short_secret_in_a_generated_or_folder_key_file_is_rtc401_at_its_line(
 def test_a_key_file_in_a_projected_volume(tmp_path, volume, fires):
     result = run(tmp_path, {"rtc.yaml": kube(string_data(OTHER), volume=volume)})
     assert ("RTC303" in codes(result)) == fires
+
+
+@pytest.mark.parametrize("volume,fires", [
+    ("projected: {sources: [{secret: {name: lk-keys}}]}", True),  # 0644, the default
+    ("projected: {defaultMode: 0400, sources: [{secret: {name: lk-keys}}]}", False),
+    ("projected: {sources: [{secret: {name: lk-keys, items: [{key: keys.yaml, path: keys.yaml, mode: 0400}]}}]}",
+     False),
+])
+def test_a_projected_key_file_readable_by_others_is_rtc412(tmp_path, volume, fires):
+    result = run(tmp_path, {"rtc.yaml": kube(string_data(GOOD), volume=volume)})
+    assert ("RTC412" in codes(result)) == fires

@@ -310,17 +310,20 @@ def _mount_modes(doc: Document, pod: yaml.Node | None, container: yaml.Node) -> 
     volumes = {}
     _, listed = mapping_get(pod, "volumes")
     for vol in listed.value if isinstance(listed, yaml.SequenceNode) else []:
-        source = mapping_get(vol, "secret")[1] or mapping_get(vol, "configMap")[1]
+        source = _held_object(vol) or mapping_get(vol, "projected")[1]
         if not isinstance(source, yaml.MappingNode):
             continue
-        mode_key, mode = mapping_get(source, "defaultMode")
+        mode_key, mode = mapping_get(source, "defaultMode")  # a projected volume's is for every source
         items = {}
-        _, listed_items = mapping_get(source, "items")
-        for item in listed_items.value if isinstance(listed_items, yaml.SequenceNode) else []:
-            _, mode_node = mapping_get(item, "mode")
-            item_mode = _octal(scalar(mode_node))
-            if item_mode is not None:
-                items[str(scalar(mapping_get(item, "path")[1]))] = (item_mode, node_span(doc, mode_node))
+        _, sources = mapping_get(source, "sources")
+        held = [_held_object(s) for s in sources.value] if isinstance(sources, yaml.SequenceNode) else [source]
+        for each in held:
+            _, listed_items = mapping_get(each, "items")
+            for item in listed_items.value if isinstance(listed_items, yaml.SequenceNode) else []:
+                _, mode_node = mapping_get(item, "mode")
+                item_mode = _octal(scalar(mode_node))
+                if item_mode is not None:
+                    items[str(scalar(mapping_get(item, "path")[1]))] = (item_mode, node_span(doc, mode_node))
         default = _octal(scalar(mode)) if mode_key is not None else 0o644
         volumes[str(scalar(mapping_get(vol, "name")[1]))] = (
             default, items, node_span(doc, mode if mode_key is not None else vol))
@@ -336,6 +339,10 @@ def _mount_modes(doc: Document, pod: yaml.Node | None, container: yaml.Node) -> 
                 items = {}
             out[str(scalar(mapping_get(item, "mountPath")[1]) or "")] = (default, items, span)
     return out
+
+
+def _held_object(node: yaml.Node | None) -> yaml.Node | None:
+    return mapping_get(node, "secret")[1] or mapping_get(node, "configMap")[1]
 
 
 def _octal(value) -> int | None:
