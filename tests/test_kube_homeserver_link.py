@@ -323,7 +323,6 @@ COMPOSE_CASES = {  # service lines, files, the config's service
     "an entrypoint running Synapse": ("image: registry.example.org/our/hs:2\n"
                                       "    entrypoint: [python, -m, synapse.app.homeserver]\n"
                                       "    command: [--config-path, /conf/homeserver.yaml]\n"
-                                      "    environment: {SYNAPSE_REPORT_STATS: 'no'}\n"
                                       "    volumes: [./homeserver.yaml:/conf/homeserver.yaml]",
                                       {"homeserver.yaml": HOMESERVER}, "synapse"),
     "TUWUNEL_CONFIG": ("image: ghcr.io/matrix-construct/tuwunel:v1.4.0\n"
@@ -422,3 +421,13 @@ def test_a_compose_config_folder_is_read_as_synapse_reads_a_directory(tmp_path):
 def test_a_homeserver_in_a_projected_volume(tmp_path, volume, reads):
     result = run(tmp_path, {"hs.yaml": manifest(synapse(), volume)})
     assert linked(result) == [("synapse", "hs" if reads else None)]
+
+
+def test_a_compose_entrypoint_running_synapse_makes_the_service_the_homeserver(tmp_path):
+    lines, files, _ = COMPOSE_CASES["an entrypoint running Synapse"]
+    result = run(tmp_path, {"compose.yaml": f"services:\n  hs:\n    {lines}\n", **files})
+    (svc,) = result.deployment.services
+    assert svc.role == "synapse" and not result.deployment.targets["synapse"].startswith("2")
+    other = run(tmp_path / "other", {"compose.yaml": f"services:\n  hs:\n    {lines.replace('synapse.app', 'other.app')}\n",
+                                     **files})
+    assert [s.role for s in other.deployment.services] == ["other"]

@@ -23,14 +23,19 @@ from rtclint.parsers.yaml import classify, load_nodes, mapping_items
 from rtclint.parsers.yaml_values import Embedded, align, compose_nested
 from rtclint.resolve.compose_interpolate import InterpolationError, interpolate
 
+
 def link_service(svc: Service, tree: Tree, facts: FileFacts, project_env: dict[str, EnvVar]) -> None:
     if svc.role == "livekit":
         _livekit_sources(svc, tree, facts, project_env)
-    elif svc.role == "synapse":
-        paths = [p for flavor, p in read_paths(svc) if flavor == "synapse"]
-        _mounted_config(svc, tree, facts, "synapse", _synapse_files(svc, paths))
-    else:
-        _mounted_toml(svc, [p for flavor, p in read_paths(svc) if flavor != "synapse"])
+    elif svc.role in ("synapse", "other"):
+        read = read_paths(svc)
+        paths = [p for flavor, p in read if flavor == "synapse"]
+        if paths and svc.role == "other":  # an image rtclint does not know, whose entrypoint runs Synapse
+            svc.role = "synapse"
+            svc.facts["role_from_config"] = True  # its image tag names no Synapse version
+        if paths:
+            _mounted_config(svc, tree, facts, "synapse", _synapse_files(svc, paths))
+        _mounted_toml(svc, [p for flavor, p in read if flavor != "synapse"])
     _mounted_well_knowns(svc, tree, facts)
 
 def _livekit_sources(svc: Service, tree: Tree, facts: FileFacts, project_env: dict[str, EnvVar]) -> None:
