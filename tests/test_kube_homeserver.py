@@ -202,3 +202,12 @@ def test_synapse_loads_the_key_as_rtclint_reads_it(tmp_path, synapse, body, make
         t.value["livekit_service_url"] for t in cfg.transports]
     unset = ("", "None", "0", "0:00:00")  # how the loader shows Synapse's "not set"
     assert ("max_event_delay_duration" in cfg.keys) == (loaded["max_event_delay_duration"] not in unset)
+
+
+@pytest.mark.parametrize("key,flavor", [("tuwunel.toml", "tuwunel"), ("continuwuity.toml", "continuwuity")])
+def test_the_keys_name_says_which_toml_server_it_configures(tmp_path, key, flavor):
+    """As for a file of its own, the name decides when the settings do not: the key's name,
+    not the manifest's."""
+    toml = '[global]\nserver_name = "example.org"\n'
+    result = run(tmp_path, {"hs.yaml": block("ConfigMap", "data", toml, key=key)})
+    assert [c.flavor for c in result.deployment.toml_homeservers] == [flavor]

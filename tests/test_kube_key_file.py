@@ -5,6 +5,7 @@ livekit-server's createKeyProvider decodes them), so the key rules apply; a key 
 tree does not hold leaves them unknown; the secrets are masked in every output."""
 
 import base64
+import os
 import textwrap
 
 import pytest
@@ -206,3 +207,200 @@ def test_key_file_secrets_are_never_printed(tmp_path, make):
         proc = run_rtclint(["check", "--no-cache", "--format", fmt, "."], cwd=str(tmp_path))
         assert "RTC303" in proc.stdout, proc.stdout + proc.stderr
         assert OTHER not in proc.stdout and GOOD not in proc.stdout and OTHER not in proc.stderr
+
+
+# -- a key file a kustomize generator makes ------------------------------------------------
+
+def generated(generator="secretGenerator", source="files: [keys.yaml]", secret=OTHER):
+    keys = f"  - name: lk-keys\n    {source.replace('@SECRET@', secret)}\n"
+    kustomization = ("namespace: rtc\nresources: [rtc.yaml]\n"
+                     "configMapGenerator:\n  - name: lk-config\n    files: [livekit.yaml]\n"
+                     + (keys if generator == "configMapGenerator" else f"{generator}:\n{keys}"))
+    volume = "secret: {secretName: lk-keys, defaultMode: 0400}"
+    if generator == "configMapGenerator":
+        volume = "configMap: {name: lk-keys, defaultMode: 0400}"
+    return {"kustomization.yaml": kustomization,
+            "rtc.yaml": LK_PODS.replace("@VOLUME@", volume),
+            "livekit.yaml": "port: 7880\nkey_file: /etc/livekit-keys/keys.yaml\n",
+            "keys.yaml": f"callkey: {secret}\n"}
+
+
+def _pods(text):
+    return text.replace("@MOUNT@", "- {name: keys, mountPath: /etc/livekit-keys}")
+
+
+LK_PODS = _pods(kube("", mount="@MOUNT@", volume="@VOLUME@").split("---\n", 2)[2])  # Deployments, jwt-auth
+GENERATED_WAYS = {
+    "a file": "files: [keys.yaml]",
+    "a renamed file": "files: [keys.yaml=keys.yaml]",
+    "a literal": 'literals: ["keys.yaml=callkey: @SECRET@"]',
+}
+
+
+@pytest.mark.parametrize("way", sorted(GENERATED_WAYS))
+def test_a_key_file_from_a_secret_generator(tmp_path, way):
+    broken = run(tmp_path / "broken", generated(source=GENERATED_WAYS[way]))
+    assert "RTC303" in codes(broken)
+    (cfg,) = broken.deployment.livekit
+    assert cfg.facts["key_file_from"] == "secret" and set(cfg.facts["key_file_keys"]) == {"callkey"}
+    where = "kustomization.yaml" if way == "a literal" else "keys.yaml"
+    assert cfg.keys["callkey"].span.path == where
+    good = run(tmp_path / "good", generated(source=GENERATED_WAYS[way], secret=GOOD))
+    assert "RTC303" not in codes(good) and "RTC900" not in codes(good)
+
+
+def test_a_key_file_from_a_config_map_generator_is_rtc900(tmp_path):
+    result = run(tmp_path, generated("configMapGenerator", secret=GOOD))
+    assert "RTC900" in codes(result) and "RTC303" not in codes(result)
+
+
+def test_a_generator_file_the_tree_lacks_leaves_the_keys_unknown(tmp_path):
+    files = generated()
+    del files["keys.yaml"]
+    result = run(tmp_path, files)
+    assert "RTC303" not in codes(result) and all("key_file_keys" not in c.facts for c in result.deployment.livekit)
+
+
+@pytest.mark.parametrize("way", sorted(GENERATED_WAYS))
+def test_the_generated_key_file_is_what_kustomize_builds(tmp_path, way):
+    """Oracle: `kubectl kustomize` builds the tree; the Secret the LiveKit pod mounts (its
+    renamed name) holds the key file whose entries rtclint gives LiveKit."""
+    import subprocess
+    import sys
+
+    import yaml
+
+    write(str(tmp_path), generated(source=GENERATED_WAYS[way]))
+    kubectl = os.path.join(os.path.dirname(sys.executable), "kubectl")
+    built = subprocess.run([kubectl, "kustomize", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert built.returncode == 0, built.stderr
+    objects = [o for o in yaml.safe_load_all(built.stdout) if o]
+    livekit = next(o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "livekit")
+    volume = next(v for v in livekit["spec"]["template"]["spec"]["volumes"] if v["name"] == "keys")
+    secret = next(o for o in objects if o["kind"] == "Secret" and o["metadata"]["name"] == volume["secret"]["secretName"])
+    theirs = yaml.safe_load(base64.b64decode(secret["data"]["keys.yaml"]).decode())
+    result = run(tmp_path, {})
+    (cfg,) = result.deployment.livekit
+    assert {k: v.value for k, v in cfg.facts["key_file_keys"].items()} == theirs
+
+
+def test_generated_key_file_secrets_are_never_printed(tmp_path):
+    for way, source in GENERATED_WAYS.items():
+        root = tmp_path / way.replace(" ", "-")
+        write(str(root), generated(source=source))
+        for fmt in ("text", "json", "sarif"):
+            proc = run_rtclint(["check", "--no-cache", "--format", fmt, "."], cwd=str(root))
+            assert "RTC303" in proc.stdout, proc.stdout + proc.stderr
+            assert OTHER not in proc.stdout and GOOD not in proc.stdout and OTHER not in proc.stderr
+
+
+# -- a key file in a bind-mounted folder (Compose) -----------------------------------------
+
+FOLDER_WAYS = {  # volume entry, key_file, where the key file is in the tree
+    "short syntax": ("- ./livekit:/etc/livekit", "/etc/livekit/keys.yaml", "livekit/keys.yaml"),
+    "read-only": ("- ./livekit:/etc/livekit:ro", "/etc/livekit/keys.yaml", "livekit/keys.yaml"),
+    "long syntax": ("- {type: bind, source: ./livekit, target: /etc/livekit, read_only: true}",
+                    "/etc/livekit/keys.yaml", "livekit/keys.yaml"),
+    "interpolated": ("- ${LK_DIR:-./livekit}:/etc/livekit", "/etc/livekit/keys.yaml", "livekit/keys.yaml"),
+    "a sub-folder": ("- ./livekit:/etc/livekit", "/etc/livekit/secrets/keys.yaml", "livekit/secrets/keys.yaml"),
+}
+
+
+def folder_tree(way, secret, key_file=None):
+    bind, path, where = FOLDER_WAYS[way]
+    compose = COMPOSE.replace("command: --config /etc/livekit.yaml", "command: --config /etc/livekit/livekit.yaml") \
+        .replace("- ./livekit.yaml:/etc/livekit.yaml:ro", bind).replace("@BIND@", "").replace("@SECRETS@", "") \
+        .replace("@TOP@", "")
+    return {"compose.yaml": compose, ".env": f"LIVEKIT_SECRET={GOOD}\n",
+            "livekit/livekit.yaml": f"port: 7880\nkey_file: {key_file or path}\n",
+            where: f"callkey: {secret}\n"}
+
+
+@pytest.mark.parametrize("way", sorted(FOLDER_WAYS))
+def test_a_key_file_in_a_bind_mounted_folder(tmp_path, way):
+    broken = run(tmp_path / "broken", folder_tree(way, OTHER))
+    assert at(broken, "RTC303") == (".env", 1, 16)
+    (cfg,) = [c for c in broken.deployment.livekit if c.key_file is not None]
+    assert cfg.service == "livekit" and cfg.keys["callkey"].span.path == FOLDER_WAYS[way][2]
+    assert "RTC303" not in codes(run(tmp_path / "good", folder_tree(way, GOOD)))
+    elsewhere = run(tmp_path / "elsewhere", folder_tree(way, OTHER, key_file="/etc/livekit/missing.yaml"))
+    assert "RTC303" not in codes(elsewhere)
+
+
+def test_a_named_volume_is_no_tree_folder(tmp_path):
+    """`livekit:/etc/livekit` names a volume (docker compose says so, and refuses it
+    undeclared): its files are not the tree's, the keys stay unknown."""
+    from test_compose_oracle import docker_config
+
+    files = folder_tree("short syntax", OTHER)
+    files["compose.yaml"] = files["compose.yaml"].replace("- ./livekit:/etc/livekit", "- livekit:/etc/livekit") \
+        + "volumes:\n  livekit: {}\n"
+    result = run(tmp_path, files)
+    assert "RTC303" not in codes(result)
+    resolved, stderr = docker_config(str(tmp_path / "compose.yaml"), str(tmp_path))
+    assert [v["type"] for v in resolved["services"]["livekit"]["volumes"]] == ["volume"], stderr
+
+
+def test_a_file_mounted_inside_the_folder_wins(tmp_path):
+    """`./keys.yaml:/etc/livekit/keys.yaml` over `./livekit:/etc/livekit`: the container
+    sees the file mount there, as with nested mounts in Docker."""
+    files = folder_tree("short syntax", GOOD)
+    files["compose.yaml"] = files["compose.yaml"].replace(
+        "- ./livekit:/etc/livekit", "- ./livekit:/etc/livekit\n      - ./keys.yaml:/etc/livekit/keys.yaml:ro")
+    files["keys.yaml"] = f"callkey: {OTHER}\n"
+    assert "RTC303" in codes(run(tmp_path, files))
+
+
+@pytest.mark.parametrize("way", sorted(FOLDER_WAYS))
+def test_the_folder_is_the_source_docker_compose_mounts(tmp_path, way):
+    """Oracle: `docker compose config` resolves the bind mount; its source folder and
+    target are the ones rtclint reads the key file from."""
+    from test_compose_oracle import docker_config
+
+    write(str(tmp_path), folder_tree(way, OTHER))
+    resolved, stderr = docker_config(str(tmp_path / "compose.yaml"), str(tmp_path))
+    assert resolved is not None, stderr
+    (theirs,) = [(v["source"], v["target"]) for v in resolved["services"]["livekit"]["volumes"] if v["type"] == "bind"]
+    result = run(tmp_path, {})
+    (svc,) = [s for s in result.deployment.services if s.name == "livekit"]
+    assert [(folder, target) for target, folder, _ in svc.facts["bind_dirs"]] == [theirs]
+    assert os.path.isfile(os.path.join(theirs[0], os.path.relpath(FOLDER_WAYS[way][1], theirs[1])))
+
+
+def test_folder_key_file_secrets_are_never_printed(tmp_path):
+    write(str(tmp_path), folder_tree("short syntax", OTHER))
+    for fmt in ("text", "json", "sarif"):
+        proc = run_rtclint(["check", "--no-cache", "--format", fmt, "."], cwd=str(tmp_path))
+        assert "RTC303" in proc.stdout, proc.stdout + proc.stderr
+        assert OTHER not in proc.stdout and GOOD not in proc.stdout and OTHER not in proc.stderr
+
+
+@pytest.mark.parametrize("make,where", [
+    (lambda: generated(secret="short"), ("keys.yaml", 1, 10)),
+    (lambda: generated(source=GENERATED_WAYS["a literal"], secret="short"), ("kustomization.yaml", 8, 36)),
+    (lambda: folder_tree("a sub-folder", "short"), ("livekit/secrets/keys.yaml", 1, 10)),
+])
+def test_a_short_secret_in_a_generated_or_folder_key_file_is_rtc401_at_its_line(tmp_path, make, where):
+    assert at(run(tmp_path, make()), "RTC401") == where
+
+
+@pytest.mark.parametrize("volume,fires", [
+    ("projected: {sources: [{serviceAccountToken: {path: token}}, {secret: {name: lk-keys}}]}", True),
+    ("projected: {sources: [{secret: {name: lk-keys, items: [{key: keys.yaml, path: keys.yaml}]}}]}", True),
+    ("projected: {sources: [{secret: {name: lk-keys, items: [{key: keys.yaml, path: other.yaml}]}}]}", False),
+    ("projected: {sources: [{configMap: {name: lk-keys}}]}", False),  # a Secret, not a ConfigMap, holds it
+])
+def test_a_key_file_in_a_projected_volume(tmp_path, volume, fires):
+    result = run(tmp_path, {"rtc.yaml": kube(string_data(OTHER), volume=volume)})
+    assert ("RTC303" in codes(result)) == fires
+
+
+@pytest.mark.parametrize("volume,fires", [
+    ("projected: {sources: [{secret: {name: lk-keys}}]}", True),  # 0644, the default
+    ("projected: {defaultMode: 0400, sources: [{secret: {name: lk-keys}}]}", False),
+    ("projected: {sources: [{secret: {name: lk-keys, items: [{key: keys.yaml, path: keys.yaml, mode: 0400}]}}]}",
+     False),
+])
+def test_a_projected_key_file_readable_by_others_is_rtc412(tmp_path, volume, fires):
+    result = run(tmp_path, {"rtc.yaml": kube(string_data(GOOD), volume=volume)})
+    assert ("RTC412" in codes(result)) == fires

@@ -3,7 +3,8 @@
 `link(deployment)` runs once after every file is read (the engine calls it; it is
 idempotent, so rules and tests may call it too):
 - a livekit.yaml / homeserver.yaml mounted into a Compose service, or a ConfigMap
-  mounted into a pod, gets `.service` set to that service's name;
+  mounted into a pod (a homeserver's: at the path its program reads, linking_homeserver),
+  gets `.service` set to that service's name;
 - an env file beside Compose files or Kubernetes manifests is not a program of its own:
   one a service loads (`env_file:`, a kustomize generator's `envs`) is merged into it, the
   project `.env` feeds interpolation only, and one nothing loads configures nothing;
@@ -17,7 +18,7 @@ from __future__ import annotations
 import os
 
 from rtclint.config import version_tuple
-from rtclint.model import linking_kube
+from rtclint.model import linking_homeserver, linking_kube
 from rtclint.model.services import LiveKitConfig, Service
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
@@ -40,6 +41,7 @@ def link(dep: "Deployment") -> None:
     _drop_merged_env_files(dep)
     linking_kube.kube_service_aliases(dep)
     linking_kube.env_from_configmaps(dep)
+    linking_homeserver.link_homeservers(dep)  # after envFrom: SYNAPSE_CONFIG_PATH may come from there
     linking_kube.ingress_target_ports(dep)
     _targets_from_images(dep)
     dep._aliases = None  # type: ignore[attr-defined]  # aliases changed: rebuild the index
@@ -89,15 +91,24 @@ def _link_compose_configs(dep: "Deployment") -> None:
     synapse_by_path: dict[str, list] = {}
     for syn in dep.synapse:
         synapse_by_path.setdefault(syn.path, []).append(syn)
+    toml_by_path: dict[str, list] = {}
+    for cfg in dep.toml_homeservers:
+        toml_by_path.setdefault(cfg.path, []).append(cfg)
     for svc in dep.services:
         livekit_file = svc.facts.get("livekit_config_file")
         if livekit_file and not svc.facts.get("livekit_config_inline"):
             for cfg in livekit_by_path.get(livekit_file, ()):
                 if cfg.service is None and cfg.facts.get("origin") in ("file", "mount"):
                     cfg.service = svc.name
-        for syn in synapse_by_path.get(svc.facts.get("synapse_config_file") or "", ()):
-            if syn.service is None:
-                syn.service = svc.name
+        for path in svc.facts.get("synapse_config_files", ()):
+            for syn in synapse_by_path.get(path, ()):
+                if syn.service is None:
+                    syn.service = svc.name
+        for path in svc.facts.get("toml_config_files", ()):
+            for cfg in toml_by_path.get(path, ()):
+                if cfg.service is None:
+                    cfg.service = svc.name
+                    svc.facts["homeserver"] = cfg.flavor
     ec_by_path = {ec.get("path"): ec for ec in dep.element_call if isinstance(ec, dict)}
     for svc in dep.services:  # Element Call's config.json, mounted into its container
         for mount in svc.mounts:
@@ -135,6 +146,8 @@ def _targets_from_images(dep: "Deployment") -> None:
     found: dict[str, str] = {}
     for svc in dep.services:
         component = IMAGE_COMPONENTS.get(svc.role)
+        if svc.facts.get("role_from_config"):
+            continue  # an image rtclint does not know: its tag is no version of the program
         tag = svc.image_tag
         if component is None or not tag or not version_tuple(tag):
             continue

@@ -1,7 +1,8 @@
 """What a Compose container reads, linked to the files in the tree: a LiveKit
 container's configuration (`--config PATH` in its command and the bind mount that puts a
 tree file at PATH, so the file's kind comes from the mount even when its name says
-nothing; YAML in `LIVEKIT_CONFIG`; `LIVEKIT_KEYS`), a mounted homeserver.yaml, and
+nothing; YAML in `LIVEKIT_CONFIG`; `LIVEKIT_KEYS`), a mounted homeserver.yaml or
+Continuwuity/Tuwunel TOML (at the path the program reads: model/linking_homeserver), and
 well-known files mounted where a web server serves them.
 """
 
@@ -10,9 +11,10 @@ from __future__ import annotations
 import os
 import re
 
-from rtclint.discover import kind_from_name
+from rtclint.discover import display_path, kind_from_name
 from rtclint.document import Document
 from rtclint.model import EnvVar, FileFacts, LiveKitConfig, Located, Service, WellKnown
+from rtclint.model.linking_homeserver import read_paths
 from rtclint.model.stacks import command_option
 from rtclint.parsers import livekit_key_file, yaml_livekit
 from rtclint.parsers.base import Tree
@@ -21,14 +23,19 @@ from rtclint.parsers.yaml import classify, load_nodes, mapping_items
 from rtclint.parsers.yaml_values import Embedded, align, compose_nested
 from rtclint.resolve.compose_interpolate import InterpolationError, interpolate
 
-SYNAPSE_CONFIG_TARGETS = ("/data/homeserver.yaml",)
-
 
 def link_service(svc: Service, tree: Tree, facts: FileFacts, project_env: dict[str, EnvVar]) -> None:
     if svc.role == "livekit":
         _livekit_sources(svc, tree, facts, project_env)
-    elif svc.role == "synapse":
-        _mounted_config(svc, tree, facts, "synapse", _synapse_targets(svc))
+    elif svc.role in ("synapse", "other"):
+        read = read_paths(svc)
+        paths = [p for flavor, p in read if flavor == "synapse"]
+        if paths and svc.role == "other":  # an image rtclint does not know, whose entrypoint runs Synapse
+            svc.role = "synapse"
+            svc.facts["role_from_config"] = True  # its image tag names no Synapse version
+        if paths:
+            _mounted_config(svc, tree, facts, "synapse", _synapse_files(svc, paths))
+        _mounted_toml(svc, [p for flavor, p in read if flavor != "synapse"])
     _mounted_well_knowns(svc, tree, facts)
 
 def _livekit_sources(svc: Service, tree: Tree, facts: FileFacts, project_env: dict[str, EnvVar]) -> None:
@@ -53,38 +60,112 @@ def _livekit_sources(svc: Service, tree: Tree, facts: FileFacts, project_env: di
 
 def _mounted_key_files(svc: Service, tree: Tree, facts: FileFacts) -> None:
     """Every tree file mounted into a LiveKit container that reads as a key file, by its
-    path in the container (`key_maps`): `model.linking` takes the one `key_file` names."""
-    for mount in svc.mounts:
-        if mount.resolved is None or not mount.target.startswith("/"):
-            continue
-        other = tree.load(os.path.abspath(mount.resolved))
+    path in the container (`key_maps`): `model.linking` takes the one `key_file` names.
+    A bind-mounted folder mounts each of its files (a few levels, a bounded number)."""
+    mounted: dict[str, tuple[int, str]] = {}  # path in the container -> (depth of its mount, tree file)
+
+    def put(target: str, abspath: str, depth: int) -> None:
+        if depth >= mounted.get(target, (-1, ""))[0]:  # the deepest mount is what the container sees
+            mounted[target] = (depth, abspath)
+
+    for target, folder, _span in svc.facts.get("bind_dirs", ()):
+        if target.startswith("/"):
+            for rel in _folder_files(folder):
+                put(os.path.normpath(os.path.join(target, rel)), os.path.join(folder, rel), len(target))
+    for m in svc.mounts:
+        if m.resolved is not None and m.target.startswith("/"):
+            put(os.path.normpath(m.target), os.path.abspath(m.resolved), len(os.path.normpath(m.target)))
+    for target, (_depth, abspath) in mounted.items():
+        other = tree.load(abspath) if tree.inside(abspath) else None
         found = livekit_key_file.entries(other.text, lambda n, d=other: d.span(n.start_mark.index, n.end_mark.index)) \
             if other is not None else None
         if found is not None:
-            svc.facts.setdefault("key_maps", {})[os.path.normpath(mount.target)] = found
+            svc.facts.setdefault("key_maps", {})[os.path.normpath(target)] = found
             facts.includes.append(other.path)
 
 
-def _synapse_targets(svc: Service) -> list[str]:
-    targets = list(SYNAPSE_CONFIG_TARGETS)
-    path = svc.env.get("SYNAPSE_CONFIG_PATH")
-    if path is not None and path.value:
-        targets.append(path.value)
-    option = command_option(svc.command, "config-path") or command_option(svc.command, "c")
-    if option:
-        targets.append(option)
-    return targets
+# A bind-mounted folder is walked this deep and this far for key files (a data folder may
+# hold thousands of files; a key file sits beside the config or one level down).
+FOLDER_DEPTH = 2
+FOLDER_FILES = 64
+KEY_FILE_MAX_BYTES = 64 * 1024
+
+
+def _folder_files(folder: str) -> list[str]:
+    """The small regular files of a bind-mounted folder, relative to it, in a stable order."""
+    out = []
+    for here, dirs, files in os.walk(folder):
+        rel_dir = os.path.relpath(here, folder)
+        depth = 0 if rel_dir == "." else rel_dir.count(os.sep) + 1
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")) if depth + 1 < FOLDER_DEPTH else []
+        for name in sorted(files):
+            path = os.path.join(here, name)
+            if os.path.isfile(path) and os.path.getsize(path) <= KEY_FILE_MAX_BYTES:
+                out.append(os.path.normpath(os.path.join(rel_dir, name)))
+            if len(out) >= FOLDER_FILES:
+                return out
+    return out
+
+
+def container_file(svc: Service, target: str) -> tuple[str, object] | None:
+    """(absolute path in the tree, span of the mount) of what a Compose container has at
+    `target`: a bind-mounted file, or a file of a bind-mounted folder (the deepest mount
+    holding the path wins, as in the container)."""
+    target = os.path.normpath(target)
+    for mount in svc.mounts:
+        if mount.resolved is not None and _same_path(mount.target, target):
+            return os.path.abspath(mount.resolved), mount.span
+    found = _in_folder(svc, target)
+    return found if found is not None and os.path.isfile(found[0]) else None
+
+
+def _in_folder(svc: Service, target: str) -> tuple[str, object] | None:
+    """(the tree path, span of the mount) of a normalised container path inside (or at) a
+    bind-mounted folder, from the deepest such mount; None outside every one."""
+    best = None
+    for inside, folder, span in svc.facts.get("bind_dirs", ()):
+        holds = target == inside or target.startswith(inside.rstrip("/") + "/")
+        if holds and (best is None or len(inside) > len(best[0])):
+            best = (inside, folder, span)
+    if best is None:
+        return None
+    return os.path.normpath(os.path.join(best[1], os.path.relpath(target, best[0]))), best[2]
+
+
+def _mounted_toml(svc: Service, targets: list[str]) -> None:
+    """The tree files a Continuwuity/Tuwunel container reads as its config (read on their
+    own as TOML): `model.linking` makes the container their service."""
+    for target in targets:
+        found = container_file(svc, target)
+        if found is not None:
+            svc.facts.setdefault("toml_config_files", []).append(display_path(found[0]))
+
+
+def _synapse_files(svc: Service, targets: list[str]) -> list[str]:
+    """Synapse's config paths, a folder among them read as Synapse reads a directory: its
+    `*.yaml` files, sorted (synapse.config._base.find_config_files)."""
+    out = []
+    for target in targets:
+        found = _in_folder(svc, os.path.normpath(target))
+        if found is None or not os.path.isdir(found[0]):
+            out.append(target)
+            continue
+        out += [f"{target.rstrip('/')}/{name}" for name in sorted(os.listdir(found[0]))
+                if name.endswith(".yaml") and os.path.isfile(os.path.join(found[0], name))]
+    return out
 
 
 def _mounted_config(svc: Service, tree: Tree, facts: FileFacts, kind: str, targets: list[str]) -> None:
     """Link the tree file mounted at one of `targets`; when the file is not recognised as
     `kind` on its own (its name and keys do not say), read it as `kind` here."""
-    for mount in svc.mounts:
-        if mount.resolved is None or not any(_same_path(mount.target, t) for t in targets):
+    for target in targets:
+        found = container_file(svc, target)
+        if found is None or not tree.inside(found[0]):
             continue
-        svc.facts[f"{kind}_config_file"] = mount.resolved
-        svc.facts[f"{kind}_config_mount"] = mount.span
-        other = tree.load(os.path.abspath(mount.resolved))
+        svc.facts[f"{kind}_config_file"] = display_path(found[0])
+        svc.facts[f"{kind}_config_mount"] = found[1]
+        svc.facts.setdefault(f"{kind}_config_files", []).append(display_path(found[0]))  # Synapse reads several
+        other = tree.load(found[0])
         if other is None:
             continue
         nodes, broken = load_nodes(other)

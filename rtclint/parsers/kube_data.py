@@ -40,8 +40,10 @@ def configmap(doc: Document, node: yaml.Node, name: str, namespace: str, facts: 
             continue
         holder.facts["keys"].append(key)
         _plain_key(doc, holder, key, key_node, value)
+        before = _homeserver_count(facts)
         _key_content(doc, key, value, {"configmap": name, "namespace": namespace, "key": key},
                      "configmap", facts, well_knowns=True)
+        _note_homeserver(holder, key, before, facts)
         _remember_key_map(holder, key, value.value, embedded(doc, value).node_span)
     if holder.facts["keys"]:
         facts.services.append(holder)
@@ -61,6 +63,7 @@ def secret(doc: Document, node: yaml.Node, name: str, namespace: str, facts: Fil
         encoded[key] = span
         _remember_key_map(holder, key, decoded, lambda _n, s=span: s)
         if kube_homeserver.from_base64(doc, key, decoded, span, facts):
+            holder.facts.setdefault("homeserver_keys", {})[key] = span
             continue
         if "\n" in decoded or key.endswith((".yaml", ".yml")):
             root, _error = compose_nested(decoded)
@@ -79,7 +82,10 @@ def secret(doc: Document, node: yaml.Node, name: str, namespace: str, facts: Fil
                                                              and c.facts.get("namespace") == namespace)]
         if key in encoded:
             kube_homeserver.forget(facts, encoded[key])
+            holder.facts.get("homeserver_keys", {}).pop(key, None)
+        before = _homeserver_count(facts)
         _key_content(doc, key, value, {"secret": name, "namespace": namespace, "key": key}, "secret", facts)
+        _note_homeserver(holder, key, before, facts)
         _remember_key_map(holder, key, value.value, embedded(doc, value).node_span)
     if holder.facts["keys"]:
         facts.services.append(holder)
@@ -88,6 +94,18 @@ def secret(doc: Document, node: yaml.Node, name: str, namespace: str, facts: Fil
 def _holder(doc: Document, node: yaml.Node, kind: str, name: str, namespace: str) -> Service:
     return Service(name=f"{kind}/{name}", role="other", source=f"k8s-{kind}", span=node_span(doc, node),
                    group=namespace or doc.path, facts={kind: name, "namespace": namespace, "keys": []})
+
+
+def _homeserver_count(facts: FileFacts) -> tuple[int, int]:
+    return len(facts.synapse), len(facts.toml_homeservers)
+
+
+def _note_homeserver(holder: Service, key: str, before: tuple[int, int], facts: FileFacts) -> None:
+    """A key read as a homeserver config: remember the span its config records (the key's
+    value), so `model.linking_homeserver` finds the config of the key a pod mounts."""
+    added = facts.synapse[before[0]:] + facts.toml_homeservers[before[1]:]
+    if added:
+        holder.facts.setdefault("homeserver_keys", {})[key] = added[0].span
 
 
 def _plain_key(doc: Document, holder: Service, key: str, key_node: yaml.Node, value: yaml.ScalarNode) -> None:

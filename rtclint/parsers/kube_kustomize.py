@@ -13,7 +13,9 @@ with the real one.
 - `namespace`: the kustomization's (it overrides every object's), else the entry's.
 Each object is a holder `Service` like a ConfigMap/Secret written out (parsers/kube_data.py);
 a key made from a file records that file (`facts['files']`), whose own facts (a LiveKit
-config) `model.linking` then attributes to the object. A file or env file the tree does not
+config, a homeserver config) `model.linking` then attributes to the object; a key (file or
+literal) that is a LiveKit key file gives its entries (`facts['key_maps']`) to the pod that
+mounts it as `key_file`. A file or env file the tree does not
 hold leaves its keys unknown.
 """
 
@@ -23,6 +25,7 @@ import os
 
 from rtclint.document import Document
 from rtclint.model import EnvVar, FileFacts, Service
+from rtclint.parsers import livekit_key_file
 from rtclint.parsers.base import Tree
 from rtclint.parsers.pyyaml import yaml
 from rtclint.parsers.yaml import mapping_get, node_span, scalar
@@ -113,6 +116,7 @@ def _literals(doc: Document, entry: yaml.Node, holder: Service) -> None:
             value, start, end = value[1:-1], start + 1, end - 1
         _add(holder, EnvVar(key, value, node_span(doc, item), value_span=emb.span(start, end),
                             name_span=emb.span(0, len(key))))
+        _key_map(holder, key, value, lambda n, at=start: emb.span(at + n.start_mark.index, at + n.end_mark.index))
 
 
 def _files(entry: yaml.Node, holder: Service, tree: Tree, base: str) -> None:
@@ -126,6 +130,17 @@ def _files(entry: yaml.Node, holder: Service, tree: Tree, base: str) -> None:
         if loaded is not None:
             span = loaded.span(0, len(loaded.text))
             _add(holder, EnvVar(key, loaded.text, span, value_span=span, from_file=loaded.path))
+            _key_map(holder, key, loaded.text, lambda n, d=loaded: d.span(n.start_mark.index, n.end_mark.index))
+
+
+def _key_map(holder: Service, key: str, text: str, span_of) -> None:
+    """A key whose text is a LiveKit key file (parsers/livekit_key_file): its entries, with
+    spans in the literal or the file, for the LiveKit pod that mounts the key as `key_file`."""
+    found = livekit_key_file.entries(text, span_of)
+    maps = holder.facts.setdefault("key_maps", {})
+    maps.pop(key, None)  # a later source of the same key replaces it
+    if found is not None:
+        maps[key] = found
 
 
 def _envs(entry: yaml.Node, holder: Service, tree: Tree, base: str) -> None:

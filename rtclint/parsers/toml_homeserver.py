@@ -40,7 +40,8 @@ def flavor_of(doc: Document, glob: dict) -> str:
     wk = glob.get("well_known")
     if isinstance(wk, dict) and any(k in wk for k in TUWUNEL_KEYS):
         return "tuwunel"
-    return "tuwunel" if "tuwunel" in os.path.basename(doc.path).lower() else "continuwuity"
+    name = getattr(doc, "name", None) or os.path.basename(doc.path)  # a ConfigMap key's own name
+    return "tuwunel" if "tuwunel" in name.lower() else "continuwuity"
 
 
 def read(doc: Document, data: dict, facts: FileFacts) -> None:

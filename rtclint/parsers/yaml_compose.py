@@ -366,6 +366,8 @@ def _volumes(rs: ResolvedService, svc: Service, tree: Tree) -> None:
         abspath = os.path.normpath(os.path.join(os.path.dirname(item.doc.abspath), os.path.expanduser(source)))
         if os.path.isfile(abspath) and tree.inside(abspath):
             mount.resolved = display_path(abspath)
+        elif os.path.isdir(abspath) and tree.inside(abspath):  # a tree folder: its files, under target
+            svc.facts.setdefault("bind_dirs", []).append((os.path.normpath(target), abspath, mount.span))
         svc.mounts.append(mount)
 
 
@@ -385,16 +387,25 @@ def _config_mounts(rs: ResolvedService, svc: Service, tree: Tree, project: Proje
 
 def _command(rs: ResolvedService, svc: Service) -> None:
     key, command = rs.last("command")
-    if isinstance(command, yaml.ScalarNode) and isinstance(command.value, str):
-        import shlex  # only for a string `command:` (~1 ms at start-up otherwise)
-
-        try:
-            svc.command = shlex.split(command.value)
-        except ValueError:
-            svc.command = command.value.split()
-    elif isinstance(command, yaml.SequenceNode):
-        svc.command = [str(c.value) for c in command.value if isinstance(c, yaml.ScalarNode)]
+    svc.command = _words(command)
+    entry_key, entrypoint = rs.last("entrypoint")
+    if entry_key is not None:  # replaces the image's entrypoint (linking_homeserver asks)
+        svc.facts["entrypoint"] = _words(entrypoint)
     if key is not None:
         svc.facts["command_span"] = _span(command)
         if has_unknown(command):
             svc.facts["command_unknown"] = True
+
+
+def _words(node) -> list[str]:
+    """A `command`/`entrypoint` as the words Compose runs (a string is split as a shell would)."""
+    if isinstance(node, yaml.ScalarNode) and isinstance(node.value, str):
+        import shlex  # only for a string `command:` (~1 ms at start-up otherwise)
+
+        try:
+            return shlex.split(node.value)
+        except ValueError:
+            return node.value.split()
+    if isinstance(node, yaml.SequenceNode):
+        return [str(c.value) for c in node.value if isinstance(c, yaml.ScalarNode)]
+    return []

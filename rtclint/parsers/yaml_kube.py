@@ -4,8 +4,9 @@
   (a well-known, a LiveKit config), read by parsers/kube_data.py.
 - Deployment/StatefulSet/DaemonSet/ReplicaSet/Job/Pod: each container → Service(source
   'k8s') with image, env (`valueFrom` → from_secret / configmap reference, no value),
-  container ports, volume mounts (`configmap:NAME` / `secret:NAME` sources) and the pod
-  labels Services select on.
+  container ports, volume mounts (`configmap:NAME` / `secret:NAME` sources, one per source
+  of a `projected` volume), `command`/`args` (apart too: `command` replaces the image's
+  entrypoint) and the pod labels Services select on.
 - Service → KubeService (selector, port/targetPort/nodePort with spans).
 - Ingress → Site(kind='ingress') per host, as ingress-nginx serves it (parsers/kube_ingress.py);
   Gateway API HTTPRoute → Site(kind='gateway') per hostname (parsers/kube_gateway.py).
@@ -148,22 +149,33 @@ class _OneDocTree:
         return self.doc
 
 
-def _volumes(pod: yaml.Node | None) -> dict[str, tuple[str, dict[str, str] | None]]:
-    """volume name → ('configmap:NAME' / 'secret:NAME' / 'other', `items` key → path or
-    None when every key is a file named after it)."""
+def _volumes(pod: yaml.Node | None) -> dict[str, list[tuple[str, dict[str, str] | None]]]:
+    """volume name → its sources: ('configmap:NAME' / 'secret:NAME' / 'other', `items` key →
+    path or None when every key is a file named after it). A `projected` volume lays several
+    ConfigMaps and Secrets in one folder."""
     out = {}
     _, volumes = mapping_get(pod, "volumes")
     for vol in volumes.value if isinstance(volumes, yaml.SequenceNode) else []:
         vname = str(scalar(mapping_get(vol, "name")[1]) or "")
-        _, cm = mapping_get(vol, "configMap")
-        _, secret = mapping_get(vol, "secret")
-        if cm is not None:
-            out[vname] = (f"configmap:{scalar(mapping_get(cm, 'name')[1])}", _items(cm))
-        elif secret is not None:
-            out[vname] = (f"secret:{scalar(mapping_get(secret, 'secretName')[1])}", _items(secret))
+        _, projected = mapping_get(vol, "projected")
+        _, sources = mapping_get(projected, "sources")
+        if isinstance(sources, yaml.SequenceNode):
+            out[vname] = [_source(item, "name") for item in sources.value] or [("other", None)]
         else:
-            out[vname] = ("other", None)
+            out[vname] = [_source(vol, "secretName")]
     return out
+
+
+def _source(node: yaml.Node, secret_name: str) -> tuple[str, dict[str, str] | None]:
+    """A volume's (or a projected source's) ConfigMap or Secret; a Secret volume names it
+    `secretName`, a projected Secret source `name`."""
+    _, cm = mapping_get(node, "configMap")
+    _, secret = mapping_get(node, "secret")
+    if cm is not None:
+        return f"configmap:{scalar(mapping_get(cm, 'name')[1])}", _items(cm)
+    if secret is not None:
+        return f"secret:{scalar(mapping_get(secret, secret_name)[1])}", _items(secret)
+    return "other", None
 
 
 def _items(source: yaml.Node) -> dict[str, str] | None:
@@ -175,7 +187,7 @@ def _items(source: yaml.Node) -> dict[str, str] | None:
             for i in items.value if isinstance(i, yaml.MappingNode)}
 
 
-def _container(doc: Document, container: yaml.Node, svc: Service, volumes: dict[str, str]) -> None:
+def _container(doc: Document, container: yaml.Node, svc: Service, volumes: dict[str, list]) -> None:
     image_key, image = mapping_get(container, "image")
     if isinstance(image, yaml.ScalarNode):
         svc.image = located(doc, image, image_key)
@@ -209,17 +221,20 @@ def _container(doc: Document, container: yaml.Node, svc: Service, volumes: dict[
         vol = str(scalar(mapping_get(item, "name")[1]) or "")
         target = str(scalar(mapping_get(item, "mountPath")[1]) or "")
         sub = scalar(mapping_get(item, "subPath")[1])
-        source, items = volumes.get(vol, ("other", None))
-        svc.mounts.append(Mount(source, target, node_span(doc, item), resolved=None))
-        if source != "other":  # which keys are files under the mount: {key: path in the container}
-            svc.mounts[-1].files = _mounted_files(target, items, str(sub) if sub else None)
-        if sub:
-            svc.mounts[-1].source += f"#{sub}"
+        for source, items in volumes.get(vol, [("other", None)]):  # one Mount per source, same target
+            svc.mounts.append(Mount(source, target, node_span(doc, item), resolved=None))
+            if source != "other":  # which keys are files under the mount: {key: path in the container}
+                svc.mounts[-1].files = _mounted_files(target, items, str(sub) if sub else None)
+            if sub:
+                svc.mounts[-1].source += f"#{sub}"
     command = []
     for field in ("command", "args"):
         _, value = mapping_get(container, field)
         if isinstance(value, yaml.SequenceNode):
-            command += [str(v.value) for v in value.value if isinstance(v, yaml.ScalarNode)]
+            words = [str(v.value) for v in value.value if isinstance(v, yaml.ScalarNode)]
+            command += words
+            # kept apart too: `command` replaces the image's entrypoint, `args` only its CMD
+            svc.facts["entrypoint" if field == "command" else "args"] = words
     svc.command = command
 
 
@@ -295,17 +310,20 @@ def _mount_modes(doc: Document, pod: yaml.Node | None, container: yaml.Node) -> 
     volumes = {}
     _, listed = mapping_get(pod, "volumes")
     for vol in listed.value if isinstance(listed, yaml.SequenceNode) else []:
-        source = mapping_get(vol, "secret")[1] or mapping_get(vol, "configMap")[1]
+        source = _held_object(vol) or mapping_get(vol, "projected")[1]
         if not isinstance(source, yaml.MappingNode):
             continue
-        mode_key, mode = mapping_get(source, "defaultMode")
+        mode_key, mode = mapping_get(source, "defaultMode")  # a projected volume's is for every source
         items = {}
-        _, listed_items = mapping_get(source, "items")
-        for item in listed_items.value if isinstance(listed_items, yaml.SequenceNode) else []:
-            _, mode_node = mapping_get(item, "mode")
-            item_mode = _octal(scalar(mode_node))
-            if item_mode is not None:
-                items[str(scalar(mapping_get(item, "path")[1]))] = (item_mode, node_span(doc, mode_node))
+        _, sources = mapping_get(source, "sources")
+        held = [_held_object(s) for s in sources.value] if isinstance(sources, yaml.SequenceNode) else [source]
+        for each in held:
+            _, listed_items = mapping_get(each, "items")
+            for item in listed_items.value if isinstance(listed_items, yaml.SequenceNode) else []:
+                _, mode_node = mapping_get(item, "mode")
+                item_mode = _octal(scalar(mode_node))
+                if item_mode is not None:
+                    items[str(scalar(mapping_get(item, "path")[1]))] = (item_mode, node_span(doc, mode_node))
         default = _octal(scalar(mode)) if mode_key is not None else 0o644
         volumes[str(scalar(mapping_get(vol, "name")[1]))] = (
             default, items, node_span(doc, mode if mode_key is not None else vol))
@@ -321,6 +339,10 @@ def _mount_modes(doc: Document, pod: yaml.Node | None, container: yaml.Node) -> 
                 items = {}
             out[str(scalar(mapping_get(item, "mountPath")[1]) or "")] = (default, items, span)
     return out
+
+
+def _held_object(node: yaml.Node | None) -> yaml.Node | None:
+    return mapping_get(node, "secret")[1] or mapping_get(node, "configMap")[1]
 
 
 def _octal(value) -> int | None:

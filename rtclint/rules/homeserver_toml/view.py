@@ -52,6 +52,7 @@ def well_known_proxied_to(ctx, cfg: SynapseConfig) -> list:
         svc = service_for(ctx.deployment, up)
         image = (svc.image.value if svc is not None and svc.image is not None else "") or ""
         named = any(n in f"{up.host} {image}".lower() for n in (*IMAGE_NAMES[cfg.flavor], "conduit"))
+        named = named or (svc is not None and cfg.service == svc.name)  # the container reading it
         if named and (up.port is None or up.port in ports or svc is not None):
             found.append((site, route))
     return found

@@ -15,7 +15,7 @@ def synapse_version(ctx) -> tuple[int, ...]:
     """The Synapse version targeted: a pinned image tag in the tree wins, then the
     configured target, then the newest release."""
     for service in ctx.deployment.services:
-        if service.role == "synapse" and service.image_tag:
+        if service.role == "synapse" and service.image_tag and not service.facts.get("role_from_config"):
             found = version_tuple(service.image_tag)
             if len(found) >= 2:
                 return found
