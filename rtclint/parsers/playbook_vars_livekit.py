@@ -15,7 +15,8 @@ import uuid
 
 from rtclint.document import Span
 from rtclint.model import LiveKitConfig, Located, PortMapping
-from rtclint.parsers.playbook_vars_base import Unreadable, Vars, known
+from rtclint.parsers.playbook_vars_base import UNKNOWN, Unreadable, Vars, known
+from rtclint.parsers.yaml import scalar
 
 # Ansible's `to_uuid` filter: uuid5 in this namespace (lib/ansible/plugins/filter/core.py).
 _ANSIBLE_UUID_NAMESPACE = uuid.UUID("361E6D51-FAEC-444A-9079-341386DA8E2E")
@@ -70,7 +71,9 @@ def livekit_config(v: Vars, s: dict, lk: dict, proxy: str) -> tuple[LiveKitConfi
         raise Unreadable
     config["keys"] = {**keys, **{str(k): str(val) for k, val in custom.items()}}
     at[("keys",)] = v.where(_PRE + "keys_custom", _JWT_ENV + "livekit_secret", "matrix_homeserver_generic_secret_key")
-    config = _extended(v, config, at)
+    refs = {_JWT_ENV + "livekit_key": key, _JWT_ENV + "livekit_secret": secret, "matrix_domain": s["domain"],
+            "matrix_server_fqn_matrix": s["fqn"]}
+    config = _extended(v, config, at, refs)
     cfg = _facts(v, config, at, driver)
     if s["jwt"] and key is None:
         cfg.facts["keys_outside"] = True
@@ -97,16 +100,18 @@ def _turn(v: Vars, s: dict, lk: dict, proxy: str, get) -> dict:
     return turn
 
 
-def _extended(v: Vars, config: dict, at: dict) -> dict:
+def _extended(v: Vars, config: dict, at: dict, refs: dict) -> dict:
     """`livekit_server_configuration_extension_yaml` combined into the rendered config."""
     from rtclint.parsers.pyyaml import yaml
 
     var = "livekit_server_configuration_extension_yaml"
-    text = known(v.value(var, ""))
+    text = v.value(var, "")
+    if text is UNKNOWN:
+        text = _resolved(v, scalar(v.nodes[var][1]), refs)
     if not isinstance(text, str):
         raise Unreadable
     try:
-        extension = yaml.safe_load(text) if text.strip() else None
+        extension = _opaque_leaves(yaml.safe_load(text)) if text.strip() else None
     except yaml.YAMLError:
         raise Unreadable from None
     if not isinstance(extension, dict):
@@ -125,6 +130,37 @@ def _extended(v: Vars, config: dict, at: dict) -> dict:
         return override
 
     return combine(config, extension, ())
+
+
+_OPAQUE = "__rtclint_unknown__"
+
+
+def _resolved(v: Vars, text, refs: dict):
+    """The extension's text with `{{ var }}` replaced by what rtclint computed for `var`
+    (the JWT service's key or secret, the domain), any other expression by an opaque token
+    whose value stays unknown."""
+    import re
+
+    if not isinstance(text, str):
+        return text
+
+    def one(m: re.Match) -> str:
+        value = refs.get(m.group(1)) if m.group(1) else None
+        return str(value) if value is not None else _OPAQUE
+
+    return re.sub(r"\{\{\s*(?:([A-Za-z_][A-Za-z0-9_]*)\s*\}\}|.*?\}\})", one, text)
+
+
+def _opaque_leaves(node):
+    """The loaded extension with every value that rests on an unknown expression as None;
+    a mapping key that does is not read at all."""
+    if isinstance(node, dict):
+        if any(_OPAQUE in str(k) for k in node):
+            raise Unreadable
+        return {k: _opaque_leaves(val) for k, val in node.items()}
+    if isinstance(node, list):
+        return [_opaque_leaves(item) for item in node]
+    return None if isinstance(node, str) and _OPAQUE in node else node
 
 
 def _facts(v: Vars, config: dict, at: dict, driver: Span) -> LiveKitConfig:
@@ -153,7 +189,9 @@ def _facts(v: Vars, config: dict, at: dict, driver: Span) -> LiveKitConfig:
     if "api_key" in hook:
         cfg.webhook_api_key = loc("webhook", "api_key")
     if isinstance(hook.get("urls"), list):
-        cfg.facts["webhook_urls"] = [str(u) for u in hook["urls"]]
+        cfg.facts["webhook_urls"] = [str(u) for u in hook["urls"] if u is not None]
+        if None in hook["urls"]:  # a URL from an expression rtclint does not evaluate
+            cfg.facts["webhook_unknown"] = True
     if hook:
         cfg.facts["webhook_span"] = at.get(("webhook",), driver)
     room = config.get("room") if isinstance(config.get("room"), dict) else {}

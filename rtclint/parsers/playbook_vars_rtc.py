@@ -56,12 +56,16 @@ _REPLACING = ("livekit_server_configuration", "livekit_server_configuration_yaml
 
 def read_rtc(v: Vars, s: dict, facts: FileFacts) -> bool:
     """Add the JWT service, LiveKit and their Traefik routes; False when unreadable."""
-    if not (s["jwt"] or s["livekit"]):
-        return True
     if any(v.span(name) is not None for name in _REPLACING):
         return False
     try:
         proxy = _known(v.text("matrix_playbook_reverse_proxy_type", ""))
+        if proxy == "playbook-managed-traefik":
+            from rtclint.parsers.playbook_vars_traefik import managed_traefik
+
+            facts.services.append(managed_traefik(v))
+        if not (s["jwt"] or s["livekit"]):
+            return True
         lk = _livekit_settings(v, s)
         labels: list[tuple[str, list]] = []
         if s["jwt"]:
@@ -76,7 +80,7 @@ def read_rtc(v: Vars, s: dict, facts: FileFacts) -> bool:
         if proxy in TRAEFIK_PROXIES:
             from rtclint.parsers.playbook_vars_traefik import traefik_facts
 
-            traefik_facts(v, proxy, labels, facts)
+            traefik_facts(v, labels, facts)
     except (Unreadable, ValueError, TypeError):  # not of the type the playbook needs
         return False
     return True
@@ -156,17 +160,18 @@ def _jwt_labels(v: Vars, s: dict, proxy: str, port: int) -> list:
     host = _known(v.text(pre + "traefik_hostname", s["jwt_host"]))
     prefix = _known(v.text(pre + "traefik_path_prefix", s["jwt_prefix"]))
     return _router_labels(v, pre, JWT_NAME, host, prefix, port, redirect_anchor="",
-                          spans=("matrix_livekit_jwt_service_path_prefix", "matrix_livekit_jwt_service_hostname"))
+                          spans=("matrix_livekit_jwt_service_path_prefix", "matrix_livekit_jwt_service_hostname"),
+                          port_var="matrix_livekit_jwt_service_container_port")
 
 
 def _router_labels(v: Vars, pre: str, name: str, host: str, prefix: str, port: int, redirect_anchor: str,
-                   spans: tuple[str, ...]) -> list:
+                   spans: tuple[str, ...], port_var: str) -> list:
     """The HTTP labels both roles' labels.j2 write (Traefik's Docker provider reads them)."""
     at = v.where(pre + "traefik_rule", pre + "traefik_path_prefix", pre + "traefik_hostname", *spans)
     rule = _known(v.text(pre + "traefik_rule", f"Host(`{host}`)" + (f" && PathPrefix(`{prefix}`)" if prefix != "/" else "")))
     entrypoints = _known(v.text(pre + "traefik_entrypoints", _primary_entrypoint(v)))
     priority = _known(v.number(pre + "traefik_priority", 0))
-    out = [(f"traefik.http.services.{name}.loadbalancer.server.port", str(port), at)]
+    out = [(f"traefik.http.services.{name}.loadbalancer.server.port", str(port), v.where(port_var, *spans))]
     middlewares = []
     if prefix != "/":
         # labels.j2: `regex=<anchor>(<prefix | quote>)$`; shlex quoting leaves such a path as it is
@@ -220,5 +225,5 @@ def _livekit(v: Vars, s: dict, lk: dict, proxy: str) -> tuple[Service, LiveKitCo
         host = _known(v.text(lpre + "traefik_hostname", lk["host"]))
         prefix = _known(v.text(lpre + "traefik_path_prefix", lk["prefix"]))
         labels = _router_labels(v, lpre, lk["name"], host, prefix, cfg.http_port, redirect_anchor="^",
-                                spans=(pre + "path_prefix", pre + "hostname"))
+                                spans=(pre + "path_prefix", pre + "hostname"), port_var=pre + "config_port")
     return service, cfg, labels

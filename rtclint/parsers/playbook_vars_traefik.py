@@ -20,7 +20,7 @@ _OTHERS = ("the playbook's other routers on this host (Synapse, its static files
            "from vars.yml")
 
 
-def traefik_facts(v: Vars, proxy: str, labels: list[tuple[str, list]], facts: FileFacts) -> None:
+def traefik_facts(v: Vars, labels: list[tuple[str, list]], facts: FileFacts) -> None:
     merged = Dynamic()
     for name, container_labels in labels:
         if not container_labels:
@@ -38,8 +38,6 @@ def traefik_facts(v: Vars, proxy: str, labels: list[tuple[str, list]], facts: Fi
     sites, problems = build_sites(v.doc, merged)
     facts.sites.extend(sites)
     facts.diagnostics.extend(problems)
-    if proxy == "playbook-managed-traefik":
-        facts.services.append(_static(v))
 
 
 def _stand_ins(dyn: Dynamic) -> None:
@@ -63,7 +61,7 @@ def _stand_ins(dyn: Dynamic) -> None:
                                    tls=first.tls, facts_unknown=_OTHERS)
 
 
-def _static(v: Vars) -> Service:
+def managed_traefik(v: Vars) -> Service:
     """Playbook-managed Traefik's HTTP entry points (name → public port, TLS, span)."""
     pre = "traefik_config_entrypoint_"
     eps = {}
