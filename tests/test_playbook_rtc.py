@@ -258,3 +258,15 @@ def test_the_real_traefik_routes_the_playbook_labels_as_the_model_says(tmp_path)
         traefik.stop()
         for stand_in in stand_ins.values():
             stand_in.close()
+
+
+def test_element_call_gets_the_config_json_its_role_writes(tmp_path):
+    """roles/custom/matrix-element-call: config.json.j2 (base_url, server_name, livekit_service_url
+    = the JWT service's public URL from matrix_servers), image element-call:v0.24.0."""
+    dep = _dep(tmp_path, BASE + "matrix_element_call_enabled: true\n")
+    (ec,) = dep.element_call
+    assert (ec["livekit_service_url"].value, ec["base_url"].value, ec["server_name"].value) == \
+        ("https://matrix.example.org/livekit-jwt-service", "https://matrix.example.org", "example.org")
+    assert _one(dep, "element-call").image.value == "ghcr.io/element-hq/element-call:v0.24.0"
+    off = _dep(tmp_path / "off", BASE + "matrix_element_call_enabled: true\nmatrix_livekit_jwt_service_enabled: false\n")
+    assert off.element_call[0]["livekit_service_url"] is None  # written empty: no URL to judge

@@ -46,6 +46,7 @@ from rtclint.parsers.playbook_vars_base import Unreadable, Vars, known as _known
 from rtclint.parsers.playbook_vars_livekit import jwt_pair
 
 JWT_VERSION = "0.6.0"
+EC_VERSION = "v0.24.0"  # roles/custom/matrix-element-call/defaults/main.yml
 LIVEKIT_VERSION = "v1.13.5"
 JWT_NAME = "matrix-livekit-jwt-service"
 TRAEFIK_PROXIES = ("playbook-managed-traefik", "other-traefik-container")
@@ -77,6 +78,8 @@ def read_rtc(v: Vars, s: dict, facts: FileFacts) -> bool:
             facts.services.append(service)
             facts.livekit.append(cfg)
             labels.append((service.name, lk_labels))
+        if _known(v.flag("matrix_element_call_enabled", False)):
+            _element_call(v, s, facts)
         if proxy in TRAEFIK_PROXIES:
             from rtclint.parsers.playbook_vars_traefik import traefik_facts
 
@@ -227,3 +230,27 @@ def _livekit(v: Vars, s: dict, lk: dict, proxy: str) -> tuple[Service, LiveKitCo
         labels = _router_labels(v, lpre, lk["name"], host, prefix, cfg.http_port, redirect_anchor="^",
                                 spans=(pre + "path_prefix", pre + "hostname"), port_var=pre + "config_port")
     return service, cfg, labels
+
+
+def _element_call(v: Vars, s: dict, facts: FileFacts) -> None:
+    """Element Call's container and the config.json its role writes (config.json.j2:
+    `default_server_config.m.homeserver` and `livekit.livekit_service_url`, the JWT
+    service's public URL while it is enabled, else empty: then left out)."""
+    pre = "matrix_element_call_"
+    conf = pre + "config_"
+    version = _known(v.text(pre + "version", EC_VERSION))
+    at = v.where(pre + "enabled", "matrix_rtc_enabled")
+    url = _known(v.text(conf + "livekit_livekit_service_url", s["jwt_url"] if s["jwt"] else ""))
+    base = _known(v.text(conf + "default_server_config_m_homeserver_base_url",
+                         v.text("matrix_homeserver_url", s["base_url"])))
+    name = _known(v.text(conf + "default_server_config_m_homeserver_server_name", s["domain"]))
+    where = {key: v.where(conf + key, pre + "enabled") for key in ("livekit_livekit_service_url",
+             "default_server_config_m_homeserver_base_url", "default_server_config_m_homeserver_server_name")}
+    facts.element_call.append({
+        "path": v.doc.path, "matrix_rtc_mode": None, "delayed_leave_event_delay_ms": None, "playbook": True,
+        "livekit_service_url": Located(url, where["livekit_livekit_service_url"]) if url else None,
+        "base_url": Located(base, where["default_server_config_m_homeserver_base_url"]),
+        "server_name": Located(name, where["default_server_config_m_homeserver_server_name"])})
+    facts.services.append(Service(name="matrix-element-call", role="element-call", source="playbook", span=at,
+                                  group=v.doc.path, aliases={"matrix-element-call"}, facts={"playbook": True},
+                                  image=Located(f"ghcr.io/element-hq/element-call:{version}", v.where(pre + "version"))))
