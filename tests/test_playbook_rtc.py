@@ -270,3 +270,25 @@ def test_element_call_gets_the_config_json_its_role_writes(tmp_path):
     assert _one(dep, "element-call").image.value == "ghcr.io/element-hq/element-call:v0.24.0"
     off = _dep(tmp_path / "off", BASE + "matrix_element_call_enabled: true\nmatrix_livekit_jwt_service_enabled: false\n")
     assert off.element_call[0]["livekit_service_url"] is None  # written empty: no URL to judge
+
+
+@pytest.mark.parametrize("flavor", ["continuwuity", "tuwunel"])
+def test_continuwuity_and_tuwunel_get_the_toml_facts_the_roles_write(tmp_path, flavor):
+    """continuwuity.toml.j2: server_name, [global.well_known] client (matrix_homeserver_url with SSL),
+    [global.matrix_rtc] foci = the JWT URL while it is enabled (+ custom); tuwunel.toml.j2:
+    [global.well_known] client and livekit_url (group_vars/matrix_servers, c0681e4)."""
+    custom = "matrix_continuwuity_config_rtc_foci_custom: [{type: livekit, livekit_service_url: 'https://b.example'}]\n"
+    dep = _dep(tmp_path, BASE + f"matrix_homeserver_implementation: {flavor}\n" + (custom if flavor == "continuwuity" else ""))
+    assert not dep.synapse
+    (cfg,) = dep.toml_homeservers
+    assert (cfg.flavor, cfg.server_name.value, cfg.keys["well_known.client"].value) == \
+        (flavor, "example.org", "https://matrix.example.org")
+    urls = [t.value["livekit_service_url"] for t in cfg.transports]
+    jwt = "https://matrix.example.org/livekit-jwt-service"
+    assert urls == ([jwt, "https://b.example"] if flavor == "continuwuity" else [jwt])
+    if flavor == "tuwunel":
+        assert cfg.keys["well_known.livekit_url"].value == jwt
+    (container,) = [s for s in dep.services if s.name == f"matrix-{flavor}"]
+    assert container.image_tag == ("v26.7.3" if flavor == "continuwuity" else "v1.9.0")
+    off = _dep(tmp_path / "off", f"matrix_domain: example.org\nmatrix_homeserver_implementation: {flavor}\n")
+    assert off.toml_homeservers[0].transports == []

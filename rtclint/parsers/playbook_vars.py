@@ -51,6 +51,9 @@ from rtclint.parsers.yaml import load_nodes
 
 SUBKIND = "playbook-vars"
 SYNAPSE_VERSION = "v1.159.0"
+# The implementations whose config the playbook writes and rtclint reads (the TOML ones:
+# parsers/playbook_vars_toml.py).
+HOMESERVERS = ("synapse", "continuwuity", "tuwunel")
 
 
 def read(doc: Document) -> FileFacts | None:
@@ -66,17 +69,35 @@ def read(doc: Document) -> FileFacts | None:
     settings = _settings(v)
     if settings is None:
         return None
-    cfg = _synapse(doc, v, settings)
-    if cfg is None:
-        return None
     facts = FileFacts(doc.path, subkind=SUBKIND)
-    facts.synapse.append(cfg)
+    if not _homeserver(doc, v, settings, facts):
+        return None
     if settings["static_files"]:
         facts.well_knowns.append(_well_known(v, settings))
-    facts.services.append(_synapse_container(v))
     from rtclint.parsers.playbook_vars_rtc import read_rtc
 
     return facts if read_rtc(v, settings, facts) else None
+
+
+def _homeserver(doc: Document, v: _Vars, settings: dict, facts: FileFacts) -> bool:
+    """Synapse's settings, or the TOML config of Continuwuity/Tuwunel; False if unreadable."""
+    if settings["implementation"] != "synapse":
+        from rtclint.parsers.playbook_vars_base import Unreadable
+        from rtclint.parsers.playbook_vars_toml import toml_homeserver
+
+        try:
+            cfg, container = toml_homeserver(v, settings, settings["implementation"])
+        except Unreadable:
+            return False
+        facts.toml_homeservers.append(cfg)
+        facts.services.append(container)
+        return True
+    cfg = _synapse(doc, v, settings)
+    if cfg is None:
+        return False
+    facts.synapse.append(cfg)
+    facts.services.append(_synapse_container(v))
+    return True
 
 
 # Variables that replace what the playbook computes wholesale (a whole list, mapping or
@@ -90,11 +111,12 @@ _REPLACING = ("matrix_synapse_configuration", "matrix_synapse_configuration_yaml
 def _settings(v: _Vars) -> dict | None:
     """What the playbook computes, as group_vars/matrix_servers and the roles do."""
     domain = v.text("matrix_domain", None)
-    if not isinstance(domain, str) or not domain or v.text("matrix_homeserver_implementation", "synapse") != "synapse":
+    implementation = v.text("matrix_homeserver_implementation", "synapse")
+    if not isinstance(domain, str) or not domain or implementation not in HOMESERVERS:
         return None
     if any(v.span(name) is not None for name in _REPLACING):
         return None
-    s: dict = {"domain": domain}
+    s: dict = {"domain": domain, "implementation": implementation}
     ssl = v.flag("matrix_playbook_ssl_enabled", True)
     s["fqn"] = v.text("matrix_server_fqn_matrix", f"matrix.{domain}")
     s["rtc"] = v.flag("matrix_rtc_enabled", v.flag("matrix_element_call_enabled", False))
