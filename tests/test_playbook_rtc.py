@@ -292,3 +292,18 @@ def test_continuwuity_and_tuwunel_get_the_toml_facts_the_roles_write(tmp_path, f
     assert container.image_tag == ("v26.7.3" if flavor == "continuwuity" else "v1.9.0")
     off = _dep(tmp_path / "off", f"matrix_domain: example.org\nmatrix_homeserver_implementation: {flavor}\n")
     assert off.toml_homeservers[0].transports == []
+
+
+@pytest.mark.parametrize("variables, expected", [
+    ("matrix_livekit_jwt_service_environment_variable_livekit_full_access_homeservers: '*'\n", "*"),
+    ("matrix_livekit_jwt_service_environment_variable_livekit_full_access_homeservers_list: [matrix.example.org]\n",
+     "matrix.example.org"),
+    ("matrix_livekit_jwt_service_environment_variable_livekit_full_access_homeservers_list_auto: [a.example]\n"
+     "matrix_livekit_jwt_service_environment_variable_livekit_full_access_homeservers_list_custom: [b.example]\n",
+     "example.org,a.example,b.example"),
+])
+def test_full_access_homeservers_follow_the_role_defaults(tmp_path, variables, expected):
+    """defaults/main.yml: `…_full_access_homeservers` = `…_list | join(',')`, `_list` =
+    `_list_default` ([matrix_domain]) + `_list_auto` + `_list_custom`."""
+    jwt = _one(_dep(tmp_path, BASE + variables), "jwt")
+    assert jwt.env["LIVEKIT_FULL_ACCESS_HOMESERVERS"].value == expected

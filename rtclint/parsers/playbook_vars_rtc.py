@@ -52,7 +52,7 @@ JWT_NAME = "matrix-livekit-jwt-service"
 TRAEFIK_PROXIES = ("playbook-managed-traefik", "other-traefik-container")
 # Variables that replace the LiveKit configuration wholesale: not evaluated here.
 _REPLACING = ("livekit_server_configuration", "livekit_server_configuration_yaml", "livekit_server_config_keys",
-              "livekit_server_configuration_extension", "matrix_livekit_jwt_service_environment_variable_livekit_full_access_homeservers_list")
+              "livekit_server_configuration_extension")
 
 
 def read_rtc(v: Vars, s: dict, facts: FileFacts) -> bool:
@@ -118,13 +118,17 @@ def _jwt(v: Vars, s: dict, lk: dict, proxy: str) -> tuple[Service, list]:
     put("LIVEKIT_KEY", env_pre + "livekit_key", key, True)
     put("LIVEKIT_URL", env_pre + "livekit_url", _known(v.text(env_pre + "livekit_url", lk["ws_url"])))
     put("LIVEKIT_SECRET", env_pre + "livekit_secret", secret, True)
-    full = env_pre + "livekit_full_access_homeservers_list_"
-    custom = _known(v.value(full + "custom", []))
-    auto = _known(v.value(full + "auto", []))
-    if not isinstance(custom, list) or not isinstance(auto, list):
+    full = env_pre + "livekit_full_access_homeservers"
+    # the joined string, else `_list` = `_list_default` ([matrix_domain]) + `_list_auto` + `_list_custom`
+    parts = [_known(v.value(full + "_list_" + part, default)) for part, default in
+             (("default", [s["domain"]]), ("auto", []), ("custom", []))]
+    listed = _known(v.value(full + "_list", [x for part in parts if isinstance(part, list) for x in part]))
+    if not isinstance(listed, list) or not all(isinstance(part, list) for part in parts):
         raise Unreadable
-    homeservers = ",".join(str(x) for x in [s["domain"], *auto, *custom])
-    put("LIVEKIT_FULL_ACCESS_HOMESERVERS", full + "custom", homeservers)
+    homeservers = _known(v.text(full, ",".join(str(x) for x in listed)))
+    written = [name for name in (full, *(full + "_list" + part for part in ("", "_custom", "_auto", "_default")))
+               if v.span(name) is not None]
+    put("LIVEKIT_FULL_ACCESS_HOMESERVERS", (written or [full])[0], homeservers)
     for name, value in _env_lines(_known(v.text(pre + "environment_variables_extension", ""))):
         put(name, pre + "environment_variables_extension", value)
     version = _known(v.text(pre + "version", JWT_VERSION))
