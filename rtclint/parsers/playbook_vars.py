@@ -31,12 +31,14 @@ what it deploys. Read from spantaleev/matrix-docker-ansible-deploy at c0681e4 (2
   `…_rtc_foci_custom` and `…_configuration_extension_json` (JSON combined into the
   well-known), all with Ansible's `combine(recursive=True)`.
 
-The call backend it runs (lk-jwt-service, LiveKit, and playbook-managed Traefik's routes to
-them) is read by parsers/playbook_vars_rtc.py and its helpers, on the same variables.
+The call backend it runs (lk-jwt-service, LiveKit, Element Call, and Traefik's routes to
+them) is read by parsers/playbook_vars_rtc.py and its helpers, on the same variables; with
+`matrix_homeserver_implementation: continuwuity|tuwunel`, the homeserver is the TOML config
+their roles write (parsers/playbook_vars_toml.py).
 
 Anything the playbook would compute from a value rtclint cannot read — a Jinja expression,
-a quoted "true", another homeserver implementation — leaves the file unread (RTC004 names
-it): the rules never see a guessed setting. Findings point at the variable that decided
+a quoted "true", a homeserver implementation other than those three — leaves the file
+unread (RTC004 names it): the rules never see a guessed setting. Findings point at the variable that decided
 (or at `matrix_domain` for a default); rtclint never edits this file (rules/withheld.py).
 """
 

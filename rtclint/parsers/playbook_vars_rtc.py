@@ -33,6 +33,9 @@ ansible-role-traefik (the store holds 17813a2, v3.7.6-0; the pin is v3.7.11-0):
   none of these routers takes is unknown, never a 404. With `other-traefik-container` the
   entry points are the admin's, outside the tree (ports unknown).
 
+- Element Call (roles/custom/matrix-element-call, v0.24.0): its container and config.json.j2
+  (`livekit.livekit_service_url` = the JWT service's public URL while it is enabled).
+
 A value rtclint cannot read exactly (a Jinja expression, the whole LiveKit configuration
 replaced) leaves the file unread, as for the homeserver settings (RTC004 names it).
 Secrets are kept as facts only; messages print them masked (rules/common/services.mask).
