@@ -146,13 +146,14 @@ def test_an_unreadable_directory_named_on_the_command_line_is_rtc002(tmp_path):
         os.chmod(tree / "locked", 0o755)
 
 
-# A Synapse vars.yml is read as the configs the playbook writes (tests/test_templates_playbook_vars.py);
-# these stay unread (another homeserver, a template expression) and RTC004 names them.
+# A Synapse, Continuwuity or Tuwunel vars.yml is read as the configs the playbook writes
+# (tests/test_templates_playbook_vars.py, tests/test_playbook_rtc.py); these stay unread (another
+# homeserver, a template expression) and RTC004 names them.
 @pytest.mark.parametrize("variables, says", [
-    ("matrix_homeserver_implementation: continuwuity\n", "it deploys no call backend"),
-    ("matrix_homeserver_implementation: tuwunel\nmatrix_element_call_enabled: true\n",
+    ("matrix_homeserver_implementation: dendrite\n", "it deploys no call backend"),
+    ("matrix_homeserver_implementation: conduit\nmatrix_element_call_enabled: true\n",
      "https://matrix.example.com/livekit-jwt-service"),
-    ("matrix_homeserver_implementation: continuwuity\nmatrix_rtc_enabled: true\n",
+    ("matrix_homeserver_implementation: dendrite\nmatrix_rtc_enabled: true\n",
      "https://matrix.example.com/livekit-jwt-service"),
     ("matrix_homeserver_implementation: conduit\nmatrix_element_call_enabled: true\nmatrix_rtc_enabled: false\n",
      "it deploys no call backend"),

@@ -70,7 +70,7 @@ def test_overridden_hosts_and_paths_follow_the_playbook(tmp_path):
 @pytest.mark.parametrize("variables", [
     'matrix_rtc_enabled: "true"\n',  # a string: Jinja's truth of it is not the flag's
     "matrix_rtc_enabled: true\nmatrix_livekit_jwt_service_hostname: '{{ my_host }}'\n",
-    "matrix_homeserver_implementation: continuwuity\nmatrix_rtc_enabled: true\n",
+    "matrix_homeserver_implementation: dendrite\nmatrix_rtc_enabled: true\n",  # not read (Continuwuity/Tuwunel are)
     "matrix_rtc_enabled: true\nmatrix_synapse_matrix_rtc_transports_custom: '{{ extra }}'\n",
     "matrix_rtc_enabled: true\nmatrix_synapse_matrix_rtc_transports: []\n",  # the whole list, replaced
     "matrix_synapse_configuration_extension_yaml: '{{ lookup(\"file\", \"hs.yaml\") }}'\n",

@@ -35,7 +35,9 @@ def answer_traefik(site: Site, request: Request) -> Answer:
         return unknown(f"router `{route.facts.get('router')}` uses middlewares not modelled: {', '.join(kinds)}",
                        site, route)
     if route.redirect is not None:
-        return _redirect(site, route, request)
+        redirected = _redirect(site, route, request)
+        if redirected is not None:
+            return redirected
     if route.proxy is None:
         return unknown(f"router `{route.facts.get('router')}` has no service the tree shows", site, route)
     up = route.proxy.upstream
@@ -61,7 +63,7 @@ def _on_entrypoint(site: Site, request: Request) -> Site:
     return replace(site, routes=[r for r in site.routes if serves(r)])
 
 
-def _redirect(site: Site, route, request: Request) -> Answer:
+def _redirect(site: Site, route, request: Request) -> Answer | None:
     how = route.facts.get("redirect_middleware")
     if how is None:
         return Answer("redirect", status=route.redirect.status, location=route.redirect.target,
@@ -83,6 +85,8 @@ def _redirect(site: Site, route, request: Request) -> Answer:
                 if pattern.search(old) else old
         except (re.error, IndexError) as exc:
             return unknown(f"router `{route.facts.get('router')}`: redirectRegex not evaluated ({exc})", site, route)
+    if new == old and route.proxy is not None:
+        return None  # not redirected: the request goes on to the router's service
     if new == old:
         return unknown(f"router `{route.facts.get('router')}`: the redirect leaves this URL as it is, and the "
                        f"request goes on to the service (not modelled)", site, route)

@@ -31,9 +31,14 @@ what it deploys. Read from spantaleev/matrix-docker-ansible-deploy at c0681e4 (2
   `…_rtc_foci_custom` and `…_configuration_extension_json` (JSON combined into the
   well-known), all with Ansible's `combine(recursive=True)`.
 
+The call backend it runs (lk-jwt-service, LiveKit, Element Call, and Traefik's routes to
+them) is read by parsers/playbook_vars_rtc.py and its helpers, on the same variables; with
+`matrix_homeserver_implementation: continuwuity|tuwunel`, the homeserver is the TOML config
+their roles write (parsers/playbook_vars_toml.py).
+
 Anything the playbook would compute from a value rtclint cannot read — a Jinja expression,
-a quoted "true", another homeserver implementation — leaves the file unread (RTC004 names
-it): the rules never see a guessed setting. Findings point at the variable that decided
+a quoted "true", a homeserver implementation other than those three — leaves the file
+unread (RTC004 names it): the rules never see a guessed setting. Findings point at the variable that decided
 (or at `matrix_domain` for a default); rtclint never edits this file (rules/withheld.py).
 """
 
@@ -43,52 +48,14 @@ import json
 
 from rtclint.document import Document, Span
 from rtclint.model import FileFacts, Located, Service, SynapseConfig, WellKnown
-from rtclint.parsers.yaml import load_nodes, mapping_items, scalar
+from rtclint.parsers.playbook_vars_base import UNKNOWN as _UNKNOWN, Vars as _Vars
+from rtclint.parsers.yaml import load_nodes
 
 SUBKIND = "playbook-vars"
 SYNAPSE_VERSION = "v1.159.0"
-_UNKNOWN = object()
-
-
-class _Vars:
-    """The top-level variables of vars.yml, their values and where each is written."""
-
-    def __init__(self, doc: Document, root) -> None:
-        from rtclint.parsers.pyyaml import yaml
-
-        self.doc = doc
-        self.nodes = {}
-        for name, key, value in mapping_items(root):
-            self.nodes[name] = (key, value)
-        self._yaml = yaml
-
-    def span(self, name: str) -> Span | None:
-        if name not in self.nodes:
-            return None
-        key, value = self.nodes[name]
-        return self.doc.span(key.start_mark.index, value.end_mark.index)
-
-    def value(self, name: str, default):
-        """The variable's value as Ansible would use it, `default` when unset, _UNKNOWN
-        when it is a template expression or anything but a plain scalar/literal."""
-        if name not in self.nodes:
-            return default
-        node = self.nodes[name][1]
-        if isinstance(node, self._yaml.ScalarNode):
-            value = scalar(node)
-            return _UNKNOWN if isinstance(value, str) and ("{{" in value or "{%" in value) else value
-        from rtclint.parsers.yaml_synapse import to_python
-
-        data = to_python(node)
-        return _UNKNOWN if "{{" in json.dumps(data, default=str) else data
-
-    def flag(self, name: str, default):
-        value = self.value(name, default)
-        return value if isinstance(value, bool) or value is _UNKNOWN or value is None else _UNKNOWN
-
-    def text(self, name: str, default):
-        value = self.value(name, default)
-        return value if isinstance(value, str) or value is _UNKNOWN else _UNKNOWN
+# The implementations whose config the playbook writes and rtclint reads (the TOML ones:
+# parsers/playbook_vars_toml.py).
+HOMESERVERS = ("synapse", "continuwuity", "tuwunel")
 
 
 def read(doc: Document) -> FileFacts | None:
@@ -104,15 +71,35 @@ def read(doc: Document) -> FileFacts | None:
     settings = _settings(v)
     if settings is None:
         return None
-    cfg = _synapse(doc, v, settings)
-    if cfg is None:
-        return None
     facts = FileFacts(doc.path, subkind=SUBKIND)
-    facts.synapse.append(cfg)
+    if not _homeserver(doc, v, settings, facts):
+        return None
     if settings["static_files"]:
         facts.well_knowns.append(_well_known(v, settings))
+    from rtclint.parsers.playbook_vars_rtc import read_rtc
+
+    return facts if read_rtc(v, settings, facts) else None
+
+
+def _homeserver(doc: Document, v: _Vars, settings: dict, facts: FileFacts) -> bool:
+    """Synapse's settings, or the TOML config of Continuwuity/Tuwunel; False if unreadable."""
+    if settings["implementation"] != "synapse":
+        from rtclint.parsers.playbook_vars_base import Unreadable
+        from rtclint.parsers.playbook_vars_toml import toml_homeserver
+
+        try:
+            cfg, container = toml_homeserver(v, settings, settings["implementation"])
+        except Unreadable:
+            return False
+        facts.toml_homeservers.append(cfg)
+        facts.services.append(container)
+        return True
+    cfg = _synapse(doc, v, settings)
+    if cfg is None:
+        return False
+    facts.synapse.append(cfg)
     facts.services.append(_synapse_container(v))
-    return facts
+    return True
 
 
 # Variables that replace what the playbook computes wholesale (a whole list, mapping or
@@ -126,11 +113,12 @@ _REPLACING = ("matrix_synapse_configuration", "matrix_synapse_configuration_yaml
 def _settings(v: _Vars) -> dict | None:
     """What the playbook computes, as group_vars/matrix_servers and the roles do."""
     domain = v.text("matrix_domain", None)
-    if not isinstance(domain, str) or not domain or v.text("matrix_homeserver_implementation", "synapse") != "synapse":
+    implementation = v.text("matrix_homeserver_implementation", "synapse")
+    if not isinstance(domain, str) or not domain or implementation not in HOMESERVERS:
         return None
     if any(v.span(name) is not None for name in _REPLACING):
         return None
-    s: dict = {"domain": domain}
+    s: dict = {"domain": domain, "implementation": implementation}
     ssl = v.flag("matrix_playbook_ssl_enabled", True)
     s["fqn"] = v.text("matrix_server_fqn_matrix", f"matrix.{domain}")
     s["rtc"] = v.flag("matrix_rtc_enabled", v.flag("matrix_element_call_enabled", False))
@@ -143,6 +131,7 @@ def _settings(v: _Vars) -> dict | None:
              v.text("matrix_livekit_jwt_service_path_prefix", "/livekit-jwt-service"))
     if s["jwt"] is _UNKNOWN or _UNKNOWN in parts:
         return None
+    s["livekit"], s["scheme"], s["jwt_host"], s["jwt_prefix"] = livekit, scheme, parts[1], parts[2]
     s["jwt_url"] = jwt_url = "{}://{}{}".format(*parts)
     lk_url = v.text("matrix_synapse_matrix_rtc_transports_livekit_url", jwt_url if s["jwt"] else "")
     custom = v.value("matrix_synapse_matrix_rtc_transports_custom", [])
@@ -196,42 +185,33 @@ _DRIVERS = {
 }
 
 
-def _where(v: _Vars, *names: str) -> Span:
-    """The line of the first written variable among `names`, else of `matrix_domain`."""
-    for name in (*names, "matrix_domain"):
-        span = v.span(name)
-        if span is not None:
-            return span
-    return v.doc.span(0, 0)
-
-
 def _synapse(doc: Document, v: _Vars, s: dict) -> SynapseConfig | None:
     """Synapse's settings as homeserver.yaml.j2 writes them (keys under Synapse's names)."""
-    cfg = SynapseConfig(path=doc.path, span=_where(v))
+    cfg = SynapseConfig(path=doc.path, span=v.where())
     keys = cfg.keys
-    keys["server_name"] = Located(s["domain"], _where(v, "matrix_domain"))
-    keys["public_baseurl"] = Located(s["base_url"] + "/", _where(v, "matrix_server_fqn_matrix"))
-    rtc_at = _where(v, *_DRIVERS["rtc"])
+    keys["server_name"] = Located(s["domain"], v.where("matrix_domain"))
+    keys["public_baseurl"] = Located(s["base_url"] + "/", v.where("matrix_server_fqn_matrix"))
+    rtc_at = v.where(*_DRIVERS["rtc"])
     cfg.experimental_span = rtc_at
     _set_top(cfg, "experimental_features", {}, rtc_at)
     for flag in ("msc4143", "msc4222", "msc4354"):
         var = f"matrix_synapse_experimental_features_{flag}_enabled"
         if s[flag] or v.span(var) is not None:  # the playbook writes enabled flags only
-            at = _where(v, var, *(_DRIVERS["jwt"] if flag == "msc4143" else _DRIVERS["rtc"]))
+            at = v.where(var, *(_DRIVERS["jwt"] if flag == "msc4143" else _DRIVERS["rtc"]))
             keys[f"experimental_features.{flag}_enabled"] = cfg.experimental[f"{flag}_enabled"] = \
                 Located(bool(s[flag]), at, at)
             keys["experimental_features"].value[f"{flag}_enabled"] = bool(s[flag])
     if s["delayed"]:
-        at = _where(v, "matrix_synapse_delayed_events_enabled", *_DRIVERS["rtc"])
+        at = v.where("matrix_synapse_delayed_events_enabled", *_DRIVERS["rtc"])
         keys["max_event_delay_duration"] = Located(v.value("matrix_synapse_max_event_delay_duration", "24h"), at, at)
         keys["rc_delayed_event_mgmt"] = Located(v.value("matrix_synapse_rc_delayed_event_mgmt",
                                                         {"per_second": 1, "burst_count": 20}), at, at)
     elif v.span("matrix_synapse_delayed_events_enabled") is not None:  # turned off here: unset, as Synapse reads it
-        at = _where(v, "matrix_synapse_delayed_events_enabled")
+        at = v.where("matrix_synapse_delayed_events_enabled")
         keys["max_event_delay_duration"] = Located(None, at, at)
     keys["rc_message"] = Located(v.value("matrix_synapse_rc_message", {"per_second": 0.5, "burst_count": 30}),
-                                 _where(v, "matrix_synapse_rc_message"))
-    transports_at = _where(v, "matrix_synapse_matrix_rtc_transports_livekit_url",
+                                 v.where("matrix_synapse_rc_message"))
+    transports_at = v.where("matrix_synapse_matrix_rtc_transports_livekit_url",
                            "matrix_synapse_matrix_rtc_transports_custom", *_DRIVERS["jwt"])
     # The playbook always writes `matrix_rtc.transports`; empty, it is Synapse's default, as if
     # unset, unless a variable here emptied it (then findings point at that line).
@@ -267,7 +247,7 @@ def _extend(v: _Vars, cfg: SynapseConfig) -> bool:
         for top, value in overrides.items():
             old = cfg.keys.get(str(top))
             merged = _combine(old.value, value) if old is not None else value
-            _set_top(cfg, str(top), merged, _where(v, source), keep=old is not None)
+            _set_top(cfg, str(top), merged, v.where(source), keep=old is not None)
     return True
 
 
@@ -306,8 +286,8 @@ def _synapse_container(v: _Vars) -> Service:
     commit read; roles/custom/matrix-synapse/defaults/main.yml) tags its image."""
     version = v.value("matrix_synapse_version", SYNAPSE_VERSION)
     tag = version if isinstance(version, str) else "unknown"
-    return Service(name="matrix-synapse", role="synapse", source="playbook", span=_where(v, "matrix_synapse_version"),
-                   image=Located(f"ghcr.io/element-hq/synapse:{tag}", _where(v, "matrix_synapse_version")),
+    return Service(name="matrix-synapse", role="synapse", source="playbook", span=v.where("matrix_synapse_version"),
+                   image=Located(f"ghcr.io/element-hq/synapse:{tag}", v.where("matrix_synapse_version")),
                    facts={"playbook": True})
 
 
@@ -316,7 +296,7 @@ def _well_known(v: _Vars, s: dict) -> WellKnown:
     domain too only when the playbook serves that)."""
     body = s["client_body"]
     hosts = [s["fqn"], s["domain"]] if s["base_domain"] else []
-    at = _where(v, _WK + "configuration_extension_json", _WK + "property_org_matrix_msc4143_rtc_foci_custom",
+    at = v.where(_WK + "configuration_extension_json", _WK + "property_org_matrix_msc4143_rtc_foci_custom",
                 _WK + "property_org_matrix_msc4143_rtc_foci_enabled", *_DRIVERS["jwt"])
     return WellKnown(which="client", body=json.dumps(body, indent=2), span=at, source="playbook", hosts=hosts,
                      value=body, facts={"served_on": [s["fqn"]], "playbook": True})

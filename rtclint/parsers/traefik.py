@@ -147,7 +147,9 @@ def _route(doc: Document, dyn: Dynamic, router: Router, node, host: str) -> Rout
             route.facts.setdefault("unknown_middlewares", []).append(str(ref.value))
             continue
         strip = _apply_middleware(route, mw, strip)
-        if route.redirect is not None:
+        # redirectRegex passes a URL its regex leaves unchanged on to the rest of the chain
+        # (answer_traefik decides per request), so the service is still read
+        if mw.kind == "redirectscheme":
             return route
     service = router.service.value if router.service else None
     upstreams = dyn.services.get(str(service).split("@", 1)[0]) if service else None

@@ -77,7 +77,7 @@ def _middleware_label(dyn: Dynamic, name: str, rest: list[str], raw_rest: list[s
     if len(rest) >= 3:  # a map option: headers.customresponseheaders.<Header-Name>
         inner = mw.options.setdefault(option, Value({}, vspan))
         inner.value[raw_rest[2]] = Value(value, vspan)
-    elif option in _LIST_OPTIONS:
+    elif option in _LIST_OPTIONS and not (kind == "redirectregex" and option == "regex"):  # a string there
         mw.options[option] = Value([Value(v.strip(), vspan) for v in value.split(",")], vspan)
     else:
         mw.options[option] = Value(value.strip().lower() == "true" if option == "permanent" else value, vspan)
