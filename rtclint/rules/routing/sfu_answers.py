@@ -68,10 +68,15 @@ def ask(ctx, url: PublicUrl, path: str, method: str = "GET", headers: dict | Non
     cache = ctx.memo("sfu_answers", dict)
     key = (url.host, url.port, method, url.path + path, tuple(sorted((headers or {}).items())))
     if key not in cache:
-        from rtclint.model.answer import Request, answer  # a JWT service names a public SFU URL
+        if ctx.deployment.sites:  # the answer model is imported only when a proxy may answer
+            from rtclint.model.answer import Request, answer
 
-        request = Request("https", url.host, url.port, method, url.path + path, dict(headers or {}))
-        result = answer(ctx.deployment, request)
+            request = Request("https", url.host, url.port, method, url.path + path, dict(headers or {}))
+            result = answer(ctx.deployment, request)
+        else:
+            from rtclint.model.answer_types import unknown
+
+            result = unknown(f"no site serves {url.host}:{url.port}")  # as answer() says it
         role = None
         if result.kind == "proxy" and result.route is not None:
             role = upstream_role(ctx, result.route, result.site)
