@@ -31,7 +31,8 @@ def _reader(kind: str):
 
 
 def answer(sites, request: Request) -> Answer:
-    """The proxy's answer to `request`; `sites` is a Deployment or a list of Sites."""
+    """The proxy's answer to `request`; `sites` is a Deployment, a list of Sites or their
+    SiteIndex."""
     site = _site_index(sites).pick(request)
     if site is None:
         return unknown(f"no site serves {request.host}:{request.port}")
@@ -39,7 +40,10 @@ def answer(sites, request: Request) -> Answer:
 
 
 def _site_index(sites) -> SiteIndex:
-    """The deployment's site index, kept on it while its sites stay the same ones."""
+    """The deployment's site index, kept on it while its sites stay the same ones (or the
+    index a caller keeps, given as it is)."""
+    if isinstance(sites, SiteIndex):
+        return sites
     current = tuple(getattr(sites, "sites", sites))
     index = getattr(sites, "_site_index", None)
     if index is not None and index.sites == current:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from rtclint.rules.common.roles import upstream_role
+from rtclint.rules.common.roles import is_jwt_route, is_livekit_route, upstream_role
 from rtclint.rules.discovery.answered import site_url
 from rtclint.rules.routing.routes import opaque
 
@@ -48,8 +48,14 @@ def _ask(ctx, url: "PublicUrl", kind: str) -> "Answer":
     if not near:
         return unknown(f"no site serves {url.host}")
     from rtclint.model.answer import answer, answer_site  # only when a site may answer
+    from rtclint.model.answer_hosts import SiteIndex
 
-    found = answer(near, request)
+    # one site index per host and run: each host is asked a dozen requests
+    indexes = ctx.memo("routing.site_indexes", dict)
+    index = indexes.get(url.host)
+    if index is None or index.sites != tuple(near):
+        index = indexes[url.host] = SiteIndex(near)
+    found = answer(index, request)
     if found.site is not None:
         return found
     for site in near:
@@ -66,9 +72,7 @@ def reaches(ctx, found: "Answer", role: str) -> bool | None:
         return None
     if found.kind != "proxy" or found.route is None:
         return False
-    from rtclint.rules.common.roles import is_jwt_route, is_livekit_route
-
-    named = {"jwt": is_jwt_route, "livekit": is_livekit_route}.get(role)
+    named = is_jwt_route if role == "jwt" else is_livekit_route if role == "livekit" else None
     if named is not None and named(ctx, found.route, found.site):
         return True  # identified as the rules always have (service name, `jwt` names, port on a path)
     got = upstream_role(ctx, found.route, found.site)
