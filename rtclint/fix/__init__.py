@@ -14,7 +14,7 @@ fixes (`promises`, `consequences`) never loads the loop, the writer and its `tem
 
 from __future__ import annotations
 
-import importlib
+from rtclint.exports import lazy_exports
 
 _HOMES = {
     "unified_diff": "diff",
@@ -24,9 +24,4 @@ _HOMES = {
 
 __all__ = sorted(_HOMES)
 
-
-def __getattr__(name: str):
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'rtclint.fix' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"rtclint.fix.{home}"), name)
+__getattr__ = lazy_exports(__name__, _HOMES)

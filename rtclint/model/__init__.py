@@ -5,7 +5,7 @@ defines the proxy classes, one without Kubernetes no Kubernetes ones."""
 
 from __future__ import annotations
 
-import importlib
+from rtclint.exports import lazy_exports
 
 _HOMES = {
     "Deployment": "deployment", "FileFacts": "deployment",
@@ -18,9 +18,4 @@ _HOMES = {
 
 __all__ = sorted(_HOMES)
 
-
-def __getattr__(name: str):
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'rtclint.model' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"rtclint.model.{home}"), name)
+__getattr__ = lazy_exports(__name__, _HOMES)
