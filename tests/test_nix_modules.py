@@ -38,6 +38,11 @@ CASES = {  # fixture tree -> (code, file, line, column) of every finding
     # (RTC005, information: no proxy rtclint could read)
     "quiet/undecided-condition": [("RTC005", "configuration.nix", 1, 1), ("RTC512", "matrix.nix", 24, 11)],
     "caddy-json": [("RTC004", "configuration.nix", 5, 3)],
+    # the flake's module list bound by `let`: `inherit modules;`, `common ++ [ … ]`
+    "flake-let": [("RTC512", "matrix.nix", 24, 11)],
+    "broken/flake-let-jwt-prefix": [("RTC201", "rtc-override.nix", 6, 17), ("RTC512", "matrix.nix", 24, 11)],
+    # `inherit modules;` names mkHost's argument, not the let-bound list: unknown, quiet
+    "quiet/flake-let-shadowed": [],
 }
 
 
@@ -278,3 +283,43 @@ def test_let_bound_properties_are_kept_for_the_merge():
     text = ('{ config, lib, ... }: let host = { root = lib.mkDefault "/a"; }; on = lib.mkIf config.flag { x = 1; };'
             ' in { v = host; w = on; flag = true; }')
     assert merged(text, '{ v.root = "/b"; }') == {"v": {"root": "/b"}, "w": {"x": 1}, "flag": True}
+
+
+# -- a flake's module lists against Nix --------------------------------------------------
+
+# the flake's outputs evaluated with a stand-in nixosSystem that returns its module list
+# (each module as a path, or its type: 'lambda', 'set'); `self` is the outputs' fixed point
+FLAKE_HOSTS = r"""
+let
+  flake = import {path};
+  nixpkgs = {{ lib.nixosSystem = args: map (m: if builtins.isPath m then toString m else builtins.typeOf m)
+    args.modules; }};
+  outputs = flake.outputs {{ self = outputs; inherit nixpkgs; }};
+in builtins.attrValues outputs.nixosConfigurations
+"""
+
+
+def _described(module, base: str) -> str:
+    """rtclint's module list item as the stand-in describes it: its file, or its type
+    (`import ./x.nix` is the function the fixtures' module files are)."""
+    if module.kind == "path":
+        return os.path.normpath(os.path.join(os.path.dirname(base), module.value))
+    if module.kind == "attrs":
+        return "set"
+    return "lambda" if module.body is not None or isinstance(module.value, type(module)) else "?"
+
+
+@pytest.mark.parametrize("tree", ["flake", "flake-let", "broken/flake-let-jwt-prefix", "quiet/flake-let-shadowed"])
+def test_flake_module_lists_are_the_ones_nix_evaluates(tree):
+    path = os.path.join(MODULES, tree, "flake.nix")
+    proc = nix("--eval", "--strict", "--json", "--expr", FLAKE_HOSTS.format(path=path))
+    assert proc.returncode == 0, proc.stderr
+    expected = json.loads(proc.stdout)
+    with open(path, encoding="utf-8") as fh:
+        hosts = parse(Document(path=path, abspath=path, kind="nix", text=fh.read())).hosts
+    assert len(hosts) == len(expected) == 1
+    ours = [_described(m, path) for m in hosts[0]]
+    if tree.startswith("quiet/"):  # the list is a function's argument: one module rtclint cannot see
+        assert ours == ["?"] and len(expected[0]) == 2
+    else:
+        assert ours == expected[0]
