@@ -5,11 +5,14 @@ that wins, an undecidable condition quiet.
 
 Oracle: `nix-instantiate --eval --strict --json` on the same modules, with stand-ins for
 nixpkgs' lib (not installed here): mkIf, mkMerge, mkOverride, mkDefault, mkForce,
-mkOptionDefault, pushDownProperties, dischargeProperties and filterOverrides written as
-lib/modules.nix defines them; the option declarations are the stand-in part (an option
-group wherever every definition is an attribute set, listOf concatenation,
-mergeEqualOption for the rest), and conditions read the fixed point `config` lazily as
-the module system does."""
+mkOptionDefault, mkOrder, mkBefore, mkAfter, pushDownProperties, dischargeProperties,
+filterOverrides, sortProperties and evalModules' `reverseList` of the module list written
+as lib/modules.nix defines them; the option declarations are the stand-in part (an option
+group wherever every definition is an attribute set, listOf concatenation, types.lines'
+"\n" join for the options listed as lines, mergeEqualOption for the rest), and
+conditions and references (`cfg.port`, `with cfg;`, `inherit (cfg) port;`, `${toString
+…}`) read the fixed point `config` lazily as the module system does. A flake's module
+lists are compared with its `outputs` evaluated with a nixosSystem that returns them."""
 
 import json
 import os
@@ -43,6 +46,16 @@ CASES = {  # fixture tree -> (code, file, line, column) of every finding
     "broken/flake-let-jwt-prefix": [("RTC201", "rtc-override.nix", 6, 17), ("RTC512", "matrix.nix", 24, 11)],
     # `inherit modules;` names mkHost's argument, not the let-bound list: unknown, quiet
     "quiet/flake-let-shadowed": [],
+    # upstream addresses read from the LiveKit / lk-jwt-service options (`${jwt.LIVEKIT_JWT_BIND}`,
+    # `${toString sfu.port}`), the well-known's CORS header joined in by another module
+    "refs": [("RTC512", "matrix.nix", 24, 11)],
+    "broken/refs-jwt-prefix-kept": [("RTC201", "default.nix", 38, 38), ("RTC512", "matrix.nix", 24, 11)],
+    # `${config.my.jwtBind}`: an option nothing sets, unknown, quiet
+    "quiet/refs-option-unset": [("RTC512", "matrix.nix", 24, 11)],
+    # types.lines: the return without rtc_foci is found in the module that wrote it, before
+    # or after the other module's lines
+    "broken/lines-cors-first": [("RTC108", "default.nix", 23, 23), ("RTC512", "matrix.nix", 24, 11)],
+    "broken/lines-well-known-without-foci": [("RTC108", "cors.nix", 10, 19), ("RTC512", "matrix.nix", 24, 11)],
 }
 
 
@@ -90,7 +103,8 @@ def merged(*modules: str):
 
 
 def test_priorities_conditions_and_merges():
-    assert merged("{ a = 1; b = [ 1 ]; }", "{ a = 1; b = [ 2 ]; }") == {"a": 1, "b": [1, 2]}
+    # lib/modules.nix merges the module list reversed: the later module's list comes first
+    assert merged("{ a = 1; b = [ 1 ]; }", "{ a = 1; b = [ 2 ]; }") == {"a": 1, "b": [2, 1]}
     assert merged("{ lib, ... }: { a = lib.mkDefault 1; }", "{ a = 2; }") == {"a": 2}
     assert merged("{ lib, ... }: { a = lib.mkForce 1; }", "{ a = 2; }") == {"a": 1}
     assert merged("{ a = 1; }", "{ a = 2; }") == {"a": None}  # types.str would reject it: unknown
@@ -127,10 +141,15 @@ let
   mkOptionDefault = mkOverride 1500;
   mkDefault = mkOverride 1000;
   mkForce = mkOverride 50;
+  mkOrder = priority: content: { _type = "order"; inherit priority content; };
+  mkBefore = mkOrder 500;
+  mkAfter = mkOrder 1500;
   # lib/options.nix's declarations, reduced to what merging reads: the default
   mkOption = attrs: attrs // { _type = "option"; };
   mkEnableOption = name: mkOption { default = false; };
-  lib = { inherit mkIf mkMerge mkOverride mkOptionDefault mkDefault mkForce mkOption mkEnableOption; };
+  reverseList = xs: let l = builtins.length xs; in builtins.genList (n: builtins.elemAt xs (l - n - 1)) l;
+  lib = { inherit mkIf mkMerge mkOverride mkOptionDefault mkDefault mkForce mkOrder mkBefore mkAfter mkOption
+    mkEnableOption reverseList; };
   pushDownProperties = cfg:
     if cfg._type or "" == "merge" then builtins.concatMap pushDownProperties cfg.contents
     else if cfg._type or "" == "if" then map (builtins.mapAttrs (n: v: mkIf cfg.condition v)) (pushDownProperties cfg.content)
@@ -146,24 +165,37 @@ let
       highestPrio = builtins.foldl' (prio: def: if getPrio def < prio then getPrio def else prio) 9999 defs;
       strip = def: if def._type or "" == "override" then def.content else def;
     in map strip (builtins.filter (def: getPrio def == highestPrio) defs);
+  # sortProperties (builtins.sort is stable): by mkOrder's number, 1000 without one
+  sortProperties = defs:
+    let
+      prio = def: if def._type or "" == "order" then def.priority else 1000;
+      strip = def: if def._type or "" == "order" then def.content else def;
+    in map strip (builtins.sort (a: b: prio a < prio b) defs);
+  # the declarations' part: which options are types.lines (rtclint's nix_refs.LINES)
+  linesOptions = [ [ "services" "nginx" "appendHttpConfig" ] [ "services" "caddy" "extraConfig" ]
+    [ "services" "nginx" "virtualHosts" "*" "locations" "*" "extraConfig" ] ];
+  isLines = loc: builtins.any (pat: builtins.length pat == builtins.length loc
+    && builtins.all (i: builtins.elemAt pat i == "*" || builtins.elemAt pat i == builtins.elemAt loc i)
+      (builtins.genList (i: i) (builtins.length loc))) linesOptions;
   # the stand-in for option declarations: an option group where every definition is an
   # attribute set (seen through its properties, as declarations give the structure
   # without evaluating a condition), else one option
   peel = v: if v._type or "" == "merge" then builtins.concatMap peel v.contents
     else if builtins.elem (v._type or "") [ "if" "override" ] then peel v.content else [ v ];
   isGroup = defs: builtins.all (v: builtins.isAttrs v && !(v ? _type)) (builtins.concatMap peel defs);
-  mergeOption = defs:
-    let values = filterOverrides (builtins.concatMap dischargeProperties defs); in
+  mergeOption = loc: defs:
+    let values = sortProperties (filterOverrides (builtins.concatMap dischargeProperties defs)); in
     if values == [ ] then null
     else if builtins.all builtins.isList values then builtins.concatLists values
+    else if isLines loc && builtins.all builtins.isString values then builtins.concatStringsSep "\n" values
     else if builtins.all (v: v == builtins.head values) values then builtins.head values
     else "<conflict>";
-  mergeGroup = defs:
+  mergeGroup = loc: defs:
     let
       pushed = builtins.concatMap pushDownProperties defs;
       names = builtins.attrNames (builtins.foldl' (a: b: a // b) { } pushed);
       child = name: let d = map (c: c.${name}) (builtins.filter (c: c ? ${name}) pushed);
-        in if isGroup d then mergeGroup d else mergeOption d;
+        in if isGroup d then mergeGroup (loc ++ [ name ]) d else mergeOption (loc ++ [ name ]) d;
     # null: nothing defines it (left out by the test; filtering here would make the
     # structure depend on conditions, which declarations never do)
     in builtins.listToAttrs (map (name: { inherit name; value = child name; }) names);
@@ -172,13 +204,43 @@ let
   # give every option a default)
   defaultsOf = o: if o._type or "" == "option" then mkOptionDefault o.default else builtins.mapAttrs (n: defaultsOf) o;
   unify = m: if m ? config || m ? options then mkMerge [ (m.config or { }) (defaultsOf (m.options or { })) ] else m;
+  # evalModules: `mergeModules prefix (reverseList collected)`
   evalTiny = modules: let
-      config = mergeGroup (map (m: unify (if builtins.isFunction m then m { inherit config lib; } else m)) modules);
+      config = mergeGroup [ ] (lib.reverseList
+        (map (m: unify (if builtins.isFunction m then m { inherit config lib; } else m)) modules));
     in config;
 in
 """
 
 ORACLE_CASES = [
+    # references (nix_refs): let-bound cfg, config.<path>, inherit (…), with, toString in strings
+    ['{ config, ... }: let cfg = config.s; in { t.port = cfg.port; t.url = "http://127.0.0.1:${toString cfg.port}/"; }',
+     "{ s.port = 7880; }"],
+    ['let port = 7880; host = "h"; in { t = "http://${host}:${toString port}"; u = port; }'],
+    ['{ config, ... }: { t = { inherit (config.s) port host; }; u = config.t.port; }', '{ s = { port = 1; host = "h"; }; }'],
+    ['{ config, lib, ... }: let cfg = config.s; in with lib; { t = with cfg; { p = port; u = "${host}:${toString port}"; }; }',
+     '{ s = { port = 7880; host = "h"; }; }'],
+    ["{ config, ... }: { a = config.b; b = config.c; c = 3; }"],
+    # a lexical name beats `with`; Nix's global `toString` is never taken from a `with`
+    ["{ config, ... }: let port = 1; in with config.s; { a = port; }", "{ s.port = 2; }"],
+    ['{ config, ... }: with config.s; { a = "${toString port}"; }', "{ s = { port = 1; toString = 2; }; }"],
+    ['{ config, ... }: let s = { p = 1; c = config.svc; }; in with config.services;'
+     ' { a = s.p; b = s.c.port; d = livekit.settings.port; }', "{ svc.port = 2; services.livekit.settings.port = 7880; }"],
+    ["{ config, lib, ... }: { a = config.b; b = lib.mkDefault 1; l = [ config.c ]; }", "{ b = 2; c = 3; }"],
+    ['{ config, ... }: let cfg = config.s; url = "http://${cfg.host}"; in { t = "${url}/x";'
+     " i = ''\n  listen ${toString cfg.port};\n    x\n''; }", '{ s = { port = 8448; host = "m"; }; }'],
+    # mkBefore/mkAfter/mkOrder and types.lines
+    ['{ lib, ... }: { services.nginx.appendHttpConfig = lib.mkAfter "c"; }', '{ services.nginx.appendHttpConfig = "a"; }',
+     '{ lib, ... }: { services.nginx.appendHttpConfig = lib.mkBefore "b"; }'],
+    ['{ services.caddy.extraConfig = "x"; }', '{ services.caddy.extraConfig = "y"; }', '{ services.caddy.extraConfig = "z"; }'],
+    ['{ lib, ... }: { services.caddy.extraConfig = lib.mkForce (lib.mkOrder 2000 "late"); }',
+     '{ lib, ... }: { services.caddy.extraConfig = lib.mkForce "f"; }', '{ services.caddy.extraConfig = "p"; }'],
+    ['{ lib, ... }: { services.caddy.extraConfig = lib.mkMerge [ "a" (lib.mkBefore "b") "c" ]; }'],
+    ["{ lib, ... }: { l = lib.mkAfter [ 1 ]; }", "{ l = [ 2 ]; }", "{ lib, ... }: { l = lib.mkBefore [ 3 ]; }"],
+    ['{ s = "a"; }', '{ s = "b"; }'],
+    ['{ config, lib, ... }: { services.nginx.virtualHosts.h.locations."/".extraConfig = lib.mkBefore'
+     ' "proxy_pass http://127.0.0.1:${toString config.p};"; p = 8080; }',
+     '{ services.nginx.virtualHosts.h.locations."/".extraConfig = "proxy_read_timeout 120s;"; }'],
     ["{ a = 1; l = [ 1 ]; }", "{ a = 1; l = [ 2 3 ]; }"],
     ["{ lib, ... }: { a = lib.mkDefault 1; b = lib.mkOptionDefault 1; }", "{ a = 2; b = lib.mkDefault 2; }"],
     ["{ lib, ... }: { a = lib.mkForce 1; }", "{ a = 2; }", "{ lib, ... }: { a = lib.mkOverride 10 3; }"],
@@ -258,8 +320,10 @@ def test_options_a_module_declares_give_their_defaults():
               ' port = lib.mkOption { type = lib.types.port; default = 8008; }; };'
               ' config = lib.mkIf cfg.enable { services.x.port = cfg.port; }; }')
     assert merged(module) == {"my": {"matrix": {"enable": False, "port": 8008}}}  # mkIf false: nothing
-    assert merged(module, "{ my.matrix.enable = true; }")["services"] == {"x": {"port": None}}  # a value by ref
-    assert merged(module, "{ my.matrix.enable = true; my.matrix.port = 9000; }")["my"]["matrix"]["port"] == 9000
+    # a reference is the option's merged value: its default, or the definition that beats it
+    assert merged(module, "{ my.matrix.enable = true; }")["services"] == {"x": {"port": 8008}}
+    both = merged(module, "{ my.matrix.enable = true; my.matrix.port = 9000; }")
+    assert both["my"]["matrix"]["port"] == both["services"]["x"]["port"] == 9000
 
 
 def test_the_parse_cache_sees_a_change_in_an_imported_module(tmp_path, monkeypatch):
@@ -277,6 +341,24 @@ def test_the_parse_cache_sees_a_change_in_an_imported_module(tmp_path, monkeypat
     web = tmp_path / "host" / "web" / "default.nix"
     web.write_text(web.read_text().replace('proxyPass = "http://127.0.0.1:8080/";', 'proxyPass = "http://127.0.0.1:8080";'))
     assert codes(True) == codes(False) == ["RTC201", "RTC512"]
+
+
+def test_references_rtclint_cannot_evaluate_stay_unknown():
+    assert merged("{ config, ... }: { a = config.b; b = config.a; }") == {"a": None, "b": None}  # a cycle
+    assert merged('{ config, ... }: { a = config.nothing; s = "${config.nothing}"; }') == {"a": None, "s": None}
+    assert merged('{ config, pkgs, ... }: { a = config.b; b = pkgs.x; }') == {"a": None, "b": None}
+    # `${…}` of an integer without toString is an error in Nix
+    assert merged('{ config, ... }: { a = "${config.p}"; p = 1; }') == {"a": None, "p": 1}
+    # the innermost `with` is one Nix computes: `port` may be in it
+    assert merged("{ config, pkgs, ... }: with config.s; with pkgs; { a = port; }", "{ s.port = 1; }")["a"] is None
+    # a module's argument is lexical: `with` never hides it (nor Nix's globals)
+    assert merged("{ config, port ? 5, ... }: with config.s; { a = port; }", "{ s.port = 1; }")["a"] is None
+    assert merged('{ config, ... }: with config.s; { a = "${toString port}"; }',
+                  '{ s = { port = 1; toString = 2; }; }')["a"] == "1"
+    # a `types.str` option (not `types.lines`) defined twice differently: Nix rejects it
+    assert merged('{ lib, ... }: { services.nginx.virtualHosts.h.root = lib.mkBefore "/a"; }',
+                  '{ services.nginx.virtualHosts.h.root = "/b"; }')["services"]["nginx"]["virtualHosts"]["h"] == \
+        {"root": None}
 
 
 def test_let_bound_properties_are_kept_for_the_merge():
@@ -323,3 +405,10 @@ def test_flake_module_lists_are_the_ones_nix_evaluates(tree):
         assert ours == ["?"] and len(expected[0]) == 2
     else:
         assert ours == expected[0]
+
+
+def test_selections_follow_let_bound_sets_and_with_scopes():
+    text = ('{ config, ... }: let s = { p = 1; c = config.svc; }; in with config.services;'
+            ' { a = s.p; b = s.c.port; d = livekit.settings.port; e = s.missing; }')
+    got = merged(text, "{ svc.port = 2; services.livekit.settings.port = 7880; }")
+    assert (got["a"], got["b"], got["d"], got["e"]) == (1, 2, 7880, None)

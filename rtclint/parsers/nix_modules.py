@@ -18,10 +18,12 @@ them as the module system does, option by option:
   down onto each attribute first, so `mkDefault { a = 1; }` and `{ b = 2; }` give both;
   where it is the value of one option (`attrsOf`: `virtualHosts`, `locations`; the
   freeform values under `settings`) the priorities are compared between whole sets, so
-  `mkForce { a = 1; }` drops `{ b = 2; }` (`ATTRS_OF`). Lists concatenate in the order
-  the modules are read (listOf); equal values are one value; anything else (two strings:
-  `types.str` rejects them, `types.lines` joins them in an order mkBefore/mkAfter
-  decide) is unknown.
+  `mkForce { a = 1; }` drops `{ b = 2; }` (`ATTRS_OF`). The winning definitions of one
+  option are then sorted by mkOrder/mkBefore/mkAfter, their references to other options
+  resolved, and combined (`nix_refs`): lists concatenate (listOf), strings of a
+  `types.lines` option join with "\n", equal values are one value; anything else (two
+  different strings of a `types.str` option, which it rejects) is unknown. Definitions
+  come in lib/modules.nix's order: the module list reversed (`reverseList collected`).
 
 A property under an mkOverride that is not on an attribute set is left unknown: the
 module system does not discharge it there.
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from rtclint.parsers import nix_refs
 from rtclint.parsers.nix_values import PROPERTIES, UNKNOWN, NixValue
 
 DEFAULT_PRIORITY = 100
@@ -50,6 +53,7 @@ class Definition:
     value: NixValue
     conditions: tuple = ()
     priority: int | None = None  # None: the default priority (100)
+    module: int = 0  # the index of the module that made it in the tree's list
 
     @property
     def rank(self) -> int:
@@ -71,9 +75,9 @@ def expand(definition: Definition, depth: int = 0) -> list[Definition]:
     if value.kind == "merge":
         return [d for item in value.value for d in expand(replace(definition, value=item), depth + 1)]
     if value.kind == "if":
-        inner = Definition(value.value, (*definition.conditions, value.cond), None)
+        inner = replace(definition, value=value.value, conditions=(*definition.conditions, value.cond))
         return expand(inner, depth + 1)
-    return expand(Definition(value.value, definition.conditions, value.priority), depth + 1)
+    return expand(replace(definition, value=value.value, priority=value.priority), depth + 1)
 
 
 class ModuleTree:
@@ -95,7 +99,7 @@ class ModuleTree:
             return NixValue(UNKNOWN, None, self.configs[0].span, why="a condition that depends on itself")
         self._busy.add(path)
         try:
-            definitions: list[Definition] | None = [Definition(c) for c in self.configs]
+            definitions: list[Definition] | None = [Definition(c, module=i) for i, c in enumerate(self.configs)]
             for index, name in enumerate(path):
                 if not pushes_down(path[:index]):
                     definitions = self._winning_sets(definitions)
@@ -120,7 +124,7 @@ class ModuleTree:
                 return None
             child = value.value.get(name)
             if child is not None:
-                out.append(Definition(child, definition.conditions, definition.priority))
+                out.append(replace(definition, value=child))
         return out
 
     def _split(self, definitions: list[Definition]) -> tuple[list[Definition], list[Definition]]:
@@ -142,7 +146,7 @@ class ModuleTree:
             return []
         if best is None or any(d.rank < best for d in undecided):
             return None
-        return [Definition(d.value, d.conditions) for d in live + undecided if d.rank == best]
+        return [replace(d, priority=None) for d in live + undecided if d.rank == best]
 
     def _merge(self, path: tuple[str, ...], definitions: list[Definition]) -> NixValue | None:
         live, undecided = self._split(definitions)
@@ -160,8 +164,11 @@ class ModuleTree:
         first = candidates[0].value
         if best is None or any(d.rank <= best for d in undecided):
             return _unknown(first, "set behind a mkIf condition rtclint cannot decide")
-        winners = [d.value for d in live if d.rank == best]
-        return _combine(winners)
+        winners = sorted((d for d in live if d.rank == best), key=lambda d: -d.module)  # reverseList
+        values = [nix_refs.resolve(self, v) for v in nix_refs.ordered([d.value for d in winners])]
+        if len(values) > 1 and nix_refs.is_lines(path) and all(v.kind == "str" for v in values):
+            return nix_refs.join_lines(values)
+        return _combine(values)
 
     def _merge_attrs(self, path: tuple[str, ...], candidates: list[Definition]) -> NixValue:
         first = candidates[0].value
@@ -173,8 +180,7 @@ class ModuleTree:
             if sub in self._resolved:
                 value = self._resolved[sub]
             else:
-                children = [Definition(d.value.value[name], d.conditions, d.priority)
-                            for d in candidates if name in d.value.value]
+                children = [replace(d, value=d.value.value[name]) for d in candidates if name in d.value.value]
                 value = self._resolved[sub] = self._merge(sub, children)
             if value is not None:
                 merged.value[name] = value

@@ -5,11 +5,16 @@ A NixOS module is read as the attribute set it returns: the function header
 `config = { … }` is used when the module splits `options` from `config`. Literals are
 kept (strings, numbers, bools, null, paths, lists, attribute sets, `''…''` strings with
 Nix's indentation stripping); a `let` binding of a literal is followed. The module
-system's `mkIf`, `mkMerge` and `mkOverride` family are kept as properties (`nix_calls`)
-for `nix_modules` to resolve; `imports` is kept for the module tree. Everything else —
-other function calls, `config.*` references, `//`, `import`, a `${…}` other than of a
-`let` string or `toString` of a literal — is a `NixValue` of kind 'unknown', so the
-readers can stay quiet about what they cannot know rather than call it missing.
+system's `mkIf`, `mkMerge`, `mkOverride` and `mkOrder` families are kept as properties
+(`nix_calls`) for `nix_modules` to resolve; `imports` is kept for the module tree.
+References to options — `config.a.b`, `cfg.b` with `cfg = config.a` let-bound, `inherit
+(cfg) b;`, a free name under `with cfg;` — are kept as the option path (`NixValue.ref`)
+and strings that interpolate them as 'interp', both completed by `nix_refs` after the
+merge. Names are scoped as Nix scopes them: `let` and the module's arguments first, then
+the innermost `with` (a name of Nix's global scope, such as `toString`, never comes from
+a `with`). Everything else — other function calls, `//`, `import`, a `${…}` other than of
+a string, a reference or `toString` of an integer — is a `NixValue` of kind 'unknown', so
+the readers can stay quiet about what they cannot know rather than call it missing.
 
 Every position is a character offset into `Document.text` (tree-sitter counts bytes).
 """
@@ -21,11 +26,17 @@ from dataclasses import dataclass, field, replace
 from rtclint.document import Document, Span
 from rtclint.parsers import nix_calls
 from rtclint.parsers.nix_strings import INTERPOLATED, strip_indentation, unescape
-from rtclint.parsers.nix_values import UNKNOWN, NixValue, merge_bound_twice
+from rtclint.parsers.nix_values import INTERP, PLACEHOLDER, UNKNOWN, NixValue, merge_bound_twice
 
 __all__ = ["NixValue", "Parsed", "UNKNOWN", "parse", "strip_indentation"]
 _KEYWORDS = {"true": ("bool", True), "false": ("bool", False), "null": ("null", None)}
 MAX_DEPTH = 200  # nesting deeper than any real module; keeps recursion bounded
+WITH = "\0with"  # the env's entry for the `with` scopes around an expression (no Nix name has NUL)
+# Nix's global scope [nix src/libexpr/eval.cc createBaseEnv]: lexical, so a `with` never hides it
+GLOBALS = frozenset({"abort", "baseNameOf", "break", "builtins", "derivation", "derivationStrict", "dirOf",
+                     "false", "fetchGit", "fetchMercurial", "fetchTarball", "fetchTree", "fromTOML", "import",
+                     "isNull", "map", "null", "placeholder", "removeAttrs", "scopedImport", "throw",
+                     "toString", "true"})
 
 
 @dataclass
@@ -112,8 +123,10 @@ class _Reader:
             if node is None:
                 return None
             if node.type == "function_expression":
+                self._bind_arguments(node, env)
                 node = node.child_by_field_name("body")
             elif node.type == "with_expression":
+                self._bind_with(node, env, 0)
                 node = node.child_by_field_name("body")
             elif node.type == "let_expression":
                 self._bind_let(node, env)
@@ -124,6 +137,44 @@ class _Reader:
             else:
                 break
         return self.value(node, env)
+
+    def _bind_arguments(self, function, env: dict[str, NixValue]) -> None:
+        """A function's arguments are lexical names Nix binds when it is called: unknown
+        (`config` stays the option tree, read by nix_calls.select)."""
+        names = [c for c in function.named_children if c.type == "identifier"]  # `x: …`, `args@{ … }`
+        for formals in (c for c in function.named_children if c.type == "formals"):
+            names += [f.child_by_field_name("name") for f in formals.named_children if f.type == "formal"]
+        for ident in (n for n in names if n is not None):
+            name = self.text(ident)
+            if name != "config":
+                env[name] = NixValue(UNKNOWN, None, self.span(ident), why=f"`{name}` is a function's argument")
+
+    def _bind_with(self, node, env: dict[str, NixValue], depth: int) -> None:
+        scope = node.child_by_field_name("environment")
+        value = self.value(scope, env, depth + 1) if scope is not None else NixValue(UNKNOWN, None, self.span(node))
+        outer = env.get(WITH)
+        env[WITH] = NixValue("list", [*(outer.value if outer is not None else ()), value], self.span(node))
+
+    def _variable(self, name: str, env: dict[str, NixValue], span: Span) -> NixValue:
+        """A name: lexical bindings first, then the `with` scopes, innermost first. A
+        scope that is an option (`with cfg;`) gives a reference to its attribute, exact
+        when the tree sets it (nix_refs); a scope Nix must compute may hold any name."""
+        bound = env.get(name)  # a copy: the binding that uses it sets its own key_span
+        if bound is not None:
+            return replace(bound)
+        if name == "config":
+            return NixValue(UNKNOWN, None, span, why="the module's `config`", ref=())
+        scopes = env.get(WITH)
+        if scopes is not None and name not in GLOBALS and not name.startswith("__"):
+            for scope in reversed(scopes.value):
+                if scope.kind == "attrs" and not scope.partial:
+                    if name in scope.value:
+                        return replace(scope.value[name])
+                    continue
+                if scope.kind == UNKNOWN and scope.ref is not None:
+                    return NixValue(UNKNOWN, None, span, why=f"`{name}` from `with`", ref=(*scope.ref, name))
+                break
+        return NixValue(UNKNOWN, None, span, why=f"`{name}` is not a literal")
 
     def _bind_let(self, node, env: dict[str, NixValue]) -> None:
         """`let` bindings see each other: read them again while that makes more known
@@ -166,11 +217,7 @@ class _Reader:
             if name in _KEYWORDS:
                 k, v = _KEYWORDS[name]
                 return NixValue(k, v, span)
-            bound = env.get(name)  # a copy: the binding that uses it sets its own key_span
-            if bound is None and name == "config":
-                return NixValue(UNKNOWN, None, span, why="the module's `config`", ref=())
-            return replace(bound) if bound is not None else NixValue(UNKNOWN, None, span,
-                                                                   why=f"`{name}` is not a literal")
+            return self._variable(name, env, span)
         if kind == "parenthesized_expression":
             inner = node.child_by_field_name("expression")
             return self.value(inner, env, depth + 1) if inner is not None else NixValue(UNKNOWN, None, span)
@@ -192,9 +239,14 @@ class _Reader:
             body = node.child_by_field_name("body")
             return self.value(body, local, depth + 1) if body is not None else NixValue(UNKNOWN, None, span)
         if kind == "function_expression":  # `{ config, ... }: { … }`: a module written in place
-            body = node.child_by_field_name("body")
+            body, local = node.child_by_field_name("body"), dict(env)
+            self._bind_arguments(node, local)
             return NixValue(UNKNOWN, None, span, why="a function",
-                            body=self.value(body, env, depth + 1) if body is not None else None)
+                            body=self.value(body, local, depth + 1) if body is not None else None)
+        if kind == "with_expression":
+            body, local = node.child_by_field_name("body"), dict(env)
+            self._bind_with(node, local, depth)
+            return self.value(body, local, depth + 1) if body is not None else NixValue(UNKNOWN, None, span)
         if kind == "apply_expression":  # mkIf, mkMerge, mkOverride… become properties
             called = nix_calls.call(self, node, env, depth)
             if called is not None:
@@ -210,19 +262,28 @@ class _Reader:
         for binding in binding_set.named_children:
             if binding.type == "binding":
                 self._binding(out, binding, env, depth)
-            elif binding.type == "inherit":
-                for attr in (c for c in binding.named_children if c.type == "inherited_attrs"):
-                    for ident in attr.named_children:
-                        name = self.text(ident)
-                        out.value[name] = env.get(name) or NixValue(UNKNOWN, None, self.span(ident), why=f"`{name}`")
-            elif binding.type == "inherit_from":
-                expr = binding.child_by_field_name("expression")
-                for attr in (c for c in binding.named_children if c.type == "inherited_attrs"):
-                    for ident in attr.named_children:
-                        source = self.text(expr) if expr else "…"
-                        out.value[self.text(ident)] = NixValue(UNKNOWN, None, self.span(ident),
-                                                               why=f"inherited from `{source}`")
+            elif binding.type in ("inherit", "inherit_from"):
+                self._inherit(out, binding, env, depth)
         return out
+
+    def _inherit(self, out: NixValue, binding, env, depth: int) -> None:
+        """`inherit a;` is `a = a;`; `inherit (x) a;` is `a = x.a;` (a reference when x is
+        an option, the attribute when x is a literal set)."""
+        expr = binding.child_by_field_name("expression") if binding.type == "inherit_from" else None
+        source = self.value(expr, env, depth + 1) if expr is not None else None
+        for attr in (c for c in binding.named_children if c.type == "inherited_attrs"):
+            for ident in attr.named_children:
+                name, span = self.text(ident), self.span(ident)
+                if source is None:
+                    value = self._variable(name, env, span)
+                elif source.kind == "attrs" and not source.partial and name in source.value:
+                    value = replace(source.value[name])
+                elif source.kind == UNKNOWN and source.ref is not None:
+                    value = NixValue(UNKNOWN, None, span, why=f"`{name}` inherited from an option", ref=(*source.ref, name))
+                else:
+                    value = NixValue(UNKNOWN, None, span, why=f"inherited from `{self.text(expr)[:40]}`")
+                value.key_span = span
+                out.value[name] = value
 
     def _binding(self, out: NixValue, binding, env, depth: int) -> None:
         path = binding.child_by_field_name("attrpath")
@@ -263,10 +324,15 @@ class _Reader:
         indented = node.type == "indented_string_expression"
         # (character, source offset, how it came: False written, True an escape, INTERPOLATED)
         chars: list[tuple[str, int, bool | int]] = []
+        deferred: list[tuple[NixValue, bool]] = []  # references the string waits for (nix_refs)
         for part in node.children:
             start = self.at(part.start_byte)
             if part.type == "interpolation":
-                text = self._interpolated(part, env)
+                text, reference = self._interpolation(part, env)
+                if reference is not None:  # one character that never strips, stands for it
+                    deferred.append(reference)
+                    chars.append((PLACEHOLDER, start, INTERPOLATED))
+                    continue
                 if text is None:
                     return NixValue(UNKNOWN, None, span, why="a string with `${…}` Nix must compute")
                 chars.extend((ch, start, INTERPOLATED) for ch in text)
@@ -279,22 +345,36 @@ class _Reader:
             # a `dollar_escape` is the `''` / `\\` before a literal `$`, which follows as a fragment
         if indented:
             chars = strip_indentation(chars)
+        if deferred:
+            return NixValue(INTERP, (chars, deferred), span, why="a string with an option's value in it")
         return NixValue("str", "".join(c for c, _, _ in chars), span, offsets=[o for _, o, _ in chars])
 
 
     def _interpolated(self, part, env: dict[str, NixValue]) -> str | None:
-        """`${name}` of a string bound by `let`, `${toString name}` of an integer or
-        string: what the cheap cases give; None for anything Nix must evaluate."""
+        text, _ = self._interpolation(part, env)
+        return text
+
+    def _interpolation(self, part, env: dict[str, NixValue]) -> tuple[str | None, tuple[NixValue, bool] | None]:
+        """(text, None) for `${s}` of a string known now and `${toString x}` of an
+        integer or string; (None, (reference, toString applied)) for one of an option
+        (`${cfg.host}`, `${toString cfg.port}`, a let-bound string that has one);
+        (None, None) for anything else Nix must evaluate."""
         expr = next((c for c in part.named_children if c.type != "comment"), None)
-        if expr is None:
-            return None
-        if expr.type == "apply_expression":
-            function, argument = expr.child_by_field_name("function"), expr.child_by_field_name("argument")
-            if function is None or argument is None or self.text(function) not in ("toString", "builtins.toString"):
-                return None
-            value = self.value(argument, env)
-            return str(value.value) if value.kind in ("str", "int") else None
-        value = self.value(expr, env) if expr.type in ("variable_expression", "string_expression") else None
-        return value.value if value is not None and value.kind == "str" else None
+        to_string = False
+        if expr is not None and expr.type == "apply_expression":
+            function, expr = expr.child_by_field_name("function"), expr.child_by_field_name("argument")
+            if function is None or self.text(function) not in ("toString", "builtins.toString"):
+                return None, None
+            to_string = True
+        if expr is None or expr.type not in ("variable_expression", "string_expression", "select_expression",
+                                             "indented_string_expression", "integer_expression",
+                                             "parenthesized_expression"):
+            return None, None
+        value = self.value(expr, env)
+        if value.kind == "str" or (to_string and value.kind == "int"):
+            return str(value.value), None
+        if value.kind == INTERP or (value.kind == UNKNOWN and value.ref):
+            return None, (value, to_string)
+        return None, None
 
 

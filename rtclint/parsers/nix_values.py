@@ -4,8 +4,11 @@ merging of attribute sets Nix itself does when one name is bound twice in a lite
 Kinds: 'str', 'int', 'float', 'bool', 'null', 'path', 'list', 'attrs', 'unknown' (Nix
 would have to compute it), and the module system's properties before `nix_modules`
 resolves them: 'if' (`mkIf`), 'override' (`mkOverride`, `mkDefault`, `mkForce`, …) and
-'merge' (`mkMerge`); and 'option', an option declaration (`mkOption`, `mkEnableOption`)
-whose default `nix_calls.option_defaults` turns into a definition.
+'merge' (`mkMerge`); 'order' (`mkOrder`, `mkBefore`, `mkAfter`), which the module system
+sorts by after choosing the winning priority; 'option', an option declaration (`mkOption`,
+`mkEnableOption`) whose default `nix_calls.option_defaults` turns into a definition; and
+'interp', a string with `${…}` of option references (`"http://127.0.0.1:${toString
+cfg.port}"`) that `nix_refs` completes once the options are merged.
 """
 
 from __future__ import annotations
@@ -17,7 +20,12 @@ from rtclint.document import Span
 UNKNOWN = "unknown"
 PROPERTIES = ("if", "override", "merge")  # the module system's wrappers, resolved by nix_modules
 OPTION = "option"  # `mkOption { … }` / `mkEnableOption …`: value is its default (a NixValue) or None
-NOT_A_VALUE = (UNKNOWN, OPTION, *PROPERTIES)
+ORDER = "order"  # `mkOrder n x`: value x, priority n (mkBefore 500, default 1000, mkAfter 1500)
+# a string waiting for references: value (chars, deferred) — chars as nix_strings keeps
+# them, PLACEHOLDER standing for each deferred (NixValue, toString applied) in turn
+INTERP = "interp"
+PLACEHOLDER = "\0"  # never in a Nix string (they cannot hold NUL)
+NOT_A_VALUE = (UNKNOWN, OPTION, ORDER, INTERP, *PROPERTIES)
 
 
 @dataclass(slots=True)
@@ -37,8 +45,9 @@ class NixValue:
     # a `mkIf` condition rtclint may decide from the options set literally
     ref: tuple[str, ...] | None = None
     cond: tuple | None = None  # 'if': the condition (nix_modules.decide reads it)
-    priority: int | None = None  # 'override': mkOverride's priority (lower wins)
+    priority: int | None = None  # 'override': mkOverride's priority (lower wins); 'order': mkOrder's
     body: "NixValue | None" = None  # 'unknown' for a function: what it returns (a module's `{ … }`)
+    paths: list[str] | None = None  # 'str' joined from several files (types.lines): each character's file
 
     @property
     def known(self) -> bool:
@@ -57,8 +66,10 @@ class NixValue:
         system's properties and `config.*` references (resolved later, by nix_modules)."""
         if self.kind == UNKNOWN:
             return self.ref is not None
-        if self.kind in ("if", "override"):
+        if self.kind in ("if", "override", ORDER):
             return self.value.bindable
+        if self.kind == INTERP:
+            return all(deferred.bindable for deferred, _ in self.value[1])
         if self.kind in ("merge", "list"):
             return all(v.bindable for v in self.value)
         if self.kind == "attrs":
