@@ -223,6 +223,7 @@ ORACLE_CASES = [
     ["{ config, ... }: { a = config.b; b = config.c; c = 3; }"],
     # a lexical name beats `with`; Nix's global `toString` is never taken from a `with`
     ["{ config, ... }: let port = 1; in with config.s; { a = port; }", "{ s.port = 2; }"],
+    ["{ config, ... }: with config.s; let x = y; y = 2; in { a = x; }", "{ s.y = 5; }"],
     ['{ config, ... }: with config.s; { a = "${toString port}"; }', "{ s = { port = 1; toString = 2; }; }"],
     ['{ config, ... }: let s = { p = 1; c = config.svc; }; in with config.services;'
      ' { a = s.p; b = s.c.port; d = livekit.settings.port; }', "{ svc.port = 2; services.livekit.settings.port = 7880; }"],
@@ -355,6 +356,8 @@ def test_references_rtclint_cannot_evaluate_stay_unknown():
     assert merged("{ config, port ? 5, ... }: with config.s; { a = port; }", "{ s.port = 1; }")["a"] is None
     assert merged('{ config, ... }: with config.s; { a = "${toString port}"; }',
                   '{ s = { port = 1; toString = 2; }; }')["a"] == "1"
+    # a `rec` set's names are lexical: never the `with`'s (rtclint does not follow them)
+    assert merged("{ config, ... }: with config.s; rec { a = 1; b = a; }", "{ s.a = 5; }")["b"] is None
     # a `types.str` option (not `types.lines`) defined twice differently: Nix rejects it
     assert merged('{ lib, ... }: { services.nginx.virtualHosts.h.root = lib.mkBefore "/a"; }',
                   '{ services.nginx.virtualHosts.h.root = "/b"; }')["services"]["nginx"]["virtualHosts"]["h"] == \
@@ -412,3 +415,15 @@ def test_selections_follow_let_bound_sets_and_with_scopes():
             ' { a = s.p; b = s.c.port; d = livekit.settings.port; e = s.missing; }')
     got = merged(text, "{ svc.port = 2; services.livekit.settings.port = 7880; }")
     assert (got["a"], got["b"], got["d"], got["e"]) == (1, 2, 7880, None)
+
+
+def test_nix_never_takes_a_global_name_from_a_with():
+    """nix_scope.GLOBALS against Nix: each is lexical (a `with` cannot hide it); the
+    names rtclint takes from a `with` are not."""
+    from rtclint.parsers.nix_scope import GLOBALS
+
+    names = sorted(GLOBALS) + ["port", "mkIf", "lib", "getAttr", "concatStringsSep"]
+    expr = "[ " + " ".join(f'(with {{ {n} = "from-with"; }}; {n} == "from-with")' for n in names) + " ]"
+    proc = nix("--eval", "--strict", "--json", "--expr", expr)
+    assert proc.returncode == 0, proc.stderr
+    assert dict(zip(names, json.loads(proc.stdout))) == {n: n not in GLOBALS for n in names}

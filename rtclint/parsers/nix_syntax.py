@@ -24,19 +24,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from rtclint.document import Document, Span
-from rtclint.parsers import nix_calls
+from rtclint.parsers import nix_calls, nix_scope
 from rtclint.parsers.nix_strings import INTERPOLATED, strip_indentation, unescape
 from rtclint.parsers.nix_values import INTERP, PLACEHOLDER, UNKNOWN, NixValue, merge_bound_twice
 
 __all__ = ["NixValue", "Parsed", "UNKNOWN", "parse", "strip_indentation"]
 _KEYWORDS = {"true": ("bool", True), "false": ("bool", False), "null": ("null", None)}
 MAX_DEPTH = 200  # nesting deeper than any real module; keeps recursion bounded
-WITH = "\0with"  # the env's entry for the `with` scopes around an expression (no Nix name has NUL)
-# Nix's global scope [nix src/libexpr/eval.cc createBaseEnv]: lexical, so a `with` never hides it
-GLOBALS = frozenset({"abort", "baseNameOf", "break", "builtins", "derivation", "derivationStrict", "dirOf",
-                     "false", "fetchGit", "fetchMercurial", "fetchTarball", "fetchTree", "fromTOML", "import",
-                     "isNull", "map", "null", "placeholder", "removeAttrs", "scopedImport", "throw",
-                     "toString", "true"})
 
 
 @dataclass
@@ -123,10 +117,10 @@ class _Reader:
             if node is None:
                 return None
             if node.type == "function_expression":
-                self._bind_arguments(node, env)
+                nix_scope.bind_arguments(self, node, env)
                 node = node.child_by_field_name("body")
             elif node.type == "with_expression":
-                self._bind_with(node, env, 0)
+                nix_scope.bind_with(self, node, env, 0)
                 node = node.child_by_field_name("body")
             elif node.type == "let_expression":
                 self._bind_let(node, env)
@@ -138,48 +132,11 @@ class _Reader:
                 break
         return self.value(node, env)
 
-    def _bind_arguments(self, function, env: dict[str, NixValue]) -> None:
-        """A function's arguments are lexical names Nix binds when it is called: unknown
-        (`config` stays the option tree, read by nix_calls.select)."""
-        names = [c for c in function.named_children if c.type == "identifier"]  # `x: …`, `args@{ … }`
-        for formals in (c for c in function.named_children if c.type == "formals"):
-            names += [f.child_by_field_name("name") for f in formals.named_children if f.type == "formal"]
-        for ident in (n for n in names if n is not None):
-            name = self.text(ident)
-            if name != "config":
-                env[name] = NixValue(UNKNOWN, None, self.span(ident), why=f"`{name}` is a function's argument")
-
-    def _bind_with(self, node, env: dict[str, NixValue], depth: int) -> None:
-        scope = node.child_by_field_name("environment")
-        value = self.value(scope, env, depth + 1) if scope is not None else NixValue(UNKNOWN, None, self.span(node))
-        outer = env.get(WITH)
-        env[WITH] = NixValue("list", [*(outer.value if outer is not None else ()), value], self.span(node))
-
-    def _variable(self, name: str, env: dict[str, NixValue], span: Span) -> NixValue:
-        """A name: lexical bindings first, then the `with` scopes, innermost first. A
-        scope that is an option (`with cfg;`) gives a reference to its attribute, exact
-        when the tree sets it (nix_refs); a scope Nix must compute may hold any name."""
-        bound = env.get(name)  # a copy: the binding that uses it sets its own key_span
-        if bound is not None:
-            return replace(bound)
-        if name == "config":
-            return NixValue(UNKNOWN, None, span, why="the module's `config`", ref=())
-        scopes = env.get(WITH)
-        if scopes is not None and name not in GLOBALS and not name.startswith("__"):
-            for scope in reversed(scopes.value):
-                if scope.kind == "attrs" and not scope.partial:
-                    if name in scope.value:
-                        return replace(scope.value[name])
-                    continue
-                if scope.kind == UNKNOWN and scope.ref is not None:
-                    return NixValue(UNKNOWN, None, span, why=f"`{name}` from `with`", ref=(*scope.ref, name))
-                break
-        return NixValue(UNKNOWN, None, span, why=f"`{name}` is not a literal")
-
     def _bind_let(self, node, env: dict[str, NixValue]) -> None:
         """`let` bindings see each other: read them again while that makes more known
         (a binding that uses a later one), a few rounds at most."""
         sets = [c for c in node.named_children if c.type == "binding_set"]
+        nix_scope.bind_lexically(self, sets, env, "a `let` binding not read yet")
         known = -1
         for _ in range(4):
             local = dict(env)
@@ -217,7 +174,7 @@ class _Reader:
             if name in _KEYWORDS:
                 k, v = _KEYWORDS[name]
                 return NixValue(k, v, span)
-            return self._variable(name, env, span)
+            return nix_scope.variable(self, name, env, span)
         if kind == "parenthesized_expression":
             inner = node.child_by_field_name("expression")
             return self.value(inner, env, depth + 1) if inner is not None else NixValue(UNKNOWN, None, span)
@@ -232,6 +189,9 @@ class _Reader:
             sets = [c for c in node.named_children if c.type == "binding_set"]
             if not sets:
                 return NixValue("attrs", {}, span)
+            if kind == "rec_attrset_expression":  # its names are lexical in it: never from a `with`
+                env = dict(env)
+                nix_scope.bind_lexically(self, sets, env, "an attribute of a `rec` set")
             return self._attrs(sets[0], env, node, depth)
         if kind == "let_expression":
             local = dict(env)
@@ -240,12 +200,12 @@ class _Reader:
             return self.value(body, local, depth + 1) if body is not None else NixValue(UNKNOWN, None, span)
         if kind == "function_expression":  # `{ config, ... }: { … }`: a module written in place
             body, local = node.child_by_field_name("body"), dict(env)
-            self._bind_arguments(node, local)
+            nix_scope.bind_arguments(self, node, local)
             return NixValue(UNKNOWN, None, span, why="a function",
                             body=self.value(body, local, depth + 1) if body is not None else None)
         if kind == "with_expression":
             body, local = node.child_by_field_name("body"), dict(env)
-            self._bind_with(node, local, depth)
+            nix_scope.bind_with(self, node, local, depth)
             return self.value(body, local, depth + 1) if body is not None else NixValue(UNKNOWN, None, span)
         if kind == "apply_expression":  # mkIf, mkMerge, mkOverride… become properties
             called = nix_calls.call(self, node, env, depth)
@@ -275,7 +235,7 @@ class _Reader:
             for ident in attr.named_children:
                 name, span = self.text(ident), self.span(ident)
                 if source is None:
-                    value = self._variable(name, env, span)
+                    value = nix_scope.variable(self, name, env, span)
                 elif source.kind == "attrs" and not source.partial and name in source.value:
                     value = replace(source.value[name])
                 elif source.kind == UNKNOWN and source.ref is not None:
