@@ -46,12 +46,14 @@ CASES = {  # fixture tree -> (code, file, line, column) of every finding
     "broken/flake-let-jwt-prefix": [("RTC201", "rtc-override.nix", 6, 17), ("RTC512", "matrix.nix", 24, 11)],
     # `inherit modules;` names mkHost's argument, not the let-bound list: unknown, quiet
     "quiet/flake-let-shadowed": [],
-    # upstream addresses read from the LiveKit / lk-jwt-service options (`${jwt.LIVEKIT_JWT_BIND}`,
-    # `${toString sfu.port}`), the well-known's CORS header joined in by another module
+    # hosts named `"${domain}"` / `"rtc.${config.networking.domain}"`, upstream addresses read
+    # from the LiveKit / lk-jwt-service options (`${jwt.LIVEKIT_JWT_BIND}`, `${toString
+    # sfu.port}`), the well-known's CORS header joined in by another module
     "refs": [("RTC512", "matrix.nix", 24, 11)],
-    "broken/refs-jwt-prefix-kept": [("RTC201", "default.nix", 38, 38), ("RTC512", "matrix.nix", 24, 11)],
-    # `${config.my.jwtBind}`: an option nothing sets, unknown, quiet
+    "broken/refs-jwt-prefix-kept": [("RTC201", "default.nix", 39, 38), ("RTC512", "matrix.nix", 24, 11)],
+    # `${config.my.jwtBind}` / a host `"rtc.${config.my.domain}"`: options nothing sets, quiet
     "quiet/refs-option-unset": [("RTC512", "matrix.nix", 24, 11)],
+    "quiet/refs-name-unset": [("RTC512", "matrix.nix", 24, 11)],
     # types.lines: the return without rtc_foci is found in the module that wrote it, before
     # or after the other module's lines
     "broken/lines-cors-first": [("RTC108", "default.nix", 23, 23), ("RTC512", "matrix.nix", 24, 11)],
@@ -230,6 +232,12 @@ ORACLE_CASES = [
     ["{ config, lib, ... }: { a = config.b; b = lib.mkDefault 1; l = [ config.c ]; }", "{ b = 2; c = 3; }"],
     ['{ config, ... }: let cfg = config.s; url = "http://${cfg.host}"; in { t = "${url}/x";'
      " i = ''\n  listen ${toString cfg.port};\n    x\n''; }", '{ s = { port = 8448; host = "m"; }; }'],
+    # attribute names made of option references (the NixOS manual's Synapse example)
+    ['{ config, ... }: let fqdn = "${config.networking.hostName}.${config.networking.domain}"; in {'
+     ' networking.hostName = "m"; networking.domain = "example.org"; services.nginx.virtualHosts = {'
+     ' "${config.networking.domain}".root = "/a"; ${fqdn}.locations."/".proxyPass = "http://[::1]:8008"; };'
+     ' services.matrix-synapse.settings.server_name = config.networking.domain; }',
+     '{ services.nginx.virtualHosts."example.org".locations."/x".proxyPass = "http://b"; }'],
     # mkBefore/mkAfter/mkOrder and types.lines
     ['{ lib, ... }: { services.nginx.appendHttpConfig = lib.mkAfter "c"; }', '{ services.nginx.appendHttpConfig = "a"; }',
      '{ lib, ... }: { services.nginx.appendHttpConfig = lib.mkBefore "b"; }'],
@@ -427,3 +435,12 @@ def test_nix_never_takes_a_global_name_from_a_with():
     proc = nix("--eval", "--strict", "--json", "--expr", expr)
     assert proc.returncode == 0, proc.stderr
     assert dict(zip(names, json.loads(proc.stdout))) == {n: n not in GLOBALS for n in names}
+
+
+def test_a_name_that_needs_its_own_set_is_unknown_where_nix_recurses_forever():
+    for modules, ours in ((['{ config, ... }: { ${config.a} = "x"; a = "b"; }'], {"a": "b"}),
+                          (['{ config, ... }: { s.${config.s.a} = 1; s.a = "b"; }'], {"s": {"a": "b"}})):
+        expr = STAND_INS + "evalTiny [ " + " ".join(f"({m})" for m in modules) + " ]"
+        proc = nix("--eval", "--strict", "--json", "--expr", expr)
+        assert proc.returncode != 0 and "infinite recursion" in proc.stderr, proc.stdout
+        assert merged(*modules) == ours  # the pending name left out: the set is partial

@@ -24,6 +24,8 @@ them as the module system does, option by option:
   `types.lines` option join with "\n", equal values are one value; anything else (two
   different strings of a `types.str` option, which it rejects) is unknown. Definitions
   come in lib/modules.nix's order: the module list reversed (`reverseList collected`).
+  Attribute names made of option references (`virtualHosts."${cfg.domain}"`) are named
+  when their set is merged (`nix_refs.settle`).
 
 A property under an mkOverride that is not on an attribute set is left unknown: the
 module system does not discharge it there.
@@ -102,8 +104,8 @@ class ModuleTree:
             definitions: list[Definition] | None = [Definition(c, module=i) for i, c in enumerate(self.configs)]
             for index, name in enumerate(path):
                 if not pushes_down(path[:index]):
-                    definitions = self._winning_sets(definitions)
-                definitions = self._children(definitions, name) if definitions is not None else None
+                    definitions = self._winning_sets(path[:index], definitions)
+                definitions = self._children(path[:index], definitions, name) if definitions is not None else None
                 if definitions is None:
                     return NixValue(UNKNOWN, None, self.configs[0].span, why="an option set Nix must compute")
             result = self._merge(path, definitions)
@@ -112,12 +114,12 @@ class ModuleTree:
         self._resolved[path] = result
         return result
 
-    def _children(self, definitions: list[Definition], name: str) -> list[Definition] | None:
+    def _children(self, path: tuple[str, ...], definitions: list[Definition], name: str) -> list[Definition] | None:
         """The definitions of attribute `name`, properties pushed down; None when a
         definition that may count is not an attribute set (its attributes are unknown)."""
         out = []
         for definition in (d for item in definitions for d in expand(item)):
-            value = definition.value
+            value = nix_refs.settle(self, definition.value, path)
             if value.kind != "attrs":
                 if self.decide_all(definition.conditions) is False:
                     continue
@@ -127,20 +129,21 @@ class ModuleTree:
                 out.append(replace(definition, value=child))
         return out
 
-    def _split(self, definitions: list[Definition]) -> tuple[list[Definition], list[Definition]]:
+    def _split(self, path: tuple[str, ...], definitions: list[Definition]) -> tuple[list[Definition], list[Definition]]:
         """(definitions whose conditions hold, those rtclint cannot decide); the ones
         whose condition is false are gone."""
         live, undecided = [], []
         for definition in (d for item in definitions for d in expand(item)):
             verdict = self.decide_all(definition.conditions)
             if verdict is not False:
-                (live if verdict else undecided).append(definition)
+                settled = replace(definition, value=nix_refs.settle(self, definition.value, path))
+                (live if verdict else undecided).append(settled)
         return live, undecided
 
-    def _winning_sets(self, definitions: list[Definition]) -> list[Definition] | None:
+    def _winning_sets(self, path: tuple[str, ...], definitions: list[Definition]) -> list[Definition] | None:
         """filterOverrides between whole values (an `attrsOf` option's definitions); None
         when an undecided definition could win. The priorities stay here."""
-        live, undecided = self._split(definitions)
+        live, undecided = self._split(path, definitions)
         best = min((d.rank for d in live), default=None)
         if best is None and not undecided:
             return []
@@ -149,14 +152,14 @@ class ModuleTree:
         return [replace(d, priority=None) for d in live + undecided if d.rank == best]
 
     def _merge(self, path: tuple[str, ...], definitions: list[Definition]) -> NixValue | None:
-        live, undecided = self._split(definitions)
+        live, undecided = self._split(path, definitions)
         candidates = live + undecided
         if not candidates:
             return None  # absent: mkIf false (or nothing) defines it
         if all(d.value.kind == "attrs" for d in candidates):
             if pushes_down(path):
                 return self._merge_attrs(path, candidates)
-            kept = self._winning_sets(candidates)
+            kept = self._winning_sets(path, candidates)
             if kept is None:
                 return _unknown(candidates[0].value, "set behind a mkIf condition rtclint cannot decide")
             return self._merge_attrs(path, kept)

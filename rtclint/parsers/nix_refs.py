@@ -75,6 +75,36 @@ def join_lines(values: list[NixValue]) -> NixValue:
     return NixValue("str", "".join(text), first.span, first.key_span, offsets=offsets, paths=paths)
 
 
+def settle(tree, value: NixValue, path: tuple[str, ...]) -> NixValue:
+    """An attribute set (the definition of the option or group at `path`) with its
+    pending names (`"${cfg.domain}" = …`) named by what `tree` gives them. A name that
+    stays unknown, one the set binds already (an error in Nix: "dynamic attribute already
+    defined"), or one made of an option under `path` (Nix recurses forever: reading that
+    option needs this set's names) makes it partial."""
+    if value.kind != "attrs" or not value.pending:
+        return value
+    attrs, partial = dict(value.value), value.partial
+    for name_value, rest, child in value.pending:
+        inside = any(ref[:len(path)] == path for ref in _references(name_value))
+        name = _unknown(name_value, "a name that needs itself") if inside else resolve(tree, name_value)
+        if name.kind != "str" or name.value in attrs:
+            partial = True
+            continue
+        for inner in reversed(rest):  # `${name}.a.b = v` is `${name} = { a = { b = v; }; }`
+            child = NixValue("attrs", {inner: child}, child.span, name_value.span)
+        attrs[name.value] = child
+    return replace(value, value=attrs, partial=partial, pending=None)
+
+
+def _references(value: NixValue, depth: int = 0) -> list[tuple[str, ...]]:
+    """The option paths a name's 'interp' reads (its let-bound strings followed)."""
+    if value.kind == UNKNOWN and value.ref is not None:
+        return [value.ref]
+    if value.kind != INTERP or depth > MAX_DEPTH:
+        return []
+    return [ref for deferred, _ in value.value[1] for ref in _references(deferred, depth + 1)]
+
+
 def resolve(tree, value: NixValue, depth: int = 0) -> NixValue:
     """`value` with its references replaced by what `tree` (a ModuleTree) gives them;
     what stays unknown is 'unknown' (never an 'interp' or a property left over)."""

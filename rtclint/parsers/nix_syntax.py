@@ -256,6 +256,13 @@ class _Reader:
             if name is None:
                 node.partial = True
                 return
+            if not isinstance(name, str):  # `${cfg.domain}.x = …`: named once the options are merged
+                rest = names[i + 1:]
+                if not all(isinstance(r, str) for r in rest):
+                    node.partial = True
+                    return
+                node.pending = [*(node.pending or ()), (name, tuple(rest), value)]
+                return
             if i == len(names) - 1:
                 old = node.value.get(name)
                 node.value[name] = merge_bound_twice(old, value) if old is not None else value
@@ -268,14 +275,20 @@ class _Reader:
                 return
             node = nxt
 
-    def _attr_name(self, part, env) -> str | None:
+    def _attr_name(self, part, env) -> str | NixValue | None:
+        """The name an attribute path part gives; an 'interp' for one made of option
+        references (`"${config.networking.domain}"`, `${fqdn}`); None when unknown."""
         if part.type == "identifier":
             return self.text(part)
         if part.type == "string_expression":
             s = self._string(part, self.span(part), env)
-            return s.value if s.kind == "str" else None
-        if part.type == "interpolation":  # `${host} = …`: a let-bound name, else unknown
-            return self._interpolated(part, env)
+            return s.value if s.kind == "str" else s if s.kind == INTERP else None
+        if part.type == "interpolation":  # `${host} = …`: a let-bound name, a reference, else unknown
+            text, reference = self._interpolation(part, env)
+            if reference is not None:
+                chars = [(PLACEHOLDER, self.at(part.start_byte), INTERPOLATED)]
+                return NixValue(INTERP, (chars, [reference]), self.span(part))
+            return text
         return None
 
     # -- strings --------------------------------------------------------------------------

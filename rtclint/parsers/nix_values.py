@@ -48,11 +48,14 @@ class NixValue:
     priority: int | None = None  # 'override': mkOverride's priority (lower wins); 'order': mkOrder's
     body: "NixValue | None" = None  # 'unknown' for a function: what it returns (a module's `{ … }`)
     paths: list[str] | None = None  # 'str' joined from several files (types.lines): each character's file
+    # 'attrs': bindings whose name waits for option references, (name 'interp', the names
+    # after it, value); nix_refs.settle names them once the options are merged
+    pending: list | None = None
 
     @property
     def known(self) -> bool:
         """No part of the value is unknown."""
-        if self.kind in NOT_A_VALUE or self.partial:
+        if self.kind in NOT_A_VALUE or self.partial or self.pending:
             return False
         if self.kind == "list":
             return all(v.known for v in self.value)
@@ -73,7 +76,8 @@ class NixValue:
         if self.kind in ("merge", "list"):
             return all(v.bindable for v in self.value)
         if self.kind == "attrs":
-            return not self.partial and all(v.bindable for v in self.value.values())
+            return not self.partial and all(v.bindable for v in self.value.values()) and \
+                all(name.bindable and value.bindable for name, _, value in self.pending or ())
         return True
 
     def get(self, *names: str) -> "NixValue | None":
@@ -86,7 +90,7 @@ class NixValue:
             if node.kind != "attrs":
                 return None
             nxt = node.value.get(name)
-            if nxt is None and node.partial:
+            if nxt is None and (node.partial or node.pending):
                 return NixValue(UNKNOWN, None, node.span, why="an attribute name rtclint cannot evaluate")
             node = nxt
         return node
@@ -103,7 +107,8 @@ class NixValue:
 def merge_bound_twice(old: NixValue, new: NixValue) -> NixValue:
     """`a.b = 1; a = { c = 2; };` — Nix merges attribute sets bound to the same name."""
     if old.kind == "attrs" and new.kind == "attrs":
-        merged = NixValue("attrs", dict(old.value), old.span, old.key_span, partial=old.partial or new.partial)
+        merged = NixValue("attrs", dict(old.value), old.span, old.key_span, partial=old.partial or new.partial,
+                          pending=[*(old.pending or ()), *(new.pending or ())] or None)
         for key, value in new.value.items():
             merged.value[key] = merge_bound_twice(merged.value[key], value) if key in merged.value else value
         return merged
