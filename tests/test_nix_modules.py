@@ -238,6 +238,9 @@ ORACLE_CASES = [
      ' "${config.networking.domain}".root = "/a"; ${fqdn}.locations."/".proxyPass = "http://[::1]:8008"; };'
      ' services.matrix-synapse.settings.server_name = config.networking.domain; }',
      '{ services.nginx.virtualHosts."example.org".locations."/x".proxyPass = "http://b"; }'],
+    # a reference to a set merges with the option's other definitions
+    ["{ config, ... }: { services.livekit.settings = config.my.lk; my.lk = { port = 7880; rtc.tcp_port = 7881; }; }",
+     "{ services.livekit.settings.rtc.udp_port = 7882; }"],
     # mkBefore/mkAfter/mkOrder and types.lines
     ['{ lib, ... }: { services.nginx.appendHttpConfig = lib.mkAfter "c"; }', '{ services.nginx.appendHttpConfig = "a"; }',
      '{ lib, ... }: { services.nginx.appendHttpConfig = lib.mkBefore "b"; }'],

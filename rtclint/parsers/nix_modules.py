@@ -119,7 +119,7 @@ class ModuleTree:
         definition that may count is not an attribute set (its attributes are unknown)."""
         out = []
         for definition in (d for item in definitions for d in expand(item)):
-            value = nix_refs.settle(self, definition.value, path)
+            value = self._settled(definition.value, path)
             if value.kind != "attrs":
                 if self.decide_all(definition.conditions) is False:
                     continue
@@ -136,9 +136,17 @@ class ModuleTree:
         for definition in (d for item in definitions for d in expand(item)):
             verdict = self.decide_all(definition.conditions)
             if verdict is not False:
-                settled = replace(definition, value=nix_refs.settle(self, definition.value, path))
+                settled = replace(definition, value=self._settled(definition.value, path))
                 (live if verdict else undecided).append(settled)
         return live, undecided
+
+    def _settled(self, value: NixValue, path: tuple[str, ...]) -> NixValue:
+        """A definition as merging reads it: a reference to an attribute set is that set
+        (`settings = cfg.settings;` merges with the other definitions), pending names named."""
+        if value.kind == UNKNOWN and value.ref:
+            target = nix_refs.resolve(self, value)
+            value = target if target.kind == "attrs" else value
+        return nix_refs.settle(self, value, path)
 
     def _winning_sets(self, path: tuple[str, ...], definitions: list[Definition]) -> list[Definition] | None:
         """filterOverrides between whole values (an `attrsOf` option's definitions); None
