@@ -447,3 +447,33 @@ def test_a_name_that_needs_its_own_set_is_unknown_where_nix_recurses_forever():
         proc = nix("--eval", "--strict", "--json", "--expr", expr)
         assert proc.returncode != 0 and "infinite recursion" in proc.stderr, proc.stdout
         assert merged(*modules) == ours  # the pending name left out: the set is partial
+
+
+FLAKE_LETS = '''{
+  outputs = { self, nixpkgs, ... }:
+    let
+      port = 8448;
+      domain = "example.org";
+      host = { config, ... }: { networking.firewall.allowedTCPPorts = [ port ]; networking.domain = domain; };
+    in {
+      nixosModules.web = { services.nginx.virtualHosts.${domain}.root = "/srv"; };
+      nixosConfigurations.h = nixpkgs.lib.nixosSystem {
+        modules = [ host ({ ... }: { services.matrix-synapse.settings.server_name = "matrix.${domain}"; }) ];
+      };
+    };
+}'''
+
+
+def test_a_flakes_modules_read_its_let_bindings_as_nix_does(tmp_path):
+    path = tmp_path / "flake.nix"
+    path.write_text(FLAKE_LETS)
+    # Nix's view: each module of the host called with stand-in arguments, and the export
+    expr = (f"let outputs = (import {path}).outputs {{ self = outputs; nixpkgs.lib.nixosSystem = args: map"
+            " (m: m { config = { }; }) args.modules; }; in [ outputs.nixosConfigurations.h outputs.nixosModules.web ]")
+    proc = nix("--eval", "--strict", "--json", "--expr", expr)
+    assert proc.returncode == 0, proc.stderr
+    [modules, web] = json.loads(proc.stdout)
+    result = parse(Document(path=str(path), abspath=str(path), kind="nix", text=FLAKE_LETS))
+    [host] = result.hosts
+    assert [m.body.python() for m in host] == modules
+    assert result.exported["web"].python() == web

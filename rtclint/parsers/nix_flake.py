@@ -4,7 +4,8 @@ host), and the modules it exports as `nixosModules.<name>` (also flake-parts'
 `flake.nixosModules.<name>`). The list may be bound by `let` (`inherit modules;`,
 `modules = common ++ [ … ];`): names are followed through the `let`s and `rec { }`s
 around them as Nix scopes them (a function argument of the same name hides them).
-`self.nixosModules.<name>` in a host's list is the exported module of that name. Found wherever they stand in `outputs` (inside its
+`self.nixosModules.<name>` in a host's list is the exported module of that name. A
+module is read in the scope it is written in (the flake's `let` bindings). Found wherever they stand in `outputs` (inside its
 function, `let`, flake-parts' `mkFlake`): the flake itself is never evaluated.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from rtclint.parsers import nix_scope
 from rtclint.parsers.nix_values import UNKNOWN, NixValue
 
 MAX_NODES = 200_000
@@ -35,9 +37,11 @@ def flake_modules(reader, root) -> tuple[list[list[NixValue]], dict[str, NixValu
         elif node.type == "binding":
             names = _attrpath(reader, node)
             if len(names) >= 2 and names[-2] == "nixosModules":
-                exported[names[-1]] = reader.value(node.child_by_field_name("expression"), {})
+                expression = node.child_by_field_name("expression")
+                exported[names[-1]] = reader.value(expression, _scope_at(reader, expression))
             elif names and names[-1] == "nixosModules":
-                found = reader.value(node.child_by_field_name("expression"), {})
+                expression = node.child_by_field_name("expression")
+                found = reader.value(expression, _scope_at(reader, expression))
                 exported.update(found.value if found.kind == "attrs" else {})
         stack.extend(reversed(node.named_children))
     return [[_exported(text, value, exported) for text, value in modules] for modules in hosts], exported
@@ -61,7 +65,7 @@ def _modules_list(reader, argument) -> list[tuple[str, NixValue]] | None:
                 continue
             if items is None:  # modules rtclint cannot see: the host's options stay unknown
                 return [("", NixValue(UNKNOWN, None, reader.span(binding), why="a module list Nix must compute"))]
-            return [(reader.text(item), reader.value(item, {})) for item in items]
+            return [(reader.text(item), reader.value(item, _scope_at(reader, item))) for item in items]
     return None
 
 
@@ -105,6 +109,29 @@ def _bound(reader, node, name: str):
             return None
         node = node.parent
     return None
+
+
+def _scope_at(reader, node) -> dict[str, NixValue]:
+    """The names in scope where `node` is written (the `let`s, function arguments,
+    `with`s and `rec { }`s around it, outermost first): a module in a host's list may use
+    the flake's `let` bindings (`networking.domain = domain;`)."""
+    around = []
+    child, parent = node, node.parent
+    while parent is not None:
+        around.append((parent, child))
+        child, parent = parent, parent.parent
+    env: dict[str, NixValue] = {}
+    for scope, inner in reversed(around):
+        if scope.type == "let_expression":
+            reader.bind_let(scope, env)
+        elif scope.type == "function_expression" and inner == scope.child_by_field_name("body"):
+            nix_scope.bind_arguments(reader, scope, env)
+        elif scope.type == "with_expression" and inner == scope.child_by_field_name("body"):
+            nix_scope.bind_with(reader, scope, env, 0)
+        elif scope.type == "rec_attrset_expression":
+            sets = [c for c in scope.named_children if c.type == "binding_set"]
+            nix_scope.bind_lexically(reader, sets, env, "an attribute of a `rec` set")
+    return env
 
 
 def _formals(reader, function) -> set[str]:

@@ -123,7 +123,7 @@ class _Reader:
                 nix_scope.bind_with(self, node, env, 0)
                 node = node.child_by_field_name("body")
             elif node.type == "let_expression":
-                self._bind_let(node, env)
+                self.bind_let(node, env)
                 node = node.child_by_field_name("body")
             elif node.type in ("parenthesized_expression", "assert_expression"):
                 node = node.child_by_field_name("expression") if node.type == "parenthesized_expression" \
@@ -132,7 +132,7 @@ class _Reader:
                 break
         return self.value(node, env)
 
-    def _bind_let(self, node, env: dict[str, NixValue]) -> None:
+    def bind_let(self, node, env: dict[str, NixValue]) -> None:
         """`let` bindings see each other: read them again while that makes more known
         (a binding that uses a later one), a few rounds at most."""
         sets = [c for c in node.named_children if c.type == "binding_set"]
@@ -195,7 +195,7 @@ class _Reader:
             return self._attrs(sets[0], env, node, depth)
         if kind == "let_expression":
             local = dict(env)
-            self._bind_let(node, local)
+            self.bind_let(node, local)
             body = node.child_by_field_name("body")
             return self.value(body, local, depth + 1) if body is not None else NixValue(UNKNOWN, None, span)
         if kind == "function_expression":  # `{ config, ... }: { … }`: a module written in place
