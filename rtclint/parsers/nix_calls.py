@@ -10,6 +10,8 @@
 - option declarations, `mkOption { default = …; }` and `mkEnableOption` (default false)
   [lib/options.nix]: their defaults are definitions at mkOptionDefault's priority, as
   evalOptionValue adds them (`option_defaults`);
+- `toString x` and `builtins.toJSON x` of literals, or of option references (an 'interp'
+  `nix_refs` completes);
 - `config.a.b` and `cfg.b` where `cfg = config.a` is let-bound: an unknown value that
   remembers the option path (`NixValue.ref`), so that `nix_modules` can decide a `mkIf`
   on an option the tree sets literally.
@@ -22,7 +24,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from rtclint.parsers.nix_values import OPTION, ORDER, UNKNOWN, NixValue
+from rtclint.parsers.nix_strings import INTERPOLATED
+from rtclint.parsers.nix_values import (COERCIONS, INTERP, OPTION, ORDER, PLACEHOLDER, UNKNOWN, NixValue, coerce,
+                                       waits_for_references)
 
 ORDERS = {"mkBefore": 500, "mkAfter": 1500}
 PRIORITIES = {"mkOptionDefault": 1500, "mkDefault": 1000, "mkImageMediaOverride": 60, "mkForce": 50,
@@ -54,6 +58,15 @@ def call(reader, node, env, depth: int) -> NixValue | None:
         target = reader.value(args[0], env, depth + 1)
         if target.kind == "path":
             return NixValue(UNKNOWN, target, span, why="`import` of a file")
+        return None
+    if name in COERCIONS and len(args) == 1:  # `toString cfg.port` outside a string: as "${…}" makes it
+        argument = reader.value(args[0], env, depth + 1)
+        how = COERCIONS[name]
+        if argument.known:
+            text = coerce(argument, how)
+            return NixValue("str", text, span, offsets=[span.start] * len(text)) if text is not None else None
+        if waits_for_references(argument):
+            return NixValue(INTERP, ([(PLACEHOLDER, span.start, INTERPOLATED)], [(argument, how)]), span)
         return None
     if name == "mkEnableOption" and len(args) == 1:  # lib/options.nix: default = false
         return NixValue(OPTION, NixValue("bool", False, span), span)

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from rtclint.parsers.nix_strings import INTERPOLATED
-from rtclint.parsers.nix_values import INTERP, NOT_A_VALUE, ORDER, PLACEHOLDER, UNKNOWN, NixValue
+from rtclint.parsers.nix_values import INTERP, NOT_A_VALUE, ORDER, PLACEHOLDER, UNKNOWN, NixValue, coerce
 
 DEFAULT_ORDER = 1000  # lib/modules.nix defaultOrderPriority
 MAX_DEPTH = 64
@@ -131,7 +131,7 @@ def resolve(tree, value: NixValue, depth: int = 0) -> NixValue:
 
 def _interpolate(tree, value: NixValue, depth: int) -> NixValue:
     """The string an 'interp' makes: each placeholder the text of its reference (a
-    string, or through toString an integer), standing at the `${`."""
+    string, or what toString / builtins.toJSON make of it), standing at the `${`."""
     chars, deferred = value.value
     pending = iter(deferred)
     text: list[str] = []
@@ -141,11 +141,11 @@ def _interpolate(tree, value: NixValue, depth: int) -> NixValue:
             text.append(ch)
             offsets.append(offset)
             continue
-        reference, to_string = next(pending)
+        reference, how = next(pending)
         target = resolve(tree, reference, depth + 1)
-        if not (target.kind == "str" or (to_string and target.kind == "int")):
+        part = coerce(target, how) if target.known else None
+        if part is None:
             return _unknown(value, "a string with `${…}` of a value rtclint cannot know")
-        part = str(target.value)
         text.append(part)
         offsets += [offset] * len(part)
     return NixValue("str", "".join(text), value.span, value.key_span, offsets=offsets)

@@ -26,7 +26,8 @@ from dataclasses import dataclass, field, replace
 from rtclint.document import Document, Span
 from rtclint.parsers import nix_calls, nix_scope
 from rtclint.parsers.nix_strings import INTERPOLATED, strip_indentation, unescape
-from rtclint.parsers.nix_values import INTERP, PLACEHOLDER, UNKNOWN, NixValue, merge_bound_twice
+from rtclint.parsers.nix_values import (COERCIONS, INTERP, PLACEHOLDER, UNKNOWN, NixValue, coerce,
+                                       merge_bound_twice, waits_for_references)
 
 __all__ = ["NixValue", "Parsed", "UNKNOWN", "parse", "strip_indentation"]
 _KEYWORDS = {"true": ("bool", True), "false": ("bool", False), "null": ("null", None)}
@@ -323,31 +324,26 @@ class _Reader:
         return NixValue("str", "".join(c for c, _, _ in chars), span, offsets=[o for _, o, _ in chars])
 
 
-    def _interpolated(self, part, env: dict[str, NixValue]) -> str | None:
-        text, _ = self._interpolation(part, env)
-        return text
-
-    def _interpolation(self, part, env: dict[str, NixValue]) -> tuple[str | None, tuple[NixValue, bool] | None]:
-        """(text, None) for `${s}` of a string known now and `${toString x}` of an
-        integer or string; (None, (reference, toString applied)) for one of an option
-        (`${cfg.host}`, `${toString cfg.port}`, a let-bound string that has one);
-        (None, None) for anything else Nix must evaluate."""
+    def _interpolation(self, part, env: dict[str, NixValue]) -> tuple[str | None, tuple[NixValue, str] | None]:
+        """(text, None) for `${…}` of a value known now (a string; `toString` of an
+        integer…, `builtins.toJSON` of literals: nix_values.coerce); (None, (value, how))
+        for one that waits for option references (`${cfg.host}`, `${toString cfg.port}`,
+        a let-bound string that has one); (None, None) for anything else Nix evaluates."""
         expr = next((c for c in part.named_children if c.type != "comment"), None)
-        to_string = False
+        how = ""
         if expr is not None and expr.type == "apply_expression":
             function, expr = expr.child_by_field_name("function"), expr.child_by_field_name("argument")
-            if function is None or self.text(function) not in ("toString", "builtins.toString"):
+            how = COERCIONS.get(self.text(function), None) if function is not None else None
+            if not how:
                 return None, None
-            to_string = True
-        if expr is None or expr.type not in ("variable_expression", "string_expression", "select_expression",
-                                             "indented_string_expression", "integer_expression",
-                                             "parenthesized_expression"):
+        elif expr is None or expr.type not in ("variable_expression", "string_expression", "select_expression",
+                                               "indented_string_expression", "parenthesized_expression"):
             return None, None
         value = self.value(expr, env)
-        if value.kind == "str" or (to_string and value.kind == "int"):
-            return str(value.value), None
-        if value.kind == INTERP or (value.kind == UNKNOWN and value.ref):
-            return None, (value, to_string)
+        if value.known:
+            return coerce(value, how), None
+        if waits_for_references(value):
+            return None, (value, how)  # made of option references: nix_refs completes it
         return None, None
 
 

@@ -22,10 +22,12 @@ PROPERTIES = ("if", "override", "merge")  # the module system's wrappers, resolv
 OPTION = "option"  # `mkOption { … }` / `mkEnableOption …`: value is its default (a NixValue) or None
 ORDER = "order"  # `mkOrder n x`: value x, priority n (mkBefore 500, default 1000, mkAfter 1500)
 # a string waiting for references: value (chars, deferred) — chars as nix_strings keeps
-# them, PLACEHOLDER standing for each deferred (NixValue, toString applied) in turn
+# them, PLACEHOLDER standing for each deferred (NixValue, how: a COERCIONS key) in turn
 INTERP = "interp"
 PLACEHOLDER = "\0"  # never in a Nix string (they cannot hold NUL)
 NOT_A_VALUE = (UNKNOWN, OPTION, ORDER, INTERP, *PROPERTIES)
+# how a `${…}` turns a value into text: as it is (a string), `toString`, `builtins.toJSON`
+COERCIONS = {"": "", "toString": "toString", "builtins.toString": "toString", "builtins.toJSON": "toJSON"}
 
 
 @dataclass(slots=True)
@@ -113,3 +115,42 @@ def merge_bound_twice(old: NixValue, new: NixValue) -> NixValue:
             merged.value[key] = merge_bound_twice(merged.value[key], value) if key in merged.value else value
         return merged
     return NixValue(UNKNOWN, None, new.span, new.key_span, why="an attribute defined twice")
+
+
+def waits_for_references(value: NixValue) -> bool:
+    """Not known yet, but made of literals and option references: `nix_refs` can
+    complete it (a property or a value Nix must compute it cannot)."""
+    return not value.known and value.bindable and value.kind not in (*PROPERTIES, ORDER, OPTION)
+
+
+def coerce(value: NixValue, how: str) -> str | None:
+    """The text Nix makes of a known value in `${…}` [nix src/libexpr: coerceToString,
+    printValueAsJSON]: a string as it is; toString also of an integer, a bool ("1" or
+    "") and null (""); toJSON of literals (keys sorted, no spaces; floats and paths, which
+    Nix prints its own way or copies to the store, left unknown). None when it cannot."""
+    if how == "toJSON":
+        return _json(value)
+    if value.kind == "str":
+        return value.value
+    if how == "toString" and value.kind in ("int", "bool", "null"):
+        return {True: "1", False: "", None: ""}.get(value.value, str(value.value)) if value.kind != "int" \
+            else str(value.value)
+    return None
+
+
+def _json(value: NixValue) -> str | None:
+    import json
+
+    def plain(v: NixValue, depth: int = 0):
+        if depth > 64 or v.kind in ("float", "path") or not v.known:
+            raise ValueError(v.kind)
+        if v.kind == "list":
+            return [plain(item, depth + 1) for item in v.value]
+        if v.kind == "attrs":
+            return {name: plain(item, depth + 1) for name, item in v.value.items()}
+        return v.value
+
+    try:
+        return json.dumps(plain(value), separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+    except ValueError:
+        return None
