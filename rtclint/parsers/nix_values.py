@@ -132,9 +132,10 @@ def coerce(value: NixValue, how: str) -> str | None:
         return _json(value)
     if value.kind == "str":
         return value.value
-    if how == "toString" and value.kind in ("int", "bool", "null"):
-        return {True: "1", False: "", None: ""}.get(value.value, str(value.value)) if value.kind != "int" \
-            else str(value.value)
+    if how == "toString" and value.kind == "int":
+        return str(value.value)
+    if how == "toString" and value.kind in ("bool", "null"):
+        return "1" if value.value is True else ""
     return None
 
 
