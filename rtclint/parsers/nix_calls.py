@@ -4,10 +4,14 @@
   condition read by `condition`), `mkMerge [ … ]` ('merge'), `mkOverride n x` and the
   priorities named after it — `mkOptionDefault` 1500, `mkDefault` 1000, `mkImageMediaOverride`
   60, `mkForce` 50, `mkVMOverride` 10 ('override'); written bare (under `with lib;`) or as
-  `lib.…`, `lib.modules.…`, `pkgs.lib.…`, `nixpkgs.lib.…`;
+  `lib.…`, `lib.modules.…`, `pkgs.lib.…`, `nixpkgs.lib.…`; `mkOrder n x` and `mkBefore`
+  (500) / `mkAfter` (1500) ('order', sorted by after the priorities, defaultOrderPriority
+  1000);
 - option declarations, `mkOption { default = …; }` and `mkEnableOption` (default false)
   [lib/options.nix]: their defaults are definitions at mkOptionDefault's priority, as
   evalOptionValue adds them (`option_defaults`);
+- `toString x` and `builtins.toJSON x` of literals, or of option references (an 'interp'
+  `nix_refs` completes);
 - `config.a.b` and `cfg.b` where `cfg = config.a` is let-bound: an unknown value that
   remembers the option path (`NixValue.ref`), so that `nix_modules` can decide a `mkIf`
   on an option the tree sets literally.
@@ -18,8 +22,13 @@ that against `nix-instantiate --eval` with stand-ins written as lib/modules.nix 
 
 from __future__ import annotations
 
-from rtclint.parsers.nix_values import OPTION, UNKNOWN, NixValue
+from dataclasses import replace
 
+from rtclint.parsers.nix_strings import INTERPOLATED
+from rtclint.parsers.nix_values import (COERCIONS, INTERP, OPTION, ORDER, PLACEHOLDER, UNKNOWN, NixValue, coerce,
+                                       waits_for_references)
+
+ORDERS = {"mkBefore": 500, "mkAfter": 1500}
 PRIORITIES = {"mkOptionDefault": 1500, "mkDefault": 1000, "mkImageMediaOverride": 60, "mkForce": 50,
               "mkVMOverride": 10}
 LIB_PREFIXES = ("lib.modules.", "lib.", "pkgs.lib.", "nixpkgs.lib.")
@@ -50,6 +59,15 @@ def call(reader, node, env, depth: int) -> NixValue | None:
         if target.kind == "path":
             return NixValue(UNKNOWN, target, span, why="`import` of a file")
         return None
+    if name in COERCIONS and len(args) == 1:  # `toString cfg.port` outside a string: as "${…}" makes it
+        argument = reader.value(args[0], env, depth + 1)
+        how = COERCIONS[name]
+        if argument.known:
+            text = coerce(argument, how)
+            return NixValue("str", text, span, offsets=[span.start] * len(text)) if text is not None else None
+        if waits_for_references(argument):
+            return NixValue(INTERP, ([(PLACEHOLDER, span.start, INTERPOLATED)], [(argument, how)]), span)
+        return None
     if name == "mkEnableOption" and len(args) == 1:  # lib/options.nix: default = false
         return NixValue(OPTION, NixValue("bool", False, span), span)
     if name == "mkOption" and len(args) == 1:
@@ -66,6 +84,13 @@ def call(reader, node, env, depth: int) -> NixValue | None:
         return NixValue("merge", items.value, span)
     if name in PRIORITIES and len(args) == 1:
         return NixValue("override", reader.value(args[0], env, depth + 1), span, priority=PRIORITIES[name])
+    if name in ORDERS and len(args) == 1:
+        return NixValue(ORDER, reader.value(args[0], env, depth + 1), span, priority=ORDERS[name])
+    if name == "mkOrder" and len(args) == 2:
+        order = reader.value(args[0], env, depth + 1)
+        if order.kind != "int":
+            return NixValue(UNKNOWN, None, span, why="`mkOrder` with a priority Nix must compute")
+        return NixValue(ORDER, reader.value(args[1], env, depth + 1), span, priority=order.value)
     if name == "mkOverride" and len(args) == 2:
         priority = reader.value(args[0], env, depth + 1)
         if priority.kind != "int":
@@ -109,23 +134,26 @@ def _operand(reader, node, env, depth: int) -> tuple:
 
 
 def select(reader, node, env) -> NixValue | None:
-    """`config.a.b` / `cfg.b` (cfg let-bound to `config.a`): an unknown value with its
-    option path; None for any other selection. A `… or default` is left unknown."""
+    """`config.a.b` / `cfg.b` (cfg let-bound to `config.a`, or a name a `with` of an option
+    gives): an unknown value with its option path; `s.b` of a let-bound literal set: that
+    attribute. None for any other selection. A `… or default` is left unknown."""
     if node.child_by_field_name("default") is not None:
         return None
     base, path = node.child_by_field_name("expression"), node.child_by_field_name("attrpath")
     if base is None or path is None or base.type != "variable_expression":
         return None
-    name = reader.text(base)
-    bound = env.get(name)
-    if bound is not None:
-        prefix = bound.ref
-    else:
-        prefix = () if name == "config" else None
-    names = [reader.text(part) for part in path.named_children if part.type != "comment"]
-    if prefix is None or any(p.type != "identifier" for p in path.named_children if p.type != "comment"):
+    parts = [p for p in path.named_children if p.type != "comment"]
+    if any(p.type != "identifier" for p in parts):
         return None
-    ref = (*prefix, *names)
+    names = [reader.text(p) for p in parts]
+    bound = reader.value(base, env)  # a let binding, the module's `config`, or from a `with`
+    while names and bound.kind == "attrs" and not bound.partial and names[0] in bound.value:
+        bound, names = bound.value[names[0]], names[1:]
+    if not names:
+        return replace(bound)
+    if bound.ref is None:
+        return None
+    ref = (*bound.ref, *names)
     return NixValue(UNKNOWN, None, reader.span(node), why=f"`config.{'.'.join(ref)}` is an option's value", ref=ref)
 
 

@@ -44,7 +44,8 @@ class Generated:
         offsets = value.offsets if value.offsets and len(value.offsets) == len(text) else [value.span.start] * len(text)
         self.parts.append(text)
         self.offsets.extend(offsets)
-        self.paths.extend([value.span.path] * len(text))
+        joined = value.paths is not None and len(value.paths) == len(text)  # types.lines joined from several files
+        self.paths.extend(value.paths if joined else [value.span.path] * len(text))
 
     @property
     def text(self) -> str:

@@ -18,10 +18,14 @@ them as the module system does, option by option:
   down onto each attribute first, so `mkDefault { a = 1; }` and `{ b = 2; }` give both;
   where it is the value of one option (`attrsOf`: `virtualHosts`, `locations`; the
   freeform values under `settings`) the priorities are compared between whole sets, so
-  `mkForce { a = 1; }` drops `{ b = 2; }` (`ATTRS_OF`). Lists concatenate in the order
-  the modules are read (listOf); equal values are one value; anything else (two strings:
-  `types.str` rejects them, `types.lines` joins them in an order mkBefore/mkAfter
-  decide) is unknown.
+  `mkForce { a = 1; }` drops `{ b = 2; }` (`ATTRS_OF`). The winning definitions of one
+  option are then sorted by mkOrder/mkBefore/mkAfter, their references to other options
+  resolved, and combined (`nix_refs`): lists concatenate (listOf), strings of a
+  `types.lines` option join with "\n", equal values are one value; anything else (two
+  different strings of a `types.str` option, which it rejects) is unknown. Definitions
+  come in lib/modules.nix's order: the module list reversed (`reverseList collected`).
+  Attribute names made of option references (`virtualHosts."${cfg.domain}"`) are named
+  when their set is merged (`nix_refs.settle`).
 
 A property under an mkOverride that is not on an attribute set is left unknown: the
 module system does not discharge it there.
@@ -31,6 +35,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from rtclint.parsers import nix_refs
 from rtclint.parsers.nix_values import PROPERTIES, UNKNOWN, NixValue
 
 DEFAULT_PRIORITY = 100
@@ -52,6 +57,7 @@ class Definition:
     value: NixValue
     conditions: tuple = ()
     priority: int | None = None  # None: the default priority (100)
+    module: int = 0  # the index of the module that made it in the tree's list
 
     @property
     def rank(self) -> int:
@@ -73,9 +79,9 @@ def expand(definition: Definition, depth: int = 0) -> list[Definition]:
     if value.kind == "merge":
         return [d for item in value.value for d in expand(replace(definition, value=item), depth + 1)]
     if value.kind == "if":
-        inner = Definition(value.value, (*definition.conditions, value.cond), None)
+        inner = replace(definition, value=value.value, conditions=(*definition.conditions, value.cond))
         return expand(inner, depth + 1)
-    return expand(Definition(value.value, definition.conditions, value.priority), depth + 1)
+    return expand(replace(definition, value=value.value, priority=value.priority), depth + 1)
 
 
 class ModuleTree:
@@ -97,11 +103,11 @@ class ModuleTree:
             return NixValue(UNKNOWN, None, self.configs[0].span, why="a condition that depends on itself")
         self._busy.add(path)
         try:
-            definitions: list[Definition] | None = [Definition(c) for c in self.configs]
+            definitions: list[Definition] | None = [Definition(c, module=i) for i, c in enumerate(self.configs)]
             for index, name in enumerate(path):
                 if not pushes_down(path[:index]):
-                    definitions = self._winning_sets(definitions)
-                definitions = self._children(definitions, name) if definitions is not None else None
+                    definitions = self._winning_sets(path[:index], definitions)
+                definitions = self._children(path[:index], definitions, name) if definitions is not None else None
                 if definitions is None:
                     return NixValue(UNKNOWN, None, self.configs[0].span, why="an option set Nix must compute")
             result = self._merge(path, definitions)
@@ -110,51 +116,60 @@ class ModuleTree:
         self._resolved[path] = result
         return result
 
-    def _children(self, definitions: list[Definition], name: str) -> list[Definition] | None:
+    def _children(self, path: tuple[str, ...], definitions: list[Definition], name: str) -> list[Definition] | None:
         """The definitions of attribute `name`, properties pushed down; None when a
         definition that may count is not an attribute set (its attributes are unknown)."""
         out = []
         for definition in (d for item in definitions for d in expand(item)):
-            value = definition.value
+            value = self._settled(definition.value, path)
             if value.kind != "attrs":
                 if self.decide_all(definition.conditions) is False:
                     continue
                 return None
             child = value.value.get(name)
             if child is not None:
-                out.append(Definition(child, definition.conditions, definition.priority))
+                out.append(replace(definition, value=child))
         return out
 
-    def _split(self, definitions: list[Definition]) -> tuple[list[Definition], list[Definition]]:
+    def _split(self, path: tuple[str, ...], definitions: list[Definition]) -> tuple[list[Definition], list[Definition]]:
         """(definitions whose conditions hold, those rtclint cannot decide); the ones
         whose condition is false are gone."""
         live, undecided = [], []
         for definition in (d for item in definitions for d in expand(item)):
             verdict = self.decide_all(definition.conditions)
             if verdict is not False:
-                (live if verdict else undecided).append(definition)
+                settled = replace(definition, value=self._settled(definition.value, path))
+                (live if verdict else undecided).append(settled)
         return live, undecided
 
-    def _winning_sets(self, definitions: list[Definition]) -> list[Definition] | None:
+    def _settled(self, value: NixValue, path: tuple[str, ...]) -> NixValue:
+        """A definition as merging reads it: a reference to an attribute set is that set
+        (`settings = cfg.settings;` merges with the other definitions), pending names named."""
+        if value.kind == UNKNOWN and value.ref:
+            target = nix_refs.resolve(self, value)
+            value = target if target.kind == "attrs" else value
+        return nix_refs.settle(self, value, path)
+
+    def _winning_sets(self, path: tuple[str, ...], definitions: list[Definition]) -> list[Definition] | None:
         """filterOverrides between whole values (an `attrsOf` option's definitions); None
         when an undecided definition could win. The priorities stay here."""
-        live, undecided = self._split(definitions)
+        live, undecided = self._split(path, definitions)
         best = min((d.rank for d in live), default=None)
         if best is None and not undecided:
             return []
         if best is None or any(d.rank < best for d in undecided):
             return None
-        return [Definition(d.value, d.conditions) for d in live + undecided if d.rank == best]
+        return [replace(d, priority=None) for d in live + undecided if d.rank == best]
 
     def _merge(self, path: tuple[str, ...], definitions: list[Definition]) -> NixValue | None:
-        live, undecided = self._split(definitions)
+        live, undecided = self._split(path, definitions)
         candidates = live + undecided
         if not candidates:
             return None  # absent: mkIf false (or nothing) defines it
         if all(d.value.kind == "attrs" for d in candidates):
             if pushes_down(path):
                 return self._merge_attrs(path, candidates)
-            kept = self._winning_sets(candidates)
+            kept = self._winning_sets(path, candidates)
             if kept is None:
                 return _unknown(candidates[0].value, "set behind a mkIf condition rtclint cannot decide")
             return self._merge_attrs(path, kept)
@@ -162,8 +177,11 @@ class ModuleTree:
         first = candidates[0].value
         if best is None or any(d.rank <= best for d in undecided):
             return _unknown(first, "set behind a mkIf condition rtclint cannot decide")
-        winners = [d.value for d in live if d.rank == best]
-        return _combine(winners)
+        winners = sorted((d for d in live if d.rank == best), key=lambda d: -d.module)  # reverseList
+        values = [nix_refs.resolve(self, v) for v in nix_refs.ordered([d.value for d in winners])]
+        if len(values) > 1 and nix_refs.is_lines(path) and all(v.kind == "str" for v in values):
+            return nix_refs.join_lines(values)
+        return _combine(values)
 
     def _merge_attrs(self, path: tuple[str, ...], candidates: list[Definition]) -> NixValue:
         first = candidates[0].value
@@ -175,8 +193,7 @@ class ModuleTree:
             if sub in self._resolved:
                 value = self._resolved[sub]
             else:
-                children = [Definition(d.value.value[name], d.conditions, d.priority)
-                            for d in candidates if name in d.value.value]
+                children = [replace(d, value=d.value.value[name]) for d in candidates if name in d.value.value]
                 value = self._resolved[sub] = self._merge(sub, children)
             if value is not None:
                 merged.value[name] = value

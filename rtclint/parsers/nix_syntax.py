@@ -5,11 +5,16 @@ A NixOS module is read as the attribute set it returns: the function header
 `config = { … }` is used when the module splits `options` from `config`. Literals are
 kept (strings, numbers, bools, null, paths, lists, attribute sets, `''…''` strings with
 Nix's indentation stripping); a `let` binding of a literal is followed. The module
-system's `mkIf`, `mkMerge` and `mkOverride` family are kept as properties (`nix_calls`)
-for `nix_modules` to resolve; `imports` is kept for the module tree. Everything else —
-other function calls, `config.*` references, `//`, `import`, a `${…}` other than of a
-`let` string or `toString` of a literal — is a `NixValue` of kind 'unknown', so the
-readers can stay quiet about what they cannot know rather than call it missing.
+system's `mkIf`, `mkMerge`, `mkOverride` and `mkOrder` families are kept as properties
+(`nix_calls`) for `nix_modules` to resolve; `imports` is kept for the module tree.
+References to options — `config.a.b`, `cfg.b` with `cfg = config.a` let-bound, `inherit
+(cfg) b;`, a free name under `with cfg;` — are kept as the option path (`NixValue.ref`)
+and strings that interpolate them as 'interp', both completed by `nix_refs` after the
+merge. Names are scoped as Nix scopes them: `let` and the module's arguments first, then
+the innermost `with` (a name of Nix's global scope, such as `toString`, never comes from
+a `with`). Everything else — other function calls, `//`, `import`, a `${…}` other than of
+a string, a reference or `toString` of an integer — is a `NixValue` of kind 'unknown', so
+the readers can stay quiet about what they cannot know rather than call it missing.
 
 Every position is a character offset into `Document.text` (tree-sitter counts bytes).
 """
@@ -19,9 +24,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from rtclint.document import Document, Span
-from rtclint.parsers import nix_calls
+from rtclint.parsers import nix_calls, nix_scope
 from rtclint.parsers.nix_strings import INTERPOLATED, strip_indentation, unescape
-from rtclint.parsers.nix_values import UNKNOWN, NixValue, merge_bound_twice
+from rtclint.parsers.nix_values import (COERCIONS, INTERP, PLACEHOLDER, UNKNOWN, NixValue, coerce,
+                                       merge_bound_twice, waits_for_references)
 
 __all__ = ["NixValue", "Parsed", "UNKNOWN", "parse", "strip_indentation"]
 _KEYWORDS = {"true": ("bool", True), "false": ("bool", False), "null": ("null", None)}
@@ -114,11 +120,13 @@ class _Reader:
             if node is None:
                 return None
             if node.type == "function_expression":
+                nix_scope.bind_arguments(self, node, env)
                 node = node.child_by_field_name("body")
             elif node.type == "with_expression":
+                nix_scope.bind_with(self, node, env, 0)
                 node = node.child_by_field_name("body")
             elif node.type == "let_expression":
-                self._bind_let(node, env)
+                self.bind_let(node, env)
                 node = node.child_by_field_name("body")
             elif node.type in ("parenthesized_expression", "assert_expression"):
                 node = node.child_by_field_name("expression") if node.type == "parenthesized_expression" \
@@ -127,10 +135,11 @@ class _Reader:
                 break
         return self.value(node, env)
 
-    def _bind_let(self, node, env: dict[str, NixValue]) -> None:
+    def bind_let(self, node, env: dict[str, NixValue]) -> None:
         """`let` bindings see each other: read them again while that makes more known
         (a binding that uses a later one), a few rounds at most."""
         sets = [c for c in node.named_children if c.type == "binding_set"]
+        nix_scope.bind_lexically(self, sets, env, "a `let` binding not read yet")
         known = -1
         for _ in range(4):
             local = dict(env)
@@ -168,11 +177,7 @@ class _Reader:
             if name in _KEYWORDS:
                 k, v = _KEYWORDS[name]
                 return NixValue(k, v, span)
-            bound = env.get(name)  # a copy: the binding that uses it sets its own key_span
-            if bound is None and name == "config":
-                return NixValue(UNKNOWN, None, span, why="the module's `config`", ref=())
-            return replace(bound) if bound is not None else NixValue(UNKNOWN, None, span,
-                                                                   why=f"`{name}` is not a literal")
+            return nix_scope.variable(self, name, env, span)
         if kind == "parenthesized_expression":
             inner = node.child_by_field_name("expression")
             return self.value(inner, env, depth + 1) if inner is not None else NixValue(UNKNOWN, None, span)
@@ -187,16 +192,24 @@ class _Reader:
             sets = [c for c in node.named_children if c.type == "binding_set"]
             if not sets:
                 return NixValue("attrs", {}, span)
+            if kind == "rec_attrset_expression":  # its names are lexical in it: never from a `with`
+                env = dict(env)
+                nix_scope.bind_lexically(self, sets, env, "an attribute of a `rec` set")
             return self._attrs(sets[0], env, node, depth)
         if kind == "let_expression":
             local = dict(env)
-            self._bind_let(node, local)
+            self.bind_let(node, local)
             body = node.child_by_field_name("body")
             return self.value(body, local, depth + 1) if body is not None else NixValue(UNKNOWN, None, span)
         if kind == "function_expression":  # `{ config, ... }: { … }`: a module written in place
-            body = node.child_by_field_name("body")
+            body, local = node.child_by_field_name("body"), dict(env)
+            nix_scope.bind_arguments(self, node, local)
             return NixValue(UNKNOWN, None, span, why="a function",
-                            body=self.value(body, env, depth + 1) if body is not None else None)
+                            body=self.value(body, local, depth + 1) if body is not None else None)
+        if kind == "with_expression":
+            body, local = node.child_by_field_name("body"), dict(env)
+            nix_scope.bind_with(self, node, local, depth)
+            return self.value(body, local, depth + 1) if body is not None else NixValue(UNKNOWN, None, span)
         if kind == "apply_expression":  # mkIf, mkMerge, mkOverride… become properties
             called = nix_calls.call(self, node, env, depth)
             if called is not None:
@@ -212,19 +225,28 @@ class _Reader:
         for binding in binding_set.named_children:
             if binding.type == "binding":
                 self._binding(out, binding, env, depth)
-            elif binding.type == "inherit":
-                for attr in (c for c in binding.named_children if c.type == "inherited_attrs"):
-                    for ident in attr.named_children:
-                        name = self.text(ident)
-                        out.value[name] = env.get(name) or NixValue(UNKNOWN, None, self.span(ident), why=f"`{name}`")
-            elif binding.type == "inherit_from":
-                expr = binding.child_by_field_name("expression")
-                for attr in (c for c in binding.named_children if c.type == "inherited_attrs"):
-                    for ident in attr.named_children:
-                        source = self.text(expr) if expr else "…"
-                        out.value[self.text(ident)] = NixValue(UNKNOWN, None, self.span(ident),
-                                                               why=f"inherited from `{source}`")
+            elif binding.type in ("inherit", "inherit_from"):
+                self._inherit(out, binding, env, depth)
         return out
+
+    def _inherit(self, out: NixValue, binding, env, depth: int) -> None:
+        """`inherit a;` is `a = a;`; `inherit (x) a;` is `a = x.a;` (a reference when x is
+        an option, the attribute when x is a literal set)."""
+        expr = binding.child_by_field_name("expression") if binding.type == "inherit_from" else None
+        source = self.value(expr, env, depth + 1) if expr is not None else None
+        for attr in (c for c in binding.named_children if c.type == "inherited_attrs"):
+            for ident in attr.named_children:
+                name, span = self.text(ident), self.span(ident)
+                if source is None:
+                    value = nix_scope.variable(self, name, env, span)
+                elif source.kind == "attrs" and not source.partial and name in source.value:
+                    value = replace(source.value[name])
+                elif source.kind == UNKNOWN and source.ref is not None:
+                    value = NixValue(UNKNOWN, None, span, why=f"`{name}` inherited from an option", ref=(*source.ref, name))
+                else:
+                    value = NixValue(UNKNOWN, None, span, why=f"inherited from `{self.text(expr)[:40]}`")
+                value.key_span = span
+                out.value[name] = value
 
     def _binding(self, out: NixValue, binding, env, depth: int) -> None:
         path = binding.child_by_field_name("attrpath")
@@ -236,6 +258,13 @@ class _Reader:
         for i, name in enumerate(names):
             if name is None:
                 node.partial = True
+                return
+            if not isinstance(name, str):  # `${cfg.domain}.x = …`: named once the options are merged
+                rest = names[i + 1:]
+                if not all(isinstance(r, str) for r in rest):
+                    node.partial = True
+                    return
+                node.pending = [*(node.pending or ()), (name, tuple(rest), value)]
                 return
             if i == len(names) - 1:
                 old = node.value.get(name)
@@ -249,14 +278,20 @@ class _Reader:
                 return
             node = nxt
 
-    def _attr_name(self, part, env) -> str | None:
+    def _attr_name(self, part, env) -> str | NixValue | None:
+        """The name an attribute path part gives; an 'interp' for one made of option
+        references (`"${config.networking.domain}"`, `${fqdn}`); None when unknown."""
         if part.type == "identifier":
             return self.text(part)
         if part.type == "string_expression":
             s = self._string(part, self.span(part), env)
-            return s.value if s.kind == "str" else None
-        if part.type == "interpolation":  # `${host} = …`: a let-bound name, else unknown
-            return self._interpolated(part, env)
+            return s.value if s.kind == "str" else s if s.kind == INTERP else None
+        if part.type == "interpolation":  # `${host} = …`: a let-bound name, a reference, else unknown
+            text, reference = self._interpolation(part, env)
+            if reference is not None:
+                chars = [(PLACEHOLDER, self.at(part.start_byte), INTERPOLATED)]
+                return NixValue(INTERP, (chars, [reference]), self.span(part))
+            return text
         return None
 
     # -- strings --------------------------------------------------------------------------
@@ -265,10 +300,15 @@ class _Reader:
         indented = node.type == "indented_string_expression"
         # (character, source offset, how it came: False written, True an escape, INTERPOLATED)
         chars: list[tuple[str, int, bool | int]] = []
+        deferred: list[tuple[NixValue, bool]] = []  # references the string waits for (nix_refs)
         for part in node.children:
             start = self.at(part.start_byte)
             if part.type == "interpolation":
-                text = self._interpolated(part, env)
+                text, reference = self._interpolation(part, env)
+                if reference is not None:  # one character that never strips, stands for it
+                    deferred.append(reference)
+                    chars.append((PLACEHOLDER, start, INTERPOLATED))
+                    continue
                 if text is None:
                     return NixValue(UNKNOWN, None, span, why="a string with `${…}` Nix must compute")
                 chars.extend((ch, start, INTERPOLATED) for ch in text)
@@ -281,22 +321,31 @@ class _Reader:
             # a `dollar_escape` is the `''` / `\\` before a literal `$`, which follows as a fragment
         if indented:
             chars = strip_indentation(chars)
+        if deferred:
+            return NixValue(INTERP, (chars, deferred), span, why="a string with an option's value in it")
         return NixValue("str", "".join(c for c, _, _ in chars), span, offsets=[o for _, o, _ in chars])
 
 
-    def _interpolated(self, part, env: dict[str, NixValue]) -> str | None:
-        """`${name}` of a string bound by `let`, `${toString name}` of an integer or
-        string: what the cheap cases give; None for anything Nix must evaluate."""
+    def _interpolation(self, part, env: dict[str, NixValue]) -> tuple[str | None, tuple[NixValue, str] | None]:
+        """(text, None) for `${…}` of a value known now (a string; `toString` of an
+        integer…, `builtins.toJSON` of literals: nix_values.coerce); (None, (value, how))
+        for one that waits for option references (`${cfg.host}`, `${toString cfg.port}`,
+        a let-bound string that has one); (None, None) for anything else Nix evaluates."""
         expr = next((c for c in part.named_children if c.type != "comment"), None)
-        if expr is None:
-            return None
-        if expr.type == "apply_expression":
-            function, argument = expr.child_by_field_name("function"), expr.child_by_field_name("argument")
-            if function is None or argument is None or self.text(function) not in ("toString", "builtins.toString"):
-                return None
-            value = self.value(argument, env)
-            return str(value.value) if value.kind in ("str", "int") else None
-        value = self.value(expr, env) if expr.type in ("variable_expression", "string_expression") else None
-        return value.value if value is not None and value.kind == "str" else None
+        how = ""
+        if expr is not None and expr.type == "apply_expression":
+            function, expr = expr.child_by_field_name("function"), expr.child_by_field_name("argument")
+            how = COERCIONS.get(self.text(function), None) if function is not None else None
+            if not how:
+                return None, None
+        elif expr is None or expr.type not in ("variable_expression", "string_expression", "select_expression",
+                                               "indented_string_expression", "parenthesized_expression"):
+            return None, None
+        value = self.value(expr, env)
+        if value.known:
+            return coerce(value, how), None
+        if waits_for_references(value):
+            return None, (value, how)  # made of option references: nix_refs completes it
+        return None, None
 
 
