@@ -131,8 +131,9 @@ def replay(kind: str, path: str, scratch: str) -> Outcome:
         outcome.skipped = f"unreadable: {exc}"
         return outcome
     eps = None
+    source = traefik.source(path) if kind == "traefik" else kind
     if kind == "traefik":
-        sites = sites_of(traefik.is_dynamic(path) or "yaml", path)
+        sites = sites_of("toml" if source == "toml" else "yaml", path)
         eps = traefik.entrypoints(sites)
         traefik.link(sites, eps)
     else:
@@ -168,7 +169,12 @@ def replay(kind: str, path: str, scratch: str) -> Outcome:
             standins.ensure(addr, port, tls if secure else None)
     if kind == "traefik":
         standins.ensure(*traefik.READY_ADDRESS)
+    provider = None
     try:
+        provider, why = traefik.start_provider(path, source, mapping, names, standins, listen_ports)
+        if why:
+            outcome.skipped = why
+            return outcome
         running = servers.start(plan, listen_ports, os.path.join(scratch, "server.log"))
         if isinstance(running, str):
             outcome.skipped = f"{kind} refuses it or did not start: {running}"
@@ -183,6 +189,8 @@ def replay(kind: str, path: str, scratch: str) -> Outcome:
             servers.stop(running)
     finally:
         standins.close()
+        if provider is not None:
+            provider.close()
     return outcome
 
 

@@ -26,6 +26,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 TRAEFIK = os.path.join(ROOT, ".venv", "bin", "traefik")
 READY_PATH = "/__replay_ready"
 READY_ADDRESS = ("127.0.0.254", 8999)
+READY_PRIORITY = 2_000_000_000
 DEFAULT_ENTRYPOINTS = {"web": (80, False), "websecure": (443, True)}
 _TLS_NAME = re.compile(r"secure|https|tls|443", re.I)
 
@@ -71,23 +72,49 @@ def link(sites, eps: dict[str, tuple[int, bool]]) -> None:
     link_entrypoints(SimpleNamespace(services=[SimpleNamespace(facts=facts)], sites=sites))
 
 
+def has_labels(path: str) -> bool:
+    """True when `path` is a Compose file whose services carry Traefik router labels."""
+    if os.path.splitext(path)[1].lower() not in (".yml", ".yaml"):
+        return False
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            text = fh.read(262144)
+    except OSError:
+        return False
+    return bool(re.search(r"(?m)^services\s*:", text) and re.search(r"(?i)traefik\.http\.routers\.", text))
+
+
+def source(path: str) -> str:
+    """How Traefik reads `path`: 'yaml' or 'toml' (file provider) or 'docker' (labels)."""
+    return is_dynamic(path) or ("docker" if has_labels(path) else "yaml")
+
+
 def plan_files(path: str, kind: str, eps: dict[str, tuple[int, bool]], scratch: str) -> tuple[list[str], dict]:
-    """The command line and the files (path → content) that run Traefik on `path`."""
+    """The command line and the files (path → content) that run Traefik on `path`: the
+    file provider reads a copy of it, or (kind 'docker') the docker provider reads the
+    Compose file's containers from the replay's fake Docker API (docker_api.py)."""
     dyn = os.path.join(scratch, "traefik-dynamic")
     shutil.rmtree(dyn, ignore_errors=True)
     os.makedirs(dyn)
     files: dict[str, str] = {}
-    with open(path, encoding="utf-8") as fh:
-        files[os.path.join(dyn, "config." + ("toml" if kind == "toml" else "yml"))] = fh.read()
-    address, port = READY_ADDRESS
-    files[os.path.join(dyn, "zz-replay-ready.yml")] = json.dumps({"http": {
-        "routers": {"replay-ready": {"rule": f"Path(`{READY_PATH}`)", "priority": 2_000_000_000,
-                                     "service": "replay-ready"}},
-        "services": {"replay-ready": {"loadBalancer": {"servers": [{"url": f"http://{address}:{port}"}]}}}}})
+    if kind == "docker":
+        from tools.replay.docker_api import endpoint
+
+        # the ready router comes as a container of the same provider (docker_api.READY)
+        providers: dict = {"docker": {"endpoint": endpoint(), "watch": False, "exposedByDefault": True}}
+    else:
+        providers = {"file": {"directory": dyn, "watch": False}}
+        with open(path, encoding="utf-8") as fh:
+            files[os.path.join(dyn, "config." + ("toml" if kind == "toml" else "yml"))] = fh.read()
+        address, port = READY_ADDRESS
+        files[os.path.join(dyn, "zz-replay-ready.yml")] = json.dumps({"http": {
+            "routers": {"replay-ready": {"rule": f"Path(`{READY_PATH}`)", "priority": READY_PRIORITY,
+                                         "service": "replay-ready"}},
+            "services": {"replay-ready": {"loadBalancer": {"servers": [{"url": f"http://{address}:{port}"}]}}}}})
     static = {
         "entryPoints": {name: {"address": f":{p}", **({"http": {"tls": {}}} if tls else {})}
                         for name, (p, tls) in eps.items()},
-        "providers": {"file": {"directory": dyn, "watch": False}},
+        "providers": providers,
         "serversTransport": {"insecureSkipVerify": True},
         "log": {"level": "ERROR"},
         "global": {"checkNewVersion": False, "sendAnonymousUsage": False},
@@ -117,3 +144,22 @@ def wait_ready(send, recorder, eps: dict[str, tuple[int, bool]], seconds: float 
                 return False
             time.sleep(0.05)
     return True
+
+
+def start_provider(path: str, kind: str, mapping: dict[str, str], names: dict[str, str], standins,
+                   listen_ports: list[int]):
+    """What Traefik's provider reads besides files, started in this namespace: for kind
+    'docker' the fake Docker API with the Compose file's containers, and a stand-in on
+    every port Traefik may pick for a container (so a server the model did not expect is
+    seen, not refused). (an object with `close()` or None, why it could not start)."""
+    if kind != "docker":
+        return None, ""
+    from tools.replay import docker_api
+
+    api, where, why = docker_api.serve(path, mapping, (*READY_ADDRESS, READY_PATH, READY_PRIORITY))
+    for name, (address, ports) in where.items():
+        names.setdefault(address, name)
+        for port in ports:
+            if port not in listen_ports:
+                standins.ensure(address, port)
+    return api, why
