@@ -84,9 +84,24 @@ def has_labels(path: str) -> bool:
     return bool(re.search(r"(?m)^services\s*:", text) and re.search(r"(?i)traefik\.http\.routers\.", text))
 
 
+def kube_kind(path: str) -> str | None:
+    """'kubernetescrd' for a Kubernetes file with Traefik IngressRoutes, else None."""
+    if os.path.splitext(path)[1].lower() not in (".yml", ".yaml"):
+        return None
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            text = fh.read(262144)
+    except OSError:
+        return None
+    if re.search(r"(?m)^kind:\s*IngressRoute\s*$", text) and re.search(r"(?m)^apiVersion:\s*traefik\.", text):
+        return "kubernetescrd"
+    return None
+
+
 def source(path: str) -> str:
-    """How Traefik reads `path`: 'yaml' or 'toml' (file provider) or 'docker' (labels)."""
-    return is_dynamic(path) or ("docker" if has_labels(path) else "yaml")
+    """How Traefik reads `path`: 'yaml' or 'toml' (file provider), 'docker' (labels) or
+    'kubernetescrd' (IngressRoute objects)."""
+    return is_dynamic(path) or ("docker" if has_labels(path) else kube_kind(path) or "yaml")
 
 
 def plan_files(path: str, kind: str, eps: dict[str, tuple[int, bool]], scratch: str) -> tuple[list[str], dict]:
@@ -100,8 +115,13 @@ def plan_files(path: str, kind: str, eps: dict[str, tuple[int, bool]], scratch: 
     if kind == "docker":
         from tools.replay.docker_api import endpoint
 
-        # the ready router comes as a container of the same provider (docker_api.READY)
+        # the ready router comes from the same provider (docker_api, kube_api: ready_…)
         providers: dict = {"docker": {"endpoint": endpoint(), "watch": False, "exposedByDefault": True}}
+    elif kind == "kubernetescrd":
+        from tools.replay import kube_api
+
+        # ClusterIP:port, the Service's own port, as the model's upstream names it (kube_api)
+        providers = {"kubernetesCRD": {"endpoint": kube_api.endpoint(), "nativeLBByDefault": True}}
     else:
         providers = {"file": {"directory": dyn, "watch": False}}
         with open(path, encoding="utf-8") as fh:
@@ -149,14 +169,16 @@ def wait_ready(send, recorder, eps: dict[str, tuple[int, bool]], seconds: float 
 def start_provider(path: str, kind: str, mapping: dict[str, str], names: dict[str, str], standins,
                    listen_ports: list[int]):
     """What Traefik's provider reads besides files, started in this namespace: for kind
-    'docker' the fake Docker API with the Compose file's containers, and a stand-in on
+    'docker' the fake Docker API with the Compose file's containers, for 'kubernetescrd'
+    the fake Kubernetes API with the file's objects; and a stand-in on
     every port Traefik may pick for a container (so a server the model did not expect is
     seen, not refused). (an object with `close()` or None, why it could not start)."""
-    if kind != "docker":
+    if kind not in ("docker", "kubernetescrd"):
         return None, ""
-    from tools.replay import docker_api
+    from tools.replay import docker_api, kube_api
 
-    api, where, why = docker_api.serve(path, mapping, (*READY_ADDRESS, READY_PATH, READY_PRIORITY))
+    serve = docker_api.serve if kind == "docker" else kube_api.serve
+    api, where, why = serve(path, mapping, (*READY_ADDRESS, READY_PATH, READY_PRIORITY))
     for name, (address, ports) in where.items():
         names.setdefault(address, name)
         for port in ports:

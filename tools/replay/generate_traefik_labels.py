@@ -1,0 +1,106 @@
+"""Traefik label variants: the file-provider variants (generate_traefik.py) spelled as the
+Compose labels of the containers their services name, for Traefik's docker provider.
+
+Beside the routing axes of the file variants, what people get wrong with labels: the
+list form (`- key=value`) against the map form, a router without `service` (the
+container's only service), a middleware defined on another container (one provider,
+one namespace), option names in another case (`loadBalancer.server.port`,
+`stripPrefix.prefixes`), a container with `traefik.enable=false` whose catch-all router
+must not count."""
+
+from __future__ import annotations
+
+import itertools
+import os
+
+import yaml
+
+from tools.replay.generate_traefik import CATCH_ALL, ENTRY, HOSTS, JWT, SFU, WK_MW, WK_RULE, _config
+
+FORM = ("list", "map")
+SERVICE_LABEL = ("named", "implicit")
+MW_HOME = ("own", "synapse")
+CASE = ("lower", "camel")
+DECOY = ("none", "disabled")
+STRIDE = 173  # a prime: consecutive picks differ on every axis
+TRAEFIK = {"image": "traefik:v3.3", "command": ["--providers.docker=true", "--entrypoints.web.address=:80",
+                                                "--entrypoints.websecure.address=:443"],
+           "ports": ["80:80", "443:443"]}
+
+
+def traefik_labels(out: str, stride: int = STRIDE) -> list[tuple[str, str]]:
+    found = []
+    axes = itertools.product(WK_RULE, WK_MW, JWT, SFU, HOSTS, ENTRY, CATCH_ALL, FORM, SERVICE_LABEL, MW_HOME, CASE,
+                             DECOY)
+    for i, choice in enumerate(axes):
+        if i % stride:
+            continue
+        folder = os.path.join(out, f"traefik-labels-{i:05d}")
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, "compose.yml")
+        with open(path, "w") as fh:
+            yaml.safe_dump(compose(_config(*choice[:7]), *choice[7:]), fh, sort_keys=False)
+        found.append(("traefik", path))
+    return found
+
+
+def compose(dynamic: dict, form: str, service_label: str, mw_home: str, case: str, decoy: str) -> dict:
+    """A Compose project whose containers carry `dynamic` (a file-provider config) as labels."""
+    http = dynamic["http"]
+    labels: dict[str, dict[str, str]] = {}
+    used: dict[str, list[str]] = {}
+    for name, router in http["routers"].items():
+        home = _host_of(http["services"][router["service"]])
+        used.setdefault(home, []).extend(router.get("middlewares", []))
+        for option, value in router.items():
+            if option == "service" and service_label == "implicit":
+                continue
+            key = {"entryPoints": "entrypoints"}.get(option, option) if case == "lower" else option
+            labels.setdefault(home, {})[f"traefik.http.routers.{name}.{key}"] = _text(value)
+    for name, service in http["services"].items():
+        home = _host_of(service)
+        port = service["loadBalancer"]["servers"][0]["url"].rsplit(":", 1)[1]
+        lb = "loadbalancer" if case == "lower" else "loadBalancer"
+        labels.setdefault(home, {})[f"traefik.http.services.{name}.{lb}.server.port"] = port
+    for name, middleware in http["middlewares"].items():
+        users = [c for c, names in used.items() if name in names]
+        if not users:
+            continue
+        home = "synapse" if mw_home == "synapse" else users[0]
+        for key, value in _flatten(middleware, case):
+            labels.setdefault(home, {})[f"traefik.http.middlewares.{name}.{key}"] = value
+    services = {"traefik": TRAEFIK}
+    for container, own in labels.items():
+        services[container] = {"image": f"example/{container}",
+                               "labels": own if form == "map" else [f"{k}={v}" for k, v in own.items()]}
+    if decoy == "disabled":
+        services["decoy"] = {"image": "example/decoy", "labels": {
+            "traefik.enable": "false", "traefik.http.routers.decoy.rule": "PathPrefix(`/`)",
+            "traefik.http.routers.decoy.priority": "99999",
+            "traefik.http.services.decoy.loadbalancer.server.port": "9000"}}
+    return {"services": services}
+
+
+def _host_of(service: dict) -> str:
+    return service["loadBalancer"]["servers"][0]["url"].split("//", 1)[1].rsplit(":", 1)[0]
+
+
+def _flatten(value, case: str, prefix: str = "", data_keys: bool = False) -> list[tuple[str, str]]:
+    """A middleware's options as label keys: maps one level deeper, lists comma-joined; the
+    keys of a header map are header names, kept as written."""
+    if not isinstance(value, dict):
+        return [(prefix, _text(value))]
+    out = []
+    for key, inner in value.items():
+        spelled = key if case == "camel" or data_keys else key.lower()
+        out += _flatten(inner, case, f"{prefix}.{spelled}" if prefix else spelled,
+                        key.lower() in ("customresponseheaders", "customrequestheaders"))
+    return out
+
+
+def _text(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return str(value)

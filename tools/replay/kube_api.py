@@ -1,0 +1,228 @@
+"""A fake Kubernetes API server for Traefik's kubernetescrd and kubernetesingress providers.
+
+The providers are client-go informers (traefik pkg/provider/kubernetes/{crd,ingress}/
+client.go): for every kind they watch they list it (`GET /apis/<group>/<version>/<plural>`,
+or `/api/v1/<plural>` for the core group, across all namespaces) and then watch it
+(`?watch=true`). The fake answers every list from the YAML file's own objects (every
+other kind: an empty list) and holds each watch open with no event, so the providers see
+one fixed cluster.
+
+Services: the replay points each Service the routes name at a stand-in through its
+ClusterIP (the loopback address the replay gave that name), and Traefik runs with
+`nativeLBByDefault`, so it proxies to ClusterIP:port, the Service's own port — what the
+model's upstream (`<service>:<port>`) names. A Service a route names that the file does not
+define is added (ClusterIP, that port): the cluster of such a file has it elsewhere.
+Objects of the older `traefik.containo.us` group are served as `traefik.io` (Traefik v2
+read that group; the v3 of the replay reads only the new one)."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import yaml
+
+ADDRESS = ("127.0.0.252", 6443)
+OLD_GROUP = "traefik.containo.us/"
+KINDS = ("IngressRoute", "IngressRouteTCP", "IngressRouteUDP", "Middleware", "MiddlewareTCP", "TraefikService",
+         "TLSOption", "TLSStore", "ServersTransport", "ServersTransportTCP", "Service", "EndpointSlice", "ConfigMap",
+         "Secret", "Node", "Ingress", "IngressClass")
+PLURALS = {kind: kind.lower() + ("es" if kind.endswith("s") else "s") for kind in KINDS}
+KIND_OF = {plural: kind for kind, plural in PLURALS.items()}
+INITIAL_EVENTS_END = "k8s.io/initial-events-end"
+
+
+def endpoint() -> str:
+    return f"http://{ADDRESS[0]}:{ADDRESS[1]}"
+
+
+def objects_of(path: str) -> list[dict]:
+    """The file's Kubernetes objects, with a namespace each (`default` when unset)."""
+    with open(path, encoding="utf-8") as fh:
+        docs = [d for d in yaml.safe_load_all(fh) if isinstance(d, dict) and d.get("kind")]
+    out = []
+    for doc in docs:
+        if str(doc.get("apiVersion", "")).startswith(OLD_GROUP):
+            doc["apiVersion"] = "traefik.io/" + doc["apiVersion"].split("/", 1)[1]
+        meta = doc.setdefault("metadata", {})
+        if doc["kind"] not in ("IngressClass", "Node"):
+            meta.setdefault("namespace", "default")
+        meta.setdefault("uid", str(uuid.uuid5(uuid.NAMESPACE_URL, f"{doc['kind']}/{meta.get('namespace')}/"
+                                                                  f"{meta.get('name')}")))
+        meta["resourceVersion"] = "1"
+        out.append(doc)
+    return out
+
+
+def referenced_services(objects: list[dict]) -> list[tuple[str, str, object]]:
+    """(namespace, name, port) of every Service an IngressRoute route or an Ingress names."""
+    found = []
+    for obj in objects:
+        ns = obj["metadata"].get("namespace", "default")
+        spec = obj.get("spec") or {}
+        if obj["kind"] == "IngressRoute":
+            for route in spec.get("routes") or ():
+                for svc in route.get("services") or ():
+                    if isinstance(svc, dict) and svc.get("name") and svc.get("kind", "Service") == "Service":
+                        found.append((svc.get("namespace") or ns, str(svc["name"]), svc.get("port")))
+        elif obj["kind"] == "Ingress":
+            backends = [spec.get("defaultBackend")] + [p.get("backend") for rule in spec.get("rules") or ()
+                                                       for p in ((rule.get("http") or {}).get("paths") or ())]
+            for backend in backends:
+                svc = (backend or {}).get("service") or {}
+                if svc.get("name"):
+                    port = svc.get("port") or {}
+                    found.append((ns, str(svc["name"]), port.get("number") or port.get("name")))
+    return found
+
+
+def cluster(objects: list[dict], address_of) -> list[dict]:
+    """The objects served: the file's, each Service on the ClusterIP `address_of(name)`,
+    plus the Services the routes name and the file lacks."""
+    services = {(o["metadata"]["namespace"], o["metadata"].get("name")): o for o in objects if o["kind"] == "Service"
+                and o.get("apiVersion") == "v1"}
+    for ns, name, port in referenced_services(objects):
+        svc = services.get((ns, name))
+        if svc is None:
+            ports = [{"name": port, "port": 80, "protocol": "TCP"} if isinstance(port, str)
+                     else {"port": int(port or 80), "protocol": "TCP"}]
+            svc = services[(ns, name)] = {"apiVersion": "v1", "kind": "Service",
+                                          "metadata": {"name": name, "namespace": ns, "uid": str(uuid.uuid4()),
+                                                       "resourceVersion": "1"},
+                                          "spec": {"type": "ClusterIP", "ports": ports}}
+            objects = objects + [svc]
+    for (_, name), svc in services.items():
+        spec = svc.setdefault("spec", {})
+        if spec.get("clusterIP") != "None":  # a headless Service stays one
+            spec["clusterIP"] = address_of(name)
+            spec["clusterIPs"] = [spec["clusterIP"]]
+    return objects
+
+
+def _path_kind(path: str) -> tuple[str, str] | None:
+    """(group/version, plural) a list or watch path names; None otherwise."""
+    m = re.fullmatch(r"/api/(v1)(?:/namespaces/[^/]+)?/([a-z]+)", path) or \
+        re.fullmatch(r"/apis/([^/]+/[^/]+)(?:/namespaces/[^/]+)?/([a-z]+)", path)
+    return (m.group(1), m.group(2)) if m else None
+
+
+def _handler(objects: list[dict], stopping: threading.Event):
+    by_kind: dict[tuple[str, str], list[dict]] = {}
+    for obj in objects:
+        plural = PLURALS.get(obj["kind"], obj["kind"].lower() + "s")
+        by_kind.setdefault((obj.get("apiVersion", ""), plural), []).append(obj)
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args) -> None:
+            pass
+
+        def _json(self, status: int, body: dict) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:
+            path, _, query = self.path.partition("?")
+            if path == "/version":
+                self._json(200, {"major": "1", "minor": "33", "gitVersion": "v1.33.0", "platform": "linux/amd64"})
+                return
+            kind = _path_kind(path)
+            if kind is None:
+                self._json(404, {"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "NotFound",
+                                 "code": 404, "message": f"not served by the replay: {path}"})
+                return
+            namespace = re.search(r"/namespaces/([^/]+)/", path)
+            items = [o for o in by_kind.get(kind, []) if namespace is None
+                     or o["metadata"].get("namespace") == namespace.group(1)]
+            if re.search(r"(?:^|&)watch=(?:true|1)", query):
+                initial = re.search(r"(?:^|&)sendInitialEvents=true", query) is not None
+                self._watch(kind, items if initial else None)
+                return
+            self._json(200, {"kind": "List", "apiVersion": kind[0], "metadata": {"resourceVersion": "1"},
+                             "items": items})
+
+        def _watch(self, kind: tuple[str, str], initial: list[dict] | None) -> None:
+            """A watch, open until the fake stops (a closed one is listed again). Asked for
+            the initial events (client-go's streaming list, `sendInitialEvents=true`): each
+            object as ADDED, then the bookmark that ends them; then no event."""
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            if initial is not None:
+                for obj in initial:
+                    self._chunk({"type": "ADDED", "object": obj})
+                self._chunk({"type": "BOOKMARK", "object": {
+                    "kind": KIND_OF.get(kind[1], ""), "apiVersion": kind[0],
+                    "metadata": {"resourceVersion": "1", "annotations": {INITIAL_EVENTS_END: "true"}}}})
+            self.wfile.flush()
+            stopping.wait()
+            self.close_connection = True
+
+        def _chunk(self, event: dict) -> None:
+            data = json.dumps(event).encode() + b"\n"
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+
+    return Handler
+
+
+class FakeKube:
+    def __init__(self, objects: list[dict]) -> None:
+        self.stopping = threading.Event()
+        self.server = ThreadingHTTPServer(ADDRESS, _handler(objects, self.stopping))
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+
+    def close(self) -> None:
+        self.stopping.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def ready_objects(address: str, port: int, path: str, priority: int) -> list[dict]:
+    """An IngressRoute leading a path no client asks to the ready stand-in, by a Service on
+    its address: once it answers through Traefik, the provider's whole cluster is loaded."""
+    meta = {"namespace": "zz-replay", "resourceVersion": "1"}
+    return [
+        {"apiVersion": "v1", "kind": "Service",
+         "metadata": {"name": "replay-ready", "uid": str(uuid.uuid4()), **meta},
+         "spec": {"type": "ClusterIP", "clusterIP": address, "clusterIPs": [address],
+                  "ports": [{"port": port, "protocol": "TCP"}]}},
+        {"apiVersion": "traefik.io/v1alpha1", "kind": "IngressRoute",
+         "metadata": {"name": "replay-ready", "uid": str(uuid.uuid4()), **meta},
+         "spec": {"routes": [{"match": f"Path(`{path}`)", "kind": "Rule", "priority": priority,
+                              "services": [{"name": "replay-ready", "port": port}]}]}},
+    ]
+
+
+def serve(path: str, mapping: dict[str, str], ready: tuple[str, int, str, int]):
+    """Start the fake API for the Kubernetes file `path`: (the server, service name →
+    (ClusterIP, ports) for the stand-ins, why not when the server is None)."""
+    try:
+        objects = objects_of(path)
+    except (OSError, yaml.YAMLError) as exc:
+        return None, {}, f"unreadable Kubernetes YAML: {exc}"
+    fresh = iter(f"127.0.4.{n}" for n in range(2, 250))
+    given: dict[str, str] = {}
+
+    def address_of(name: str) -> str:
+        if name not in given:
+            given[name] = mapping.get(name) or next(fresh)
+        return given[name]
+
+    objects = cluster(objects, address_of) + ready_objects(*ready)
+    where: dict[str, tuple[str, list[int]]] = {}
+    for obj in objects:
+        if obj["kind"] == "Service" and obj["metadata"]["namespace"] != "zz-replay":
+            name = obj["metadata"]["name"]
+            ports = [int(p["port"]) for p in obj["spec"].get("ports") or () if str(p.get("port", "")).isdecimal()]
+            where[name] = (address_of(name), sorted(set(where.get(name, ("", []))[1] + ports)))
+    return FakeKube(objects), where, ""
