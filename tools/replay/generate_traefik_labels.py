@@ -22,7 +22,7 @@ SERVICE_LABEL = ("named", "implicit")
 MW_HOME = ("own", "synapse")
 CASE = ("lower", "camel")
 DECOY = ("none", "disabled")
-STRIDE = 173  # a prime: consecutive picks differ on every axis
+STRIDE = 347  # a prime: consecutive picks differ on every axis
 TRAEFIK = {"image": "traefik:v3.3", "command": ["--providers.docker=true", "--entrypoints.web.address=:80",
                                                 "--entrypoints.websecure.address=:443"],
            "ports": ["80:80", "443:443"]}

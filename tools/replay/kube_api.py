@@ -1,5 +1,12 @@
 """A fake Kubernetes API server for Traefik's kubernetescrd and kubernetesingress providers.
 
+A plain Ingress is compared only where the Ingress spec fixes the answer (host, path,
+pathType Exact or Prefix, the backend Service and port), with Traefik's
+`strictPrefixMatching` (the spec's element-wise Prefix): the model reads Ingresses as
+ingress-nginx serves them, so a file with ingress-nginx routing annotations or
+ImplementationSpecific paths is skipped, with the reason, and the IngressClasses the
+Ingresses name are served as Traefik's.
+
 The providers are client-go informers (traefik pkg/provider/kubernetes/{crd,ingress}/
 client.go): for every kind they watch they list it (`GET /apis/<group>/<version>/<plural>`,
 or `/api/v1/<plural>` for the core group, across all namespaces) and then watch it
@@ -77,6 +84,22 @@ def referenced_services(objects: list[dict]) -> list[tuple[str, str, object]]:
                     port = svc.get("port") or {}
                     found.append((ns, str(svc["name"]), port.get("number") or port.get("name")))
     return found
+
+
+def port_missing(objects: list[dict]) -> str:
+    """A route naming a port its Service (written in the file) does not have, or ''. Traefik
+    drops such a route (404) and ingress-nginx answers 503; the model, which reads the
+    route without its Service, still proxies: a gap of the Kubernetes reading (RTC603 flags
+    the file), not replayed until that reading knows it."""
+    services = {(o["metadata"]["namespace"], o["metadata"].get("name")): o for o in objects if o["kind"] == "Service"}
+    for ns, name, port in referenced_services(objects):
+        svc = services.get((ns, name))
+        if svc is None:
+            continue
+        ports = (svc.get("spec") or {}).get("ports") or ()
+        if not any(port in (p.get("port"), p.get("name")) for p in ports if isinstance(p, dict)):
+            return f"a route names port {port} that Service {name} does not have (RTC603; the model still proxies)"
+    return ""
 
 
 def cluster(objects: list[dict], address_of) -> list[dict]:
@@ -187,29 +210,79 @@ class FakeKube:
         self.server.server_close()
 
 
-def ready_objects(address: str, port: int, path: str, priority: int) -> list[dict]:
-    """An IngressRoute leading a path no client asks to the ready stand-in, by a Service on
-    its address: once it answers through Traefik, the provider's whole cluster is loaded."""
+def ready_objects(address: str, port: int, path: str, priority: int, provider: str) -> list[dict]:
+    """An IngressRoute (or for the kubernetesingress provider an Ingress) leading a path no
+    client asks to the ready stand-in, by a Service on its address: once it answers
+    through Traefik, the provider's whole cluster is loaded."""
     meta = {"namespace": "zz-replay", "resourceVersion": "1"}
-    return [
-        {"apiVersion": "v1", "kind": "Service",
-         "metadata": {"name": "replay-ready", "uid": str(uuid.uuid4()), **meta},
-         "spec": {"type": "ClusterIP", "clusterIP": address, "clusterIPs": [address],
-                  "ports": [{"port": port, "protocol": "TCP"}]}},
-        {"apiVersion": "traefik.io/v1alpha1", "kind": "IngressRoute",
-         "metadata": {"name": "replay-ready", "uid": str(uuid.uuid4()), **meta},
-         "spec": {"routes": [{"match": f"Path(`{path}`)", "kind": "Rule", "priority": priority,
-                              "services": [{"name": "replay-ready", "port": port}]}]}},
-    ]
+    if provider == "kubernetesingress":
+        route = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+                 "metadata": {"name": "replay-ready", "uid": str(uuid.uuid4()), **meta, "annotations": {
+                     "traefik.ingress.kubernetes.io/router.priority": str(priority)}},
+                 "spec": {"rules": [{"http": {"paths": [{"path": path, "pathType": "Exact", "backend": {
+                     "service": {"name": "replay-ready", "port": {"number": port}}}}]}}]}}
+    else:
+        route = {"apiVersion": "traefik.io/v1alpha1", "kind": "IngressRoute",
+                 "metadata": {"name": "replay-ready", "uid": str(uuid.uuid4()), **meta},
+                 "spec": {"routes": [{"match": f"Path(`{path}`)", "kind": "Rule", "priority": priority,
+                                      "services": [{"name": "replay-ready", "port": port}]}]}}
+    return [{"apiVersion": "v1", "kind": "Service",
+             "metadata": {"name": "replay-ready", "uid": str(uuid.uuid4()), **meta},
+             "spec": {"type": "ClusterIP", "clusterIP": address, "clusterIPs": [address],
+                      "ports": [{"port": port, "protocol": "TCP"}]}}, route]
 
 
-def serve(path: str, mapping: dict[str, str], ready: tuple[str, int, str, int]):
+# ingress-nginx annotations the model reads (parsers/kube_ingress.py): Traefik does not
+NGINX_ROUTING = ("use-regex", "rewrite-target", "backend-protocol", "permanent-redirect", "temporal-redirect",
+                 "configuration-snippet", "server-snippet", "app-root", "enable-cors")
+
+
+def ingress_skip(objects: list[dict]) -> str:
+    """Why the file's Ingresses say more than the Ingress spec fixes (then Traefik and the
+    model, which reads them as ingress-nginx does, need not agree), or ''."""
+    for obj in objects:
+        if obj["kind"] != "Ingress":
+            continue
+        if not str(obj.get("apiVersion", "")).startswith("networking.k8s.io/"):
+            return f"Ingress {obj['apiVersion']}: Traefik v3 reads networking.k8s.io/v1 only"
+        notes = obj["metadata"].get("annotations") or {}
+        used = [k for k in notes if k.startswith("nginx.ingress.kubernetes.io/") and k.split("/", 1)[1] in NGINX_ROUTING]
+        if used:
+            return f"Ingress annotations only ingress-nginx reads: {used[0]}"
+        if notes.get("kubernetes.io/ingress.class", "traefik") != "traefik":
+            return "Ingress of another controller's class annotation"
+        for rule in (obj.get("spec") or {}).get("rules") or ():
+            for item in (rule.get("http") or {}).get("paths") or ():
+                if item.get("pathType") not in ("Exact", "Prefix"):
+                    return f"Ingress pathType {item.get('pathType')}: the controller decides, not the spec"
+    return ""
+
+
+def ingress_classes(objects: list[dict]) -> list[dict]:
+    """The IngressClasses the Ingresses name, each Traefik's: the spec's reading, whatever
+    controller the file meant."""
+    names = sorted({o["spec"]["ingressClassName"] for o in objects
+                    if o["kind"] == "Ingress" and (o.get("spec") or {}).get("ingressClassName")})
+    return [{"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass",
+             "metadata": {"name": name, "uid": str(uuid.uuid4()), "resourceVersion": "1"},
+             "spec": {"controller": "traefik.io/ingress-controller"}} for name in names]
+
+
+def serve(path: str, mapping: dict[str, str], ready: tuple[str, int, str, int], provider: str = "kubernetescrd"):
     """Start the fake API for the Kubernetes file `path`: (the server, service name →
     (ClusterIP, ports) for the stand-ins, why not when the server is None)."""
     try:
         objects = objects_of(path)
     except (OSError, yaml.YAMLError) as exc:
         return None, {}, f"unreadable Kubernetes YAML: {exc}"
+    if provider == "kubernetesingress":
+        why = ingress_skip(objects)
+        if why:
+            return None, {}, why
+        objects = [o for o in objects if o["kind"] != "IngressClass"] + ingress_classes(objects)
+    why = port_missing(objects)
+    if why:
+        return None, {}, why
     fresh = iter(f"127.0.4.{n}" for n in range(2, 250))
     given: dict[str, str] = {}
 
@@ -218,7 +291,7 @@ def serve(path: str, mapping: dict[str, str], ready: tuple[str, int, str, int]):
             given[name] = mapping.get(name) or next(fresh)
         return given[name]
 
-    objects = cluster(objects, address_of) + ready_objects(*ready)
+    objects = cluster(objects, address_of) + ready_objects(*ready, provider)
     where: dict[str, tuple[str, list[int]]] = {}
     for obj in objects:
         if obj["kind"] == "Service" and obj["metadata"]["namespace"] != "zz-replay":

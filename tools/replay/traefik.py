@@ -85,7 +85,8 @@ def has_labels(path: str) -> bool:
 
 
 def kube_kind(path: str) -> str | None:
-    """'kubernetescrd' for a Kubernetes file with Traefik IngressRoutes, else None."""
+    """'kubernetescrd' for a Kubernetes file with Traefik IngressRoutes, 'kubernetesingress'
+    for one with Ingresses, else None."""
     if os.path.splitext(path)[1].lower() not in (".yml", ".yaml"):
         return None
     try:
@@ -95,12 +96,14 @@ def kube_kind(path: str) -> str | None:
         return None
     if re.search(r"(?m)^kind:\s*IngressRoute\s*$", text) and re.search(r"(?m)^apiVersion:\s*traefik\.", text):
         return "kubernetescrd"
+    if re.search(r"(?m)^kind:\s*Ingress\s*$", text) and re.search(r"(?m)^apiVersion:\s*\S", text):
+        return "kubernetesingress"
     return None
 
 
 def source(path: str) -> str:
-    """How Traefik reads `path`: 'yaml' or 'toml' (file provider), 'docker' (labels) or
-    'kubernetescrd' (IngressRoute objects)."""
+    """How Traefik reads `path`: 'yaml' or 'toml' (file provider), 'docker' (labels),
+    'kubernetescrd' (IngressRoute objects) or 'kubernetesingress' (Ingress objects)."""
     return is_dynamic(path) or ("docker" if has_labels(path) else kube_kind(path) or "yaml")
 
 
@@ -122,6 +125,12 @@ def plan_files(path: str, kind: str, eps: dict[str, tuple[int, bool]], scratch: 
 
         # ClusterIP:port, the Service's own port, as the model's upstream names it (kube_api)
         providers = {"kubernetesCRD": {"endpoint": kube_api.endpoint(), "nativeLBByDefault": True}}
+    elif kind == "kubernetesingress":
+        from tools.replay import kube_api
+
+        # the spec's element-wise Prefix (kube_api: only what the Ingress spec fixes is compared)
+        providers = {"kubernetesIngress": {"endpoint": kube_api.endpoint(), "nativeLBByDefault": True,
+                                           "strictPrefixMatching": True}}
     else:
         providers = {"file": {"directory": dyn, "watch": False}}
         with open(path, encoding="utf-8") as fh:
@@ -132,7 +141,8 @@ def plan_files(path: str, kind: str, eps: dict[str, tuple[int, bool]], scratch: 
                                          "service": "replay-ready"}},
             "services": {"replay-ready": {"loadBalancer": {"servers": [{"url": f"http://{address}:{port}"}]}}}}})
     static = {
-        "entryPoints": {name: {"address": f":{p}", **({"http": {"tls": {}}} if tls else {})}
+        # on 127.0.0.1 only: the stand-ins may then use the same ports on their own addresses
+        "entryPoints": {name: {"address": f"127.0.0.1:{p}", **({"http": {"tls": {}}} if tls else {})}
                         for name, (p, tls) in eps.items()},
         "providers": providers,
         "serversTransport": {"insecureSkipVerify": True},
@@ -170,15 +180,18 @@ def start_provider(path: str, kind: str, mapping: dict[str, str], names: dict[st
                    listen_ports: list[int]):
     """What Traefik's provider reads besides files, started in this namespace: for kind
     'docker' the fake Docker API with the Compose file's containers, for 'kubernetescrd'
-    the fake Kubernetes API with the file's objects; and a stand-in on
+    and 'kubernetesingress' the fake Kubernetes API with the file's objects; and a stand-in on
     every port Traefik may pick for a container (so a server the model did not expect is
     seen, not refused). (an object with `close()` or None, why it could not start)."""
-    if kind not in ("docker", "kubernetescrd"):
+    if kind not in ("docker", "kubernetescrd", "kubernetesingress"):
         return None, ""
     from tools.replay import docker_api, kube_api
 
-    serve = docker_api.serve if kind == "docker" else kube_api.serve
-    api, where, why = serve(path, mapping, (*READY_ADDRESS, READY_PATH, READY_PRIORITY))
+    ready = (*READY_ADDRESS, READY_PATH, READY_PRIORITY)
+    if kind == "docker":
+        api, where, why = docker_api.serve(path, mapping, ready)
+    else:
+        api, where, why = kube_api.serve(path, mapping, ready, kind)
     for name, (address, ports) in where.items():
         names.setdefault(address, name)
         for port in ports:
