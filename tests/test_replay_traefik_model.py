@@ -74,3 +74,59 @@ def test_redirect_status_follows_the_method(tmp_path, permanent, method, status)
 def test_redirect_scheme_location_keeps_host_and_path_and_drops_the_port(tmp_path):
     found = _ask(_sites(tmp_path), "http", 80, path="/get_token")
     assert found.location == "https://matrix.example.com/get_token"
+
+
+CORS = """\
+http:
+  routers:
+    jwt:
+      rule: PathPrefix(`/livekit/jwt`)
+      service: lk-jwt
+      middlewares: [strip-jwt, outer, cors]
+  middlewares:
+    strip-jwt:
+      stripPrefix:
+        prefixes: [/livekit/jwt]
+    outer:
+      headers:
+        customResponseHeaders: {X-Outer: "1"}
+    cors:
+      headers:
+        accessControlAllowOriginList: [ORIGINS]
+        customResponseHeaders: {Access-Control-Allow-Origin: custom, X-Inner: "2"}
+  services:
+    lk-jwt:
+      loadBalancer:
+        servers: [{url: "http://lk-jwt:8080"}]
+"""
+
+
+def _cors_answer(tmp_path, origins, method, headers):
+    path = tmp_path / "dynamic.yml"
+    path.write_text(CORS.replace("ORIGINS", origins))
+    sites = sites_of("yaml", str(path))
+    link(sites, entrypoints(sites))
+    found = answer(sites, Request("https", "matrix.example.com", 443, method, "/livekit/jwt/sfu/get", headers))
+    return found, {h.name: h.value for h in found.headers}
+
+
+@pytest.mark.parametrize("origins, origin, want", [
+    ("'*'", "https://call.example.net", "*"), ("'*'", "", "*"),
+    ("https://call.example.net", "https://call.example.net", "https://call.example.net"),
+    ("https://other.example", "https://call.example.net", "custom"),  # no match: the custom value stays
+])
+def test_the_headers_middleware_sets_the_origin_that_matches_the_request(tmp_path, origins, origin, want):
+    found, headers = _cors_answer(tmp_path, origins, "POST", {"origin": origin} if origin else {})
+    assert found.kind == "proxy" and found.upstream.path == "/sfu/get"
+    assert headers == {"Access-Control-Allow-Origin": want, "X-Inner": "2", "X-Outer": "1"}
+
+
+def test_a_cors_headers_middleware_answers_the_preflight_itself(tmp_path):
+    """Traefik's answer, not the service's: 200, empty, the CORS middleware's origin and
+    what the middlewares before it set (not its own custom headers)."""
+    preflight = {"origin": "https://call.example.net", "access-control-request-method": "POST"}
+    found, headers = _cors_answer(tmp_path, "https://call.example.net", "OPTIONS", preflight)
+    assert (found.kind, found.status, found.body) == ("respond", 200, "")
+    assert headers == {"Access-Control-Allow-Origin": "https://call.example.net", "X-Outer": "1"}
+    plain, _ = _cors_answer(tmp_path, "https://call.example.net", "OPTIONS", {"origin": "https://call.example.net"})
+    assert plain.kind == "proxy"  # no Access-Control-Request-Method: no preflight

@@ -34,9 +34,10 @@ def differences(request: Request, real: dict, seen: dict | None, model: Answer, 
             return diffs
         upstream_cors = [v for k, v in seen["headers"].items() if k.lower() == CORS]
         own = model.header_values(CORS, status)
-        # HAProxy `http-response set-header` replaces the upstream's header; `add-header` and
-        # nginx add
-        want = sorted(own if model.server == "haproxy" and own and _sets(model) else upstream_cors + own)
+        # HAProxy `http-response set-header` and Traefik's `headers` middleware replace the
+        # upstream's header; `add-header` and nginx add
+        sets = model.server == "traefik" or model.server == "haproxy" and _sets(model)
+        want = sorted(own if own and sets else upstream_cors + own)
         got = sorted(headers.get(CORS, []))
         if got != want:
             diffs.append(f"{CORS}: server {got}, model {want}")

@@ -14,25 +14,25 @@ import os
 
 import yaml
 
-from tools.replay.generate_traefik import CATCH_ALL, ENTRY, HOSTS, JWT, SFU, WK_MW, WK_RULE, _config
+from tools.replay.generate_traefik import CATCH_ALL, ENTRY, HOSTS, JWT, JWT_MW, SFU, WK_MW, WK_RULE, _config
 
 LAYOUT = ("per-router", "grouped")
 NAMESPACE = ("default", "matrix")
 SERVICES = ("cluster", "file")
 MW_REF = ("plain", "namespaced")
-STRIDE = 181  # a prime: consecutive picks differ on every axis
+STRIDE = 907  # a prime: consecutive picks differ on every axis
 API = "traefik.io/v1alpha1"
 
 
 def traefik_crds(out: str, stride: int = STRIDE) -> list[tuple[str, str]]:
     found = []
-    axes = itertools.product(WK_RULE, WK_MW, JWT, SFU, HOSTS, ENTRY, CATCH_ALL, LAYOUT, NAMESPACE, SERVICES, MW_REF)
+    axes = itertools.product(WK_RULE, WK_MW, JWT, SFU, HOSTS, ENTRY, CATCH_ALL, JWT_MW, LAYOUT, NAMESPACE, SERVICES, MW_REF)
     for i, choice in enumerate(axes):
         if i % stride:
             continue
         path = os.path.join(out, f"traefik-crd-{i:05d}.yaml")
         with open(path, "w") as fh:
-            yaml.safe_dump_all(objects(_config(*choice[:7]), *choice[7:]), fh, sort_keys=False)
+            yaml.safe_dump_all(objects(_config(*choice[:8]), *choice[8:]), fh, sort_keys=False)
         found.append(("traefik", path))
     return found
 

@@ -15,14 +15,14 @@ import os
 
 import yaml
 
-from tools.replay.generate_traefik import CATCH_ALL, ENTRY, HOSTS, JWT, SFU, WK_MW, WK_RULE, _config
+from tools.replay.generate_traefik import CATCH_ALL, ENTRY, HOSTS, JWT, JWT_MW, SFU, WK_MW, WK_RULE, _config
 
 FORM = ("list", "map")
 SERVICE_LABEL = ("named", "implicit")
 MW_HOME = ("own", "synapse")
 CASE = ("lower", "camel")
 DECOY = ("none", "disabled")
-STRIDE = 347  # a prime: consecutive picks differ on every axis
+STRIDE = 1733  # a prime: consecutive picks differ on every axis
 TRAEFIK = {"image": "traefik:v3.3", "command": ["--providers.docker=true", "--entrypoints.web.address=:80",
                                                 "--entrypoints.websecure.address=:443"],
            "ports": ["80:80", "443:443"]}
@@ -30,7 +30,7 @@ TRAEFIK = {"image": "traefik:v3.3", "command": ["--providers.docker=true", "--en
 
 def traefik_labels(out: str, stride: int = STRIDE) -> list[tuple[str, str]]:
     found = []
-    axes = itertools.product(WK_RULE, WK_MW, JWT, SFU, HOSTS, ENTRY, CATCH_ALL, FORM, SERVICE_LABEL, MW_HOME, CASE,
+    axes = itertools.product(WK_RULE, WK_MW, JWT, SFU, HOSTS, ENTRY, CATCH_ALL, JWT_MW, FORM, SERVICE_LABEL, MW_HOME, CASE,
                              DECOY)
     for i, choice in enumerate(axes):
         if i % stride:
@@ -39,7 +39,7 @@ def traefik_labels(out: str, stride: int = STRIDE) -> list[tuple[str, str]]:
         os.makedirs(folder, exist_ok=True)
         path = os.path.join(folder, "compose.yml")
         with open(path, "w") as fh:
-            yaml.safe_dump(compose(_config(*choice[:7]), *choice[7:]), fh, sort_keys=False)
+            yaml.safe_dump(compose(_config(*choice[:8]), *choice[8:]), fh, sort_keys=False)
         found.append(("traefik", path))
     return found
 
