@@ -199,7 +199,8 @@ def _headers_middleware(route: Route, opts: dict, span: Span) -> None:
         for name, value in custom.value.items():
             sets.append((str(name), str(value.value if isinstance(value, Value) else value)))
     cors = None
-    if any(opts.get(key) is not None and opts[key].value not in (False, "false", "", [], None) for key in _CORS_OPTIONS):
+    if any(opts.get(key) is not None and opts[key].value not in (False, "false", "", [], None)
+           for key in _CORS_OPTIONS):
         credentials = opts.get("accesscontrolallowcredentials")
         cors = {"origins": _strings(opts.get("accesscontrolalloworiginlist")),
                 "regexes": _strings(opts.get("accesscontrolalloworiginlistregex")),

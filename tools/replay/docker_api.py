@@ -188,7 +188,8 @@ def serve(path: str, mapping: dict[str, str], ready: tuple[str, int, str, int]) 
     records = containers(project, address_of)
     for record in records:
         name = record["Config"]["Labels"]["com.docker.compose.service"]
-        ports = label_ports(record["Config"]["Labels"]) + [int(p.split("/")[0]) for p in record["NetworkSettings"]["Ports"]]
+        shown = [int(p.split("/")[0]) for p in record["NetworkSettings"]["Ports"]]
+        ports = label_ports(record["Config"]["Labels"]) + shown
         addr = next(iter(record["NetworkSettings"]["Networks"].values()))["IPAddress"]
         where[name] = (addr, sorted(set(ports)))
     records.append(ready_container(*ready))

@@ -26,7 +26,8 @@ API = "traefik.io/v1alpha1"
 
 def traefik_crds(out: str, stride: int = STRIDE) -> list[tuple[str, str]]:
     found = []
-    axes = itertools.product(WK_RULE, WK_MW, JWT, SFU, HOSTS, ENTRY, CATCH_ALL, JWT_MW, LAYOUT, NAMESPACE, SERVICES, MW_REF)
+    axes = itertools.product(WK_RULE, WK_MW, JWT, SFU, HOSTS, ENTRY, CATCH_ALL, JWT_MW,
+                             LAYOUT, NAMESPACE, SERVICES, MW_REF)
     for i, choice in enumerate(axes):
         if i % stride:
             continue

@@ -6,7 +6,8 @@ list form (`- key=value`) against the map form, a router without `service` (the
 container's only service), a middleware defined on another container (one provider,
 one namespace), option names in another case (`loadBalancer.server.port`,
 `stripPrefix.prefixes`), a container with `traefik.enable=false` whose catch-all router
-must not count."""
+must not count, a router or middleware two containers define (differently: Traefik
+drops it; identically: kept once)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ SERVICE_LABEL = ("named", "implicit")
 MW_HOME = ("own", "synapse")
 CASE = ("lower", "camel")
 DECOY = ("none", "disabled")
-STRIDE = 1733  # a prime: consecutive picks differ on every axis
+# a name two containers define: differently (Traefik drops it) or identically (kept once)
+CONFLICT = ("none", "router", "middleware", "same")
+STRIDE = 6929  # a prime: consecutive picks differ on every axis
 TRAEFIK = {"image": "traefik:v3.3", "command": ["--providers.docker=true", "--entrypoints.web.address=:80",
                                                 "--entrypoints.websecure.address=:443"],
            "ports": ["80:80", "443:443"]}
@@ -30,8 +33,8 @@ TRAEFIK = {"image": "traefik:v3.3", "command": ["--providers.docker=true", "--en
 
 def traefik_labels(out: str, stride: int = STRIDE) -> list[tuple[str, str]]:
     found = []
-    axes = itertools.product(WK_RULE, WK_MW, JWT, SFU, HOSTS, ENTRY, CATCH_ALL, JWT_MW, FORM, SERVICE_LABEL, MW_HOME, CASE,
-                             DECOY)
+    axes = itertools.product(WK_RULE, WK_MW, JWT, SFU, HOSTS, ENTRY, CATCH_ALL, JWT_MW,
+                             FORM, SERVICE_LABEL, MW_HOME, CASE, DECOY, CONFLICT)
     for i, choice in enumerate(axes):
         if i % stride:
             continue
@@ -44,7 +47,8 @@ def traefik_labels(out: str, stride: int = STRIDE) -> list[tuple[str, str]]:
     return found
 
 
-def compose(dynamic: dict, form: str, service_label: str, mw_home: str, case: str, decoy: str) -> dict:
+def compose(dynamic: dict, form: str, service_label: str, mw_home: str, case: str, decoy: str,
+            conflict: str = "none") -> dict:
     """A Compose project whose containers carry `dynamic` (a file-provider config) as labels."""
     http = dynamic["http"]
     labels: dict[str, dict[str, str]] = {}
@@ -69,6 +73,7 @@ def compose(dynamic: dict, form: str, service_label: str, mw_home: str, case: st
         home = "synapse" if mw_home == "synapse" else users[0]
         for key, value in _flatten(middleware, case):
             labels.setdefault(home, {})[f"traefik.http.middlewares.{name}.{key}"] = value
+    _conflict(labels, conflict)
     services = {"traefik": TRAEFIK}
     for container, own in labels.items():
         services[container] = {"image": f"example/{container}",
@@ -79,6 +84,17 @@ def compose(dynamic: dict, form: str, service_label: str, mw_home: str, case: st
             "traefik.http.routers.decoy.priority": "99999",
             "traefik.http.services.decoy.loadbalancer.server.port": "9000"}}
     return {"services": services}
+
+
+def _conflict(labels: dict[str, dict[str, str]], conflict: str) -> None:
+    """Another container's labels for the JWT router or its strip middleware."""
+    jwt = labels.get("lk-jwt", {})
+    other = "livekit" if conflict == "router" else "synapse"
+    for key, value in list(jwt.items()):
+        if conflict == "router" and key.lower().endswith("routers.jwt.rule"):
+            labels.setdefault(other, {})[key] = "PathPrefix(`/elsewhere`)"
+        elif conflict in ("middleware", "same") and ".middlewares.strip-jwt." in key.lower():
+            labels.setdefault(other, {})[key] = value if conflict == "same" else "/elsewhere"
 
 
 def _host_of(service: dict) -> str:

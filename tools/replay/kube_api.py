@@ -246,7 +246,8 @@ def ingress_skip(objects: list[dict]) -> str:
         if not str(obj.get("apiVersion", "")).startswith("networking.k8s.io/"):
             return f"Ingress {obj['apiVersion']}: Traefik v3 reads networking.k8s.io/v1 only"
         notes = obj["metadata"].get("annotations") or {}
-        used = [k for k in notes if k.startswith("nginx.ingress.kubernetes.io/") and k.split("/", 1)[1] in NGINX_ROUTING]
+        used = [k for k in notes
+                if k.startswith("nginx.ingress.kubernetes.io/") and k.split("/", 1)[1] in NGINX_ROUTING]
         if used:
             return f"Ingress annotations only ingress-nginx reads: {used[0]}"
         if notes.get("kubernetes.io/ingress.class", "traefik") != "traefik":
