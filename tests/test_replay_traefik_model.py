@@ -130,3 +130,38 @@ def test_a_cors_headers_middleware_answers_the_preflight_itself(tmp_path):
     assert headers == {"Access-Control-Allow-Origin": "https://call.example.net", "X-Outer": "1"}
     plain, _ = _cors_answer(tmp_path, "https://call.example.net", "OPTIONS", {"origin": "https://call.example.net"})
     assert plain.kind == "proxy"  # no Access-Control-Request-Method: no preflight
+
+
+TWO_CONTAINERS = """\
+services:
+  lk-jwt:
+    labels:
+      traefik.http.routers.jwt.rule: PathPrefix(`/livekit/jwt`)
+      traefik.http.routers.jwt.middlewares: strip-jwt
+      traefik.http.middlewares.strip-jwt.stripprefix.prefixes: /livekit/jwt
+      traefik.http.services.jwt.loadbalancer.server.port: "8080"
+  livekit:
+    labels:
+      traefik.http.routers.sfu.rule: PathPrefix(`/rtc`)
+      traefik.http.services.sfu.loadbalancer.server.port: "7880"
+      OTHER
+"""
+
+
+@pytest.mark.parametrize("other, router, path", [
+    ("traefik.http.middlewares.strip-jwt.stripprefix.prefixes: /livekit/jwt", "jwt", "/sfu/get"),  # identical: kept
+    ("traefik.http.routers.jwt.rule: PathPrefix(`/elsewhere`)", None, None),  # differing router: dropped
+    ("traefik.http.middlewares.strip-jwt.stripprefix.prefixes: /other", "jwt", None),  # its middleware dropped
+])
+def test_a_name_two_containers_define_differently_is_dropped_as_traefik_merges(tmp_path, other, router, path):
+    compose = tmp_path / "compose.yml"
+    compose.write_text(TWO_CONTAINERS.replace("OTHER", other))
+    sites = sites_of("yaml", str(compose))
+    link(sites, entrypoints(sites))
+    found = answer(sites, Request("http", "replay.example", 80, "POST", "/livekit/jwt/sfu/get", {}))
+    if router is None:
+        assert found.kind == "respond" and found.status == 404
+    elif path is None:
+        assert found.kind == "unknown" and "strip-jwt" in found.reason
+    else:
+        assert found.kind == "proxy" and found.upstream.path == path
