@@ -165,3 +165,30 @@ def test_a_name_two_containers_define_differently_is_dropped_as_traefik_merges(t
         assert found.kind == "unknown" and "strip-jwt" in found.reason
     else:
         assert found.kind == "proxy" and found.upstream.path == path
+
+
+ROUTE = """\
+apiVersion: traefik.io/v1alpha1
+kind: IngressRoute
+metadata: {name: sfu}
+spec:
+  routes:
+    - match: PathPrefix(`/rtc`)
+      kind: Rule
+      services: [{name: livekit, port: PORT}]
+"""
+
+
+@pytest.mark.parametrize("port, kind, scheme", [("7880", "proxy", "http"), ("443", "proxy", "https"),
+                                                ("https-sfu", "unknown", None), ("web", "unknown", None)])
+def test_an_ingressroute_service_port_decides_the_scheme_or_is_unknown_by_name(tmp_path, port, kind, scheme):
+    """Traefik speaks https to port 443 or a port named https…; a port by name is the
+    Service's number, which the route alone does not show."""
+    path = tmp_path / "route.yaml"
+    path.write_text(ROUTE.replace("PORT", port))
+    sites = sites_of("yaml", str(path))
+    link(sites, entrypoints(sites))
+    found = answer(sites, Request("https", "replay.example", 443, "GET", "/rtc", {}))
+    assert found.kind == kind, found
+    if scheme is not None:
+        assert found.route.proxy.upstream.scheme == scheme
