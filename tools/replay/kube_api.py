@@ -49,7 +49,8 @@ def endpoint() -> str:
 def objects_of(path: str) -> list[dict]:
     """The file's Kubernetes objects, with a namespace each (`default` when unset)."""
     with open(path, encoding="utf-8") as fh:
-        docs = [d for d in yaml.safe_load_all(fh) if isinstance(d, dict) and d.get("kind")]
+        docs = [d for d in yaml.safe_load_all(fh) if isinstance(d, dict) and isinstance(d.get("kind"), str)
+                and isinstance(d.setdefault("metadata", {}), dict) and isinstance(d.get("spec", {}), dict)]
     out = []
     for doc in docs:
         if str(doc.get("apiVersion", "")).startswith(OLD_GROUP):
@@ -71,17 +72,17 @@ def referenced_services(objects: list[dict]) -> list[tuple[str, str, object]]:
         ns = obj["metadata"].get("namespace", "default")
         spec = obj.get("spec") or {}
         if obj["kind"] == "IngressRoute":
-            for route in spec.get("routes") or ():
-                for svc in route.get("services") or ():
+            for route in _dicts(spec.get("routes")):
+                for svc in _dicts(route.get("services")):
                     if isinstance(svc, dict) and svc.get("name") and svc.get("kind", "Service") == "Service":
                         found.append((svc.get("namespace") or ns, str(svc["name"]), svc.get("port")))
         elif obj["kind"] == "Ingress":
-            backends = [spec.get("defaultBackend")] + [p.get("backend") for rule in spec.get("rules") or ()
-                                                       for p in ((rule.get("http") or {}).get("paths") or ())]
-            for backend in backends:
-                svc = (backend or {}).get("service") or {}
-                if svc.get("name"):
-                    port = svc.get("port") or {}
+            backends = [spec.get("defaultBackend")] + [p.get("backend") for rule in _dicts(spec.get("rules"))
+                                                       for p in _dicts((rule.get("http") or {}).get("paths"))]
+            for backend in _dicts(backends):
+                svc = backend.get("service") or {}
+                if isinstance(svc, dict) and svc.get("name"):
+                    port = svc.get("port") if isinstance(svc.get("port"), dict) else {}
                     found.append((ns, str(svc["name"]), port.get("number") or port.get("name")))
     return found
 
@@ -96,10 +97,14 @@ def port_missing(objects: list[dict]) -> str:
         svc = services.get((ns, name))
         if svc is None:
             continue
-        ports = (svc.get("spec") or {}).get("ports") or ()
-        if not any(port in (p.get("port"), p.get("name")) for p in ports if isinstance(p, dict)):
+        if not any(port in (p.get("port"), p.get("name")) for p in _dicts((svc.get("spec") or {}).get("ports"))):
             return f"a route names port {port} that Service {name} does not have (RTC603; the model still proxies)"
     return ""
+
+
+def _dicts(items) -> list[dict]:
+    """The mappings of a YAML list (a hand-written file may hold anything there)."""
+    return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
 
 
 def cluster(objects: list[dict], address_of) -> list[dict]:
@@ -245,15 +250,16 @@ def ingress_skip(objects: list[dict]) -> str:
             continue
         if not str(obj.get("apiVersion", "")).startswith("networking.k8s.io/"):
             return f"Ingress {obj['apiVersion']}: Traefik v3 reads networking.k8s.io/v1 only"
-        notes = obj["metadata"].get("annotations") or {}
+        notes = obj["metadata"].get("annotations")
+        notes = notes if isinstance(notes, dict) else {}
         used = [k for k in notes
                 if k.startswith("nginx.ingress.kubernetes.io/") and k.split("/", 1)[1] in NGINX_ROUTING]
         if used:
             return f"Ingress annotations only ingress-nginx reads: {used[0]}"
         if notes.get("kubernetes.io/ingress.class", "traefik") != "traefik":
             return "Ingress of another controller's class annotation"
-        for rule in (obj.get("spec") or {}).get("rules") or ():
-            for item in (rule.get("http") or {}).get("paths") or ():
+        for rule in _dicts((obj.get("spec") or {}).get("rules")):
+            for item in _dicts((rule.get("http") or {}).get("paths")):
                 if item.get("pathType") not in ("Exact", "Prefix"):
                     return f"Ingress pathType {item.get('pathType')}: the controller decides, not the spec"
     return ""
@@ -297,6 +303,6 @@ def serve(path: str, mapping: dict[str, str], ready: tuple[str, int, str, int], 
     for obj in objects:
         if obj["kind"] == "Service" and obj["metadata"]["namespace"] != "zz-replay":
             name = obj["metadata"]["name"]
-            ports = [int(p["port"]) for p in obj["spec"].get("ports") or () if str(p.get("port", "")).isdecimal()]
+            ports = [int(p["port"]) for p in _dicts(obj["spec"].get("ports")) if str(p.get("port", "")).isdecimal()]
             where[name] = (address_of(name), sorted(set(where.get(name, ("", []))[1] + ports)))
     return FakeKube(objects), where, ""
