@@ -192,3 +192,29 @@ def test_an_ingressroute_service_port_decides_the_scheme_or_is_unknown_by_name(t
     assert found.kind == kind, found
     if scheme is not None:
         assert found.route.proxy.upstream.scheme == scheme
+
+
+NOT_EXPOSED = """\
+services:
+  traefik:
+    command: ["FLAG", "--entrypoints.websecure.address=:443"]
+  lk-jwt:
+    labels:
+      traefik.http.routers.jwt.rule: PathPrefix(`/livekit/jwt`)
+      traefik.http.services.jwt.loadbalancer.server.port: "8080"
+      ENABLE
+"""
+
+
+@pytest.mark.parametrize("flag, enable, routed", [
+    ("--providers.docker.exposedbydefault=false", "", False),
+    ("--providers.docker.exposedByDefault=false", "traefik.enable: 'TRUE'", True),
+    ("--providers.docker.exposedbydefault=false", "traefik.enable: 'yes'", False),  # Go's ParseBool refuses it
+    ("--providers.docker.exposedbydefault", "", True),
+    ("--log.level=INFO", "traefik.enable: '0'", False),
+])
+def test_exposed_by_default_false_routes_only_enabled_containers(tmp_path, flag, enable, routed):
+    compose = tmp_path / "compose.yml"
+    compose.write_text(NOT_EXPOSED.replace("FLAG", flag).replace("ENABLE", enable))
+    sites = sites_of("yaml", str(compose))
+    assert bool(sites) == routed

@@ -10,7 +10,7 @@ from rtclint.model import FileFacts
 from rtclint.parsers.pyyaml import yaml
 from rtclint.parsers.traefik import Dynamic, Middleware, Router, Value, build_sites
 from rtclint.parsers.traefik_labels import dynamic_from_labels
-from rtclint.parsers.traefik_static import entrypoints_from_flags
+from rtclint.parsers.traefik_static import entrypoints_from_flags, exposed_by_default
 from rtclint.parsers.yaml import mapping_get, mapping_items, node_span, scalar
 
 
@@ -21,6 +21,7 @@ def read_labels(services: list[tuple[Document, str, yaml.Node, yaml.Node]], fact
     `services` are (document, name, key node, interpolated service node)."""
     merged = Dynamic()
     conflicts: dict[str, set] = {"routers": set(), "middlewares": set()}
+    exposed = _exposed_by_default(services)
     doc = None
     for doc_of, name, key, node in services:
         doc = doc or doc_of
@@ -28,7 +29,7 @@ def read_labels(services: list[tuple[Document, str, yaml.Node, yaml.Node]], fact
         labels = _labels(doc_of, node)
         if not any(k.lower().startswith("traefik.") for k, _, _ in labels):
             continue
-        dyn = dynamic_from_labels(labels, name, node_span(doc_of, key), _container_ports(node))
+        dyn = dynamic_from_labels(labels, name, node_span(doc_of, key), _container_ports(node), exposed)
         if dyn is None:
             continue
         _merge(merged.routers, dyn.routers, conflicts["routers"])
@@ -42,6 +43,23 @@ def read_labels(services: list[tuple[Document, str, yaml.Node, yaml.Node]], fact
         sites, problems = build_sites(doc, merged)
         facts.sites.extend(sites)
         facts.diagnostics.extend(problems)
+
+
+def _exposed_by_default(services) -> bool:
+    """False when a Traefik container of the project runs with
+    `--providers.docker.exposedByDefault=false`: then only containers labelled
+    `traefik.enable=true` are routed."""
+    for _, _, _, node in services:
+        _, command = mapping_get(node, "command")
+        if isinstance(command, yaml.SequenceNode):
+            flags = [str(scalar(item)) for item in command.value]
+        elif isinstance(command, yaml.ScalarNode):
+            flags = str(scalar(command) or "").split()
+        else:
+            continue
+        if exposed_by_default(flags) is False:
+            return False
+    return True
 
 
 def _merge(into: dict, new: dict, conflicts: set) -> None:

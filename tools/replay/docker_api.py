@@ -166,6 +166,7 @@ def ready_container(address: str, port: int, path: str, priority: int) -> dict:
     """A container whose router leads a path no client asks to the ready stand-in: once it
     answers through Traefik, the docker provider's configuration (all of it) is loaded."""
     project = {"services": {"zz-replay-ready": {"labels": {
+        "traefik.enable": "true",  # shown also when the project's Traefik exposes none by default
         "traefik.http.routers.replay-ready.rule": f"Path(`{path}`)",
         "traefik.http.routers.replay-ready.priority": str(priority),
         "traefik.http.services.replay-ready.loadbalancer.server.port": str(port)}}}}

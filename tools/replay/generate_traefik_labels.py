@@ -7,7 +7,8 @@ container's only service), a middleware defined on another container (one provid
 one namespace), option names in another case (`loadBalancer.server.port`,
 `stripPrefix.prefixes`), a container with `traefik.enable=false` whose catch-all router
 must not count, a router or middleware two containers define (differently: Traefik
-drops it; identically: kept once)."""
+drops it; identically: kept once), `exposedbydefault=false` with a container not
+enabled."""
 
 from __future__ import annotations
 
@@ -25,7 +26,10 @@ CASE = ("lower", "camel")
 DECOY = ("none", "disabled")
 # a name two containers define: differently (Traefik drops it) or identically (kept once)
 CONFLICT = ("none", "router", "middleware", "same")
-STRIDE = 6929  # a prime: consecutive picks differ on every axis
+# Traefik run with --providers.docker.exposedbydefault=false: every container labelled
+# traefik.enable=true, or the JWT service's container not
+EXPOSED = ("default", "enabled", "jwt-not-enabled")
+STRIDE = 20789  # a prime: consecutive picks differ on every axis
 TRAEFIK = {"image": "traefik:v3.3", "command": ["--providers.docker=true", "--entrypoints.web.address=:80",
                                                 "--entrypoints.websecure.address=:443"],
            "ports": ["80:80", "443:443"]}
@@ -34,7 +38,8 @@ TRAEFIK = {"image": "traefik:v3.3", "command": ["--providers.docker=true", "--en
 def traefik_labels(out: str, stride: int = STRIDE) -> list[tuple[str, str]]:
     found = []
     axes = itertools.product(WK_RULE, WK_MW, JWT, SFU, HOSTS, ENTRY, CATCH_ALL, JWT_MW,
-                             FORM, SERVICE_LABEL, MW_HOME, CASE, DECOY, CONFLICT)
+                             FORM, SERVICE_LABEL, MW_HOME, CASE, DECOY, CONFLICT,
+                             EXPOSED)
     for i, choice in enumerate(axes):
         if i % stride:
             continue
@@ -48,7 +53,7 @@ def traefik_labels(out: str, stride: int = STRIDE) -> list[tuple[str, str]]:
 
 
 def compose(dynamic: dict, form: str, service_label: str, mw_home: str, case: str, decoy: str,
-            conflict: str = "none") -> dict:
+            conflict: str = "none", exposed: str = "default") -> dict:
     """A Compose project whose containers carry `dynamic` (a file-provider config) as labels."""
     http = dynamic["http"]
     labels: dict[str, dict[str, str]] = {}
@@ -75,6 +80,11 @@ def compose(dynamic: dict, form: str, service_label: str, mw_home: str, case: st
             labels.setdefault(home, {})[f"traefik.http.middlewares.{name}.{key}"] = value
     _conflict(labels, conflict)
     services = {"traefik": TRAEFIK}
+    if exposed != "default":
+        services["traefik"] = dict(TRAEFIK, command=TRAEFIK["command"] + ["--providers.docker.exposedbydefault=false"])
+        for container, own in labels.items():
+            if not (exposed == "jwt-not-enabled" and container == "lk-jwt"):
+                own["traefik.enable"] = "true"
     for container, own in labels.items():
         services[container] = {"image": f"example/{container}",
                                "labels": own if form == "map" else [f"{k}={v}" for k, v in own.items()]}

@@ -107,6 +107,20 @@ def source(path: str) -> str:
     return is_dynamic(path) or ("docker" if has_labels(path) else kube_kind(path) or "yaml")
 
 
+def docker_exposed_by_default(path: str) -> bool:
+    """The Compose project's Traefik container's `--providers.docker.exposedbydefault` (the
+    replay's Traefik takes it over; true when no command sets it)."""
+    from tools.replay.docker_api import compose_project
+
+    project, _ = compose_project(path)
+    for service in ((project or {}).get("services") or {}).values():
+        for flag in service.get("command") or ():
+            m = re.fullmatch(r"--providers\.docker\.exposedbydefault(?:=(.*))?", str(flag).strip(), re.I)
+            if m:
+                return (m.group(1) or "true").strip().lower() in ("true", "1", "t")
+    return True
+
+
 def plan_files(path: str, kind: str, eps: dict[str, tuple[int, bool]], scratch: str) -> tuple[list[str], dict]:
     """The command line and the files (path → content) that run Traefik on `path`: the
     file provider reads a copy of it, or (kind 'docker') the docker provider reads the
@@ -119,7 +133,8 @@ def plan_files(path: str, kind: str, eps: dict[str, tuple[int, bool]], scratch: 
         from tools.replay.docker_api import endpoint
 
         # the ready router comes from the same provider (docker_api, kube_api: ready_…)
-        providers: dict = {"docker": {"endpoint": endpoint(), "watch": False, "exposedByDefault": True}}
+        providers: dict = {"docker": {"endpoint": endpoint(), "watch": False,
+                                      "exposedByDefault": docker_exposed_by_default(path)}}
     elif kind == "kubernetescrd":
         from tools.replay import kube_api
 
