@@ -17,6 +17,7 @@ from tools.replay import docker_api, kube_api
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURES = os.path.join(ROOT, "tests", "fixtures")
+ANY_PORT = ("127.0.0.1", 0)  # the fakes on a free port: nothing else on the machine is in the way
 
 COMPOSE = """\
 services:
@@ -68,21 +69,21 @@ def test_compose_services_become_containers_as_docker_compose_reads_them(tmp_pat
 def test_the_fake_docker_api_answers_the_calls_traefiks_client_makes(tmp_path):
     (tmp_path / "compose.yml").write_text(COMPOSE.replace("${JWT_PORT}", "8081"))
     api, where, why = docker_api.serve(str(tmp_path / "compose.yml"), {"lk-jwt": "127.0.0.12"},
-                                       ("127.0.0.254", 8999, "/__ready", 5))
+                                       ("127.0.0.254", 8999, "/__ready", 5), ANY_PORT)
     assert api is not None, why
     try:
         assert where["lk-jwt"] == ("127.0.0.12", [8080, 8081])
-        status, headers, _ = _get(docker_api.ADDRESS, "/_ping", "HEAD")
+        status, headers, _ = _get(api.address, "/_ping", "HEAD")
         assert status == 200 and headers["Api-Version"] == docker_api.API_VERSION
-        status, _, body = _get(docker_api.ADDRESS, f"/v{docker_api.API_VERSION}/containers/json?all=1")
+        status, _, body = _get(api.address, f"/v{docker_api.API_VERSION}/containers/json?all=1")
         listed = json.loads(body)
         assert status == 200 and len(listed) == 3  # two services and the ready container
         ready = [c for c in listed if c["Names"] == ["/replay-zz-replay-ready-1"]][0]
-        status, _, body = _get(docker_api.ADDRESS, f"/v1.44/containers/{ready['Id']}/json")
+        status, _, body = _get(api.address, f"/v1.44/containers/{ready['Id']}/json")
         inspected = json.loads(body)
         assert inspected["State"]["Status"] == "running"
         assert inspected["Config"]["Labels"]["traefik.http.routers.replay-ready.rule"] == "Path(`/__ready`)"
-        assert _get(docker_api.ADDRESS, "/v1.44/containers/nope/json")[0] == 404
+        assert _get(api.address, "/v1.44/containers/nope/json")[0] == 404
     finally:
         api.close()
 
@@ -118,21 +119,21 @@ def _watch_events(address, path):
 def test_the_fake_kubernetes_api_lists_and_streams_what_the_informers_ask(tmp_path):
     (tmp_path / "ingress.yaml").write_text(INGRESS)
     api, where, why = kube_api.serve(str(tmp_path / "ingress.yaml"), {"lk-jwt": "127.0.0.12"},
-                                     ("127.0.0.254", 8999, "/__ready", 5), "kubernetesingress")
+                                     ("127.0.0.254", 8999, "/__ready", 5), "kubernetesingress", ANY_PORT)
     assert api is not None, why
     try:
         assert where["lk-jwt"] == ("127.0.0.12", [8080])  # a Service the Ingress names, added on its ClusterIP
-        status, _, body = _get(kube_api.ADDRESS, "/api/v1/services?limit=500&resourceVersion=0")
+        status, _, body = _get(api.address, "/api/v1/services?limit=500&resourceVersion=0")
         services = {s["metadata"]["name"]: s for s in json.loads(body)["items"]}
         assert status == 200 and services["lk-jwt"]["spec"]["clusterIP"] == "127.0.0.12"
         assert services["lk-jwt"]["metadata"]["namespace"] == "rtc"
-        _, _, body = _get(kube_api.ADDRESS, "/apis/networking.k8s.io/v1/ingressclasses")
+        _, _, body = _get(api.address, "/apis/networking.k8s.io/v1/ingressclasses")
         classes = json.loads(body)["items"]
         assert [(c["metadata"]["name"], c["spec"]["controller"]) for c in classes] == \
             [("public", "traefik.io/ingress-controller")]
-        _, _, body = _get(kube_api.ADDRESS, "/apis/traefik.io/v1alpha1/ingressroutes")
+        _, _, body = _get(api.address, "/apis/traefik.io/v1alpha1/ingressroutes")
         assert json.loads(body)["items"] == []
-        events = _watch_events(kube_api.ADDRESS, "/apis/networking.k8s.io/v1/ingresses?watch=true"
+        events = _watch_events(api.address, "/apis/networking.k8s.io/v1/ingresses?watch=true"
                                                  "&sendInitialEvents=true&resourceVersionMatch=NotOlderThan")
         assert [e["type"] for e in events] == ["ADDED", "ADDED", "BOOKMARK"]  # the file's and the ready one
         assert events[-1]["object"]["metadata"]["annotations"] == {kube_api.INITIAL_EVENTS_END: "true"}
@@ -151,7 +152,7 @@ def test_the_fake_kubernetes_api_lists_and_streams_what_the_informers_ask(tmp_pa
 def test_what_the_ingress_spec_does_not_fix_is_not_replayed(tmp_path, text, reason):
     (tmp_path / "ingress.yaml").write_text(text)
     api, _, why = kube_api.serve(str(tmp_path / "ingress.yaml"), {}, ("127.0.0.254", 8999, "/r", 5),
-                                 "kubernetesingress")
+                                 "kubernetesingress", ANY_PORT)
     assert api is None and reason in why
 
 

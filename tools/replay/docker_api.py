@@ -146,10 +146,12 @@ def _handler(records: dict[str, dict]):
 
 
 class FakeDocker:
-    """The API on ADDRESS, serving `records` (from `containers`) until `close()`."""
+    """The API on `address` (ADDRESS; port 0: any free one, see `.address`), serving `records`
+    (from `containers`) until `close()`."""
 
-    def __init__(self, records: list[dict]) -> None:
-        self.server = ThreadingHTTPServer(ADDRESS, _handler({r["Id"]: r for r in records}))
+    def __init__(self, records: list[dict], address: tuple[str, int] = ADDRESS) -> None:
+        self.server = ThreadingHTTPServer(address, _handler({r["Id"]: r for r in records}))
+        self.address = self.server.server_address[:2]
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
 
@@ -173,7 +175,8 @@ def ready_container(address: str, port: int, path: str, priority: int) -> dict:
     return containers(project, lambda _: address)[0]
 
 
-def serve(path: str, mapping: dict[str, str], ready: tuple[str, int, str, int]) -> tuple[FakeDocker | None, dict, str]:
+def serve(path: str, mapping: dict[str, str], ready: tuple[str, int, str, int],
+          address: tuple[str, int] = ADDRESS) -> tuple[FakeDocker | None, dict, str]:
     """Start the fake API for the Compose file `path`: (the server, service name → (address,
     ports Traefik may pick), why not when the server is None). Services the model names no
     upstream for get fresh loopback addresses."""
@@ -194,4 +197,4 @@ def serve(path: str, mapping: dict[str, str], ready: tuple[str, int, str, int]) 
         addr = next(iter(record["NetworkSettings"]["Networks"].values()))["IPAddress"]
         where[name] = (addr, sorted(set(ports)))
     records.append(ready_container(*ready))
-    return FakeDocker(records), where, ""
+    return FakeDocker(records, address), where, ""

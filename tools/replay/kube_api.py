@@ -203,9 +203,12 @@ def _handler(objects: list[dict], stopping: threading.Event):
 
 
 class FakeKube:
-    def __init__(self, objects: list[dict]) -> None:
+    """The API on `address` (ADDRESS; port 0: any free one, see `.address`) until `close()`."""
+
+    def __init__(self, objects: list[dict], address: tuple[str, int] = ADDRESS) -> None:
         self.stopping = threading.Event()
-        self.server = ThreadingHTTPServer(ADDRESS, _handler(objects, self.stopping))
+        self.server = ThreadingHTTPServer(address, _handler(objects, self.stopping))
+        self.address = self.server.server_address[:2]
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
 
@@ -275,7 +278,8 @@ def ingress_classes(objects: list[dict]) -> list[dict]:
              "spec": {"controller": "traefik.io/ingress-controller"}} for name in names]
 
 
-def serve(path: str, mapping: dict[str, str], ready: tuple[str, int, str, int], provider: str = "kubernetescrd"):
+def serve(path: str, mapping: dict[str, str], ready: tuple[str, int, str, int], provider: str = "kubernetescrd",
+          address: tuple[str, int] = ADDRESS):
     """Start the fake API for the Kubernetes file `path`: (the server, service name →
     (ClusterIP, ports) for the stand-ins, why not when the server is None)."""
     try:
@@ -305,4 +309,4 @@ def serve(path: str, mapping: dict[str, str], ready: tuple[str, int, str, int], 
             name = obj["metadata"]["name"]
             ports = [int(p["port"]) for p in _dicts(obj["spec"].get("ports")) if str(p.get("port", "")).isdecimal()]
             where[name] = (address_of(name), sorted(set(where.get(name, ("", []))[1] + ports)))
-    return FakeKube(objects), where, ""
+    return FakeKube(objects, address), where, ""
