@@ -71,7 +71,8 @@ clean:
 
 # The real nginx, HAProxy, Caddy and Traefik answer every client request; the model must
 # agree (tools/replay; root; each config in its own network+mount namespace, several at
-# once: e.g. `make replay REPLAY_ARGS="-j 4 --shard 1/2"`).
+# once: e.g. `make replay REPLAY_ARGS="-j 4 --shard 1/2"`). Traefik reads Compose labels and
+# IngressRoute/Ingress objects through its own docker and Kubernetes providers (fake APIs).
 .PHONY: replay
 replay: $(STAMP)
 	$(BIN)/python -m tools.replay $(REPLAY_ARGS)

@@ -36,6 +36,11 @@ def answer_ingress(site: Site, request: Request) -> Answer:
     if path is None:
         return unknown(f"`{route.name}` rewrites the path in a way the model does not compute", site, route)
     up = route.proxy.upstream
+    if up.port is None and route.facts.get("port_name"):
+        # a port by name that no Service of the tree resolves (model/linking_kube): its number
+        # is the cluster's, never the scheme's default (Traefik's replay caught the guess)
+        return unknown(f"`{route.name}` names the Service port `{route.facts['port_name']}`, which no "
+                       f"Service in the tree resolves", site, route)
     first = (up.host, up.effective_port)
     return Answer("proxy", headers=route.headers, route=route,
                   upstream=UpstreamAnswer(up.host, up.effective_port, path, upgrade=True,

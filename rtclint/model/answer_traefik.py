@@ -1,7 +1,8 @@
 """Traefik's answer to a request: the router its priority order picks (`routing`) among
 the routers of the request's entry point, its redirect or its service with the stripped
 path; Traefik passes websocket upgrades itself. Equal-priority overlaps and upstreams
-only the running container knows are unknown.
+only the running container knows are unknown. The `headers` middleware sets its response
+headers per request and answers CORS preflights itself (model/traefik_headers.py).
 
 Entry points (`site.facts['entrypoints']`, from the static configuration): a router
 serves the entry points it names, else all; on each, a router with `tls` answers only
@@ -20,6 +21,7 @@ from dataclasses import replace
 
 from rtclint.model.answer_types import Answer, Request, UpstreamAnswer, balanced, default_port, unknown
 from rtclint.model.proxy import Site
+from rtclint.model.traefik_headers import preflight_headers, response_headers
 from rtclint.model.traefik_rule import upstream_path
 
 
@@ -34,15 +36,22 @@ def answer_traefik(site: Site, request: Request) -> Answer:
         kinds = route.facts.get("path_rewrites") or route.facts.get("unknown_middlewares")
         return unknown(f"router `{route.facts.get('router')}` uses middlewares not modelled: {', '.join(kinds)}",
                        site, route)
+    try:
+        preflight = preflight_headers(route, request)
+        headers = response_headers(route, request)
+    except re.error as exc:
+        return unknown(f"router `{route.facts.get('router')}`: an origin regex not evaluated ({exc})", site, route)
+    if preflight is not None:  # the headers middleware answers a CORS preflight itself
+        return Answer("respond", status=200, body="", headers=preflight, route=route)
     if route.redirect is not None:
-        redirected = _redirect(site, route, request)
+        redirected = _redirect(site, route, request, headers)
         if redirected is not None:
             return redirected
     if route.proxy is None:
         return unknown(f"router `{route.facts.get('router')}` has no service the tree shows", site, route)
     up = route.proxy.upstream
     first = (up.host, up.effective_port)
-    return Answer("proxy", headers=route.headers, route=route,
+    return Answer("proxy", headers=headers, route=route,
                   upstream=UpstreamAnswer(up.host, up.effective_port,
                                           upstream_path(route.facts.get("strip_prefixes", []), request.path),
                                           upgrade=True, choices=balanced(route, first)))
@@ -63,11 +72,11 @@ def _on_entrypoint(site: Site, request: Request) -> Site:
     return replace(site, routes=[r for r in site.routes if serves(r)])
 
 
-def _redirect(site: Site, route, request: Request) -> Answer | None:
+def _redirect(site: Site, route, request: Request, headers) -> Answer | None:
     how = route.facts.get("redirect_middleware")
     if how is None:
         return Answer("redirect", status=route.redirect.status, location=route.redirect.target,
-                      headers=route.headers, route=route)
+                      headers=headers, route=route)
     port = "" if request.port == default_port(request.scheme) else f":{request.port}"
     if how["kind"] == "redirectscheme":
         old = f"{request.scheme}://{request.host}{port}{request.path}"
@@ -92,7 +101,7 @@ def _redirect(site: Site, route, request: Request) -> Answer | None:
                        f"request goes on to the service (not modelled)", site, route)
     status = (301 if request.method == "GET" else 308) if how["permanent"] else \
         (302 if request.method == "GET" else 307)
-    return Answer("redirect", status=status, location=new, headers=route.headers, route=route)
+    return Answer("redirect", status=status, location=new, headers=headers, route=route)
 
 
 def _python_template(go: str) -> str:

@@ -8,17 +8,20 @@ from __future__ import annotations
 from rtclint.document import Document
 from rtclint.model import FileFacts
 from rtclint.parsers.pyyaml import yaml
-from rtclint.parsers.traefik import Dynamic, build_sites
+from rtclint.parsers.traefik import Dynamic, Middleware, Router, Value, build_sites
 from rtclint.parsers.traefik_labels import dynamic_from_labels
-from rtclint.parsers.traefik_static import entrypoints_from_flags
+from rtclint.parsers.traefik_static import entrypoints_from_flags, exposed_by_default
 from rtclint.parsers.yaml import mapping_get, mapping_items, node_span, scalar
 
 
 def read_labels(services: list[tuple[Document, str, yaml.Node, yaml.Node]], facts: FileFacts) -> None:
     """One Docker provider for the whole Compose project: router and middleware names are
-    global across its containers, so every container's labels join one configuration.
+    global across its containers, so every container's labels join one configuration
+    (a name two containers define differently is dropped, as Traefik drops it).
     `services` are (document, name, key node, interpolated service node)."""
     merged = Dynamic()
+    conflicts: dict[str, set] = {"routers": set(), "middlewares": set()}
+    exposed = _exposed_by_default(services)
     doc = None
     for doc_of, name, key, node in services:
         doc = doc or doc_of
@@ -26,16 +29,63 @@ def read_labels(services: list[tuple[Document, str, yaml.Node, yaml.Node]], fact
         labels = _labels(doc_of, node)
         if not any(k.lower().startswith("traefik.") for k, _, _ in labels):
             continue
-        dyn = dynamic_from_labels(labels, name, node_span(doc_of, key), _container_ports(node))
+        dyn = dynamic_from_labels(labels, name, node_span(doc_of, key), _container_ports(node), exposed)
         if dyn is None:
             continue
-        merged.routers.update(dyn.routers)
+        _merge(merged.routers, dyn.routers, conflicts["routers"])
+        _merge(merged.middlewares, dyn.middlewares, conflicts["middlewares"])
         merged.services.update(dyn.services)
-        merged.middlewares.update(dyn.middlewares)
+    for name in conflicts["routers"]:
+        del merged.routers[name]
+    for name in conflicts["middlewares"]:
+        del merged.middlewares[name]
     if merged.routers and doc is not None:
         sites, problems = build_sites(doc, merged)
         facts.sites.extend(sites)
         facts.diagnostics.extend(problems)
+
+
+def _exposed_by_default(services) -> bool:
+    """False when a Traefik container of the project runs with
+    `--providers.docker.exposedByDefault=false`: then only containers labelled
+    `traefik.enable=true` are routed."""
+    for _, _, _, node in services:
+        _, command = mapping_get(node, "command")
+        if isinstance(command, yaml.SequenceNode):
+            flags = [str(scalar(item)) for item in command.value]
+        elif isinstance(command, yaml.ScalarNode):
+            flags = str(scalar(command) or "").split()
+        else:
+            continue
+        if exposed_by_default(flags) is False:
+            return False
+    return True
+
+
+def _merge(into: dict, new: dict, conflicts: set) -> None:
+    """Traefik merges the containers' configurations by name (pkg/provider/merge.go): a
+    router or middleware two containers define differently is dropped, an identical one
+    kept once."""
+    for name, item in new.items():
+        if name in into and _shape(into[name]) != _shape(item):
+            conflicts.add(name)
+        into.setdefault(name, item)
+
+
+def _shape(item) -> object:
+    """What a router or middleware says, without where it is written."""
+    if isinstance(item, Value):
+        return _shape(item.value)
+    if isinstance(item, list):
+        return [_shape(v) for v in item]
+    if isinstance(item, dict):
+        return {k: _shape(v) for k, v in item.items()}
+    if isinstance(item, Router):
+        return (_shape(item.rule), _shape(item.service), _shape(item.middlewares), _shape(item.entrypoints),
+                _shape(item.priority), item.tls, item.facts_unknown)
+    if isinstance(item, Middleware):
+        return item.kind, _shape(item.options)
+    return item
 
 
 def _labels(doc: Document, node: yaml.Node) -> list:

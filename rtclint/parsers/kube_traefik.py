@@ -69,8 +69,15 @@ def _ingress_route(doc: Document, node: yaml.Node, dyn: Dynamic) -> None:
         port = scalar(port_node)
         if isinstance(svc_name, str):
             span = node_span(doc, first)
+            # Traefik speaks https to a Service port 443 or one whose name starts with https
+            # (crd/kubernetes_http.go parseServiceProtocol; a `scheme` set on the route wins)
+            scheme = scalar(mapping_get(first, "scheme")[1]) or (
+                "https" if port == 443 or str(port).startswith("https") else "http")
             dyn.services[rname] = [Upstream(host=svc_name, port=port if isinstance(port, int) else None, span=span,
+                                            scheme=str(scheme),
                                             port_span=node_span(doc, port_node) if port_node is not None else None)]
             router.service = Value(rname, span)
+            if isinstance(port, str):  # the Service's port by name: its number is the cluster's
+                router.facts_unknown = f"IngressRoute `{name}` names the port `{port}` of Service `{svc_name}`"
         dyn.routers[rname] = router
 

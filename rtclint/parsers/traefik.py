@@ -174,13 +174,7 @@ def _apply_middleware(route: Route, mw: Middleware, strip: str) -> str:
                 return strip + prefix
         return strip
     if mw.kind == "headers":
-        for origin in _strings(opts.get("accesscontrolalloworiginlist"))[:1]:
-            route.headers.append(Header("Access-Control-Allow-Origin", origin, mw.span))
-        custom = opts.get("customresponseheaders")
-        if custom is not None and isinstance(custom.value, dict):
-            for name, value in custom.value.items():
-                text = value.value if isinstance(value, Value) else value
-                route.headers.append(Header(str(name), str(text), mw.span))
+        _headers_middleware(route, opts, mw.span)
     elif mw.kind in ("redirectscheme", "redirectregex"):
         target = opts.get("replacement") or opts.get("scheme")
         permanent = bool(opts.get("permanent") and opts["permanent"].value in (True, "true", "True"))
@@ -192,6 +186,38 @@ def _apply_middleware(route: Route, mw: Middleware, strip: str) -> str:
     elif mw.kind in ("replacepath", "replacepathregex", "addprefix", "stripprefixregex"):
         route.facts.setdefault("path_rewrites", []).append(mw.kind)
     return strip
+
+
+# The `headers` options that make it a CORS middleware (dynamic.Headers.HasCorsHeadersDefined).
+_CORS_OPTIONS = ("accesscontrolallowcredentials", "accesscontrolallowheaders", "accesscontrolallowmethods",
+                 "accesscontrolalloworiginlist", "accesscontrolalloworiginlistregex", "accesscontrolexposeheaders",
+                 "accesscontrolmaxage", "addvaryheader")
+
+
+def _headers_middleware(route: Route, opts: dict, span: Span) -> None:
+    """Traefik's `headers` middleware *sets* the response headers it names once the service
+    has answered, replacing the service's own; with CORS options it sets
+    Access-Control-Allow-Origin to what matches the request's Origin, and answers a
+    preflight itself. The answer model applies them per request, in middleware order
+    (`route.facts['traefik_headers']`, model/traefik_headers.py); `route.headers` keeps
+    what every request gets."""
+    sets = []
+    custom = opts.get("customresponseheaders")
+    if custom is not None and isinstance(custom.value, dict):
+        for name, value in custom.value.items():
+            sets.append((str(name), str(value.value if isinstance(value, Value) else value)))
+    cors = None
+    if any(opts.get(key) is not None and opts[key].value not in (False, "false", "", [], None)
+           for key in _CORS_OPTIONS):
+        credentials = opts.get("accesscontrolallowcredentials")
+        cors = {"origins": _strings(opts.get("accesscontrolalloworiginlist")),
+                "regexes": _strings(opts.get("accesscontrolalloworiginlistregex")),
+                "credentials": credentials is not None and str(credentials.value).lower() == "true"}
+    route.facts.setdefault("traefik_headers", []).append((sets, cors, span))
+    for name, value in sets:
+        route.headers.append(Header(name, value, span))
+    if cors is not None and "*" in cors["origins"] and not cors["credentials"]:
+        route.headers.append(Header("Access-Control-Allow-Origin", "*", span))
 
 
 def _strings(value: Value | None) -> list[str]:

@@ -5,7 +5,8 @@ Labels spell the dynamic configuration as dotted keys, case-insensitively:
 `.service`, `.priority`; `traefik.http.services.<s>.loadbalancer.server.port|scheme`;
 `traefik.http.middlewares.<m>.<type>.<option>` (lists comma-separated, maps one level
 deeper: `headers.customresponseheaders.X-Name`). As the Docker provider does:
-- `traefik.enable=false` hides the container (`exposedByDefault` is assumed true);
+- `traefik.enable=false` hides the container; with `exposedByDefault=false` (a Traefik
+  container's `--providers.docker.exposedbydefault=false`) only `traefik.enable=true` shows it;
 - a router without `service` uses the container's only service; when the labels define
   no service, Traefik makes one named after the container on its single exposed port
   (unknown when the container exposes several or none the tree shows);
@@ -18,18 +19,22 @@ from rtclint.document import Span
 from rtclint.model.proxy import Upstream
 from rtclint.parsers.traefik import Dynamic, Middleware, Router, Value
 
+_BOOLS = {**dict.fromkeys(("1", "t", "T", "TRUE", "true", "True"), True),
+          **dict.fromkeys(("0", "f", "F", "FALSE", "false", "False"), False)}
 # Middleware options whose label value is a comma-separated list.
 _LIST_OPTIONS = {"prefixes", "regex", "accesscontrolalloworiginlist", "accesscontrolallowmethods",
                  "accesscontrolallowheaders", "sourcerange"}
 
 
 def dynamic_from_labels(labels: list[tuple[str, str, Span]], service: str, span: Span,
-                        exposed_ports: list[int]) -> Dynamic | None:
+                        exposed_ports: list[int], exposed_by_default: bool = True) -> Dynamic | None:
     """The container's Traefik configuration, or None when it has no router labels or
     is disabled. `labels` are (key, value, span of the value)."""
     by_key = {key.lower(): (key, value, vspan) for key, value, vspan in labels}
     enable = by_key.get("traefik.enable")
-    if enable is not None and enable[1].strip().lower() == "false":
+    # Go's strconv.ParseBool; a value it refuses makes Traefik skip the container
+    enabled = _BOOLS.get(enable[1].strip(), False) if enable is not None else exposed_by_default
+    if not enabled:
         return None
     dyn = Dynamic()
     ports: dict[str, Value] = {}

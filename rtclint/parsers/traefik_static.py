@@ -13,6 +13,7 @@ from rtclint.parsers.pyyaml import yaml
 from rtclint.parsers.yaml import mapping_items, node_span, scalar
 
 _FLAG = re.compile(r"^--entry[pP]oints\.([^.=]+)\.(address|http\.tls)(?:=(.*))?$", re.I)
+_EXPOSED = re.compile(r"^--providers\.docker\.exposedbydefault(?:=(.*))?$", re.I)
 
 
 def port_of(address: str) -> int | None:
@@ -51,6 +52,16 @@ def entrypoints_from_flags(flags: list[tuple[str, Span]]) -> dict[str, tuple[int
         else:
             tls.add(m.group(1))
     return {name: (port, name in tls, span) for name, (port, _, span) in eps.items()}
+
+
+def exposed_by_default(flags: list[str]) -> bool | None:
+    """The `--providers.docker.exposedByDefault` flag of a Traefik command (a bare flag is
+    true), or None when the command does not set it (Traefik's default: true)."""
+    for text in flags:
+        m = _EXPOSED.match(text.strip())
+        if m is not None:
+            return (m.group(1) or "true").strip().strip('"').lower() == "true"
+    return None
 
 
 def _service(span: Span, eps: dict, group: str) -> Service:

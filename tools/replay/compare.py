@@ -9,9 +9,12 @@ CORS = "access-control-allow-origin"
 
 
 def differences(request: Request, real: dict, seen: dict | None, model: Answer, names: dict[str, str],
-                mapping: dict[str, str]) -> list[str]:
+                mapping: dict[str, str], spec_only: bool = False) -> list[str]:
     """What differs ([] when they agree). `seen`: what reached a stand-in; `names`: stand-in
-    address → the upstream name the config uses; `mapping`: upstream name → address."""
+    address → the upstream name the config uses; `mapping`: upstream name → address.
+    `spec_only` (a plain Ingress on Traefik against the model's ingress-nginx reading):
+    only what the Ingress spec fixes — the upstream and the path it receives, or that
+    nothing is proxied and the status — not headers or bodies, which are the controller's."""
     diffs: list[str] = []
     status = real["status"]
     headers = real["headers"]
@@ -27,11 +30,14 @@ def differences(request: Request, real: dict, seen: dict | None, model: Answer, 
             diffs.append(f"upstream path: server sent {seen['path']!r}, model {up.path!r}")
         if request.upgrade and seen["upgrade"] != up.upgrade:
             diffs.append(f"Upgrade passed: server {seen['upgrade']}, model {up.upgrade}")
+        if spec_only:
+            return diffs
         upstream_cors = [v for k, v in seen["headers"].items() if k.lower() == CORS]
         own = model.header_values(CORS, status)
-        # HAProxy `http-response set-header` replaces the upstream's header; `add-header` and
-        # nginx add
-        want = sorted(own if model.server == "haproxy" and own and _sets(model) else upstream_cors + own)
+        # HAProxy `http-response set-header` and Traefik's `headers` middleware replace the
+        # upstream's header; `add-header` and nginx add
+        sets = model.server == "traefik" or model.server == "haproxy" and _sets(model)
+        want = sorted(own if own and sets else upstream_cors + own)
         got = sorted(headers.get(CORS, []))
         if got != want:
             diffs.append(f"{CORS}: server {got}, model {want}")
@@ -41,6 +47,8 @@ def differences(request: Request, real: dict, seen: dict | None, model: Answer, 
                      f" model {model.kind}")
     if status != model.status:
         diffs.append(f"status: server {status}, model {model.status}")
+    if spec_only:
+        return diffs
     if model.kind == "redirect":
         location = (headers.get("location") or [None])[0]
         if location != model.location:

@@ -1,5 +1,6 @@
 """The configs to replay: every proxy config in tests/fixtures and the shared upstream
-corpus (read in place; Traefik: its file-provider configs), and the generated variants."""
+corpus (read in place; Traefik: its file-provider configs, the Compose files whose
+services carry Traefik labels and the Kubernetes files with IngressRoutes), and the generated variants."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ PROXIES = ("nginx", "haproxy", "caddy", "traefik")
 
 
 def proxy_kind(path: str) -> str | None:
-    from tools.replay.traefik import is_dynamic
+    from tools.replay.traefik import has_labels, is_dynamic, kube_kind
 
-    if is_dynamic(path):
+    # Compose labels and IngressRoutes too: Traefik's docker and kubernetescrd providers
+    if is_dynamic(path) or has_labels(path) or kube_kind(path):
         return "traefik"
     kind = kind_from_name(path)
     if kind is None:

@@ -63,10 +63,10 @@ def make_cert(scratch: str, names: list[str]) -> str:
 
 def plan(kind: str, path: str, text: str, fragment: bool, scratch: str, pem: str, entrypoints=None) -> Plan:
     if kind == "traefik":
-        from tools.replay.traefik import plan_files
+        from tools.replay.traefik import plan_files, source
 
         p = Plan("traefik", path)
-        p.run, p.files = plan_files(path, "toml" if path.endswith(".toml") else "yaml", entrypoints, scratch)
+        p.run, p.files = plan_files(path, "toml" if path.endswith(".toml") else source(path), entrypoints, scratch)
         return p
     if kind == "nginx":
         return _nginx(path, text, fragment, scratch, pem)

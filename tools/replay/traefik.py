@@ -26,6 +26,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 TRAEFIK = os.path.join(ROOT, ".venv", "bin", "traefik")
 READY_PATH = "/__replay_ready"
 READY_ADDRESS = ("127.0.0.254", 8999)
+READY_PRIORITY = 2_000_000_000
 DEFAULT_ENTRYPOINTS = {"web": (80, False), "websecure": (443, True)}
 _TLS_NAME = re.compile(r"secure|https|tls|443", re.I)
 
@@ -71,23 +72,94 @@ def link(sites, eps: dict[str, tuple[int, bool]]) -> None:
     link_entrypoints(SimpleNamespace(services=[SimpleNamespace(facts=facts)], sites=sites))
 
 
+def has_labels(path: str) -> bool:
+    """True when `path` is a Compose file whose services carry Traefik router labels."""
+    if os.path.splitext(path)[1].lower() not in (".yml", ".yaml"):
+        return False
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            text = fh.read(262144)
+    except OSError:
+        return False
+    return bool(re.search(r"(?m)^services\s*:", text) and re.search(r"(?i)traefik\.http\.routers\.", text))
+
+
+def kube_kind(path: str) -> str | None:
+    """'kubernetescrd' for a Kubernetes file with Traefik IngressRoutes, 'kubernetesingress'
+    for one with Ingresses, else None."""
+    if os.path.splitext(path)[1].lower() not in (".yml", ".yaml"):
+        return None
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            text = fh.read(262144)
+    except OSError:
+        return None
+    if re.search(r"(?m)^kind:\s*IngressRoute\s*$", text) and re.search(r"(?m)^apiVersion:\s*traefik\.", text):
+        return "kubernetescrd"
+    if re.search(r"(?m)^kind:\s*Ingress\s*$", text) and re.search(r"(?m)^apiVersion:\s*\S", text):
+        return "kubernetesingress"
+    return None
+
+
+def source(path: str) -> str:
+    """How Traefik reads `path`: 'yaml' or 'toml' (file provider), 'docker' (labels),
+    'kubernetescrd' (IngressRoute objects) or 'kubernetesingress' (Ingress objects)."""
+    return is_dynamic(path) or ("docker" if has_labels(path) else kube_kind(path) or "yaml")
+
+
+def docker_exposed_by_default(path: str) -> bool:
+    """The Compose project's Traefik container's `--providers.docker.exposedbydefault` (the
+    replay's Traefik takes it over; true when no command sets it)."""
+    from tools.replay.docker_api import compose_project
+
+    project, _ = compose_project(path)
+    for service in ((project or {}).get("services") or {}).values():
+        for flag in service.get("command") or ():
+            m = re.fullmatch(r"--providers\.docker\.exposedbydefault(?:=(.*))?", str(flag).strip(), re.I)
+            if m:
+                return (m.group(1) or "true").strip().lower() in ("true", "1", "t")
+    return True
+
+
 def plan_files(path: str, kind: str, eps: dict[str, tuple[int, bool]], scratch: str) -> tuple[list[str], dict]:
-    """The command line and the files (path → content) that run Traefik on `path`."""
+    """The command line and the files (path → content) that run Traefik on `path`: the
+    file provider reads a copy of it, or (kind 'docker') the docker provider reads the
+    Compose file's containers from the replay's fake Docker API (docker_api.py)."""
     dyn = os.path.join(scratch, "traefik-dynamic")
     shutil.rmtree(dyn, ignore_errors=True)
     os.makedirs(dyn)
     files: dict[str, str] = {}
-    with open(path, encoding="utf-8") as fh:
-        files[os.path.join(dyn, "config." + ("toml" if kind == "toml" else "yml"))] = fh.read()
-    address, port = READY_ADDRESS
-    files[os.path.join(dyn, "zz-replay-ready.yml")] = json.dumps({"http": {
-        "routers": {"replay-ready": {"rule": f"Path(`{READY_PATH}`)", "priority": 2_000_000_000,
-                                     "service": "replay-ready"}},
-        "services": {"replay-ready": {"loadBalancer": {"servers": [{"url": f"http://{address}:{port}"}]}}}}})
+    if kind == "docker":
+        from tools.replay.docker_api import endpoint
+
+        # the ready router comes from the same provider (docker_api, kube_api: ready_…)
+        providers: dict = {"docker": {"endpoint": endpoint(), "watch": False,
+                                      "exposedByDefault": docker_exposed_by_default(path)}}
+    elif kind == "kubernetescrd":
+        from tools.replay import kube_api
+
+        # ClusterIP:port, the Service's own port, as the model's upstream names it (kube_api)
+        providers = {"kubernetesCRD": {"endpoint": kube_api.endpoint(), "nativeLBByDefault": True}}
+    elif kind == "kubernetesingress":
+        from tools.replay import kube_api
+
+        # the spec's element-wise Prefix (kube_api: only what the Ingress spec fixes is compared)
+        providers = {"kubernetesIngress": {"endpoint": kube_api.endpoint(), "nativeLBByDefault": True,
+                                           "strictPrefixMatching": True}}
+    else:
+        providers = {"file": {"directory": dyn, "watch": False}}
+        with open(path, encoding="utf-8") as fh:
+            files[os.path.join(dyn, "config." + ("toml" if kind == "toml" else "yml"))] = fh.read()
+        address, port = READY_ADDRESS
+        files[os.path.join(dyn, "zz-replay-ready.yml")] = json.dumps({"http": {
+            "routers": {"replay-ready": {"rule": f"Path(`{READY_PATH}`)", "priority": READY_PRIORITY,
+                                         "service": "replay-ready"}},
+            "services": {"replay-ready": {"loadBalancer": {"servers": [{"url": f"http://{address}:{port}"}]}}}}})
     static = {
-        "entryPoints": {name: {"address": f":{p}", **({"http": {"tls": {}}} if tls else {})}
+        # on 127.0.0.1 only: the stand-ins may then use the same ports on their own addresses
+        "entryPoints": {name: {"address": f"127.0.0.1:{p}", **({"http": {"tls": {}}} if tls else {})}
                         for name, (p, tls) in eps.items()},
-        "providers": {"file": {"directory": dyn, "watch": False}},
+        "providers": providers,
         "serversTransport": {"insecureSkipVerify": True},
         "log": {"level": "ERROR"},
         "global": {"checkNewVersion": False, "sendAnonymousUsage": False},
@@ -117,3 +189,27 @@ def wait_ready(send, recorder, eps: dict[str, tuple[int, bool]], seconds: float 
                 return False
             time.sleep(0.05)
     return True
+
+
+def start_provider(path: str, kind: str, mapping: dict[str, str], names: dict[str, str], standins,
+                   listen_ports: list[int]):
+    """What Traefik's provider reads besides files, started in this namespace: for kind
+    'docker' the fake Docker API with the Compose file's containers, for 'kubernetescrd'
+    and 'kubernetesingress' the fake Kubernetes API with the file's objects; and a stand-in on
+    every port Traefik may pick for a container (so a server the model did not expect is
+    seen, not refused). (an object with `close()` or None, why it could not start)."""
+    if kind not in ("docker", "kubernetescrd", "kubernetesingress"):
+        return None, ""
+    from tools.replay import docker_api, kube_api
+
+    ready = (*READY_ADDRESS, READY_PATH, READY_PRIORITY)
+    if kind == "docker":
+        api, where, why = docker_api.serve(path, mapping, ready)
+    else:
+        api, where, why = kube_api.serve(path, mapping, ready, kind)
+    for name, (address, ports) in where.items():
+        names.setdefault(address, name)
+        for port in ports:
+            if port not in listen_ports:
+                standins.ensure(address, port)
+    return api, why

