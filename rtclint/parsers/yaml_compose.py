@@ -19,18 +19,18 @@ import os
 import re
 
 from rtclint.discover import display_path
-from rtclint.document import Document, Span
-from rtclint.model import EnvVar, FileFacts, Located, Mount, PortMapping, Service
+from rtclint.document import Document
+from rtclint.model import EnvVar, FileFacts, Located, Mount, Service
 from rtclint.model.roles import image_role, role_from_env
 from rtclint.parsers import envfile
 from rtclint.parsers.template_render import is_placeholder_value
 from rtclint.parsers.base import Tree, parse_error
+from rtclint.parsers.compose_ports import read_ports, span_of as _span
 from rtclint.parsers.compose_links import keys_config, link_service  # noqa: F401  (keys_config: yaml_kube, envfile)
 from rtclint.parsers.pyyaml import yaml
 from rtclint.parsers.yaml import classify, load_nodes, scalar
 from rtclint.parsers.yaml_values import embedded, value_span
 from rtclint.resolve import compose_fields as fields
-from rtclint.resolve.compose_fields import parse_port_spec, port_range  # noqa: F401  (parse_port_spec: rules)
 from rtclint.resolve.compose_interpolate import has_unknown, is_unknown
 from rtclint.resolve.compose_project import (
     Project,
@@ -162,10 +162,6 @@ def known_values(env: dict[str, EnvVar]) -> dict[str, str]:
     return {name: var.value for name, var in env.items() if var.value is not None}
 
 
-def _span(node) -> Span:
-    return node.doc.span(node.start_mark.index, node.end_mark.index)
-
-
 def build_service(rs: ResolvedService, tree: Tree, facts: FileFacts | None, project_env: dict[str, EnvVar],
                   project: Project | None = None) -> Service:
     doc = rs.doc
@@ -177,7 +173,7 @@ def build_service(rs: ResolvedService, tree: Tree, facts: FileFacts | None, proj
     for path_node, required in fields.env_file_entries(rs):
         _merge_env_file(svc, path_node, required, tree, facts, project_env)
     _environment(rs, svc, project_env)
-    _ports(rs, svc)
+    read_ports(rs, svc)
     _names(rs, svc)
     _volumes(rs, svc, tree)
     if project is not None:
@@ -281,60 +277,6 @@ def _merge_env_file(svc: Service, path_node, required: bool, tree: Tree, facts: 
 
 
 # -- ports --------------------------------------------------------------------------------
-
-
-def _ports(rs: ResolvedService, svc: Service) -> None:
-    ports_key, ports = rs.last("ports")
-    if ports_key is not None:
-        svc.facts["ports_span"] = _span(ports_key)
-        svc.facts["ports_node_span"] = _span(ports)
-    for item in fields.merged_ports(rs):
-        if has_unknown(item):
-            svc.facts["ports_unknown"] = True  # set by a variable set nowhere: not guessed
-        svc.ports += _port_item(item, "publish")
-    for item in fields.merged_ports(rs, "expose"):
-        if isinstance(item, yaml.ScalarNode):
-            parsed = parse_port_spec(str(item.value))
-            if parsed is not None:
-                lo, hi = parsed[2]
-                svc.ports.append(PortMapping(lo, None, parsed[3], _span(item), kind="expose",
-                                             container_port_end=hi if hi != lo else None))
-
-
-def _port_item(item, kind: str) -> list[PortMapping]:
-    if has_unknown(item):
-        return []  # a port set by a variable set nowhere: unknown
-    span = _span(item)
-    if isinstance(item, yaml.ScalarNode):
-        parsed = parse_port_spec(str(item.value))
-        if parsed is None:
-            return []
-        ip, host, (lo, hi), proto = parsed
-        return [_mapping(lo, hi, host, proto, span, ip, kind)]
-    if isinstance(item, yaml.MappingNode):  # long syntax
-        get = fields.get
-        target = scalar(get(item, "target")[1])
-        published = scalar(get(item, "published")[1])
-        proto = str(scalar(get(item, "protocol")[1]) or "tcp").lower()
-        ip = scalar(get(item, "host_ip")[1])
-        container = port_range(str(target)) if target is not None else None
-        if container is None:
-            return []
-        host = port_range(str(published)) if published not in (None, "") else None
-        return [_mapping(container[0], container[1], host, proto, span, ip, kind)]
-    return []
-
-
-def _mapping(lo: int, hi: int, host: tuple[int, int] | None, proto: str, span: Span, ip, kind: str) -> PortMapping:
-    # `HOST:CONTAINER` with a single host port for a container range: Compose publishes
-    # the range from that port on; an empty host part means an ephemeral host port.
-    host_lo = host[0] if host else None
-    if host and host[1] != host[0]:
-        host_hi = host[1]
-    else:
-        host_hi = host_lo + (hi - lo) if host_lo is not None and hi != lo else None
-    return PortMapping(lo, host_lo, proto, span, str(ip) if ip else None, kind,
-                       container_port_end=hi if hi != lo else None, host_port_end=host_hi)
 
 
 # -- names, mounts, command -----------------------------------------------------------

@@ -72,27 +72,28 @@ def link(sites, eps: dict[str, tuple[int, bool]]) -> None:
     link_entrypoints(SimpleNamespace(services=[SimpleNamespace(facts=facts)], sites=sites))
 
 
-def has_labels(path: str) -> bool:
-    """True when `path` is a Compose file whose services carry Traefik router labels."""
+def _yaml_head(path: str) -> str | None:
+    """The first 256 KiB of a YAML file (enough to tell what it holds), or None."""
     if os.path.splitext(path)[1].lower() not in (".yml", ".yaml"):
-        return False
+        return None
     try:
         with open(path, encoding="utf-8", errors="replace") as fh:
-            text = fh.read(262144)
+            return fh.read(262144)
     except OSError:
-        return False
-    return bool(re.search(r"(?m)^services\s*:", text) and re.search(r"(?i)traefik\.http\.routers\.", text))
+        return None
+
+
+def has_labels(path: str) -> bool:
+    """True when `path` is a Compose file whose services carry Traefik router labels."""
+    text = _yaml_head(path)
+    return bool(text and re.search(r"(?m)^services\s*:", text) and re.search(r"(?i)traefik\.http\.routers\.", text))
 
 
 def kube_kind(path: str) -> str | None:
     """'kubernetescrd' for a Kubernetes file with Traefik IngressRoutes, 'kubernetesingress'
     for one with Ingresses, else None."""
-    if os.path.splitext(path)[1].lower() not in (".yml", ".yaml"):
-        return None
-    try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            text = fh.read(262144)
-    except OSError:
+    text = _yaml_head(path)
+    if text is None:
         return None
     if re.search(r"(?m)^kind:\s*IngressRoute\s*$", text) and re.search(r"(?m)^apiVersion:\s*traefik\.", text):
         return "kubernetescrd"
