@@ -149,3 +149,41 @@ def test_the_engine_looks_for_the_suppression_marker():
     from rtclint import engine, suppress
 
     assert engine.SUPPRESSION_MARKER == suppress.MARKER
+
+
+KUBE_JWT = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: jwt, namespace: rtc}
+spec:
+  selector: {matchLabels: {app: jwt}}
+  template:
+    metadata: {labels: {app: jwt}}
+    spec:
+      containers:
+        - name: jwt
+          image: ghcr.io/element-hq/lk-jwt-service:0.6.3
+          env:
+            - {name: LIVEKIT_URL, value: "wss://rtc.example.com"}
+          ports: [{containerPort: 8080}]
+"""
+
+
+def test_a_kubernetes_file_without_a_proxy_loads_no_proxy_model_and_only_the_rules_it_needs(tmp_path):
+    """Rules are imported only for the kinds of facts a deployment holds (rules/scope.py),
+    the proxy classes and the answer model only when there is a proxy, the other formats'
+    readers (Nix, Traefik, the playbook's vars.yml) only for their files."""
+    from rtclint.rules import RULE_MODULES
+
+    (tmp_path / "jwt.yaml").write_text(KUBE_JWT)
+    mods = loaded_modules(["check", "--no-cache", "--format", "json", "jwt.yaml"], tmp_path)
+    assert "rtclint.parsers.yaml_kube" in mods  # it was read
+    others = ("rtclint.parsers.nix", "rtclint.parsers.traefik", "rtclint.parsers.playbook", "rtclint.parsers.caddy",
+              "rtclint.parsers.nginx", "rtclint.parsers.haproxy", "rtclint.parsers.toml")
+    assert not {m for m in mods if m.startswith(others)}, sorted(m for m in mods if m.startswith(others))
+    # (model/answer.py itself comes with the JSON call path; each proxy's reader does not)
+    proxy_model = {"rtclint.model.proxy", "rtclint.model.answer_nginx", "rtclint.model.answer_caddy",
+                   "rtclint.model.answer_traefik", "rtclint.model.traefik_rule", "rtclint.model.firewall"}
+    assert not mods & proxy_model, mods & proxy_model
+    rules = {m for m in mods if m in RULE_MODULES}
+    synapse_only = {m for m in RULE_MODULES if ".synapse.rtc5" in m}
+    assert rules and not rules & synapse_only and len(rules) < len(RULE_MODULES) * 2 // 3, len(rules)
