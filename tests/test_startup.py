@@ -172,7 +172,7 @@ def test_a_kubernetes_file_without_a_proxy_loads_no_proxy_model_and_only_the_rul
     """Rules are imported only for the kinds of facts a deployment holds (rules/scope.py),
     the proxy classes and the answer model only when there is a proxy, the other formats'
     readers (Nix, Traefik, the playbook's vars.yml) only for their files."""
-    from rtclint.rules import RULE_MODULES
+    from rtclint.rules import READS, RULE_MODULES
 
     (tmp_path / "jwt.yaml").write_text(KUBE_JWT)
     mods = loaded_modules(["check", "--no-cache", "--format", "json", "jwt.yaml"], tmp_path)
@@ -185,5 +185,7 @@ def test_a_kubernetes_file_without_a_proxy_loads_no_proxy_model_and_only_the_rul
                    "rtclint.model.answer_traefik", "rtclint.model.traefik_rule", "rtclint.model.firewall"}
     assert not mods & proxy_model, mods & proxy_model
     rules = {m for m in mods if m in RULE_MODULES}
-    synapse_only = {m for m in RULE_MODULES if ".synapse.rtc5" in m}
-    assert rules and not rules & synapse_only and len(rules) < len(RULE_MODULES) * 2 // 3, len(rules)
+    homeserver_kinds = {"synapse", "ess", "toml"}
+    homeserver_only = {m for m, name in zip(RULE_MODULES, READS) if set(READS[name].split()) <= homeserver_kinds}
+    assert homeserver_only and not rules & homeserver_only, rules & homeserver_only
+    assert rules and len(rules) < len(RULE_MODULES) * 2 // 3, len(rules)
