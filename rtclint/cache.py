@@ -51,7 +51,9 @@ def code_fingerprint() -> str:
     directories. Entries are pickled model objects, so code that changes without a version
     bump must not read them back into changed classes: pip, `git checkout` and `git pull`
     replace files (a new directory entry each), which changes the directory's mtime.
-    Directories only: statting every source file cost a cached run ~6 ms here."""
+    Directories only: statting every source file cost a cached run ~6 ms here. Python
+    making a `__pycache__` folder in a source checkout changes its parent's mtime too: the
+    next run re-parses once."""
     if not _CODE:
         _CODE.append(directories_fingerprint(os.path.dirname(os.path.abspath(__file__))))
     return _CODE[0]
