@@ -17,11 +17,11 @@ if TYPE_CHECKING:
     from rtclint.model import Deployment
 
 PROXY_KINDS = frozenset({"caddy", "nginx", "haproxy", "traefik", "kubernetes"})
-SERVICE_KINDS = frozenset({"compose", "env", "k8s", "livekit", "element-call"})
+SERVICE_KINDS = frozenset({"compose", "env", "k8s"})
 HOMESERVER_KINDS = frozenset({"synapse", "ess", "toml"})
 CLIENT_FILE_KINDS = frozenset({"json", "element-call"})
 FIREWALL_KINDS = frozenset({"nftables", "ufw", "iptables", "firewalld"})
-GROUPED = PROXY_KINDS | SERVICE_KINDS | HOMESERVER_KINDS | CLIENT_FILE_KINDS | FIREWALL_KINDS
+GROUPED = PROXY_KINDS | SERVICE_KINDS | HOMESERVER_KINDS | CLIENT_FILE_KINDS | FIREWALL_KINDS | {"livekit"}
 
 
 def kinds_held(dep: "Deployment") -> set[str]:
@@ -31,8 +31,12 @@ def kinds_held(dep: "Deployment") -> set[str]:
     kinds.update(facts.subkind for facts in dep.files.values() if facts.subkind)
     if dep.sites:
         kinds |= PROXY_KINDS
-    if dep.services or dep.kube_services or dep.livekit:
+    if dep.services or dep.kube_services:
         kinds |= SERVICE_KINDS
+    if dep.livekit or any(svc.role == "livekit" for svc in dep.services):
+        kinds.add("livekit")
+    if any(svc.role == "element-call" for svc in dep.services):
+        kinds.add("element-call")
     if dep.synapse or dep.toml_homeservers or dep.ess or dep.declared_server_names:
         kinds |= HOMESERVER_KINDS
     if dep.extra_well_knowns or dep.element_call or dep.element_web:

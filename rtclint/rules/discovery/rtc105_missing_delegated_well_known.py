@@ -47,7 +47,7 @@ CODE = "RTC105"
 NAME = "missing-delegated-well-known"
 SEVERITY = Severity.ERROR
 FIX = "unsafe"
-WHERE = ("all",)
+WHERE = ("caddy", "nginx", "haproxy", "traefik", "kubernetes", "json", "synapse", "ess", "toml")
 
 
 def check(ctx):

@@ -34,7 +34,7 @@ CODE = "RTC108"
 NAME = "transports-not-advertised"
 SEVERITY = Severity.WARNING
 FIX = "safe"
-WHERE = ("all",)
+WHERE = ("caddy", "nginx", "haproxy", "traefik", "kubernetes", "json", "synapse", "ess", "toml")
 
 
 def check(ctx):

@@ -35,7 +35,7 @@ CODE = "RTC109"
 NAME = "transport-urls-disagree"
 SEVERITY = Severity.WARNING
 FIX = "manual"
-WHERE = ("all",)
+WHERE = ("caddy", "nginx", "haproxy", "traefik", "kubernetes", "json", "synapse", "ess", "toml")
 
 
 def check(ctx):
