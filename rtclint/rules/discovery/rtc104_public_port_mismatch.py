@@ -30,8 +30,6 @@ from __future__ import annotations
 
 from rtclint.diagnostics import Applicability, Edit, Fix, Related, Severity
 from rtclint.document import Span
-from rtclint.rules.common.synapse_view import homeservers
-from rtclint.rules.discovery.advertised import foci_urls, json_object, url_span
 from rtclint.urls import urlsplit
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
@@ -46,6 +44,8 @@ WHERE = ("all",)
 
 
 def check(ctx):
+    if not ctx.deployment.sites:
+        return  # a URL is judged only against the TLS sites that serve its host
     for url, span, what in _public_urls(ctx):
         try:
             parts = urlsplit(url)
@@ -74,6 +74,8 @@ def check(ctx):
 
 
 def _public_urls_of(wk: WellKnown) -> list[str]:
+    from rtclint.rules.discovery.advertised import foci_urls, json_object
+
     value = json_object(wk) or {}
     urls = list(foci_urls(wk))
     home = value.get("m.homeserver")
@@ -93,6 +95,9 @@ def _tls_sites_for(ctx, host: str) -> list[Site]:
 
 def _public_urls(ctx) -> list[tuple[str, Span, str]]:
     """(url, where it is written, what it is) for every public URL the tree states."""
+    from rtclint.rules.common.synapse_view import homeservers
+    from rtclint.rules.discovery.advertised import url_span
+
     found: list[tuple[str, Span, str]] = []
     for wk in ctx.deployment.well_knowns("client"):
         if wk.facts.get("chart"):
