@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from rtclint.document import Span
 from rtclint.rules.common.roles import PublicUrl, is_livekit_route
-from rtclint.rules.common.wkedit import body_span
-from rtclint.rules.discovery.well_known_json import livekit_entries, parsed
 
 # Proxies whose config files rtclint edits; a Kubernetes Ingress (read as ingress-nginx
 # serves it) and a Gateway API HTTPRoute take part in the rules that read ROUTING: reach
@@ -22,7 +20,11 @@ def service_urls(ctx) -> list[tuple[PublicUrl, Span]]:
     """Every https livekit_service_url in the tree (well-knowns, Synapse transports)."""
     dep = ctx.deployment
     found = []
-    for wk in dep.well_knowns("client"):
+    client = dep.well_knowns("client")
+    if client:  # the JSON readers only for a tree with a well-known
+        from rtclint.rules.common.wkedit import body_span
+        from rtclint.rules.discovery.well_known_json import livekit_entries, parsed
+    for wk in client:
         value, root = parsed(ctx, wk)
         if not isinstance(value, dict):
             continue
