@@ -11,8 +11,8 @@ _HOMES = {
     "Deployment": "deployment", "FileFacts": "deployment",
     **dict.fromkeys(("Header", "Listen", "PathMatch", "Proxy", "Redirect", "Respond", "Route", "Site", "Upstream"),
                     "proxy"),
-    **dict.fromkeys(("EnvVar", "EssValues", "LiveKitConfig", "Located", "Mount", "PortMapping", "Service",
-                     "SynapseConfig"), "services"),
+    **dict.fromkeys(("EnvVar", "Located", "Mount", "PortMapping", "Service"), "services"),
+    **dict.fromkeys(("EssValues", "LiveKitConfig", "SynapseConfig"), "configs"),
     **dict.fromkeys(("CLIENT_PATH", "RTC_FOCI_KEY", "SERVER_PATH", "JsonError", "WellKnown"), "wellknown"),
 }
 

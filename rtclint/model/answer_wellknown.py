@@ -11,6 +11,10 @@ from __future__ import annotations
 from rtclint.model.answer_requests import ORIGIN
 from rtclint.model.wellknown import CLIENT_PATH, SERVER_PATH, WellKnown
 
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
+if TYPE_CHECKING:  # named in annotations only
+    from rtclint.model.answer_types import Request
+
 MAX_HOPS = 5  # a browser follows up to 20; a config that needs more is not one anybody means
 MAX_HOSTS = 16  # a site naming more hosts is asked for its first ones (they share routes but for host ACLs)
 

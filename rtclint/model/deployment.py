@@ -13,7 +13,8 @@ if TYPE_CHECKING:  # the facts' classes, named only in annotations: a run import
     from rtclint.document import Document, Span
     from rtclint.model.firewall import Firewall
     from rtclint.model.proxy import Site
-    from rtclint.model.services import EssValues, KubeService, LiveKitConfig, Located, Service, SynapseConfig
+    from rtclint.model.configs import EssValues, LiveKitConfig, SynapseConfig
+    from rtclint.model.services import KubeService, Located, Service
     from rtclint.model.wellknown import WellKnown
 
 

@@ -19,10 +19,11 @@ import os
 
 from rtclint.config import version_tuple
 from rtclint.model import linking_homeserver, linking_kube
-from rtclint.model.services import LiveKitConfig, Service
+from rtclint.model.services import Service
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:
+    from rtclint.model.configs import LiveKitConfig
     from rtclint.model.deployment import Deployment
 
 IMAGE_COMPONENTS = {"jwt": "lk-jwt-service", "livekit": "livekit", "synapse": "synapse", "element-call": "element-call"}

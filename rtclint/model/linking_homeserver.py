@@ -31,10 +31,11 @@ from __future__ import annotations
 import os
 
 from rtclint.model.linking_kube import same_namespace
-from rtclint.model.services import Service, SynapseConfig
+from rtclint.model.services import Service
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:
+    from rtclint.model.configs import SynapseConfig
     from rtclint.model.deployment import Deployment
 
 SYNAPSE_DEFAULT_DIR = "/data"

@@ -11,10 +11,11 @@ import re
 
 from rtclint.model.partition import applied_namespaces
 from rtclint.model.roles import role_from_env
-from rtclint.model.services import EnvVar, LiveKitConfig, Service
+from rtclint.model.services import EnvVar, Service
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:
+    from rtclint.model.configs import LiveKitConfig
     from rtclint.model.deployment import Deployment
 
 

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 
 from rtclint.model.linking import link
 from rtclint.model.linking_kube import same_namespace
-from rtclint.model.services import EnvVar, LiveKitConfig, Located, Service
+from rtclint.model.services import EnvVar, Located, Service
 from rtclint.urls import urlsplit
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:
+    from rtclint.model.configs import LiveKitConfig
     from rtclint.model.deployment import Deployment
 
 PRIMARY_ORIGINS = ("file", "mount", "configmap", "secret", "env-config")

@@ -29,7 +29,7 @@ import os
 
 from rtclint.document import Document, Span
 from rtclint.model import EssValues, FileFacts, Located, WellKnown
-from rtclint.model.services import CHART_DEFAULT_ENABLED
+from rtclint.model.configs import CHART_DEFAULT_ENABLED
 from rtclint.model.wellknown import RTC_FOCI_KEY
 from rtclint.parsers.base import Tree
 from rtclint.parsers.pyyaml import yaml

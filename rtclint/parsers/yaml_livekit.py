@@ -10,11 +10,15 @@ the rules, never written into the facts.
 from __future__ import annotations
 
 from rtclint.document import Document, Span
-from rtclint.model import FileFacts, LiveKitConfig, Located
+from rtclint.model import FileFacts, Located
 from rtclint.parsers.base import Tree
 from rtclint.parsers.pyyaml import yaml
 from rtclint.parsers.yaml import mapping_get, mapping_items, node_span, scalar
 from rtclint.parsers.yaml_values import SpanOf
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
+if TYPE_CHECKING:  # named in annotations only
+    from rtclint.model.configs import LiveKitConfig
 
 RTC_KEYS = ("tcp_port", "udp_port", "port_range_start", "port_range_end", "use_external_ip", "node_ip")
 TURN_KEYS = ("enabled", "udp_port", "tls_port", "relay_range_start", "relay_range_end", "external_tls", "domain")
@@ -25,7 +29,7 @@ def read(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts) ->
         facts.livekit.append(build(doc.path, node, lambda n: node_span(doc, n), node_span(doc, node), origin="file"))
 
 
-def build(path: str, root: yaml.Node, span_of: SpanOf, whole: Span, origin: str) -> LiveKitConfig:
+def build(path: str, root: yaml.Node, span_of: SpanOf, whole: Span, origin: str) -> "LiveKitConfig":
     """A LiveKitConfig from a YAML mapping; `span_of` turns a node into its source span
     (plain for a file, mapped through the outer scalar for embedded YAML)."""
 
@@ -34,6 +38,8 @@ def build(path: str, root: yaml.Node, span_of: SpanOf, whole: Span, origin: str)
             return None
         value = scalar(node) if isinstance(node, yaml.ScalarNode) else None
         return Located(value, span_of(node), span_of(key) if key is not None else None)
+
+    from rtclint.model.configs import LiveKitConfig  # a tree with a LiveKit config
 
     cfg = LiveKitConfig(path=path, span=whole, raw=None, facts={"origin": origin})
     # every key written, two levels deep, for the strict-parsing rule (RTC410)

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 
 from rtclint.diagnostics import Edit
 from rtclint.document import Document, Span
-from rtclint.model import Deployment, Located, SynapseConfig
 from rtclint.model.wellknown import RTC_FOCI_KEY
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:
+    from rtclint.model import Deployment, Located, SynapseConfig
     from rtclint.rules.registry import RuleContext
 
 

@@ -9,8 +9,11 @@ from dataclasses import dataclass
 
 from rtclint.diagnostics import Edit
 from rtclint.document import Span
-from rtclint.model import Located, SynapseConfig
 from rtclint.rules.common.synapse_view import Homeserver, homeservers
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
+if TYPE_CHECKING:  # named in annotations only
+    from rtclint.model import Located, SynapseConfig
 
 
 @dataclass(slots=True)
