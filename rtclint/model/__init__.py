@@ -1,7 +1,8 @@
 """One model of the deployment, whatever the file formats (see the submodules).
 
-The names below are imported on first use (PEP 562): a run that meets no proxy never
-defines the proxy classes, one without Kubernetes no Kubernetes ones."""
+The names below are imported on first use (PEP 562, rtclint/exports.py): a run that
+meets no proxy never defines the proxy classes, one without a homeserver, LiveKit or ESS
+config not their classes (model/configs.py)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ import importlib
 from functools import cache
 
 from rtclint.model.answer_hosts import SiteIndex
-from rtclint.model.answer_types import Answer, Request, UpstreamAnswer, unknown
+from rtclint.model.answer_types import Answer, Request, UpstreamAnswer, no_site, unknown
 
 __all__ = ["Answer", "Request", "UpstreamAnswer", "answer", "answer_site", "unknown"]
 # each proxy's reader, imported when a site of its kind is first asked (a tree of nginx
@@ -35,7 +35,7 @@ def answer(sites, request: Request) -> Answer:
     SiteIndex."""
     site = _site_index(sites).pick(request)
     if site is None:
-        return unknown(f"no site serves {request.host}:{request.port}")
+        return no_site(request.host, request.port)
     return answer_site(site, request)
 
 

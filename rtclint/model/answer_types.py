@@ -98,6 +98,11 @@ def unknown(reason: str, site: Site | None = None, route: Route | None = None) -
                   server=site.kind if site is not None else "")
 
 
+def no_site(host: str, port: int) -> Answer:
+    """The answer when no site of the tree listens for `host` on `port`."""
+    return unknown(f"no site serves {host}:{port}")
+
+
 def default_port(scheme: str) -> int:
     return 443 if scheme in ("https", "wss") else 80
 

@@ -5,8 +5,9 @@ one-file pre-commit run costs beyond Python and its parsers.
 
 The kinds a deployment holds are read from its facts, in wide groups, so that a rule is
 skipped only when the whole family of facts it reads is absent: a deployment with any
-proxy site holds every proxy kind, one with any service holds every service kind, one
-with any homeserver setting every homeserver kind. A WHERE kind outside these groups
+proxy site holds every proxy kind, one with any service holds Compose, env and
+Kubernetes, one with any homeserver setting every homeserver kind; LiveKit's and
+Element Call's kinds come with a LiveKit or Element Call config or container. A WHERE kind outside these groups
 (or "all") always runs. tests/test_rule_scope.py runs every fixture tree, example and
 upstream config both ways and requires the same findings."""
 

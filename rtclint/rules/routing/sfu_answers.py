@@ -74,9 +74,9 @@ def ask(ctx, url: PublicUrl, path: str, method: str = "GET", headers: dict | Non
             request = Request("https", url.host, url.port, method, url.path + path, dict(headers or {}))
             result = answer(ctx.deployment, request)
         else:
-            from rtclint.model.answer_types import unknown
+            from rtclint.model.answer_types import no_site
 
-            result = unknown(f"no site serves {url.host}:{url.port}")  # as answer() says it
+            result = no_site(url.host, url.port)
         role = None
         if result.kind == "proxy" and result.route is not None:
             role = upstream_role(ctx, result.route, result.site)
