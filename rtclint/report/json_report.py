@@ -5,9 +5,6 @@ placed on them, for this report and for the HTML and Mermaid pictures."""
 
 from __future__ import annotations
 
-import itertools
-import json
-
 from rtclint.diagnostics import Diagnostic
 from rtclint.report.positions import region
 
@@ -53,39 +50,60 @@ def render_chunks(result, config=None):
     yield from dumps_chunks(payload)
 
 
-class _Findings(list):
-    """The findings as the encoder reads them: a list of the Diagnostics whose items are
-    made into their JSON objects one at a time, as they are written (all of them at
-    once were ~10 MB of a big run's peak). The encoder asks only its length and its
-    items, so the text is the same."""
+class _Findings:
+    """The findings as they are written: made into their JSON objects a batch at a time
+    (all of them at once, with the text, were ~10 MB of a big run's peak)."""
 
     def __init__(self, result) -> None:
-        super().__init__(result.diagnostics)
         self.result = result
 
-    def __iter__(self):
+    def batches(self):
         result = self.result
-        for diag in super().__iter__():
-            yield diagnostic_dict(diag, result.documents, _name(result, diag))
+        diagnostics = result.diagnostics
+        for start in range(0, len(diagnostics), FINDINGS_AT_ONCE):
+            yield [diagnostic_dict(diag, result.documents, _name(result, diag))
+                   for diag in diagnostics[start: start + FINDINGS_AT_ONCE]]
 
 
-# How many of the encoder's pieces are joined at a time (a few hundred findings' worth).
-PIECES_AT_ONCE = 8192
+# How many findings are encoded and written at a time.
+FINDINGS_AT_ONCE = 200
 
 
 def dumps(payload) -> str:
     """`json.dumps(payload, indent=2, ensure_ascii=False) + "\\n"`, the same text."""
+    if not isinstance(payload, dict):
+        from rtclint.report.json_text import dumps as text
+
+        return text(payload) + "\n"
     return "".join(dumps_chunks(payload))
 
 
-def dumps_chunks(payload):
-    """`dumps(payload)` in chunks of the encoder's pieces: json.dumps holds every piece at
-    once (half a million small strings for a few thousand findings, ~45 MB, the peak of a
-    big run). A chunk ends between pieces, so a string value is never split."""
-    pieces = json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(payload)
-    while batch := list(itertools.islice(pieces, PIECES_AT_ONCE)):
-        yield "".join(batch)
-    yield "\n"
+def dumps_chunks(payload: dict):
+    """`dumps(payload)` in chunks: a key at a time, and the findings a batch at a time. A
+    chunk ends between values, so a string is never split (each chunk is masked on its
+    own)."""
+    from rtclint.report.json_text import dumps as text, dumps_list_items
+
+    if not payload:
+        yield "{}\n"
+        return
+    opening = "{"
+    for key, value in payload.items():
+        head = f"{opening}\n  {text(key)}: "
+        opening = ","
+        if not isinstance(value, _Findings):
+            yield head + text(value, 1)
+            continue
+        batches = value.batches()
+        first = next(batches, None)
+        if first is None:
+            yield head + "[]"
+            continue
+        yield head + "[" + dumps_list_items(first, 2)
+        for batch in batches:
+            yield "," + dumps_list_items(batch, 2)
+        yield "\n  ]"
+    yield "\n}\n"
 
 
 def _recognised(result) -> int:
@@ -206,4 +224,6 @@ def render_statistics(result, unsafe_fixes: bool = False) -> str:
 
     payload = {"version": JSON_VERSION, "minor_version": JSON_MINOR_VERSION, "files_checked": result.files_checked,
                "statistics": rows(result.diagnostics, unsafe_fixes)}
-    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    from rtclint.report.json_text import dumps as text
+
+    return text(payload) + "\n"

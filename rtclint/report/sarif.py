@@ -12,7 +12,6 @@ most severe are kept and a notification says how many were left out.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 from collections import defaultdict
@@ -45,7 +44,9 @@ FAMILY_TAGS = {
 
 
 def render(result, config=None) -> str:
-    return json.dumps(build(result, config), indent=2, ensure_ascii=False) + "\n"
+    from rtclint.report.json_text import dumps
+
+    return dumps(build(result, config)) + "\n"
 
 
 def build(result, config=None) -> dict:
