@@ -52,8 +52,6 @@ SNI_ROUTING = re.compile(r"\bssl_preread\s+on\b|\breq[._]ssl_sni\b|\blayer4\b|\b
 
 def check(ctx):
     dep = ctx.deployment
-    if ctx.tree_memo("rtc413.sni_routing", lambda: any(SNI_ROUTING.search(doc.text) for doc in dep.documents.values())):
-        return
     for inst in livekit_instances(dep):
         cfg = inst.config
         version = service_target(dep, "livekit", inst.service)
@@ -68,6 +66,10 @@ def check(ctx):
         site = next((s for s in dep.sites_for_host(host) if host in s.hosts and _https_443(s)), None)
         if site is None:
             continue
+        # asked only now, of a tree that has such a site: it reads every document's text
+        if ctx.tree_memo("rtc413.sni_routing",
+                         lambda: any(SNI_ROUTING.search(doc.text) for doc in dep.documents.values())):
+            return
         clash = tls_port.value == 443 and _both_bind_443(dep, inst.service, site)
         message = (f"LiveKit advertises TURN/TLS as turns:{host}:443 (whatever tls_port says), but "
                    f"{site.name or site.kind} in {site.span.path} serves {host}:443 as HTTPS: clients behind "
