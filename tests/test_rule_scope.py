@@ -38,6 +38,7 @@ def _findings(paths: list[str], monkeypatch, every_rule: bool) -> list[tuple]:
     with monkeypatch.context() as patch:
         if every_rule:
             patch.setattr(scope, "may_fire", lambda where, kinds: True)
+            patch.setattr(scope, "family_may_fire", lambda module, kinds: True)
         result = engine.check(paths, Config())
     return sorted((d.code, d.span.path, d.span.start, d.message) for d in result.diagnostics)
 
@@ -67,3 +68,7 @@ def test_a_deployment_holding_no_homeserver_skips_the_homeserver_rules(tmp_path)
     assert not scope.may_fire(READS["synapse.rtc500_msc4143_disabled"], kinds)
     assert scope.may_fire(READS["jwt.rtc300_jwt_env_missing"], kinds)
     assert scope.may_fire("all", set())
+    # no LiveKit and no proxy site: the LiveKit and routing families stay out too
+    assert not scope.family_may_fire("livekit.rtc403_rtc_ports_not_published", kinds)
+    assert not scope.family_may_fire("routing.rtc207_upstream_port_mismatch", kinds)
+    assert scope.family_may_fire("jwt.rtc300_jwt_env_missing", kinds)

@@ -106,9 +106,10 @@ def rules_reading(kinds: set[str]) -> list[Rule]:
     (rules/scope.py), by code: only their modules are imported. Rules registered outside
     RULE_MODULES (a test's) always run."""
     from rtclint.rules import READS, RULE_MODULES, code_of, load
-    from rtclint.rules.scope import may_fire
+    from rtclint.rules.scope import family_may_fire, may_fire
 
-    wanted = [module for module, name in zip(RULE_MODULES, READS) if may_fire(READS[name], kinds)]
+    wanted = [module for module, name in zip(RULE_MODULES, READS)
+              if may_fire(READS[name], kinds) and family_may_fire(name, kinds)]
     load(wanted)
     listed = {code_of(module) for module in RULE_MODULES}
     codes = {code_of(module) for module in wanted} | {code for code in _RULES if code not in listed}

@@ -47,6 +47,26 @@ def kinds_held(dep: "Deployment") -> set[str]:
     return kinds
 
 
+# Families whose every rule is about one part of the setup: without it, none of them can find
+# anything, whatever other kinds their WHERE names (a LiveKit rule reads Compose files for
+# the LiveKit container's ports; a routing rule reads Compose files for a route's upstream).
+FAMILY_NEEDS = {
+    "livekit": frozenset({"livekit"}),  # a LiveKit config, or a LiveKit container
+    "routing": PROXY_KINDS,  # a proxy site (Kubernetes Ingress and Traefik labels included)
+}
+# ...but for these members, which read other parts
+FAMILY_EXCEPTIONS = frozenset({
+    "livekit.rtc414_image_pair_incompatible",  # Element Call's and lk-jwt-service's images
+})
+
+
+def family_may_fire(module: str, kinds: set[str]) -> bool:
+    """Whether the family of a rule module (`livekit.rtc400_…`) has its part of the setup
+    in a deployment holding `kinds`."""
+    needs = FAMILY_NEEDS.get(module.split(".", 1)[0])
+    return needs is None or module in FAMILY_EXCEPTIONS or not needs.isdisjoint(kinds)
+
+
 def may_fire(where: str, kinds: set[str]) -> bool:
     """Whether a rule reading `where` (space-separated kinds) can find anything in a
     deployment holding `kinds`."""
