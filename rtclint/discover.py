@@ -38,8 +38,11 @@ def display_path(abspath: str, cwd: str | None = None) -> str:
     """The path as shown in reports: relative to the working directory when inside it."""
     cwd = cwd or os.getcwd()
     inside = cwd.rstrip(os.sep) + os.sep
-    if len(abspath) > len(inside) and abspath.startswith(inside) and os.path.normpath(abspath) == abspath:
+    normal = os.path.normpath(abspath) == abspath
+    if normal and len(abspath) > len(inside) and abspath.startswith(inside):
         rel = abspath[len(inside):]  # the common case, without relpath's two abspath() calls
+    elif normal and os.path.isabs(abspath) and abspath + os.sep != inside and not abspath.startswith(inside):
+        return abspath.replace(os.sep, "/")  # outside: relpath would climb out with '..'
     else:
         rel = os.path.relpath(abspath, cwd)
     if rel.startswith(".." + os.sep) or rel == "..":

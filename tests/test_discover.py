@@ -11,7 +11,8 @@ from rtclint.discover import display_path
 
 @pytest.mark.parametrize("abspath,cwd", [
     ("/a/b/c", "/a"), ("/a/b", "/a/b"), ("/a/bc", "/a/b"), ("/x/y", "/a"), ("/a/b/../c", "/a"),
-    ("/a/b", "/"), ("/", "/"), ("/a/b/", "/a"), ("/a/b", "/a/"),
+    ("/a/b", "/"), ("/", "/"), ("/a/b/", "/a"), ("/a/b", "/a/"), ("/a", "/a/b"), ("/a/b", "/a/b/"),
+    ("/tmp/x/y.conf", "/work/main"), ("/a/bc/d", "/a/b"), ("/", "/a"), ("/a/./b", "/c"),
 ])
 def test_display_path_is_relpath_inside_the_working_directory_else_absolute(abspath, cwd):
     rel = os.path.relpath(abspath, cwd)
