@@ -8,6 +8,7 @@ known, and `.gitignore`d or excluded paths are skipped.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import stat
@@ -130,25 +131,43 @@ _FOREIGN_WORDS = {
     "Apache httpd config": ("<VirtualHost", "<Location", "ProxyPass", "ServerName", "RewriteRule", "DocumentRoot"),
     "lighttpd config": ("server.", "proxy.server", '$HTTP["', '$SERVER["'),
 }
-_FOREIGN = [
-    ("Apache httpd config", re.compile(r"^[ \t]*(<VirtualHost\b|<Location(Match)?\b|ProxyPass(Match|Reverse)?[ \t]|"
-                                r"ServerName[ \t]|RewriteRule[ \t]|DocumentRoot[ \t])", re.M)),
-    ("lighttpd config", re.compile(r'^[ \t]*(server\.(modules|document-root|port|bind)[ \t]*\+?=|\$HTTP\["(host|url)"\]|'
-                            r'\$SERVER\["socket"\]|proxy\.server[ \t]*\+?=)', re.M)),
-    ("HAProxy Lua script", re.compile(r"\bcore\.register_(service|action|fetches|converters|task|init)[ \t]*\(")),
-    ("OpenResty (nginx Lua) script", re.compile(r"\bngx\.(say|var|req|header|exit|redirect|location|print)\b")),
-    ("Caddy JSON config", re.compile(r'"apps"\s*:\s*\{\s*"(http|tls|layer4)"\s*:')),
-    # NixOS writes Caddy's JSON config from it (parsers/nix_caddy); only .nix files are asked
-    (NIX_CADDY_JSON, re.compile(r"\bcaddy\.settings\b[ \t]*[=.]|\bservices\.caddy[ \t]*=")),
-    ("Envoy config", re.compile(r"^(static_resources|dynamic_resources|admin):", re.M)),
-    ("Dendrite homeserver config", re.compile(r"^(global|client_api|federation_api|app_service_api):", re.M)),
-]
 
 
 # matrix-docker-ansible-deploy's inventory/host_vars/<host>/vars.yml: the playbook writes
 # the proxy, homeserver and call-stack configs from it (rules/files/rtc004 says which)
 PLAYBOOK_VARS = "matrix-docker-ansible-deploy vars.yml"
-_PLAYBOOK_VARS = re.compile(r"^matrix_domain:", re.M)
+
+
+@functools.cache
+def _patterns() -> tuple[list, dict]:
+    """(the foreign configs' patterns, in order; the formats' patterns by name), compiled
+    when the first file's content must be read (a `.conf`, a `.cfg`, a file named on the
+    command line): most runs never read one, and compiling them all took ~5 ms."""
+    foreign = [
+        ("Apache httpd config", re.compile(r"^[ \t]*(<VirtualHost\b|<Location(Match)?\b|ProxyPass(Match|Reverse)?[ \t]|"
+                                           r"ServerName[ \t]|RewriteRule[ \t]|DocumentRoot[ \t])", re.M)),
+        ("lighttpd config", re.compile(r'^[ \t]*(server\.(modules|document-root|port|bind)[ \t]*\+?=|'
+                                       r'\$HTTP\["(host|url)"\]|\$SERVER\["socket"\]|proxy\.server[ \t]*\+?=)', re.M)),
+        ("HAProxy Lua script", re.compile(r"\bcore\.register_(service|action|fetches|converters|task|init)[ \t]*\(")),
+        ("OpenResty (nginx Lua) script", re.compile(r"\bngx\.(say|var|req|header|exit|redirect|location|print)\b")),
+        ("Caddy JSON config", re.compile(r'"apps"\s*:\s*\{\s*"(http|tls|layer4)"\s*:')),
+        # NixOS writes Caddy's JSON config from it (parsers/nix_caddy); only .nix files are asked
+        (NIX_CADDY_JSON, re.compile(r"\bcaddy\.settings\b[ \t]*[=.]|\bservices\.caddy[ \t]*=")),
+        ("Envoy config", re.compile(r"^(static_resources|dynamic_resources|admin):", re.M)),
+        ("Dendrite homeserver config", re.compile(r"^(global|client_api|federation_api|app_service_api):", re.M)),
+    ]
+    kinds = {
+        "haproxy": re.compile(r"^(global|defaults|frontend|backend|listen)(\s|$)", re.M),
+        "haproxy_body": re.compile(r"^\s+(bind|use_backend|default_backend|server|mode|acl|http-request)\s", re.M),
+        "nginx": re.compile(r"^\s*(server|http|location|upstream|events|map)\b[^\n{;]*\{|^\s*(proxy_pass|server_name|"
+                            r"listen|add_header|return|include|ssl_certificate|root)\s[^\n;{]*;", re.M),
+        "caddy": re.compile(r"^\s*(reverse_proxy|respond|handle_path|handle|route|header|encode|file_server|tls|redir|"
+                            r"import|root|php_fastcgi|uri|rewrite)\b(?![^\n]*;\s*$)", re.M),
+        "env": re.compile(r"^\s*(export\s+)?[A-Za-z_][A-Za-z0-9_]*=", re.M),
+        "yaml": re.compile(r"^[A-Za-z_][\w.-]*:(\s|$)", re.M),
+        "playbook_vars": re.compile(r"^matrix_domain:", re.M),
+    }
+    return foreign, kinds
 
 
 def foreign_config(text: str, name: str = "") -> tuple[str, int] | None:
@@ -157,12 +176,12 @@ def foreign_config(text: str, name: str = "") -> tuple[str, int] | None:
     the first telling line when there is one, else the start."""
     lower = os.path.basename(name).lower()
     if lower in ("vars.yml", "vars.yaml"):
-        found = _PLAYBOOK_VARS.search(text)
+        found = _patterns()[1]["playbook_vars"].search(text)
         return (PLAYBOOK_VARS, found.start()) if found else None
     by_name = FOREIGN_NAMES.get(lower)
     if by_name is None and lower.endswith((".yml", ".yaml")):
         by_name = next((what for prefix, what in _BY_YAML_NAME.items() if lower.startswith(prefix)), None)
-    for what, pattern in _FOREIGN:
+    for what, pattern in _patterns()[0]:
         if by_name is not None and what != by_name:
             continue
         if what in _BY_YAML_NAME.values() and by_name is None:
@@ -182,14 +201,6 @@ def foreign_config(text: str, name: str = "") -> tuple[str, int] | None:
 
 
 _HAPROXY_SECTIONS = ("global", "defaults", "frontend", "backend", "listen")
-_HAPROXY = re.compile(r"^(global|defaults|frontend|backend|listen)(\s|$)", re.M)
-_HAPROXY_BODY = re.compile(r"^\s+(bind|use_backend|default_backend|server|mode|acl|http-request)\s", re.M)
-_NGINX = re.compile(r"^\s*(server|http|location|upstream|events|map)\b[^\n{;]*\{|^\s*(proxy_pass|server_name|listen|"
-                    r"add_header|return|include|ssl_certificate|root)\s[^\n;{]*;", re.M)
-_CADDY = re.compile(r"^\s*(reverse_proxy|respond|handle_path|handle|route|header|encode|file_server|tls|redir|"
-                    r"import|root|php_fastcgi|uri|rewrite)\b(?![^\n]*;\s*$)", re.M)
-_ENV = re.compile(r"^\s*(export\s+)?[A-Za-z_][A-Za-z0-9_]*=", re.M)
-_YAML = re.compile(r"^[A-Za-z_][\w.-]*:(\s|$)", re.M)
 
 
 def _may_start_a_line(text: str, words: tuple[str, ...]) -> bool:
@@ -204,22 +215,23 @@ def kind_from_content(text: str, name: str = "") -> str | None:
     named on the command line whose name says nothing."""
     if foreign_config(text, name) is not None:  # first: an Apache vhost is no Caddyfile
         return "foreign"
-    if _may_start_a_line(text, _HAPROXY_SECTIONS) and _HAPROXY.search(text) and (
-            _HAPROXY_BODY.search(text) or name.endswith(".cfg")):
+    patterns = _patterns()[1]
+    if _may_start_a_line(text, _HAPROXY_SECTIONS) and patterns["haproxy"].search(text) and (
+            patterns["haproxy_body"].search(text) or name.endswith(".cfg")):
         return "haproxy"
-    if _NGINX.search(text):
+    if patterns["nginx"].search(text):
         return "nginx"
-    if _CADDY.search(text) and ";" not in re.sub(r"#.*", "", text):
+    if patterns["caddy"].search(text) and ";" not in re.sub(r"#.*", "", text):
         return "caddy"
     stripped = text.lstrip()
     if stripped.startswith("{") and stripped.rstrip().endswith("}"):
         return "json"
     lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-    if lines and all(_ENV.match(ln) for ln in lines):
+    if lines and all(patterns["env"].match(ln) for ln in lines):
         return "env"
-    if _YAML.search(text) or text.startswith("---"):
+    if patterns["yaml"].search(text) or text.startswith("---"):
         return "yaml"
-    if _CADDY.search(text):
+    if patterns["caddy"].search(text):
         return "caddy"
     return None
 
