@@ -16,6 +16,7 @@ UNMODELLED = ("content_by_lua", "access_by_lua", "rewrite_by_lua", "header_filte
               "error_page", "sub_filter", "more_set_headers", "more_clear_headers", "set", "proxy_redirect",
               "proxy_hide_header", "limit_except", "deny", "allow", "auth_basic", "echo", "empty_gif",
               "grpc_pass", "fastcgi_pass", "uwsgi_pass", "scgi_pass", "memcached_pass", "internal", "mirror")
+_UNMODELLED_NAMES = frozenset(UNMODELLED)
 MAX_RESTARTS = 10  # nginx stops `rewrite … last` cycles after 10 (500)
 _VAR = re.compile(r"\$(\{\w+\}|\w+)")
 
@@ -264,8 +265,10 @@ def _value(name: str, request: Request, path: str) -> str | None:
 
 
 def _unmodelled(names) -> str | None:
+    """The first directive whose effect the model does not evaluate: one of UNMODELLED, or
+    a Lua/njs variant of one (`content_by_lua_block`). Asked at every request of a big tree:
+    a set lookup first, the prefix test only for names that can be such a variant."""
     for name in names:
-        if name.startswith(UNMODELLED) and (name in UNMODELLED or "lua" in name or name.startswith("js_")):
+        if name in _UNMODELLED_NAMES or (("lua" in name or name.startswith("js_")) and name.startswith(UNMODELLED)):
             return name
     return None
-

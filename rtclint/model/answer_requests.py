@@ -55,6 +55,7 @@ def client_requests(scheme: str, host: str, port: int, bases: list[str]) -> list
 
 
 _BY_KIND = {kind: (method, path, headers) for kind, method, path, headers in HOMESERVER + UNDER_BASE}
+_UNDER_BASE_KINDS = frozenset(kind for kind, *_ in UNDER_BASE)
 
 
 def request_for(kind: str, scheme: str, host: str, port: int, base: str = "") -> Request:
@@ -63,6 +64,6 @@ def request_for(kind: str, scheme: str, host: str, port: int, base: str = "") ->
     from rtclint.model.answer_types import Request
 
     method, path, headers = _BY_KIND[kind]
-    if any(kind == k for k, *_ in UNDER_BASE):
+    if kind in _UNDER_BASE_KINDS:
         path = base.rstrip("/") + path
     return Request(scheme, host, port, method, path, dict(headers))

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import re
 
+from rtclint.model.answer import answer, answer_site
+from rtclint.model.answer_hosts import SiteIndex
+from rtclint.model.answer_requests import request_for
+from rtclint.model.answer_types import unknown
 from rtclint.rules.common.roles import is_jwt_route, is_livekit_route, upstream_role
 from rtclint.rules.discovery.answered import site_url
 from rtclint.rules.routing.routes import opaque
@@ -37,31 +41,33 @@ def ask(ctx, url: "PublicUrl", kind: str) -> "Answer":
 
 
 def _ask(ctx, url: "PublicUrl", kind: str) -> "Answer":
-    from rtclint.model.answer_requests import request_for
-    from rtclint.model.answer_types import unknown
-
     scheme = "https" if url.scheme in ("https", "wss") else "http"
     request = request_for(kind, scheme, url.host, url.port, url.path)
-    dep = ctx.deployment
-    # the sites the host index gives for the host (linear: not every site per request)
-    near = dep.sites_for_host(url.host)
-    if not near:
+    plan = _host_plan(ctx, url.host)
+    if plan is None:
         return unknown(f"no site serves {url.host}")
-    from rtclint.model.answer import answer, answer_site  # only when a site may answer
-    from rtclint.model.answer_hosts import SiteIndex
-
-    # one site index per host and run: each host is asked a dozen requests
-    indexes = ctx.memo("routing.site_indexes", dict)
-    index = indexes.get(url.host)
-    if index is None or index.sites != tuple(near):
-        index = indexes[url.host] = SiteIndex(near)
+    index, fragment = plan
     found = answer(index, request)
     if found.site is not None:
         return found
-    for site in near:
-        if not site.listens:  # a fragment without an address (a Caddy snippet, a site body)
-            return answer_site(site, request)
+    if fragment is not None:  # a fragment without an address (a Caddy snippet, a site body)
+        return answer_site(fragment, request)
     return found if found.kind == "unknown" else unknown(found.reason or "no site", None)
+
+
+def _host_plan(ctx, host: str):
+    """(the site index of the sites the host index gives for the host, the first of them
+    without an address), or None when no site serves it: once per host and run, as each
+    host is asked a dozen requests. The host index's list for a host is one object for
+    the run: holding it tells the plan is still the host's without comparing its sites
+    at every request."""
+    plans = ctx.memo("routing.host_plans", dict)
+    near = ctx.deployment.host_sites(host)
+    plan = plans.get(host)
+    if plan is None or plan[0] is not near:
+        fragment = next((site for site in near if not site.listens), None)
+        plan = plans[host] = (near, (SiteIndex(near), fragment) if near else None)
+    return plan[1]
 
 
 def reaches(ctx, found: "Answer", role: str) -> bool | None:
