@@ -115,6 +115,8 @@ def _says_jwt(route: "Route", site: "Site | None") -> bool:
 def upstream_role(ctx: "RuleContext", route: "Route", site: "Site | None" = None) -> str | None:
     """'jwt', 'livekit', another service role, or None when the upstream is unknown.
     Asked per route by a dozen rules: answered once per (route, site) and run."""
+    if route.proxy is None:  # no upstream (a well-known body, a redirect): no memo needed
+        return None
     # site id -> (the site, {route id -> (the route, its role)}): holding each object keeps
     # its id unique, and a tuple key per (route, site) held megabytes of a big tree
     by_site = ctx.memo("upstream_roles", dict)
