@@ -121,5 +121,9 @@ def _prefix_length(m, path: str) -> int:
     -1 when the location does not take the path."""
     if m.negated or m.case_insensitive or m.kind == "any":
         return max((len(p) for p in m.paths if path.startswith(p)), default=0) if m.matches(path) else -1
-    # = matches() for a plain prefix: some path is a prefix of `path` (a dozen per request)
-    return max((len(p) for p in m.paths if path.startswith(p)), default=-1)
+    # = matches() for a plain prefix: some path is a prefix of `path` (a dozen per request;
+    # a location has one path: no generator for it)
+    paths = m.paths
+    if len(paths) == 1:
+        return len(paths[0]) if path.startswith(paths[0]) else -1
+    return max((len(p) for p in paths if path.startswith(p)), default=-1)
