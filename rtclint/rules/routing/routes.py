@@ -17,7 +17,12 @@ ROUTING = PROXIES + ("ingress", "gateway")  # Site kinds
 
 
 def service_urls(ctx) -> list[tuple[PublicUrl, Span]]:
-    """Every https livekit_service_url in the tree (well-knowns, Synapse transports)."""
+    """Every https livekit_service_url in the tree (well-knowns, Synapse transports):
+    found once per run (four rules ask), a list of its own for each caller."""
+    return list(ctx.memo("routing.service_urls", lambda: _service_urls(ctx)))
+
+
+def _service_urls(ctx) -> list[tuple[PublicUrl, Span]]:
     dep = ctx.deployment
     found = []
     client = dep.well_knowns("client")
