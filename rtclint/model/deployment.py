@@ -178,11 +178,6 @@ class Deployment:
     def sites_for_host(self, host: str) -> list[Site]:
         return self._host_index().sites_for_host(host.lower())
 
-    def host_sites(self, host: str) -> tuple[Site, ...]:
-        """`sites_for_host`, as the one tuple the host index keeps for the host: the same
-        object at every call of the run (the routing rules ask a host a dozen times)."""
-        return self._host_index().shared(host.lower())
-
     def services_by_role(self, role: str) -> list[Service]:
         return [s for s in self.services if s.role == role]
 

@@ -27,7 +27,7 @@ class HostIndex:
         self.star: dict[str, list[Site]] = {}  # ...or `*.rest` serves one label + `.rest`
         self.dot: dict[str, list[Site]] = {}  # ...or `.rest` serves `rest` and its subdomains
         self.order: dict[int, tuple[int, int]] = {}  # id(site) -> (position, pattern names)
-        self.answers: dict[str, tuple[Site, ...]] = {}
+        self.answers: dict[str, list[Site]] = {}
         for position, site in enumerate(sites):
             patterns = 0
             for host in site.hosts:
@@ -51,14 +51,10 @@ class HostIndex:
     def sites_for_host(self, host: str) -> list["Site"]:
         """`host` is lower-case. Rules ask about the same few names again and again (every
         catch-all site answers each of them): each answer is built once."""
-        return list(self.shared(host))
-
-    def shared(self, host: str) -> tuple["Site", ...]:
-        """`sites_for_host` without a copy: the same tuple at every call for the host."""
         known = self.answers.get(host)
         if known is None:
-            known = self.answers[host] = tuple(self._sites_for_host(host))
-        return known
+            known = self.answers[host] = self._sites_for_host(host)
+        return list(known)
 
     def _sites_for_host(self, host: str) -> list["Site"]:
         exact = self.exact.get(host, [])

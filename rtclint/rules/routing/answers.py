@@ -58,16 +58,16 @@ def _ask(ctx, url: "PublicUrl", kind: str) -> "Answer":
 def _host_plan(ctx, host: str):
     """(the site index of the sites the host index gives for the host, the first of them
     without an address), or None when no site serves it: once per host and run, as each
-    host is asked a dozen requests. The host index's list for a host is one object for
-    the run: holding it tells the plan is still the host's without comparing its sites
-    at every request."""
+    host is asked a dozen requests. The deployment's host index answers a host the same
+    for the whole run (it is built once), so the plan needs no check at each request."""
     plans = ctx.memo("routing.host_plans", dict)
-    near = ctx.deployment.host_sites(host)
-    plan = plans.get(host)
-    if plan is None or plan[0] is not near:
+    try:
+        return plans[host]
+    except KeyError:
+        near = ctx.deployment.sites_for_host(host)
         fragment = next((site for site in near if not site.listens), None)
-        plan = plans[host] = (near, (SiteIndex(near), fragment) if near else None)
-    return plan[1]
+        plan = plans[host] = (SiteIndex(near), fragment) if near else None
+        return plan
 
 
 def reaches(ctx, found: "Answer", role: str) -> bool | None:
