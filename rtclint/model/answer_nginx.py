@@ -279,7 +279,11 @@ def _value(name: str, request: Request, path: str) -> str | None:
 def _unmodelled(names) -> str | None:
     """The first directive whose effect the model does not evaluate: one of UNMODELLED, or
     a Lua/njs variant of one (`content_by_lua_block`). Asked at every request of a big tree:
-    a set lookup first, the prefix test only for names that can be such a variant."""
+    whole-list tests in C first; the loop, in order, only when one may hit."""
+    if _UNMODELLED_NAMES.isdisjoint(names):
+        joined = " ".join(names)
+        if "lua" not in joined and "js_" not in joined:  # no variant either
+            return None
     for name in names:
         if name in _UNMODELLED_NAMES or (("lua" in name or name.startswith("js_")) and name.startswith(UNMODELLED)):
             return name

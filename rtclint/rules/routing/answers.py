@@ -15,7 +15,7 @@ from rtclint.model.answer import answer, answer_site
 from rtclint.model.answer_hosts import SiteIndex
 from rtclint.model.answer_requests import request_for
 from rtclint.model.answer_types import unknown
-from rtclint.rules.common.roles import is_jwt_route, is_livekit_route, upstream_role
+from rtclint.rules.common.roles import upstream_role
 from rtclint.rules.discovery.answered import site_url
 from rtclint.rules.routing.routes import opaque
 
@@ -78,10 +78,9 @@ def reaches(ctx, found: "Answer", role: str) -> bool | None:
         return None
     if found.kind != "proxy" or found.route is None:
         return False
-    named = is_jwt_route if role == "jwt" else is_livekit_route if role == "livekit" else None
-    if named is not None and named(ctx, found.route, found.site):
-        return True  # identified as the rules always have (service name, `jwt` names, port on a path)
     got = upstream_role(ctx, found.route, found.site)
+    if got == role and role in ("jwt", "livekit"):
+        return True  # identified as the rules always have (service name, `jwt` names, port on a path)
     if opaque(got):
         return None
     return got == role
