@@ -16,7 +16,7 @@ from rtclint.model.answer_hosts import SiteIndex
 from rtclint.model.answer_requests import request_for
 from rtclint.model.answer_types import unknown
 from rtclint.rules.common.roles import upstream_role
-from rtclint.rules.discovery.answered import site_url
+from rtclint.rules.discovery.answered import site_urls
 from rtclint.rules.routing.routes import opaque
 
 TYPE_CHECKING = False
@@ -127,8 +127,7 @@ def _jwt_urls(ctx) -> list[tuple["PublicUrl", object]]:
                 prefix = _regex_mount(route.matcher)
             if prefix is None:
                 continue
-            for host in concrete_hosts(site) or site_hosts(site) or ["localhost"]:
-                url = site_url(site, host, prefix)
+            for url in site_urls(site, concrete_hosts(site) or site_hosts(site) or ["localhost"], prefix):
                 found.setdefault((url.host, url.port, url.path), (url, route))
     return list(found.values())
 
@@ -179,9 +178,9 @@ def _sfu_urls(ctx) -> list["PublicUrl"]:
     for site, route in livekit_routes(ctx, ("caddy", "nginx", "haproxy", "traefik")):
         paths = matcher_paths(route.matcher) if route.matcher.kind != "any" else [""]
         bases = {p.rstrip("*").rstrip("/").removesuffix("/rtc").removesuffix("/rtc/v1") for p in paths} or {""}
-        for host in concrete_hosts(site) or site_hosts(site) or ["localhost"]:
-            for base in bases:
-                url = site_url(site, host, base)
+        hosts = concrete_hosts(site) or site_hosts(site) or ["localhost"]
+        for urls in zip(*(site_urls(site, hosts, base) for base in bases)):  # host by host, every base
+            for url in urls:
                 found.setdefault((url.host, url.port, url.path), url)
     return list(found.values())
 
