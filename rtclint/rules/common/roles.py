@@ -226,9 +226,9 @@ def _jwt_public_urls(ctx: "RuleContext") -> dict[str, tuple["Site", "Route"]]:
             prefix = mount_prefix(route.matcher)
             if prefix is None:
                 continue
+            port = public_port(site)  # once per route, not per host
             for host in concrete_hosts(site):
-                url = PublicUrl("https", host, public_port(site), prefix).text()
-                found.setdefault(url, (site, route))
+                found.setdefault(PublicUrl("https", host, port, prefix).text(), (site, route))
     return found
 
 
