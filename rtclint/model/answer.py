@@ -33,7 +33,8 @@ def _reader(kind: str):
 def answer(sites, request: Request) -> Answer:
     """The proxy's answer to `request`; `sites` is a Deployment, a list of Sites or their
     SiteIndex."""
-    site = _site_index(sites).pick(request)
+    index = sites if isinstance(sites, SiteIndex) else _site_index(sites)  # the rules pass their own
+    site = index.pick(request)
     if site is None:
         return no_site(request.host, request.port)
     return answer_site(site, request)

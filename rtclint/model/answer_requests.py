@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
-if TYPE_CHECKING:  # named in annotations only
-    from rtclint.model.answer_types import Request
+from rtclint.model.answer_types import Request
 
 ORIGIN = "https://call.example.net"
 UPGRADE = {"upgrade": "websocket", "connection": "Upgrade", "sec-websocket-version": "13",
@@ -44,8 +42,6 @@ KINDS = tuple(k for k, *_ in HOMESERVER + UNDER_BASE)
 def client_requests(scheme: str, host: str, port: int, bases: list[str]) -> list[tuple[str, Request]]:
     """Every client request to one host: the homeserver ones, and the JWT/SFU ones under
     each base path ('' for the host's root, '/livekit/jwt' for a prefix)."""
-    from rtclint.model.answer_types import Request
-
     out = [(kind, Request(scheme, host, port, method, path, dict(headers)))
            for kind, method, path, headers in HOMESERVER]
     for base in dict.fromkeys(b.rstrip("/") for b in bases):
@@ -55,14 +51,13 @@ def client_requests(scheme: str, host: str, port: int, bases: list[str]) -> list
 
 
 _BY_KIND = {kind: (method, path, headers) for kind, method, path, headers in HOMESERVER + UNDER_BASE}
+_UNDER_BASE_KINDS = frozenset(kind for kind, *_ in UNDER_BASE)
 
 
 def request_for(kind: str, scheme: str, host: str, port: int, base: str = "") -> Request:
     """One client request of `kind` (a KINDS name) to `host`, under `base` for the JWT/SFU
     kinds (the homeserver kinds ignore it)."""
-    from rtclint.model.answer_types import Request
-
     method, path, headers = _BY_KIND[kind]
-    if any(kind == k for k, *_ in UNDER_BASE):
+    if kind in _UNDER_BASE_KINDS:
         path = base.rstrip("/") + path
     return Request(scheme, host, port, method, path, dict(headers))

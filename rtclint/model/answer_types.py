@@ -55,6 +55,10 @@ def balanced(route: Route, first: tuple[str, int]) -> tuple[tuple[str, int], ...
     servers = route.facts.get("servers") or route.facts.get("upstreams")
     if not servers:
         return ()
+    if len(servers) == 1:  # the usual single server: () unless it is another than `first`
+        only = servers[0]
+        if not only.host or (only.host, only.effective_port) == first:
+            return ()
     found = tuple(dict.fromkeys([first] + [(u.host, u.effective_port) for u in servers if u.host]))
     return found if len(found) > 1 else ()
 

@@ -8,35 +8,27 @@ rtclint can read, and is kept in `facts` of no well-known: the rules stay quiet 
 
 from __future__ import annotations
 
+from rtclint.model.answer import answer, answer_site
 from rtclint.model.answer_requests import ORIGIN
+from rtclint.model.answer_types import Request
 from rtclint.model.wellknown import CLIENT_PATH, SERVER_PATH, WellKnown
-
-TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
-if TYPE_CHECKING:  # named in annotations only
-    from rtclint.model.answer_types import Request
 
 MAX_HOPS = 5  # a browser follows up to 20; a config that needs more is not one anybody means
 MAX_HOSTS = 16  # a site naming more hosts is asked for its first ones (they share routes but for host ACLs)
 
 
 def served_well_knowns(sites, which: str) -> list[WellKnown]:
-    from rtclint.model.answer_types import Request  # site_hosts alone needs no answer
-
     path = CLIENT_PATH if which == "client" else SERVER_PATH
     headers = {"origin": ORIGIN} if which == "client" else {}
     sites = list(sites)
-    by_host: dict[str, list] = {}
-    for site in sites:  # for following redirects without scanning every site per hop
-        for name in site.hosts or ["*"]:
-            key = name.lower() if name and "*" not in name and not name.startswith((".", "~")) else "*"
-            by_host.setdefault(key, []).append(site)
+    by_host: dict[str, list] = {}  # filled by _follow at the first redirect (most trees have none)
     found: dict[int, WellKnown] = {}
     for site in sites:
         if site.kind not in ("nginx", "caddy", "haproxy", "traefik"):
             continue
         scheme, port = _entry(site)
         for host in _hosts(site):
-            hops, got = _follow(by_host, site, Request(scheme, host, port, "GET", path, dict(headers)))
+            hops, got = _follow(by_host, sites, site, Request(scheme, host, port, "GET", path, dict(headers)))
             route = got.route
             if got.kind != "respond" or got.status != 200 or route is None or route.respond is None:
                 continue
@@ -56,18 +48,26 @@ def served_well_knowns(sites, which: str) -> list[WellKnown]:
     return list(found.values())
 
 
-def _follow(by_host: dict, site, request: "Request") -> tuple[list, "object"]:
+def _by_host(by_host: dict, sites: list) -> dict:
+    """host -> the sites naming it ('*': those with a pattern or no name), for following
+    redirects without scanning every site per hop; built into `by_host` once."""
+    if not by_host:
+        for site in sites:
+            for name in site.hosts or ["*"]:
+                key = name.lower() if name and "*" not in name and not name.startswith((".", "~")) else "*"
+                by_host.setdefault(key, []).append(site)
+    return by_host
+
+
+def _follow(by_host: dict, sites: list, site, request: "Request") -> tuple[list, "object"]:
     """The site's answer, following redirects to the same path as a browser's fetch does
     (at most MAX_HOPS, each to a site of the tree): (the redirects, the last answer)."""
-    from urllib.parse import urlsplit
-
-    from rtclint.model.answer import answer, answer_site
-    from rtclint.model.answer_types import Request
-
     got = answer_site(site, request)
     hops = []
     while got.kind == "redirect" and got.status in (301, 302, 303, 307, 308) and got.location \
             and len(hops) < MAX_HOPS:
+        from urllib.parse import urlsplit
+
         try:  # a target such as `https://x:¹/` or a broken IPv6 literal: no browser follows it either
             parts = urlsplit(got.location)
             port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -77,7 +77,8 @@ def _follow(by_host: dict, site, request: "Request") -> tuple[list, "object"]:
             break
         hops.append(got)
         request = Request(parts.scheme, parts.hostname, port, "GET", parts.path, dict(request.headers))
-        near = by_host.get(request.host.lower(), []) + by_host.get("*", [])
+        index = _by_host(by_host, sites)
+        near = index.get(request.host.lower(), []) + index.get("*", [])
         got = answer(near, request)
     return hops, got
 

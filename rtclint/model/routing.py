@@ -79,16 +79,27 @@ def _nginx(routes: list["Route"], path: str) -> "Route | None":
     return _nginx_level(routes, None, path)
 
 
+_PREFIX_KINDS = frozenset(("prefix", "prefix_noregex", "any"))
+
+
 def _nginx_level(routes: list["Route"], parent: "Route | None", path: str) -> "Route | None":
-    level = [r for r in routes if r.parent is parent and not r.facts.get("server_level")]
+    # one pass over the level (no server-level route is left: `_nginx` answered with it),
+    # keeping its regex locations, in file order, for after the prefix search
     longest: "Route | None" = None
     longest_len = -1
-    for route in level:
+    regexes = []
+    for route in routes:
+        if route.parent is not parent:
+            continue
         m = route.matcher
-        if m.kind == "exact" and m.matches(path):
-            return route
-        if m.kind in ("prefix", "prefix_noregex", "any") and m.matches(path):
-            length = max((len(p) for p in m.paths if path.startswith(p)), default=0)
+        kind = m.kind
+        if kind == "regex":
+            regexes.append(route)
+        elif kind == "exact":
+            if m.matches(path):
+                return route
+        elif kind in _PREFIX_KINDS:
+            length = _prefix_length(m, path)
             if length > longest_len:
                 longest, longest_len = route, length
     if longest is not None:
@@ -97,9 +108,22 @@ def _nginx_level(routes: list["Route"], parent: "Route | None", path: str) -> "R
             return nested
         if longest.matcher.kind == "prefix_noregex":
             return nested or longest
-    for route in level:
-        if route.matcher.kind == "regex" and route.matcher.matches(path):
+    for route in regexes:
+        if route.matcher.matches(path):
             return _nginx_level(routes, route, path) or route
     if longest is not None:
         return _nginx_level(routes, longest, path) or longest
     return None
+
+
+def _prefix_length(m, path: str) -> int:
+    """The length of the longest of a prefix location's paths that `path` starts with;
+    -1 when the location does not take the path."""
+    if m.negated or m.case_insensitive or m.kind == "any":
+        return max((len(p) for p in m.paths if path.startswith(p)), default=0) if m.matches(path) else -1
+    # = matches() for a plain prefix: some path is a prefix of `path` (a dozen per request;
+    # a location has one path: no generator for it)
+    paths = m.paths
+    if len(paths) == 1:
+        return len(paths[0]) if path.startswith(paths[0]) else -1
+    return max((len(p) for p in paths if path.startswith(p)), default=-1)

@@ -115,6 +115,8 @@ def _says_jwt(route: "Route", site: "Site | None") -> bool:
 def upstream_role(ctx: "RuleContext", route: "Route", site: "Site | None" = None) -> str | None:
     """'jwt', 'livekit', another service role, or None when the upstream is unknown.
     Asked per route by a dozen rules: answered once per (route, site) and run."""
+    if route.proxy is None:  # no upstream (a well-known body, a redirect): no memo needed
+        return None
     # site id -> (the site, {route id -> (the route, its role)}): holding each object keeps
     # its id unique, and a tuple key per (route, site) held megabytes of a big tree
     by_site = ctx.memo("upstream_roles", dict)
@@ -186,6 +188,18 @@ class PublicUrl:
         return f"{self.scheme}://{self.host}{port}{self.path}"
 
 
+def public_url(ctx: "RuleContext", text: str) -> PublicUrl | None:
+    """`PublicUrl.parse(text)`, once per text and run: the discovery rules parse the same
+    few thousand URLs over and over (each domain's livekit_service_url in each of its
+    well-knowns), more than the parse's own bounded cache holds on a big tree."""
+    known = ctx.memo("roles.public_urls", dict)
+    try:
+        return known[text]
+    except KeyError:
+        url = known[text] = PublicUrl.parse(text)
+        return url
+
+
 def concrete_hosts(site: "Site") -> list[str]:
     return [h for h in site.hosts if h and "*" not in h and not h.startswith(".") and h != "_"
             and "{" not in h and "$" not in h]
@@ -212,9 +226,9 @@ def _jwt_public_urls(ctx: "RuleContext") -> dict[str, tuple["Site", "Route"]]:
             prefix = mount_prefix(route.matcher)
             if prefix is None:
                 continue
+            port = public_port(site)  # once per route, not per host
             for host in concrete_hosts(site):
-                url = PublicUrl("https", host, public_port(site), prefix).text()
-                found.setdefault(url, (site, route))
+                found.setdefault(PublicUrl("https", host, port, prefix).text(), (site, route))
     return found
 
 

@@ -30,7 +30,10 @@ def body_bounds(wk: "WellKnown") -> tuple[int, int] | None:
 
 def body_offset(wk: "WellKnown", index: int) -> int:
     """Source offset of body position `index` (the body's end maps to the span end)."""
-    bounds = body_bounds(wk)
+    return _offset(wk, body_bounds(wk), index)
+
+
+def _offset(wk: "WellKnown", bounds: tuple[int, int] | None, index: int) -> int:
     if bounds is not None and index >= len(wk.body):
         return bounds[1]
     return wk.source_offset(index)
@@ -38,10 +41,11 @@ def body_offset(wk: "WellKnown", index: int) -> int:
 
 def body_span(wk: "WellKnown", start: int, end: int) -> Span:
     """The source span of body[start:end] (the whole well-known when it has no body text)."""
-    if body_bounds(wk) is None and wk.value is not None:
+    bounds = body_bounds(wk)  # once, not once per end (a dozen rules point into bodies)
+    if bounds is None and wk.value is not None:
         return wk.span
-    a = body_offset(wk, start)
-    b = max(a, body_offset(wk, end))
+    a = _offset(wk, bounds, start)
+    b = max(a, _offset(wk, bounds, end))
     return Span(wk.span.path, a, b)
 
 

@@ -12,13 +12,20 @@ if TYPE_CHECKING:
 def site_url(site, host: str, base: str) -> "PublicUrl":
     """The URL a client uses for `base` on `host` of this site: https on its first TLS
     port, else http on the first port it listens on (a proxy behind another one)."""
+    return site_urls(site, [host], base)[0]
+
+
+def site_urls(site, hosts, base: str) -> list["PublicUrl"]:
+    """`site_url` for each of `hosts`, the site's scheme and port found once."""
     from rtclint.rules.common.roles import PublicUrl
 
     tls = sorted(lst.port for lst in site.listens if lst.tls and lst.port)
     plain = sorted(lst.port for lst in site.listens if not lst.tls and lst.port)
     if tls or not plain:
-        return PublicUrl("https", host, 443 if not tls or 443 in tls else tls[0], base)
-    return PublicUrl("http", host, 80 if 80 in plain else plain[0], base)
+        scheme, port = "https", 443 if not tls or 443 in tls else tls[0]
+    else:
+        scheme, port = "http", 80 if 80 in plain else plain[0]
+    return [PublicUrl(scheme, host, port, base) for host in hosts]
 
 
 def site_answer(ctx, site, kind: str, host: str | None = None) -> "Answer":

@@ -25,7 +25,12 @@ class Group:
 def server_names(ctx, jwt_allow_list: bool = True) -> dict[str, Span | None]:
     """Every server_name the tree declares, with where it is written. With
     `jwt_allow_list`, also the homeservers LIVEKIT_FULL_ACCESS_HOMESERVERS names (which
-    may include other organisations' homeservers)."""
+    may include other organisations' homeservers). Built once per run (four rules ask);
+    each caller gets its own copy."""
+    return dict(ctx.memo(("discovery.server_names", jwt_allow_list), lambda: _server_names(ctx, jwt_allow_list)))
+
+
+def _server_names(ctx, jwt_allow_list: bool) -> dict[str, Span | None]:
     dep = ctx.deployment
     names: dict[str, Span | None] = {}
 
@@ -71,6 +76,11 @@ def _wk_belongs(wk: WellKnown, name: str, single: bool) -> bool:
 
 
 def groups(ctx) -> list[Group]:
+    """Each homeserver's discovery facts, built once per run (RTC108 and RTC109 read them)."""
+    return ctx.memo("discovery.groups", lambda: _groups(ctx))
+
+
+def _groups(ctx) -> list[Group]:
     dep = ctx.deployment
     names = server_names(ctx)
     single = len(names) <= 1

@@ -46,7 +46,9 @@ WHERE = ("all",)
 def check(ctx):
     if not ctx.deployment.sites:
         return  # a URL is judged only against the TLS sites that serve its host
-    for url, span, what in _public_urls(ctx):
+    from rtclint.rules.discovery.advertised import url_span
+
+    for url, written, what in _public_urls(ctx):
         try:
             parts = urlsplit(url)
             port = parts.port or (443 if parts.scheme in ("https", "wss") else None)
@@ -57,6 +59,7 @@ def check(ctx):
         sites = _tls_sites_for(ctx, parts.hostname.lower())
         if not sites or any(s.serves_port(port) for s in sites):
             continue
+        span = written if isinstance(written, Span) else url_span(ctx, written, url)
         ports = sorted({p for s in sites for p in s.tls_ports})
         listen_at = [Related(listen.span, f"{parts.hostname} is served on port {listen.port}")
                      for s in sites for listen in s.listens if listen.span is not None and listen.tls][:5]
@@ -93,17 +96,18 @@ def _tls_sites_for(ctx, host: str) -> list[Site]:
             if s.tls_ports and any(h not in ("*", "", "_") for h in s.hosts)]
 
 
-def _public_urls(ctx) -> list[tuple[str, Span, str]]:
-    """(url, where it is written, what it is) for every public URL the tree states."""
+def _public_urls(ctx) -> list[tuple[str, "Span | WellKnown", str]]:
+    """(url, where it is written, what it is) for every public URL the tree states; for a
+    well-known's URL, the well-known (`url_span` finds the place when a finding needs it:
+    few URLs do, and a big tree states thousands)."""
     from rtclint.rules.common.synapse_view import homeservers
-    from rtclint.rules.discovery.advertised import url_span
 
-    found: list[tuple[str, Span, str]] = []
+    found: list[tuple[str, Span | WellKnown, str]] = []
     for wk in ctx.deployment.well_knowns("client"):
         if wk.facts.get("chart"):
             continue  # rendered by the ESS chart: RTC601 explains those
         for url in _public_urls_of(wk):
-            found.append((url, url_span(ctx, wk, url), "the client well-known"))
+            found.append((url, wk, "the client well-known"))
     for hs in homeservers(ctx):
         located, _ = hs.get("public_baseurl")
         if located is not None and isinstance(located.value, str) and located.span is not None:

@@ -107,8 +107,8 @@ def _served_by_proxy(ctx):
     from rtclint.rules.discovery.answered import site_answer
 
     for site in ctx.deployment.sites:
-        if site.kind not in PROXY_KINDS:
-            continue
+        if site.kind not in PROXY_KINDS or not any(r.respond is not None and r.respond.from_file for r in site.routes):
+            continue  # the answer can only name a file one of the site's routes serves: none does
         found = site_answer(ctx, site, "well-known-client")
         # the model reaches the route that serves a file, whose content it cannot read
         route = found.route if found.kind in ("respond", "unknown") else None

@@ -48,6 +48,8 @@ def check(ctx) -> Iterator:
     for site in dep.sites:
         if site.kind not in PROXY_KINDS or (site.listens and not site.tls_ports):
             continue
+        if not any(r.redirect is not None for r in site.routes):
+            continue  # a redirect this rule names is one of the site's routes': it has none
         bound = any(r.facts.get("hosts") for r in site.routes)
         for host in (concrete_hosts(site) if bound else [None]):
             yield from _redirected(ctx, site, host, server_names)

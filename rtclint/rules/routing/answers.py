@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import re
 
-from rtclint.rules.common.roles import is_jwt_route, is_livekit_route, upstream_role
-from rtclint.rules.discovery.answered import site_url
+from rtclint.model.answer import answer, answer_site
+from rtclint.model.answer_hosts import SiteIndex
+from rtclint.model.answer_requests import request_for
+from rtclint.model.answer_types import unknown
+from rtclint.rules.common.roles import upstream_role
+from rtclint.rules.discovery.answered import site_urls
 from rtclint.rules.routing.routes import opaque
 
 TYPE_CHECKING = False
@@ -37,31 +41,33 @@ def ask(ctx, url: "PublicUrl", kind: str) -> "Answer":
 
 
 def _ask(ctx, url: "PublicUrl", kind: str) -> "Answer":
-    from rtclint.model.answer_requests import request_for
-    from rtclint.model.answer_types import unknown
-
     scheme = "https" if url.scheme in ("https", "wss") else "http"
     request = request_for(kind, scheme, url.host, url.port, url.path)
-    dep = ctx.deployment
-    # the sites the host index gives for the host (linear: not every site per request)
-    near = dep.sites_for_host(url.host)
-    if not near:
+    plan = _host_plan(ctx, url.host)
+    if plan is None:
         return unknown(f"no site serves {url.host}")
-    from rtclint.model.answer import answer, answer_site  # only when a site may answer
-    from rtclint.model.answer_hosts import SiteIndex
-
-    # one site index per host and run: each host is asked a dozen requests
-    indexes = ctx.memo("routing.site_indexes", dict)
-    index = indexes.get(url.host)
-    if index is None or index.sites != tuple(near):
-        index = indexes[url.host] = SiteIndex(near)
+    index, fragment = plan
     found = answer(index, request)
     if found.site is not None:
         return found
-    for site in near:
-        if not site.listens:  # a fragment without an address (a Caddy snippet, a site body)
-            return answer_site(site, request)
+    if fragment is not None:  # a fragment without an address (a Caddy snippet, a site body)
+        return answer_site(fragment, request)
     return found if found.kind == "unknown" else unknown(found.reason or "no site", None)
+
+
+def _host_plan(ctx, host: str):
+    """(the site index of the sites the host index gives for the host, the first of them
+    without an address), or None when no site serves it: once per host and run, as each
+    host is asked a dozen requests. The deployment's host index answers a host the same
+    for the whole run (it is built once), so the plan needs no check at each request."""
+    plans = ctx.memo("routing.host_plans", dict)
+    try:
+        return plans[host]
+    except KeyError:
+        near = ctx.deployment.sites_for_host(host)
+        fragment = next((site for site in near if not site.listens), None)
+        plan = plans[host] = (SiteIndex(near), fragment) if near else None
+        return plan
 
 
 def reaches(ctx, found: "Answer", role: str) -> bool | None:
@@ -72,10 +78,9 @@ def reaches(ctx, found: "Answer", role: str) -> bool | None:
         return None
     if found.kind != "proxy" or found.route is None:
         return False
-    named = is_jwt_route if role == "jwt" else is_livekit_route if role == "livekit" else None
-    if named is not None and named(ctx, found.route, found.site):
-        return True  # identified as the rules always have (service name, `jwt` names, port on a path)
     got = upstream_role(ctx, found.route, found.site)
+    if got == role and role in ("jwt", "livekit"):
+        return True  # identified as the rules always have (service name, `jwt` names, port on a path)
     if opaque(got):
         return None
     return got == role
@@ -122,8 +127,7 @@ def _jwt_urls(ctx) -> list[tuple["PublicUrl", object]]:
                 prefix = _regex_mount(route.matcher)
             if prefix is None:
                 continue
-            for host in concrete_hosts(site) or site_hosts(site) or ["localhost"]:
-                url = site_url(site, host, prefix)
+            for url in site_urls(site, concrete_hosts(site) or site_hosts(site) or ["localhost"], prefix):
                 found.setdefault((url.host, url.port, url.path), (url, route))
     return list(found.values())
 
@@ -174,9 +178,9 @@ def _sfu_urls(ctx) -> list["PublicUrl"]:
     for site, route in livekit_routes(ctx, ("caddy", "nginx", "haproxy", "traefik")):
         paths = matcher_paths(route.matcher) if route.matcher.kind != "any" else [""]
         bases = {p.rstrip("*").rstrip("/").removesuffix("/rtc").removesuffix("/rtc/v1") for p in paths} or {""}
-        for host in concrete_hosts(site) or site_hosts(site) or ["localhost"]:
-            for base in bases:
-                url = site_url(site, host, base)
+        hosts = concrete_hosts(site) or site_hosts(site) or ["localhost"]
+        for urls in zip(*(site_urls(site, hosts, base) for base in bases)):  # host by host, every base
+            for url in urls:
                 found.setdefault((url.host, url.port, url.path), url)
     return list(found.values())
 

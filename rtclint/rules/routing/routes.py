@@ -6,7 +6,7 @@ does with a request is the answer model's (answers.py).
 from __future__ import annotations
 
 from rtclint.document import Span
-from rtclint.rules.common.roles import PublicUrl, is_livekit_route
+from rtclint.rules.common.roles import PublicUrl, is_livekit_route, public_url
 
 # Proxies whose config files rtclint edits; a Kubernetes Ingress (read as ingress-nginx
 # serves it) and a Gateway API HTTPRoute take part in the rules that read ROUTING: reach
@@ -17,7 +17,12 @@ ROUTING = PROXIES + ("ingress", "gateway")  # Site kinds
 
 
 def service_urls(ctx) -> list[tuple[PublicUrl, Span]]:
-    """Every https livekit_service_url in the tree (well-knowns, Synapse transports)."""
+    """Every https livekit_service_url in the tree (well-knowns, Synapse transports):
+    found once per run (four rules ask), a list of its own for each caller."""
+    return list(ctx.memo("routing.service_urls", lambda: _service_urls(ctx)))
+
+
+def _service_urls(ctx) -> list[tuple[PublicUrl, Span]]:
     dep = ctx.deployment
     found = []
     client = dep.well_knowns("client")
@@ -29,7 +34,7 @@ def service_urls(ctx) -> list[tuple[PublicUrl, Span]]:
         if not isinstance(value, dict):
             continue
         for _i, entry, node in livekit_entries(value, root):
-            url = PublicUrl.parse(str(entry.get("livekit_service_url") or ""))
+            url = public_url(ctx, str(entry.get("livekit_service_url") or ""))
             if url is not None and url.scheme == "https":
                 span = wk.span
                 if node is not None:
