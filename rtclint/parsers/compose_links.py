@@ -162,9 +162,10 @@ def _mounted_config(svc: Service, tree: Tree, facts: FileFacts, kind: str, targe
         found = container_file(svc, target)
         if found is None or not tree.inside(found[0]):
             continue
-        svc.facts[f"{kind}_config_file"] = display_path(found[0])
+        shown = display_path(found[0])
+        svc.facts[f"{kind}_config_file"] = shown
         svc.facts[f"{kind}_config_mount"] = found[1]
-        svc.facts.setdefault(f"{kind}_config_files", []).append(display_path(found[0]))  # Synapse reads several
+        svc.facts.setdefault(f"{kind}_config_files", []).append(shown)  # Synapse reads several
         other = tree.load(found[0])
         if other is None:
             continue
