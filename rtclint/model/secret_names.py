@@ -42,8 +42,9 @@ def _rx() -> _Patterns:
         # Possessive runs (`*+`): giving back indent or name characters can never let a
         # line match (the next character would be a space or a name character, which
         # nothing after them accepts), and not trying it saves a backtrack per line.
-        body = rx.line.pattern[1:].replace("[ \\t]*)", "[ \\t]*+)", 1).replace("[\\w.-]*)", "[\\w.-]*+)", 1)
-        rx.lines = re.compile("\n" + body)
+        # Groups: the indent with the list dash (its length is the line's indent), name, value.
+        rx.lines = re.compile(r"\n([ \t]*+(?:-[ \t]+)?)(?:export[ \t]+)?[\"']?"
+                              r"([A-Za-z_][\w.-]*+)[\"']?[ \t]*[:=][ \t]*(.*)")
         rx.camel = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
         rx.word_split = re.compile(r"[_.\-]+")
         rx.pem = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----(.*?)-----END [A-Z ]*PRIVATE KEY-----", re.S)

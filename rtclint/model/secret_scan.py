@@ -52,12 +52,10 @@ def _scan_named(path: str, text: str, found) -> None:
     # part of the pattern crosses a line break) without a Python step for every other line.
     # The text gets a leading line break so its first line is found too: offsets are one less.
     for m in _rx().lines.finditer("\n" + text):
-        indent, dash, name, raw = m.group(1, 2, 3, 5)
-        if dash:
-            indent = len(indent) + len(dash)
+        lead, name, raw = m.groups()
+        indent = len(lead)
+        if "-" in lead:  # a list item: a new entry, no name waiting for its value
             pending_name = None
-        else:
-            indent = len(indent)
         while parents and parents[-1][0] >= indent:
             parents.pop()
         raw = raw.rstrip()
@@ -66,7 +64,7 @@ def _scan_named(path: str, text: str, found) -> None:
             # `_maybe_add`'s own first test, asked here so that most lines cost no call
             if raw[0] != "#" and (is_secret_name(name) or name == "value" or parent == "keys"
                                   or name.upper() == "LIVEKIT_KEYS"):
-                _maybe_add(path, m.start(5) - 1, name, parent, raw, pending_name, found)
+                _maybe_add(path, m.start(3) - 1, name, parent, raw, pending_name, found)
             if name == "name" and is_secret_name(_unquote(raw)):
                 pending_name = _unquote(raw)
         else:
