@@ -62,7 +62,8 @@ def _rx() -> _Patterns:
 
 # The words without which each case-insensitive pattern cannot match: `maybe_named`'s
 # alternatives, the schemes of `auth_scheme`, the words of `token_header`.
-NAMED_WORDS = ("secret", "token", "pass", "pwd", "psk", "apikey", "private", "keys")
+# "pass" first: proxy configs are full of `proxy_pass`, and `any` stops at the first word found
+NAMED_WORDS = ("pass", "secret", "token", "pwd", "psk", "apikey", "private", "keys")
 AUTH_WORDS = ("bearer", "basic", "token")
 HEADER_WORDS = ("token", "secret", "apikey", "api-key", "password")
 
