@@ -49,7 +49,15 @@ def align(doc: Document, value: str, pos: int, end: int) -> Embedded:
     after the current source position (indentation, quotes, line folding and backslashes
     are skipped over); whitespace the scanner produced (folded line breaks, `\\n`
     escapes) stays at the current position. Exact for plain, quoted and block scalars."""
-    text = doc.text
+    if 0 <= pos and pos + len(value) <= end and doc.text.startswith(value, pos) and "\r" not in value:
+        # Written as it is (most plain one-line values): the walk below would find each
+        # character where the previous one ended (a `\r` it would skip as a line break).
+        return Embedded(doc, value, list(range(pos, pos + len(value))))
+    return Embedded(doc, value, _walk(doc.text, value, pos, end))
+
+
+def _walk(text: str, value: str, pos: int, end: int) -> list[int]:
+    """align's offsets, character by character."""
     first = pos
     offsets: list[int] = []
     last = max(end - 1, first)
@@ -69,4 +77,4 @@ def align(doc: Document, value: str, pos: int, end: int) -> Embedded:
             continue
         offsets.append(found)
         pos = found + 1
-    return Embedded(doc, value, offsets)
+    return offsets

@@ -104,3 +104,12 @@ def test_a_pattern_never_matches_without_its_words(pieces):
             assert secret_names._may_match(text.lower(), words), (regex.pattern, text)
         if not text.isascii():
             assert secret_names._may_match(None, words)  # other texts always ask the pattern
+
+
+def test_a_name_without_a_value_is_read_not_a_crash():
+    """`- name:` with nothing after it (a list item being written) once raised IndexError
+    from `_unquote("")` and ended the run as an internal error."""
+    text = "env:\n  - name:\n    value: abcdef123456\n  - name: A_TOKEN\n    value: zyxwvu987654\n"
+    fast, plain = both("yaml", text)
+    assert fast == plain
+    assert fast[1] == {"zyxwvu987654"}

@@ -36,7 +36,15 @@ def _rx() -> _Patterns:
         rx = _Patterns()
         rx.line = re.compile(r"^(?P<indent>[ \t]*)(?P<dash>-[ \t]+)?(?:export[ \t]+)?[\"']?"
                              r"(?P<name>[A-Za-z_][\w.-]*)[\"']?[ \t]*(?P<sep>[:=])[ \t]*(?P<value>.*)")
-        rx.lines = re.compile(rx.line.pattern, re.M)  # the same, at every line start of a text
+        # The same after a line break: the scan searches "\n" + text. A literal first
+        # character lets the regex engine jump from line break to line break, where `^`
+        # with re.M would try (and fail) at every character of the text.
+        # Possessive runs (`*+`): giving back indent or name characters can never let a
+        # line match (the next character would be a space or a name character, which
+        # nothing after them accepts), and not trying it saves a backtrack per line.
+        # Groups: the indent with the list dash (its length is the line's indent), name, value.
+        rx.lines = re.compile(r"\n([ \t]*+(?:-[ \t]+)?)(?:export[ \t]+)?[\"']?"
+                              r"([A-Za-z_][\w.-]*+)[\"']?[ \t]*[:=][ \t]*(.*)")
         rx.camel = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
         rx.word_split = re.compile(r"[_.\-]+")
         rx.pem = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----(.*?)-----END [A-Z ]*PRIVATE KEY-----", re.S)
@@ -54,7 +62,8 @@ def _rx() -> _Patterns:
 
 # The words without which each case-insensitive pattern cannot match: `maybe_named`'s
 # alternatives, the schemes of `auth_scheme`, the words of `token_header`.
-NAMED_WORDS = ("secret", "token", "pass", "pwd", "psk", "apikey", "private", "keys")
+# "pass" first: proxy configs are full of `proxy_pass`, and `any` stops at the first word found
+NAMED_WORDS = ("pass", "secret", "token", "pwd", "psk", "apikey", "private", "keys")
 AUTH_WORDS = ("bearer", "basic", "token")
 HEADER_WORDS = ("token", "secret", "apikey", "api-key", "password")
 
@@ -93,7 +102,9 @@ def plausible_secret(value: str) -> bool:
 
 def _unquote(value: str) -> str:
     value = value.strip()
-    if value[:1] in "\"'":
+    if value[:1] in ("\"", "'"):  # a tuple: "" (an empty value) is in every string
         end = value.find(value[0], 1)
         return value[1:end] if end > 0 else value[1:]
+    if "#" not in value:  # most values: no comment to cut (and no regex call)
+        return value
     return re.sub(r"[ \t]+#.*$", "", value)  # a YAML / env comment

@@ -22,8 +22,10 @@ from rtclint.model.secret_names import (
 
 def _scan(path: str, kind: str, text: str, found) -> None:
     lowered = text.lower() if text.isascii() else None
-    if _may_match(lowered, NAMED_WORDS) and _rx().maybe_named.search(text):
-        _scan_named(path, kind, text, found)
+    # On ASCII text the word test is exact (see `_may_match`): the pattern is asked only
+    # for other texts.
+    if _rx().maybe_named.search(text) if lowered is None else _may_match(lowered, NAMED_WORDS):
+        _scan_named(path, text, found)
     if "Secret" in text:  # a Kubernetes Secret says `kind: Secret`
         for section_start, section in _yaml_sections(text):
             if _rx().k8s_secret.search(section):
@@ -40,27 +42,32 @@ def _scan(path: str, kind: str, text: str, found) -> None:
                 found.add(path, m.start(1), m.group(1))
 
 
-def _scan_named(path: str, kind: str, text: str, found) -> None:
+def _scan_named(path: str, text: str, found) -> None:
     """`NAME: value` / `NAME=value` lines whose name (or parent's name, for ESS
     `secret: {value: …}` and LiveKit `keys:`) says secret; Kubernetes `- name: X` then
     `value: …`."""
     parents: list[tuple[int, str]] = []  # (indent, name) of the enclosing YAML keys
     pending_name: str | None = None  # a `- name: LIVEKIT_SECRET` waiting for its `value:`
-    # Only the lines `line` matches count, so one search over the text finds them (no
+    # Only the lines the pattern matches count, so one search over the text finds them (no
     # part of the pattern crosses a line break) without a Python step for every other line.
-    for m in _rx().lines.finditer(text):
-        indent = len(m.group("indent")) + (len(m.group("dash")) if m.group("dash") else 0)
-        name, raw = m.group("name"), m.group("value").rstrip()
+    # The text gets a leading line break so its first line is found too: offsets are one less.
+    for m in _rx().lines.finditer("\n" + text):
+        lead, name, raw = m.groups()
+        indent = len(lead)
+        if "-" in lead:  # a list item: a new entry, no name waiting for its value
+            pending_name = None
         while parents and parents[-1][0] >= indent:
             parents.pop()
-        parent = parents[-1][1] if parents else ""
-        if m.group("dash"):
-            pending_name = None
-        if raw and not raw.startswith("#"):
-            _maybe_add(path, m.start("value"), name, parent, raw, pending_name, found)
-        if name == "name" and is_secret_name(_unquote(raw or "")):
-            pending_name = _unquote(raw)
-        if not raw:
+        raw = raw.rstrip()
+        if raw:
+            parent = parents[-1][1] if parents else ""
+            # `_maybe_add`'s own first test, asked here so that most lines cost no call
+            if raw[0] != "#" and (is_secret_name(name) or name == "value" or parent == "keys"
+                                  or name.upper() == "LIVEKIT_KEYS"):
+                _maybe_add(path, m.start(3) - 1, name, parent, raw, pending_name, found)
+            if name == "name" and is_secret_name(_unquote(raw)):
+                pending_name = _unquote(raw)
+        else:
             parents.append((indent, name))
 
 

@@ -7,7 +7,7 @@ re-exports the others for the modules that import them from here.
 
 from __future__ import annotations
 
-from rtclint.config import version_tuple
+from rtclint.config import DEFAULT_TARGETS, version_tuple
 from rtclint.model.ess_yaml import ess_exposed_ports, ess_livekit_auth, ess_matrix_rtc_nodes
 from rtclint.model.linking import IMAGE_COMPONENTS, link
 from rtclint.model.linking_kube import same_namespace
@@ -43,10 +43,12 @@ def service_target(dep: "Deployment", component: str, service: Service | None = 
     """The version a rule checks `component` against: the service's own image tag when it
     names a version, else the deployment's target (config, or image tags in the tree);
     `()` means unknown (treated as newest by callers comparing with `>=`)."""
-    from rtclint.config import DEFAULT_TARGETS
-
-    if service is not None and service.image_tag and version_tuple(service.image_tag):
-        return version_tuple(service.image_tag)
+    if service is not None:  # asked for every service by several rules: the tag parsed once
+        tag = service.image_tag
+        if tag:
+            version = version_tuple(tag)
+            if version:
+                return version
     return version_tuple(dep.targets.get(component) or DEFAULT_TARGETS.get(component, ""))
 
 

@@ -36,6 +36,9 @@ class Tree:
         # look across files (nginx includers); None: they discover the roots themselves
         self.kinds = kinds
         self._real_roots: list[str] | None = None
+        # abspath -> inside(): a Compose mount's file is asked about by the volume, the
+        # config and the key-file readers, and realpath() stats every path component
+        self._inside: dict[str, bool] = {}
 
     def load(self, abspath: str) -> Document | None:
         """The Document for a file (decoded once, shared), or None if it cannot be read."""
@@ -51,10 +54,14 @@ class Tree:
         return [full] if os.path.isfile(full) else []
 
     def inside(self, abspath: str) -> bool:
+        known = self._inside.get(abspath)
+        if known is not None:
+            return known
         real = os.path.realpath(abspath)
         if self._real_roots is None:  # once: realpath stats every component of a root
             self._real_roots = [os.path.realpath(r) for r in self.roots]
-        return any(real == r or real.startswith(r + os.sep) for r in self._real_roots)
+        known = self._inside[abspath] = any(real == r or real.startswith(r + os.sep) for r in self._real_roots)
+        return known
 
 
 def parse_error(doc: Document, start: int, message: str, end: int | None = None) -> Diagnostic:

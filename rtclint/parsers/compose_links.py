@@ -162,10 +162,12 @@ def _mounted_config(svc: Service, tree: Tree, facts: FileFacts, kind: str, targe
         found = container_file(svc, target)
         if found is None or not tree.inside(found[0]):
             continue
-        svc.facts[f"{kind}_config_file"] = display_path(found[0])
-        svc.facts[f"{kind}_config_mount"] = found[1]
-        svc.facts.setdefault(f"{kind}_config_files", []).append(display_path(found[0]))  # Synapse reads several
         other = tree.load(found[0])
+        # the loaded file's display path is this one's (display_path costs a relpath)
+        shown = other.path if other is not None and other.abspath == found[0] else display_path(found[0])
+        svc.facts[f"{kind}_config_file"] = shown
+        svc.facts[f"{kind}_config_mount"] = found[1]
+        svc.facts.setdefault(f"{kind}_config_files", []).append(shown)  # Synapse reads several
         if other is None:
             continue
         nodes, broken = load_nodes(other)

@@ -19,6 +19,9 @@ from rtclint.parsers.pyyaml import yaml
 
 # libyaml's C loader; the pure-Python one only where PyYAML was built without it
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_MappingNode = yaml.MappingNode  # module names: the loader and the helpers run for every node
+_ScalarNode = yaml.ScalarNode
+_STR_TAG = "tag:yaml.org,2002:str"
 _PLAIN_TAGS: dict[str, str] = {}  # plain scalar text -> its implicit tag, shared by every load
 _PLAIN_TAGS_MAX = 100_000
 
@@ -32,8 +35,8 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     The safe loader has no path resolvers, so the descend/ascend hooks do nothing."""
 
     def resolve(self, kind, value, implicit):
-        if kind is not yaml.ScalarNode:  # no path resolvers: collections get the default tag
-            return self.DEFAULT_MAPPING_TAG if kind is yaml.MappingNode else self.DEFAULT_SEQUENCE_TAG
+        if kind is not _ScalarNode:  # no path resolvers: collections get the default tag
+            return self.DEFAULT_MAPPING_TAG if kind is _MappingNode else self.DEFAULT_SEQUENCE_TAG
         if not implicit[0]:  # quoted or tagged: never an implicit int/bool/…
             return self.DEFAULT_SCALAR_TAG
         tag = _PLAIN_TAGS.get(value)
@@ -190,25 +193,28 @@ def node_span(doc: Document, node: yaml.Node):
 
 def mapping_get(node: yaml.Node, key: str) -> tuple[yaml.Node | None, yaml.Node | None]:
     """(key node, value node) for `key` in a mapping node; (None, None) when absent."""
-    if isinstance(node, yaml.MappingNode):
+    if isinstance(node, _MappingNode):
         for k, v in node.value:
-            if isinstance(k, yaml.ScalarNode) and k.value == key:
+            # the text first: a collection key's value is a list, never equal to a string
+            if k.value == key and isinstance(k, _ScalarNode):
                 return k, v
     return None, None
 
 
 def mapping_items(node: yaml.Node):
     """(key string, key node, value node) for each scalar key of a mapping node."""
-    if isinstance(node, yaml.MappingNode):
+    if isinstance(node, _MappingNode):
         for k, v in node.value:
-            if isinstance(k, yaml.ScalarNode):
+            if isinstance(k, _ScalarNode):
                 yield k.value, k, v
 
 
 def scalar(node: yaml.Node | None):
     """A scalar node's value, resolved like YAML 1.1 would (int, float, bool, null, str)."""
-    if not isinstance(node, yaml.ScalarNode):
+    if not isinstance(node, _ScalarNode):
         return None
+    if node.tag == _STR_TAG:  # most scalars: the text as it is
+        return node.value
     if node.tag.endswith(":int"):
         try:
             return int(node.value.replace("_", ""), 0)
