@@ -81,6 +81,24 @@ def test_longest_path_first_across_ingresses_of_one_host(tmp_path):
     assert len(site.routes) == 2
 
 
+def test_rules_without_a_host_serve_every_host_no_rule_names(tmp_path):
+    """A rule written without `host` serves any host (ingress-nginx's catch-all server,
+    Traefik's router without a Host matcher: the replay's Ingress variants check it against
+    Traefik); a host some rule names keeps its own rules."""
+    hostless = ingress(path("/livekit/jwt")).replace("  tls: [{hosts: [rtc.example.org]}]\n", "").replace(
+        "    - host: rtc.example.org\n      http:", "    - http:")
+    named = ingress(path("/", service="element")).split("---\n", 2)[2].replace("name: rtc", "name: web").replace(
+        "rtc.example.org", "web.example.org").replace("  tls: [{hosts: [web.example.org]}]\n", "")
+    result = run(tmp_path, {"rtc.yaml": hostless + "---\n" + named})
+
+    def get(host, p):
+        return answer(result.deployment, Request("http", host, 80, "GET", p))
+
+    assert get("anything.example.net", "/livekit/jwt/sfu/get").upstream.host == "jwt"
+    assert (get("anything.example.net", "/other").kind, get("anything.example.net", "/other").status) == ("respond", 404)
+    assert get("web.example.org", "/livekit/jwt/sfu/get").upstream.host == "element"  # its own rules
+
+
 def test_rewrite_target_strips_and_regex_paths(tmp_path):
     notes = "    nginx.ingress.kubernetes.io/rewrite-target: /$2\n"
     result = run(tmp_path, {"rtc.yaml": ingress(path("/livekit/jwt(/|$)(.*)", "ImplementationSpecific"), notes)})

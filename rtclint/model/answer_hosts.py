@@ -3,7 +3,8 @@
 nginx: exact name, then the longest leading wildcard (`*.example.com`), then the longest
 trailing wildcard (`www.*`), then regex names in order, then the port's `default_server`
 (else its first server). Caddy: the site whose address names the host (exact before
-wildcard); HAProxy: the frontend that binds the port (a snippet without `bind` takes any).
+wildcard); HAProxy: the frontend that binds the port (a snippet without `bind` takes any);
+Kubernetes Ingress: the host's rules, else the rules written without a host.
 """
 
 from __future__ import annotations
@@ -80,6 +81,10 @@ def _default(on_port: list["Site"]) -> "Site | None":
         return next((s for s in on_port if "*" in s.hosts), on_port[0])  # default_server
     if on_port and on_port[0].kind == "haproxy":
         return on_port[0]
+    if on_port and on_port[0].kind == "ingress":
+        # the rules of an Ingress without `host` serve every host no rule names (ingress-nginx
+        # puts them in its catch-all server; Traefik routes them without a Host matcher)
+        return next((s for s in on_port if "*" in s.hosts), None)
     return None
 
 
