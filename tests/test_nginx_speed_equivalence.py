@@ -3,10 +3,9 @@
 `unescape_value` (a regex substitution) must equal the value of `unescape` (the
 character-by-character loop that also maps offsets), and the one-match reading of plain
 unquoted words must produce the same statements, words, offsets, problems and comments as
-the general word reader (`_Reader._word`), which the test forces by making the plain-word
-pattern match nothing."""
+the general word reader (`_word`), which the test forces with a token pattern whose
+plain-word alternative matches nothing."""
 
-import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -51,7 +50,7 @@ def test_unescape_equals_the_character_loop(text, cut_start, cut_end):
 
 
 def _general_reader_only(monkeypatch):
-    monkeypatch.setattr(nginx_lexer, "_PLAIN_WORD", re.compile(""))
+    monkeypatch.setattr(nginx_lexer, "_TOKEN", nginx_lexer._token_pattern(plain=False))
 
 
 def _both(text, monkeypatch):
