@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from array import array
+from itertools import compress
 from sys import intern as _intern
 from dataclasses import dataclass, field
 
@@ -145,6 +146,13 @@ def unescape(text: str, start: int, end: int) -> tuple[str, array]:
     raw = text[start:end]
     if "\\" not in raw:
         return raw, array("l", range(start, end))
+    if raw.isascii() and "\0" not in raw:
+        # One C pass instead of a Python step per escape (a JSON well-known body has a
+        # `\"` every few characters): each escape keeps its backslash's offset and drops
+        # the next one, so a byte mask (NUL = dropped) picks the offsets out of the range.
+        # (An array is filled from a list several times faster than from an iterator.)
+        mask = _ESCAPE.sub("\x01\x00", raw).encode("ascii")
+        return unescape_value(raw), array("l", list(compress(range(start, end), mask)))
     out: list[str] = []
     where = array("l")
     done = 0  # raw[:done] is converted
