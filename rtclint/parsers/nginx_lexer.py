@@ -55,7 +55,7 @@ class Word:
         return raw.replace("\\" + self.quoted, self.quoted) if self.quoted else raw
 
 
-@dataclass
+@dataclass(init=False)
 class Stmt:
     """A directive: its name and arguments, how it ended, and its block if it has one."""
 
@@ -67,15 +67,23 @@ class Stmt:
     path: str = ""  # display path of the file the statement is in
     includes: list["IncludedFile"] = field(default_factory=list)
 
-    def __post_init__(self) -> None:
+    def __init__(self, words: list[Word], terminator: str, term_start: int, block: list["Stmt"] | None = None,
+                 block_end: int | None = None, path: str = "", includes: list["IncludedFile"] | None = None
+                 ) -> None:
+        # written out rather than generated: one per directive of every file, and the
+        # generated __init__ plus __post_init__ cost twice as much
+        self.words = words
+        self.terminator = terminator
+        self.term_start = term_start
+        self.block = block
+        self.block_end = block_end
+        self.path = path
+        self.includes = [] if includes is None else includes
         # plain attributes, not properties: the model and the checks ask for them
         # hundreds of thousands of times per run (the words of a statement never change)
-        self.name: str = self.words[0].value
-        self.args: list[Word] = self.words[1:]
-
-    @property
-    def start(self) -> int:
-        return self.words[0].start
+        self.name: str = words[0].value
+        self.args: list[Word] = words[1:]
+        self.start: int = words[0].start
 
     @property
     def end(self) -> int:
@@ -291,12 +299,12 @@ def parse_text(text: str, path: str = "") -> Parsed:
             problems.append(problem)
             if ending in ("error", "eof"):
                 if words and ending == "eof":
-                    stack[-1].append(Stmt(words, "", at, path=path))
+                    stack[-1].append(Stmt(words, "", at, None, None, path))
                 break
         words = _drop_elision(text, words, elisions)
         if ending == "}":
             if words:
-                stack[-1].append(Stmt(words, "", at, path=path))
+                stack[-1].append(Stmt(words, "", at, None, None, path))
             if not openers:
                 if problem is None:
                     problems.append(SyntaxProblem(at, at + 1, 'unexpected "}"'))
@@ -308,7 +316,7 @@ def parse_text(text: str, path: str = "") -> Parsed:
             if ending == "eof":
                 break
             continue
-        stmt = Stmt(words, ending if ending in ";{" else "", at, path=path)
+        stmt = Stmt(words, ending if ending in ";{" else "", at, None, None, path)
         stack[-1].append(stmt)
         if ending == "{":
             stmt.block = []
