@@ -301,7 +301,12 @@ def parse_text(text: str, path: str = "") -> Parsed:
                 if words and ending == "eof":
                     stack[-1].append(Stmt(words, "", at, None, None, path))
                 break
-        words = _drop_elision(text, words, elisions)
+        if words and words[0].value == "...":
+            words = _drop_elision(text, words, elisions)
+        if ending == ";":  # the common case first
+            if words:
+                stack[-1].append(Stmt(words, ";", at, None, None, path))
+            continue
         if ending == "}":
             if words:
                 stack[-1].append(Stmt(words, "", at, None, None, path))
@@ -336,8 +341,9 @@ def parse_text(text: str, path: str = "") -> Parsed:
 def _drop_elision(text: str, words: list[Word], elisions: list[Word]) -> list[Word]:
     """A line holding only `...` is a documentation elision ("more config here"), not a
     directive. nginx would read it together with the next line as one unknown directive
-    `...`; rtclint reports that (RTC001) but models the rest as the author meant it."""
-    if not words or words[0].value != "..." or words[0].quoted:
+    `...`; rtclint reports that (RTC001) but models the rest as the author meant it.
+    (`parse_text` calls this only for words starting with `...`.)"""
+    if words[0].quoted:
         return words
     first = words[0]
     line_start = text.rfind("\n", 0, first.start) + 1

@@ -19,6 +19,8 @@ from rtclint.parsers.nginx_values import listen_port, parse_time, split_modifier
 from rtclint.parsers.text_lines import TextLines
 
 
+# how far back `Builder.line_start` looks for a line break before asking the line index
+_NEAR = 256
 # location modifier -> (PathMatch kind, case-insensitive)
 _MATCH_KINDS = {"=": ("exact", False), "^~": ("prefix_noregex", False), "~": ("regex", False),
                 "~*": ("regex", True), "": ("prefix", False)}
@@ -30,6 +32,7 @@ class Builder(Answers):
         self.upstreams = upstreams
         self.last_servers: list[Upstream] = []
         self._lines: dict[str, TextLines] = {}
+        self._tabs: dict[str, bool] = {}
 
     def span(self, stmt_or_word, path: str) -> Span:
         return Span(path, stmt_or_word.start, stmt_or_word.end)
@@ -217,11 +220,20 @@ class Builder(Answers):
     def insert_point(self, stmt: Stmt) -> tuple[int | None, str]:
         if stmt.block_end is None:
             return None, ""
-        lines = self.lines_of(stmt.path)
+        text = self.text_of(stmt.path)
         close = stmt.block_end
-        line_start = lines.line_start(close)
-        at = line_start if not lines.text[line_start:close].strip() else close
-        return at, self.child_indent(stmt.path, stmt.block or [], stmt.start, lines)
+        line_start = self.line_start(stmt.path, text, close)
+        at = line_start if not text[line_start:close].strip() else close
+        return at, self.child_indent(stmt.path, stmt.block or [], stmt.start, text)
+
+    def line_start(self, path: str, text: str, offset: int) -> int:
+        """Where the line holding `offset` starts. Lines are short: the characters just
+        before it are searched first, and only a longer line asks the file's line index
+        (searching a whole line back from every block makes a one-line file quadratic)."""
+        brk = text.rfind("\n", offset - _NEAR if offset > _NEAR else 0, offset)
+        if brk != -1 or offset <= _NEAR:
+            return brk + 1
+        return self.lines_of(path).line_start(offset)
 
     def lines_of(self, path: str) -> TextLines:
         """The line index of a file's text, made once per file (not once per block)."""
@@ -230,20 +242,26 @@ class Builder(Answers):
             lines = self._lines[path] = TextLines(self.text_of(path))
         return lines
 
-    def child_indent(self, path: str, children: list[Stmt], opener: int, lines: TextLines | None = None) -> str:
+    def child_indent(self, path: str, children: list[Stmt], opener: int, text: str | None = None) -> str:
         """The indentation of a block's first child on a line of its own, else the
         opener's plus one step (a tab if the file indents with tabs)."""
-        lines = lines or self.lines_of(path)
-        text = lines.text
+        text = self.text_of(path) if text is None else text
         for child in children:
-            if child.path and text is self.text_of(child.path):
-                lead = lines.lead(child.start)
+            if child.path and (child.path == path or text is self.text_of(child.path)):
+                start = child.start
+                lead = text[self.line_start(path, text, start):start]
                 if not lead.strip():
                     return lead
-        lead = lines.lead(opener)
+        lead = text[self.line_start(path, text, opener):opener]
         lead = lead if not lead.strip() else ""
-        return lead + ("\t" if lines.tab_indented else "    ")
+        return lead + ("\t" if self.tab_indented(path, text) else "    ")
 
+    def tab_indented(self, path: str, text: str) -> bool:
+        """A line of the file starts with a tab (asked once per file)."""
+        tabs = self._tabs.get(path)
+        if tabs is None:
+            tabs = self._tabs[path] = "\n\t" in text
+        return tabs
 
 
 __all__ = ["Builder", "upstream_blocks", "parse_time", "LOCATION"]
