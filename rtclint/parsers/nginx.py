@@ -41,7 +41,7 @@ def read(doc: Document, tree) -> FileFacts:
         return facts
     # A file that never spells out `include` has none (escapes never make letters): no
     # need to walk every block of it three times looking for them.
-    if "include" in doc.text:
+    if state.mentions(doc.abspath, "include"):
         expand(state, doc, parsed.stmts, ctx, bases)
         facts.includes = list(dict.fromkeys(_included_paths(parsed.stmts)))
         for sub_doc, sub_ctx in _unchecked(state, parsed.stmts, ctx):

@@ -17,7 +17,7 @@ def check_file(state: NginxState, doc: Document, parsed: Parsed, ctx: tuple, bas
                                 'unknown directive "...": a documentation elision, not configuration '
                                 "(nginx reads it with the next line as one directive; delete the line)"))
     _check_block(doc, parsed.stmts, ctx, None, problems)
-    for inc in find_includes(state, doc, parsed.stmts, ctx, bases) if "include" in doc.text else ():
+    for inc in find_includes(state, doc, parsed.stmts, ctx, bases) if state.mentions(doc.abspath, "include") else ():
         if inc.report:
             arg = inc.stmt.args[0]
             problems.append(Problem("RTC003", doc.path, arg.start, arg.end, inc.report))

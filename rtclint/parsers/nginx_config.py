@@ -104,6 +104,7 @@ class NginxState:
     generation: int = 0
     memo: dict = field(default_factory=dict)
     _texts: dict[str, str] = field(default_factory=dict)
+    _mentions: dict[tuple[str, str], bool] = field(default_factory=dict)
 
     def text_of(self, path: str) -> str:
         """The text of a parsed file by its display path (KeyError if none is parsed)."""
@@ -186,8 +187,16 @@ class NginxState:
     def mentions(self, abspath: str, *words: str) -> bool:
         """Whether the file's text contains one of these words (escapes never make
         letters, so a directive name is always spelled out): a cheap test before parsing."""
-        doc = self.docs.get(abspath) or self.tree.load(abspath)
-        return doc is not None and any(w in doc.text for w in words)
+        for word in words:
+            found = self._mentions.get((abspath, word))
+            if found is None:
+                # remembered: every file is asked about `include` and `upstream` several
+                # times per run, and each answer is a pass over its text
+                doc = self.docs.get(abspath) or self.tree.load(abspath)
+                found = self._mentions[(abspath, word)] = doc is not None and word in doc.text
+            if found:
+                return True
+        return False
 
     def is_checked(self, abspath: str) -> bool:
         return abspath in self.kinds()

@@ -20,7 +20,7 @@ from rtclint.parsers.text_lines import TextLines
 
 
 # how far back `Builder.line_start` looks for a line break before asking the line index
-_NEAR = 256
+_NEAR = 32
 # location modifier -> (PathMatch kind, case-insensitive)
 _MATCH_KINDS = {"=": ("exact", False), "^~": ("prefix_noregex", False), "~": ("regex", False),
                 "~*": ("regex", True), "": ("prefix", False)}
