@@ -25,7 +25,10 @@ from sys import intern as _intern
 from dataclasses import dataclass, field
 
 _SPACE = " \t\r\n"
-_STOPS = {"": re.compile(r"[ \t\r\n;{\\]"), '"': re.compile(r'["\\]'), "'": re.compile(r"['\\]")}
+_UNQUOTED_STOP = re.compile(r"[ \t\r\n;{\\]")
+# a quoted word's characters: anything but the quote or a backslash, or a backslash and the
+# character it escapes (whatever it is)
+_QUOTED = {q: re.compile(rf"(?:[^{q}\\]++|\\.)*+", re.S) for q in "\"'"}
 _SIMPLE_ESCAPES = {'"': '"', "'": "'", "\\": "\\", "t": "\t", "r": "\r", "n": "\n"}
 _PAIRS = [("\\" + k, v) for k, v in _SIMPLE_ESCAPES.items() if k != "\\"]
 _ESCAPE = re.compile(r"\\([\"'\\trn])")
@@ -180,17 +183,18 @@ def unescape(text: str, start: int, end: int) -> tuple[str, array]:
 # matches: spaces, then one of the alternatives or the end of the text), so a file is read
 # by one `finditer` instead of two searches per word:
 #  1 an unquoted word without backslash or `{` (the common case), ending at a space, `;`
-#    or the end (possessive, so a word that goes on into `{` or a backslash fails at once);
-#  2 `;`, `{` or `}`;  3 a `#` comment (a `#` inside a word is part of the word);
-#  4 any other character: the start of a word the general reader `_word` reads (quoted,
-#    escaped, `${`), after which the token stream restarts;  5 the end of the text.
-_PLAIN = r"([^ \t\r\n;{}\"'#\\][^ \t\r\n;{\\]*+)(?=[ \t\r\n;]|\Z)|"
+#    or the end; 2 the `{` or backslash that goes on after such a word instead: then the
+#    general reader `_word` reads it from its start (a lookahead for this made the
+#    pattern twice as slow);  3 `;`, `{` or `}`;  4 a `#` comment (a `#` inside a word
+#    is part of the word);  5 any other character: the start of a word `_word` reads
+#    (quoted, escaped);  6 the end of the text. After a `_word` the stream restarts.
+_PLAIN = r"([^ \t\r\n;{}\"'#\\][^ \t\r\n;{\\]*+)([{\\])?|"
 _TOKEN_REST = r"([;{}])|(#[^\n]*+)|(.)|(\Z)"
 
 
 def _token_pattern(plain: bool = True) -> re.Pattern:
     """The token pattern; without `plain` every word goes through `_word` (for tests)."""
-    return re.compile(r"[ \t\r\n]*+(?:" + (_PLAIN if plain else "()(?!)|") + _TOKEN_REST + ")", re.S)
+    return re.compile(r"[ \t\r\n]*+(?:" + (_PLAIN if plain else "()()(?!)|") + _TOKEN_REST + ")", re.S)
 
 
 _TOKEN = _token_pattern()
@@ -211,14 +215,14 @@ def _statements(text: str, comments: list[Comment]):
                 # values) and a tree repeats them; one copy each saved 8 MB of the
                 # 900-file bench set's peak
                 words.append(Word(_intern(m[1]), i, at, "", i, at))
-            elif kind == 2:
-                i = m.start(2)
+            elif kind == 3:
+                i = m.start(3)
                 yield _ended(words, text[i], i)
                 words = []
-            elif kind == 3:
-                comments.append(Comment(*m.span(3)))
             elif kind == 4:
-                word, problem, pos = _word(text, m.start(4))
+                comments.append(Comment(*m.span(4)))
+            elif kind != 6:
+                word, problem, pos = _word(text, m.start(1 if kind == 2 else 5))
                 if problem is not None:
                     yield words, "error", problem.start, problem
                     return
@@ -246,8 +250,10 @@ def _word(text: str, i: int) -> tuple[Word, SyntaxProblem | None, int]:
     """The word starting at offset i, a problem if nginx refuses it, and where reading goes on."""
     n = len(text)
     quote = text[i] if text[i] in "\"'" else ""
-    stop = _STOPS[quote]
-    j = raw_start = i + 1 if quote else i
+    if quote:
+        return _quoted_word(text, i, quote)
+    stop = _UNQUOTED_STOP
+    j = raw_start = i
     escaped_at = -1  # offset of the last character a backslash escaped
     while True:
         m = stop.search(text, j)
@@ -258,19 +264,25 @@ def _word(text: str, i: int) -> tuple[Word, SyntaxProblem | None, int]:
         if ch == "\\":
             escaped_at, j = at + 1, at + 2
             continue
-        if quote:
-            return _after_quote(text, i, at, quote, raw_start)
         if ch == "{" and at > raw_start and text[at - 1] == "$" and escaped_at != at - 1:
             j = at + 1  # `${name}`: nginx's variable flag keeps this brace in the word
             continue
         return _make_word(text, i, at, "", raw_start, at), None, at
-    if quote:
-        # nginx reads on to the end of the file and stops there; say where the quote began.
-        line = text.count("\n", 0, i) + 1
-        return _make_word(text, i, n, quote, raw_start, n), SyntaxProblem(
-            n, n, f'unexpected end of file, expecting ";" or "}}": the {quote} quote opened on line {line} '
-            "is never closed"), n
     return _make_word(text, i, n, "", raw_start, n), None, n
+
+
+def _quoted_word(text: str, i: int, quote: str) -> tuple[Word, SyntaxProblem | None, int]:
+    """The quoted word starting at offset i: up to the first quote no backslash escapes,
+    found in one match (a JSON body escapes a quote every few characters)."""
+    n = len(text)
+    close = _QUOTED[quote].match(text, i + 1).end()
+    if close < n and text[close] == quote:
+        return _after_quote(text, i, close, quote, i + 1)
+    # nginx reads on to the end of the file and stops there; say where the quote began.
+    line = text.count("\n", 0, i) + 1
+    return _make_word(text, i, n, quote, i + 1, n), SyntaxProblem(
+        n, n, f'unexpected end of file, expecting ";" or "}}": the {quote} quote opened on line {line} '
+        "is never closed"), n
 
 
 def _after_quote(text: str, i: int, close: int, quote: str, raw_start: int
