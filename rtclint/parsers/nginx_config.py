@@ -67,7 +67,19 @@ def directives_table():
 def guess_context(stmts: list[Stmt]) -> tuple:
     """The context a standalone file's top-level directives belong to."""
     an = directives_table()
-    names = [s.name for s in stmts if s.name and s.name in an.DIRECTIVES]
+    directives = an.DIRECTIVES
+    names = frozenset([s.name for s in stmts if s.name in directives])
+    # the answer depends on the set of names only, and a tree's files share a few sets
+    ctx = _GUESSED.get(names)
+    if ctx is None:
+        ctx = _GUESSED[names] = _guess(an, names)
+    return ctx
+
+
+_GUESSED: dict[frozenset, tuple] = {}
+
+
+def _guess(an, names: frozenset) -> tuple:
     if any(_allowed(an, n, MAIN) and not _allowed(an, n, HTTP) for n in names):
         return MAIN
     for ctx in _GUESS_ORDER:
