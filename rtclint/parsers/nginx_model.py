@@ -21,6 +21,8 @@ from rtclint.parsers.text_lines import TextLines
 
 # how far back `Builder.line_start` looks for a line break before asking the line index
 _NEAR = 32
+_TLS_FLAGS = frozenset({"ssl", "quic"})
+_DEFAULT_FLAGS = frozenset({"default_server", "default"})  # `listen` words making the default server
 # location modifier -> (PathMatch kind, case-insensitive)
 _MATCH_KINDS = {"=": ("exact", False), "^~": ("prefix_noregex", False), "~": ("regex", False),
                 "~*": ("regex", True), "": ("prefix", False)}
@@ -79,14 +81,18 @@ class Builder(Answers):
 
     def new_site(self, body: list[Stmt], span: Span, parent: Level) -> Site:
         hosts = self.hosts(body)
-        listens = [lst for s in body if s.name == "listen" for lst in [self.listen(s)] if lst is not None]
-        if any(s.name == "listen" and any(w.value in ("default_server", "default") for w in s.args) for s in body):
-            if "*" not in hosts:
-                hosts.append("*")
+        # one pass over the server's `listen`s (a generator per question cost more)
         unique: dict[tuple[int, bool], Listen] = {}
-        for lst in listens:
-            unique.setdefault((lst.port, lst.tls), lst)
-        if not any(s.name == "listen" for s in body):
+        default = False
+        listens = [s for s in body if s.name == "listen"]
+        for stmt in listens:
+            lst = self.listen(stmt)
+            if lst is not None:
+                unique.setdefault((lst.port, lst.tls), lst)
+            default = default or not _DEFAULT_FLAGS.isdisjoint([w.value for w in stmt.args])
+        if default and "*" not in hosts:
+            hosts.append("*")
+        if not listens:
             unique[(80, False)] = Listen(80, False, None)
         name = "server " + " ".join(hosts)
         return Site(kind="nginx", hosts=hosts, listens=list(unique.values()), routes=[], span=span, name=name)
@@ -149,8 +155,8 @@ class Builder(Answers):
         port = listen_port(addr)
         if port is None:
             return None
-        flags = {w.value for w in stmt.args[1:]}
-        return Listen(port, bool(flags & {"ssl", "quic"}), self.span(stmt, stmt.path))
+        tls = not _TLS_FLAGS.isdisjoint([w.value for w in stmt.args[1:]])
+        return Listen(port, tls, self.span(stmt, stmt.path))
 
     # -- routes ----------------------------------------------------------------------
 
