@@ -21,6 +21,9 @@ SAMPLES = [
     'location ~ ^/x${a}{2}$ { return 200 "a\\tb\\"c\\\\d\\x"; }\n',
     "set $a b\\;c; add_header X 'y'z;\n# comment } {\n...\nroot /;",
     'a "unterminated\n', "a}b #c;\n}", "a\\", "${ {", 'if ($a = \'b\') { }',
+    # the one-match statements: single-space words ended by `;` or ` {`, and look-alikes
+    "listen 443 ssl;\nlocation ^~ /a/ {\n}\n", "a $ {}", "a ${ {}", "a  b;", "a b ;", "a\tb;", "a b{", "a\nb c;",
+    "a b\\;c;", "a #b;\n}", 'a "b" c;', "a b;c d {e f;}}", "... ;",
 ]
 
 

@@ -184,21 +184,22 @@ def unescape(text: str, start: int, end: int) -> tuple[str, array]:
 # by one `finditer` instead of two searches per word. An unquoted word without backslash
 # or `{` is the common case (`_WORD`); the groups:
 #  1 such words separated by single spaces and ended by `;` right after the last one:
-#    most directives, read in one match (`listen 443 ssl;`);
-#  2 one such word, ending at a space, `;` or the end; 3 the `{` or backslash that goes on
+#    most directives, read in one match (`listen 443 ssl;`); 2 such words each followed
+#    by one space, then `{` (`location / {`; the space keeps `$` and `{` apart);
+#  3 one such word, ending at a space, `;` or the end; 4 the `{` or backslash that goes on
 #    after such a word instead: then the general reader `_word` reads it from its start
 #    (a lookahead for this made the pattern twice as slow);
-#  4 `;`, `{` or `}`;  5 a `#` comment (a `#` inside a word is part of the word);
-#  6 any other character: the start of a word `_word` reads (quoted, escaped);
-#  7 the end of the text. After a `_word` the stream restarts.
+#  5 `;`, `{` or `}`;  6 a `#` comment (a `#` inside a word is part of the word);
+#  7 any other character: the start of a word `_word` reads (quoted, escaped);
+#  8 the end of the text. After a `_word` the stream restarts.
 _WORD = r"[^ \t\r\n;{}\"'#\\][^ \t\r\n;{\\]*+"
-_PLAIN = rf"((?:{_WORD} )*+{_WORD});|({_WORD})([{{\\])?|"
+_PLAIN = rf"((?:{_WORD} )*+{_WORD});|((?:{_WORD} )++){{|({_WORD})([{{\\])?|"
 _TOKEN_REST = r"([;{}])|(#[^\n]*+)|(.)|(\Z)"
 
 
 def _token_pattern(plain: bool = True) -> re.Pattern:
     """The token pattern; without `plain` every word goes through `_word` (for tests)."""
-    return re.compile(r"[ \t\r\n]*+(?:" + (_PLAIN if plain else "()()()(?!)|") + _TOKEN_REST + ")", re.S)
+    return re.compile(r"[ \t\r\n]*+(?:" + (_PLAIN if plain else "()()()()(?!)|") + _TOKEN_REST + ")", re.S)
 
 
 _TOKEN = _token_pattern()
@@ -215,25 +216,26 @@ def _statements(text: str, comments: list[Comment]):
             kind = m.lastindex
             # interned words: the model keeps many of them (hosts, paths, header values)
             # and a tree repeats them; one copy each saved 8 MB of the 900-file set's peak
-            if kind == 1:
-                i = m.start(1)
-                for value in m[1].split(" "):
+            if kind == 1 or kind == 2:
+                i = m.start(kind)
+                for value in (m[1] if kind == 1 else m[2][:-1]).split(" "):
                     j = i + len(value)
                     words.append(Word(_intern(value), i, j, "", i, j))
                     i = j + 1
-                yield words, ";", j, None
+                at = m.end(kind)  # the `;` or `{`
+                yield words, text[at], at, None
                 words = []
-            elif kind == 2:
-                i, j = m.span(2)
-                words.append(Word(_intern(m[2]), i, j, "", i, j))
-            elif kind == 4:
-                i = m.start(4)
+            elif kind == 3:
+                i, j = m.span(3)
+                words.append(Word(_intern(m[3]), i, j, "", i, j))
+            elif kind == 5:
+                i = m.start(5)
                 yield _ended(words, text[i], i)
                 words = []
-            elif kind == 5:
-                comments.append(Comment(*m.span(5)))
-            elif kind != 7:
-                word, problem, pos = _word(text, m.start(2 if kind == 3 else 6))
+            elif kind == 6:
+                comments.append(Comment(*m.span(6)))
+            elif kind != 8:
+                word, problem, pos = _word(text, m.start(3 if kind == 4 else 7))
                 if problem is not None:
                     yield words, "error", problem.start, problem
                     return
