@@ -24,6 +24,8 @@ SAMPLES = [
     # the one-match statements: single-space words ended by `;` or ` {`, and look-alikes
     "listen 443 ssl;\nlocation ^~ /a/ {\n}\n", "a $ {}", "a ${ {}", "a  b;", "a b ;", "a\tb;", "a b{", "a\nb c;",
     "a b\\;c;", "a #b;\n}", 'a "b" c;', "a b;c d {e f;}}", "... ;",
+    # longer than one match takes (9 words to a `;`, 8 before a `{`)
+    " ".join("abcdefghijkl") + ";", " ".join("abcdefghijk") + " {}", " ".join("abcdefghijkl") + " \"m\";",
 ]
 
 
