@@ -414,3 +414,23 @@ def test_a_file_of_one_line_server_blocks_is_read_in_linear_text_scans(tmp_path)
         scanned[blocks] = ScanCountingText.scanned / len(text)
     # a few passes over the text, whatever its length
     assert scanned[800] < 10 and scanned[800] < 1.5 * scanned[200], scanned
+
+
+def test_a_long_run_of_words_without_terminator_is_lexed_in_one_pass():
+    """The lexer reads most directives in one match; where a run of single-spaced words
+    has no `;` or `{` after it, every word starts a new try, and a try that read to the
+    end of the run made a line of 20,000 words take seconds (200,000: hours). Not timed:
+    a subprocess with a generous timeout is the guard, as in tests/test_hostile.py; the
+    statements must equal the general reader's."""
+    import subprocess
+    import sys
+
+    probe = ("from rtclint.parsers import nginx_lexer as L\n"
+             "for text in ('a ' * 200000, 'a ' * 200000 + '{', 'ab ' * 200000 + ' ;'):\n"
+             "    fast = L.parse_text(text)\n"
+             "    L._TOKEN = L._token_pattern(plain=False)\n"
+             "    assert fast == L.parse_text(text)\n"
+             "    L._TOKEN = L._token_pattern()\n"
+             "print('ok')\n")
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert proc.stdout.strip() == "ok", proc.stderr

@@ -3,10 +3,9 @@
 `unescape_value` (a regex substitution) must equal the value of `unescape` (the
 character-by-character loop that also maps offsets), and the one-match reading of plain
 unquoted words must produce the same statements, words, offsets, problems and comments as
-the general word reader (`_Reader._word`), which the test forces by making the plain-word
-pattern match nothing."""
+the general word reader (`_word`), which the test forces with a token pattern whose
+plain-word alternative matches nothing."""
 
-import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -22,6 +21,11 @@ SAMPLES = [
     'location ~ ^/x${a}{2}$ { return 200 "a\\tb\\"c\\\\d\\x"; }\n',
     "set $a b\\;c; add_header X 'y'z;\n# comment } {\n...\nroot /;",
     'a "unterminated\n', "a}b #c;\n}", "a\\", "${ {", 'if ($a = \'b\') { }',
+    # the one-match statements: single-space words ended by `;` or ` {`, and look-alikes
+    "listen 443 ssl;\nlocation ^~ /a/ {\n}\n", "a $ {}", "a ${ {}", "a  b;", "a b ;", "a\tb;", "a b{", "a\nb c;",
+    "a b\\;c;", "a #b;\n}", 'a "b" c;', "a b;c d {e f;}}", "... ;",
+    # longer than one match takes (9 words to a `;`, 8 before a `{`)
+    " ".join("abcdefghijkl") + ";", " ".join("abcdefghijk") + " {}", " ".join("abcdefghijkl") + " \"m\";",
 ]
 
 
@@ -51,7 +55,7 @@ def test_unescape_equals_the_character_loop(text, cut_start, cut_end):
 
 
 def _general_reader_only(monkeypatch):
-    monkeypatch.setattr(nginx_lexer, "_PLAIN_WORD", re.compile(""))
+    monkeypatch.setattr(nginx_lexer, "_TOKEN", nginx_lexer._token_pattern(plain=False))
 
 
 def _both(text, monkeypatch):

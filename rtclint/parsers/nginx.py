@@ -39,10 +39,13 @@ def read(doc: Document, tree) -> FileFacts:
         # re-reads it when one of them changes)
         facts.includes = _includer_chain(state, doc.abspath)
         return facts
-    expand(state, doc, parsed.stmts, ctx, bases)
-    facts.includes = list(dict.fromkeys(_included_paths(parsed.stmts)))
-    for sub_doc, sub_ctx in _unchecked(state, parsed.stmts, ctx):
-        _report(facts, sub_doc, check_file(state, sub_doc, state.parse(sub_doc), sub_ctx, bases))
+    # A file that never spells out `include` has none (escapes never make letters): no
+    # need to walk every block of it three times looking for them.
+    if state.mentions(doc.abspath, "include"):
+        expand(state, doc, parsed.stmts, ctx, bases)
+        facts.includes = list(dict.fromkeys(_included_paths(parsed.stmts)))
+        for sub_doc, sub_ctx in _unchecked(state, parsed.stmts, ctx):
+            _report(facts, sub_doc, check_file(state, sub_doc, state.parse(sub_doc), sub_ctx, bases))
     upstreams = upstream_blocks(parsed.stmts, state.text_of)
     for name, servers in all_upstreams(state).items():  # this file's own come first
         upstreams.setdefault(name, servers)

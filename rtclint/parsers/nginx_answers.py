@@ -57,7 +57,7 @@ class Answers:
         proxy = Proxy(upstream=upstream, span=self.span(stmt, stmt.path))
         if backend is not None:
             proxy.backend_name = backend
-            proxy.backend_span = Span(stmt.path, word.start, word.end)
+            proxy.backend_span = upstream.span  # the proxy_pass word's (spans are frozen: shared)
             self.last_servers = list(self.upstreams.get(backend, []))
         else:
             self.last_servers = [upstream]
@@ -65,7 +65,7 @@ class Answers:
                                                                                   "exact"):
             prefix = matcher.paths[0]
             proxy.strip_prefix = "" if upstream.path == prefix else prefix
-            proxy.strip_span = Span(stmt.path, word.start, word.end)
+            proxy.strip_span = upstream.span
         proxy.request_headers = list(lvl.proxy_headers)
         names = {h.name.lower(): h.value.lower() for h in lvl.proxy_headers}
         proxy.websocket = "upgrade" in names and "upgrade" in names.get("connection", "")

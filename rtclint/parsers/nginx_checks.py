@@ -17,7 +17,7 @@ def check_file(state: NginxState, doc: Document, parsed: Parsed, ctx: tuple, bas
                                 'unknown directive "...": a documentation elision, not configuration '
                                 "(nginx reads it with the next line as one directive; delete the line)"))
     _check_block(doc, parsed.stmts, ctx, None, problems)
-    for inc in find_includes(state, doc, parsed.stmts, ctx, bases):
+    for inc in find_includes(state, doc, parsed.stmts, ctx, bases) if state.mentions(doc.abspath, "include") else ():
         if inc.report:
             arg = inc.stmt.args[0]
             problems.append(Problem("RTC003", doc.path, arg.start, arg.end, inc.report))
@@ -29,10 +29,7 @@ def _check_block(doc: Document, stmts: list[Stmt], ctx: tuple, location: Stmt | 
         if not stmt.name:
             continue
         if stmt.terminator:
-            args = [w.value for w in stmt.args]
-            if stmt.name == "if":
-                args = _if_args(args)
-            message = directive_error(stmt.name, args, stmt.terminator, ctx)
+            message = _statement_error(stmt, ctx)
             if message is not None:
                 start, end = error_span(doc, stmt)
                 out.append(Problem("RTC001", doc.path, start, end, message))
@@ -50,14 +47,34 @@ _VERDICTS: dict[tuple, str | None] = {}
 _FLAG_DIRECTIVES: frozenset[str] | None = None
 
 
-def directive_error(name: str, args: list[str], terminator: str, ctx: tuple) -> str | None:
-    """crossplane's analyser message for this directive in `ctx`, or None when it is fine."""
+def _flag_directives() -> frozenset[str]:
     global _FLAG_DIRECTIVES
     if _FLAG_DIRECTIVES is None:
         from crossplane.analyzer import DIRECTIVES, NGX_CONF_FLAG
 
         _FLAG_DIRECTIVES = frozenset(d for d, masks in DIRECTIVES.items() if any(m & NGX_CONF_FLAG for m in masks))
-    flag = args[0] if len(args) == 1 and name in _FLAG_DIRECTIVES else None
+    return _FLAG_DIRECTIVES
+
+
+def _statement_error(stmt: Stmt, ctx: tuple) -> str | None:
+    """`directive_error` of a statement; a remembered verdict is found without listing
+    the argument values (every directive of every file asks)."""
+    name, args = stmt.name, stmt.args
+    if name != "if":
+        flag = args[0].value if len(args) == 1 and name in (_FLAG_DIRECTIVES or _flag_directives()) else None
+        verdict = _VERDICTS.get((name, stmt.terminator, ctx, len(args), flag), _UNKNOWN)
+        if verdict is not _UNKNOWN:
+            return verdict
+        return directive_error(name, [w.value for w in args], stmt.terminator, ctx)
+    return directive_error(name, _if_args([w.value for w in args]), stmt.terminator, ctx)
+
+
+_UNKNOWN = object()  # no verdict remembered yet
+
+
+def directive_error(name: str, args: list[str], terminator: str, ctx: tuple) -> str | None:
+    """crossplane's analyser message for this directive in `ctx`, or None when it is fine."""
+    flag = args[0] if len(args) == 1 and name in _flag_directives() else None
     key = (name, terminator, ctx, len(args), flag)
     try:
         return _VERDICTS[key]
@@ -90,16 +107,18 @@ def _check_proxy_pass_uri(doc: Document, stmt: Stmt, location: Stmt, ctx: tuple,
     """nginx refuses a URI part in proxy_pass inside a regex or named location or `if`."""
     if not stmt.args or "$" in stmt.args[0].value:
         return
-    url = stmt.args[0].value
-    rest = url.split("://", 1)[1] if "://" in url else ""
-    if rest.startswith("unix:"):
-        rest = rest.split(":", 2)[-1] if rest.count(":") >= 2 else ""
-    has_uri = "/" in rest
+    # where it is (cheap) before what the URL holds: most proxy_pass are in prefix locations
     mods = [w.value for w in location.args]
     regex = bool(mods) and (mods[0] in ("~", "~*") or (len(mods) == 1 and mods[0].startswith("~")))
     named = bool(mods) and mods[-1].startswith("@")
     inside_if = ctx[-1:] in (("if",), ("limit_except",))
-    if has_uri and (regex or named or inside_if):
+    if not (regex or named or inside_if):
+        return
+    url = stmt.args[0].value
+    rest = url.split("://", 1)[1] if "://" in url else ""
+    if rest.startswith("unix:"):
+        rest = rest.split(":", 2)[-1] if rest.count(":") >= 2 else ""
+    if "/" in rest:
         start, end = error_span(doc, stmt)
         out.append(Problem("RTC001", doc.path, start, end,
                            '"proxy_pass" cannot have URI part in location given by regular expression, or inside '

@@ -67,7 +67,19 @@ def directives_table():
 def guess_context(stmts: list[Stmt]) -> tuple:
     """The context a standalone file's top-level directives belong to."""
     an = directives_table()
-    names = [s.name for s in stmts if s.name and s.name in an.DIRECTIVES]
+    directives = an.DIRECTIVES
+    names = frozenset([s.name for s in stmts if s.name in directives])
+    # the answer depends on the set of names only, and a tree's files share a few sets
+    ctx = _GUESSED.get(names)
+    if ctx is None:
+        ctx = _GUESSED[names] = _guess(an, names)
+    return ctx
+
+
+_GUESSED: dict[frozenset, tuple] = {}
+
+
+def _guess(an, names: frozenset) -> tuple:
     if any(_allowed(an, n, MAIN) and not _allowed(an, n, HTTP) for n in names):
         return MAIN
     for ctx in _GUESS_ORDER:
@@ -104,6 +116,7 @@ class NginxState:
     generation: int = 0
     memo: dict = field(default_factory=dict)
     _texts: dict[str, str] = field(default_factory=dict)
+    _mentions: dict[tuple[str, str], bool] = field(default_factory=dict)
 
     def text_of(self, path: str) -> str:
         """The text of a parsed file by its display path (KeyError if none is parsed)."""
@@ -186,8 +199,16 @@ class NginxState:
     def mentions(self, abspath: str, *words: str) -> bool:
         """Whether the file's text contains one of these words (escapes never make
         letters, so a directive name is always spelled out): a cheap test before parsing."""
-        doc = self.docs.get(abspath) or self.tree.load(abspath)
-        return doc is not None and any(w in doc.text for w in words)
+        for word in words:
+            found = self._mentions.get((abspath, word))
+            if found is None:
+                # remembered: every file is asked about `include` and `upstream` several
+                # times per run, and each answer is a pass over its text
+                doc = self.docs.get(abspath) or self.tree.load(abspath)
+                found = self._mentions[(abspath, word)] = doc is not None and word in doc.text
+            if found:
+                return True
+        return False
 
     def is_checked(self, abspath: str) -> bool:
         return abspath in self.kinds()

@@ -74,8 +74,10 @@ def inherit(parent: Level, stmts: list[Stmt]) -> Level:
     return lvl
 
 def header(stmt: Stmt) -> Header:
-    always = any(w.value == "always" for w in stmt.args[2:])
-    return Header(stmt.args[0].value, stmt.args[1].value, Span(stmt.path, stmt.start, stmt.end), always=always)
+    args = stmt.args
+    # (a generator for the one or no word after the value cost more than the comparisons)
+    always = len(args) > 2 and "always" in [w.value for w in args[2:]]
+    return Header(args[0].value, args[1].value, Span(stmt.path, stmt.start, stmt.end), always=always)
 
 def _types(stmt: Stmt) -> list[Setting]:
     return [Setting(s.name, Span(s.path, s.start, s.end)) for s in stmt.block or [] if s.name]

@@ -20,17 +20,18 @@ from __future__ import annotations
 
 import re
 from array import array
+from itertools import compress
 from sys import intern as _intern
 from dataclasses import dataclass, field
 
 _SPACE = " \t\r\n"
-_NONSPACE = re.compile(r"[^ \t\r\n]")
-_STOPS = {"": re.compile(r"[ \t\r\n;{\\]"), '"': re.compile(r'["\\]'), "'": re.compile(r"['\\]")}
+_UNQUOTED_STOP = re.compile(r"[ \t\r\n;{\\]")
+# a quoted word's characters: anything but the quote or a backslash, or a backslash and the
+# character it escapes (whatever it is)
+_QUOTED = {q: re.compile(rf"(?:[^{q}\\]++|\\.)*+", re.S) for q in "\"'"}
 _SIMPLE_ESCAPES = {'"': '"', "'": "'", "\\": "\\", "t": "\t", "r": "\r", "n": "\n"}
 _PAIRS = [("\\" + k, v) for k, v in _SIMPLE_ESCAPES.items() if k != "\\"]
 _ESCAPE = re.compile(r"\\([\"'\\trn])")
-# an unquoted word without backslash or `{`: the common case, read in one match
-_PLAIN_WORD = re.compile(r"[^ \t\r\n;{\\]*")
 
 
 @dataclass(slots=True)  # one per token: slots keep them small
@@ -57,7 +58,7 @@ class Word:
         return raw.replace("\\" + self.quoted, self.quoted) if self.quoted else raw
 
 
-@dataclass
+@dataclass(init=False)
 class Stmt:
     """A directive: its name and arguments, how it ended, and its block if it has one."""
 
@@ -69,15 +70,23 @@ class Stmt:
     path: str = ""  # display path of the file the statement is in
     includes: list["IncludedFile"] = field(default_factory=list)
 
-    def __post_init__(self) -> None:
+    def __init__(self, words: list[Word], terminator: str, term_start: int, block: list["Stmt"] | None = None,
+                 block_end: int | None = None, path: str = "", includes: list["IncludedFile"] | None = None
+                 ) -> None:
+        # written out rather than generated: one per directive of every file, and the
+        # generated __init__ plus __post_init__ cost twice as much
+        self.words = words
+        self.terminator = terminator
+        self.term_start = term_start
+        self.block = block
+        self.block_end = block_end
+        self.path = path
+        self.includes = [] if includes is None else includes
         # plain attributes, not properties: the model and the checks ask for them
         # hundreds of thousands of times per run (the words of a statement never change)
-        self.name: str = self.words[0].value
-        self.args: list[Word] = self.words[1:]
-
-    @property
-    def start(self) -> int:
-        return self.words[0].start
+        self.name: str = words[0].value
+        self.args: list[Word] = words[1:]
+        self.start: int = words[0].start
 
     @property
     def end(self) -> int:
@@ -148,6 +157,13 @@ def unescape(text: str, start: int, end: int) -> tuple[str, array]:
     raw = text[start:end]
     if "\\" not in raw:
         return raw, array("l", range(start, end))
+    if raw.isascii() and "\0" not in raw:
+        # One C pass instead of a Python step per escape (a JSON well-known body has a
+        # `\"` every few characters): each escape keeps its backslash's offset and drops
+        # the next one, so a byte mask (NUL = dropped) picks the offsets out of the range.
+        # (An array is filled from a list several times faster than from an iterator.)
+        mask = _ESCAPE.sub("\x01\x00", raw).encode("ascii")
+        return unescape_value(raw), array("l", list(compress(range(start, end), mask)))
     out: list[str] = []
     where = array("l")
     done = 0  # raw[:done] is converted
@@ -163,100 +179,137 @@ def unescape(text: str, start: int, end: int) -> tuple[str, array]:
     return "".join(out), where
 
 
-class _Reader:
-    """ngx_conf_read_token as a cursor over the whole text: each call reads one
-    directive's words and says how it ended."""
+# One token per match, the match starting where the previous one ended (every position
+# matches: spaces, then one of the alternatives or the end of the text), so a file is read
+# by one `finditer` instead of two searches per word. An unquoted word without backslash
+# or `{` is the common case (`_WORD`); the groups:
+#  1 such words separated by single spaces and ended by `;` right after the last one:
+#    most directives, read in one match (`listen 443 ssl;`); 2 such words each followed
+#    by one space, then `{` (`location / {`; the space keeps `$` and `{` apart);
+#  3 one such word, ending at a space, `;` or the end; 4 the `{` or backslash that goes on
+#    after such a word instead: then the general reader `_word` reads it from its start
+#    (a lookahead for this made the pattern twice as slow);
+#  5 `;`, `{` or `}`;  6 a `#` comment (a `#` inside a word is part of the word);
+#  7 any other character: the start of a word `_word` reads (quoted, escaped);
+#  8 the end of the text. After a `_word` the stream restarts.
+_WORD = r"[^ \t\r\n;{}\"'#\\][^ \t\r\n;{\\]*+"
+# At most 8 words before the last: where the run of words goes on without `;` or `{`,
+# every word of it starts a new try, and an unbounded one would read to the end of the
+# run each time (a line of 20,000 words took 7 s); a longer directive is read a word at
+# a time up to its last 9 words.
+_PLAIN = rf"((?:{_WORD} ){{0,8}}+{_WORD});|((?:{_WORD} ){{1,8}}+){{|({_WORD})([{{\\])?|"
+_TOKEN_REST = r"([;{}])|(#[^\n]*+)|(.)|(\Z)"
 
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.pos = 0
-        self.comments: list[Comment] = []
 
-    def read(self) -> tuple[list[Word], str, int, SyntaxProblem | None]:
-        """(words, ending, ending offset, problem); ending is ';', '{', '}' or 'eof'."""
-        text, n = self.text, len(self.text)
-        words: list[Word] = []
-        while True:
-            m = _NONSPACE.search(text, self.pos)
-            i = self.pos = m.start() if m else n
-            if i >= n:
-                if words:
-                    return words, "eof", n, SyntaxProblem(n, n, 'unexpected end of file, expecting ";" or "}"')
-                return words, "eof", n, None
-            ch = text[i]
-            if ch in ";{":
-                self.pos = i + 1
-                if not words and ch == "{":
-                    # keep the block's structure so its '}' closes it, not the parent
-                    return [Word("", i, i, "", i, i)], ch, i, SyntaxProblem(i, i + 1, 'unexpected "{"')
-                if not words:
-                    return words, ch, i, SyntaxProblem(i, i + 1, f'unexpected "{ch}"')
-                return words, ch, i, None
-            if ch == "}":
-                self.pos = i + 1
-                if words:
-                    return words, "}", i, SyntaxProblem(i, i + 1, 'unexpected "}"')
-                return words, "}", i, None
-            if ch == "#":
-                end = text.find("\n", i)
-                end = n if end == -1 else end
-                self.comments.append(Comment(i, end))
-                self.pos = end
-                continue
-            if ch not in "\"'":
-                at = _PLAIN_WORD.match(text, i).end()
-                if at == n or text[at] in " \t\r\n;":
-                    # interned: the model keeps many of these words (hosts, paths, header
-                    # values) and a tree repeats them; one copy each saved 8 MB of the
-                    # 900-file bench set's peak
-                    words.append(Word(_intern(text[i:at]), i, at, "", i, at))
-                    self.pos = at
-                    continue
-            word, problem = self._word(i)
-            if problem is not None:
-                return words, "error", problem.start, problem
-            words.append(word)
+def _token_pattern(plain: bool = True) -> re.Pattern:
+    """The token pattern; without `plain` every word goes through `_word` (for tests)."""
+    return re.compile(r"[ \t\r\n]*+(?:" + (_PLAIN if plain else "()()()()(?!)|") + _TOKEN_REST + ")", re.S)
 
-    def _word(self, i: int) -> tuple[Word, SyntaxProblem | None]:
-        text, n = self.text, len(self.text)
-        quote = text[i] if text[i] in "\"'" else ""
-        stop = _STOPS[quote]
-        j = raw_start = i + 1 if quote else i
-        escaped_at = -1  # offset of the last character a backslash escaped
-        while True:
-            m = stop.search(text, j)
-            if m is None:
-                break
-            at = m.start()
-            ch = text[at]
-            if ch == "\\":
-                escaped_at, j = at + 1, at + 2
-                continue
-            if quote:
-                return self._after_quote(i, at, quote, raw_start)
-            if ch == "{" and at > raw_start and text[at - 1] == "$" and escaped_at != at - 1:
-                j = at + 1  # `${name}`: nginx's variable flag keeps this brace in the word
-                continue
-            self.pos = at
-            return _make_word(text, i, at, "", raw_start, at), None
-        self.pos = n
-        if quote:
-            # nginx reads on to the end of the file and stops there; say where the quote began.
-            line = text.count("\n", 0, i) + 1
-            return _make_word(text, i, n, quote, raw_start, n), SyntaxProblem(
-                n, n, f'unexpected end of file, expecting ";" or "}}": the {quote} quote opened on line {line} '
-                "is never closed")
-        return _make_word(text, i, n, "", raw_start, n), None
 
-    def _after_quote(self, i: int, close: int, quote: str, raw_start: int) -> tuple[Word, SyntaxProblem | None]:
-        text = self.text
-        word = _make_word(text, i, close + 1, quote, raw_start, close)
-        self.pos = close + 1
-        # nginx lets `)` follow a quote (it starts the next word: `if ($a = 'b')`)
-        if close + 1 < len(text) and text[close + 1] not in _SPACE + ";{)":
-            bad = text[close + 1]
-            return word, SyntaxProblem(close + 1, close + 2, f'unexpected "{bad}"')
-        return word, None
+_TOKEN = _token_pattern()
+
+
+def _statements(text: str, comments: list[Comment]):
+    """ngx_conf_read_token over the whole text: yields (words, ending, ending offset,
+    problem) per directive; ending is ';', '{', '}', 'eof' or 'error' (the last two end it)."""
+    n = len(text)
+    words: list[Word] = []
+    pos = 0
+    while True:
+        for m in _TOKEN.finditer(text, pos):
+            kind = m.lastindex
+            # interned words: the model keeps many of them (hosts, paths, header values)
+            # and a tree repeats them; one copy each saved 8 MB of the 900-file set's peak
+            if kind == 1 or kind == 2:
+                i = m.start(kind)
+                for value in (m[1] if kind == 1 else m[2][:-1]).split(" "):
+                    j = i + len(value)
+                    words.append(Word(_intern(value), i, j, "", i, j))
+                    i = j + 1
+                at = m.end(kind)  # the `;` or `{`
+                yield words, text[at], at, None
+                words = []
+            elif kind == 3:
+                i, j = m.span(3)
+                words.append(Word(_intern(m[3]), i, j, "", i, j))
+            elif kind == 5:
+                i = m.start(5)
+                yield _ended(words, text[i], i)
+                words = []
+            elif kind == 6:
+                comments.append(Comment(*m.span(6)))
+            elif kind != 8:
+                word, problem, pos = _word(text, m.start(3 if kind == 4 else 7))
+                if problem is not None:
+                    yield words, "error", problem.start, problem
+                    return
+                words.append(word)
+                break  # restart the token stream after the word
+            else:
+                problem = SyntaxProblem(n, n, 'unexpected end of file, expecting ";" or "}"') if words else None
+                yield words, "eof", n, problem
+                return
+
+
+def _ended(words: list[Word], ch: str, i: int) -> tuple[list[Word], str, int, SyntaxProblem | None]:
+    """A directive ended by `;`, `{` or `}` at offset i."""
+    if ch == "}":
+        return words, "}", i, SyntaxProblem(i, i + 1, 'unexpected "}"') if words else None
+    if words:
+        return words, ch, i, None
+    if ch == "{":
+        # keep the block's structure so its '}' closes it, not the parent
+        return [Word("", i, i, "", i, i)], ch, i, SyntaxProblem(i, i + 1, 'unexpected "{"')
+    return words, ch, i, SyntaxProblem(i, i + 1, f'unexpected "{ch}"')
+
+
+def _word(text: str, i: int) -> tuple[Word, SyntaxProblem | None, int]:
+    """The word starting at offset i, a problem if nginx refuses it, and where reading goes on."""
+    n = len(text)
+    quote = text[i] if text[i] in "\"'" else ""
+    if quote:
+        return _quoted_word(text, i, quote)
+    stop = _UNQUOTED_STOP
+    j = raw_start = i
+    escaped_at = -1  # offset of the last character a backslash escaped
+    while True:
+        m = stop.search(text, j)
+        if m is None:
+            break
+        at = m.start()
+        ch = text[at]
+        if ch == "\\":
+            escaped_at, j = at + 1, at + 2
+            continue
+        if ch == "{" and at > raw_start and text[at - 1] == "$" and escaped_at != at - 1:
+            j = at + 1  # `${name}`: nginx's variable flag keeps this brace in the word
+            continue
+        return _make_word(text, i, at, "", raw_start, at), None, at
+    return _make_word(text, i, n, "", raw_start, n), None, n
+
+
+def _quoted_word(text: str, i: int, quote: str) -> tuple[Word, SyntaxProblem | None, int]:
+    """The quoted word starting at offset i: up to the first quote no backslash escapes,
+    found in one match (a JSON body escapes a quote every few characters)."""
+    n = len(text)
+    close = _QUOTED[quote].match(text, i + 1).end()
+    if close < n and text[close] == quote:
+        return _after_quote(text, i, close, quote, i + 1)
+    # nginx reads on to the end of the file and stops there; say where the quote began.
+    line = text.count("\n", 0, i) + 1
+    return _make_word(text, i, n, quote, i + 1, n), SyntaxProblem(
+        n, n, f'unexpected end of file, expecting ";" or "}}": the {quote} quote opened on line {line} '
+        "is never closed"), n
+
+
+def _after_quote(text: str, i: int, close: int, quote: str, raw_start: int
+                 ) -> tuple[Word, SyntaxProblem | None, int]:
+    word = _make_word(text, i, close + 1, quote, raw_start, close)
+    # nginx lets `)` follow a quote (it starts the next word: `if ($a = 'b')`)
+    if close + 1 < len(text) and text[close + 1] not in _SPACE + ";{)":
+        bad = text[close + 1]
+        return word, SyntaxProblem(close + 1, close + 2, f'unexpected "{bad}"'), close + 1
+    return word, None, close + 1
 
 
 def _make_word(text: str, start: int, end: int, quote: str, raw_start: int, raw_end: int) -> Word:
@@ -265,23 +318,27 @@ def _make_word(text: str, start: int, end: int, quote: str, raw_start: int, raw_
 
 def parse_text(text: str, path: str = "") -> Parsed:
     """The statements of one file (includes not followed) and its syntax problems."""
-    reader = _Reader(text)
+    comments: list[Comment] = []
     problems: list[SyntaxProblem] = []
     elisions: list[Word] = []
     stack: list[list[Stmt]] = [[]]
     openers: list[Stmt] = []
-    while True:
-        words, ending, at, problem = reader.read()
+    for words, ending, at, problem in _statements(text, comments):
         if problem is not None:
             problems.append(problem)
             if ending in ("error", "eof"):
                 if words and ending == "eof":
-                    stack[-1].append(Stmt(words, "", at, path=path))
+                    stack[-1].append(Stmt(words, "", at, None, None, path))
                 break
-        words = _drop_elision(text, words, elisions)
+        if words and words[0].value == "...":
+            words = _drop_elision(text, words, elisions)
+        if ending == ";":  # the common case first
+            if words:
+                stack[-1].append(Stmt(words, ";", at, None, None, path))
+            continue
         if ending == "}":
             if words:
-                stack[-1].append(Stmt(words, "", at, path=path))
+                stack[-1].append(Stmt(words, "", at, None, None, path))
             if not openers:
                 if problem is None:
                     problems.append(SyntaxProblem(at, at + 1, 'unexpected "}"'))
@@ -293,7 +350,7 @@ def parse_text(text: str, path: str = "") -> Parsed:
             if ending == "eof":
                 break
             continue
-        stmt = Stmt(words, ending if ending in ";{" else "", at, path=path)
+        stmt = Stmt(words, ending if ending in ";{" else "", at, None, None, path)
         stack[-1].append(stmt)
         if ending == "{":
             stmt.block = []
@@ -307,14 +364,15 @@ def parse_text(text: str, path: str = "") -> Parsed:
         what = f'"{opener.name}" block' if opener.name else "block"
         problems.append(SyntaxProblem(len(text), len(text), 'unexpected end of file, expecting "}": '
                                       f"the {what} opened on line {line} is not closed"))
-    return Parsed(stack[0], problems, reader.comments, elisions)
+    return Parsed(stack[0], problems, comments, elisions)
 
 
 def _drop_elision(text: str, words: list[Word], elisions: list[Word]) -> list[Word]:
     """A line holding only `...` is a documentation elision ("more config here"), not a
     directive. nginx would read it together with the next line as one unknown directive
-    `...`; rtclint reports that (RTC001) but models the rest as the author meant it."""
-    if not words or words[0].value != "..." or words[0].quoted:
+    `...`; rtclint reports that (RTC001) but models the rest as the author meant it.
+    (`parse_text` calls this only for words starting with `...`.)"""
+    if words[0].quoted:
         return words
     first = words[0]
     line_start = text.rfind("\n", 0, first.start) + 1

@@ -19,12 +19,22 @@ from rtclint.parsers.nginx_values import listen_port, parse_time, split_modifier
 from rtclint.parsers.text_lines import TextLines
 
 
+# how far back `Builder.line_start` looks for a line break before asking the line index
+_NEAR = 32
+_TLS_FLAGS = frozenset({"ssl", "quic"})
+_DEFAULT_FLAGS = frozenset({"default_server", "default"})  # `listen` words making the default server
+# location modifier -> (PathMatch kind, case-insensitive)
+_MATCH_KINDS = {"=": ("exact", False), "^~": ("prefix_noregex", False), "~": ("regex", False),
+                "~*": ("regex", True), "": ("prefix", False)}
+
+
 class Builder(Answers):
     def __init__(self, text_of: Callable[[str], str], upstreams: dict[str, list[Upstream]]) -> None:
         self.text_of = text_of
         self.upstreams = upstreams
         self.last_servers: list[Upstream] = []
         self._lines: dict[str, TextLines] = {}
+        self._tabs: dict[str, bool] = {}
 
     def span(self, stmt_or_word, path: str) -> Span:
         return Span(path, stmt_or_word.start, stmt_or_word.end)
@@ -71,14 +81,18 @@ class Builder(Answers):
 
     def new_site(self, body: list[Stmt], span: Span, parent: Level) -> Site:
         hosts = self.hosts(body)
-        listens = [lst for s in body if s.name == "listen" for lst in [self.listen(s)] if lst is not None]
-        if any(s.name == "listen" and any(w.value in ("default_server", "default") for w in s.args) for s in body):
-            if "*" not in hosts:
-                hosts.append("*")
+        # one pass over the server's `listen`s (a generator per question cost more)
         unique: dict[tuple[int, bool], Listen] = {}
-        for lst in listens:
-            unique.setdefault((lst.port, lst.tls), lst)
-        if not any(s.name == "listen" for s in body):
+        default = False
+        listens = [s for s in body if s.name == "listen"]
+        for stmt in listens:
+            lst = self.listen(stmt)
+            if lst is not None:
+                unique.setdefault((lst.port, lst.tls), lst)
+            default = default or not _DEFAULT_FLAGS.isdisjoint([w.value for w in stmt.args])
+        if default and "*" not in hosts:
+            hosts.append("*")
+        if not listens:
             unique[(80, False)] = Listen(80, False, None)
         name = "server " + " ".join(hosts)
         return Site(kind="nginx", hosts=hosts, listens=list(unique.values()), routes=[], span=span, name=name)
@@ -86,12 +100,12 @@ class Builder(Answers):
     def fill_site(self, site: Site, body: list[Stmt], parent: Level) -> None:
         lvl = inherit(parent, body)
         site.headers = list(lvl.add_headers)
-        site.facts["ifs"] = [self.if_fact(s) for s in body if s.name == "if"]
-        site.facts["rewrites"] = [self.rewrite_fact(s) for s in body if s.name == "rewrite"]
+        ifs, rewrites, ret, _ = self.scan(body)
+        site.facts["ifs"] = ifs
+        site.facts["rewrites"] = rewrites
         site.facts["directives"] = [s.name for s in body]  # for the answer model's unknowns
         if lvl.default_type is not None:
             site.facts["default_type"] = lvl.default_type.value
-        ret = next((s for s in body if s.name == "return" and s.args), None)
         if ret is not None:
             route = Route(PathMatch("any"), Span(ret.path, ret.start, ret.end), name="server",
                           headers=list(lvl.add_headers), facts={"server_level": True})
@@ -100,6 +114,25 @@ class Builder(Answers):
         for stmt in body:
             if stmt.name == "location" and stmt.block is not None:
                 self.location(site, stmt, lvl, None)
+
+    def scan(self, body: list[Stmt]) -> tuple[list[dict], list[dict], Stmt | None, Stmt | None]:
+        """The `if` and `rewrite` facts of a level and its first `return` and `proxy_pass`
+        with arguments, in one pass over its statements (this runs for every server and
+        location; a pass per directive was a tenth of the model's time)."""
+        ifs: list[dict] = []
+        rewrites: list[dict] = []
+        ret = proxy_pass = None
+        for stmt in body:
+            name = stmt.name
+            if name == "if":
+                ifs.append(self.if_fact(stmt))
+            elif name == "rewrite":
+                rewrites.append(self.rewrite_fact(stmt))
+            elif name == "return" and ret is None and stmt.args:
+                ret = stmt
+            elif name == "proxy_pass" and proxy_pass is None and stmt.args:
+                proxy_pass = stmt
+        return ifs, rewrites, ret, proxy_pass
 
     def hosts(self, body: list[Stmt]) -> list[str]:
         hosts: list[str] = []
@@ -122,8 +155,8 @@ class Builder(Answers):
         port = listen_port(addr)
         if port is None:
             return None
-        flags = {w.value for w in stmt.args[1:]}
-        return Listen(port, bool(flags & {"ssl", "quic"}), self.span(stmt, stmt.path))
+        tls = not _TLS_FLAGS.isdisjoint([w.value for w in stmt.args[1:]])
+        return Listen(port, tls, self.span(stmt, stmt.path))
 
     # -- routes ----------------------------------------------------------------------
 
@@ -131,26 +164,26 @@ class Builder(Answers):
         body = flatten(stmt.block or [])
         lvl = inherit(parent, body)
         text = self.text_of(stmt.path)
-        label = " ".join(text[w.start:w.end] for w in stmt.words)
+        label = " ".join([text[w.start:w.end] for w in stmt.words])
         route = Route(self.matcher(stmt), Span(stmt.path, stmt.start, stmt.term_start + 1),
                       headers=list(lvl.add_headers), name=label)
         route.insert_at, route.indent = self.insert_point(stmt)
         route.parent = parent_route
-        route.facts["block_span"] = Span(stmt.path, stmt.start, stmt.end)
-        route.facts["ifs"] = [self.if_fact(s) for s in body if s.name == "if"]
-        route.facts["rewrites"] = [self.rewrite_fact(s) for s in body if s.name == "rewrite"]
-        route.facts["types"] = [t.value for t in lvl.types]
-        route.facts["directives"] = [s.name for s in body]  # for the answer model's unknowns
+        ifs, rewrites, ret, proxy_pass = self.scan(body)
+        facts = route.facts
+        facts["block_span"] = Span(stmt.path, stmt.start, stmt.end)
+        facts["ifs"] = ifs
+        facts["rewrites"] = rewrites
+        facts["types"] = [t.value for t in lvl.types]
+        facts["directives"] = [s.name for s in body]  # for the answer model's unknowns
         if lvl.default_type is not None:
-            route.facts["default_type"] = lvl.default_type.value
-        ret = next((s for s in body if s.name == "return" and s.args), None)
-        passes = [s for s in body if s.name == "proxy_pass" and s.args]
+            facts["default_type"] = lvl.default_type.value
         if ret is not None:
             self.apply_return(route, ret, lvl)
-        elif passes:
-            route.proxy = self.proxy(passes[0], lvl, route.matcher)
-            route.facts["servers"] = self.last_servers  # every server of an upstream {} block
-            route.facts["proxy_templated"] = "$" in passes[0].args[0].value
+        elif proxy_pass is not None:
+            route.proxy = self.proxy(proxy_pass, lvl, route.matcher)
+            facts["servers"] = self.last_servers  # every server of an upstream {} block
+            facts["proxy_templated"] = "$" in proxy_pass.args[0].value
         else:
             self.static_file(route, body)
         site.routes.append(route)
@@ -169,11 +202,9 @@ class Builder(Answers):
             return PathMatch("none", (), span)
         if path.startswith("@"):
             return PathMatch("none", (path,), span)
-        kinds = {"=": ("exact", False), "^~": ("prefix_noregex", False), "~": ("regex", False),
-                 "~*": ("regex", True), "": ("prefix", False)}
-        if mod not in kinds:
+        if mod not in _MATCH_KINDS:
             return PathMatch("none", (path,), span)
-        kind, ci = kinds[mod]
+        kind, ci = _MATCH_KINDS[mod]
         return PathMatch(kind, (path,), span, case_insensitive=ci)
     def if_fact(self, stmt: Stmt) -> dict:
         inner = flatten(stmt.block or [])
@@ -197,9 +228,18 @@ class Builder(Answers):
             return None, ""
         text = self.text_of(stmt.path)
         close = stmt.block_end
-        line_start = self.lines_of(stmt.path).line_start(close)
+        line_start = self.line_start(stmt.path, text, close)
         at = line_start if not text[line_start:close].strip() else close
-        return at, self.child_indent(stmt.path, stmt.block or [], stmt.start)
+        return at, self.child_indent(stmt.path, stmt.block or [], stmt.start, text)
+
+    def line_start(self, path: str, text: str, offset: int) -> int:
+        """Where the line holding `offset` starts. Lines are short: the characters just
+        before it are searched first, and only a longer line asks the file's line index
+        (searching a whole line back from every block makes a one-line file quadratic)."""
+        brk = text.rfind("\n", offset - _NEAR if offset > _NEAR else 0, offset)
+        if brk != -1 or offset <= _NEAR:
+            return brk + 1
+        return self.lines_of(path).line_start(offset)
 
     def lines_of(self, path: str) -> TextLines:
         """The line index of a file's text, made once per file (not once per block)."""
@@ -208,20 +248,26 @@ class Builder(Answers):
             lines = self._lines[path] = TextLines(self.text_of(path))
         return lines
 
-    def child_indent(self, path: str, children: list[Stmt], opener: int) -> str:
+    def child_indent(self, path: str, children: list[Stmt], opener: int, text: str | None = None) -> str:
         """The indentation of a block's first child on a line of its own, else the
         opener's plus one step (a tab if the file indents with tabs)."""
-        text = self.text_of(path)
-        lines = self.lines_of(path)
+        text = self.text_of(path) if text is None else text
         for child in children:
-            if child.path and text is self.text_of(child.path):
-                lead = lines.lead(child.start)
+            if child.path and (child.path == path or text is self.text_of(child.path)):
+                start = child.start
+                lead = text[self.line_start(path, text, start):start]
                 if not lead.strip():
                     return lead
-        lead = lines.lead(opener)
+        lead = text[self.line_start(path, text, opener):opener]
         lead = lead if not lead.strip() else ""
-        return lead + ("\t" if lines.tab_indented else "    ")
+        return lead + ("\t" if self.tab_indented(path, text) else "    ")
 
+    def tab_indented(self, path: str, text: str) -> bool:
+        """A line of the file starts with a tab (asked once per file)."""
+        tabs = self._tabs.get(path)
+        if tabs is None:
+            tabs = self._tabs[path] = "\n\t" in text
+        return tabs
 
 
 __all__ = ["Builder", "upstream_blocks", "parse_time", "LOCATION"]

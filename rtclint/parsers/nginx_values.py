@@ -4,6 +4,7 @@ values (`1m30s`), read as nginx reads them."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _TIME_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "M": 2592000, "y": 31536000}
 
@@ -39,6 +40,7 @@ def split_hostport(hostport: str) -> tuple[str, int | None]:
     return host.lower(), int(port) if port.isdecimal() else None
 
 
+@lru_cache(maxsize=512)  # a tree repeats a few timeouts in every location
 def parse_time(value: str) -> float | None:
     """nginx time value (`120`, `120s`, `1m30s`, `500ms`) in seconds; None if invalid."""
     total = 0.0
