@@ -23,7 +23,6 @@ from rtclint.document import Document
 from rtclint.model import EnvVar, FileFacts, Located, Mount, Service
 from rtclint.model.roles import image_role, role_from_env
 from rtclint.parsers import envfile
-from rtclint.parsers.template_render import is_placeholder_value
 from rtclint.parsers.base import Tree, parse_error
 from rtclint.parsers.compose_ports import read_ports, span_of as _span
 from rtclint.parsers.compose_links import keys_config, link_service  # noqa: F401  (keys_config: yaml_kube, envfile)
@@ -144,6 +143,8 @@ def project_env_vars(base_dir: str, tree: Tree, facts: FileFacts | None) -> dict
     variables, _problems = envfile.parse_env(other)
     expanded, unknown = envfile.expand_references(other, variables, {})
     if not path.endswith(os.sep + ".env"):  # its placeholders are unknown: as if unset
+        from rtclint.parsers.template_render import is_placeholder_value  # only for a stand-in `.env`
+
         unknown = set(unknown) | {v.name for v in expanded if is_placeholder_value(v.value)}
     return {v.name: v for v in expanded if v.name not in unknown}  # an unknown one is as if unset
 

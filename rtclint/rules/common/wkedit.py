@@ -8,7 +8,6 @@ import re
 
 from rtclint.diagnostics import Edit
 from rtclint.document import Span
-from rtclint.rules.common.jsonedit import escape_for_host, host_quote
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:
@@ -56,6 +55,8 @@ def body_edit(dep: "Deployment", wk: "WellKnown", start: int, end: int, content:
     doc = dep.documents.get(wk.span.path)
     if bounds is None or doc is None:
         return None
+    from rtclint.rules.common.jsonedit import escape_for_host, host_quote  # only for an edit
+
     quote = host_quote(doc.text, *bounds)
     heredoc = _heredoc_indent(doc.text, bounds[0]) if quote is None and wk.site is not None \
         and wk.site.kind == "caddy" else None

@@ -31,7 +31,6 @@ from collections.abc import Iterator
 
 from rtclint.diagnostics import Applicability, Fix, Severity
 from rtclint.document import Span
-from rtclint.rules.common.jsonedit import closing_suffix, unclosed
 from rtclint.rules.common.wkedit import body_edit, body_span, where
 from rtclint.rules.discovery.well_known_json import client_well_knowns
 
@@ -59,6 +58,8 @@ def _invalid_json(ctx, wk, err):
     doc = ctx.deployment.documents.get(span.path)
     if doc is not None and span.end < len(doc.text):
         span = Span(span.path, span.start, span.start + 1)  # one character, for the caret
+    from rtclint.rules.common.jsonedit import closing_suffix, unclosed  # only for a broken body
+
     suffix = closing_suffix(body)
     detail = f"{err.message} at body character {pos + 1}"
     fix = None

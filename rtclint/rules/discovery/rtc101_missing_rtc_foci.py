@@ -35,7 +35,6 @@ from collections.abc import Iterator
 
 from rtclint.diagnostics import Applicability, Fix, Related, Severity
 from rtclint.model import RTC_FOCI_KEY
-from rtclint.rules.common.jsonedit import add_member_text
 from rtclint.rules.common.roles import jwt_public_urls, public_url
 from rtclint.rules.common.wkedit import body_edit, where
 from rtclint.rules.discovery.well_known_json import client_well_knowns, foci_member, node_span, parsed
@@ -65,6 +64,8 @@ def check(ctx) -> Iterator:
         fix = None
         if len(urls) == 1 and root is not None and root.kind == "object":
             entry = [{"type": "livekit", "livekit_service_url": urls[0]}]
+            from rtclint.rules.common.jsonedit import add_member_text  # only to offer the fix
+
             at, text = add_member_text(wk.body, root, RTC_FOCI_KEY, entry)
             edit = body_edit(dep, wk, at, at, text)
             if edit is not None:

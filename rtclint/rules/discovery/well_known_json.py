@@ -10,12 +10,13 @@ from collections.abc import Iterator
 
 from rtclint.document import Span
 from rtclint.model import RTC_FOCI_KEY
-from rtclint.rules.common.jsonedit import JNode, parse_positions
 from rtclint.rules.common.wkedit import body_span
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:
     from typing import Any
+
+    from rtclint.rules.common.jsonedit import JNode
 
 
 def client_well_knowns(ctx):
@@ -33,6 +34,8 @@ def parsed(ctx, wk) -> tuple[Any, JNode | None]:
     # body would otherwise hold one tree per site
     hit = trees.get(wk.body)
     if hit is None:
+        from rtclint.rules.common.jsonedit import parse_positions  # only for a tree with a JSON body
+
         value, err = wk.parse()
         hit = trees[wk.body] = (None, None) if err is not None else (value, parse_positions(wk.body))
     return hit
