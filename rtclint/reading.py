@@ -9,11 +9,12 @@ import contextlib
 import os
 import sys
 
-from rtclint.discover import Candidate, display_path, kind_from_content, kind_from_name
+from rtclint.discover import Candidate, display_path, kind_from_name
 from rtclint.document import MAX_FILE_BYTES, DecodeError, Document, Span
 from rtclint.model import FileFacts
 from rtclint.parsers import PARSERS, parser_for
 from rtclint.parsers.base import Tree
+from rtclint.sniff import kind_from_content
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -34,7 +34,7 @@ LINE_WORDS = ["<VirtualHost *:443>", "<Location /x>", "ProxyPass / http://a/", "
 def test_the_word_gates_decide_as_the_patterns_alone(lines, name):
     """foreign_config and kind_from_content first ask C substring tests whether a costly
     multi-line pattern can match at all; without those gates they decide the same."""
-    from rtclint import discover as d
+    from rtclint import sniff as d
 
     text = "\n".join(indent + word for indent, word in lines)
     gated = (d.foreign_config(text, name), d.kind_from_content(text, name))

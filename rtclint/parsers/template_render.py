@@ -231,7 +231,8 @@ def render_for(doc, env: dict[str, str | None] | None = None) -> tuple[str | Non
     environment of the container that renders an nginx envsubst template, when known
     (template_envsubst.py): then only the variables it declares without a value are
     placeholders, and the text is the template's with those as tokens."""
-    from rtclint.discover import kind_from_content, kind_from_name, template_of
+    from rtclint.discover import kind_from_name, template_of
+    from rtclint.sniff import kind_from_content
 
     stem, style = template_of(doc.path) or (doc.path, "jinja")
     options = {"dollar": style in ("envsubst", "sample"), "angle": style == "sample"}

@@ -1,5 +1,5 @@
 """Configs rtclint recognises but cannot model: Apache httpd, lighttpd, Lua scripts run by
-HAProxy or OpenResty, Caddy's JSON config, Envoy, Dendrite (`discover.foreign_config` says
+HAProxy or OpenResty, Caddy's JSON config, Envoy, Dendrite (`sniff.foreign_config` says
 which). Nothing of them enters the model; the file is kept, marked, so that RTC004 can
 name it and a tree made of them never reads as an all-clear.
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import os
 
-from rtclint.discover import kind_from_content, kind_from_name
+from rtclint.discover import kind_from_name
+from rtclint.sniff import kind_from_content
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHARED = os.path.join(os.path.dirname(ROOT), "shared", "corpus", "upstream")

@@ -38,8 +38,8 @@ from __future__ import annotations
 import re
 
 from rtclint.diagnostics import Severity
-from rtclint.discover import PLAYBOOK_VARS, foreign_config
 from rtclint.document import Span
+from rtclint.sniff import PLAYBOOK_VARS, foreign_config
 
 CODE = "RTC004"
 NAME = "nothing-modelled"
