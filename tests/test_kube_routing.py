@@ -99,6 +99,15 @@ def test_rules_without_a_host_serve_every_host_no_rule_names(tmp_path):
     assert get("web.example.org", "/livekit/jwt/sfu/get").upstream.host == "element"  # its own rules
 
 
+def test_a_backend_port_its_service_lacks_is_unknown_not_proxied(tmp_path):
+    """The route names port 81 of a Service that has only 80: ingress-nginx answers 503,
+    Traefik drops the route (404); the model proxies nowhere and says why."""
+    result = run(tmp_path, {"rtc.yaml": ingress(path("/livekit/jwt", port=81))})
+    got = ask(result, "/livekit/jwt/sfu/get")
+    assert got.kind == "unknown" and "port 81 that Service jwt does not have" in got.reason
+    assert ask(result, "/other").status == 404
+
+
 def test_rewrite_target_strips_and_regex_paths(tmp_path):
     notes = "    nginx.ingress.kubernetes.io/rewrite-target: /$2\n"
     result = run(tmp_path, {"rtc.yaml": ingress(path("/livekit/jwt(/|$)(.*)", "ImplementationSpecific"), notes)})

@@ -4,7 +4,8 @@ implementation for an HTTPRoute (`parsers/kube_gateway.py` orders them by the sp
 precedence). The first matching route answers; no match is the controller's 404.
 
 What the model cannot compute is unknown: a rewrite it cannot apply, nginx directives in a
-`configuration-snippet` beyond headers, HTTPRoute matches on headers, query or method.
+`configuration-snippet` beyond headers, HTTPRoute matches on headers, query or method, a
+backend port its Service in the tree does not have (each controller errs its own way).
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ def answer_ingress(site: Site, request: Request) -> Answer:
     path = rewritten_path(route, request.path)
     if path is None:
         return unknown(f"`{route.name}` rewrites the path in a way the model does not compute", site, route)
+    if route.facts.get("port_missing"):
+        # ingress-nginx answers 503, Traefik drops the route (404), a Gateway 500: never the backend
+        service, port = route.facts["port_missing"]
+        return unknown(f"`{route.name}` names port {port} that Service {service} does not have: the "
+                       "controller answers it itself, each its own way", site, route)
     up = route.proxy.upstream
     if up.port is None and route.facts.get("port_name"):
         # a port by name that no Service of the tree resolves (model/linking_kube): its number

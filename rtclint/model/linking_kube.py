@@ -271,7 +271,8 @@ def ingress_target_ports(dep: "Deployment") -> None:
             wanted = route.facts.get("service_port")
             name = route.facts.get("port_name")
             port = next((p for p in ks.ports if (wanted is not None and p.port == wanted) or (name and p.name == name)), None)
-            if port is None:
+            if port is None:  # the controller has no endpoint for it: its own error (answer_ingress)
+                route.facts["port_missing"] = (ks.name, wanted if wanted is not None else name)
                 continue
             target = port.target_port.value if port.target_port is not None else port.port
             if isinstance(target, str) and not target.isdecimal():

@@ -89,16 +89,16 @@ def referenced_services(objects: list[dict]) -> list[tuple[str, str, object]]:
 
 def port_missing(objects: list[dict]) -> str:
     """A route naming a port its Service (written in the file) does not have, or ''. Traefik
-    drops such a route (404) and ingress-nginx answers 503; the model, which reads the
-    route without its Service, still proxies: a gap of the Kubernetes reading (RTC603 flags
-    the file), not replayed until that reading knows it."""
+    drops such a route (404) and ingress-nginx answers 503; the linked model says unknown
+    (model/answer_ingress.py), but the replay reads each file's sites before linking, where
+    the route still proxies: not replayed (RTC603 flags the file)."""
     services = {(o["metadata"]["namespace"], o["metadata"].get("name")): o for o in objects if o["kind"] == "Service"}
     for ns, name, port in referenced_services(objects):
         svc = services.get((ns, name))
         if svc is None:
             continue
         if not any(port in (p.get("port"), p.get("name")) for p in _dicts((svc.get("spec") or {}).get("ports"))):
-            return f"a route names port {port} that Service {name} does not have (RTC603; the model still proxies)"
+            return f"a route names port {port} that Service {name} does not have (RTC603; unknown once linked)"
     return ""
 
 
