@@ -22,6 +22,9 @@ SERVICE_KINDS = frozenset({"compose", "env", "k8s"})
 HOMESERVER_KINDS = frozenset({"synapse", "ess", "toml"})
 CLIENT_FILE_KINDS = frozenset({"json", "element-call"})
 FIREWALL_KINDS = frozenset({"nftables", "ufw", "iptables", "firewalld"})
+# not a WHERE kind: what the TOML homeserver family reads (Continuwuity/Tuwunel settings, from a
+# TOML file, a NixOS module or the playbook's vars), which a Synapse tree holds none of
+TOML_SETTINGS = "toml-homeserver-settings"
 GROUPED = PROXY_KINDS | SERVICE_KINDS | HOMESERVER_KINDS | CLIENT_FILE_KINDS | FIREWALL_KINDS | {"livekit"}
 
 
@@ -40,6 +43,8 @@ def kinds_held(dep: "Deployment") -> set[str]:
         kinds.add("element-call")
     if dep.synapse or dep.toml_homeservers or dep.ess or dep.declared_server_names:
         kinds |= HOMESERVER_KINDS
+    if dep.toml_homeservers:
+        kinds.add(TOML_SETTINGS)
     if dep.extra_well_knowns or dep.element_call or dep.element_web:
         kinds |= CLIENT_FILE_KINDS
     if dep.firewalls:
@@ -49,10 +54,12 @@ def kinds_held(dep: "Deployment") -> set[str]:
 
 # Families whose every rule is about one part of the setup: without it, none of them can find
 # anything, whatever other kinds their WHERE names (a LiveKit rule reads Compose files for
-# the LiveKit container's ports; a routing rule reads Compose files for a route's upstream).
+# the LiveKit container's ports; a routing rule reads Compose files for a route's upstream; the
+# TOML homeserver rules read only Continuwuity's and Tuwunel's settings).
 FAMILY_NEEDS = {
     "livekit": frozenset({"livekit"}),  # a LiveKit config, or a LiveKit container
     "routing": PROXY_KINDS,  # a proxy site (Kubernetes Ingress and Traefik labels included)
+    "homeserver_toml": frozenset({TOML_SETTINGS}),
 }
 # ...but for these members, which read other parts
 FAMILY_EXCEPTIONS = frozenset({
