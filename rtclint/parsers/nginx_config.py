@@ -23,6 +23,7 @@ Include policy (RTC003):
 
 from __future__ import annotations
 
+import functools
 import os
 import weakref
 from dataclasses import dataclass, field
@@ -69,16 +70,11 @@ def guess_context(stmts: list[Stmt]) -> tuple:
     an = directives_table()
     directives = an.DIRECTIVES
     names = frozenset([s.name for s in stmts if s.name in directives])
-    # the answer depends on the set of names only, and a tree's files share a few sets
-    ctx = _GUESSED.get(names)
-    if ctx is None:
-        ctx = _GUESSED[names] = _guess(an, names)
-    return ctx
+    return _guess(an, names)
 
 
-_GUESSED: dict[frozenset, tuple] = {}
-
-
+# the answer depends on the set of names only, and a tree's files share a few sets
+@functools.lru_cache(maxsize=1024)
 def _guess(an, names: frozenset) -> tuple:
     if any(_allowed(an, n, MAIN) and not _allowed(an, n, HTTP) for n in names):
         return MAIN
