@@ -188,18 +188,6 @@ class PublicUrl:
         return f"{self.scheme}://{self.host}{port}{self.path}"
 
 
-def public_url(ctx: "RuleContext", text: str) -> PublicUrl | None:
-    """`PublicUrl.parse(text)`, once per text and run: the discovery rules parse the same
-    few thousand URLs over and over (each domain's livekit_service_url in each of its
-    well-knowns), more than the parse's own bounded cache holds on a big tree."""
-    known = ctx.memo("roles.public_urls", dict)
-    try:
-        return known[text]
-    except KeyError:
-        url = known[text] = PublicUrl.parse(text)
-        return url
-
-
 def concrete_hosts(site: "Site") -> list[str]:
     return [h for h in site.hosts if h and "*" not in h and not h.startswith(".") and h != "_"
             and "{" not in h and "$" not in h]

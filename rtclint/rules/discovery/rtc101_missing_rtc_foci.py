@@ -35,7 +35,7 @@ from collections.abc import Iterator
 
 from rtclint.diagnostics import Applicability, Fix, Related, Severity
 from rtclint.model import RTC_FOCI_KEY
-from rtclint.rules.common.roles import jwt_public_urls, public_url
+from rtclint.rules.common.roles import PublicUrl, jwt_public_urls
 from rtclint.rules.common.wkedit import body_edit, where
 from rtclint.rules.discovery.well_known_json import client_well_knowns, foci_member, node_span, parsed
 
@@ -125,7 +125,7 @@ def named_jwt_urls(ctx) -> set[str]:
                 urls.add(entry["livekit_service_url"])
     normalized = {}
     for url in urls:
-        parsed_url = public_url(ctx, url)
+        parsed_url = PublicUrl.parse(url)
         if parsed_url is not None and parsed_url.scheme == "https":
             normalized[parsed_url.text()] = url
     return set(normalized)

@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from rtclint.diagnostics import Related, Severity
-from rtclint.rules.common.roles import jwt_public_urls, public_url
+from rtclint.rules.common.roles import PublicUrl, jwt_public_urls
 from rtclint.rules.common.wkedit import where
 from rtclint.model import RTC_FOCI_KEY
 from rtclint.rules.discovery.well_known_json import client_well_knowns, foci_member, node_span, parsed
@@ -41,7 +41,7 @@ WHERE = ("caddy", "nginx", "haproxy", "json", "kubernetes", "synapse", "ess")
 
 
 def check(ctx) -> Iterator:
-    local = {public_url(ctx, u): site_route for u, site_route in jwt_public_urls(ctx).items()}
+    local = {PublicUrl.parse(u): site_route for u, site_route in jwt_public_urls(ctx).items()}
     local.pop(None, None)
     if not local:
         return
@@ -55,7 +55,7 @@ def check(ctx) -> Iterator:
         entry, node = _first_focus(value, root)
         if entry is None:
             continue
-        first = public_url(ctx, entry["livekit_service_url"])
+        first = PublicUrl.parse(entry["livekit_service_url"])
         if first is None or first.host in hosts:
             continue  # our host: a wrong path there is RTC200's finding, not a foreign focus
         domains = frozenset(_well_known_domains(ctx, wk, value))
@@ -100,7 +100,7 @@ def _well_known_domains(ctx, wk, value: dict) -> set[str]:
     domains = {_domain(h) for h in wk.hosts if h not in ("*", "", "_")}
     base = value.get("m.homeserver")
     if isinstance(base, dict):
-        url = public_url(ctx, str(base.get("base_url") or ""))
+        url = PublicUrl.parse(str(base.get("base_url") or ""))
         if url is not None:
             domains.add(_domain(url.host))
     return domains

@@ -41,7 +41,7 @@ from __future__ import annotations
 from rtclint.diagnostics import Related, Severity
 from rtclint.model.answer import Request, answer
 from rtclint.model.answer_requests import ORIGIN
-from rtclint.rules.common.roles import PublicUrl, public_url
+from rtclint.rules.common.roles import PublicUrl
 from rtclint.rules.common.synapse_view import homeservers
 from rtclint.rules.discovery.well_known_json import livekit_entries, parsed
 
@@ -70,13 +70,13 @@ def service_urls(ctx):
         value, _root = parsed(ctx, wk)
         if isinstance(value, dict):
             for _i, entry, _node in livekit_entries(value, _root):
-                url = public_url(ctx, str(entry.get("livekit_service_url") or ""))
+                url = PublicUrl.parse(str(entry.get("livekit_service_url") or ""))
                 if url is not None and url.scheme == "https":
                     yield url, wk.span
     for cfg in ctx.deployment.synapse:
         for transport in cfg.transports:
             if isinstance(transport.value, dict):
-                url = public_url(ctx, str(transport.value.get("livekit_service_url") or ""))
+                url = PublicUrl.parse(str(transport.value.get("livekit_service_url") or ""))
                 if url is not None and url.scheme == "https":
                     yield url, transport.span or cfg.span
 

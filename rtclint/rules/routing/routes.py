@@ -6,7 +6,7 @@ does with a request is the answer model's (answers.py).
 from __future__ import annotations
 
 from rtclint.document import Span
-from rtclint.rules.common.roles import PublicUrl, is_livekit_route, public_url
+from rtclint.rules.common.roles import PublicUrl, is_livekit_route
 
 # Proxies whose config files rtclint edits; a Kubernetes Ingress (read as ingress-nginx
 # serves it) and a Gateway API HTTPRoute take part in the rules that read ROUTING: reach
@@ -34,7 +34,7 @@ def _service_urls(ctx) -> list[tuple[PublicUrl, Span]]:
         if not isinstance(value, dict):
             continue
         for _i, entry, node in livekit_entries(value, root):
-            url = public_url(ctx, str(entry.get("livekit_service_url") or ""))
+            url = PublicUrl.parse(str(entry.get("livekit_service_url") or ""))
             if url is not None and url.scheme == "https":
                 span = wk.span
                 if node is not None:
