@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from rtclint.report import json_report
+from rtclint.report import json_report, json_text
 
 # the values reports hold (report/json_text.py: no floats); integers of any size (orjson
 # takes 64 bits, json the rest)
@@ -20,7 +20,13 @@ VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=6) | st.di
 @settings(max_examples=300)
 @given(VALUES)
 def test_same_text_as_json_dumps(value):
-    assert json_report.dumps(value) == json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+    assert json_text.dumps(value) == json.dumps(value, indent=2, ensure_ascii=False)
+
+
+@settings(max_examples=200)
+@given(st.dictionaries(st.text(), VALUES, max_size=6))
+def test_a_report_written_a_key_at_a_time_is_the_same_text(payload):
+    assert "".join(json_report.dumps_chunks(payload)) == json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
 
 
 @pytest.mark.parametrize("at_once", [3, 500])

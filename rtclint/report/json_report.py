@@ -69,19 +69,10 @@ class _Findings:
 FINDINGS_AT_ONCE = 200
 
 
-def dumps(payload) -> str:
-    """`json.dumps(payload, indent=2, ensure_ascii=False) + "\\n"`, the same text."""
-    if not isinstance(payload, dict):
-        from rtclint.report.json_text import dumps as text
-
-        return text(payload) + "\n"
-    return "".join(dumps_chunks(payload))
-
-
 def dumps_chunks(payload: dict):
-    """`dumps(payload)` in chunks: a key at a time, and the findings a batch at a time. A
-    chunk ends between values, so a string is never split (each chunk is masked on its
-    own)."""
+    """`json.dumps(payload, indent=2, ensure_ascii=False) + "\\n"` in chunks: a key at a time,
+    and the findings a batch at a time. A chunk ends between values, so a string is never
+    split (each chunk is masked on its own)."""
     from rtclint.report.json_text import dumps as text, dumps_list_items
 
     if not payload:
