@@ -63,7 +63,7 @@ def check(ctx):
             for entry in entries:
                 if entry == "*" or entry in names:
                     continue
-                server = next((n for n in names if entry.endswith("." + n)), None)
+                server = _parent_server_name(entry, names)
                 if server is None and entry in hs_hosts and len(names) == 1:
                     server = next(iter(names))
                 if server is not None:
@@ -71,3 +71,14 @@ def check(ctx):
                     related = [Related(where.span, f"server_name {server}")] if where is not None and where.span else []
                     yield ctx.report(span, f"{var_name} lists `{entry}`, a host, not a server_name: user ids "
                                      f"are `@user:{server}`, so write `{server}`", related=related)
+
+
+def _parent_server_name(entry: str, names: set[str]) -> str | None:
+    """The server_name `entry` is a host under: its nearest parent domain among `names`
+    (one set lookup per label, not a scan of every name for every entry)."""
+    dot = entry.find(".")
+    while dot != -1:
+        if entry[dot + 1 :] in names:
+            return entry[dot + 1 :]
+        dot = entry.find(".", dot + 1)
+    return None
