@@ -196,6 +196,7 @@ def test_two_projects_pair_within_each(tmp_path):
     for jwt in [s for s in dep.services if s.role == "jwt"]:
         inst = paired_livekit(dep, jwt)
         assert inst is not None and inst.config.path == os.path.dirname(jwt.span.path) + "/livekit.yaml"
+        assert paired_livekit(dep, jwt) is inst  # asked again (rules do): the same answer
 
 
 @pytest.mark.parametrize("body", [

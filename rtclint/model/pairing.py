@@ -145,7 +145,15 @@ def jwt_key_secret(service: Service) -> tuple[EnvVar | None, EnvVar | None]:
 
 
 def paired_livekit(dep: "Deployment", jwt: Service) -> LiveKitInstance | None:
-    """The LiveKit this JWT service mints tokens for, or None when the tree cannot say."""
+    """The LiveKit this JWT service mints tokens for, or None when the tree cannot say
+    (answered once per service: half a dozen rules ask it for every JWT service)."""
+    known = dep.__dict__.setdefault("_paired_livekit", {})
+    if id(jwt) not in known:
+        known[id(jwt)] = (jwt, _pair(dep, jwt))  # the service kept: its id is never reused
+    return known[id(jwt)][1]
+
+
+def _pair(dep: "Deployment", jwt: Service) -> LiveKitInstance | None:
     instances = livekit_instances(dep)
     by_url = _by_url(dep, jwt, instances)
     if by_url is not None:
