@@ -85,9 +85,12 @@ def _pinned(dep, wanted):
     for svc in dep.services:
         if svc.image is None or not isinstance(svc.image.value, str):
             continue
-        name = svc.image.value.split("@", 1)[0].rsplit(":", 1)[0] if svc.image_tag else svc.image.value
-        version = version_tuple(svc.image_tag or "")
-        if len(version) >= 3 and wanted(svc, name.lower()):
+        tag = svc.image_tag
+        name = svc.image.value.split("@", 1)[0].rsplit(":", 1)[0] if tag else svc.image.value
+        if not wanted(svc, name.lower()):  # asked first: most services are not the one wanted
+            continue
+        version = version_tuple(tag or "")
+        if len(version) >= 3:
             out.append((svc, version))
     return out
 
