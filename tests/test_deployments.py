@@ -122,3 +122,35 @@ def test_one_proxy_beside_two_homeservers_is_one_deployment():
 def test_parts_of_one_deployment_in_sub_folders_stay_together():
     facts = [_proxy("caddy/Caddyfile"), _homeserver("synapse/homeserver.yaml"), FileFacts("compose.yaml", subkind="compose")]
     assert list(_roots(facts)) == ["."]
+
+
+def test_a_split_folder_stays_split_beside_folders_that_anchor_nothing():
+    deploy = [_proxy("deploy/prod/nginx.conf"), _homeserver("deploy/prod/homeserver.yaml"),
+              _proxy("deploy/staging/nginx.conf"), _homeserver("deploy/staging/homeserver.yaml")]
+    others = [FileFacts("k8s/jwt.yaml", subkind="k8s"), FileFacts("README.env")]
+    alone = _roots(deploy)
+    assert list(alone) == ["deploy/prod", "deploy/staging"]
+    from_above = _roots(deploy + others)
+    assert {root: files for root, files in from_above.items() if root.startswith("deploy/")} == alone
+    assert from_above["k8s"] == ["k8s/jwt.yaml"] and from_above["."] == ["README.env"]
+
+
+def test_a_proxy_folder_beside_a_folder_of_homeservers_is_one_deployment():
+    facts = [_proxy("proxy/nginx.conf"), _homeserver("homeservers/a/homeserver.yaml"),
+             _homeserver("homeservers/b/homeserver.yaml")]
+    assert list(_roots(facts)) == ["."]  # that proxy may serve both
+    assert list(_roots(facts[1:])) == ["homeservers/a", "homeservers/b"]
+
+
+def test_two_deployments_under_one_folder_beside_another_are_reported_as_alone(two_deployments):
+    os.makedirs(two_deployments / "deploy")
+    for name in ("prod", "staging"):
+        shutil.move(str(two_deployments / name), str(two_deployments / "deploy" / name))
+    os.makedirs(two_deployments / "ci")  # files that anchor no deployment of their own
+    (two_deployments / "ci" / "docker-compose.yml").write_text(
+        "services:\n  lint:\n    image: ghcr.io/example/rtclint:1\n")
+    alone = _findings(check_json("deploy", cwd=two_deployments))
+    whole = check_json(".", cwd=two_deployments)
+    assert {f for f in _findings(whole) if f[1].startswith("deploy/")} == alone
+    assert any(code == "RTC105" and path == "deploy/staging/Caddyfile" for code, path, *_ in alone)
+    assert whole["deployments"] == ["ci", "deploy/prod", "deploy/staging"]

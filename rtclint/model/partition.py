@@ -17,8 +17,14 @@ deployments whether it is checked by itself or from any directory above it:
   the files directly in the split directory form that directory's own deployment, which
   never includes a sub-folder's files: checked alone, a sub-folder cannot see them either.
   A directory that is not split is one deployment with every file below it.
+* A directory whose only sub-folder with anchors is split itself is split the same way
+  (`deploy/{prod,staging}` beside a folder of manifests that anchor nothing): checked from
+  above, prod and staging stay the deployments they are when `deploy/` is checked alone.
 * A directory that itself holds an anchor is never split: a proxy beside `a/` and `b/`
-  serves them both (one nginx in front of two homeservers is one deployment).
+  serves them both (one nginx in front of two homeservers is one deployment). Nor is one
+  whose sub-folders hold anchors of different kinds (`proxy/` and `homeservers/{a,b}`):
+  that proxy may serve both homeservers, so checked from above they are one deployment,
+  while `homeservers/` checked alone has two.
 * Files directly in one directory are never split apart (an nginx `conf.d/` holds many
   sites of one deployment).
 
@@ -93,13 +99,22 @@ def _split(prefix: tuple[str, ...], entries: list) -> list[Part]:
             direct.append(entry)
         else:
             children.setdefault(entry[0][len(prefix)], []).append(entry)
+    whole = [Part(_display(prefix), [e[1] for e in entries])]
+    if any(e[2] for e in direct):
+        return whole
     held = {name: set().union(*(e[2] for e in group)) for name, group in children.items()}
     kinds = [k for k in (HOMESERVER, PROXY) if sum(1 for h in held.values() if k in h) >= 2]
-    if not kinds or any(e[2] for e in direct):
-        return [Part(_display(prefix), [e[1] for e in entries])]
+    split = {name: _split(prefix + (name,), group) for name, group in children.items()}
+    if not kinds:
+        anchored = [name for name, h in held.items() if h]
+        # The only sub-folder with anchors holds several deployments (`deploy/` with prod/
+        # and staging/, beside folders of files that anchor nothing): they stay apart, as
+        # when that folder is checked by itself.
+        if len(anchored) != 1 or len(split[anchored[0]]) < 2:
+            return whole
     out = [Part(_display(prefix), [e[1] for e in direct])]
-    for name, group in children.items():
-        out += _split(prefix + (name,), group)
+    for parts in split.values():
+        out += parts
     return out
 
 
