@@ -34,7 +34,7 @@ def link_static_well_knowns(dep: "Deployment") -> None:
              if wk.source == "static-file" and not wk.hosts and wk.facts.get("file")}
     if not files:
         return
-    by_abspath = {doc.abspath: path for path, doc in dep.documents.items() if path in files}
+    by_abspath = {dep.documents[path].abspath: path for path in files if path in dep.documents}
     mounts = _proxy_mounts(dep)
     if not by_abspath or not mounts:
         return

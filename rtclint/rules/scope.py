@@ -31,7 +31,8 @@ GROUPED = PROXY_KINDS | SERVICE_KINDS | HOMESERVER_KINDS | CLIENT_FILE_KINDS | F
 def kinds_held(dep: "Deployment") -> set[str]:
     """The WHERE kinds whose facts `dep` holds (each group whole, see above), and the
     format of each of its files."""
-    kinds = {doc.kind for path, doc in dep.documents.items() if path in dep.files}
+    documents = dep.documents  # the whole tree's: asked by path, never walked per deployment
+    kinds = {documents[path].kind for path in dep.files if path in documents}
     kinds.update(facts.subkind for facts in dep.files.values() if facts.subkind)
     if dep.sites:
         kinds |= PROXY_KINDS

@@ -48,7 +48,7 @@ HANDLED_BY_RTC503 = {"msc3266_enabled", "msc4140_enabled"}
 
 
 def check(ctx):
-    known = ctx.memo("synapse_keys", _known_keys)
+    known = ctx.tree_memo("synapse_keys", _known_keys)  # one data file for every deployment
     for hs in homeservers(ctx):
         for part in hs.parts:
             for dotted, located in part.keys.items():
