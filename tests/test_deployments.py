@@ -154,3 +154,10 @@ def test_two_deployments_under_one_folder_beside_another_are_reported_as_alone(t
     assert {f for f in _findings(whole) if f[1].startswith("deploy/")} == alone
     assert any(code == "RTC105" and path == "deploy/staging/Caddyfile" for code, path, *_ in alone)
     assert whole["deployments"] == ["ci", "deploy/prod", "deploy/staging"]
+
+
+def test_a_deployment_is_named_by_the_deepest_folder_holding_its_files():
+    lone = [FileFacts("tools/ci/compose.yaml", subkind="compose")]
+    assert list(_roots(lone)) == ["tools/ci"]  # checked by itself
+    split = [_proxy("deploy/prod/nginx.conf"), _proxy("deploy/staging/nginx.conf")]
+    assert list(_roots(split + lone)) == ["deploy/prod", "deploy/staging", "tools/ci"]  # from above: the same name

@@ -28,7 +28,8 @@ deployments whether it is checked by itself or from any directory above it:
 * Files directly in one directory are never split apart (an nginx `conf.d/` holds many
   sites of one deployment).
 
-A deployment is named by its directory as shown to the user ("." for the current one).
+A deployment is named by its directory as shown to the user ("." for the current one): the
+deepest directory holding all its files, the name it has when checked by itself.
 
 Kubernetes namespaces: within one such deployment, manifests whose objects all sit in one
 namespace are grouped by it, and when two or more namespaces each hold an anchor (an
@@ -80,9 +81,7 @@ def partition(facts_list: list["FileFacts"]) -> list[Part]:
     if not facts_list:
         return []
     entries = [(_dir_parts(f.path), f, anchors(f)) for f in facts_list]
-    common = entries[0][0]
-    for parts, _, _ in entries[1:]:
-        common = _common_prefix(common, parts)
+    common = _deepest_common([e[0] for e in entries])
     applied = applied_namespaces(facts_list)
     out = [split for part in _split(common, entries) for split in _by_namespace(part, applied)]
     order = {f.path: i for i, f in enumerate(facts_list)}  # by path: a view is a copy
@@ -99,7 +98,8 @@ def _split(prefix: tuple[str, ...], entries: list) -> list[Part]:
             direct.append(entry)
         else:
             children.setdefault(entry[0][len(prefix)], []).append(entry)
-    whole = [Part(_display(prefix), [e[1] for e in entries])]
+    # named by the deepest directory holding all its files, as when checked by itself
+    whole = [Part(_display(_deepest_common([e[0] for e in entries])), [e[1] for e in entries])]
     if any(e[2] for e in direct):
         return whole
     held = {name: set().union(*(e[2] for e in group)) for name, group in children.items()}
@@ -181,6 +181,13 @@ def _dir_parts(path: str) -> tuple[str, ...]:
     head = os.path.dirname(os.path.normpath(path)).replace(os.sep, "/")
     parts = tuple(p for p in head.split("/") if p and p != ".")
     return ("/", *parts) if head.startswith("/") else parts
+
+
+def _deepest_common(dirs: list[tuple[str, ...]]) -> tuple[str, ...]:
+    common = dirs[0]
+    for parts in dirs[1:]:
+        common = _common_prefix(common, parts)
+    return common
 
 
 def _common_prefix(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
