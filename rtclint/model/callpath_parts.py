@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from rtclint.document import Span
 from rtclint.model.answer_requests import HOMESERVER, UNDER_BASE
 from rtclint.model.answer_types import Request
+from rtclint.model.services import not_published_as_is
 from rtclint.urls import public_parts as split
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
@@ -112,11 +113,4 @@ def service_spans(svc: "Service") -> list[Span]:
 
 def published(svc: "Service", proto: str, low: int, high: int) -> bool:
     """Every port low..high published on the same host port (LiveKit advertises its own)."""
-    wanted = set(range(low, high + 1))
-    for mapping in svc.ports:
-        if mapping.protocol != proto or mapping.kind != "publish":
-            continue
-        for port in mapping.container_ports():
-            if mapping.host_port_for(port) == port:
-                wanted.discard(port)
-    return not wanted
+    return not not_published_as_is(svc, proto, low, high)

@@ -131,3 +131,25 @@ class KubeService:
     type: str = "ClusterIP"
     selector: dict[str, str] = field(default_factory=dict)
     ports: list[KubeServicePort] = field(default_factory=list)
+
+
+def not_published_as_is(svc: Service, proto: str, low: int, high: int) -> list[tuple[int, int]]:
+    """The sub-ranges of the container ports low..high that no `ports:` entry publishes on
+    the same host port (clients reach LiveKit at the numbers it advertises: its own).
+    An entry publishes its container ports as-is exactly when its host port is its first
+    container port; their ranges are merged, never walked port by port (LiveKit's default
+    media range alone is 10,001 ports)."""
+    as_is = sorted((m.container_port, m.container_port_end or m.container_port) for m in svc.ports
+                   if m.protocol == proto and m.kind == "publish" and m.host_port is not None
+                   and m.host_port == m.container_port)
+    gaps = []
+    covered_to = low  # every port below it is published as-is, or outside low..high
+    for first, last in as_is:
+        if first > high or covered_to > high:
+            break
+        if first > covered_to:
+            gaps.append((covered_to, first - 1))
+        covered_to = max(covered_to, last + 1)
+    if covered_to <= high:
+        gaps.append((covered_to, high))
+    return gaps

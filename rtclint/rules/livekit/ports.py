@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from rtclint.model.services import not_published_as_is
 from rtclint.model.stacks import command_option, livekit_instances
 
 DEFAULT_TCP_PORT = 7881
@@ -60,21 +61,16 @@ def rtc_ports(inst) -> list[tuple[int, int, str, str]]:
 
 
 def is_published(service, first: int, last: int, proto: str) -> tuple[bool, list]:
-    """(every port of the range published on the same host port, mappings that publish
+    """(every port of the range published on the same host port, the entries that publish
     part of it on another host port)."""
-    wrong = []
-    for port in (first, last) if last - first > 1 else range(first, last + 1):
-        hit = False
-        for m in service.ports:
-            if m.kind != "publish" or m.protocol != proto or port not in m.container_ports():
-                continue
-            if m.host_port_for(port) == port:
-                hit = True
-            else:
-                wrong.append(m)
-        if not hit:
-            return False, wrong
-    return True, wrong
+    wrong = [m for m in service.ports if m.kind == "publish" and m.protocol == proto and m.host_port != m.container_port
+             and m.container_port <= last and (m.container_port_end or m.container_port) >= first]
+    return not not_published_as_is(service, proto, first, last), wrong
+
+
+def unpublished(service, first: int, last: int, proto: str) -> list[tuple[int, int]]:
+    """The parts of the range no entry publishes on the same host port."""
+    return not_published_as_is(service, proto, first, last)
 
 
 def port_text(first: int, last: int, proto: str) -> str:
