@@ -3,6 +3,8 @@ every form and field, unknown variables, spans on the written text, env_file for
 extends/override/anchors, configs and secrets, network_mode, and what Compose refuses."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rtclint.resolve.compose_interpolate import InterpolationError, interpolate
 from trees import run
@@ -329,3 +331,49 @@ def test_network_mode_service_shares_the_others_ports_and_host_mode(tmp_path):
 def test_odd_compose_is_diagnosed_never_an_internal_error(tmp_path, body):
     result = run(tmp_path, {"compose.yaml": body + "\n", ".env": "COMPOSE_FILE=compose.yaml:compose.yaml\n"})
     assert not [d for d in result.diagnostics if "internal error" in d.message]
+
+
+def test_a_reference_or_merge_key_written_by_an_escape_is_still_resolved(tmp_path):
+    """The resolver skips its walks over a file with no `$` and no `<<` in its text; a
+    double-quoted escape writes them without the characters (`docker compose config`
+    answers `val-host` and `val` here)."""
+    result = run(tmp_path, {
+        "docker-compose.yml": r"""
+            x-base: &base
+              container_name: from-base
+            services:
+              app:
+                image: example/app:1
+                "\x3c\x3c": *base
+                hostname: "\x24{SET}-host"
+                environment:
+                  FROM: "\x24SET"
+            """,
+        ".env": "SET=val\n",
+    })
+    app = service(result, "app")
+    assert "val-host" in app.aliases
+    assert app.env["FROM"].value == "val"
+    assert "from-base" in app.aliases  # rtclint applies a quoted `<<` as a merge key
+
+
+@pytest.mark.parametrize("command", [
+    "--config /etc/livekit.yaml", "  a   b ", "", "a\tb", "a\nb", "a 'b c'", 'a "b c"', r"a\ b", "a #b",
+    "a\u00a0b", "a\u3000b", "a=b;c|d", "'unclosed",
+])
+def test_a_string_command_splits_as_shlex_does(command):
+    import shlex
+
+    from rtclint.parsers.pyyaml import yaml
+    from rtclint.parsers.yaml_compose import _words
+
+    try:
+        want = shlex.split(command)
+    except ValueError:
+        want = command.split()
+    assert _words(yaml.ScalarNode("tag:yaml.org,2002:str", command)) == want
+
+
+@given(st.text(st.sampled_from(list(" \t\n\x0b\x0c\x85\u00a0\u2028\u3000#$;|'\"\\=-/.:abé"))))
+def test_any_string_command_splits_as_shlex_does(command):
+    test_a_string_command_splits_as_shlex_does(command)

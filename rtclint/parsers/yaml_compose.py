@@ -45,9 +45,14 @@ _LONE_REFERENCE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-?][^}]*)?\}|\$[A
 
 
 def read(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts) -> None:
-    if _merged_elsewhere(doc, tree):
+    # the project `.env` read once: whether another file's read merges this one depends on it too
+    env_doc = project_env_file(os.path.dirname(doc.abspath), tree)
+    project_env = env_variables(env_doc)
+    if _merged_elsewhere(doc, tree, project_env):
         return  # the first file's read merges this one into its services
-    project, project_env = resolve(doc, nodes, tree, facts)
+    if env_doc is not None:
+        facts.includes.append(env_doc.path)
+    project, project_env = resolve(doc, nodes, tree, facts, project_env)
     report_errors(project, facts)
     built = {rs.name: build_service(rs, tree, facts, project_env, project) for rs in project.services.values()}
     _shared_networks(built)
@@ -92,11 +97,13 @@ def report_errors(project: Project, facts: FileFacts) -> None:
             facts.diagnostics.append(parse_error(where, start, f"Compose: {message}"))
 
 
-def resolve(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts) -> tuple[Project, dict[str, EnvVar]]:
+def resolve(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts,
+            project_env: dict[str, EnvVar] | None = None) -> tuple[Project, dict[str, EnvVar]]:
     """The project `docker compose` loads for this file, and the `.env` it used: the files
     `COMPOSE_FILE` in the `.env` names when it names this one first, else the file and
-    its override."""
-    project_env = project_env_vars(os.path.dirname(doc.abspath), tree, facts)
+    its override. `project_env`: the variables of the `.env`, when the caller read it."""
+    if project_env is None:
+        project_env = project_env_vars(os.path.dirname(doc.abspath), tree, facts)
     paths = file_set(doc.abspath, known_values(project_env)) or [doc.abspath]
     override = override_of(doc.abspath)
     if len(paths) == 1 and override and os.path.isfile(override) and tree.inside(override):
@@ -109,9 +116,9 @@ def resolve(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts)
     return project, project_env
 
 
-def _merged_elsewhere(doc: Document, tree: Tree) -> bool:
+def _merged_elsewhere(doc: Document, tree: Tree, project_env: dict[str, EnvVar]) -> bool:
     """True when another file's read gives this file's services (see merged_elsewhere)."""
-    env = known_values(project_env_vars(os.path.dirname(doc.abspath), tree, None))
+    env = known_values(project_env)
     return merged_elsewhere(doc.abspath, env, lambda p: os.path.isfile(p) and tree.inside(p))
 
 
@@ -132,17 +139,27 @@ def _loader(doc: Document, nodes: list, tree: Tree):
 def project_env_vars(base_dir: str, tree: Tree, facts: FileFacts | None) -> dict[str, EnvVar]:
     """The project `.env` beside the Compose file (what `${VAR}` in the file becomes),
     with its own `${VAR}` references expanded as Compose's dotenv does."""
+    other = project_env_file(base_dir, tree)
+    if other is not None and facts is not None:
+        facts.includes.append(other.path)
+    return env_variables(other)
+
+
+def project_env_file(base_dir: str, tree: Tree) -> Document | None:
+    """The project `.env` beside the Compose file, or the committed stand-in for it."""
     path = os.path.join(base_dir, ".env")
     if not os.path.isfile(path):  # a committed `.env.example` stands for it, for interpolation only
         path = stand_in_env(base_dir) or path
-    other = tree.load(path) if os.path.isfile(path) and tree.inside(path) else None
+    return tree.load(path) if os.path.isfile(path) and tree.inside(path) else None
+
+
+def env_variables(other: Document | None) -> dict[str, EnvVar]:
+    """The variables a project `.env` (or its stand-in) sets, its references expanded."""
     if other is None:
         return {}
-    if facts is not None:
-        facts.includes.append(other.path)
     variables, _problems = envfile.parse_env(other)
     expanded, unknown = envfile.expand_references(other, variables, {})
-    if not path.endswith(os.sep + ".env"):  # its placeholders are unknown: as if unset
+    if not other.abspath.endswith(os.sep + ".env"):  # its placeholders are unknown: as if unset
         from rtclint.parsers.template_render import is_placeholder_value  # only for a stand-in `.env`
 
         unknown = set(unknown) | {v.name for v in expanded if is_placeholder_value(v.value)}
@@ -343,7 +360,13 @@ def _command(rs: ResolvedService, svc: Service) -> None:
 def _words(node) -> list[str]:
     """A `command`/`entrypoint` as the words Compose runs (a string is split as a shell would)."""
     if isinstance(node, yaml.ScalarNode) and isinstance(node.value, str):
-        import shlex  # only for a string `command:` (~1 ms at start-up otherwise)
+        text = node.value
+        if text.isprintable() and not ('"' in text or "'" in text or "\\" in text):
+            # no quote, no escape, no whitespace but the space: shlex would split at the
+            # spaces alone (most commands, e.g. `--config /etc/livekit.yaml`; shlex costs
+            # ~10 µs a word)
+            return text.split()
+        import shlex  # only for a string `command:` that quotes (~1 ms at start-up otherwise)
 
         try:
             return shlex.split(node.value)

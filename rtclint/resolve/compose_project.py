@@ -131,7 +131,12 @@ def _tag_doc(node, doc, memo: set) -> None:
 def prepare(doc, root, env: dict[str, str], errors: list) -> object:
     """One file's root: merge keys applied, interpolated, every node tagged with `doc`."""
     problems: list[tuple[object, str, int]] = []
-    resolved = interpolate_tree(flatten_merge_keys(root), env, problems)
+    # A merge key needs `<<` in the text and a reference a `$`, unless an escape in a
+    # quoted scalar writes them: without either, each walk would copy the tree unchanged.
+    escaped = "\\" in doc.text
+    resolved = flatten_merge_keys(root) if escaped or "<<" in doc.text else root
+    if escaped or "$" in doc.text:
+        resolved = interpolate_tree(resolved, env, problems)
     _tag_doc(resolved, doc, set())
     errors += [(doc, node, message, offset) for node, message, offset in problems]
     return resolved
