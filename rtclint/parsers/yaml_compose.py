@@ -149,8 +149,8 @@ def project_env_file(base_dir: str, tree: Tree) -> Document | None:
     """The project `.env` beside the Compose file, or the committed stand-in for it."""
     path = os.path.join(base_dir, ".env")
     if not os.path.isfile(path):  # a committed `.env.example` stands for it, for interpolation only
-        path = stand_in_env(base_dir) or path
-    return tree.load(path) if os.path.isfile(path) and tree.inside(path) else None
+        path = stand_in_env(base_dir)
+    return tree.load(path) if path is not None and tree.inside(path) else None
 
 
 def env_variables(other: Document | None) -> dict[str, EnvVar]:
