@@ -377,3 +377,46 @@ def test_a_string_command_splits_as_shlex_does(command):
 @given(st.text(st.sampled_from(list(" \t\n\x0b\x0c\x85\u00a0\u2028\u3000#$;|'\"\\=-/.:abé"))))
 def test_any_string_command_splits_as_shlex_does(command):
     test_a_string_command_splits_as_shlex_does(command)
+
+
+def _list_entry_by_embedded(item):
+    """The spans of a `- NAME=value` entry from embedded()'s per-character offsets (what
+    yaml_compose._list_entry computes without them when the text is written as it is)."""
+    from rtclint.parsers.yaml_values import embedded
+
+    raw = getattr(item, "raw", item.value)
+    emb = embedded(item.doc, type(item)(item.tag, raw, item.start_mark, item.end_mark, item.style))
+    name, eq, _value = item.value.partition("=")
+    value_span = emb.span(raw.find("=") + 1, len(raw)) if eq else None
+    return emb.span(0, len(name.strip())), value_span
+
+
+@given(st.lists(st.tuples(st.sampled_from(["", "'", '"']), st.text(st.sampled_from(list("AB_=$ {}:-x\\\t\"'é")),
+                                                                            min_size=1, max_size=12)),
+                min_size=1, max_size=6))
+def test_list_entry_spans_are_embeddeds(entries):
+    from rtclint.document import Document
+    from rtclint.parsers.yaml import load_nodes
+    from rtclint.parsers.yaml_compose import _list_entry
+    from rtclint.resolve.compose_project import prepare
+
+    lines = []
+    for quote, body in entries:
+        if quote == '"':
+            body = body.replace("\\", "\\\\").replace('"', '\\"')
+        elif quote == "'":
+            body = body.replace("'", "''")
+        lines.append(f"      - {quote}{body}{quote}")
+    text = "services:\n  app:\n    environment:\n" + "\n".join(lines) + "\n"
+    doc = Document.from_bytes("c.yml", "/c.yml", "yaml", text.encode())
+    nodes, broken = load_nodes(doc)
+    if broken is not None or not nodes:
+        return  # not YAML (a plain scalar cannot start with every character)
+    root = prepare(doc, nodes[0], {"A": "a=1", "B": ""}, [])
+    environment = root.value[0][1].value[0][1].value[0][1]
+    for item in getattr(environment, "value", []):
+        if getattr(item, "id", None) != "scalar":
+            continue
+        var = _list_entry(item)
+        if var is not None:
+            assert (var.name_span, var.value_span) == _list_entry_by_embedded(item)

@@ -243,18 +243,38 @@ def _list_entry(item) -> EnvVar | None:
     """`- NAME=value` (or `- NAME`, taken from the shell) with spans on both parts, on the
     text as written (before interpolation)."""
     raw = getattr(item, "raw", item.value)
-    written = type(item)(item.tag, raw, item.start_mark, item.end_mark, item.style)
-    emb = embedded(item.doc, written)
     name, eq, value = item.value.partition("=")
     name = name.strip()
     if not name:
         return None
     whole = _span(item)
-    name_span = emb.span(0, len(name))
+    vstart = raw.find("=") + 1
+    pos = _written_at(item, raw)
+    if pos is not None and len(name) <= len(raw):
+        # written as it is (most entries): the offsets embedded() would give run on from
+        # `pos`, so the spans need no per-character table
+        name_span = item.doc.span(pos, pos + len(name))
+        value_span = item.doc.span(pos + vstart, pos + len(raw)) if eq else None
+    else:
+        emb = embedded(item.doc, type(item)(item.tag, raw, item.start_mark, item.end_mark, item.style))
+        name_span = emb.span(0, len(name))
+        value_span = emb.span(vstart, len(raw)) if eq else None
     if not eq:
         return EnvVar(name, None, whole, name_span=name_span)
-    vstart = raw.find("=") + 1
-    return EnvVar(name, value, whole, value_span=emb.span(vstart, len(raw)), name_span=name_span)
+    return EnvVar(name, value, whole, value_span=value_span, name_span=name_span)
+
+
+def _written_at(item, raw: str) -> int | None:
+    """Where a plain or quoted scalar's written text `raw` starts in its file when the file
+    holds it as it is (one line, no escape); None otherwise (yaml_values.align's fast case)."""
+    if item.style in ("", None):
+        pos = item.start_mark.index
+    elif item.style in ("'", '"'):
+        pos = item.start_mark.index + 1
+    else:
+        return None
+    text = item.doc.text
+    return pos if pos + len(raw) <= item.end_mark.index and "\r" not in raw and text.startswith(raw, pos) else None
 
 
 def _note_interpolation(svc: Service, var: EnvVar, raw_value: str, node, project_env: dict[str, EnvVar]) -> None:
