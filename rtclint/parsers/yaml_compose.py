@@ -16,7 +16,6 @@ rules treat it as unknown. A value Compose refuses to interpolate is an RTC001.
 from __future__ import annotations
 
 import os
-import re
 
 from rtclint.discover import display_path
 from rtclint.document import Document
@@ -30,7 +29,7 @@ from rtclint.parsers.pyyaml import yaml
 from rtclint.parsers.yaml import classify, load_nodes, scalar
 from rtclint.parsers.yaml_values import embedded, value_span
 from rtclint.resolve import compose_fields as fields
-from rtclint.resolve.compose_interpolate import has_unknown, is_unknown
+from rtclint.resolve.compose_interpolate import has_unknown, is_unknown, lone_reference
 from rtclint.resolve.compose_project import (
     Project,
     ResolvedService,
@@ -39,9 +38,6 @@ from rtclint.resolve.compose_project import (
     merged_elsewhere,
     override_of,
 )
-
-# `${VAR}`, `$VAR`, `${VAR:-default}`: the value is the variable's when it is set.
-_LONE_REFERENCE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-?][^}]*)?\}|\$[A-Za-z_][A-Za-z0-9_]*")
 
 
 def read(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts) -> None:
@@ -286,7 +282,7 @@ def _note_interpolation(svc: Service, var: EnvVar, raw_value: str, node, project
         svc.facts.setdefault("unknown_env", set()).add(var.name)
         var.value = raw_value if var.value is not None else None
         return
-    if len(used) == 1 and _LONE_REFERENCE.fullmatch(raw_value.strip()) and used[0].value == var.value:
+    if len(used) == 1 and lone_reference().fullmatch(raw_value.strip()) and used[0].value == var.value:
         var.value_span = used[0].value_span
     var.interpolated_from = used[0].from_file if used else None
 
