@@ -420,3 +420,41 @@ def test_list_entry_spans_are_embeddeds(entries):
         var = _list_entry(item)
         if var is not None:
             assert (var.name_span, var.value_span) == _list_entry_by_embedded(item)
+
+
+def test_a_symlinked_env_counts_and_a_folder_named_env_does_not(tmp_path):
+    """The `.env`, its stand-in and `./x` mounts beside a Compose file are what
+    os.path.isfile says (a symlink to a file is one, a folder named `.env` or a dangling
+    link is not)."""
+    import os
+
+    files = {
+        "linked/docker-compose.yml": "services:\n  app:\n    image: example/app:1\n    hostname: ${HOST}\n"
+                                     "    volumes:\n      - ./livekit.yaml:/etc/livekit.yaml\n",
+        "linked/real.env": "HOST=from-linked-env\n",
+        "linked/real-livekit.yaml": "port: 7880\n",
+        "folder/docker-compose.yml": "services:\n  app:\n    image: example/app:1\n    hostname: ${HOST:-default}\n",
+        "folder/.env/keep": "",
+        "folder/.env.example": "HOST=from-example\n",
+        "dangling/docker-compose.yml": "services:\n  app:\n    image: example/app:1\n    hostname: ${HOST:-none}\n",
+    }
+    from trees import write
+
+    write(str(tmp_path), files)
+    os.symlink("real.env", tmp_path / "linked" / ".env")
+    os.symlink("real-livekit.yaml", tmp_path / "linked" / "livekit.yaml")
+    os.symlink("missing.env", tmp_path / "dangling" / ".env")
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        from rtclint.engine import check
+
+        result = check(["."])
+    finally:
+        os.chdir(cwd)
+    hosts = {s.group: sorted(s.aliases) for s in result.deployment.services}
+    assert hosts == {"linked/docker-compose.yml": ["from-linked-env"],
+                     "folder/docker-compose.yml": ["from-example"],
+                     "dangling/docker-compose.yml": ["none"]}
+    linked = next(s for s in result.deployment.services if s.group.startswith("linked/"))
+    assert [m.resolved for m in linked.mounts] == ["linked/livekit.yaml"]
