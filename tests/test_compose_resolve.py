@@ -3,6 +3,8 @@ every form and field, unknown variables, spans on the written text, env_file for
 extends/override/anchors, configs and secrets, network_mode, and what Compose refuses."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rtclint.resolve.compose_interpolate import InterpolationError, interpolate
 from trees import run
@@ -329,3 +331,130 @@ def test_network_mode_service_shares_the_others_ports_and_host_mode(tmp_path):
 def test_odd_compose_is_diagnosed_never_an_internal_error(tmp_path, body):
     result = run(tmp_path, {"compose.yaml": body + "\n", ".env": "COMPOSE_FILE=compose.yaml:compose.yaml\n"})
     assert not [d for d in result.diagnostics if "internal error" in d.message]
+
+
+def test_a_reference_or_merge_key_written_by_an_escape_is_still_resolved(tmp_path):
+    """The resolver skips its walks over a file with no `$` and no `<<` in its text; a
+    double-quoted escape writes them without the characters (`docker compose config`
+    answers `val-host` and `val` here)."""
+    result = run(tmp_path, {
+        "docker-compose.yml": r"""
+            x-base: &base
+              container_name: from-base
+            services:
+              app:
+                image: example/app:1
+                "\x3c\x3c": *base
+                hostname: "\x24{SET}-host"
+                environment:
+                  FROM: "\x24SET"
+            """,
+        ".env": "SET=val\n",
+    })
+    app = service(result, "app")
+    assert "val-host" in app.aliases
+    assert app.env["FROM"].value == "val"
+    assert "from-base" in app.aliases  # rtclint applies a quoted `<<` as a merge key
+
+
+@pytest.mark.parametrize("command", [
+    "--config /etc/livekit.yaml", "  a   b ", "", "a\tb", "a\nb", "a 'b c'", 'a "b c"', r"a\ b", "a #b",
+    "a\u00a0b", "a\u3000b", "a=b;c|d", "'unclosed",
+])
+def test_a_string_command_splits_as_shlex_does(command):
+    import shlex
+
+    from rtclint.parsers.pyyaml import yaml
+    from rtclint.parsers.yaml_compose import _words
+
+    try:
+        want = shlex.split(command)
+    except ValueError:
+        want = command.split()
+    assert _words(yaml.ScalarNode("tag:yaml.org,2002:str", command)) == want
+
+
+@given(st.text(st.sampled_from(list(" \t\n\x0b\x0c\x85\u00a0\u2028\u3000#$;|'\"\\=-/.:abé"))))
+def test_any_string_command_splits_as_shlex_does(command):
+    test_a_string_command_splits_as_shlex_does(command)
+
+
+def _list_entry_by_embedded(item):
+    """The spans of a `- NAME=value` entry from embedded()'s per-character offsets (what
+    yaml_compose._list_entry computes without them when the text is written as it is)."""
+    from rtclint.parsers.yaml_values import embedded
+
+    raw = getattr(item, "raw", item.value)
+    emb = embedded(item.doc, type(item)(item.tag, raw, item.start_mark, item.end_mark, item.style))
+    name, eq, _value = item.value.partition("=")
+    value_span = emb.span(raw.find("=") + 1, len(raw)) if eq else None
+    return emb.span(0, len(name.strip())), value_span
+
+
+@given(st.lists(st.tuples(st.sampled_from(["", "'", '"']), st.text(st.sampled_from(list("AB_=$ {}:-x\\\t\"'é")),
+                                                                            min_size=1, max_size=12)),
+                min_size=1, max_size=6))
+def test_list_entry_spans_are_embeddeds(entries):
+    from rtclint.document import Document
+    from rtclint.parsers.yaml import load_nodes
+    from rtclint.parsers.yaml_compose import _list_entry
+    from rtclint.resolve.compose_project import prepare
+
+    lines = []
+    for quote, body in entries:
+        if quote == '"':
+            body = body.replace("\\", "\\\\").replace('"', '\\"')
+        elif quote == "'":
+            body = body.replace("'", "''")
+        lines.append(f"      - {quote}{body}{quote}")
+    text = "services:\n  app:\n    environment:\n" + "\n".join(lines) + "\n"
+    doc = Document.from_bytes("c.yml", "/c.yml", "yaml", text.encode())
+    nodes, broken = load_nodes(doc)
+    if broken is not None or not nodes:
+        return  # not YAML (a plain scalar cannot start with every character)
+    root = prepare(doc, nodes[0], {"A": "a=1", "B": ""}, [])
+    environment = root.value[0][1].value[0][1].value[0][1]
+    for item in getattr(environment, "value", []):
+        if getattr(item, "id", None) != "scalar":
+            continue
+        var = _list_entry(item)
+        if var is not None:
+            assert (var.name_span, var.value_span) == _list_entry_by_embedded(item)
+
+
+def test_a_symlinked_env_counts_and_a_folder_named_env_does_not(tmp_path):
+    """The `.env`, its stand-in and `./x` mounts beside a Compose file are what
+    os.path.isfile says (a symlink to a file is one, a folder named `.env` or a dangling
+    link is not)."""
+    import os
+
+    files = {
+        "linked/docker-compose.yml": "services:\n  app:\n    image: example/app:1\n    hostname: ${HOST}\n"
+                                     "    volumes:\n      - ./livekit.yaml:/etc/livekit.yaml\n",
+        "linked/real.env": "HOST=from-linked-env\n",
+        "linked/real-livekit.yaml": "port: 7880\n",
+        "folder/docker-compose.yml": "services:\n  app:\n    image: example/app:1\n    hostname: ${HOST:-default}\n",
+        "folder/.env/keep": "",
+        "folder/.env.example": "HOST=from-example\n",
+        "dangling/docker-compose.yml": "services:\n  app:\n    image: example/app:1\n    hostname: ${HOST:-none}\n",
+    }
+    from trees import write
+
+    write(str(tmp_path), files)
+    os.symlink("real.env", tmp_path / "linked" / ".env")
+    os.symlink("real-livekit.yaml", tmp_path / "linked" / "livekit.yaml")
+    os.symlink("missing.env", tmp_path / "dangling" / ".env")
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        from rtclint.engine import check
+
+        result = check(["."])
+    finally:
+        os.chdir(cwd)
+    hosts = {s.group: sorted(s.aliases) for s in result.deployment.services}
+    assert hosts == {"linked/docker-compose.yml": ["from-linked-env"],
+                     "folder/docker-compose.yml": ["from-example"],
+                     "dangling/docker-compose.yml": ["none"]}
+    linked = next(s for s in result.deployment.services if s.group.startswith("linked/"))
+    assert [m.resolved for m in linked.mounts] == ["linked/livekit.yaml"]

@@ -21,7 +21,7 @@ from rtclint.parsers.base import Tree
 from rtclint.parsers.pyyaml import yaml
 from rtclint.parsers.yaml import classify, load_nodes, mapping_items
 from rtclint.parsers.yaml_values import Embedded, align, compose_nested
-from rtclint.resolve.compose_interpolate import InterpolationError, interpolate
+from rtclint.resolve.compose_interpolate import InterpolationError, interpolate, lone_reference
 
 
 def link_service(svc: Service, tree: Tree, facts: FileFacts, project_env: dict[str, EnvVar]) -> None:
@@ -284,13 +284,10 @@ def _interpolated_keys(cfg: LiveKitConfig, var: EnvVar, tree: Tree, raw: str,
         except InterpolationError:
             continue
         span = emb.node_span(node)
-        if value.value is not None and len(value.used) == 1 and _LONE_REFERENCE.fullmatch(node.value.strip()):
+        if value.value is not None and len(value.used) == 1 and lone_reference().fullmatch(node.value.strip()):
             source = project_env.get(value.used[0])
             span = (source.value_span if source is not None else None) or span
         cfg.keys[name if key_name.value is None else key_name.value] = Located(
             node.value if value.value is None else value.value, span, emb.node_span(key))
     return cfg
 
-
-# `${VAR}`, `$VAR`, `${VAR:-default}`: the value is the variable's when it is set.
-_LONE_REFERENCE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-?][^}]*)?\}|\$[A-Za-z_][A-Za-z0-9_]*")

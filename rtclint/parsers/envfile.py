@@ -12,6 +12,7 @@ program's file: it gives no Service. Malformed lines are RTC001, never a crash.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 
@@ -21,7 +22,12 @@ from rtclint.model.roles import role_from_env
 from rtclint.parsers.base import Tree, parse_error
 from rtclint.resolve.compose_interpolate import InterpolationError, interpolate
 
-_LINE = re.compile(r"[ \t]*(?:export[ \t]+)?(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*")
+
+@functools.cache  # at first use (~0.2 ms): a Compose run imports this module, and rarely has a .env
+def _line() -> re.Pattern:
+    return re.compile(r"[ \t]*(?:export[ \t]+)?(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*")
+
+
 _DQ_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "$": "$"}
 
 def expand_references(doc: Document, variables: list[EnvVar], known: dict[str, str]) -> tuple[list[EnvVar], set[str]]:
@@ -63,7 +69,7 @@ def parse_env(doc: Document) -> tuple[list[EnvVar], list]:
         line = text[pos:eol].rstrip("\r")
         stripped = line.strip()
         if stripped and not stripped.startswith("#"):
-            match = _LINE.match(line)
+            match = _line().match(line)
             if match is None:
                 col = len(line) - len(line.lstrip())
                 problems.append(parse_error(doc, pos + col, "expected NAME=value"))

@@ -16,7 +16,6 @@ rules treat it as unknown. A value Compose refuses to interpolate is an RTC001.
 from __future__ import annotations
 
 import os
-import re
 
 from rtclint.discover import display_path
 from rtclint.document import Document
@@ -30,7 +29,7 @@ from rtclint.parsers.pyyaml import yaml
 from rtclint.parsers.yaml import classify, load_nodes, scalar
 from rtclint.parsers.yaml_values import embedded, value_span
 from rtclint.resolve import compose_fields as fields
-from rtclint.resolve.compose_interpolate import has_unknown, is_unknown
+from rtclint.resolve.compose_interpolate import has_unknown, is_unknown, lone_reference
 from rtclint.resolve.compose_project import (
     Project,
     ResolvedService,
@@ -40,14 +39,16 @@ from rtclint.resolve.compose_project import (
     override_of,
 )
 
-# `${VAR}`, `$VAR`, `${VAR:-default}`: the value is the variable's when it is set.
-_LONE_REFERENCE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-?][^}]*)?\}|\$[A-Za-z_][A-Za-z0-9_]*")
-
 
 def read(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts) -> None:
-    if _merged_elsewhere(doc, tree):
+    # the project `.env` read once: whether another file's read merges this one depends on it too
+    env_doc = project_env_file(os.path.dirname(doc.abspath), tree)
+    project_env = env_variables(env_doc)
+    if _merged_elsewhere(doc, tree, project_env):
         return  # the first file's read merges this one into its services
-    project, project_env = resolve(doc, nodes, tree, facts)
+    if env_doc is not None:
+        facts.includes.append(env_doc.path)
+    project, project_env = resolve(doc, nodes, tree, facts, project_env)
     report_errors(project, facts)
     built = {rs.name: build_service(rs, tree, facts, project_env, project) for rs in project.services.values()}
     _shared_networks(built)
@@ -92,11 +93,13 @@ def report_errors(project: Project, facts: FileFacts) -> None:
             facts.diagnostics.append(parse_error(where, start, f"Compose: {message}"))
 
 
-def resolve(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts) -> tuple[Project, dict[str, EnvVar]]:
+def resolve(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts,
+            project_env: dict[str, EnvVar] | None = None) -> tuple[Project, dict[str, EnvVar]]:
     """The project `docker compose` loads for this file, and the `.env` it used: the files
     `COMPOSE_FILE` in the `.env` names when it names this one first, else the file and
-    its override."""
-    project_env = project_env_vars(os.path.dirname(doc.abspath), tree, facts)
+    its override. `project_env`: the variables of the `.env`, when the caller read it."""
+    if project_env is None:
+        project_env = project_env_vars(os.path.dirname(doc.abspath), tree, facts)
     paths = file_set(doc.abspath, known_values(project_env)) or [doc.abspath]
     override = override_of(doc.abspath)
     if len(paths) == 1 and override and os.path.isfile(override) and tree.inside(override):
@@ -109,9 +112,9 @@ def resolve(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts)
     return project, project_env
 
 
-def _merged_elsewhere(doc: Document, tree: Tree) -> bool:
+def _merged_elsewhere(doc: Document, tree: Tree, project_env: dict[str, EnvVar]) -> bool:
     """True when another file's read gives this file's services (see merged_elsewhere)."""
-    env = known_values(project_env_vars(os.path.dirname(doc.abspath), tree, None))
+    env = known_values(project_env)
     return merged_elsewhere(doc.abspath, env, lambda p: os.path.isfile(p) and tree.inside(p))
 
 
@@ -132,17 +135,27 @@ def _loader(doc: Document, nodes: list, tree: Tree):
 def project_env_vars(base_dir: str, tree: Tree, facts: FileFacts | None) -> dict[str, EnvVar]:
     """The project `.env` beside the Compose file (what `${VAR}` in the file becomes),
     with its own `${VAR}` references expanded as Compose's dotenv does."""
+    other = project_env_file(base_dir, tree)
+    if other is not None and facts is not None:
+        facts.includes.append(other.path)
+    return env_variables(other)
+
+
+def project_env_file(base_dir: str, tree: Tree) -> Document | None:
+    """The project `.env` beside the Compose file, or the committed stand-in for it."""
     path = os.path.join(base_dir, ".env")
     if not os.path.isfile(path):  # a committed `.env.example` stands for it, for interpolation only
-        path = stand_in_env(base_dir) or path
-    other = tree.load(path) if os.path.isfile(path) and tree.inside(path) else None
+        path = stand_in_env(base_dir)
+    return tree.load(path) if path is not None and tree.inside(path) else None
+
+
+def env_variables(other: Document | None) -> dict[str, EnvVar]:
+    """The variables a project `.env` (or its stand-in) sets, its references expanded."""
     if other is None:
         return {}
-    if facts is not None:
-        facts.includes.append(other.path)
     variables, _problems = envfile.parse_env(other)
     expanded, unknown = envfile.expand_references(other, variables, {})
-    if not path.endswith(os.sep + ".env"):  # its placeholders are unknown: as if unset
+    if not other.abspath.endswith(os.sep + ".env"):  # its placeholders are unknown: as if unset
         from rtclint.parsers.template_render import is_placeholder_value  # only for a stand-in `.env`
 
         unknown = set(unknown) | {v.name for v in expanded if is_placeholder_value(v.value)}
@@ -226,18 +239,38 @@ def _list_entry(item) -> EnvVar | None:
     """`- NAME=value` (or `- NAME`, taken from the shell) with spans on both parts, on the
     text as written (before interpolation)."""
     raw = getattr(item, "raw", item.value)
-    written = type(item)(item.tag, raw, item.start_mark, item.end_mark, item.style)
-    emb = embedded(item.doc, written)
     name, eq, value = item.value.partition("=")
     name = name.strip()
     if not name:
         return None
     whole = _span(item)
-    name_span = emb.span(0, len(name))
+    vstart = raw.find("=") + 1
+    pos = _written_at(item, raw)
+    if pos is not None and len(name) <= len(raw):
+        # written as it is (most entries): the offsets embedded() would give run on from
+        # `pos`, so the spans need no per-character table
+        name_span = item.doc.span(pos, pos + len(name))
+        value_span = item.doc.span(pos + vstart, pos + len(raw)) if eq else None
+    else:
+        emb = embedded(item.doc, type(item)(item.tag, raw, item.start_mark, item.end_mark, item.style))
+        name_span = emb.span(0, len(name))
+        value_span = emb.span(vstart, len(raw)) if eq else None
     if not eq:
         return EnvVar(name, None, whole, name_span=name_span)
-    vstart = raw.find("=") + 1
-    return EnvVar(name, value, whole, value_span=emb.span(vstart, len(raw)), name_span=name_span)
+    return EnvVar(name, value, whole, value_span=value_span, name_span=name_span)
+
+
+def _written_at(item, raw: str) -> int | None:
+    """Where a plain or quoted scalar's written text `raw` starts in its file when the file
+    holds it as it is (one line, no escape); None otherwise (yaml_values.align's fast case)."""
+    if item.style in ("", None):
+        pos = item.start_mark.index
+    elif item.style in ("'", '"'):
+        pos = item.start_mark.index + 1
+    else:
+        return None
+    text = item.doc.text
+    return pos if pos + len(raw) <= item.end_mark.index and "\r" not in raw and text.startswith(raw, pos) else None
 
 
 def _note_interpolation(svc: Service, var: EnvVar, raw_value: str, node, project_env: dict[str, EnvVar]) -> None:
@@ -249,7 +282,7 @@ def _note_interpolation(svc: Service, var: EnvVar, raw_value: str, node, project
         svc.facts.setdefault("unknown_env", set()).add(var.name)
         var.value = raw_value if var.value is not None else None
         return
-    if len(used) == 1 and _LONE_REFERENCE.fullmatch(raw_value.strip()) and used[0].value == var.value:
+    if len(used) == 1 and lone_reference().fullmatch(raw_value.strip()) and used[0].value == var.value:
         var.value_span = used[0].value_span
     var.interpolated_from = used[0].from_file if used else None
 
@@ -343,7 +376,13 @@ def _command(rs: ResolvedService, svc: Service) -> None:
 def _words(node) -> list[str]:
     """A `command`/`entrypoint` as the words Compose runs (a string is split as a shell would)."""
     if isinstance(node, yaml.ScalarNode) and isinstance(node.value, str):
-        import shlex  # only for a string `command:` (~1 ms at start-up otherwise)
+        text = node.value
+        if text.isprintable() and not ('"' in text or "'" in text or "\\" in text):
+            # no quote, no escape, no whitespace but the space: shlex would split at the
+            # spaces alone (most commands, e.g. `--config /etc/livekit.yaml`; shlex costs
+            # ~10 µs a word)
+            return text.split()
+        import shlex  # only for a string `command:` that quotes (~1 ms at start-up otherwise)
 
         try:
             return shlex.split(node.value)

@@ -60,6 +60,15 @@ def env_file_entries(rs: ResolvedService) -> list[tuple[object, bool]]:
 
 
 def merged_ports(rs: ResolvedService, field: str = "ports") -> list[object]:
+    """Port entries without repeats. Computed once a service and field (check_ports asks,
+    then the reader): never change the list."""
+    out = rs.merged.get(field)
+    if out is None:
+        out = rs.merged[field] = _merged_ports(rs, field)
+    return out
+
+
+def _merged_ports(rs: ResolvedService, field: str) -> list[object]:
     out, seen = [], set()
     for _key, ports in rs.all(field):
         for item in ports.value if getattr(ports, "id", None) == "sequence" else []:
@@ -80,7 +89,15 @@ def _identity(node) -> object:
 
 
 def merged_volumes(rs: ResolvedService) -> list[object]:
-    """Volume entries; a later entry with the same container path replaces the earlier one."""
+    """Volume entries; a later entry with the same container path replaces the earlier one.
+    Computed once a service (check_volumes asks, then the reader): never change the list."""
+    out = rs.merged.get("volumes")
+    if out is None:
+        out = rs.merged["volumes"] = _merged_volumes(rs)
+    return out
+
+
+def _merged_volumes(rs: ResolvedService) -> list[object]:
     out: list[object] = []
     index: dict[str, int] = {}
     for _key, volumes in rs.all("volumes"):
@@ -102,7 +119,7 @@ def volume_parts(item) -> tuple[str | None, str | None, str | None]:
         if len(parts) == 1:
             return "volume", None, parts[0]
         source = parts[0]
-        kind = "bind" if source.startswith((".", "/", "~")) or re.match(r"^[A-Za-z]:[\\/]", source) else "volume"
+        kind = "bind" if source.startswith((".", "/", "~")) or _drive_letter(source) else "volume"
         return kind, source, parts[1]
     if getattr(item, "id", None) == "mapping":
         kind, source, target = (get(item, f)[1] for f in ("type", "source", "target"))
@@ -113,10 +130,15 @@ def volume_parts(item) -> tuple[str | None, str | None, str | None]:
 
 def split_volume(text: str) -> list[str]:
     """`SRC:DST[:MODE]`, keeping a Windows drive letter (`C:\\x:/y`) in the source."""
-    if re.match(r"^[A-Za-z]:[\\/]", text):
+    if _drive_letter(text):
         rest = text[2:].split(":")
         return [text[:2] + rest[0], *rest[1:]]
     return text.split(":")
+
+
+def _drive_letter(text: str) -> bool:
+    """A Windows drive letter, then a slash or a backslash (a regex costs a pattern-cache lookup a call)."""
+    return len(text) > 2 and text[1] == ":" and text[2] in "\\/" and text[0].isascii() and text[0].isalpha()
 
 
 def network_names(rs: ResolvedService) -> list[tuple[str, object]]:

@@ -25,7 +25,7 @@ OVERRIDE_NAMES = {"compose.yaml": "compose.override.yaml", "compose.yml": "compo
 
 class ResolvedService:
     # Plain slotted classes: `dataclasses` costs a one-file run inspect/ast at start-up.
-    __slots__ = ("name", "key", "node", "doc", "layers")
+    __slots__ = ("name", "key", "node", "doc", "layers", "merged")
 
     def __init__(self, name: str, key, node, doc, layers: dict[str, list[tuple[object, object]]]):
         self.name = name
@@ -33,6 +33,8 @@ class ResolvedService:
         self.node = node  # its mapping node there (interpolated)
         self.doc = doc
         self.layers = layers
+        # field -> its merged entries (compose_fields), asked by the checks and the reader
+        self.merged: dict[str, list] = {}
 
     def last(self, name: str) -> tuple[object, object]:
         """(key, value) of the layer that sets `name` last, or (None, None)."""
@@ -114,24 +116,38 @@ def flatten_merge_keys(node, memo: dict | None = None):
 
 
 def _tag_doc(node, doc, memo: set) -> None:
-    if id(node) in memo:
-        return
-    memo.add(id(node))
-    node.doc = doc
-    kind = getattr(node, "id", None)
-    if kind == "sequence":
-        for v in node.value:
-            _tag_doc(v, doc, memo)
-    elif kind == "mapping":
-        for k, v in node.value:
-            _tag_doc(k, doc, memo)
-            _tag_doc(v, doc, memo)
+    """Every node under `node` gets `.doc`. A collection is walked once (`memo`: YAML
+    aliases share it); a scalar is only tagged (twice is harmless), without a memo entry."""
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        node.doc = doc
+        kind = node.id
+        if kind == "scalar" or id(node) in memo:
+            continue
+        memo.add(id(node))
+        if kind == "mapping":
+            for k, v in node.value:
+                k.doc = doc
+                if k.id != "scalar":
+                    stack.append(k)
+                if v.id == "scalar":
+                    v.doc = doc
+                else:
+                    stack.append(v)
+        elif kind == "sequence":
+            stack += node.value
 
 
 def prepare(doc, root, env: dict[str, str], errors: list) -> object:
     """One file's root: merge keys applied, interpolated, every node tagged with `doc`."""
     problems: list[tuple[object, str, int]] = []
-    resolved = interpolate_tree(flatten_merge_keys(root), env, problems)
+    # A merge key needs `<<` in the text and a reference a `$`, unless an escape in a
+    # quoted scalar writes them: without either, each walk would copy the tree unchanged.
+    escaped = "\\" in doc.text
+    resolved = flatten_merge_keys(root) if escaped or "<<" in doc.text else root
+    if escaped or "$" in doc.text:
+        resolved = interpolate_tree(resolved, env, problems)
     _tag_doc(resolved, doc, set())
     errors += [(doc, node, message, offset) for node, message, offset in problems]
     return resolved
