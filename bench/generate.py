@@ -209,6 +209,18 @@ def generate(out: str, scale: int = 1, seed: int = 20261122,
     return sets
 
 
+def kube_set(out: str, files: int = 300, seed: int = 20261122) -> list[str]:
+    """`files` multi-document Kubernetes manifests under `out` (Deployments, Services and
+    Secrets, as in the corpus): issue #15's "300 Kubernetes YAML files"."""
+    rng = random.Random(seed)
+    paths = []
+    for n in range(files):
+        path = os.path.join(out, f"app{n}.yaml")
+        write(path, kube(rng, n))
+        paths.append(path)
+    return paths
+
+
 def one_line_servers(path: str, blocks: int) -> str:
     """One nginx file of `blocks` `server {…}` blocks, each on one line (how some
     generators and minifiers write them): a scaling case for per-block work."""

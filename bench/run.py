@@ -189,6 +189,7 @@ def default_upstream() -> str:
 # (name, size) of the growth cases: the per-unit time at each size against the one before
 BLOCKS = (2000, 4000, 8000)
 COPIES = (15, 30, 60)
+KUBE_SET_FILES = 300  # issue #15: "300 Kubernetes YAML files"
 
 
 def main() -> int:
@@ -208,6 +209,8 @@ def main() -> int:
     x1, x3 = os.path.join(work, "x1"), os.path.join(work, "x3")
     yaml_dirs = [os.path.join(x1, "k8s"), os.path.join(x1, "compose")]
     yaml_dirs_x3 = [os.path.join(x3, "k8s"), os.path.join(x3, "compose")]
+    kube_dir = os.path.join(work, "k8s300")
+    generate.kube_set(kube_dir, KUBE_SET_FILES)
     single = one["yaml"][0]
     py = [RTCLINT_PY, "-c"]
     commands = {
@@ -223,6 +226,8 @@ def main() -> int:
         "rtclint yaml set": rtclint_cmd(*yaml_dirs),
         "rtclint yaml set x3": rtclint_cmd(*yaml_dirs_x3),
         "yamllint yaml set": [bin_("yamllint"), "-f", "parsable"] + yaml_dirs,
+        "rtclint kube set": rtclint_cmd(kube_dir),
+        "yamllint kube set": [bin_("yamllint"), "-f", "parsable", kube_dir],
         "pyyaml floor": py + [FLOOR_YAML] + one["yaml"],
         "rtclint caddy set": rtclint_cmd(os.path.join(x1, "caddy")),
         "caddy lexer floor": py + [FLOOR_CADDY] + one["caddy"],
@@ -259,7 +264,11 @@ _PEER_TARGETS = {
     "one small file: rtclint / yamllint": ("rtclint one file", "yamllint one file", 1.0),
     "one small file, text report: rtclint / yamllint": ("rtclint one file, text", "yamllint one file", 1.5),
     "300 nginx files: rtclint / gixy-ng": ("rtclint nginx set", "gixy-ng nginx set", 0.5),
-    "300 YAML files: rtclint / yamllint": ("rtclint yaml set", "yamllint yaml set", 0.1),
+    # issue #15's set: 300 Kubernetes manifests
+    "300 Kubernetes YAML files: rtclint / yamllint": ("rtclint kube set", "yamllint kube set", 0.1),
+    # a harder set of our own, held to the same bar: 120 manifests and 60 Compose stacks
+    # (Compose, homeserver.yaml and livekit.yaml each; 61 deployments, tiny files)
+    "300 YAML files, manifests + Compose stacks: rtclint / yamllint": ("rtclint yaml set", "yamllint yaml set", 0.1),
 }
 GROWTH_LIMIT = 1.15
 
