@@ -6,11 +6,15 @@ Entries are signed with a per-user key kept outside the tree (`~/.cache/rtclint/
 a cache directory committed to a hostile repository is never unpickled.
 Parsers that follow includes list the included files in `FileFacts.includes`; an entry
 is used only if those files still have the bytes they had (their hashes are stored).
-What a parser may also have looked at — a file that was not there yet, a sibling found
-by a glob, another nginx file that includes this one or defines its `upstream` — is in
-the run context each key also carries (`run_contexts`): the checked roots, the list of
-checked files, and for nginx the bytes of every nginx file that says `include` or
-`upstream`. Adding or removing a file therefore re-parses the tree once; editing a file
+Every other question a parse asked the file system through its `Tree` (`Tree.asked`: a
+file loaded or found missing, a folder listed, a path tested, a pattern globbed) is stored
+with its answer and asked again: a mounted file created since, or a file added to a
+bind-mounted folder that is not itself checked, re-parses the files that looked.
+What a parser learns from the other checked files — another nginx file that includes
+this one or defines its `upstream`, a sibling values file — is in the run context each
+key also carries (`run_contexts`): the checked roots, the list of checked files, and for
+nginx the bytes of every nginx file that says `include` or `upstream` (a checked file
+loaded by another is therefore not among the recorded questions). Adding or removing a file therefore re-parses the tree once; editing a file
 re-parses that file (and, for nginx, all nginx files when the edited one can change
 another's meaning). Rules always run: they are cheap and read the whole tree.
 
@@ -27,6 +31,7 @@ import pickle
 
 from rtclint import __version__
 from rtclint.model.secrets import seal, unseal  # the facts hold the tree's secrets
+from rtclint.parsers.base import ANSWERS
 
 try:  # the C modules themselves: `hashlib` and `hmac` would load OpenSSL at every start
     from _blake2 import blake2b
@@ -36,7 +41,7 @@ except ImportError:  # another Python implementation
     from hmac import compare_digest  # type: ignore[assignment]
 
 CACHE_DIR = ".rtclint_cache"
-_FORMAT = 2  # 2: entries are sealed (model.secrets.seal)
+_FORMAT = 3  # 2: entries are sealed (model.secrets.seal); 3: with the tree questions asked
 
 
 def digest(data: bytes) -> str:
@@ -130,7 +135,8 @@ class Cache:
         return digest(f"{__version__}\0{code_fingerprint()}\0{_FORMAT}\0{kind}\0{path}\0{context}\0".encode() + data)
 
     def get(self, key: str):
-        """The cached FileFacts, or None on a miss, a bad signature or a stale include."""
+        """The cached FileFacts, or None on a miss, a bad signature, a stale include or a
+        question about the tree answered differently now."""
         try:
             with open(self._file(key), "rb") as fh:
                 blob = fh.read()
@@ -138,8 +144,11 @@ class Cache:
             if not compare_digest(signature, _sign(payload)):
                 self.misses += 1
                 return None
-            facts, includes = pickle.loads(unseal(payload, _secret()))
+            facts, includes, answers = pickle.loads(unseal(payload, _secret()))
         except (OSError, EOFError, pickle.PickleError, AttributeError, ImportError, ValueError, TypeError):
+            self.misses += 1
+            return None
+        if any(answer(kind, path) != expected for kind, path, expected in answers):
             self.misses += 1
             return None
         for abspath, expected in includes:
@@ -154,7 +163,10 @@ class Cache:
         self.hits += 1
         return facts
 
-    def put(self, key: str, facts, include_paths: list[str]) -> None:
+    def put(self, key: str, facts, include_paths: list[str], asked=()) -> None:
+        """Store `facts` with the digests of its includes and the answers to the tree
+        questions (`Tree.asked`) its parse asked."""
+        answers = [(kind, path, answer(kind, path)) for kind, path in dict.fromkeys(asked)]
         includes = []
         for abspath in include_paths:
             try:
@@ -167,7 +179,7 @@ class Cache:
                 return  # a cache directory that points elsewhere came with the repository
             os.makedirs(self.directory, exist_ok=True)
             _ensure_gitignore(os.path.dirname(self.directory))
-            payload = seal(pickle.dumps((facts, includes), protocol=pickle.HIGHEST_PROTOCOL), _secret())
+            payload = seal(pickle.dumps((facts, includes, answers), protocol=pickle.HIGHEST_PROTOCOL), _secret())
             tmp = os.path.join(self.directory, f".tmp-{os.getpid()}-{key}")
             # O_EXCL | O_NOFOLLOW: never write through a planted file or symlink
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
@@ -179,6 +191,17 @@ class Cache:
 
     def _file(self, key: str) -> str:
         return os.path.join(self.directory, key)
+
+
+def answer(kind: str, path: str):
+    """What the file system answers one of a parse's questions (parsers.base.Tree) now."""
+    if kind == "load":  # the bytes (a file included is also checked by its digest)
+        try:
+            with open(path, "rb") as fh:
+                return digest(fh.read())
+        except OSError:
+            return None
+    return ANSWERS[kind](path)
 
 
 def _ensure_gitignore(cache_root: str) -> None:

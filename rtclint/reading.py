@@ -161,7 +161,7 @@ def _read_chunk(job: tuple[list[Candidate], list[str], tuple | None, dict[str, s
                 ) -> tuple[list[FileFacts], dict[str, Document]]:
     candidates, roots, cache_spec, kinds = job
     loader = Loader()
-    tree = Tree([p for p in roots if os.path.isdir(p)] or [os.getcwd()], loader.load, kinds)
+    tree = Tree([p for p in roots if os.path.isdir(p)] or [os.getcwd()], loader.load, kinds, record=bool(cache_spec))
     cache = None
     if cache_spec:
         from rtclint.cache import Cache
@@ -191,9 +191,10 @@ def _read_one(cand: Candidate, loader: Loader, tree: Tree, cache: Cache | None =
         for included in cached.includes:  # their text is needed to show positions in them
             loader.load(os.path.abspath(included))
         return cached
+    asked_before = len(tree.asked or ())
     facts = _parse(parser_for(doc.kind), doc, tree)
     if cache is not None:
-        cache.put(key, facts, [os.path.abspath(p) for p in facts.includes])
+        cache.put(key, facts, [os.path.abspath(p) for p in facts.includes], (tree.asked or [])[asked_before:])
     return facts
 
 

@@ -270,3 +270,50 @@ def _fresh_secret(_):
     cache_mod._SECRET = None
     time.sleep(0.01)  # let the pool start every worker before any creates the key
     return cache_mod._secret()
+
+
+COMPOSE_LIVEKIT = """services:
+  livekit:
+    image: livekit/livekit-server:v1.8.4
+    command: --config /etc/livekit.yaml
+    volumes:
+      - ./livekit.yaml:/etc/livekit.yaml:ro
+      - ./keys:/etc/livekit-keys:ro
+"""
+LIVEKIT = "port: 7880\nkey_file: /etc/livekit-keys/keys.yaml\n"
+
+
+def cached_run_of(path, parsed):
+    """cached_run for one file given alone (the pre-commit hook's way): the tree around it
+    is not checked, only looked at."""
+    parsed.clear()
+    result = engine.check([path], use_cache=True, jobs=1)
+    again = list(parsed)
+    fresh = engine.check([path], use_cache=False, jobs=1)
+    assert findings(result) == findings(fresh)
+    assert [s.facts for s in result.deployment.services] == [s.facts for s in fresh.deployment.services]
+    parsed.clear()
+    return again
+
+
+def test_a_mounted_file_created_since_reparses_the_file_that_mounts_it(tree):
+    root, parsed = tree
+    (root / "docker-compose.yml").write_text(COMPOSE_LIVEKIT)
+    assert cached_run_of("docker-compose.yml", parsed) == ["docker-compose.yml"]
+    assert cached_run_of("docker-compose.yml", parsed) == []
+    (root / "livekit.yaml").write_text(LIVEKIT)  # not checked itself: given alone, the Compose file is
+    assert cached_run_of("docker-compose.yml", parsed) == ["docker-compose.yml"]
+    assert cached_run_of("docker-compose.yml", parsed) == []
+
+
+def test_a_file_added_to_a_bind_mounted_folder_reparses_the_file_that_mounts_it(tree):
+    root, parsed = tree
+    (root / "docker-compose.yml").write_text(COMPOSE_LIVEKIT)
+    (root / "livekit.yaml").write_text(LIVEKIT)
+    (root / "keys").mkdir()
+    (root / "keys" / "README").write_text("keys go here\n")
+    cached_run_of("docker-compose.yml", parsed)
+    assert cached_run_of("docker-compose.yml", parsed) == []
+    (root / "keys" / "keys.yaml").write_text("callkey: 4f9c2a7e1b8d3f6a0c5e9b2d7f1a4c8e\n")
+    assert cached_run_of("docker-compose.yml", parsed) == ["docker-compose.yml"]
+    assert cached_run_of("docker-compose.yml", parsed) == []

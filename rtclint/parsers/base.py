@@ -29,7 +29,7 @@ class Tree:
     link files (a Compose volume that mounts a livekit.yaml)."""
 
     def __init__(self, roots: list[str], load: Callable[[str], Document | None],
-                 kinds: dict[str, str] | None = None) -> None:
+                 kinds: dict[str, str] | None = None, record: bool = False) -> None:
         self.roots = [os.path.abspath(r) for r in roots]
         self._load = load
         # abspath -> kind of every readable file of the run (all chunks), for parsers that
@@ -40,19 +40,48 @@ class Tree:
         # config and the key-file readers, and realpath() stats every path component
         self._inside: dict[str, bool] = {}
         self._reals: dict[str, str] = {}  # path -> os.path.realpath(path), folders included
+        # With `record` (a run that keeps a parse cache): the questions a parse asked the
+        # file system through this tree, (kind, abspath) in the order asked — what a file's
+        # facts depend on beyond its own bytes and the run's list of files. The cache stores
+        # the answers and asks again before it trusts an entry (a mounted file created
+        # since, a file added to a bind-mounted folder that is not checked itself). A file
+        # of the run loaded by another is not recorded: the run context covers those.
+        self.asked: list[tuple[str, str]] | None = [] if record else None
+
+    def _ask(self, kind: str, path: str) -> None:
+        if self.asked is not None:
+            path = os.path.abspath(path)
+            if kind != "load" or self.kinds is None or path not in self.kinds:
+                self.asked.append((kind, path))
 
     def load(self, abspath: str) -> Document | None:
         """The Document for a file (decoded once, shared), or None if it cannot be read."""
+        self._ask("load", abspath)
         return self._load(os.path.abspath(abspath))
+
+    def isfile(self, path: str) -> bool:
+        self._ask("isfile", path)
+        return os.path.isfile(path)
+
+    def isdir(self, path: str) -> bool:
+        self._ask("isdir", path)
+        return os.path.isdir(path)
+
+    def listdir(self, path: str) -> list[str]:
+        """The names in a folder, sorted ([] when it cannot be listed)."""
+        self._ask("listdir", path)
+        return list_names(path)
+
+    def small_files(self, folder: str) -> list[str]:
+        """`small_files(folder)`, asked through the tree."""
+        self._ask("small_files", folder)
+        return small_files(folder)
 
     def glob(self, pattern: str, base_dir: str) -> list[str]:
         """Absolute paths matching an include pattern, relative to `base_dir`."""
         full = pattern if os.path.isabs(pattern) else os.path.join(base_dir, pattern)
-        import glob  # only when a file includes others
-
-        if glob.has_magic(full):
-            return sorted(p for p in glob.glob(full) if os.path.isfile(p))
-        return [full] if os.path.isfile(full) else []
+        self._ask("glob", full)
+        return glob_files(full)
 
     def inside(self, abspath: str) -> bool:
         known = self._inside.get(abspath)
@@ -78,6 +107,51 @@ class Tree:
                 real = os.path.join(self._realpath(head), tail)
             self._reals[path] = real
         return real
+
+
+def list_names(path: str) -> list[str]:
+    try:
+        return sorted(os.listdir(path))
+    except OSError:
+        return []
+
+
+def glob_files(full: str) -> list[str]:
+    """The files an include pattern (an absolute path, maybe with wildcards) names."""
+    import glob  # only when a file includes others
+
+    if glob.has_magic(full):
+        return sorted(p for p in glob.glob(full) if os.path.isfile(p))
+    return [full] if os.path.isfile(full) else []
+
+
+# A folder is walked this deep and this far for small files (a bind-mounted data folder may
+# hold thousands of files; a LiveKit key file sits beside the config or one level down).
+FOLDER_DEPTH = 2
+FOLDER_FILES = 64
+SMALL_FILE_BYTES = 64 * 1024
+
+
+def small_files(folder: str) -> list[str]:
+    """The small regular files of a folder, relative to it, a few levels deep, in a stable
+    order (hidden folders left out)."""
+    out = []
+    for here, dirs, files in os.walk(folder):
+        rel_dir = os.path.relpath(here, folder)
+        depth = 0 if rel_dir == "." else rel_dir.count(os.sep) + 1
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")) if depth + 1 < FOLDER_DEPTH else []
+        for name in sorted(files):
+            path = os.path.join(here, name)
+            if os.path.isfile(path) and os.path.getsize(path) <= SMALL_FILE_BYTES:
+                out.append(os.path.normpath(os.path.join(rel_dir, name)))
+            if len(out) >= FOLDER_FILES:
+                return out
+    return out
+
+
+# What each kind of tree question asks the file system (the parse cache asks again).
+ANSWERS = {"isfile": os.path.isfile, "isdir": os.path.isdir, "listdir": list_names, "glob": glob_files,
+           "small_files": small_files}
 
 
 def _unnormalised(path: str) -> bool:

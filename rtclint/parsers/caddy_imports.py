@@ -39,13 +39,12 @@ def imported_by(doc: Document, tree: Tree, levels: int = 4) -> str | None:
     for _ in range(levels):
         if not tree.inside(folder):
             break
-        try:
-            names = sorted(os.listdir(folder))
-        except OSError:
+        names = tree.listdir(folder)
+        if not names and not tree.isdir(folder):
             break
         for name in names:
             path = os.path.join(folder, name)
-            if path == me or kind_from_name(path) != "caddy" or not os.path.isfile(path):
+            if path == me or kind_from_name(path) != "caddy" or not tree.isfile(path):
                 continue
             other = tree.load(path)
             if other is None or "import" not in other.text:

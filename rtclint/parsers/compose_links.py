@@ -34,8 +34,8 @@ def link_service(svc: Service, tree: Tree, facts: FileFacts, project_env: dict[s
             svc.role = "synapse"
             svc.facts["role_from_config"] = True  # its image tag names no Synapse version
         if paths:
-            _mounted_config(svc, tree, facts, "synapse", _synapse_files(svc, paths))
-        _mounted_toml(svc, [p for flavor, p in read if flavor != "synapse"])
+            _mounted_config(svc, tree, facts, "synapse", _synapse_files(svc, paths, tree))
+        _mounted_toml(svc, [p for flavor, p in read if flavor != "synapse"], tree)
     _mounted_well_knowns(svc, tree, facts)
 
 def _livekit_sources(svc: Service, tree: Tree, facts: FileFacts, project_env: dict[str, EnvVar]) -> None:
@@ -70,7 +70,7 @@ def _mounted_key_files(svc: Service, tree: Tree, facts: FileFacts) -> None:
 
     for target, folder, _span in svc.facts.get("bind_dirs", ()):
         if target.startswith("/"):
-            for rel in _folder_files(folder):
+            for rel in tree.small_files(folder):
                 put(os.path.normpath(os.path.join(target, rel)), os.path.join(folder, rel), len(target))
     for m in svc.mounts:
         if m.resolved is not None and m.target.startswith("/"):
@@ -84,30 +84,7 @@ def _mounted_key_files(svc: Service, tree: Tree, facts: FileFacts) -> None:
             facts.includes.append(other.path)
 
 
-# A bind-mounted folder is walked this deep and this far for key files (a data folder may
-# hold thousands of files; a key file sits beside the config or one level down).
-FOLDER_DEPTH = 2
-FOLDER_FILES = 64
-KEY_FILE_MAX_BYTES = 64 * 1024
-
-
-def _folder_files(folder: str) -> list[str]:
-    """The small regular files of a bind-mounted folder, relative to it, in a stable order."""
-    out = []
-    for here, dirs, files in os.walk(folder):
-        rel_dir = os.path.relpath(here, folder)
-        depth = 0 if rel_dir == "." else rel_dir.count(os.sep) + 1
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".")) if depth + 1 < FOLDER_DEPTH else []
-        for name in sorted(files):
-            path = os.path.join(here, name)
-            if os.path.isfile(path) and os.path.getsize(path) <= KEY_FILE_MAX_BYTES:
-                out.append(os.path.normpath(os.path.join(rel_dir, name)))
-            if len(out) >= FOLDER_FILES:
-                return out
-    return out
-
-
-def container_file(svc: Service, target: str) -> tuple[str, object] | None:
+def container_file(svc: Service, target: str, tree: Tree) -> tuple[str, object] | None:
     """(absolute path in the tree, span of the mount) of what a Compose container has at
     `target`: a bind-mounted file, or a file of a bind-mounted folder (the deepest mount
     holding the path wins, as in the container)."""
@@ -116,7 +93,7 @@ def container_file(svc: Service, target: str) -> tuple[str, object] | None:
         if mount.resolved is not None and _same_path(mount.target, target):
             return os.path.abspath(mount.resolved), mount.span
     found = _in_folder(svc, target)
-    return found if found is not None and os.path.isfile(found[0]) else None
+    return found if found is not None and tree.isfile(found[0]) else None
 
 
 def _in_folder(svc: Service, target: str) -> tuple[str, object] | None:
@@ -132,26 +109,26 @@ def _in_folder(svc: Service, target: str) -> tuple[str, object] | None:
     return os.path.normpath(os.path.join(best[1], os.path.relpath(target, best[0]))), best[2]
 
 
-def _mounted_toml(svc: Service, targets: list[str]) -> None:
+def _mounted_toml(svc: Service, targets: list[str], tree: Tree) -> None:
     """The tree files a Continuwuity/Tuwunel container reads as its config (read on their
     own as TOML): `model.linking` makes the container their service."""
     for target in targets:
-        found = container_file(svc, target)
+        found = container_file(svc, target, tree)
         if found is not None:
             svc.facts.setdefault("toml_config_files", []).append(display_path(found[0]))
 
 
-def _synapse_files(svc: Service, targets: list[str]) -> list[str]:
+def _synapse_files(svc: Service, targets: list[str], tree: Tree) -> list[str]:
     """Synapse's config paths, a folder among them read as Synapse reads a directory: its
     `*.yaml` files, sorted (synapse.config._base.find_config_files)."""
     out = []
     for target in targets:
         found = _in_folder(svc, os.path.normpath(target))
-        if found is None or not os.path.isdir(found[0]):
+        if found is None or not tree.isdir(found[0]):
             out.append(target)
             continue
-        out += [f"{target.rstrip('/')}/{name}" for name in sorted(os.listdir(found[0]))
-                if name.endswith(".yaml") and os.path.isfile(os.path.join(found[0], name))]
+        out += [f"{target.rstrip('/')}/{name}" for name in tree.listdir(found[0])
+                if name.endswith(".yaml") and tree.isfile(os.path.join(found[0], name))]
     return out
 
 
@@ -159,7 +136,7 @@ def _mounted_config(svc: Service, tree: Tree, facts: FileFacts, kind: str, targe
     """Link the tree file mounted at one of `targets`; when the file is not recognised as
     `kind` on its own (its name and keys do not say), read it as `kind` here."""
     for target in targets:
-        found = container_file(svc, target)
+        found = container_file(svc, target, tree)
         if found is None or not tree.inside(found[0]):
             continue
         other = tree.load(found[0])

@@ -91,7 +91,7 @@ def _zone_name(doc: Document) -> str:
 
 def _default_zone(doc: Document, tree: Tree, facts: FileFacts) -> str:
     conf = os.path.join(os.path.dirname(os.path.dirname(doc.abspath)), "firewalld.conf")
-    if os.path.isfile(conf) and tree.inside(conf):
+    if tree.isfile(conf) and tree.inside(conf):
         other = tree.load(conf)
         if other is not None:
             facts.includes.append(other.path)

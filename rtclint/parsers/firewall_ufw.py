@@ -58,7 +58,7 @@ def read(doc: Document, tree: Tree) -> FileFacts:
 def _defaults(doc: Document, tree: Tree, facts: FileFacts) -> Document | None:
     folder = os.path.dirname(doc.abspath)
     for candidate in (os.path.join(os.path.dirname(folder), "default", "ufw"), os.path.join(folder, "ufw.default")):
-        if os.path.isfile(candidate) and tree.inside(candidate):
+        if tree.isfile(candidate) and tree.inside(candidate):
             other = tree.load(candidate)
             if other is not None:
                 facts.includes.append(other.path)
@@ -68,7 +68,7 @@ def _defaults(doc: Document, tree: Tree, facts: FileFacts) -> Document | None:
 
 def _settings(doc: Document, tree: Tree, facts: FileFacts) -> tuple[str, str] | None:
     candidate = os.path.join(os.path.dirname(doc.abspath), "ufw.conf")
-    if os.path.isfile(candidate) and tree.inside(candidate):
+    if tree.isfile(candidate) and tree.inside(candidate):
         other = tree.load(candidate)
         if other is not None:
             facts.includes.append(other.path)

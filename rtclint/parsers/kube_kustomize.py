@@ -78,8 +78,8 @@ def _resources(doc: Document, node: yaml.Node, tree: Tree, base: str) -> list[st
             continue
         full = os.path.normpath(os.path.join(base, ref))
         shown = os.path.normpath(os.path.join(os.path.dirname(doc.path), ref))
-        if os.path.isdir(full):
-            name = next((n for n in NAMES if os.path.isfile(os.path.join(full, n))), None)
+        if tree.isdir(full):
+            name = next((n for n in NAMES if tree.isfile(os.path.join(full, n))), None)
             if name is None:
                 continue
             shown = os.path.join(shown, name)
@@ -167,6 +167,6 @@ def _envs(entry: yaml.Node, holder: Service, tree: Tree, base: str) -> None:
 
 def _load(tree: Tree, base: str, path: str) -> Document | None:
     full = os.path.normpath(os.path.join(base, path))
-    if not tree.inside(full) or not os.path.isfile(full):
+    if not tree.inside(full) or not tree.isfile(full):
         return None
     return tree.load(full)

@@ -107,7 +107,7 @@ def _readable(path: str, tree) -> bool:
     kinds = getattr(tree, "kinds", None)
     if kinds is not None:
         return kinds.get(path) == "nix"
-    return tree.inside(path) and os.path.isfile(path)
+    return tree.inside(path) and tree.isfile(path)
 
 
 def _direct_imports(doc: Document, result: Parsed) -> set[str]:

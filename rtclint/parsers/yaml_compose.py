@@ -102,7 +102,7 @@ def resolve(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts,
         project_env = project_env_vars(os.path.dirname(doc.abspath), tree, facts)
     paths = file_set(doc.abspath, known_values(project_env)) or [doc.abspath]
     override = override_of(doc.abspath)
-    if len(paths) == 1 and override and os.path.isfile(override) and tree.inside(override):
+    if len(paths) == 1 and override and tree.isfile(override) and tree.inside(override):
         paths.append(override)
     project = load_project(paths, _loader(doc, nodes, tree), known_values(project_env))
     fields.check_volumes(project)
@@ -115,14 +115,14 @@ def resolve(doc: Document, nodes: list[yaml.Node], tree: Tree, facts: FileFacts,
 def _merged_elsewhere(doc: Document, tree: Tree, project_env: dict[str, EnvVar]) -> bool:
     """True when another file's read gives this file's services (see merged_elsewhere)."""
     env = known_values(project_env)
-    return merged_elsewhere(doc.abspath, env, lambda p: os.path.isfile(p) and tree.inside(p))
+    return merged_elsewhere(doc.abspath, env, lambda p: tree.isfile(p) and tree.inside(p))
 
 
 def _loader(doc: Document, nodes: list, tree: Tree):
     def load(path: str):
         if path == doc.abspath:
             return (doc, nodes[0]) if nodes else None
-        other = tree.load(path) if os.path.isfile(path) and tree.inside(path) else None
+        other = tree.load(path) if tree.isfile(path) and tree.inside(path) else None
         if other is None:
             return None
         roots, broken = load_nodes(other)
@@ -144,8 +144,8 @@ def project_env_vars(base_dir: str, tree: Tree, facts: FileFacts | None) -> dict
 def project_env_file(base_dir: str, tree: Tree) -> Document | None:
     """The project `.env` beside the Compose file, or the committed stand-in for it."""
     path = os.path.join(base_dir, ".env")
-    if not os.path.isfile(path):  # a committed `.env.example` stands for it, for interpolation only
-        path = stand_in_env(base_dir)
+    if not tree.isfile(path):  # a committed `.env.example` stands for it, for interpolation only
+        path = stand_in_env(base_dir, tree)
     return tree.load(path) if path is not None and tree.inside(path) else None
 
 
@@ -162,12 +162,12 @@ def env_variables(other: Document | None) -> dict[str, EnvVar]:
     return {v.name: v for v in expanded if v.name not in unknown}  # an unknown one is as if unset
 
 
-def stand_in_env(base_dir: str) -> str | None:
+def stand_in_env(base_dir: str, tree: Tree) -> str | None:
     """The `.env.example` (`.sample`, `.dist`, `.template`) beside a Compose file that
     has no `.env`: public repositories commit it instead of the real one."""
     for suffix in (".example", ".sample", ".dist", ".template"):
         path = os.path.join(base_dir, ".env" + suffix)
-        if os.path.isfile(path):
+        if tree.isfile(path):
             return path
     return None
 
@@ -293,7 +293,7 @@ def _merge_env_file(svc: Service, path_node, required: bool, tree: Tree, facts: 
     abspath = os.path.normpath(os.path.join(base_dir, os.path.expanduser(str(path_node.value))))
     # Only files inside the checked tree: a host path like /etc/environment is not ours.
     inside = tree.inside(abspath)
-    other = tree.load(abspath) if os.path.isfile(abspath) and inside else None
+    other = tree.load(abspath) if tree.isfile(abspath) and inside else None
     svc.facts.setdefault("env_files", []).append(display_path(abspath))
     if other is None:
         if required or not inside or is_unknown(path_node):
@@ -340,9 +340,9 @@ def _volumes(rs: ResolvedService, svc: Service, tree: Tree) -> None:
             continue
         mount = Mount(source, target, _span(item))
         abspath = os.path.normpath(os.path.join(os.path.dirname(item.doc.abspath), os.path.expanduser(source)))
-        if os.path.isfile(abspath) and tree.inside(abspath):
+        if tree.isfile(abspath) and tree.inside(abspath):
             mount.resolved = display_path(abspath)
-        elif os.path.isdir(abspath) and tree.inside(abspath):  # a tree folder: its files, under target
+        elif tree.isdir(abspath) and tree.inside(abspath):  # a tree folder: its files, under target
             svc.facts.setdefault("bind_dirs", []).append((os.path.normpath(target), abspath, mount.span))
         svc.mounts.append(mount)
 
@@ -352,7 +352,7 @@ def _config_mounts(rs: ResolvedService, svc: Service, tree: Tree, project: Proje
     finds its file); a `*_FILE` variable naming one is recorded in facts['file_vars']."""
     for path, target, node in fields.file_mounts(rs, project):
         mount = Mount(os.path.relpath(path, os.path.dirname(node.doc.abspath)), target, _span(node))
-        if os.path.isfile(path) and tree.inside(path):
+        if tree.isfile(path) and tree.inside(path):
             mount.resolved = display_path(path)
         svc.mounts.append(mount)
     by_target = {m.target: m.resolved for m in svc.mounts if m.resolved}
