@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from rtclint.model.proxy import Route
     from rtclint.model.services import Service
 
-_URL_IN_JSON = re.compile(r'"livekit_service_url"\s*:\s*"([^"\\]+)"')
+# Only for a well-known no client reads (re's cache compiles it at the first).
+_URL_IN_JSON = r'"livekit_service_url"\s*:\s*"([^"\\]+)"'
 
 
 def build(dep: "Deployment", role_of=None) -> CallPath:
@@ -250,7 +251,7 @@ class _Walk:
         found = []
         for wk in self.dep.well_knowns("client"):
             start = wk.body.find(RTC_FOCI_KEY)
-            urls = _URL_IN_JSON.findall(wk.body[start:]) if start >= 0 else []
+            urls = re.findall(_URL_IN_JSON, wk.body[start:]) if start >= 0 else []
             if urls:
                 self._note_written(urls[0], wk.span, "livekit_service_url")
             found += urls
