@@ -20,7 +20,6 @@ import re
 
 from rtclint.document import Span
 from rtclint.model import callpath_parts as pieces
-from rtclint.model.answer import answer
 from rtclint.model.callpath_parts import ROLE_NAMES, WORST, CallPath, Hop, HopRequest, set_state
 from rtclint.model.pairing import jwt_services, livekit_instances, paired_livekit
 from rtclint.model.wellknown import RTC_FOCI_KEY
@@ -68,6 +67,13 @@ class _Walk:
         self.jwt_service: "Service | None" = None
         self.written: dict[str, Span] = {}  # a URL the path follows -> where the tree writes it
 
+    def _answer(self, request):
+        """What the tree answers (model/answer.py, imported at the first request sent: a
+        lone manifest without a server_name or a LiveKit URL sends none)."""
+        from rtclint.model.answer import answer
+
+        return answer(self.dep, request)
+
     # -- the server_name and the well-known --------------------------------------------
 
     def server_name(self) -> str | None:
@@ -81,7 +87,7 @@ class _Walk:
             return Hop("well-known", "unknown", "no server_name in the tree (homeserver.yaml, ESS values, "
                                                 "a homeserver TOML): the host clients ask is not known")
         request = pieces.request("well-known-client", "https", server_name, 443, "")
-        ans = answer(self.dep, request)
+        ans = self._answer(request)
         hop = Hop("well-known", "unknown", "", [HopRequest("GET", pieces.url(request), self._describe(ans))])
         self._decided(hop, ans)
         if ans.kind == "respond":
@@ -141,7 +147,7 @@ class _Walk:
         if host is None:
             return Hop("transports", "unknown", "neither public_baseurl nor m.homeserver names the homeserver")
         request = pieces.request("transports-unstable", "https", host, 443, "")
-        ans = answer(self.dep, request)
+        ans = self._answer(request)
         hop = Hop("transports", "unknown", "", [HopRequest("GET", pieces.url(request), self._describe(ans))])
         self._decided(hop, ans)
         if "m.homeserver.base_url" in self.written:
@@ -216,7 +222,7 @@ class _Walk:
         judged = []
         for kind in ("sfu-get", "get-token"):  # EC 0.26.1: /sfu/get by default, /get_token with matrix_2_0
             request = pieces.request(kind, scheme, host, port, path)
-            ans = answer(self.dep, request)
+            ans = self._answer(request)
             hop.requests.append(HopRequest(request.method, pieces.url(request), self._describe(ans)))
             if not judged:
                 self._decided(hop, ans)
@@ -294,7 +300,7 @@ class _Walk:
         scheme = "https" if ws_scheme == "wss" else "http"
         hop = Hop("sfu", "ok", "")
         request = pieces.request("rtc-v1-ws", scheme, host, port, path)
-        ans = answer(self.dep, request)
+        ans = self._answer(request)
         hop.requests.append(HopRequest("GET", pieces.url(request, ws_scheme), self._describe(ans)))
         self._decided(hop, ans)
         hop.decided_at.append((var.span, "LIVEKIT_URL"))
@@ -303,10 +309,10 @@ class _Walk:
             hop.covers += pieces.service_spans(instance.service)
         state, reason = self._judge_websocket(ans)
         if state != "ok":  # livekit-client falls back to /rtc only when /rtc/v1/validate is 404
-            validate = answer(self.dep, pieces.request("rtc-v1-validate", scheme, host, port, path))
+            validate = self._answer(pieces.request("rtc-v1-validate", scheme, host, port, path))
             if validate.kind == "respond" and validate.status == 404:
                 fallback = pieces.request("rtc-ws", scheme, host, port, path)
-                ans = answer(self.dep, fallback)
+                ans = self._answer(fallback)
                 hop.requests.append(HopRequest("GET", pieces.url(fallback, ws_scheme), self._describe(ans)))
                 state, reason = self._judge_websocket(ans)
                 reason = f"/rtc/v1/validate is 404, so the client falls back to /rtc: {reason}"
