@@ -15,6 +15,7 @@ does not show is `unknown`.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 
@@ -30,8 +31,12 @@ if TYPE_CHECKING:
     from rtclint.model.proxy import Route
     from rtclint.model.services import Service
 
-# Only for a well-known no client reads (re's cache compiles it at the first).
-_URL_IN_JSON = r'"livekit_service_url"\s*:\s*"([^"\\]+)"'
+
+@functools.cache
+def _url_in_json() -> re.Pattern:
+    """livekit_service_url in a client well-known's text: compiled at the first tree that
+    has a well-known (a lone manifest or Compose stack has none)."""
+    return re.compile(r'"livekit_service_url"\s*:\s*"([^"\\]+)"')
 
 
 def build(dep: "Deployment", role_of=None) -> CallPath:
@@ -257,7 +262,7 @@ class _Walk:
         found = []
         for wk in self.dep.well_knowns("client"):
             start = wk.body.find(RTC_FOCI_KEY)
-            urls = re.findall(_URL_IN_JSON, wk.body[start:]) if start >= 0 else []
+            urls = _url_in_json().findall(wk.body[start:]) if start >= 0 else []
             if urls:
                 self._note_written(urls[0], wk.span, "livekit_service_url")
             found += urls

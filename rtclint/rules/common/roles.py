@@ -27,10 +27,8 @@ LIVEKIT_DEFAULT_PORT = 7880
 JWT_ENDPOINTS = ("/get_token", "/sfu/get", "/healthz", "/sfu_webhook", "/delegate_delayed_leave")
 # What a client calls on livekit_service_url: get_token, falling back to sfu/get.
 CLIENT_ENDPOINTS = ("/get_token", "/sfu/get")
-# Names that say which program an upstream is (re.search with re.I: compiled at the first
-# proxy upstream, and a tree without a proxy never asks).
-_JWT_NAME = r"jwt"
-_LIVEKIT_NAME = r"livekit|(^|[-_.])sfu($|[-_.0-9])"
+_JWT_NAME = re.compile(r"jwt", re.IGNORECASE)
+_LIVEKIT_NAME = re.compile(r"livekit|(^|[-_.])sfu($|[-_.0-9])", re.IGNORECASE)
 
 
 def service_for(dep: "Deployment", upstream: "Upstream") -> "Service | None":
@@ -109,7 +107,7 @@ def _says_jwt(route: "Route", site: "Site | None") -> bool:
     texts = [*matcher_paths(route.matcher), route.name]
     if site is not None:
         texts += site.hosts
-    if any(re.search(_JWT_NAME, t or "", re.I) for t in texts):
+    if any(_JWT_NAME.search(t or "") for t in texts):
         return True
     return any(p.rstrip("/*").endswith(e) for p in matcher_paths(route.matcher) for e in CLIENT_ENDPOINTS)
 
@@ -139,11 +137,11 @@ def _upstream_role(ctx: "RuleContext", route: "Route", site: "Site | None") -> s
     if svc is not None and svc.role in ("jwt", "livekit", "synapse", "element-call", "proxy"):
         return svc.role
     names = [up.host or "", route.proxy.backend_name or ""]
-    if any(re.search(_JWT_NAME, n, re.I) for n in names):
+    if any(_JWT_NAME.search(n) for n in names):
         return "jwt"
     if up.host in ("host.docker.internal",):
         return None  # the Docker host: whatever runs there, its name tells nothing
-    if any(re.search(_LIVEKIT_NAME, n, re.I) for n in names):
+    if any(_LIVEKIT_NAME.search(n) for n in names):
         return "livekit"
     port = up.effective_port
     if port in livekit_ports(ctx) and port != JWT_DEFAULT_PORT:

@@ -11,8 +11,7 @@ from rtclint.document import Span
 from rtclint.model import RTC_FOCI_KEY, WellKnown
 from rtclint.rules.common.wkedit import body_bounds, body_span
 
-# Only for a well-known that is not valid JSON (re's cache compiles it at the first).
-_URL_IN_JSON = r'"livekit_service_url"\s*:\s*"([^"\\]+)"'
+_URL_IN_JSON = re.compile(r'"livekit_service_url"\s*:\s*"([^"\\]+)"')
 
 
 def json_object(wk: WellKnown):
@@ -32,7 +31,7 @@ def foci_urls(wk: WellKnown) -> list[str]:
     value = json_object(wk)
     if value is None:
         start = wk.body.find(RTC_FOCI_KEY)
-        return re.findall(_URL_IN_JSON, wk.body[start:]) if start >= 0 else []
+        return _URL_IN_JSON.findall(wk.body[start:]) if start >= 0 else []
     foci = value.get(RTC_FOCI_KEY)
     foci = [foci] if isinstance(foci, dict) else foci if isinstance(foci, list) else []
     return [e["livekit_service_url"] for e in foci
