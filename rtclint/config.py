@@ -28,7 +28,9 @@ DEFAULT_TARGETS = {
 OPT_IN = frozenset({"RTC006"})
 
 
-@dataclass(slots=True)
+# eq=False, repr=False: nobody compares (==) or prints these records, and dataclasses compiles
+# every generated method at import (an exec each on Python 3.11)
+@dataclass(slots=True, eq=False, repr=False)
 class Config:
     """The settings of a run: rule selection, excludes, fail level and version targets."""
 

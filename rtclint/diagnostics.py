@@ -24,7 +24,10 @@ class Applicability(str, enum.Enum):
     DISPLAY_ONLY = "display-only"  # shown, never applied
 
 
-@dataclass(frozen=True, slots=True)
+# repr=False: nobody prints these records, and dataclasses compiles every generated method at
+# import (an exec each on Python 3.11); Fix and Edit keep eq (the fix loop compares fixes),
+# Related and Diagnostic are never compared
+@dataclass(frozen=True, slots=True, repr=False)
 class Edit:
     """Replace the characters in `span` with `content` (insert when the span is empty)."""
 
@@ -32,7 +35,7 @@ class Edit:
     content: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Fix:
     """A fix: its edits, applied all together or not at all, and how safe they are."""
 
@@ -41,7 +44,7 @@ class Fix:
     edits: tuple[Edit, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Related:
     """Another place a cross-file finding involves (SARIF relatedLocations)."""
 
@@ -49,7 +52,7 @@ class Related:
     message: str
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class Diagnostic:
     """One finding: a rule's code and name, its severity, where, what, and an optional fix."""
 

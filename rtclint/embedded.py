@@ -15,7 +15,9 @@ from rtclint.document import Document, Span
 _ESCAPE_WINDOW = 10
 
 
-@dataclass
+# eq=False, repr=False: nobody compares (==) or prints it, and dataclasses compiles every
+# generated method at import (an exec each on Python 3.11)
+@dataclass(eq=False, repr=False)
 class Embedded:
     """A scalar's value and, for each character, its offset in `doc.text`."""
 

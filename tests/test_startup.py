@@ -183,7 +183,8 @@ def test_a_kubernetes_file_without_a_proxy_loads_no_proxy_model_and_only_the_rul
     others = ("rtclint.parsers.nix", "rtclint.parsers.traefik", "rtclint.parsers.playbook", "rtclint.parsers.caddy",
               "rtclint.parsers.nginx", "rtclint.parsers.haproxy", "rtclint.parsers.toml")
     assert not {m for m in mods if m.startswith(others)}, sorted(m for m in mods if m.startswith(others))
-    # (model/answer.py itself comes with the JSON call path; each proxy's reader does not)
+    # (the answer model comes with a request the JSON call path sends; each proxy's reader only
+    # with a site of its kind)
     proxy_model = {"rtclint.model.proxy", "rtclint.model.answer_nginx", "rtclint.model.answer_caddy",
                    "rtclint.model.answer_traefik", "rtclint.model.traefik_rule", "rtclint.model.firewall"}
     assert not mods & proxy_model, mods & proxy_model
@@ -192,3 +193,29 @@ def test_a_kubernetes_file_without_a_proxy_loads_no_proxy_model_and_only_the_rul
     homeserver_only = {m for m, name in zip(RULE_MODULES, READS) if set(READS[name].split()) <= homeserver_kinds}
     assert homeserver_only and not rules & homeserver_only, rules & homeserver_only
     assert rules and len(rules) < len(RULE_MODULES) * 2 // 3, len(rules)
+
+
+def test_a_lone_manifest_loads_no_answer_model_no_upstream_roles_and_no_yaml_writer(tmp_path):
+    """The pre-commit run on one manifest whose call path sends no request (no server_name,
+    LIVEKIT_URL in a Secret the tree does not hold): neither the answer model nor the rules'
+    reading of proxy upstreams is imported for it, and a check that builds no YAML fix loads
+    no round-trip writer (nor difflib)."""
+    manifest = KUBE_JWT.replace('{name: LIVEKIT_URL, value: "wss://rtc.example.com"}',
+                                "{name: LIVEKIT_URL, valueFrom: {secretKeyRef: {name: rtc, key: url}}}")
+    assert manifest != KUBE_JWT
+    (tmp_path / "jwt.yaml").write_text(manifest)
+    mods = loaded_modules(["check", "--no-cache", "--format", "json", "jwt.yaml"], tmp_path)
+    assert "rtclint.model.callpath" in mods  # the JSON report's call path was built
+    lazy = {"rtclint.model.answer", "rtclint.model.answer_hosts", "rtclint.rules.common.roles",
+            "rtclint.yaml_roundtrip", "difflib"}
+    assert not mods & lazy, mods & lazy
+
+
+def test_a_compose_stack_with_a_proxy_answer_loads_what_it_asks_for(tmp_path):
+    """The other side of the lazy imports above: a homeserver with a server_name makes the call
+    path send requests (the answer model loads), and an upstream role asked of a proxied answer
+    loads the rules' reading of it."""
+    (tmp_path / "homeserver.yaml").write_text("server_name: example.com\n")
+    (tmp_path / "Caddyfile").write_text("example.com {\n\treverse_proxy /.well-known/* synapse:8008\n}\n")
+    mods = loaded_modules(["check", "--no-cache", "--format", "json", "."], tmp_path)
+    assert {"rtclint.model.answer", "rtclint.rules.common.roles"} <= mods

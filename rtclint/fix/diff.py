@@ -17,7 +17,9 @@ NO_NEWLINE = "\\ No newline at end of file\n"
 CONTEXT = 3
 
 
-@dataclass(slots=True)
+# eq=False, repr=False: nobody compares (==) or prints these records, and dataclasses compiles
+# every generated method at import (an exec each on Python 3.11)
+@dataclass(slots=True, eq=False, repr=False)
 class FileDiff:
     """The patch `--diff` prints for one file, and the hunks it had to leave out."""
 

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from rtclint.diagnostics import Diagnostic, Edit, Fix
 
 
-@dataclass(frozen=True, slots=True)
+# eq=False, repr=False: nobody compares (==) or prints these records, and dataclasses compiles
+# every generated method at import (an exec each on Python 3.11)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Chosen:
     """The fixes one round applies, and the diagnostics they fix (several diagnostics
     may offer the very same fix; it is applied once and fixes all of them)."""
@@ -107,7 +109,7 @@ def edits_by_path(fixes: list[Fix]) -> dict[str, list[Edit]]:
     return grouped
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Failure:
     """A fix that was not applied, or a note about one, for the report."""
 

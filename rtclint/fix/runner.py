@@ -21,7 +21,9 @@ MAX_ROUNDS = 10
 UNPARSED = ("RTC001", "RTC002")  # files with these findings are never edited (rules.withheld says why)
 
 
-@dataclass
+# eq=False, repr=False: nobody compares (==) or prints these records, and dataclasses compiles
+# every generated method at import (an exec each on Python 3.11)
+@dataclass(eq=False, repr=False)
 class Plan:
     """The outcome of fixing in memory: the final check, what was fixed, the new text
     of every changed file, and what could not be done."""
@@ -52,7 +54,7 @@ class Plan:
         return self.originals[path].encode(self.texts[path])
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Outcome:
     """What a fix run did: the files written, the fixes that failed, and those withdrawn (with why)."""
 

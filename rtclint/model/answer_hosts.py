@@ -9,10 +9,8 @@ Kubernetes Ingress: the host's rules, else the rules written without a host.
 
 from __future__ import annotations
 
+import functools
 import re
-
-# a name that takes only itself: no leading `*.`, `.` or `~`, no trailing `.*`, not `*` or empty
-_PLAIN_NAME = re.compile(r"[^*.~].*(?<!\.\*)", re.S)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -68,12 +66,20 @@ def _port_entry(on_port: list["Site"]) -> tuple:
     that takes a host no site names)."""
     exact: dict[str, Site] = {}
     patterned = []
+    plain_name = _plain_name()
     for site in on_port:
         for name in site.hosts:
             exact.setdefault(name, site)
-        if any(not _PLAIN_NAME.fullmatch(name) for name in site.hosts):
+        if any(not plain_name.fullmatch(name) for name in site.hosts):
             patterned.append(site)
     return on_port, exact, patterned, _default(on_port)
+
+
+@functools.cache
+def _plain_name() -> re.Pattern:
+    """A name that takes only itself: no leading `*.`, `.` or `~`, no trailing `.*`, not
+    `*` or empty. Compiled at first use: a tree without a proxy never asks."""
+    return re.compile(r"[^*.~].*(?<!\.\*)", re.S)
 
 
 def _default(on_port: list["Site"]) -> "Site | None":

@@ -18,7 +18,9 @@ if TYPE_CHECKING:  # named in annotations only
 NGINX_ADD_HEADER_STATUSES = frozenset({200, 201, 204, 206, 301, 302, 303, 304, 307, 308})
 
 
-@dataclass(slots=True)
+# eq=False, repr=False: nobody compares (==) or prints these records, and dataclasses compiles
+# every generated method at import (an exec each on Python 3.11)
+@dataclass(slots=True, eq=False, repr=False)
 class Request:
     """A client request as a proxy receives it: scheme, host, port, method, path and headers."""
 
@@ -34,7 +36,7 @@ class Request:
         return self.headers.get("upgrade", "").lower() == "websocket"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class UpstreamAnswer:
     """Where a proxied request goes: the upstream's address, the path it receives, and what reaches it."""
 
@@ -63,7 +65,7 @@ def balanced(route: Route, first: tuple[str, int]) -> tuple[tuple[str, int], ...
     return found if len(found) > 1 else ()
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class Answer:
     """What a proxy does with a request: respond, redirect, proxy, or unknown (with the reason)."""
 

@@ -15,12 +15,12 @@ does not show is `unknown`.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 
 from rtclint.document import Span
 from rtclint.model import callpath_parts as pieces
-from rtclint.model.answer import answer
 from rtclint.model.callpath_parts import ROLE_NAMES, WORST, CallPath, Hop, HopRequest, set_state
 from rtclint.model.pairing import jwt_services, livekit_instances, paired_livekit
 from rtclint.model.wellknown import RTC_FOCI_KEY
@@ -31,7 +31,12 @@ if TYPE_CHECKING:
     from rtclint.model.proxy import Route
     from rtclint.model.services import Service
 
-_URL_IN_JSON = re.compile(r'"livekit_service_url"\s*:\s*"([^"\\]+)"')
+
+@functools.cache
+def _url_in_json() -> re.Pattern:
+    """livekit_service_url in a client well-known's text: compiled at the first tree that
+    has a well-known (a lone manifest or Compose stack has none)."""
+    return re.compile(r'"livekit_service_url"\s*:\s*"([^"\\]+)"')
 
 
 def build(dep: "Deployment", role_of=None) -> CallPath:
@@ -67,6 +72,13 @@ class _Walk:
         self.jwt_service: "Service | None" = None
         self.written: dict[str, Span] = {}  # a URL the path follows -> where the tree writes it
 
+    def _answer(self, request):
+        """What the tree answers (model/answer.py, imported at the first request sent: a
+        lone manifest without a server_name or a LiveKit URL sends none)."""
+        from rtclint.model.answer import answer
+
+        return answer(self.dep, request)
+
     # -- the server_name and the well-known --------------------------------------------
 
     def server_name(self) -> str | None:
@@ -80,7 +92,7 @@ class _Walk:
             return Hop("well-known", "unknown", "no server_name in the tree (homeserver.yaml, ESS values, "
                                                 "a homeserver TOML): the host clients ask is not known")
         request = pieces.request("well-known-client", "https", server_name, 443, "")
-        ans = answer(self.dep, request)
+        ans = self._answer(request)
         hop = Hop("well-known", "unknown", "", [HopRequest("GET", pieces.url(request), self._describe(ans))])
         self._decided(hop, ans)
         if ans.kind == "respond":
@@ -140,7 +152,7 @@ class _Walk:
         if host is None:
             return Hop("transports", "unknown", "neither public_baseurl nor m.homeserver names the homeserver")
         request = pieces.request("transports-unstable", "https", host, 443, "")
-        ans = answer(self.dep, request)
+        ans = self._answer(request)
         hop = Hop("transports", "unknown", "", [HopRequest("GET", pieces.url(request), self._describe(ans))])
         self._decided(hop, ans)
         if "m.homeserver.base_url" in self.written:
@@ -215,7 +227,7 @@ class _Walk:
         judged = []
         for kind in ("sfu-get", "get-token"):  # EC 0.26.1: /sfu/get by default, /get_token with matrix_2_0
             request = pieces.request(kind, scheme, host, port, path)
-            ans = answer(self.dep, request)
+            ans = self._answer(request)
             hop.requests.append(HopRequest(request.method, pieces.url(request), self._describe(ans)))
             if not judged:
                 self._decided(hop, ans)
@@ -250,7 +262,7 @@ class _Walk:
         found = []
         for wk in self.dep.well_knowns("client"):
             start = wk.body.find(RTC_FOCI_KEY)
-            urls = _URL_IN_JSON.findall(wk.body[start:]) if start >= 0 else []
+            urls = _url_in_json().findall(wk.body[start:]) if start >= 0 else []
             if urls:
                 self._note_written(urls[0], wk.span, "livekit_service_url")
             found += urls
@@ -293,7 +305,7 @@ class _Walk:
         scheme = "https" if ws_scheme == "wss" else "http"
         hop = Hop("sfu", "ok", "")
         request = pieces.request("rtc-v1-ws", scheme, host, port, path)
-        ans = answer(self.dep, request)
+        ans = self._answer(request)
         hop.requests.append(HopRequest("GET", pieces.url(request, ws_scheme), self._describe(ans)))
         self._decided(hop, ans)
         hop.decided_at.append((var.span, "LIVEKIT_URL"))
@@ -302,10 +314,10 @@ class _Walk:
             hop.covers += pieces.service_spans(instance.service)
         state, reason = self._judge_websocket(ans)
         if state != "ok":  # livekit-client falls back to /rtc only when /rtc/v1/validate is 404
-            validate = answer(self.dep, pieces.request("rtc-v1-validate", scheme, host, port, path))
+            validate = self._answer(pieces.request("rtc-v1-validate", scheme, host, port, path))
             if validate.kind == "respond" and validate.status == 404:
                 fallback = pieces.request("rtc-ws", scheme, host, port, path)
-                ans = answer(self.dep, fallback)
+                ans = self._answer(fallback)
                 hop.requests.append(HopRequest("GET", pieces.url(fallback, ws_scheme), self._describe(ans)))
                 state, reason = self._judge_websocket(ans)
                 reason = f"/rtc/v1/validate is 404, so the client falls back to /rtc: {reason}"

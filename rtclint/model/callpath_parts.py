@@ -29,7 +29,9 @@ ROLE_NAMES = {"jwt": "the JWT service", "livekit": "LiveKit", "synapse": "the ho
 WORST = {"ok": 0, "unknown": 1, "broken": 2}
 
 
-@dataclass(slots=True)
+# eq=False, repr=False: nobody compares (==) or prints these records, and dataclasses compiles
+# every generated method at import (an exec each on Python 3.11)
+@dataclass(slots=True, eq=False, repr=False)
 class HopRequest:
     """One request a client sends on a hop of the call path, and what the tree answers."""
 
@@ -38,7 +40,7 @@ class HopRequest:
     answer: str  # what the tree does with it, in words
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class Hop:
     """One hop of the call path (well-known, JWT service, SFU, media): its state, why, and where it is decided."""
 
@@ -57,7 +59,7 @@ class Hop:
         return TITLES[self.hop]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class CallPath:
     """A deployment's call path: the hops a client takes from the well-known to the media."""
 

@@ -14,7 +14,9 @@ if TYPE_CHECKING:  # named in annotations only
     from rtclint.model.services import Located
 
 
-@dataclass(slots=True)
+# eq=False, repr=False: nobody compares (==) or prints these records, and dataclasses compiles
+# every generated method at import (an exec each on Python 3.11)
+@dataclass(slots=True, eq=False, repr=False)
 class LiveKitConfig:
     """livekit.yaml (or LIVEKIT_CONFIG), with the facts the rules need."""
 
@@ -36,7 +38,7 @@ class LiveKitConfig:
         return int(self.port.value) if self.port and str(self.port.value).isdecimal() else 7880
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class SynapseConfig:
     """homeserver.yaml (and conf.d fragments): the settings calls depend on."""
 
@@ -86,7 +88,7 @@ CHART_DEFAULT_ENABLED = {
 }
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class EssValues:
     """ESS (matrix-stack) Helm values."""
 

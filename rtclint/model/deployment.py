@@ -18,7 +18,9 @@ if TYPE_CHECKING:  # the facts' classes, named only in annotations: a run import
     from rtclint.model.wellknown import WellKnown
 
 
-@dataclass(slots=True)
+# eq=False, repr=False: nobody compares (==) or prints these records, and dataclasses compiles
+# every generated method at import (an exec each on Python 3.11)
+@dataclass(slots=True, eq=False, repr=False)
 class FileFacts:
     """What one parser learned from one file. Picklable, so it can be cached and
     produced in a worker process; cross-file linking happens in `Deployment`."""
@@ -45,7 +47,7 @@ class FileFacts:
     kustomization: dict | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Deployment:
     """One deployment: the facts of its files merged and linked, with the indexes cross-file rules ask."""
 

@@ -18,7 +18,9 @@ from rtclint.document import Span
 ACCEPT, DROP, UNKNOWN = "accept", "drop", "unknown"
 
 
-@dataclass(slots=True)
+# eq=False, repr=False: nobody compares (==) or prints these records, and dataclasses compiles
+# every generated method at import (an exec each on Python 3.11)
+@dataclass(slots=True, eq=False, repr=False)
 class FirewallRule:
     """One rule: a verdict for packets of `protocol` (None: any) to `ports` (inclusive
     ranges; None: any port)."""
@@ -35,7 +37,7 @@ class FirewallRule:
         return self.ports is None or any(lo <= port <= hi for lo, hi in self.ports)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class Firewall:
     """One inbound filter chain (or zone): packets go through `rules` in order, then
     `policy` decides (None: unknown, e.g. ufw's default policy file is not in the tree)."""

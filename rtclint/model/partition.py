@@ -56,7 +56,9 @@ HOMESERVER = "homeserver"
 PROXY = "proxy"
 
 
-@dataclass(slots=True)
+# eq=False, repr=False: nobody compares (==) or prints these records, and dataclasses compiles
+# every generated method at import (an exec each on Python 3.11)
+@dataclass(slots=True, eq=False, repr=False)
 class Part:
     """The files of one deployment, under `root` (a display path; '.' for the current
     directory)."""

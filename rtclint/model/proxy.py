@@ -14,7 +14,11 @@ from rtclint.document import Span
 from rtclint.model.routing import select_route
 
 
-@dataclass(slots=True)
+# repr=False: nobody prints these records, and dataclasses compiles every generated method at
+# import (an exec each on Python 3.11). eq stays on Route and what Route.__eq__ compares
+# (the Caddy reader and answers compare routes, headers and matchers); Listen and Site are
+# never compared: eq=False
+@dataclass(slots=True, eq=False, repr=False)
 class Listen:
     """A port a site listens on, and whether it speaks TLS there."""
 
@@ -23,7 +27,7 @@ class Listen:
     span: Span | None = None
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False)
 class Header:
     """A response header the proxy sets (`add_header`, Caddy `header`, HAProxy `hdr`)."""
 
@@ -41,7 +45,7 @@ class Header:
     checks: tuple | None = None
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False)
 class PathMatch:
     """Which request paths a route takes.
 
@@ -90,7 +94,7 @@ class PathMatch:
         return False
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False)
 class Upstream:
     """Where a proxy sends traffic: `scheme://host:port/path` (path None when absent)."""
 
@@ -108,7 +112,7 @@ class Upstream:
         return 443 if self.scheme in ("https", "wss") else 80
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False)
 class Respond:
     """A body the proxy itself serves.
 
@@ -139,7 +143,7 @@ class Respond:
         return self.body_span.start + min(body_index, self.body_span.end - self.body_span.start)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False)
 class Proxy:
     """A route's `proxy_pass`/`reverse_proxy`: the upstream, the prefix stripped, websocket and timeouts."""
 
@@ -159,7 +163,7 @@ class Proxy:
     span: Span | None = None  # the directive (proxy_pass, reverse_proxy, server line)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False)
 class Redirect:
     """A route's redirect: target and status."""
 
@@ -168,7 +172,7 @@ class Redirect:
     span: Span | None = None
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False)
 class Route:
     """One way the site answers: a matcher and what it does with matching requests.
 
@@ -202,7 +206,7 @@ class Route:
         return "other"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class Site:
     """A proxy's virtual host (nginx server, Caddy site, HAProxy frontend, Traefik router, Ingress host)."""
 

@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-@dataclass(slots=True)
+# eq=False, repr=False: nobody compares (==) or prints these records, and dataclasses compiles
+# every generated method at import (an exec each on Python 3.11)
+@dataclass(slots=True, eq=False, repr=False)
 class Located:
     """A configuration value and where it is written."""
 
@@ -26,7 +28,7 @@ class Located:
     key_span: Span | None = None  # the key/name, when it differs from the value
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class EnvVar:
     """One environment variable of a service, with the spans of its name and value."""
 
@@ -42,7 +44,7 @@ class EnvVar:
     interpolated_from: str | None = None
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class PortMapping:
     """A port a service listens on, and the host port it is published on (if any)."""
 
@@ -67,7 +69,7 @@ class PortMapping:
         return self.host_port + (container_port - self.container_port)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class Mount:
     """A file or folder mounted into a service: bind mount, Compose config/secret or Kubernetes volume."""
 
@@ -80,7 +82,7 @@ class Mount:
     files: dict[str, str] | None = None
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class Service:
     """A running thing: Compose service, Kubernetes workload, or an env file's program."""
 
@@ -108,7 +110,7 @@ class Service:
         return last.split(":", 1)[1] if ":" in last else None
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class KubeServicePort:
     """One port of a Kubernetes Service: port, targetPort and nodePort."""
 
@@ -121,7 +123,7 @@ class KubeServicePort:
     port_span: Span | None = None
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class KubeService:
     """A Kubernetes `Service` object: which pods it selects and how it maps ports."""
 

@@ -32,7 +32,9 @@ class RuleError(ValueError):
         self.offset = offset
 
 
-@dataclass(frozen=True, slots=True)
+# repr=False: never printed, and dataclasses compiles every generated method at import; eq
+# and hash stay (rules are specialised by comparing matchers)
+@dataclass(frozen=True, slots=True, repr=False)
 class Matcher:
     """One matcher of a Traefik rule (`Host(...)`, `PathPrefix(...)`), with its offsets in the rule."""
 
@@ -42,7 +44,7 @@ class Matcher:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Op:
     """`&&`, `||` or `!` over matchers in a Traefik rule."""
 

@@ -19,7 +19,9 @@ SERVER_PATH = "/.well-known/matrix/server"
 RTC_FOCI_KEY = "org.matrix.msc4143.rtc_foci"
 
 
-@dataclass(slots=True)
+# eq=False, repr=False: nobody compares (==) or prints these records, and dataclasses compiles
+# every generated method at import (an exec each on Python 3.11)
+@dataclass(slots=True, eq=False, repr=False)
 class JsonError:
     """Why a well-known body is not JSON, and where in the body the parser stopped."""
 
@@ -27,7 +29,7 @@ class JsonError:
     body_offset: int  # index into the body where the parser stopped
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class WellKnown:
     """One `/.well-known/matrix/{client,server}` body as a client would receive it.
 

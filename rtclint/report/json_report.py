@@ -145,14 +145,20 @@ def call_paths(result, config=None) -> list[dict]:
 
 
 def _role_reader(config):
-    """The rules' reading of which program a proxy upstream is (rules/common/roles.py)."""
+    """The rules' reading of which program a proxy upstream is (rules/common/roles.py),
+    imported at the first proxied answer: a tree without a proxy never asks."""
     from rtclint.config import Config
-    from rtclint.rules.common.roles import upstream_role
     from rtclint.rules.registry import RuleContext
 
     def for_deployment(dep):
         ctx = RuleContext(dep, config or Config())
-        return lambda route, site: upstream_role(ctx, route, site)
+
+        def role_of(route, site):
+            from rtclint.rules.common.roles import upstream_role
+
+            return upstream_role(ctx, route, site)
+
+        return role_of
 
     return for_deployment
 

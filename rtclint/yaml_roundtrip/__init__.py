@@ -20,7 +20,8 @@ import re
 
 Edit = tuple[int, int, str]  # (start offset, end offset, new text) in the original text
 
-_DOCUMENT_MARKER = re.compile(r"^(---|\.\.\.)(\s|$)", re.M)
+# (for the round trip only, with re.M: re's cache compiles it there, the plain path never does)
+_DOCUMENT_MARKER = r"^(---|\.\.\.)(\s|$)"
 
 
 def set_value(text: str, section: str, key: str, value_text: str) -> list[Edit] | None:
@@ -151,7 +152,7 @@ _INVALID = object()
 def _load(text: str):
     """(ruamel YAML instance set to the file's style, root mapping, original lines) or None
     for a file this module does not touch: tabs, several documents, not a mapping."""
-    if "\t" in text or len(_DOCUMENT_MARKER.findall(text)) > 1:
+    if "\t" in text or len(re.findall(_DOCUMENT_MARKER, text, re.M)) > 1:
         return None
     from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap
@@ -162,7 +163,7 @@ def _load(text: str):
     yaml.width = 1 << 16  # never re-flow a long line
     mapping, sequence, offset = _indentation(text)
     yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
-    yaml.explicit_start = bool(_DOCUMENT_MARKER.match(_first_content(text)))
+    yaml.explicit_start = bool(re.match(_DOCUMENT_MARKER, _first_content(text), re.M))
     try:
         docs = list(yaml.load_all(text.replace("\r\n", "\n")))
     except (YAMLError, RecursionError, ValueError):
@@ -286,7 +287,7 @@ def _edits(yaml, root, text: str, lines: list[str], allowed: tuple[int, int]) ->
     new = dumped.split("\n")
     if new and new[-1] == "":
         new.pop()
-    if yaml.explicit_start and not _DOCUMENT_MARKER.match(old[0] if old else "") and new[:1] == ["---"]:
+    if yaml.explicit_start and not re.match(_DOCUMENT_MARKER, old[0] if old else "", re.M) and new[:1] == ["---"]:
         return None
     return _line_edits(text, lines, new, allowed)
 

@@ -24,7 +24,9 @@ _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _WS = " \t\n\r"
 
 
-@dataclass
+# eq=False, repr=False: nobody compares (==) or prints these records, and dataclasses compiles
+# every generated method at import (an exec each on Python 3.11)
+@dataclass(eq=False, repr=False)
 class JNode:
     """One JSON value with its [start, end) range in the body (strings include quotes)."""
 
@@ -117,7 +119,7 @@ def _array(text: str, start: int) -> tuple[JNode, int]:
 
 # -- unfinished documents (RTC100) -------------------------------------------------------
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Unclosed:
     """What is still open at the end of a truncated JSON text."""
 
@@ -176,7 +178,7 @@ def line_indent(text: str, index: int) -> str:
 
 # -- writing JSON in the body's own style --------------------------------------------------
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Style:
     """How a JSON text is written (indentation, separators), so an edit keeps its style."""
 

@@ -161,7 +161,9 @@ def is_livekit_route(ctx: "RuleContext", route: "Route", site: "Site | None" = N
 
 # -- public URLs -------------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
+# repr=False: never printed, and dataclasses compiles every generated method at import; eq
+# and hash stay (rules compare public URLs and key dicts by them)
+@dataclass(frozen=True, slots=True, repr=False)
 class PublicUrl:
     """A public URL as clients use it: scheme, host, port (defaulted) and path."""
 

@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from rtclint.rules.registry import RuleContext
 
 
-@dataclass
+# eq=False, repr=False: nobody compares (==) or prints these records, and dataclasses compiles
+# every generated method at import (an exec each on Python 3.11)
+@dataclass(eq=False, repr=False)
 class Homeserver:
     """One Synapse: `parts` in the order Synapse merges them (main config first)."""
 

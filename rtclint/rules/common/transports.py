@@ -16,7 +16,9 @@ if TYPE_CHECKING:  # named in annotations only
     from rtclint.model import Located, SynapseConfig
 
 
-@dataclass(slots=True)
+# eq=False, repr=False: nobody compares (==) or prints these records, and dataclasses compiles
+# every generated method at import (an exec each on Python 3.11)
+@dataclass(slots=True, eq=False, repr=False)
 class Transport:
     """One `matrix_rtc.transports` entry of a homeserver config, with its URLs."""
 

@@ -11,7 +11,9 @@ from rtclint.model import WellKnown
 from rtclint.rules.common.synapse_view import Homeserver, homeservers
 
 
-@dataclass
+# eq=False, repr=False: nobody compares (==) or prints these records, and dataclasses compiles
+# every generated method at import (an exec each on Python 3.11)
+@dataclass(eq=False, repr=False)
 class Group:
     """One homeserver's discovery facts."""
 

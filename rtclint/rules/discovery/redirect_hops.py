@@ -16,7 +16,9 @@ from rtclint.model.answer_types import Answer
 MAX_HOPS = 5
 
 
-@dataclass
+# eq=False, repr=False: nobody compares (==) or prints these records, and dataclasses compiles
+# every generated method at import (an exec each on Python 3.11)
+@dataclass(eq=False, repr=False)
 class Hop:
     """One redirect a browser follows on the way to a well-known."""
 

@@ -69,13 +69,14 @@ def check(ctx):
 # The playbook's defaults for the variables that decide the call path
 # [spantaleev/matrix-docker-ansible-deploy 2026-08: roles/custom/matrix-element-call,
 # matrix-livekit-jwt-service and matrix-base defaults, group_vars/matrix_servers]
-_TOP_LEVEL = re.compile(r"^(matrix_[a-z_]+|livekit_server_enabled):[ \t]*(.*?)[ \t]*(?:#.*)?$", re.M)
+# (re.finditer compiles it at the first playbook vars.yml met: most trees have none)
+_TOP_LEVEL = r"^(matrix_[a-z_]+|livekit_server_enabled):[ \t]*(.*?)[ \t]*(?:#.*)?$"
 
 
 def playbook_call_path(text: str) -> str:
     """What the playbook deploys for calls with these variables (their documented
     defaults where unset); a value written as a template expression is unknown."""
-    given = {m.group(1): m.group(2).strip("'\"") for m in _TOP_LEVEL.finditer(text)}
+    given = {m.group(1): m.group(2).strip("'\"") for m in re.finditer(_TOP_LEVEL, text, re.M)}
 
     def flag(name: str, default: bool | None) -> bool | None:
         value = given.get(name)

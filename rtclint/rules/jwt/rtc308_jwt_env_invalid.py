@@ -45,8 +45,9 @@ SEVERITY = Severity.ERROR
 FIX = "manual"
 WHERE = ("compose", "env", "k8s")
 
-# Rust's i64::from_str: an optional sign and ASCII digits (negative values are refused after parsing).
-_INTEGER = re.compile(r"[+-]?[0-9]+")
+# Rust's i64::from_str: an optional sign and ASCII digits (negative values are refused after
+# parsing). Compiled by re's cache at the first interval set: most trees set none.
+_INTEGER = r"[+-]?[0-9]+"
 
 
 def check(ctx):
@@ -76,7 +77,7 @@ def _sanity_interval(ctx, svc):
     raw = _readable(var)
     if not raw:  # empty: the check is off
         return
-    if not _INTEGER.fullmatch(raw) or int(raw) < 0:
+    if not re.fullmatch(_INTEGER, raw) or int(raw) < 0:
         yield ctx.report(_anchor(var), f"LIVEKIT_SANITY_CHECK_INTERVAL_SECONDS must be a non-negative whole number "
                          f"of seconds, not {raw!r}: lk-jwt-service refuses to start")
 

@@ -37,7 +37,9 @@ FIX = "manual"
 WHERE = ("compose", "k8s")
 
 _DEV_ARGS = ("--dev", "-dev", "--dev=true", "-dev=true")
-_DEV_IN_TEXT = re.compile(r"(?<![\w-])--?dev(?:=true)?(?![\w=-])")
+# `--dev` as an argument in a service's text (re.compile's cache compiles it at the first
+# LiveKit that runs with it: most trees have none)
+_DEV_IN_TEXT = r"(?<![\w-])--?dev(?:=true)?(?![\w=-])"
 
 
 def check(ctx):
@@ -57,7 +59,7 @@ def _dev_span(ctx, svc) -> Span:
         # A Kubernetes workload's span may end before its container args: look on to the
         # end of its YAML document, never into the next one.
         end = doc.text.find("\n---", svc.span.end)
-        found = _DEV_IN_TEXT.search(doc.text, svc.span.start, len(doc.text) if end < 0 else end)
+        found = re.compile(_DEV_IN_TEXT).search(doc.text, svc.span.start, len(doc.text) if end < 0 else end)
         if found:
             return Span(doc.path, found.start(), found.end())
     return svc.facts.get("command_span") or svc.span

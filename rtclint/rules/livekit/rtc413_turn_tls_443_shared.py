@@ -47,7 +47,8 @@ FIX = "manual"
 WHERE = ("livekit", "nginx", "haproxy", "caddy", "traefik", "compose")
 # SNI routing of raw TLS, which the answer model does not evaluate
 KNOWN_UP_TO = (1, 13, 5)  # the newest LiveKit read; later releases may advertise tls_port
-SNI_ROUTING = re.compile(r"\bssl_preread\s+on\b|\breq[._]ssl_sni\b|\blayer4\b|\bHostSNI\(")
+# (re.search compiles it once, for a tree with TURN/TLS and an HTTPS site on its host)
+SNI_ROUTING = r"\bssl_preread\s+on\b|\breq[._]ssl_sni\b|\blayer4\b|\bHostSNI\("
 
 
 def check(ctx):
@@ -68,7 +69,7 @@ def check(ctx):
             continue
         # asked only now, of a tree that has such a site: it reads every document's text
         if ctx.tree_memo("rtc413.sni_routing",
-                         lambda: any(SNI_ROUTING.search(doc.text) for doc in dep.documents.values())):
+                         lambda: any(re.search(SNI_ROUTING, doc.text) for doc in dep.documents.values())):
             return
         clash = tls_port.value == 443 and _both_bind_443(dep, inst.service, site)
         message = (f"LiveKit advertises TURN/TLS as turns:{host}:443 (whatever tls_port says), but "

@@ -21,7 +21,9 @@ TWIRP_PREFIX = "/twirp/"
 JSON = {"content-type": "application/json"}
 
 
-@dataclass
+# eq=False, repr=False: nobody compares (==) or prints these records, and dataclasses compiles
+# every generated method at import (an exec each on Python 3.11)
+@dataclass(eq=False, repr=False)
 class SfuUrl:
     """A JWT service's public `LIVEKIT_URL`, as written and parsed."""
 
@@ -30,7 +32,7 @@ class SfuUrl:
     span: Span
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Reply:
     """The proxy's answer for an SFU request, and the role of the upstream it reaches."""
 

@@ -15,7 +15,9 @@ SECRET_VARS = ("LIVEKIT_SECRET", "LIVEKIT_API_SECRET")
 KEY_VARS = ("LIVEKIT_KEY", "LIVEKIT_API_KEY")
 
 
-@dataclass
+# eq=False, repr=False: nobody compares (==) or prints these records, and dataclasses compiles
+# every generated method at import (an exec each on Python 3.11)
+@dataclass(eq=False, repr=False)
 class Credential:
     """One API key or secret written somewhere in the tree."""
 

@@ -19,7 +19,9 @@ SCOPES_KEY = "io.element.msc4502.scopes"
 BARE_KEYS = ("proxy_prefix", "proxy_url", "scopes")  # the lk-jwt README's example: ignored by Synapse
 
 
-@dataclass
+# eq=False, repr=False: nobody compares (==) or prints these records, and dataclasses compiles
+# every generated method at import (an exec each on Python 3.11)
+@dataclass(eq=False, repr=False)
 class Registration:
     """An appservice registration file's values and where each is set."""
 
