@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import re
 
-from rtclint.document import Document
+from rtclint.document import Document, Span
 from rtclint.model import FileFacts
 from rtclint.parsers.base import Tree, parse_error
 from rtclint.parsers.pyyaml import yaml
@@ -186,9 +186,9 @@ def read(doc: Document, tree: Tree) -> FileFacts:
 # -- helpers the readers share ---------------------------------------------------------
 
 
-def node_span(doc: Document, node: yaml.Node):
+def node_span(doc: Document, node: yaml.Node) -> Span:
     """The span of a node's text (marks are character offsets into doc.text)."""
-    return doc.span(node.start_mark.index, node.end_mark.index)
+    return Span(doc.path, node.start_mark.index, node.end_mark.index)  # doc.span's, one call less
 
 
 def mapping_get(node: yaml.Node, key: str) -> tuple[yaml.Node | None, yaml.Node | None]:
