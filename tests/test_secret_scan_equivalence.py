@@ -99,6 +99,19 @@ def test_block_walk_finds_what_the_plain_scan_finds(lines, kind):
     assert fast == plain
 
 
+def test_what_a_document_leaves_open_reaches_the_next():
+    """A `- name:` waiting for its value, or an enclosing `keys:` / secret key, reaches
+    across `---` into a document without any secret word: that one is read, not skipped."""
+    texts = ["env:\n  - name: LIVEKIT_SECRET\n---\n    value: abcdef123456\n",
+             "keys:\n---\n  key1: s3cr3tvalue123\n",
+             "secret:\n---\n  value: zyxwvu987654\n",
+             "a:\n  keys:\n---\n    key1: s3cr3tvalue123\n---\nplain: 1\n  key2: qwerty123456\n"]
+    for text in texts:
+        fast, plain = both("yaml", text)
+        assert fast == plain
+        assert fast[1], text  # the value after `---` is found
+
+
 def _texts(*roots):
     for root in roots:
         for folder, _dirs, files in os.walk(root):
