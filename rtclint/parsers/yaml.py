@@ -21,7 +21,9 @@ from rtclint.parsers.pyyaml import yaml
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MappingNode = yaml.MappingNode  # module names: the loader and the helpers run for every node
 _ScalarNode = yaml.ScalarNode
-_STR_TAG = "tag:yaml.org,2002:str"
+_STR_TAG = _BaseLoader.DEFAULT_SCALAR_TAG  # "tag:yaml.org,2002:str"
+_MAP_TAG = _BaseLoader.DEFAULT_MAPPING_TAG
+_SEQ_TAG = _BaseLoader.DEFAULT_SEQUENCE_TAG
 _PLAIN_TAGS: dict[str, str] = {}  # plain scalar text -> its implicit tag, shared by every load
 _PLAIN_TAGS_MAX = 100_000
 
@@ -35,16 +37,20 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     The safe loader has no path resolvers, so the descend/ascend hooks do nothing."""
 
     def resolve(self, kind, value, implicit):
-        if kind is not _ScalarNode:  # no path resolvers: collections get the default tag
-            return self.DEFAULT_MAPPING_TAG if kind is _MappingNode else self.DEFAULT_SEQUENCE_TAG
-        if not implicit[0]:  # quoted or tagged: never an implicit int/bool/…
-            return self.DEFAULT_SCALAR_TAG
-        tag = _PLAIN_TAGS.get(value)
-        if tag is None:
-            tag = super().resolve(kind, value, implicit)
-            if len(_PLAIN_TAGS) < _PLAIN_TAGS_MAX:
-                _PLAIN_TAGS[value] = tag
-        return tag
+        # Called for every node: scalars first, a subscript (no method call) for the
+        # memo, module constants for the default tags (no attribute lookups).
+        if kind is _ScalarNode:
+            if not implicit[0]:  # quoted or tagged: never an implicit int/bool/…
+                return _STR_TAG
+            try:
+                return _PLAIN_TAGS[value]
+            except KeyError:
+                tag = super().resolve(kind, value, implicit)
+                if len(_PLAIN_TAGS) < _PLAIN_TAGS_MAX:
+                    _PLAIN_TAGS[value] = tag
+                return tag
+        # no path resolvers: collections get the default tag
+        return _MAP_TAG if kind is _MappingNode else _SEQ_TAG
 
     def descend_resolver(self, current_node, current_index):
         pass
