@@ -38,3 +38,29 @@ def test_pyyaml_through_rtclint_rejects_control_characters_and_reads_timestamps(
         else:
             raise AssertionError(f"{loader.__name__} accepted a control character")
     assert yaml.safe_load("when: 2001-12-14t21:59:43.10-05:00")["when"].year == 2001
+
+
+def test_the_memoised_tags_match_pyyaml_on_any_flow_sequence():
+    """Any list of plain, quoted and tagged scalars, mappings and sequences: the same tag
+    for every node as PyYAML's pure-Python safe loader, memo warm or cold."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from rtclint.parsers.pyyaml import yaml
+    from rtclint.parsers.yaml import _Loader
+
+    words = st.sampled_from(["1", "0x1F", "1.5", ".nan", "yes", "No", "~", "null", "2001-12-14", "=", "<<", "x",
+                             "'7'", "\"on\"", "!!str 8", "{a: 1}", "[2, b]", "-3", "+0o7", "1_0", "Off", "é"])
+
+    def tags(node):
+        inner = node.value if isinstance(node.value, list) else []
+        flat = [n for pair in inner for n in (pair if isinstance(pair, tuple) else (pair,))]
+        return [(node.tag, node.value if isinstance(node.value, str) else None)] + [t for n in flat for t in tags(n)]
+
+    @settings(max_examples=300)
+    @given(st.lists(words, max_size=12))
+    def check(items):
+        text = "[" + ", ".join(items) + "]\n"
+        assert tags(yaml.compose(text, Loader=_Loader)) == tags(yaml.compose(text, Loader=yaml.SafeLoader))
+
+    check()
