@@ -64,3 +64,30 @@ def test_the_memoised_tags_match_pyyaml_on_any_flow_sequence():
         assert tags(yaml.compose(text, Loader=_Loader)) == tags(yaml.compose(text, Loader=yaml.SafeLoader))
 
     check()
+
+
+def test_each_yaml_file_is_composed_once_and_not_kept(tmp_path, monkeypatch):
+    """A Compose file loads the livekit.yaml and homeserver.yaml it mounts; their own reads
+    come later and take those nodes from the load cache: every file is composed once, and
+    after the run the cache keeps none of them (a tree freed as soon as its file is read
+    leaves memory the next file reuses)."""
+    import os
+    import shutil
+    import sys
+
+    from rtclint import engine
+    from rtclint.parsers import yaml as yaml_parser
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench"))
+    import generate
+
+    generate.generate(str(tmp_path / "bench"), 1, sizes=(0, 0, 2, 3))
+    shutil.rmtree(tmp_path / "bench" / "nginx", ignore_errors=True)
+    composed = []
+    original = yaml_parser._compose
+    monkeypatch.setattr(yaml_parser, "_compose", lambda doc: composed.append(doc.path) or original(doc))
+    yaml_parser._RECENT.clear()
+    engine.check([str(tmp_path / "bench")], jobs=1)
+    assert len(composed) == len(set(composed)) >= 2 + 3 * 3, composed  # 2 manifests, 3 stacks of 3 files
+    assert any(p.endswith("livekit.yaml") for p in composed)
+    assert not yaml_parser._RECENT, list(yaml_parser._RECENT.values())
