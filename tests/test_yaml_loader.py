@@ -91,3 +91,19 @@ def test_each_yaml_file_is_composed_once_and_not_kept(tmp_path, monkeypatch):
     assert len(composed) == len(set(composed)) >= 2 + 3 * 3, composed  # 2 manifests, 3 stacks of 3 files
     assert any(p.endswith("livekit.yaml") for p in composed)
     assert not yaml_parser._RECENT, list(yaml_parser._RECENT.values())
+
+
+def test_classify_fast_path_decides_as_the_key_set():
+    """`classify` answers a manifest that begins `apiVersion:`/`kind:` without building its
+    key set: the same answer as from the set, whatever comes first."""
+    from rtclint.document import Document
+    from rtclint.parsers.pyyaml import yaml
+    from rtclint.parsers.yaml import _Loader, classify
+
+    cases = {"apiVersion: v1\nkind: Service\n": "k8s", "kind: Pod\napiVersion: v1\n": "k8s",
+             "apiVersion: v1\nspec: {}\nkind: Pod\n": "k8s", "apiVersion: v1\nspec: {}\n": None,
+             "? [apiVersion]\n: 1\nkind: Pod\n": None, "? {a: 1}\n: 1\napiVersion: v1\nkind: Pod\n": "k8s",
+             "kind: Pod\n? [apiVersion]\n: 1\n": None, "services:\n  a: {image: x}\n": "compose"}
+    for text, kind in cases.items():
+        node = yaml.compose(text, Loader=_Loader)
+        assert classify(node, Document("x.yaml", "/x.yaml", "yaml", text)) == kind, text

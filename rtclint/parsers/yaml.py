@@ -131,10 +131,19 @@ def _compose(doc: Document) -> tuple[list[yaml.Node], FileFacts | None]:
         return [], FileFacts(doc.path, diagnostics=[parse_error(doc, 0, f"YAML: {exc}")])
 
 
+# The first key of a manifest -> the second, for classify's fast path (a collection key's
+# value is a list, which never equals these strings).
+_MANIFEST_HEAD = {"apiVersion": "kind", "kind": "apiVersion"}
+
+
 def classify(node: yaml.Node, doc: Document) -> str | None:
     """What one YAML document is, from its top-level keys (the file name only breaks ties)."""
     if not isinstance(node, yaml.MappingNode):
         return None
+    items = node.value
+    if (len(items) >= 2 and isinstance(items[0][0], _ScalarNode)
+            and _MANIFEST_HEAD.get(items[0][0].value) == items[1][0].value):
+        return "k8s"  # most manifests begin `apiVersion:`, `kind:`: no set of every key built
     keys = {k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
     name = doc.path.rsplit("/", 1)[-1].lower()
     if ("apiVersion" in keys and "kind" in keys) or name in ("kustomization.yaml", "kustomization.yml", "kustomization"):
