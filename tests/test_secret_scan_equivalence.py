@@ -5,12 +5,17 @@ pattern needs (ASCII texts only), and finds `NAME: value` lines with one multi-l
 search instead of matching each line. The reference below is the plain scan: every
 pattern searched, every line matched on its own."""
 
+import os
 import re
+import sys
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import SHARED
 from rtclint.model import secret_names, secret_scan, secrets
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def reference_scan(path, kind, text, found):
@@ -75,6 +80,69 @@ PIECES = ["secret", "Secret", "SECRET", "ſecret", "token", "TOKEN", "pass", "PA
 def test_fast_scan_finds_what_the_plain_scan_finds(pieces, kind):
     fast, plain = both(kind, "".join(pieces))
     assert fast == plain
+
+
+# Lines as whole pieces: top-level keys that open and close blocks, nested keys, list
+# items, `- name:` / `value:` pairs, comments, with and without secret words.
+LINES = ["spec:\n", "keys:\n", "kind: Secret\n", "env:\n", "  - name: LIVEKIT_SECRET\n", "  - name: PLAIN\n",
+         "    value: abcdef123456\n", "    valueFrom:\n", "      secretKeyRef: {name: a, key: b}\n",
+         "  key1: s3cr3tvalue123\n", "  secret:\n", "    value: zyxwvu987654\n", "  - containerPort: 80\n",
+         "- name: A_TOKEN\n", "value: qwerty123456\n", "# password: hunter22222\n", "export PASS=abcdef123\n",
+         "LIVEKIT_KEYS: k1: s3cr3t12345\n", "  port: 80\n", "\n", "---\n", "\tname: x\n", "'quoted': v\n",
+         "  nested:\n", "    deeper:\n", "      password: hunter22222\n", "services:\n", "  app:\n"]
+
+
+@settings(max_examples=400)
+@given(st.lists(st.sampled_from(LINES), max_size=40), st.sampled_from(["yaml", "env"]))
+def test_block_walk_finds_what_the_plain_scan_finds(lines, kind):
+    fast, plain = both(kind, "".join(lines))
+    assert fast == plain
+
+
+def test_what_a_document_leaves_open_reaches_the_next():
+    """A `- name:` waiting for its value, or an enclosing `keys:` / secret key, reaches
+    across `---` into a document without any secret word: that one is read, not skipped."""
+    texts = ["env:\n  - name: LIVEKIT_SECRET\n---\n    value: abcdef123456\n",
+             "keys:\n---\n  key1: s3cr3tvalue123\n",
+             "secret:\n---\n  value: zyxwvu987654\n",
+             "a:\n  keys:\n---\n    key1: s3cr3tvalue123\n---\nplain: 1\n  key2: qwerty123456\n"]
+    for text in texts:
+        fast, plain = both("yaml", text)
+        assert fast == plain
+        assert fast[1], text  # the value after `---` is found
+
+
+def _texts(*roots):
+    for root in roots:
+        for folder, _dirs, files in os.walk(root):
+            for name in sorted(files):
+                try:
+                    with open(os.path.join(folder, name), encoding="utf-8") as fh:
+                        yield fh.read()
+                except (UnicodeDecodeError, OSError):
+                    continue
+
+
+def test_real_trees(tmp_path):
+    """The upstream corpus, the examples and a small bench tree (Kubernetes manifests,
+    Compose stacks, proxy configs), each file and each file with its lines shuffled
+    around a top-level key, find the same secrets both ways."""
+    sys.path.insert(0, os.path.join(ROOT, "bench"))
+    import generate
+
+    generate.generate(str(tmp_path / "bench"), 1, sizes=(6, 3, 12, 6))
+    count = found = 0
+    for text in _texts(os.path.join(SHARED, "corpus", "upstream"), os.path.join(ROOT, "examples"),
+                       str(tmp_path / "bench")):
+        lines = text.split("\n")
+        half = len(lines) // 2
+        for variant in (text, "\n".join(lines[half:] + ["top: 1"] + lines[:half])):
+            for kind in ("yaml", "nginx"):
+                fast, plain = both(kind, variant)
+                assert fast == plain, variant[:200]
+                count += 1
+                found += bool(fast[1])
+    assert count > 300 and found > 60, (count, found)  # many texts, many with secrets: not vacuous
 
 
 def test_real_shapes():

@@ -6,6 +6,7 @@ private keys, tokens in proxy headers. Each finding goes into a `secrets.Secrets
 
 from __future__ import annotations
 
+import functools
 import re
 
 from rtclint.model.secret_names import (
@@ -62,13 +63,27 @@ def _scan_named(path: str, text: str, found) -> None:
         if raw:
             parent = parents[-1][1] if parents else ""
             # `_maybe_add`'s own first test, asked here so that most lines cost no call
-            if raw[0] != "#" and (is_secret_name(name) or name == "value" or parent == "keys"
-                                  or name.upper() == "LIVEKIT_KEYS"):
+            if raw[0] != "#" and (_may_hold_secret(name) or parent == "keys"):
                 _maybe_add(path, m.start(3) - 1, name, parent, raw, pending_name, found)
-            if name == "name" and is_secret_name(_unquote(raw)):
-                pending_name = _unquote(raw)
+            if name == "name" and _secret_list_name(raw) is not None:
+                pending_name = _secret_list_name(raw)
         else:
             parents.append((indent, name))
+
+
+@functools.lru_cache(maxsize=4096)  # a tree repeats its setting names many times over
+def _may_hold_secret(name: str) -> bool:
+    """Whether a `name: value` line may hold a secret by its name alone (or by its parent's
+    or its `- name:`'s, for `value`): `_maybe_add`'s first test, one cached call a line."""
+    return is_secret_name(name) or name == "value" or name.upper() == "LIVEKIT_KEYS"
+
+
+@functools.lru_cache(maxsize=4096)
+def _secret_list_name(raw: str) -> str | None:
+    """The name a `- name: …` line gives its list item when that name says secret (its
+    `value:` follows), else None; cached: Kubernetes manifests repeat their names."""
+    name = _unquote(raw)
+    return name if is_secret_name(name) else None
 
 
 def _maybe_add(path: str, start: int, name: str, parent: str, raw: str, pending: str | None,
