@@ -422,7 +422,7 @@ def test_list_entry_spans_are_embeddeds(entries):
             assert (var.name_span, var.value_span) == _list_entry_by_embedded(item)
 
 
-def test_a_symlinked_env_counts_and_a_folder_named_env_does_not(tmp_path):
+def test_a_symlinked_env_counts_and_a_folder_named_env_does_not(tmp_path, monkeypatch):
     """The `.env`, its stand-in and `./x` mounts beside a Compose file are what
     os.path.isfile says (a symlink to a file is one, a folder named `.env` or a dangling
     link is not)."""
@@ -444,14 +444,10 @@ def test_a_symlinked_env_counts_and_a_folder_named_env_does_not(tmp_path):
     os.symlink("real.env", tmp_path / "linked" / ".env")
     os.symlink("real-livekit.yaml", tmp_path / "linked" / "livekit.yaml")
     os.symlink("missing.env", tmp_path / "dangling" / ".env")
-    cwd = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        from rtclint.engine import check
+    from rtclint.engine import check
 
-        result = check(["."])
-    finally:
-        os.chdir(cwd)
+    monkeypatch.chdir(tmp_path)
+    result = check(["."])
     hosts = {s.group: sorted(s.aliases) for s in result.deployment.services}
     assert hosts == {"linked/docker-compose.yml": ["from-linked-env"],
                      "folder/docker-compose.yml": ["from-example"],
