@@ -14,9 +14,10 @@ What a parser learns from the other checked files — another nginx file that in
 this one or defines its `upstream`, a sibling values file — is in the run context each
 key also carries (`run_contexts`): the checked roots, the list of checked files, and for
 nginx the bytes of every nginx file that says `include` or `upstream` (a checked file
-loaded by another is therefore not among the recorded questions). Adding or removing a file therefore re-parses the tree once; editing a file
-re-parses that file (and, for nginx, all nginx files when the edited one can change
-another's meaning). Rules always run: they are cheap and read the whole tree.
+loaded by another is therefore not among the recorded questions). Adding or removing a
+file therefore re-parses the tree once; editing a file re-parses that file (and, for
+nginx, all nginx files when the edited one can change another's meaning). Rules always
+run: they are cheap and read the whole tree.
 
 Where the cache lives (`cache_root`): next to the settings file when there is one
 (`.rtclint.toml` / `pyproject.toml` with `[tool.rtclint]`), else at the nearest enclosing
@@ -41,7 +42,7 @@ except ImportError:  # another Python implementation
     from hmac import compare_digest  # type: ignore[assignment]
 
 CACHE_DIR = ".rtclint_cache"
-_FORMAT = 3  # 2: entries are sealed (model.secrets.seal); 3: with the tree questions asked
+_FORMAT = 3  # 2: entries are sealed (model.secrets.seal); 3: (facts, the questions asked and their answers)
 
 
 def digest(data: bytes) -> str:
@@ -144,42 +145,30 @@ class Cache:
             if not compare_digest(signature, _sign(payload)):
                 self.misses += 1
                 return None
-            facts, includes, answers = pickle.loads(unseal(payload, _secret()))
+            facts, answers = pickle.loads(unseal(payload, _secret()))
         except (OSError, EOFError, pickle.PickleError, AttributeError, ImportError, ValueError, TypeError):
             self.misses += 1
             return None
         if any(answer(kind, path) != expected for kind, path, expected in answers):
             self.misses += 1
             return None
-        for abspath, expected in includes:
-            try:
-                with open(abspath, "rb") as fh:
-                    if digest(fh.read()) != expected:
-                        self.misses += 1
-                        return None
-            except OSError:
-                self.misses += 1
-                return None
         self.hits += 1
         return facts
 
     def put(self, key: str, facts, include_paths: list[str], asked=()) -> None:
-        """Store `facts` with the digests of its includes and the answers to the tree
-        questions (`Tree.asked`) its parse asked."""
-        answers = [(kind, path, answer(kind, path)) for kind, path in dict.fromkeys(asked)]
-        includes = []
-        for abspath in include_paths:
-            try:
-                with open(abspath, "rb") as fh:
-                    includes.append((abspath, digest(fh.read())))
-            except OSError:
-                return  # an include vanished mid-run: do not cache a result we cannot validate
+        """Store `facts` with the answers to the questions its parse asked: the bytes of
+        its includes, and the tree questions (`Tree.asked`)."""
+        included = {abspath: answer("load", abspath) for abspath in include_paths}
+        if None in included.values():
+            return  # an include vanished mid-run: do not cache a result we cannot validate
+        answers = [("load", abspath, bytes_digest) for abspath, bytes_digest in included.items()]
+        answers += [(kind, path, answer(kind, path)) for kind, path in dict.fromkeys(asked)]
         try:
             if any(os.path.islink(p) for p in (self.directory, os.path.dirname(self.directory))):
                 return  # a cache directory that points elsewhere came with the repository
             os.makedirs(self.directory, exist_ok=True)
             _ensure_gitignore(os.path.dirname(self.directory))
-            payload = seal(pickle.dumps((facts, includes, answers), protocol=pickle.HIGHEST_PROTOCOL), _secret())
+            payload = seal(pickle.dumps((facts, answers), protocol=pickle.HIGHEST_PROTOCOL), _secret())
             tmp = os.path.join(self.directory, f".tmp-{os.getpid()}-{key}")
             # O_EXCL | O_NOFOLLOW: never write through a planted file or symlink
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)

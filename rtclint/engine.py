@@ -83,9 +83,9 @@ def check(paths: list[str], config: Config | None = None, *, use_cache: bool = F
     result = Result(whole, files_checked=len(facts_list), deployments=parts)
     origins: dict[tuple, list[str]] = {}  # a shared file's findings → their deployments
     shared = _shared_paths(parts)
-    run_memo: dict = {}  # what every deployment of the run asks alike (_run_rules)
+    rules_by_kinds: dict = {}  # the rules each set of fact kinds needs, chosen once a run
     for part in parts:  # one deployment's facts never hide or change another's findings
-        found = _run_rules(part, config, run_memo)
+        found = _run_rules(part, config, rules_by_kinds)
         for diag in found if shared else ():
             if diag.span.path in shared:
                 origins.setdefault((diag.code, diag.span, diag.message), []).append(part.name)
@@ -197,30 +197,23 @@ def _involves(diag: Diagnostic, documents: dict[str, Document], report_on: list[
     return False
 
 
-def _run_rules(deployment: Deployment, config: Config, run_memo: dict | None = None) -> list[Diagnostic]:
-    """The findings of one deployment. `run_memo`, shared by the run's deployments, keeps
-    the rules for each set of fact kinds and each code's enabled state: a tree of many
-    small deployments asks them alike for each."""
+def _run_rules(deployment: Deployment, config: Config, rules_by_kinds: dict | None = None) -> list[Diagnostic]:
+    """The findings of one deployment. `rules_by_kinds`, shared by the run's deployments,
+    keeps the enabled rules for each set of fact kinds: a tree of many small deployments
+    asks for the same few sets."""
     from rtclint.rules.registry import RuleContext, rules_reading
     from rtclint.rules.scope import kinds_held
 
-    memo = {} if run_memo is None else run_memo
+    rules_by_kinds = {} if rules_by_kinds is None else rules_by_kinds
     kinds = frozenset(kinds_held(deployment))
-    rules = memo.get(kinds)
+    rules = rules_by_kinds.get(kinds)
     if rules is None:
-        rules = memo[kinds] = [r for r in rules_reading(kinds) if config.enabled(r.code)]
-
-    def on(code: str) -> bool:
-        known = memo.get(code)
-        if known is None:
-            known = memo[code] = config.enabled(code)
-        return known
-
+        rules = rules_by_kinds[kinds] = [r for r in rules_reading(kinds) if config.enabled(r.code)]
     found: list[Diagnostic] = []
     for facts in deployment.files.values():
         found += facts.diagnostics
     found += RuleContext(deployment, config).run(rules)
-    kept = [d for d in found if on(d.code) and not _ignored_for_file(d, config)]
+    kept = [d for d in found if config.enabled(d.code) and not _ignored_for_file(d, config)]
     return sorted(_dedupe(kept), key=Diagnostic.sort_key)
 
 

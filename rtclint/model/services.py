@@ -142,8 +142,7 @@ def not_published_as_is(svc: Service, proto: str, low: int, high: int) -> list[t
     container port; their ranges are merged, never walked port by port (LiveKit's default
     media range alone is 10,001 ports)."""
     as_is = sorted((m.container_port, m.container_port_end or m.container_port) for m in svc.ports
-                   if m.protocol == proto and m.kind == "publish" and m.host_port is not None
-                   and m.host_port == m.container_port)
+                   if m.protocol == proto and m.kind == "publish" and m.host_port == m.container_port)
     gaps = []
     covered_to = low  # every port below it is published as-is, or outside low..high
     for first, last in as_is:

@@ -60,17 +60,13 @@ def rtc_ports(inst) -> list[tuple[int, int, str, str]]:
     return out
 
 
-def is_published(service, first: int, last: int, proto: str) -> tuple[bool, list]:
-    """(every port of the range published on the same host port, the entries that publish
-    part of it on another host port)."""
-    wrong = [m for m in service.ports if m.kind == "publish" and m.protocol == proto and m.host_port != m.container_port
+def unpublished(service, first: int, last: int, proto: str) -> tuple[list[tuple[int, int]], list]:
+    """(the parts of the range no entry publishes on the same host port, the entries that
+    publish part of it on another host port)."""
+    moved = [m for m in service.ports if m.kind == "publish" and m.protocol == proto
+             and m.host_port != m.container_port
              and m.container_port <= last and (m.container_port_end or m.container_port) >= first]
-    return not not_published_as_is(service, proto, first, last), wrong
-
-
-def unpublished(service, first: int, last: int, proto: str) -> list[tuple[int, int]]:
-    """The parts of the range no entry publishes on the same host port."""
-    return not_published_as_is(service, proto, first, last)
+    return not_published_as_is(service, proto, first, last), moved
 
 
 def port_text(first: int, last: int, proto: str) -> str:

@@ -20,9 +20,9 @@ ports:
 
 ## Fix
 `--fix` adds the missing entries to `ports:` when it has entries to copy the layout
-from — only the ports no entry publishes (`50141-50160` between `50100-50140` and
-`50161-50200`: an entry overlapping another stops the container), or rewrites a short-syntax entry published on another host port
-(`"17881:7881"` → `"7881:7881"`).
+from, and only the ports no entry publishes (`50141-50160` between `50100-50140` and
+`50161-50200`: an entry overlapping another stops the container). It rewrites a
+short-syntax entry published on another host port (`"17881:7881"` → `"7881:7881"`).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import re
 from rtclint.diagnostics import Applicability, Edit, Fix, Related, Severity
 from rtclint.document import Span
 from rtclint.rules.common.services import doc_text
-from rtclint.rules.livekit.ports import compose_livekits, is_published, port_text, rtc_ports, unpublished
+from rtclint.rules.livekit.ports import compose_livekits, port_text, rtc_ports, unpublished
 
 CODE = "RTC403"
 NAME = "rtc-ports-not-published"
@@ -47,13 +47,13 @@ def check(ctx):
         svc = inst.service
         missing, moved = [], []
         for first, last, proto, what in rtc_ports(inst):
-            ok, wrong = is_published(svc, first, last, proto)
-            if ok:
+            gaps, wrong = unpublished(svc, first, last, proto)
+            if not gaps:
                 continue
             if wrong:
                 moved.append((first, last, proto, what, wrong))
             else:  # only the ports no entry publishes: an entry that overlaps one would stop Compose
-                missing += [(lo, hi, proto, what, wrong) for lo, hi in unpublished(svc, first, last, proto)]
+                missing += [(lo, hi, proto, what, wrong) for lo, hi in gaps]
         if not missing and not moved:
             continue
         parts = [f"{port_text(f, l, p)} ({w})" for f, l, p, w, _ in missing]

@@ -26,7 +26,7 @@ Publish the TURN ports (or use `network_mode: host`).
 from __future__ import annotations
 
 from rtclint.diagnostics import Related, Severity
-from rtclint.rules.livekit.ports import as_int, compose_livekits, is_published, port_text
+from rtclint.rules.livekit.ports import as_int, compose_livekits, port_text, unpublished
 
 CODE = "RTC406"
 NAME = "turn-ports-not-published"
@@ -43,7 +43,7 @@ def check(ctx):
         missing = []
         for name, proto in (("udp_port", "udp"), ("tls_port", "tcp")):
             port = as_int(cfg.turn.get(name))
-            if port and not is_published(inst.service, port, port, proto)[0]:
+            if port and unpublished(inst.service, port, port, proto)[0]:
                 missing.append(f"{port_text(port, port, proto)} (turn.{name})")
         if missing:
             yield ctx.report(cfg.turn["enabled"].span, f"LiveKit's TURN server is enabled but Compose service "
