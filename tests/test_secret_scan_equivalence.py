@@ -254,3 +254,32 @@ def test_mutated_real_texts(tmp_path):
             compared += 1
             found += bool(fast[1])
     assert compared > 300 and found > 60, (compared, found)
+
+
+# Proxy lines: `proxy_pass` directives opening their lines (whose "pass" the scan does
+# not look at), and look-alikes whose "pass" can make a secret name or a list name.
+PROXY_LINES = ["    proxy_pass http://a;\n", "proxy_pass\thttp://b;\n", "  my_proxy_pass: hunter22222\n",
+               "- name: a proxy_pass\n", "  value: abcdef123456\n", "- name: x_proxy_pass\n",
+               "proxy_pass = abcdefgh1234\n", "  'proxy_pass': qwerty123456\n", "\tproxy_pass http://pass.example;\n",
+               "location /pass {\n", '    proxy_set_header Authorization "Bearer abcdef123456";\n',
+               "add_header X-Auth-Token s3cr3tvalue;\n", "proxy_passx: zyxwvu987654\n", "}\n", "keys:\n",
+               "  k1: s3cr3t12345\n", "password: hunter22222\n", "  api-key: qwerty987654\n",
+               "auth_basic_user_file /etc/x;\n", "    basic abcdef123456\n"]
+
+
+@settings(max_examples=600)
+@given(st.lists(st.sampled_from(PROXY_LINES), max_size=25), st.sampled_from(["nginx", "caddy", "yaml"]))
+def test_proxy_pass_lines_are_skipped_only_when_they_cannot_matter(lines, kind):
+    fast, plain = both(kind, "".join(lines))
+    assert fast == plain
+
+
+@settings(max_examples=400)
+@given(st.lists(st.sampled_from(PIECES + ["password", "api-key", "bearer", "basic"]), max_size=30))
+def test_the_words_the_line_scan_found_answer_the_proxy_patterns_words(pieces):
+    """`_may_match` told the NAMED_WORDS the line scan found says what searching says."""
+    lowered = "".join(pieces).lower()
+    _starts, named = secret_scan._word_lines(lowered)
+    assert named == {word for word in secret_names.NAMED_WORDS if word in lowered}
+    for words in (secret_names.AUTH_WORDS, secret_names.HEADER_WORDS):
+        assert secret_names._may_match(lowered, words, named) == secret_names._may_match(lowered, words)

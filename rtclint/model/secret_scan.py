@@ -23,8 +23,9 @@ from rtclint.model.secret_names import (
 
 def _scan(path: str, kind: str, text: str, found) -> None:
     lowered = text.lower() if text.isascii() else None
+    named = None  # the words of NAMED_WORDS the text holds, once searched
     if lowered is not None:  # exact on ASCII text: see `_scan_named_ascii`
-        _scan_named_ascii(path, text, lowered, found)
+        named = _scan_named_ascii(path, text, lowered, found)
     elif _rx().maybe_named.search(text):  # other texts: every line, as the pattern asks
         _scan_named(path, text, found)
     if "Secret" in text:  # a Kubernetes Secret says `kind: Secret`
@@ -39,7 +40,7 @@ def _scan(path: str, kind: str, text: str, found) -> None:
             offset += len(line) + 1
     if kind in PROXY_KINDS:
         for regex, words in ((_rx().auth_scheme, AUTH_WORDS), (_rx().token_header, HEADER_WORDS)):
-            for m in regex.finditer(text) if _may_match(lowered, words) else ():
+            for m in regex.finditer(text) if _may_match(lowered, words, named) else ():
                 found.add(path, m.start(1), m.group(1))
 
 
@@ -71,7 +72,7 @@ def _scan_named(path: str, text: str, found) -> None:
             parents.append((indent, name))
 
 
-def _scan_named_ascii(path: str, text: str, lowered: str, found) -> None:
+def _scan_named_ascii(path: str, text: str, lowered: str, found) -> set[str]:
     """`_scan_named`'s secrets of an ASCII text, reading only the lines that can decide
     one. Why it is fast: a Kubernetes manifest has a hundred `name: value` lines and
     perhaps one that matters; `_scan_named` steps through each in Python (most of the
@@ -85,12 +86,14 @@ def _scan_named_ascii(path: str, text: str, lowered: str, found) -> None:
     lines holds a secret word in its name or, for `name:`, its value (on ASCII text the
     lower-cased name holds it: `is_secret_name` reads words of the lower-cased name), so
     the lines without any are never read. `tests/test_secret_scan_equivalence.py` holds
-    it to `_scan_named` on random, real and bench texts."""
+    it to `_scan_named` on random, real and bench texts. Returns the words of
+    NAMED_WORDS the text holds."""
     buf = "\n" + text  # as `_scan_named` searches it: a line is matched from its line break
     lines = _rx().lines
     chosen: dict[int, re.Match] = {}  # line start in buf → the line, whose value is secret
     blocks, items = [], []  # keys opening a block that decides; `- name: <secret>` lines
-    for start in _word_lines(lowered):
+    starts, named = _word_lines(lowered)
+    for start in starts:
         m = lines.match(buf, start)
         if m is None:
             continue
@@ -113,19 +116,37 @@ def _scan_named_ascii(path: str, text: str, lowered: str, found) -> None:
     for start in sorted(chosen):
         m = chosen[start]
         _add_value(path, m.start(3) - 1, m.group(2), m.group(3).rstrip(), found)
+    return named
 
 
-def _word_lines(lowered: str) -> list[int]:
+def _word_lines(lowered: str) -> tuple[list[int], set[str]]:
     """The starts (offsets in "\n" + text: the line break before each) of the lines
-    holding a word of NAMED_WORDS, in order; C's substring search does the reading."""
-    starts = set()
+    holding a word of NAMED_WORDS, in order, and the words found; C's substring search
+    does the reading."""
+    starts, named = set(), set()
     for word in NAMED_WORDS:
         at = lowered.find(word)
+        if at >= 0:
+            named.add(word)
+        if word == "pass" and at >= 0 and _only_proxy_pass(lowered):
+            continue
         while at >= 0:
             starts.add(lowered.rfind("\n", 0, at) + 1)
             end = lowered.find("\n", at)  # the line is chosen: its other words add nothing
             at = lowered.find(word, end) if end >= 0 else -1
-    return sorted(starts)
+    return sorted(starts), named
+
+
+def _only_proxy_pass(lowered: str) -> bool:
+    """Whether every "pass" of the text is that of an nginx `proxy_pass` directive
+    opening its line (after blanks): such a line is never read, since its name, if it is
+    a `NAME: value` line at all, is proxy_pass (not secret: NOT_SECRET_NAMES); its other
+    words, if any, choose it anyway. Why: a proxy config has a proxy_pass in every
+    location, and each would cost a Python step; counting is two C searches."""
+    count = lowered.count("pass")
+    found = len(_rx().proxy_pass_line.findall(lowered))
+    found += _rx().proxy_pass_first.match(lowered) is not None
+    return found == count
 
 
 def _walk_block(opening: re.Match, buf: str, chosen: dict) -> int:
