@@ -145,10 +145,11 @@ def call_paths(result, config=None, names: list[str | None] | None = None) -> li
     deployments = list(getattr(result, "deployments", []))
     many = len(deployments) > 1
     by_deployment: dict = {}  # each finding named once: per deployment it would be quadratic
-    if many and names is None:
-        names = _names(result)
-    for i in range(len(result.diagnostics)):
-        by_deployment.setdefault(names[i] if many else None, []).append(i)
+    if not many:
+        by_deployment[None] = list(range(len(result.diagnostics)))
+    else:
+        for i, name in enumerate(names if names is not None else _names(result)):
+            by_deployment.setdefault(name, []).append(i)
     out = []
     for dep in deployments:
         path = build(dep, role_of(dep))
