@@ -44,7 +44,7 @@ def test_the_report_of_a_real_tree_is_json_dumps_of_its_findings(monkeypatch, at
     assert len(result.diagnostics) > 10
     payload = {"version": json_report.JSON_VERSION, "minor_version": json_report.JSON_MINOR_VERSION,
                "files_checked": result.files_checked, "files_recognised": json_report._recognised(result),
-               "diagnostics": [json_report.diagnostic_dict(d, result.documents, json_report._name(result, d))
+               "diagnostics": [json_report.diagnostic_dict(d, result.documents, result.deployment_name(d.path, d))
                                for d in result.diagnostics]}
     if json_report._deployments(result):
         payload["deployments"] = json_report._deployments(result)

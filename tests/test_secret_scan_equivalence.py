@@ -181,3 +181,105 @@ def test_a_name_without_a_value_is_read_not_a_crash():
     fast, plain = both("yaml", text)
     assert fast == plain
     assert fast[1] == {"zyxwvu987654"}
+
+
+def named_both(text):
+    """`_scan_named_ascii` (the lines holding a secret word, the blocks and list items
+    they open) against `_scan_named` (every line), spans in their order."""
+    fast, plain = secrets.Secrets(), secrets.Secrets()
+    secret_scan._scan_named_ascii("f", text, text.lower(), fast)
+    secret_scan._scan_named("f", text, plain)
+    return (fast.spans, fast.values), (plain.spans, plain.values)
+
+
+# Lines built from parts: any indent, list dash, export, quoted names, the names that
+# open a deciding block or list item and those decided by it, values that are empty,
+# comments, secret names (for `name:`), quoted, or several `k: v` (for LIVEKIT_KEYS).
+INDENTS = ["", " ", "  ", "    ", "      ", "\t", "- ", "  - ", "    - ", "export "]
+NAMES = ["keys", "secret", "value", "name", "password", "valueFrom", "LIVEKIT_KEYS", "plain", "k1", "key1",
+         "'keys'", '"value"', "signingSecretKey", "secretName", "env", "Keys", "myToken", "proxy_pass"]
+VALUES = ["", " ", "abcdef123456", "# abcdef123456", "LIVEKIT_SECRET", "'quoted secret value'", "A_TOKEN",
+          "x", '"zyxwvu987654" # note', "k1: s3cr3t12345, k2: qwerty98765", "{name: a, key: b}", "plain"]
+
+
+@settings(max_examples=1500)
+@given(st.lists(st.tuples(st.sampled_from(INDENTS), st.sampled_from(NAMES), st.sampled_from([": ", ":", "=", " "]),
+                          st.sampled_from(VALUES)), max_size=30),
+       st.sampled_from(["\n", "\r\n"]))
+def test_the_lines_holding_secret_words_decide_what_every_line_decides(lines, newline):
+    text = newline.join(indent + name + sep + value for indent, name, sep, value in lines)
+    fast, plain = named_both(text)
+    assert fast == plain, text
+
+
+def _bench_texts(tmp_path):
+    sys.path.insert(0, os.path.join(ROOT, "bench"))
+    import generate
+
+    generate.generate(str(tmp_path / "bench"), 1, sizes=(6, 3, 12, 6))
+    return [t for t in _texts(os.path.join(SHARED, "corpus", "upstream"), os.path.join(ROOT, "examples"),
+                              str(tmp_path / "bench")) if t.isascii()]
+
+
+def test_mutated_real_texts(tmp_path):
+    """Real texts with lines dropped, repeated, moved in or out and turned into list
+    items (seeded, so each run checks the same texts): the same secrets both ways."""
+    import random
+
+    rng = random.Random(20261206)
+    compared = found = 0
+    for text in _bench_texts(tmp_path):
+        for _ in range(6):
+            lines = text.split("\n")
+            for _ in range(rng.randint(1, 8)):
+                at = rng.randrange(len(lines))
+                op = rng.choice(["drop", "repeat", "deeper", "shallower", "item", "swap"])
+                if op == "drop":
+                    del lines[at]
+                elif op == "repeat":
+                    lines.insert(at, lines[at])
+                elif op == "deeper":
+                    lines[at] = "  " + lines[at]
+                elif op == "shallower":
+                    lines[at] = lines[at][2:] if lines[at].startswith("  ") else lines[at]
+                elif op == "item":
+                    lines[at] = "- " + lines[at].lstrip()
+                else:
+                    other = rng.randrange(len(lines))
+                    lines[at], lines[other] = lines[other], lines[at]
+                if not lines:
+                    lines = [""]
+            fast, plain = named_both("\n".join(lines))
+            assert fast == plain, "\n".join(lines)[:300]
+            compared += 1
+            found += bool(fast[1])
+    assert compared > 300 and found > 60, (compared, found)
+
+
+# Proxy lines: `proxy_pass` directives opening their lines (whose "pass" the scan does
+# not look at), and look-alikes whose "pass" can make a secret name or a list name.
+PROXY_LINES = ["    proxy_pass http://a;\n", "proxy_pass\thttp://b;\n", "  my_proxy_pass: hunter22222\n",
+               "- name: a proxy_pass\n", "  value: abcdef123456\n", "- name: x_proxy_pass\n",
+               "proxy_pass = abcdefgh1234\n", "  'proxy_pass': qwerty123456\n", "\tproxy_pass http://pass.example;\n",
+               "location /pass {\n", '    proxy_set_header Authorization "Bearer abcdef123456";\n',
+               "add_header X-Auth-Token s3cr3tvalue;\n", "proxy_passx: zyxwvu987654\n", "}\n", "keys:\n",
+               "  k1: s3cr3t12345\n", "password: hunter22222\n", "  api-key: qwerty987654\n",
+               "auth_basic_user_file /etc/x;\n", "    basic abcdef123456\n"]
+
+
+@settings(max_examples=600)
+@given(st.lists(st.sampled_from(PROXY_LINES), max_size=25), st.sampled_from(["nginx", "caddy", "yaml"]))
+def test_proxy_pass_lines_are_skipped_only_when_they_cannot_matter(lines, kind):
+    fast, plain = both(kind, "".join(lines))
+    assert fast == plain
+
+
+@settings(max_examples=400)
+@given(st.lists(st.sampled_from(PIECES + ["password", "api-key", "bearer", "basic"]), max_size=30))
+def test_the_words_the_line_scan_found_answer_the_proxy_patterns_words(pieces):
+    """`_may_match` told the NAMED_WORDS the line scan found says what searching says."""
+    lowered = "".join(pieces).lower()
+    _starts, named = secret_scan._word_lines(lowered)
+    assert named == {word for word in secret_names.NAMED_WORDS if word in lowered}
+    for words in (secret_names.AUTH_WORDS, secret_names.HEADER_WORDS):
+        assert secret_names._may_match(lowered, words, named) == secret_names._may_match(lowered, words)

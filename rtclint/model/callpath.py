@@ -249,8 +249,10 @@ class _Walk:
 
     def _note_written(self, url: str, where: Span | None, what: str) -> None:
         """Remember where `url` is written inside `where` (a well-known's body)."""
+        if what in self.written:  # first: the JWT hop asks it of every well-known of the tree
+            return
         doc = self.dep.documents.get(where.path) if where is not None else None
-        if doc is None or what in self.written:
+        if doc is None:
             return
         found = doc.text.find(url, where.start, max(where.end, where.start + len(url)))
         if found >= 0:
@@ -258,9 +260,12 @@ class _Walk:
 
     def _advertised_elsewhere(self) -> list[str]:
         """livekit_service_urls the tree writes where no client looks (another host's
-        well-known, one that is not valid JSON, ESS values): the JWT hop is still judged."""
+        well-known, one that is not valid JSON, ESS values): the JWT hop is still judged,
+        by the first (the list ends once it and where it is written are known)."""
         found = []
         for wk in self.dep.well_knowns("client"):
+            if found and "livekit_service_url" in self.written:
+                break  # the first URL and where it is written are known: the rest change neither
             start = wk.body.find(RTC_FOCI_KEY)
             urls = _url_in_json().findall(wk.body[start:]) if start >= 0 else []
             if urls:

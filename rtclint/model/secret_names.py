@@ -56,6 +56,10 @@ def _rx() -> _Patterns:
         # Every name `is_secret_name` accepts holds one of these (and so do LiveKit's
         # `keys:` and LIVEKIT_KEYS): a text without any has nothing for the line scanner.
         rx.maybe_named = re.compile(r"(?i)secret|token|pass|pwd|psk|apikey|private|keys")
+        # nginx's proxy_pass directive opening a line (after the line break, or at the
+        # start of the text): a literal first character, so the search jumps between lines
+        rx.proxy_pass_line = re.compile(r"\n[ \t]*+proxy_pass[ \t]")
+        rx.proxy_pass_first = re.compile(r"[ \t]*+proxy_pass[ \t]")
         _RX = rx
     return _RX
 
@@ -68,13 +72,29 @@ AUTH_WORDS = ("bearer", "basic", "token")
 HEADER_WORDS = ("token", "secret", "apikey", "api-key", "password")
 
 
-def _may_match(lowered: str | None, words: tuple[str, ...]) -> bool:
+def _may_match(lowered: str | None, words: tuple[str, ...], named: set[str] | None = None) -> bool:
     """Whether a text may hold one of `words`, case-insensitively: a substring test of
     the lower-cased text (`lowered`, None for a text that is not ASCII), which is C
     speed where the patterns' case-insensitive alternations are not (proxy configs are
     mostly `proxy_pass` lines). Exact for ASCII only: Unicode case folding lets e.g.
-    `ſ` match `s`, so for other texts the caller asks the pattern itself."""
-    return lowered is None or any(word in lowered for word in words)
+    `ſ` match `s`, so for other texts the caller asks the pattern itself. `named`, when
+    given, is the set of NAMED_WORDS the text holds (the line scan searched them): those
+    words, and the words holding one it lacks (`password` without `pass`), are not
+    searched again (each search reads the whole text)."""
+    if lowered is None:
+        return True
+    for word in words:
+        if named is not None and (word in NAMED_WORDS or _HOLDS_NAMED[word] - named):
+            if word in named:
+                return True
+            continue
+        if word in lowered:
+            return True
+    return False
+
+
+# each word of AUTH_WORDS and HEADER_WORDS → the words of NAMED_WORDS it holds
+_HOLDS_NAMED = {word: {named for named in NAMED_WORDS if named in word} for word in AUTH_WORDS + HEADER_WORDS}
 
 
 @functools.lru_cache(maxsize=4096)  # a tree repeats its setting names many times over

@@ -43,9 +43,6 @@ class Masked:
         if chunked is None:
             yield self.render(result, config)
             return
-        from rtclint.model.secrets import of, scrub
+        from rtclint.model.secrets import mask_chunks
 
-        deployment = getattr(result, "deployment", None)
-        mask = of(deployment).mask if deployment is not None else scrub
-        for chunk in chunked(result, config):
-            yield mask(chunk)
+        yield from mask_chunks(chunked(result, config), getattr(result, "deployment", None))

@@ -5,7 +5,7 @@ placed on them, for this report and for the HTML and Mermaid pictures."""
 
 from __future__ import annotations
 
-from rtclint.diagnostics import Diagnostic
+from rtclint.diagnostics import Diagnostic, Severity
 from rtclint.report.positions import region
 
 JSON_VERSION = 1
@@ -14,6 +14,8 @@ JSON_MINOR_VERSION = 1
 
 
 def diagnostic_dict(diag: Diagnostic, documents, deployment: str | None = None) -> dict:
+    # `_value_` (the enum member's own attribute) rather than `.value`, a descriptor
+    # call each: the report asks it of every finding
     line, col, end_line, end_col = region(diag.span, documents)
     fix = None
     if diag.fix is not None:
@@ -22,9 +24,9 @@ def diagnostic_dict(diag: Diagnostic, documents, deployment: str | None = None) 
             e_line, e_col, e_end_line, e_end_col = region(edit.span, documents)
             edits.append({"path": edit.span.path, "line": e_line, "column": e_col, "end_line": e_end_line,
                           "end_column": e_end_col, "content": edit.content})
-        fix = {"applicability": diag.fix.applicability.value, "message": diag.fix.message, "edits": edits}
+        fix = {"applicability": diag.fix.applicability._value_, "message": diag.fix.message, "edits": edits}
     return {
-        "code": diag.code, "name": diag.name, "severity": diag.severity.value, "path": diag.path,
+        "code": diag.code, "name": diag.name, "severity": diag.severity._value_, "path": diag.span.path,
         "line": line, "column": col, "end_line": end_line, "end_column": end_col,
         "message": diag.message, "fix": fix, "deployment": deployment,
     }
@@ -37,32 +39,43 @@ def render(result, config=None) -> str:
 def render_chunks(result, config=None):
     """The report's text in pieces of a few hundred findings, for writing as they are
     made: a big run's whole text, its pieces and its bytes at once were its peak."""
+    names = _names(result)
     payload = {
         "version": JSON_VERSION,
         "minor_version": JSON_MINOR_VERSION,
         "files_checked": result.files_checked,
         "files_recognised": _recognised(result),
-        "diagnostics": _Findings(result),
+        "diagnostics": _Findings(result, names),
     }
     if _deployments(result):  # only then: a one-deployment report keeps its old shape
         payload["deployments"] = _deployments(result)
-    payload["call_paths"] = call_paths(result, config)
+    payload["call_paths"] = call_paths(result, config, names)
     yield from dumps_chunks(payload)
+
+
+def _names(result) -> list[str | None]:
+    """Each finding's deployment, in order: asked once for the findings and their hops."""
+    name_of = getattr(result, "deployment_name", None)
+    if name_of is None:
+        return [None] * len(result.diagnostics)
+    return [name_of(diag.span.path, diag) for diag in result.diagnostics]
 
 
 class _Findings:
     """The findings as they are written: made into their JSON objects a batch at a time
     (all of them at once, with the text, were ~10 MB of a big run's peak)."""
 
-    def __init__(self, result) -> None:
+    def __init__(self, result, names: list[str | None] | None = None) -> None:
         self.result = result
+        self.names = names if names is not None else _names(result)
 
     def batches(self):
-        result = self.result
-        diagnostics = result.diagnostics
+        result, names = self.result, self.names
+        diagnostics, documents = result.diagnostics, result.documents
         for start in range(0, len(diagnostics), FINDINGS_AT_ONCE):
-            yield [diagnostic_dict(diag, result.documents, _name(result, diag))
-                   for diag in diagnostics[start: start + FINDINGS_AT_ONCE]]
+            yield [diagnostic_dict(diag, documents, name)
+                   for diag, name in zip(diagnostics[start: start + FINDINGS_AT_ONCE],
+                                         names[start: start + FINDINGS_AT_ONCE])]
 
 
 # How many findings are encoded and written at a time.
@@ -122,17 +135,21 @@ HOP_OF_CODE = {
 }
 
 
-def call_paths(result, config=None) -> list[dict]:
+def call_paths(result, config=None, names: list[str | None] | None = None) -> list[dict]:
     """Each deployment's call path (docs/json.md "The call path"): the model's hops with
-    the findings on each (as indexes into `diagnostics`); an error on a hop breaks it."""
+    the findings on each (as indexes into `diagnostics`); an error on a hop breaks it.
+    `names`: each finding's deployment (`_names`), when the caller has them."""
     from rtclint.model.callpath import build
 
     role_of = _role_reader(config)
     deployments = list(getattr(result, "deployments", []))
     many = len(deployments) > 1
     by_deployment: dict = {}  # each finding named once: per deployment it would be quadratic
-    for i, d in enumerate(result.diagnostics):
-        by_deployment.setdefault(_name(result, d) if many else None, []).append(i)
+    if not many:
+        by_deployment[None] = list(range(len(result.diagnostics)))
+    else:
+        for i, name in enumerate(names if names is not None else _names(result)):
+            by_deployment.setdefault(name, []).append(i)
     out = []
     for dep in deployments:
         path = build(dep, role_of(dep))
@@ -188,7 +205,7 @@ def _by_location(path, span) -> str:
 
 def _hop_dict(hop, findings: list[int], result) -> dict:
     state, reason = hop.state, hop.reason
-    errors = [result.diagnostics[i] for i in findings if result.diagnostics[i].severity.value == "error"]
+    errors = [result.diagnostics[i] for i in findings if result.diagnostics[i].severity is Severity.ERROR]
     if errors:  # rtclint's verdicts on this hop: it breaks whatever the answer alone says
         codes = ", ".join(sorted({d.code for d in errors}))
         state, reason = "broken", f"{reason}; errors on this hop: {codes}" if state == "broken" else \
@@ -208,11 +225,6 @@ def _deployments(result) -> list[str]:
     """The run's deployments by name, when it found more than one (docs/json.md)."""
     found = getattr(result, "deployments", [])
     return [dep.name for dep in found] if len(found) > 1 else []
-
-
-def _name(result, diag: Diagnostic) -> str | None:
-    name_of = getattr(result, "deployment_name", None)
-    return name_of(diag.path, diag) if name_of is not None else None
 
 
 def render_statistics(result, unsafe_fixes: bool = False) -> str:
