@@ -135,7 +135,7 @@ def decode(data: bytes) -> tuple[str, str, bool]:
                 return data[len(bom) :].decode(encoding), encoding, True
             except UnicodeDecodeError as exc:
                 raise DecodeError(f"invalid {encoding.upper()} at byte {exc.start + len(bom)}") from None
-    if b"\x00" in data[:8192]:
+    if data.find(b"\x00", 0, 8192) != -1:  # the head searched in place, not sliced out
         raise DecodeError("binary file (contains NUL bytes)")
     try:
         return data.decode("utf-8"), "utf-8", False
