@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import re
 
-from rtclint.document import Document, Span
+from rtclint.document import Document
 from rtclint.model import FileFacts
 from rtclint.parsers.base import Tree, parse_error
 from rtclint.parsers.pyyaml import yaml
@@ -229,7 +229,7 @@ def read(doc: Document, tree: Tree) -> FileFacts:
 
 def node_span(doc: Document, node: yaml.Node):
     """The span of a node's text (marks are character offsets into doc.text)."""
-    return Span(doc.path, node.start_mark.index, node.end_mark.index)  # doc.span, one call less
+    return doc.span(node.start_mark.index, node.end_mark.index)  # doc: a Document, or a text mapped into one
 
 
 def mapping_get(node: yaml.Node, key: str) -> tuple[yaml.Node | None, yaml.Node | None]:
