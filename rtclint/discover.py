@@ -143,17 +143,18 @@ def _sniff(abspath: str) -> str | None:
     return kind_from_content(head.decode("utf-8", "replace"), os.path.basename(abspath))
 
 
-def _special_file_problem(abspath: str, root_real: str | None) -> str | None:
-    """Why a path cannot be read, decided from stat only: never opens FIFOs or devices."""
+def _special_file_problem(abspath: str, root_real: str | None, entry: os.DirEntry | None = None) -> str | None:
+    """Why a path cannot be read, decided from stat only: never opens FIFOs or devices.
+    `entry`: the walk's directory entry for the path, whose file type the listing gave."""
     try:
-        st = os.stat(abspath)
+        st = os.stat(abspath) if entry is None else entry.stat()
     except FileNotFoundError:
         return "broken symlink" if os.path.islink(abspath) else "file not found"
     except OSError as exc:
         return f"cannot stat: {exc.strerror}"
     if not stat.S_ISREG(st.st_mode):
         return "not a regular file (FIFO, socket or device)"
-    if os.path.islink(abspath) and root_real is not None:
+    if root_real is not None and (os.path.islink(abspath) if entry is None else entry.is_symlink()):
         real = os.path.realpath(abspath)
         if not (real == root_real or real.startswith(root_real + os.sep)):
             return "symlink points outside the checked tree"
@@ -215,25 +216,26 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = ()) -> list[Candida
     """All files to check under `paths`, in a stable order, each with its kind."""
     found: dict[str, Candidate] = {}
     excludes = list(excludes)
+    cwd = os.getcwd()  # what the display paths are relative to, asked once
     for given in paths:
         abspath = os.path.abspath(given)
         if os.path.isdir(abspath):
-            for cand in _walk(abspath, excludes):
+            for cand in _walk(abspath, excludes, cwd):
                 found.setdefault(cand.abspath, cand)
         else:
-            found[abspath] = _explicit(abspath)
+            found[abspath] = _explicit(abspath, cwd)
     return sorted(found.values(), key=lambda c: c.path)
 
 
-def _explicit(abspath: str) -> Candidate:
+def _explicit(abspath: str, cwd: str) -> Candidate:
     problem = _special_file_problem(abspath, None)
     kind = kind_from_name(abspath)
     if problem is None and (kind is None or _needs_content(abspath)):
         kind = _sniff(abspath) or kind
-    return Candidate(display_path(abspath), abspath, kind, explicit=True, problem=problem)
+    return Candidate(display_path(abspath, cwd), abspath, kind, explicit=True, problem=problem)
 
 
-def _walk(root: str, excludes: list[str]) -> Iterator[Candidate]:
+def _walk(root: str, excludes: list[str], cwd: str) -> Iterator[Candidate]:
     root_real = os.path.realpath(root)
     ignore = _Ignore(root, excludes)
     seen_dirs: set[str] = set()
@@ -252,7 +254,7 @@ def _walk(root: str, excludes: list[str]) -> Iterator[Candidate]:
         except OSError as exc:  # RTC002: what is inside was not checked, and the report says so
             why = exc.strerror or type(exc).__name__
             problem = f"it is a directory that cannot be listed ({why}), so nothing under it was checked"
-            yield Candidate(display_path(directory), directory, None, problem=problem)
+            yield Candidate(display_path(directory, cwd), directory, None, problem=problem)
             continue
         for entry in entries:
             full = entry.path
@@ -266,19 +268,20 @@ def _walk(root: str, excludes: list[str]) -> Iterator[Candidate]:
                 continue
             if ignore.ignored(full, False):
                 continue
-            cand = _candidate(full, root_real)
+            cand = _candidate(entry, root_real, cwd)
             if cand is not None:
                 yield cand
 
 
-def _candidate(abspath: str, root_real: str) -> Candidate | None:
+def _candidate(entry: os.DirEntry, root_real: str, cwd: str) -> Candidate | None:
+    abspath = entry.path
     kind = kind_from_name(abspath)
     if kind == "template" and os.path.lexists(template_of(abspath)[0]):  # type: ignore[index]
         return None  # the real file is in the tree: the template or sample would say it twice
     foreign = _may_be_foreign(abspath)
     if kind is None and not (foreign or _needs_content(abspath)):
         return None
-    problem = _special_file_problem(abspath, root_real)
+    problem = _special_file_problem(abspath, root_real, entry)
     if problem is None and foreign:
         kind = "foreign" if _sniff(abspath) == "foreign" else kind
     elif problem is None and _needs_content(abspath):
@@ -287,4 +290,4 @@ def _candidate(abspath: str, root_real: str) -> Candidate | None:
             return None
     if kind is None:
         return None
-    return Candidate(display_path(abspath), abspath, kind, problem=problem)
+    return Candidate(display_path(abspath, cwd), abspath, kind, problem=problem)

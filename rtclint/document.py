@@ -19,24 +19,27 @@ from dataclasses import dataclass, field
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
 
-@dataclass(frozen=True, order=True, slots=True, init=False)
+@dataclass(order=True, slots=True, init=False, unsafe_hash=True)
 class Span:
-    """A half-open range [start, end) of character offsets in the file at `path`."""
+    """A half-open range [start, end) of character offsets in the file at `path`.
+    A value: never assign to its fields (spans are dict keys and set members)."""
 
     path: str
     start: int
     end: int
 
     def __init__(self, path: str, start: int, end: int) -> None:
-        # Written out: a run makes a Span for nearly everything the model keeps (~50,000
-        # reading 300 nginx files), and the generated frozen __init__ (object.__setattr__
-        # per field, then __post_init__) cost twice what the slots' own setters do.
-        _set_path(self, path)
-        _set_start(self, start)
-        _set_end(self, end if end >= start else start)
+        # Not frozen, for this: a run makes a Span for nearly everything the model keeps
+        # (~50,000 reading 300 nginx files), and a frozen class's fields can only be set
+        # through object.__setattr__ or the slots' descriptors, two to three times the
+        # cost of these plain stores. Hashed by its fields as a frozen one would be.
+        self.path = path
+        self.start = start
+        self.end = end if end >= start else start
 
-
-_set_path, _set_start, _set_end = Span.path.__set__, Span.start.__set__, Span.end.__set__
+    def __reduce__(self):
+        # pickled (parse cache, parse workers) as its three fields, not a slots state
+        return Span, (self.path, self.start, self.end)
 
 
 class DecodeError(Exception):
@@ -132,7 +135,7 @@ def decode(data: bytes) -> tuple[str, str, bool]:
                 return data[len(bom) :].decode(encoding), encoding, True
             except UnicodeDecodeError as exc:
                 raise DecodeError(f"invalid {encoding.upper()} at byte {exc.start + len(bom)}") from None
-    if b"\x00" in data[:8192]:
+    if data.find(b"\x00", 0, 8192) != -1:  # the head searched in place, not sliced out
         raise DecodeError("binary file (contains NUL bytes)")
     try:
         return data.decode("utf-8"), "utf-8", False

@@ -193,3 +193,23 @@ def test_ten_thousand_file_tree(tmp_path):
     payload, peak = run_check(tmp_path, ".", timeout=300)
     assert payload["files_checked"] == 1000
     assert peak < 300, peak
+
+
+def test_read_bytes_reads_to_the_end_and_stops_at_the_limit(tmp_path, monkeypatch):
+    """The loader reads a file through its descriptor: all of a regular file, all of a
+    file whose size says nothing (/proc's), and never past the byte limit, even from a
+    device that never ends."""
+    from rtclint import reading
+    from rtclint.document import DecodeError
+
+    (tmp_path / "a.conf").write_bytes(b"x" * 5000 + b"\r\n")
+    assert reading.read_bytes(str(tmp_path / "a.conf")) == b"x" * 5000 + b"\r\n"
+    (tmp_path / "empty.conf").write_bytes(b"")
+    assert reading.read_bytes(str(tmp_path / "empty.conf")) == b""
+    assert os.stat("/proc/self/status").st_size == 0
+    assert reading.read_bytes("/proc/self/status").startswith(b"Name:")
+    monkeypatch.setattr(reading, "MAX_FILE_BYTES", 100_000)
+    (tmp_path / "big.conf").write_bytes(b"y" * 100_001)
+    for path in (str(tmp_path / "big.conf"), "/dev/zero"):
+        with pytest.raises(DecodeError, match="limit"):
+            reading.read_bytes(path)

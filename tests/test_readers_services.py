@@ -590,3 +590,40 @@ def test_kubernetes_livekit_config_from_configmap_key_ref_and_env(tmp_path):
     assert list(inline) == ["inlinekey"] and text_at(result, inline["inlinekey"].span) == SECRET[::-1]
     codes = {d.code for d in result.diagnostics}
     assert "RTC900" in codes and "RTC400" not in codes
+
+
+def test_image_role_answers_as_the_image_patterns():
+    """`image_role` tests strings; its answers are those of the patterns it replaced
+    (the image's last component, registry and tag stripped, after `(^|/)`, up to `$`; a
+    proxy's name beginning any component before a `-`), first match winning."""
+    import re
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from rtclint.model.roles import image_role
+
+    patterns = ((r"(^|/)lk-jwt-service$", "jwt"), (r"(^|/)livekit-server$", "livekit"),
+                (r"(^|/)(synapse|matrix-synapse)$", "synapse"), (r"(^|/)element-call$", "element-call"),
+                (r"(^|/)(caddy|nginx|haproxy|traefik|openresty|angie)($|-)", "proxy"))
+
+    def by_patterns(image):
+        name = image.split("@", 1)[0]
+        last = name.rsplit("/", 1)
+        if ":" in last[-1]:
+            name = name[: len(name) - len(last[-1]) + last[-1].index(":")]
+        return next((role for pattern, role in patterns if re.search(pattern, name.lower())), None)
+
+    words = st.sampled_from(["lk-jwt-service", "livekit-server", "synapse", "matrix-synapse", "element-call",
+                             "NGINX", "caddy", "traefik", "haproxy", "openresty", "angie", "nginx-proxy",
+                             "x", "ghcr.io", "localhost:5000", "-", "-alpine", ":1.2", "@sha256:ab", "\n", "/"])
+
+    @settings(max_examples=500)
+    @given(st.lists(words, max_size=7))
+    def check(pieces):
+        image = "".join(pieces)
+        assert image_role(image) == by_patterns(image), image
+
+    check()
+    assert image_role("docker.io/nginxproxy/nginx-proxy:1.6") == "proxy"
+    assert image_role("ghcr.io/element-hq/lk-jwt-service:0.3.0@sha256:00") == "jwt"

@@ -107,3 +107,26 @@ def test_classify_fast_path_decides_as_the_key_set():
     for text, kind in cases.items():
         node = yaml.compose(text, Loader=_Loader)
         assert classify(node, Document("x.yaml", "/x.yaml", "yaml", text)) == kind, text
+
+
+def test_the_loader_composes_every_document_as_pyyaml():
+    """`_compose` (the parser alone, no-op hooks, its own loop): every document's nodes
+    with the same tags, values, styles and marks as PyYAML's own libyaml safe loader, and
+    a broken document as an RTC001 at libyaml's mark."""
+    from rtclint.document import Document
+    from rtclint.parsers.pyyaml import yaml
+    from rtclint.parsers.yaml import _compose
+
+    def flat(node):
+        inner = node.value if isinstance(node.value, list) else []
+        kids = [n for pair in inner for n in (pair if isinstance(pair, tuple) else (pair,))]
+        return [(node.tag, node.value if isinstance(node.value, str) else None, getattr(node, "style", None),
+                 node.start_mark.index, node.end_mark.index)] + [t for n in kids for t in flat(n)]
+
+    text = "a: 1\nb: [x, 'y', {c: ~}]\n---\n- !!str 7\n- |\n  text\n---\n---\nk: é\n"
+    ours, broken = _compose(Document("x.yaml", "/x.yaml", "yaml", text))
+    assert broken is None and len(ours) == 4
+    assert [flat(n) for n in ours] == [flat(n) for n in yaml.compose_all(text, Loader=yaml.CSafeLoader)]
+    nodes, broken = _compose(Document("x.yaml", "/x.yaml", "yaml", "a: 1\nb: [2\n"))
+    assert nodes == [] and broken is not None and broken.diagnostics[0].code == "RTC001"
+    assert broken.diagnostics[0].span.start == len("a: 1\nb: [2\n")

@@ -5,8 +5,6 @@ the model asks it again once ConfigMaps have added variables (`envFrom`)."""
 
 from __future__ import annotations
 
-import re
-
 # Variables that only lk-jwt-service reads (LIVEKIT_KEY/SECRET are shared with others).
 JWT_ONLY = {"LIVEKIT_URL", "LIVEKIT_JWT_BIND", "LIVEKIT_JWT_PORT", "LK_JWT_PORT", "LIVEKIT_FULL_ACCESS_HOMESERVERS",
             "LIVEKIT_LOCAL_HOMESERVERS", "LIVEKIT_INSECURE_SKIP_VERIFY_TLS", "LIVEKIT_KEY_FROM_FILE",
@@ -27,22 +25,26 @@ def role_from_env(names) -> str | None:
     return None
 
 
-# Image name (registry and tag stripped) → role.
-_IMAGE_ROLES = (
-    (re.compile(r"(^|/)lk-jwt-service$"), "jwt"),
-    (re.compile(r"(^|/)livekit-server$"), "livekit"),
-    (re.compile(r"(^|/)(synapse|matrix-synapse)$"), "synapse"),
-    (re.compile(r"(^|/)element-call$"), "element-call"),
-    (re.compile(r"(^|/)(caddy|nginx|haproxy|traefik|openresty|angie)($|-)"), "proxy"),
-)
+# The image's last path component (registry and tag stripped) → role.
+_IMAGE_NAMES = {"lk-jwt-service": "jwt", "livekit-server": "livekit", "synapse": "synapse",
+                "matrix-synapse": "synapse", "element-call": "element-call"}
+# A proxy: one of these as the last component, or beginning any component before a `-`
+# (`nginx-proxy/acme-companion`).
+_PROXIES = ("caddy", "nginx", "haproxy", "traefik", "openresty", "angie")
 
 
 def image_role(image: str) -> str | None:
+    # String tests, not a pattern a role: every container of a run asks (a search each
+    # cost more than the rest of this), and no pattern is compiled at start-up.
     name = image.split("@", 1)[0]
-    last = name.rsplit("/", 1)
-    if ":" in last[-1]:
-        name = name[: len(name) - len(last[-1]) + last[-1].index(":")]
-    for pattern, role in _IMAGE_ROLES:
-        if pattern.search(name.lower()):
-            return role
+    tail = name.rsplit("/", 1)[-1]
+    if ":" in tail:  # the tag
+        name = name[: len(name) - len(tail) + tail.index(":")]
+    parts = name.lower().split("/")
+    last = parts[-1][:-1] if parts[-1].endswith("\n") else parts[-1]  # as a pattern's `$` would
+    role = _IMAGE_NAMES.get(last)
+    if role is not None:
+        return role
+    if last in _PROXIES or any(part.startswith(proxy + "-") for part in parts for proxy in _PROXIES):
+        return "proxy"
     return None

@@ -19,6 +19,7 @@ from rtclint.parsers.pyyaml import yaml
 
 # libyaml's C loader; the pure-Python one only where PyYAML was built without it
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_CParser = yaml.cyaml.CParser if _BaseLoader is not yaml.SafeLoader else None
 _MappingNode = yaml.MappingNode  # module names: the loader and the helpers run for every node
 _ScalarNode = yaml.ScalarNode
 _STR_TAG = _BaseLoader.DEFAULT_SCALAR_TAG  # "tag:yaml.org,2002:str"
@@ -52,11 +53,18 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
         # no path resolvers: collections get the default tag
         return _MAP_TAG if kind is _MappingNode else _SEQ_TAG
 
-    def descend_resolver(self, current_node, current_index):
-        pass
+    if _CParser is not None:
+        def __init__(self, stream):
+            # The parser alone: the constructor's and the resolver's per-instance state
+            # (object tables, path-resolver stacks) serve building Python objects, which
+            # composing never does (their __init__s were a twentieth of composing).
+            _CParser.__init__(self, stream)
 
-    def ascend_resolver(self):
-        pass
+    # No path resolvers, so the hooks composing calls around every node do nothing: C
+    # callables that take their arguments, not Python methods (a frame per call, twice
+    # a node). Types, so they are not bound to the loader.
+    descend_resolver = slice  # (node, index) -> an unused slice
+    ascend_resolver = tuple  # () -> the empty tuple
 
 # kind -> reader module; each exposes read(doc, nodes, tree, facts) for its documents.
 READERS = {
@@ -121,7 +129,13 @@ def _own_nodes(doc: Document) -> tuple[list[yaml.Node], FileFacts | None]:
 
 def _compose(doc: Document) -> tuple[list[yaml.Node], FileFacts | None]:
     try:
-        return [n for n in yaml.compose_all(doc.text, Loader=_Loader) if n is not None], None
+        loader = _Loader(doc.text)  # yaml.compose_all without its generator
+        nodes = []
+        while loader.check_node():
+            node = loader.get_node()
+            if node is not None:
+                nodes.append(node)
+        return nodes, None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         offset = doc.offset(mark.line + 1, mark.column + 1) if mark else 0
@@ -215,7 +229,7 @@ def read(doc: Document, tree: Tree) -> FileFacts:
 
 def node_span(doc: Document, node: yaml.Node):
     """The span of a node's text (marks are character offsets into doc.text)."""
-    return doc.span(node.start_mark.index, node.end_mark.index)
+    return doc.span(node.start_mark.index, node.end_mark.index)  # doc: a Document, or a text mapped into one
 
 
 def mapping_get(node: yaml.Node, key: str) -> tuple[yaml.Node | None, yaml.Node | None]:
