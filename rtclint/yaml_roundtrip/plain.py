@@ -19,6 +19,7 @@ import re
 
 # `key: value` or `key:` (a mapping follows), nothing else on the line
 _KEY = r"[A-Za-z_][A-Za-z0-9_.-]{0,99}"
+_KEY_RE = re.compile(_KEY)
 _LINE = re.compile(rf"( *)({_KEY}):(?: ([^ \n]{{1,1000}}))?\n")
 _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*")
 _DECIMAL = re.compile(r"0|[1-9][0-9]{0,17}")
@@ -38,7 +39,7 @@ def plain_scalar(text: str) -> bool:
 
 
 def _plain_key(text: str) -> bool:
-    return bool(re.fullmatch(_KEY, text)) and text.lower() not in _KEYWORDS
+    return bool(_KEY_RE.fullmatch(text)) and text.lower() not in _KEYWORDS
 
 
 class _Entry:
@@ -72,7 +73,8 @@ def _parse(text: str, step: int) -> dict[str, _Entry] | None:
             if stack[-1][0] != indent:
                 return None  # nested under a `key: value`, or dedented to no open level
         mapping = stack[-1][1]
-        if key in mapping or not _plain_key(key) or (value is not None and not plain_scalar(value)):
+        # (`_LINE` matched the key's characters: only the keywords are left to refuse)
+        if key in mapping or key.lower() in _KEYWORDS or (value is not None and not plain_scalar(value)):
             return None
         entry = mapping[key] = _Entry(number, value)
         for _indent, _mapping, owner in stack[1:]:

@@ -9,12 +9,10 @@ when the route or site says "jwt" or routes a JWT endpoint path.
 
 from __future__ import annotations
 
+import copy
 import re
 
-import copy
-from dataclasses import dataclass
-
-from rtclint.urls import public_parts
+from rtclint.public_url import PublicUrl  # noqa: F401  (the rules import it from here)
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:
@@ -160,35 +158,6 @@ def is_livekit_route(ctx: "RuleContext", route: "Route", site: "Site | None" = N
 
 
 # -- public URLs -------------------------------------------------------------------------------
-
-# repr=False: never printed, and dataclasses compiles every generated method at import; eq
-# and hash stay (rules compare public URLs and key dicts by them)
-@dataclass(frozen=True, slots=True, repr=False)
-class PublicUrl:
-    """A public URL as clients use it: scheme, host, port (defaulted) and path."""
-
-    scheme: str
-    host: str
-    port: int
-    path: str  # without trailing '/'
-
-    @classmethod
-    def parse(cls, url: str) -> "PublicUrl | None":
-        """The URL's parts, or None when it has no scheme or host."""
-        parts = public_parts(url)
-        if parts is None:
-            return None
-        scheme, host, port, path = parts
-        return cls(scheme, host, port, path.rstrip("/"))
-
-    def same_place(self, other: "PublicUrl") -> bool:
-        """Same host, port and path (https vs wss and a trailing slash do not matter)."""
-        return (self.host, self.port, self.path) == (other.host, other.port, other.path)
-
-    def text(self) -> str:
-        port = "" if self.port == (443 if self.scheme in ("https", "wss") else 80) else f":{self.port}"
-        return f"{self.scheme}://{self.host}{port}{self.path}"
-
 
 def concrete_hosts(site: "Site") -> list[str]:
     return [h for h in site.hosts if h and "*" not in h and not h.startswith(".") and h != "_"

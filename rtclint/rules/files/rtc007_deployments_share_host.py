@@ -35,6 +35,8 @@ WHERE = ("all",)
 
 def check(ctx):
     dep = ctx.deployment
+    if len(dep.peers) < 2:  # the tree's only deployment: nobody to share a host with
+        return
     mine = dep.claimed_hosts()
     if not mine:
         return
