@@ -83,7 +83,10 @@ def test_arbitrary_text_reads_the_same_by_both_paths(text):
     for stmt in _walk(fast.stmts):
         for word in stmt.words:
             assert word.value == unescape(text, word.raw_start, word.raw_end)[0]
-            assert len(word.source_map(text)) == len(word.value)
+            where = word.source_map(text)  # an EscapeMap for an escaped word: unescape's offsets
+            assert len(where) == len(word.value)
+            assert list(where) == list(unescape(text, word.raw_start, word.raw_end)[1])
+            assert [where[i] for i in range(-len(where), len(where))] == list(where) * 2
 
 
 def _walk(stmts):

@@ -25,6 +25,29 @@ def answer_nginx(site: Site, request: Request) -> Answer:
     return _expand_headers(_answer(site, request), request)
 
 
+def reads_host(site: Site) -> bool:
+    """Whether an answer of this server may depend on the request's host (beyond the
+    host having chosen the server). The model reads the host only where it expands a
+    variable (`if` conditions, `rewrite` replacements, redirect targets, templated
+    bodies, header values) and where it writes an absolute redirect (`authority`): a
+    server with none of these answers every host it serves alike, so the routing rules
+    ask it once for all of them."""
+    facts = site.facts
+    if facts.get("ifs") or facts.get("rewrites") or _templated(site.headers):
+        return True
+    for route in site.routes:
+        facts = route.facts
+        if facts.get("ifs") or facts.get("rewrites") or route.redirect is not None or _templated(route.headers):
+            return True
+        if route.respond is not None and route.respond.templated:
+            return True
+    return False
+
+
+def _templated(headers) -> bool:
+    return any("$" in h.value for h in headers)
+
+
 def _expand_headers(result: Answer, request: Request) -> Answer:
     """`add_header` values with variables, as nginx sends them: expanded per request, and
     not sent at all when empty (ngx_http_headers_filter skips an empty value). A value with

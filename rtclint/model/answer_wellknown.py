@@ -85,8 +85,8 @@ def _follow(by_host: dict, sites: list, site, request: "Request") -> tuple[list,
 
 def _entry(site) -> tuple[str, int]:
     """How a client reaches the site: https on its first TLS port (443 first), else http."""
-    tls = sorted(lst.port for lst in site.listens if lst.tls and lst.port)
-    plain = sorted(lst.port for lst in site.listens if not lst.tls and lst.port)
+    tls = sorted([lst.port for lst in site.listens if lst.tls and lst.port])  # lists: no generator frames
+    plain = sorted([lst.port for lst in site.listens if not lst.tls and lst.port])
     if tls or not plain:
         return "https", 443 if not tls or 443 in tls else tls[0]
     return "http", 80 if 80 in plain else plain[0]
@@ -115,7 +115,16 @@ def _hosts(site) -> list[str]:
     (HAProxy host ACLs, Caddy host matchers, an nginx `if`); else the first, as every host gets the same
     route (a site of thousands of names is asked once)."""
     named = site_hosts(site)
-    if not site.facts.get("ifs") and not any(r.facts.get("hosts") or r.facts.get("conditions") or r.facts.get("ifs")
-                                             or r.facts.get("cond") for r in site.routes):
+    if len(named) > 1 and not site.facts.get("ifs") and not _host_bound_routes(site):
         named = named[:1]
     return named[:MAX_HOSTS] or ["localhost"]
+
+
+def _host_bound_routes(site) -> bool:
+    """Some route of the site answers by host (a loop, not a generator: asked for every
+    site twice, once per well-known)."""
+    for route in site.routes:
+        facts = route.facts
+        if facts.get("hosts") or facts.get("conditions") or facts.get("ifs") or facts.get("cond"):
+            return True
+    return False

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from array import array
+from bisect import bisect_left
 from itertools import compress
 from sys import intern as _intern
 from dataclasses import dataclass, field
@@ -46,16 +47,63 @@ class Word:
     raw_start: int = 0
     raw_end: int = 0
 
-    def source_map(self, text: str) -> array:
-        """`map[i]` is the source offset of `value[i]` (for positions inside JSON bodies)."""
-        if "\\" not in text[self.raw_start:self.raw_end]:
+    def source_map(self, text: str) -> "array | EscapeMap":
+        """`map[i]` is the source offset of `value[i]` (for positions inside JSON bodies):
+        what `unescape` maps, kept as where the escapes are (`EscapeMap`)."""
+        raw = text[self.raw_start:self.raw_end]
+        if "\\" not in raw:
             return array("l", range(self.raw_start, self.raw_end))
-        return unescape(text, self.raw_start, self.raw_end)[1]
+        escapes = tuple([m.start() - n for n, m in enumerate(_ESCAPE.finditer(raw))])
+        return EscapeMap(self.raw_start, len(raw), escapes)
 
     def crossplane_value(self, text: str) -> str:
         """The argument as crossplane reports it (for comparing the two parsers in tests)."""
         raw = text[self.raw_start : self.raw_end]
         return raw.replace("\\" + self.quoted, self.quoted) if self.quoted else raw
+
+
+class EscapeMap:
+    """The source offsets of an escaped word's value (`unescape`'s map), held as the value
+    indexes of its escapes: each escape's character sits at its backslash and the escaped
+    character is dropped, so character i is at `start + i` plus the escapes before it. A
+    JSON well-known body has hundreds of characters and a few dozen escapes; an array of
+    every offset, filled one machine integer at a time, cost 3% of checking the 300-file
+    nginx set."""
+
+    __slots__ = ("start", "length", "escapes")
+
+    def __init__(self, start: int, raw_length: int, escapes: tuple[int, ...]) -> None:
+        self.start = start
+        self.length = raw_length - len(escapes)  # each escape drops one character
+        self.escapes = escapes  # ascending value indexes of the escapes' characters
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self.length))]
+        if index < 0:
+            index += self.length
+        if not 0 <= index < self.length:
+            raise IndexError("EscapeMap index out of range")
+        return self.start + index + bisect_left(self.escapes, index)
+
+    def __iter__(self):
+        return (self[i] for i in range(self.length))
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, EscapeMap):
+            return NotImplemented
+        return (self.start, self.length, self.escapes) == (other.start, other.length, other.escapes)
+
+    __hash__ = None  # type: ignore[assignment]  # equal by value, like the array it replaces
+
+    def __getstate__(self):  # slots without a dict: pickled by the parse cache
+        return self.start, self.length, self.escapes
+
+    def __setstate__(self, state) -> None:
+        self.start, self.length, self.escapes = state
 
 
 @dataclass(init=False)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 
-from rtclint.model.answer import answer, answer_site
+from rtclint.model.answer import answer_site
 from rtclint.model.answer_hosts import SiteIndex
 from rtclint.model.answer_requests import request_for
-from rtclint.model.answer_types import unknown
+from rtclint.model.answer_types import no_site, unknown
 from rtclint.rules.common.roles import upstream_role
 from rtclint.rules.discovery.answered import site_urls
 from rtclint.rules.routing.routes import opaque
@@ -47,12 +47,40 @@ def _ask(ctx, url: "PublicUrl", kind: str) -> "Answer":
     if plan is None:
         return unknown(f"no site serves {url.host}")
     index, fragment = plan
-    found = answer(index, request)
+    site = index.pick(request)
+    if site is None:
+        found = no_site(request.host, request.port)
+    else:
+        shared = _host_blind_answers(ctx, site)
+        if shared is None:
+            found = answer_site(site, request)
+        else:
+            # the hosts of one server get the same answer: asked once (a third of a big
+            # tree's requests are the same request to another name of the same server)
+            key = (kind, request.path, scheme, request.port)
+            found = shared.get(key)
+            if found is None:
+                found = shared[key] = answer_site(site, request)
     if found.site is not None:
         return found
     if fragment is not None:  # a fragment without an address (a Caddy snippet, a site body)
         return answer_site(fragment, request)
     return found if found.kind == "unknown" else unknown(found.reason or "no site", None)
+
+
+def _host_blind_answers(ctx, site) -> dict | None:
+    """The answers of an nginx server that reads no request's host
+    (answer_nginx.reads_host), by request but host; None for any other site. Decided
+    once per server and run (imported here: a tree without nginx never loads the nginx
+    answers)."""
+    by_site = ctx.memo("routing.host_blind_answers", dict)
+    try:
+        return by_site[site]
+    except KeyError:
+        from rtclint.model.answer_nginx import reads_host
+
+        shared = by_site[site] = {} if site.kind == "nginx" and not reads_host(site) else None
+        return shared
 
 
 def _host_plan(ctx, host: str):
