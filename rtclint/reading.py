@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import stat
 import sys
 
 from rtclint.discover import Candidate, display_path, kind_from_name
@@ -63,21 +62,20 @@ def read_bytes(abspath: str) -> bytes:
     read): a third of what `open()` costs with its io objects and a stat of the path before."""
     fd = os.open(abspath, os.O_RDONLY | getattr(os, "O_BINARY", 0))  # O_BINARY: Windows' CRLF untouched
     try:
-        st = os.fstat(fd)
-        if st.st_size > MAX_FILE_BYTES:
-            raise DecodeError(f"file is {st.st_size} bytes, over the {MAX_FILE_BYTES}-byte limit")
-        # A byte more than its size is asked: getting it means the file grew since the fstat
-        # (or has no size, as /proc's files): then it is read on to its end.
-        data = os.read(fd, st.st_size + 1)
-        if len(data) > st.st_size or not stat.S_ISREG(st.st_mode):
-            chunks, size = [data], len(data)
-            while size <= MAX_FILE_BYTES and (chunk := os.read(fd, 1 << 16)):
-                chunks.append(chunk)
-                size += len(chunk)
-            if size > MAX_FILE_BYTES:  # a device never ends: read no further than the limit
+        size = os.fstat(fd).st_size
+        if size > MAX_FILE_BYTES:
+            raise DecodeError(f"file is {size} bytes, over the {MAX_FILE_BYTES}-byte limit")
+        # Read to the end, not to the size fstat gave: a read may return less than asked, a
+        # file may grow meanwhile, /proc's files have no size, and a device never ends (so
+        # never past the limit). A byte more than the size is asked first: a regular file
+        # then takes one read and one that finds its end.
+        chunks, total = [], 0
+        while chunk := os.read(fd, max(size + 1 - total, 1 << 16)):
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > MAX_FILE_BYTES:
                 raise DecodeError(f"file is over the {MAX_FILE_BYTES}-byte limit")
-            data = b"".join(chunks)
-        return data
+        return b"".join(chunks)
     finally:
         os.close(fd)
 

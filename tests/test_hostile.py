@@ -213,3 +213,15 @@ def test_read_bytes_reads_to_the_end_and_stops_at_the_limit(tmp_path, monkeypatc
     for path in (str(tmp_path / "big.conf"), "/dev/zero"):
         with pytest.raises(DecodeError, match="limit"):
             reading.read_bytes(path)
+
+
+def test_read_bytes_keeps_reading_after_a_short_read(tmp_path, monkeypatch):
+    """A read may return fewer bytes than asked (a network or FUSE file system, a
+    signal): the file is still read whole, never cut at the first short read."""
+    from rtclint import reading
+
+    data = bytes(range(256)) * 40
+    (tmp_path / "a.conf").write_bytes(data)
+    real_read = os.read
+    monkeypatch.setattr(reading.os, "read", lambda fd, n: real_read(fd, min(n, 1000)))
+    assert reading.read_bytes(str(tmp_path / "a.conf")) == data
