@@ -48,24 +48,26 @@ def _ask(ctx, url: "PublicUrl", kind: str) -> "Answer":
         return unknown(f"no site serves {url.host}")
     index, fragment = plan
     site = index.pick(request)
-    if site is None:
-        found = no_site(request.host, request.port)
-    else:
-        shared = _host_blind_answers(ctx, site)
-        if shared is None:
-            found = answer_site(site, request)
-        else:
-            # the hosts of one server get the same answer: asked once (a third of a big
-            # tree's requests are the same request to another name of the same server)
-            key = (kind, request.path, scheme, request.port)
-            found = shared.get(key)
-            if found is None:
-                found = shared[key] = answer_site(site, request)
+    found = no_site(request.host, request.port) if site is None else _site_answer(ctx, site, request, kind, scheme)
     if found.site is not None:
         return found
     if fragment is not None:  # a fragment without an address (a Caddy snippet, a site body)
         return answer_site(fragment, request)
     return found if found.kind == "unknown" else unknown(found.reason or "no site", None)
+
+
+def _site_answer(ctx, site, request, kind: str, scheme: str) -> "Answer":
+    """`answer_site`, asked once for all the host names of a server that reads no request's
+    host (a third of a big tree's requests are the same request to another name of the
+    same server)."""
+    shared = _host_blind_answers(ctx, site)
+    if shared is None:
+        return answer_site(site, request)
+    key = (kind, request.path, scheme, request.port)
+    found = shared.get(key)
+    if found is None:
+        found = shared[key] = answer_site(site, request)
+    return found
 
 
 def _host_blind_answers(ctx, site) -> dict | None:
