@@ -323,3 +323,30 @@ def test_a_file_added_to_a_bind_mounted_folder_reparses_the_file_that_mounts_it(
     (root / "keys" / "keys.yaml").write_text("callkey: 4f9c2a7e1b8d3f6a0c5e9b2d7f1a4c8e\n")
     assert cached_run_of("docker-compose.yml", parsed) == ["docker-compose.yml"]
     assert cached_run_of("docker-compose.yml", parsed) == []
+
+
+SITE_WITH_SNIPPET = """server {
+    listen 443 ssl;
+    server_name example.com;
+    include /etc/nginx/snippets/well-known.conf;
+    location /_matrix { proxy_pass http://127.0.0.1:8008; }
+}
+"""
+
+
+def test_a_folder_that_makes_the_tree_mirror_etc_nginx_reparses_the_site_that_includes_it(tree):
+    """An `/etc/nginx/snippets/…` include is the host's file until the tree has a
+    `snippets/` folder of its own; from then on a missing file there is RTC003. The
+    cached parse of the site must see the folder appear."""
+    root, parsed = tree
+    (root / "sites-enabled").mkdir()
+    site = os.path.join("sites-enabled", "matrix.conf")
+    (root / site).write_text(SITE_WITH_SNIPPET)
+    assert cached_run_of(site, parsed) == [site]
+    assert cached_run_of(site, parsed) == []
+    (root / "snippets").mkdir()
+    (root / "snippets" / "README").write_text("snippets live here\n")
+    assert cached_run_of(site, parsed) == [site]
+    result = engine.check([site], use_cache=True, jobs=1)
+    assert [d.code for d in result.diagnostics if d.code == "RTC003"] == ["RTC003"]
+    assert cached_run_of(site, parsed) == []

@@ -274,7 +274,7 @@ def resolve_include(state: NginxState, stmt: Stmt, ctx: tuple, bases: list[str])
             return Include(stmt, ctx, matches, None)
     if relative in STOCK_FILES:
         return Include(stmt, ctx, [], None)
-    if os.path.isabs(pattern) and not _mirrors(bases, relative):
+    if os.path.isabs(pattern) and not _mirrors(tree, bases, relative):
         return Include(stmt, ctx, [], None)
     return Include(stmt, ctx, [], _missing(pattern))
 
@@ -290,14 +290,15 @@ def _strip_prefix(pattern: str) -> str | None:
     return None
 
 
-def _mirrors(bases: list[str], relative: str) -> bool:
+def _mirrors(tree, bases: list[str], relative: str) -> bool:
     """Does the tree mirror the nginx prefix where this `/etc/nginx/…` path points?
     Yes when the file's directory is there (`snippets/`), or, for a file directly in
-    the prefix, when the main `nginx.conf` is."""
+    the prefix, when the main `nginx.conf` is. Asked through the tree, so the parse
+    cache knows the answer decides this file's facts (a `snippets/` folder added later)."""
     directory = os.path.dirname(relative)
     if directory:
-        return any(os.path.isdir(os.path.join(b, directory)) for b in bases)
-    return any(os.path.isfile(os.path.join(b, "nginx.conf")) for b in bases)
+        return any(tree.isdir(os.path.join(b, directory)) for b in bases)
+    return any(tree.isfile(os.path.join(b, "nginx.conf")) for b in bases)
 
 
 def expand(state: NginxState, doc: Document, stmts: list[Stmt], ctx: tuple, bases: list[str],
