@@ -25,6 +25,9 @@ FIREWALL_KINDS = frozenset({"nftables", "ufw", "iptables", "firewalld"})
 # not a WHERE kind: what the TOML homeserver family reads (Continuwuity/Tuwunel settings, from a
 # TOML file, a NixOS module or the playbook's vars), which a Synapse tree holds none of
 TOML_SETTINGS = "toml-homeserver-settings"
+# not a WHERE kind either: ESS values of the matrix-stack chart, which the ESS family's value
+# rules read and a Synapse or TOML homeserver tree holds none of
+ESS_VALUES = "ess-values"
 GROUPED = PROXY_KINDS | SERVICE_KINDS | HOMESERVER_KINDS | CLIENT_FILE_KINDS | FIREWALL_KINDS | {"livekit"}
 
 
@@ -46,6 +49,8 @@ def kinds_held(dep: "Deployment") -> set[str]:
         kinds |= HOMESERVER_KINDS
     if dep.toml_homeservers:
         kinds.add(TOML_SETTINGS)
+    if dep.ess:
+        kinds.add(ESS_VALUES)
     if dep.extra_well_knowns or dep.element_call or dep.element_web:
         kinds |= CLIENT_FILE_KINDS
     if dep.firewalls:
@@ -56,15 +61,19 @@ def kinds_held(dep: "Deployment") -> set[str]:
 # Families whose every rule is about one part of the setup: without it, none of them can find
 # anything, whatever other kinds their WHERE names (a LiveKit rule reads Compose files for
 # the LiveKit container's ports; a routing rule reads Compose files for a route's upstream; the
-# TOML homeserver rules read only Continuwuity's and Tuwunel's settings).
+# TOML homeserver rules read only Continuwuity's and Tuwunel's settings; the ESS value rules
+# only the chart's values, though their WHERE's "ess" comes with any homeserver).
 FAMILY_NEEDS = {
     "livekit": frozenset({"livekit"}),  # a LiveKit config, or a LiveKit container
     "routing": PROXY_KINDS,  # a proxy site (Kubernetes Ingress and Traefik labels included)
     "homeserver_toml": frozenset({TOML_SETTINGS}),
+    "ess": frozenset({ESS_VALUES}),  # the chart's values (dep.ess)
 }
 # ...but for these members, which read other parts
 FAMILY_EXCEPTIONS = frozenset({
     "livekit.rtc414_image_pair_incompatible",  # Element Call's and lk-jwt-service's images
+    "ess.rtc602_ess_nodeports_stale",  # Kubernetes Services' nodePorts, with or without the chart's values
+    "ess.rtc603_service_port_mismatch",  # Kubernetes Services against the pods they select
 })
 
 
