@@ -261,3 +261,67 @@ def test_redirect_and_backend_protocol_annotations(tmp_path):
     fcgi = run(tmp_path / "c", {"rtc.yaml": ingress(path("/livekit/jwt"),
                                                     '    nginx.ingress.kubernetes.io/backend-protocol: "FCGI"\n')})
     assert ask(fcgi, "/livekit/jwt").kind == "unknown"
+
+
+def ingress_route(port, kind=""):
+    """An IngressRoute to the JWT Service (`JWT`: port 80, targetPort the container's port
+    named `http`, 8080), as Traefik's kubernetescrd provider reads it."""
+    target_kind = f", kind: {kind}" if kind else ""
+    return JWT.replace("ports: [{port: 80,", "ports: [{name: web, port: 80,") + f"""---
+apiVersion: traefik.io/v1alpha1
+kind: IngressRoute
+metadata: {{name: rtc}}
+spec:
+  entryPoints: [websecure]
+  routes:
+    - match: Host(`rtc.example.org`) && PathPrefix(`/livekit/jwt`)
+      kind: Rule
+      services: [{{name: jwt, port: {port}{target_kind}}}]
+"""
+
+
+TRAEFIK = """
+services:
+  traefik:
+    image: traefik:v3.4
+    command: ["--entrypoints.websecure.address=:443", "--providers.kubernetescrd"]
+"""
+
+
+@pytest.mark.parametrize("port", ["80", "web"])
+def test_an_ingressroute_reaches_the_pod_at_the_service_ports_target(tmp_path, port):
+    """Traefik proxies an IngressRoute to the Service's endpoints: the pods, at the target
+    port (here named `http` by the container: 8080), whether the route names the Service
+    port by number or by name (crd/kubernetes_http.go loadServers)."""
+    result = run(tmp_path, {"rtc.yaml": ingress_route(port), "compose.yaml": TRAEFIK})
+    got = ask(result, "/livekit/jwt/sfu/get")
+    assert (got.kind, got.upstream.host, got.upstream.port) == ("proxy", "jwt", 8080)
+    assert "RTC207" not in codes(result) and "RTC603" not in codes(result)
+
+
+def test_an_ingressroute_port_by_name_without_its_service_stays_unknown(tmp_path):
+    alone = ingress_route("web").split("---\napiVersion: traefik.io")[1]
+    result = run(tmp_path, {"rtc.yaml": "apiVersion: traefik.io" + alone, "compose.yaml": TRAEFIK})
+    got = ask(result, "/livekit/jwt/sfu/get")
+    assert got.kind == "unknown" and "names the port `web` of Service `jwt`" in got.reason
+
+
+@pytest.mark.parametrize("port", ["81", "websocket"])
+def test_an_ingressroute_port_its_service_lacks_is_rtc603_or_unknown(tmp_path, port):
+    """Traefik leaves such a route out ("service port not found"): never proxied; a port by
+    number its Service lacks is RTC603, with the Service's one port as the fix."""
+    result = run(tmp_path, {"rtc.yaml": ingress_route(port), "compose.yaml": TRAEFIK})
+    got = ask(result, "/livekit/jwt/sfu/get")
+    assert got.kind == "unknown" and f"port {port} that Service jwt does not have" in got.reason
+    rtc603 = [d for d in result.diagnostics if d.code == "RTC603"]
+    assert "RTC207" not in codes(result)
+    if port.isdecimal():
+        assert [d.fix.edits[0].content for d in rtc603] == ["80"]
+    else:
+        assert rtc603 == []  # a port by name: as for an Ingress, only a number is checked
+
+
+def test_an_ingressroute_to_a_traefik_service_is_unknown(tmp_path):
+    result = run(tmp_path, {"rtc.yaml": ingress_route(80, kind="TraefikService"), "compose.yaml": TRAEFIK})
+    got = ask(result, "/livekit/jwt/sfu/get")
+    assert got.kind == "unknown" and "TraefikService `jwt`" in got.reason

@@ -255,32 +255,53 @@ def _resolved(ref: EnvVar, held: EnvVar) -> EnvVar:
 def ingress_target_ports(dep: "Deployment") -> None:
     """An ingress controller sends traffic straight to the pods, at the Service port's
     `targetPort`: make that the Ingress route's upstream port (the Service port stays in
-    `route.facts['service_port']`), so port rules compare it with what the pod binds."""
+    `route.facts['service_port']`), so port rules compare it with what the pod binds.
+    Traefik's IngressRoutes too (they name the Service in `kube_service`): Traefik proxies
+    to the Service's endpoints, and leaves out a route whose Service lacks the port."""
     by_name = {}
     for ks in dep.kube_services:
         by_name.setdefault(ks.name, ks)
     selected = None  # built on the first named targetPort
     for site in dep.sites:
-        if site.kind not in ("ingress", "gateway"):
+        ingress = site.kind in ("ingress", "gateway")
+        if not ingress and site.kind != "traefik":
             continue
         for route in site.routes:
-            up = route.proxy.upstream if route.proxy else None
-            ks = by_name.get(up.host) if up is not None else None
+            # an IngressRoute naming its Service port by name waits for it (parsers/traefik.py)
+            proxy = route.proxy or route.facts.get("pending_proxy")
+            if proxy is None or not (ingress or route.facts.get("kube_service")):
+                continue
+            ks = by_name.get(proxy.upstream.host)
             if ks is None:
                 continue
             wanted = route.facts.get("service_port")
             name = route.facts.get("port_name")
             port = next((p for p in ks.ports if (wanted is not None and p.port == wanted) or (name and p.name == name)), None)
-            if port is None:  # the controller has no endpoint for it: its own error (answer_ingress)
-                route.facts["port_missing"] = (ks.name, wanted if wanted is not None else name)
+            if port is None:
+                _port_missing(route, ks.name, wanted if wanted is not None else name, ingress)
                 continue
             target = port.target_port.value if port.target_port is not None else port.port
             if isinstance(target, str) and not target.isdecimal():
                 if selected is None:
                     selected = _selected_containers(dep)
                 target = _named_container_port(selected, ks, target)
-            if target is not None:
-                up.port = int(target)
+            if target is None:
+                continue
+            proxy.upstream.port = int(target)
+            if route.proxy is None:  # the port by name is known now
+                route.proxy = route.facts.pop("pending_proxy")
+                route.facts.pop("undecidable", None)
+
+
+def _port_missing(route, service: str, port, ingress: bool) -> None:
+    """The controller has no endpoint for the route: ingress-nginx answers 503 itself, a
+    Gateway 500 (answer_ingress); Traefik logs "service port not found" and leaves the
+    IngressRoute's router out, so what answers instead is not the route's to say."""
+    if ingress:
+        route.facts["port_missing"] = (service, port)
+    else:
+        route.facts["undecidable"] = (f"`{route.name}` names port {port} that Service {service} does not "
+                                      "have: Traefik leaves the route out")
 
 
 def _named_container_port(selected: dict[int, list[Service]], ks, name: str) -> int | None:

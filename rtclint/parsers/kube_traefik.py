@@ -67,7 +67,13 @@ def _ingress_route(doc: Document, node: yaml.Node, dyn: Dynamic) -> None:
         svc_name = scalar(mapping_get(first, "name")[1]) if first is not None else None
         port_node = mapping_get(first, "port")[1] if first is not None else None
         port = scalar(port_node)
-        if isinstance(svc_name, str):
+        target_kind = scalar(mapping_get(first, "kind")[1]) if first is not None else None
+        if isinstance(svc_name, str) and target_kind not in (None, "Service"):
+            # a TraefikService (weighted, mirroring) names other services: not modelled
+            router.facts_unknown = (f"IngressRoute `{name}` sends to {target_kind} `{svc_name}`, which rtclint "
+                                    "does not read")
+            router.service = Value(rname, node_span(doc, first))
+        elif isinstance(svc_name, str):
             span = node_span(doc, first)
             # Traefik speaks https to a Service port 443 or one whose name starts with https
             # (crd/kubernetes_http.go parseServiceProtocol; a `scheme` set on the route wins)
@@ -77,6 +83,11 @@ def _ingress_route(doc: Document, node: yaml.Node, dyn: Dynamic) -> None:
                                             scheme=str(scheme),
                                             port_span=node_span(doc, port_node) if port_node is not None else None)]
             router.service = Value(rname, span)
+            # Traefik sends to the Service's endpoints: the pods, at the Service port's
+            # targetPort (crd/kubernetes_http.go loadServers), which model/linking_kube reads
+            # when the tree holds the Service
+            router.facts = {"kube_service": svc_name, "service_port": port if isinstance(port, int) else None,
+                            "port_name": port if isinstance(port, str) else None}
             if isinstance(port, str):  # the Service's port by name: its number is the cluster's
                 router.facts_unknown = f"IngressRoute `{name}` names the port `{port}` of Service `{svc_name}`"
         dyn.routers[rname] = router

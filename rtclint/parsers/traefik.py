@@ -56,6 +56,8 @@ class Router:
     priority: Value | None = None
     tls: bool = False
     facts_unknown: str = ""  # why the router's upstream cannot be known from the tree
+    # route facts its source adds (an IngressRoute's Kubernetes Service and port, linked later)
+    facts: dict = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -153,11 +155,17 @@ def _route(doc: Document, dyn: Dynamic, router: Router, node, host: str) -> Rout
             return route
     service = router.service.value if router.service else None
     upstreams = dyn.services.get(str(service).split("@", 1)[0]) if service else None
+    route.facts.update(router.facts)
+    proxy = Proxy(upstream=upstreams[0], strip_prefix=strip, websocket=True, span=router.service.span,
+                  backend_name=str(service)) if upstreams else None
     if router.facts_unknown:
         route.facts["undecidable"] = router.facts_unknown
-    elif upstreams:
-        route.proxy = Proxy(upstream=upstreams[0], strip_prefix=strip, websocket=True,
-                            span=router.service.span, backend_name=str(service))
+        if proxy is not None and router.facts.get("port_name"):
+            # the proxy an IngressRoute makes once its Service's port is known by number:
+            # model/linking_kube resolves it when the tree holds the Service
+            route.facts["pending_proxy"] = proxy
+    elif proxy is not None:
+        route.proxy = proxy
     return route
 
 

@@ -5,7 +5,8 @@ For Services whose selector matches the lk-jwt-service or LiveKit pods in the tr
 checks that each `targetPort` is a port the container listens on (the JWT service:
 `LIVEKIT_JWT_BIND`/`LIVEKIT_JWT_PORT`, default 8080; LiveKit: `port`, `rtc.tcp_port`,
 its UDP ports, TURN ports) or the name of one of its container ports. For Ingress
-backends, checks that the port is one of the Service's `port`s.
+backends and Traefik IngressRoute services, checks that the port is one of the Service's
+`port`s (Traefik leaves such a route out; ingress-nginx answers 503).
 
 ## Why
 Kubernetes forwards blindly: a wrong targetPort gives connection refused behind the
@@ -45,9 +46,11 @@ def check(ctx):
                 targets.setdefault(ks.name, []).append(svc)
                 yield from _check_target_ports(ctx, ks, svc)
     for site in dep.sites:
-        if site.kind != "ingress":
+        if site.kind not in ("ingress", "traefik"):
             continue
         for route in site.routes:
+            if site.kind == "traefik" and not route.facts.get("kube_service"):
+                continue  # a Traefik route to a container or URL, not to a Kubernetes Service
             up = route.proxy.upstream if route.proxy else None
             ks = by_name.get(up.host) if up else None
             wanted = route.facts.get("service_port")

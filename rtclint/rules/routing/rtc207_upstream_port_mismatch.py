@@ -10,7 +10,8 @@ the service binds: lk-jwt-service `LIVEKIT_JWT_BIND` (`:PORT`), else
 
 ## Why
 Container-to-container traffic goes to the container's own port: a mismatch is a
-502 on every token request or websocket.
+502 on every token request or websocket. A route to a Kubernetes Service (an Ingress, a
+Traefik IngressRoute) reaches the pod through the Service's `targetPort`: that is RTC603's.
 
 ## Example
 ```caddy
@@ -74,16 +75,20 @@ def check(ctx) -> Iterator:
 
 def _proxied(ctx):
     """The answers that proxy a client's JWT or SFU request, in the proxies rtclint edits
-    (Kubernetes Service → container ports are RTC603's)."""
+    (Kubernetes Service → container ports are RTC603's: an Ingress's, and a Traefik
+    IngressRoute's, which names a Service port that the Service maps to the pod's)."""
     for url, _route in jwt_urls(ctx):
         for kind in JWT_KINDS:
             found = ask(ctx, url, kind)
-            if found.kind == "proxy" and found.route is not None and found.route.proxy is not None \
-                    and found.site.kind in PROXIES:
+            if found.kind == "proxy" and found.route is not None and _edited_here(found):
                 yield found
     for found in sfu_answers(ctx):
-        if found.site.kind in PROXIES and found.route.proxy is not None:
+        if found.route is not None and _edited_here(found):
             yield found
+
+
+def _edited_here(found) -> bool:
+    return found.site.kind in PROXIES and found.route.proxy is not None and not found.route.facts.get("kube_service")
 
 
 def _listening_port(dep, svc):
