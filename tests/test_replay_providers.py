@@ -328,3 +328,27 @@ def test_traefik_reads_labels_ingressroutes_and_ingresses_as_the_model_does():
     assert m and m.group(1) == "6" and int(m.group(2)) >= 100, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert m.group(3) == "0", proc.stdout[-20000:]
     assert proc.returncode == 0
+
+
+def test_the_ingress_variants_cover_every_way_a_backend_reaches_the_pods(tmp_path):
+    """Each backend kind is generated, and where the Service is in the file the pods' port
+    (named targetPort: the Deployment's container port) differs from the Service port: a
+    replay proxying to the Service port would disagree."""
+    from tools.replay import generate_traefik_ingress as gen
+
+    made = [path for _, path in gen.traefik_ingresses(str(tmp_path))]
+    assert len(made) >= 48
+    kinds = set()
+    for path in made:
+        objects = kube_api.objects_of(path)
+        ports = {p["backend"]["service"]["port"].get("number", "by name") for o in objects if o["kind"] == "Ingress"
+                 for r in o["spec"]["rules"] for p in r["http"]["paths"]}
+        services = [o for o in objects if o["kind"] == "Service"]
+        kinds.add(("by name" in ports, bool(services), any(o["kind"] == "Deployment" for o in objects)))
+        for svc in services:
+            reached = {p["name"]: p["port"] for p in kube_endpoints.endpoint_ports(svc, objects)}
+            name = svc["metadata"]["name"]
+            assert reached["http"] in (gen.TARGETS[name], gen.CONTAINERS[name]) and reached["http"] != gen.SERVICES[name]
+    # by number to a Service left to the cluster; by number or name, numeric or named targetPort
+    assert kinds == {(False, False, False), (False, True, False), (True, True, False), (False, True, True),
+                     (True, True, True)}
