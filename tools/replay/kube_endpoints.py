@@ -80,7 +80,7 @@ def pod_port(pod: dict, service_port: dict) -> int | None:
     target = service_port.get("targetPort", service_port.get("port"))
     if isinstance(target, int) and not isinstance(target, bool):
         return target
-    if isinstance(target, str) and target.isdecimal():  # written quoted
+    if isinstance(target, str) and target.isdecimal():  # quoted: the API refuses it; the model reads the number
         return int(target)
     protocol = service_port.get("protocol") or "TCP"
     sidecars = [c for c in _list(pod["spec"].get("initContainers")) if c.get("restartPolicy") == "Always"]
@@ -110,6 +110,8 @@ def endpoint_ports(service: dict, objects: list[dict], in_file: bool = True) -> 
             numbers = {pod_port(pod, port) for pod in chosen} if chosen else {pod_port({"spec": {}}, port)}
         else:
             numbers = {port.get("port")}
+        # pods disagreeing on a named port's number: each is listed (Traefik takes the first
+        # listed by name, the model the first container in the file: such a file may disagree)
         for number in sorted(n for n in numbers if isinstance(n, int)):
             out.append({"name": str(port.get("name") or ""), "port": number, "protocol": port.get("protocol") or "TCP"})
     return out
