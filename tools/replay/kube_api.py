@@ -306,7 +306,9 @@ def ingress_classes(objects: list[dict]) -> list[dict]:
 def serve(path: str, mapping: dict[str, str], ready: tuple[str, int, str, int], provider: str = "kubernetescrd",
           address: tuple[str, int] = ADDRESS):
     """Start the fake API for the Kubernetes file `path`: (the server, service name →
-    (ClusterIP, ports) for the stand-ins, why not when the server is None)."""
+    (its stand-in address, the ports Traefik may send to: the Service ports for
+    IngressRoutes, the endpoints' for Ingresses) for the stand-ins, why not when the server
+    is None)."""
     try:
         objects = objects_of(path)
     except (OSError, yaml.YAMLError) as exc:
