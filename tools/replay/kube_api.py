@@ -14,11 +14,14 @@ or `/api/v1/<plural>` for the core group, across all namespaces) and then watch 
 other kind: an empty list) and holds each watch open with no event, so the providers see
 one fixed cluster.
 
-Services: the replay points each Service the routes name at a stand-in through its
-ClusterIP (the loopback address the replay gave that name), and Traefik runs with
+Services: the replay gives each Service the routes name a stand-in address (the loopback
+address the replay gave that name) as its ClusterIP. IngressRoutes: Traefik runs with
 `nativeLBByDefault`, so it proxies to ClusterIP:port, the Service's own port — what the
-model's upstream (`<service>:<port>`) names. A Service a route names that the file does not
-define is added (ClusterIP, that port): the cluster of such a file has it elsewhere.
+model's upstream (`<service>:<port>`) names. Ingresses: Traefik proxies to the pods, as
+ingress-nginx does, at the EndpointSlices served for the Services (kube_endpoints.py: the
+stand-in address, the port Kubernetes would publish), and the model is the linked one
+(`<service>:<targetPort>`). A Service a route names that the file does not define is added
+(ClusterIP, that port): the cluster of such a file has it elsewhere.
 Objects of the older `traefik.containo.us` group are served as `traefik.io` (Traefik v2
 read that group; the v3 of the replay reads only the new one)."""
 
@@ -31,6 +34,8 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import yaml
+
+from tools.replay import kube_endpoints
 
 ADDRESS = ("127.0.0.252", 6443)
 OLD_GROUP = "traefik.containo.us/"
@@ -90,8 +95,8 @@ def referenced_services(objects: list[dict]) -> list[tuple[str, str, object]]:
 def port_missing(objects: list[dict]) -> str:
     """A route naming a port its Service (written in the file) does not have, or ''. Traefik
     drops such a route (404) and ingress-nginx answers 503; the linked model says unknown
-    (model/answer_ingress.py), but the replay reads each file's sites before linking, where
-    the route still proxies: not replayed (RTC603 flags the file)."""
+    (model/answer_ingress.py), but an IngressRoute file is replayed against its sites read
+    before linking, where the route still proxies: not replayed (RTC603 flags the file)."""
     services = {(o["metadata"]["namespace"], o["metadata"].get("name")): o for o in objects if o["kind"] == "Service"}
     for ns, name, port in referenced_services(objects):
         svc = services.get((ns, name))
@@ -128,6 +133,22 @@ def cluster(objects: list[dict], address_of) -> list[dict]:
             spec["clusterIP"] = address_of(name)
             spec["clusterIPs"] = [spec["clusterIP"]]
     return objects
+
+
+def endpoint_slices(objects: list[dict], served: list[dict], address_of) -> list[dict]:
+    """The EndpointSlices of the Services the Ingresses name (kube_endpoints.py), their pods
+    on the Service's stand-in address; `objects`: the file's, `served`: with the Services
+    the cluster adds."""
+    own = {(o["metadata"]["namespace"], o["metadata"].get("name")) for o in objects if o["kind"] == "Service"}
+    services = {(o["metadata"]["namespace"], o["metadata"].get("name")): o for o in served if o["kind"] == "Service"
+                and o.get("apiVersion") == "v1"}
+    slices = []
+    for ns, name in dict.fromkeys((ns, name) for ns, name, _ in referenced_services(objects)):
+        svc = services.get((ns, name))
+        ports = kube_endpoints.endpoint_ports(svc, objects, in_file=(ns, name) in own) if svc else []
+        if ports:  # none: Traefik skips the route (no endpoints), ingress-nginx answers 503
+            slices.append(kube_endpoints.endpoint_slice(svc, ports, address_of(name)))
+    return slices
 
 
 def _path_kind(path: str) -> tuple[str, str] | None:
@@ -234,10 +255,14 @@ def ready_objects(address: str, port: int, path: str, priority: int, provider: s
                  "metadata": {"name": "replay-ready", "uid": str(uuid.uuid4()), **meta},
                  "spec": {"routes": [{"match": f"Path(`{path}`)", "kind": "Rule", "priority": priority,
                                       "services": [{"name": "replay-ready", "port": port}]}]}}
-    return [{"apiVersion": "v1", "kind": "Service",
-             "metadata": {"name": "replay-ready", "uid": str(uuid.uuid4()), **meta},
-             "spec": {"type": "ClusterIP", "clusterIP": address, "clusterIPs": [address],
-                      "ports": [{"port": port, "protocol": "TCP"}]}}, route]
+    service = {"apiVersion": "v1", "kind": "Service",
+               "metadata": {"name": "replay-ready", "uid": str(uuid.uuid4()), **meta},
+               "spec": {"type": "ClusterIP", "clusterIP": address, "clusterIPs": [address],
+                        "ports": [{"port": port, "protocol": "TCP"}]}}
+    if provider != "kubernetesingress":
+        return [service, route]
+    ports = [{"name": "", "port": port, "protocol": "TCP"}]  # an Ingress reaches the pods: its slice
+    return [service, route, kube_endpoints.endpoint_slice(service, ports, address)]
 
 
 # ingress-nginx annotations the model reads (parsers/kube_ingress.py): Traefik does not
@@ -281,7 +306,9 @@ def ingress_classes(objects: list[dict]) -> list[dict]:
 def serve(path: str, mapping: dict[str, str], ready: tuple[str, int, str, int], provider: str = "kubernetescrd",
           address: tuple[str, int] = ADDRESS):
     """Start the fake API for the Kubernetes file `path`: (the server, service name →
-    (ClusterIP, ports) for the stand-ins, why not when the server is None)."""
+    (its stand-in address, the ports Traefik may send to: the Service ports for
+    IngressRoutes, the endpoints' for Ingresses) for the stand-ins, why not when the server
+    is None)."""
     try:
         objects = objects_of(path)
     except (OSError, yaml.YAMLError) as exc:
@@ -291,7 +318,7 @@ def serve(path: str, mapping: dict[str, str], ready: tuple[str, int, str, int], 
         if why:
             return None, {}, why
         objects = [o for o in objects if o["kind"] != "IngressClass"] + ingress_classes(objects)
-    why = port_missing(objects)
+    why = port_missing(objects) if provider != "kubernetesingress" else ""
     if why:
         return None, {}, why
     fresh = iter(f"127.0.4.{n}" for n in range(2, 250))
@@ -302,11 +329,17 @@ def serve(path: str, mapping: dict[str, str], ready: tuple[str, int, str, int], 
             given[name] = mapping.get(name) or next(fresh)
         return given[name]
 
-    objects = cluster(objects, address_of) + ready_objects(*ready, provider)
+    served = cluster(objects, address_of)
+    if provider == "kubernetesingress":  # the pods' ports, where Traefik sends
+        slices = endpoint_slices(objects, served, address_of)
+        reached = [(s["metadata"]["labels"][kube_endpoints.SERVICE_NAME_LABEL], [p["port"] for p in s["ports"]])
+                   for s in slices]
+        served = served + slices  # a new list: `cluster` may return the file's own
+    else:  # ClusterIP:port (nativeLB)
+        reached = [(o["metadata"]["name"], [int(p["port"]) for p in _dicts(o["spec"].get("ports"))
+                                            if str(p.get("port", "")).isdecimal()])
+                   for o in served if o["kind"] == "Service"]
     where: dict[str, tuple[str, list[int]]] = {}
-    for obj in objects:
-        if obj["kind"] == "Service" and obj["metadata"]["namespace"] != "zz-replay":
-            name = obj["metadata"]["name"]
-            ports = [int(p["port"]) for p in _dicts(obj["spec"].get("ports")) if str(p.get("port", "")).isdecimal()]
-            where[name] = (address_of(name), sorted(set(where.get(name, ("", []))[1] + ports)))
-    return FakeKube(objects, address), where, ""
+    for name, ports in reached:
+        where[name] = (address_of(name), sorted(set(where.get(name, ("", []))[1] + ports)))
+    return FakeKube(served + ready_objects(*ready, provider), address), where, ""

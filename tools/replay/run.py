@@ -46,6 +46,20 @@ def sites_of(kind: str, path: str) -> list[Site]:
     return facts.sites
 
 
+def linked_sites(path: str) -> list[Site]:
+    """The file's sites as `rtclint check` models its deployment (linked: an Ingress route's
+    upstream is `<service>:<targetPort>`, where ingress-nginx sends), not the parser's alone."""
+    from rtclint.engine import check
+
+    path = os.path.abspath(path)
+    out: dict[int, Site] = {}
+    for dep in check([path]).deployments:  # a file of several namespaces is several deployments
+        for site in dep.sites:
+            if site.span is not None and os.path.abspath(site.span.path) == path:
+                out.setdefault(id(site), site)
+    return list(out.values())
+
+
 def upstreams_of(sites: list[Site]) -> set[tuple[str, int, bool]]:
     out = set()
     for site in sites:
@@ -132,7 +146,11 @@ def replay(kind: str, path: str, scratch: str) -> Outcome:
         return outcome
     eps = None
     source = traefik.source(path) if kind == "traefik" else kind
-    if kind == "traefik":
+    if source == "kubernetesingress":  # Traefik reaches the pods (kube_endpoints): the linked model
+        sites = linked_sites(path)
+        eps = traefik.entrypoints(sites)
+        traefik.link(sites, eps)
+    elif kind == "traefik":
         sites = sites_of("toml" if source == "toml" else "yaml", path)
         eps = traefik.entrypoints(sites)
         traefik.link(sites, eps)

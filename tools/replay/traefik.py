@@ -144,9 +144,9 @@ def plan_files(path: str, kind: str, eps: dict[str, tuple[int, bool]], scratch: 
     elif kind == "kubernetesingress":
         from tools.replay import kube_api
 
-        # the spec's element-wise Prefix (kube_api: only what the Ingress spec fixes is compared)
-        providers = {"kubernetesIngress": {"endpoint": kube_api.endpoint(), "nativeLBByDefault": True,
-                                           "strictPrefixMatching": True}}
+        # the spec's element-wise Prefix (kube_api: only what the Ingress spec fixes is compared);
+        # no nativeLB: to the pods at the EndpointSlices' ports, as ingress-nginx (kube_endpoints)
+        providers = {"kubernetesIngress": {"endpoint": kube_api.endpoint(), "strictPrefixMatching": True}}
     else:
         providers = {"file": {"directory": dyn, "watch": False}}
         with open(path, encoding="utf-8") as fh:
