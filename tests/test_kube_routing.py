@@ -325,3 +325,18 @@ def test_an_ingressroute_to_a_traefik_service_is_unknown(tmp_path):
     result = run(tmp_path, {"rtc.yaml": ingress_route(80, kind="TraefikService"), "compose.yaml": TRAEFIK})
     got = ask(result, "/livekit/jwt/sfu/get")
     assert got.kind == "unknown" and "TraefikService `jwt`" in got.reason
+
+
+def test_a_named_target_port_no_pod_of_the_tree_declares_is_unknown_never_the_service_port(tmp_path):
+    """The Service sends to the pods' port named `http`; without the pods in the tree its
+    number is not known, and no controller sends to the Service port (Traefik, reading the
+    EndpointSlices, answered 404 where the model proxied to jwt:80: the replay caught it)."""
+    no_pods = JWT.split("---\n", 1)[1]
+    ingress_only = run(tmp_path / "ingress", {"rtc.yaml": no_pods + "---\n" + ingress(path("/livekit/jwt")).split(
+        "---\n")[-1]})
+    got = ask(ingress_only, "/livekit/jwt/sfu/get")
+    assert got.kind == "unknown" and "targetPort `http`, a container port of pods the tree does not hold" in got.reason
+    route_only = ingress_route(80).split("---\n")
+    crd = run(tmp_path / "crd", {"rtc.yaml": "---\n".join(route_only[1:]), "compose.yaml": TRAEFIK})
+    got = ask(crd, "/livekit/jwt/sfu/get")
+    assert got.kind == "unknown" and "targetPort `http`" in got.reason

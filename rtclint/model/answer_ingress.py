@@ -5,7 +5,8 @@ precedence). The first matching route answers; no match is the controller's 404.
 
 What the model cannot compute is unknown: a rewrite it cannot apply, nginx directives in a
 `configuration-snippet` beyond headers, HTTPRoute matches on headers, query or method, a
-backend port its Service in the tree does not have (each controller errs its own way).
+backend port its Service in the tree does not have (each controller errs its own way), a
+Service's targetPort by name that no pod of the tree declares (model/linking_kube.py).
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ def answer_ingress(site: Site, request: Request) -> Answer:
         service, port = route.facts["port_missing"]
         return unknown(f"`{route.name}` names port {port} that Service {service} does not have: the "
                        "controller answers it itself, each its own way", site, route)
+    if route.facts.get("target_unknown"):
+        return unknown(route.facts["target_unknown"], site, route)
     up = route.proxy.upstream
     if up.port is None and route.facts.get("port_name"):
         # a port by name that no Service of the tree resolves (model/linking_kube): its number

@@ -284,13 +284,28 @@ def ingress_target_ports(dep: "Deployment") -> None:
             if isinstance(target, str) and not target.isdecimal():
                 if selected is None:
                     selected = _selected_containers(dep)
-                target = _named_container_port(selected, ks, target)
+                named, target = target, _named_container_port(selected, ks, target)
+                if target is None:  # the pods' port of that name: not in the tree
+                    _target_unknown(route, ks.name, named, ingress)
+                    continue
             if target is None:
                 continue
             proxy.upstream.port = int(target)
             if route.proxy is None:  # the port by name is known now
                 route.proxy = route.facts.pop("pending_proxy")
                 route.facts.pop("undecidable", None)
+
+
+def _target_unknown(route, service: str, name: str, ingress: bool) -> None:
+    """The Service sends to the pods' container port named `name`, and no pod of the tree
+    declares it: the controller reaches a port the tree does not show — never the Service's
+    own port (the replay caught that guess: Traefik answered 404 where it proxied)."""
+    why = (f"`{route.name}` reaches Service {service} at its targetPort `{name}`, a container port of pods the "
+           "tree does not hold")
+    if ingress:
+        route.facts["target_unknown"] = why
+    else:
+        route.facts["undecidable"] = why
 
 
 def _port_missing(route, service: str, port, ingress: bool) -> None:
