@@ -134,7 +134,12 @@ def replay(kind: str, path: str, scratch: str) -> Outcome:
     source = traefik.source(path) if kind == "traefik" else kind
     if kind == "traefik":
         sites = sites_of("toml" if source == "toml" else "yaml", path)
-        eps = traefik.entrypoints(sites)
+        if source == "kubernetesgateway":  # Traefik binds each listener to the entry point of its port
+            from tools.replay.kube_gateway import entrypoints_of
+
+            eps = entrypoints_of(path)
+        else:
+            eps = traefik.entrypoints(sites)
         traefik.link(sites, eps)
     else:
         sites = sites_of(kind, path)
