@@ -261,3 +261,55 @@ def test_redirect_and_backend_protocol_annotations(tmp_path):
     fcgi = run(tmp_path / "c", {"rtc.yaml": ingress(path("/livekit/jwt"),
                                                     '    nginx.ingress.kubernetes.io/backend-protocol: "FCGI"\n')})
     assert ask(fcgi, "/livekit/jwt").kind == "unknown"
+
+
+LISTENERS = JWT + """---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec:
+  listeners:
+    - {name: https, port: 443, protocol: HTTPS, hostname: "*.example.org"}
+    - {name: http, port: 80, protocol: HTTP, hostname: rtc.example.org}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: rtc}
+spec:
+  parentRefs: [{name: gw, sectionName: https}]
+  hostnames: [rtc.example.org, rtc.example.net]
+  rules:
+    - matches: [{path: {type: PathPrefix, value: /livekit/jwt}}]
+      backendRefs: [{name: jwt, port: 80}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: to-https}
+spec:
+  parentRefs: [{name: gw, sectionName: http}]
+  rules:
+    - filters: [{type: RequestRedirect, requestRedirect: {scheme: https, statusCode: 301}}]
+"""
+
+
+def test_an_httproute_serves_only_on_its_listeners_and_their_hostnames(tmp_path):
+    """The replay against Traefik's Gateway provider caught these: a route attached by
+    `sectionName` to the HTTPS listener was also served on the HTTP one (routes were merged
+    per hostname), a listener's `hostname` was ignored, and a route without `hostnames` on a
+    listener without one served no host at all."""
+    result = run(tmp_path, {"rtc.yaml": LISTENERS})
+
+    def on(scheme, port, host, p="/livekit/jwt"):
+        return answer(result.deployment, Request(scheme, host, port, "GET", p))
+
+    assert on("https", 443, "rtc.example.org").upstream.host == "jwt"
+    redirect = on("http", 80, "rtc.example.org")  # the redirect route alone serves port 80
+    assert (redirect.kind, redirect.status) == ("redirect", 301)
+    assert redirect.location == "https://rtc.example.org/livekit/jwt"
+    assert on("https", 443, "rtc.example.net").kind == "unknown"  # outside the listener's *.example.org
+    assert on("http", 80, "other.example.org").kind == "unknown"  # the HTTP listener's hostname only
+    hostless = LISTENERS.replace(', hostname: "*.example.org"', "").replace("  hostnames: [rtc.example.org, "
+                                                                            "rtc.example.net]\n", "")
+    anywhere = run(tmp_path / "b", {"rtc.yaml": hostless})
+    got = answer(anywhere.deployment, Request("https", "any.example.com", 443, "GET", "/livekit/jwt"))
+    assert got.upstream.host == "jwt"

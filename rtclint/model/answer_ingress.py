@@ -17,7 +17,7 @@ from rtclint.model.proxy import Route, Site
 
 
 def answer_ingress(site: Site, request: Request) -> Answer:
-    route = site.route_for(request.path)
+    route = _on_listener(site, request) if site.kind == "gateway" else site.route_for(request.path)
     if route is None:
         return Answer("respond", status=404, body=None)  # the default backend / no route: 404
     if route.facts.get("snippet_directives"):
@@ -51,6 +51,18 @@ def answer_ingress(site: Site, request: Request) -> Answer:
     return Answer("proxy", headers=route.headers, route=route,
                   upstream=UpstreamAnswer(up.host, up.effective_port, path, upgrade=True,
                                           read_timeout=route.proxy.read_timeout, choices=balanced(route, first)))
+
+
+def _on_listener(site: Site, request: Request) -> Route | None:
+    """The first matching HTTPRoute rule among those attached to the listener the request
+    came in on (`facts['listens']`, parsers/kube_gateway.py; a rule without it: a route
+    whose Gateway is not in the tree, served wherever asked)."""
+    on = (request.port, request.scheme == "https")
+    for route in site.routes:
+        listens = route.facts.get("listens")
+        if (listens is None or on in listens) and route.matcher.matches(request.path):
+            return route
+    return None
 
 
 def rewritten_path(route: Route, path: str) -> str | None:
