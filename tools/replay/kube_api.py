@@ -1,4 +1,5 @@
-"""A fake Kubernetes API server for Traefik's kubernetescrd and kubernetesingress providers.
+"""A fake Kubernetes API server for Traefik's kubernetescrd and kubernetesingress providers
+(and kubernetesGateway: what it needs beyond the file is in kube_gateway.py).
 
 A plain Ingress is compared only where the Ingress spec fixes the answer (host, path,
 pathType Exact or Prefix, the backend Service and port), with Traefik's
@@ -323,10 +324,10 @@ def serve(path: str, mapping: dict[str, str], ready: tuple[str, int, str, int], 
         return given[name]
 
     if provider == "kubernetesgateway":
-        objects = cluster(objects, address_of) + kube_gateway.ready_objects(*ready[:3], kube_gateway.entrypoints(objects),
-                                                                            pem)
+        ready_ones = kube_gateway.ready_objects(*ready[:3], kube_gateway.entrypoints(objects), pem)
     else:
-        objects = cluster(objects, address_of) + ready_objects(*ready, provider)
+        ready_ones = ready_objects(*ready, provider)
+    objects = cluster(objects, address_of) + ready_ones
     where: dict[str, tuple[str, list[int]]] = {}
     for obj in objects:
         if obj["kind"] == "Service" and obj["metadata"]["namespace"] != "zz-replay":

@@ -97,7 +97,7 @@ def kube_kind(path: str) -> str | None:
         return None
     if re.search(r"(?m)^kind:\s*IngressRoute\s*$", text) and re.search(r"(?m)^apiVersion:\s*traefik\.", text):
         return "kubernetescrd"
-    if re.search(r"(?m)^kind:\s*HTTPRoute\s*$", text) and re.search(r"(?m)^apiVersion:\s*gateway\.networking\.k8s\.io/", text):
+    if re.search(r"(?m)^kind:\s*HTTPRoute\s*$", text) and re.search(r"(?m)^apiVersion:\s*gateway\.networking\.", text):
         return "kubernetesgateway"
     if re.search(r"(?m)^kind:\s*Ingress\s*$", text) and re.search(r"(?m)^apiVersion:\s*\S", text):
         return "kubernetesingress"

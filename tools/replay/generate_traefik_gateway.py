@@ -1,0 +1,109 @@
+"""Gateway API variants (a Gateway and its HTTPRoutes) for Traefik's kubernetesGateway
+provider (kube_gateway.py): the call setup's routes as people write them.
+
+The axes: the JWT service at `/livekit/jwt` (PathPrefix, with or without a URLRewrite
+`ReplacePrefixMatch: /`, with a trailing slash) or at `/sfu/get` (Exact); the SFU at `/`
+or `/rtc` (PathPrefix); `/.well-known/matrix` to Synapse, with a ResponseHeaderModifier
+adding or setting `Access-Control-Allow-Origin: *` or none; the hostnames on the routes, on
+the listener, or none; an HTTPS listener alone, HTTP and HTTPS both taking the routes, or
+the routes on HTTPS (`sectionName`) and an HTTP listener answering with a RequestRedirect
+to https (301, or the default 302); the rules in precedence order or reversed (Exact
+before prefix and the longer prefix first must win whatever the order); the Services
+written in the file with a `targetPort` that is not their port, or left to the cluster;
+the objects in `default` or a namespace of their own."""
+
+from __future__ import annotations
+
+import itertools
+import os
+
+import yaml
+
+API = "gateway.networking.k8s.io/v1"
+JWT = ("prefix-rewrite", "prefix", "slash-rewrite", "exact")
+SFU = ("root", "rtc")
+WK_CORS = ("none", "add", "set")
+HOSTS = ("route", "listener", "none")
+LISTENERS = ("https", "both", "redirect-301", "redirect-302")
+ORDER = ("precedence", "reversed")
+SERVICES = ("cluster", "file")
+NAMESPACE = ("default", "matrix")
+STRIDE = 41  # a prime: consecutive picks differ on most axes
+PORTS = {"lk-jwt": 8080, "livekit": 7880, "synapse": 8008}
+
+
+def traefik_gateways(out: str, stride: int = STRIDE) -> list[tuple[str, str]]:
+    found = []
+    axes = itertools.product(JWT, SFU, WK_CORS, HOSTS, LISTENERS, ORDER, SERVICES, NAMESPACE)
+    for i, choice in enumerate(axes):
+        if i % stride:
+            continue
+        path = os.path.join(out, f"traefik-gateway-{i:04d}.yaml")
+        with open(path, "w") as fh:
+            yaml.safe_dump_all(objects(*choice), fh, sort_keys=False)
+        found.append(("traefik", path))
+    return found
+
+
+def objects(jwt: str, sfu: str, wk_cors: str, hosts: str, listeners: str, order: str, services: str,
+            namespace: str) -> list[dict]:
+    meta = {} if namespace == "default" else {"namespace": namespace}
+    out = [_gateway(meta, hosts, listeners)]
+    https_ref = {"name": "gw", **({"sectionName": "https"} if listeners.startswith("redirect") else {})}
+    rules = [_jwt_rule(jwt), _backend_rule("PathPrefix", "/" if sfu == "root" else "/rtc", "livekit")]
+    if order == "reversed":
+        rules.reverse()
+    out.append(_route("rtc", meta, https_ref, ["matrix.example.com"] if hosts == "route" else [], rules))
+    wk = _backend_rule("PathPrefix", "/.well-known/matrix", "synapse")
+    if wk_cors != "none":
+        wk["filters"] = [{"type": "ResponseHeaderModifier",
+                          "responseHeaderModifier": {wk_cors: [{"name": "Access-Control-Allow-Origin", "value": "*"}]}}]
+    out.append(_route("well-known", meta, https_ref, ["example.com"] if hosts == "route" else [], [wk]))
+    if listeners.startswith("redirect"):
+        redirect: dict = {"scheme": "https"}
+        if listeners == "redirect-301":
+            redirect["statusCode"] = 301
+        out.append(_route("to-https", meta, {"name": "gw", "sectionName": "http"},
+                          ["matrix.example.com", "example.com"] if hosts == "route" else [],
+                          [{"filters": [{"type": "RequestRedirect", "requestRedirect": redirect}]}]))
+    if services == "file":
+        out += [{"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, **meta},
+                 "spec": {"selector": {"app": name},
+                          "ports": [{"name": "http", "port": port, "targetPort": port + 1000}]}}
+                for name, port in PORTS.items()]
+    return out
+
+
+def _gateway(meta: dict, hosts: str, listeners: str) -> dict:
+    host = {"hostname": "matrix.example.com"} if hosts == "listener" else {}
+    items = [{"name": "https", "port": 443, "protocol": "HTTPS", **host,
+              "tls": {"mode": "Terminate", "certificateRefs": [{"kind": "Secret", "name": "matrix-tls"}]}}]
+    if listeners != "https":
+        items.append({"name": "http", "port": 80, "protocol": "HTTP", **host})
+    return {"apiVersion": API, "kind": "Gateway", "metadata": {"name": "gw", **meta},
+            "spec": {"gatewayClassName": "public", "listeners": items}}
+
+
+def _route(name: str, meta: dict, parent: dict, hostnames: list[str], rules: list[dict]) -> dict:
+    spec: dict = {"parentRefs": [parent]}
+    if hostnames:
+        spec["hostnames"] = hostnames
+    spec["rules"] = rules
+    return {"apiVersion": API, "kind": "HTTPRoute", "metadata": {"name": name, **meta}, "spec": spec}
+
+
+def _backend_rule(kind: str, path: str, service: str) -> dict:
+    return {"matches": [{"path": {"type": kind, "value": path}}],
+            "backendRefs": [{"name": service, "port": PORTS[service]}]}
+
+
+def _jwt_rule(jwt: str) -> dict:
+    if jwt == "exact":
+        rule = _backend_rule("Exact", "/sfu/get", "lk-jwt")
+        rule["matches"].append({"path": {"type": "Exact", "value": "/get_token"}})
+        return rule
+    rule = _backend_rule("PathPrefix", "/livekit/jwt/" if jwt == "slash-rewrite" else "/livekit/jwt", "lk-jwt")
+    if jwt.endswith("rewrite"):
+        rule["filters"] = [{"type": "URLRewrite",
+                            "urlRewrite": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/"}}}]
+    return rule
