@@ -191,6 +191,9 @@ def _filters(doc: Document, rule: yaml.Node, route: Route, path: str) -> None:
                        for op in ("set", "add") for h in _seq(mapping_get(body, op)[1])]
             if kind == "ResponseHeaderModifier":
                 route.headers += headers
+                # `set` replaces the backend's header of that name, `add` appends to it
+                route.facts["response_sets"] = [str(scalar(mapping_get(h, "name")[1])).lower()
+                                                for h in _seq(mapping_get(body, "set")[1])]
             elif route.proxy is not None:
                 route.proxy.request_headers += headers
         elif kind == "RequestRedirect":

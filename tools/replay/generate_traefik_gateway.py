@@ -3,9 +3,9 @@ provider (kube_gateway.py): the call setup's routes as people write them.
 
 The axes: the JWT service at `/livekit/jwt` (PathPrefix, with or without a URLRewrite
 `ReplacePrefixMatch: /`, with a trailing slash) or at `/sfu/get` (Exact); the SFU at `/`
-or `/rtc` (PathPrefix); `/.well-known/matrix` to Synapse, with a ResponseHeaderModifier
-adding or setting `Access-Control-Allow-Origin: *` or none; the hostnames on the routes, on
-the listener, or none; an HTTPS listener alone, HTTP and HTTPS both taking the routes, or
+or `/rtc` (PathPrefix); `/.well-known/matrix` to Synapse; a ResponseHeaderModifier adding
+or setting `Access-Control-Allow-Origin: *` on the well-known or on the JWT service, or
+none; the hostnames on the routes, on the listener, or none; an HTTPS listener alone, HTTP and HTTPS both taking the routes, or
 the routes on HTTPS (`sectionName`) and an HTTP listener answering with a RequestRedirect
 to https (301, or the default 302); the rules in precedence order or reversed (Exact
 before prefix and the longer prefix first must win whatever the order); the Services
@@ -22,19 +22,21 @@ import yaml
 API = "gateway.networking.k8s.io/v1"
 JWT = ("prefix-rewrite", "prefix", "slash-rewrite", "exact")
 SFU = ("root", "rtc")
-WK_CORS = ("none", "add", "set")
+# a ResponseHeaderModifier `add` or `set` of Access-Control-Allow-Origin on the well-known's
+# rule, or on the JWT service's (which sends its own: `add` doubles it, `set` replaces it)
+CORS = ("none", "add", "set", "jwt-add", "jwt-set")
 HOSTS = ("route", "listener", "none")
 LISTENERS = ("https", "both", "redirect-301", "redirect-302")
 ORDER = ("precedence", "reversed")
 SERVICES = ("cluster", "file")
 NAMESPACE = ("default", "matrix")
-STRIDE = 41  # a prime: consecutive picks differ on most axes
+STRIDE = 67  # a prime: consecutive picks differ on most axes
 PORTS = {"lk-jwt": 8080, "livekit": 7880, "synapse": 8008}
 
 
 def traefik_gateways(out: str, stride: int = STRIDE) -> list[tuple[str, str]]:
     found = []
-    axes = itertools.product(JWT, SFU, WK_CORS, HOSTS, LISTENERS, ORDER, SERVICES, NAMESPACE)
+    axes = itertools.product(JWT, SFU, CORS, HOSTS, LISTENERS, ORDER, SERVICES, NAMESPACE)
     for i, choice in enumerate(axes):
         if i % stride:
             continue
@@ -45,19 +47,20 @@ def traefik_gateways(out: str, stride: int = STRIDE) -> list[tuple[str, str]]:
     return found
 
 
-def objects(jwt: str, sfu: str, wk_cors: str, hosts: str, listeners: str, order: str, services: str,
+def objects(jwt: str, sfu: str, cors: str, hosts: str, listeners: str, order: str, services: str,
             namespace: str) -> list[dict]:
     meta = {} if namespace == "default" else {"namespace": namespace}
     out = [_gateway(meta, hosts, listeners)]
     https_ref = {"name": "gw", **({"sectionName": "https"} if listeners.startswith("redirect") else {})}
     rules = [_jwt_rule(jwt), _backend_rule("PathPrefix", "/" if sfu == "root" else "/rtc", "livekit")]
+    if cors.startswith("jwt-"):
+        rules[0].setdefault("filters", []).append(_cors(cors[4:]))
     if order == "reversed":
         rules.reverse()
     out.append(_route("rtc", meta, https_ref, ["matrix.example.com"] if hosts == "route" else [], rules))
     wk = _backend_rule("PathPrefix", "/.well-known/matrix", "synapse")
-    if wk_cors != "none":
-        wk["filters"] = [{"type": "ResponseHeaderModifier",
-                          "responseHeaderModifier": {wk_cors: [{"name": "Access-Control-Allow-Origin", "value": "*"}]}}]
+    if cors in ("add", "set"):
+        wk["filters"] = [_cors(cors)]
     out.append(_route("well-known", meta, https_ref, ["example.com"] if hosts == "route" else [], [wk]))
     if listeners.startswith("redirect"):
         redirect: dict = {"scheme": "https"}
@@ -72,6 +75,11 @@ def objects(jwt: str, sfu: str, wk_cors: str, hosts: str, listeners: str, order:
                           "ports": [{"name": "http", "port": port, "targetPort": port + 1000}]}}
                 for name, port in PORTS.items()]
     return out
+
+
+def _cors(how: str) -> dict:
+    return {"type": "ResponseHeaderModifier",
+            "responseHeaderModifier": {how: [{"name": "Access-Control-Allow-Origin", "value": "*"}]}}
 
 
 def _gateway(meta: dict, hosts: str, listeners: str) -> dict:
