@@ -33,8 +33,9 @@ import uuid
 GROUP = "gateway.networking.k8s.io"
 CONTROLLER = "traefik.io/gateway-controller"
 READY_NAMESPACE = "zz-replay"
-# the filters the model reads (parsers/kube_gateway.py _filters); any other is not replayed
-READ_FILTERS = ("URLRewrite", "RequestHeaderModifier", "ResponseHeaderModifier", "RequestRedirect")
+# the filters the model reads (parsers/kube_gateway.py _filters) → their field; any other is not replayed
+READ_FILTERS = {"URLRewrite": "urlRewrite", "RequestHeaderModifier": "requestHeaderModifier",
+                "ResponseHeaderModifier": "responseHeaderModifier", "RequestRedirect": "requestRedirect"}
 # what the provider lists besides kube_api's kinds, by plural: the gateway-api clientset
 # decodes a list only as `<Kind>List` (a plain `List` fails: "no kind List is registered")
 KINDS = {"namespaces": "Namespace", "gatewayclasses": "GatewayClass", "gateways": "Gateway",
@@ -150,7 +151,7 @@ def _rule_skip(rule: dict) -> str:
         kind = item.get("type")
         if kind not in READ_FILTERS:
             return f"a {kind} filter the model does not read"
-        body = item.get(kind[0].lower() + kind[1:]) or {}
+        body = item.get(READ_FILTERS[kind]) or {}
         if kind == "URLRewrite" and "hostname" in body:
             return "a URLRewrite of the hostname: the model rewrites paths only"
         if kind == "RequestRedirect" and "path" in body:
