@@ -313,3 +313,22 @@ def test_an_httproute_serves_only_on_its_listeners_and_their_hostnames(tmp_path)
     anywhere = run(tmp_path / "b", {"rtc.yaml": hostless})
     got = answer(anywhere.deployment, Request("https", "any.example.com", 443, "GET", "/livekit/jwt"))
     assert got.upstream.host == "jwt"
+
+
+def test_a_request_no_rule_of_its_hosts_route_takes_goes_on_to_the_routes_without_hostnames(tmp_path):
+    """HTTPRouteSpec.hostnames: the routes naming the host rank first, then those of a wider
+    (wildcard, then no) hostname; the model answered 404 once the host's own routes missed
+    (the replay against Traefik's Gateway provider caught it)."""
+    text = LISTENERS.replace(', hostname: "*.example.org"', "").replace(
+        "  parentRefs: [{name: gw, sectionName: http}]\n  rules:\n"
+        "    - filters: [{type: RequestRedirect, requestRedirect: {scheme: https, statusCode: 301}}]\n",
+        "  parentRefs: [{name: gw, sectionName: https}]\n  rules:\n"
+        "    - matches: [{path: {type: PathPrefix, value: /.well-known/matrix}}]\n"
+        "      backendRefs: [{name: synapse, port: 8008}]\n"
+        "    - backendRefs: [{name: livekit, port: 7880}]\n")
+    result = run(tmp_path, {"rtc.yaml": text})
+    assert ask(result, "/livekit/jwt").upstream.host == "jwt"  # its own route
+    assert ask(result, "/.well-known/matrix/client").upstream.host == "synapse"  # the hostname-less route's
+    assert ask(result, "/rtc").upstream.host == "livekit"
+    assert ask(result, "/rtc", host="other.example.net").upstream.host == "livekit"
+    assert ask(result, "/livekit/jwt", host="other.example.net").upstream.host == "livekit"  # not rtc's hosts

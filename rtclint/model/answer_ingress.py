@@ -56,9 +56,10 @@ def answer_ingress(site: Site, request: Request) -> Answer:
 def _on_listener(site: Site, request: Request) -> Route | None:
     """The first matching HTTPRoute rule among those attached to the listener the request
     came in on (`facts['listens']`, parsers/kube_gateway.py; a rule without it: a route
-    whose Gateway is not in the tree, served wherever asked)."""
+    whose Gateway is not in the tree, served wherever asked): the site's own, then those of
+    the wildcard and hostname-less routes that also take its host (`fallback_routes`)."""
     on = (request.port, request.scheme == "https")
-    for route in site.routes:
+    for route in (*site.routes, *site.facts.get("fallback_routes", ())):
         listens = route.facts.get("listens")
         if (listens is None or on in listens) and route.matcher.matches(request.path):
             return route

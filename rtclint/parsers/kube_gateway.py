@@ -70,7 +70,19 @@ def read(doc: Document, routes: list[tuple[yaml.Node, str, Span]], gateways: lis
             site.routes += built[key]
     for site in by_host.values():
         site.routes.sort(key=_precedence)
+    for host, site in by_host.items():
+        # the spec's hostname precedence: the routes naming the host first; a request none of
+        # them takes goes on to those of a wildcard hostname covering it, then to those without
+        # hostnames (model/answer_ingress.py)
+        wider = sorted((name for name in by_host if name != host and _covers(name, host)),
+                       key=lambda name: (name == "*", -len(name)))
+        if wider:
+            site.facts["fallback_routes"] = [r for name in wider for r in by_host[name].routes]
     return list(by_host.values())
+
+
+def _covers(name: str, host: str) -> bool:
+    return name == "*" or name.startswith("*.") and host.endswith(name[1:]) and not host.startswith("*")
 
 
 def _intersection(listener_host: str | None, hosts: list[tuple[str, Span]], anchor: Span) -> list[tuple[str, Span]]:
