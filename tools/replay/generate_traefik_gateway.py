@@ -5,8 +5,8 @@ The axes: the JWT service at `/livekit/jwt` (PathPrefix, with or without a URLRe
 `ReplacePrefixMatch: /`, with a trailing slash) or at `/sfu/get` (Exact); the SFU at `/`
 or `/rtc` (PathPrefix); `/.well-known/matrix` to Synapse; a ResponseHeaderModifier adding
 or setting `Access-Control-Allow-Origin: *` on the well-known or on the JWT service, or
-none; the hostnames on the routes, on the listener, or none; an HTTPS listener alone, HTTP and HTTPS both taking the routes, or
-the routes on HTTPS (`sectionName`) and an HTTP listener answering with a RequestRedirect
+none; the hostnames on the routes, on the listener, none, or on one route and not the
+other; an HTTPS listener alone, HTTP and HTTPS both taking the routes, or the routes on HTTPS (`sectionName`) and an HTTP listener answering with a RequestRedirect
 to https (301, or the default 302); the rules in precedence order or reversed (Exact
 before prefix and the longer prefix first must win whatever the order); the Services
 written in the file with a `targetPort` that is not their port, or left to the cluster;
@@ -25,12 +25,14 @@ SFU = ("root", "rtc")
 # a ResponseHeaderModifier `add` or `set` of Access-Control-Allow-Origin on the well-known's
 # rule, or on the JWT service's (which sends its own: `add` doubles it, `set` replaces it)
 CORS = ("none", "add", "set", "jwt-add", "jwt-set")
-HOSTS = ("route", "listener", "none")
+# mixed: the JWT service's and SFU's route names matrix.example.com, the well-known's none (the
+# spec: the route naming the host first, the hostname-less one for what it leaves)
+HOSTS = ("route", "listener", "none", "mixed")
 LISTENERS = ("https", "both", "redirect-301", "redirect-302")
 ORDER = ("precedence", "reversed")
 SERVICES = ("cluster", "file")
 NAMESPACE = ("default", "matrix")
-STRIDE = 67  # a prime: consecutive picks differ on most axes
+STRIDE = 89  # a prime: consecutive picks differ on most axes
 PORTS = {"lk-jwt": 8080, "livekit": 7880, "synapse": 8008}
 
 
@@ -57,7 +59,7 @@ def objects(jwt: str, sfu: str, cors: str, hosts: str, listeners: str, order: st
         rules[0].setdefault("filters", []).append(_cors(cors[4:]))
     if order == "reversed":
         rules.reverse()
-    out.append(_route("rtc", meta, https_ref, ["matrix.example.com"] if hosts == "route" else [], rules))
+    out.append(_route("rtc", meta, https_ref, ["matrix.example.com"] if hosts in ("route", "mixed") else [], rules))
     wk = _backend_rule("PathPrefix", "/.well-known/matrix", "synapse")
     if cors in ("add", "set"):
         wk["filters"] = [_cors(cors)]

@@ -133,7 +133,64 @@ def skip_reason(objects: list[dict]) -> str:
             why = _rule_skip(rule)
             if why:
                 return f"HTTPRoute {name}: {why}"
+    return _path_before_hostname(objects)
+
+
+def _path_before_hostname(objects: list[dict]) -> str:
+    """Traefik ranks a rule by its path and only then adds its hostname's length (httproute.go
+    buildMatchRule, `priority += hostPriority`, v3.7.9 line 773); the spec ranks the routes
+    naming the host first (HTTPRouteSpec.hostnames: the most characters in a matching
+    non-wildcard hostname, then in a matching hostname, then the matches' precedence). They
+    answer differently where a route naming a host and a wider one (a wildcard or no
+    hostname) both take a request and the wider one's path ranks higher: Traefik deviates
+    from the spec there, so such a file is not replayed."""
+    routes = [(o, [str(h).lower() for h in (o.get("spec") or {}).get("hostnames") or []] or ["*"])
+              for o in objects if _is_gateway_api(o, "HTTPRoute")]
+    for narrow, narrow_hosts in routes:
+        for wide, wide_hosts in routes:
+            if not any(_wider(w, n) for w in wide_hosts for n in narrow_hosts):
+                continue
+            for a, rank_a in _ranked_paths(narrow, narrow_hosts):
+                for b, rank_b in _ranked_paths(wide, wide_hosts):
+                    if rank_b > rank_a and _overlap(a, b):
+                        return (f"HTTPRoute {wide['metadata'].get('name')} takes requests for HTTPRoute "
+                                f"{narrow['metadata'].get('name')}'s hostname by a higher-ranked path: Traefik "
+                                "ranks the path before the hostname, the spec the hostname first")
     return ""
+
+
+def _wider(wide: str, narrow: str) -> bool:
+    return narrow != wide and (wide == "*" or wide.startswith("*.") and narrow.endswith(wide[1:]))
+
+
+def _ranked_paths(route: dict, hosts: list[str]) -> list[tuple[tuple[str, str], int]]:
+    """((type, value), Traefik's priority) of each match (httproute.go buildMatchRule)."""
+    rules = _dicts((route.get("spec") or {}).get("rules"))
+    host_rank = max(len(h) for h in hosts) if hosts != ["*"] else 0
+    out = []
+    for index, rule in enumerate(rules):
+        for match in _dicts(rule.get("matches")) or [{}]:
+            path = match.get("path") or {}
+            kind, value = path.get("type", "PathPrefix"), str(path.get("value", "/"))
+            rank = 100000 if kind == "Exact" else 1 if value == "/" else 10000 + 100 * len(value)
+            out.append(((kind, value), rank + host_rank + len(rules) - index))
+    return out
+
+
+def _overlap(a: tuple[str, str], b: tuple[str, str]) -> bool:
+    """Whether one request path can match both (Exact or element-wise PathPrefix)."""
+    def under(prefix: str, path: str) -> bool:
+        base = prefix.rstrip("/")
+        return not base or path == base or path.startswith(base + "/")
+
+    (kind_a, a_value), (kind_b, b_value) = a, b
+    if kind_a == kind_b == "Exact":
+        return a_value == b_value
+    if kind_a == "Exact":
+        return under(b_value, a_value)
+    if kind_b == "Exact":
+        return under(a_value, b_value)
+    return under(a_value, b_value.rstrip("/")) or under(b_value, a_value.rstrip("/"))
 
 
 def _rule_skip(rule: dict) -> str:
