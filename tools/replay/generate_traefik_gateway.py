@@ -6,11 +6,12 @@ The axes: the JWT service at `/livekit/jwt` (PathPrefix, with or without a URLRe
 or `/rtc` (PathPrefix); `/.well-known/matrix` to Synapse; a ResponseHeaderModifier adding
 or setting `Access-Control-Allow-Origin: *` on the well-known or on the JWT service, or
 none; the hostnames on the routes, on the listener, none, or on one route and not the
-other; an HTTPS listener alone, HTTP and HTTPS both taking the routes, or the routes on HTTPS (`sectionName`) and an HTTP listener answering with a RequestRedirect
-to https (301, or the default 302); the rules in precedence order or reversed (Exact
-before prefix and the longer prefix first must win whatever the order); the Services
-written in the file with a `targetPort` that is not their port, or left to the cluster;
-the objects in `default` or a namespace of their own."""
+other; an HTTPS listener alone, HTTP and HTTPS both taking the routes, or the routes on
+HTTPS (`sectionName`) and an HTTP listener answering with a RequestRedirect to https (301,
+or the default 302); the rules in precedence order or reversed (Exact before prefix and the
+longer prefix first must win whatever the order); the Services written in the file with a
+`targetPort` that is not their port, or left to the cluster; the objects in `default` or a
+namespace of their own."""
 
 from __future__ import annotations
 
