@@ -332,3 +332,17 @@ def test_a_request_no_rule_of_its_hosts_route_takes_goes_on_to_the_routes_withou
     assert ask(result, "/rtc").upstream.host == "livekit"
     assert ask(result, "/rtc", host="other.example.net").upstream.host == "livekit"
     assert ask(result, "/livekit/jwt", host="other.example.net").upstream.host == "livekit"  # not rtc's hosts
+
+
+def test_a_redirect_without_scheme_or_port_keeps_the_listeners_port(tmp_path):
+    """HTTPRequestRedirectFilter.port: unset, the scheme's well-known port when a scheme is
+    given, else the listener's (left out of Location for 80 and 443); the model dropped the
+    listener's 8080 (Traefik, in the replay, kept it)."""
+    text = LISTENERS.replace("port: 80, protocol: HTTP, hostname: rtc.example.org", "port: 8080, protocol: HTTP") \
+        .replace("requestRedirect: {scheme: https, statusCode: 301}", "requestRedirect: {hostname: new.example.org}")
+    result = run(tmp_path, {"rtc.yaml": text})
+    got = answer(result.deployment, Request("http", "rtc.example.org", 8080, "GET", "/x"))
+    assert (got.kind, got.status, got.location) == ("redirect", 302, "http://new.example.org:8080/x")
+    https = run(tmp_path / "b", {"rtc.yaml": text.replace("{hostname: new.example.org}", "{scheme: https}")})
+    got = answer(https.deployment, Request("http", "rtc.example.org", 8080, "GET", "/x"))
+    assert got.location == "https://rtc.example.org/x"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from rtclint.model.answer_types import Answer, Request, UpstreamAnswer, balanced, unknown
+from rtclint.model.answer_types import Answer, Request, UpstreamAnswer, balanced, default_port, unknown
 from rtclint.model.proxy import Route, Site
 
 
@@ -27,8 +27,10 @@ def answer_ingress(site: Site, request: Request) -> Answer:
         return unknown(f"`{route.name}` also matches on {', '.join(route.facts['conditions'])}", site, route)
     if route.redirect is not None:
         location = route.redirect.target.replace("{path}", request.path)
-        if "{" in location:  # an HTTPRoute redirect keeping the request's scheme or host
-            location = location.replace("{scheme}", request.scheme).replace("{host}", request.host)
+        if "{" in location:  # an HTTPRoute redirect keeping the request's scheme, host or port
+            port = "" if request.port == default_port(request.scheme) else f":{request.port}"
+            location = location.replace("{scheme}", request.scheme).replace("{host}", request.host) \
+                .replace("{port}", port)
         return Answer("redirect", status=route.redirect.status, location=location,
                       headers=route.headers, route=route)
     if route.proxy is None:

@@ -217,7 +217,8 @@ def _redirect(body: yaml.Node | None, span: Span, path: str) -> Redirect:
     parts = {k: scalar(v) for k, _, v in mapping_items(body)}
     scheme = parts.get("scheme") or "{scheme}"
     host = parts.get("hostname") or "{host}"
-    port = f":{parts['port']}" if parts.get("port") else ""
+    # no port: the scheme's own when a scheme is given, else the listener's (HTTPRequestRedirectFilter.port)
+    port = f":{parts['port']}" if parts.get("port") else "" if parts.get("scheme") else "{port}"
     status = parts.get("statusCode") if isinstance(parts.get("statusCode"), int) else 302
     return Redirect(f"{scheme}://{host}{port}{{path}}", status, span)
 
