@@ -8,10 +8,10 @@ or setting `Access-Control-Allow-Origin: *` on the well-known or on the JWT serv
 none; the hostnames on the routes, on the listener, none, or on one route and not the
 other; an HTTPS listener alone, HTTP and HTTPS both taking the routes, or the routes on
 HTTPS (`sectionName`) and an HTTP listener answering with a RequestRedirect to https (301,
-or the default 302); the rules in precedence order or reversed (Exact before prefix and the
-longer prefix first must win whatever the order); the Services written in the file with a
-`targetPort` that is not their port, or left to the cluster; the objects in `default` or a
-namespace of their own."""
+or the default 302) or, on 8080, to another hostname; the rules in precedence order or
+reversed (Exact before prefix and the longer prefix first must win whatever the order); the
+Services written in the file with a `targetPort` that is not their port, or left to the
+cluster; the objects in `default` or a namespace of their own."""
 
 from __future__ import annotations
 
@@ -29,11 +29,13 @@ CORS = ("none", "add", "set", "jwt-add", "jwt-set")
 # mixed: the JWT service's and SFU's route names matrix.example.com, the well-known's none (the
 # spec: the route naming the host first, the hostname-less one for what it leaves)
 HOSTS = ("route", "listener", "none", "mixed")
-LISTENERS = ("https", "both", "redirect-301", "redirect-302")
+# redirect-host: an HTTP listener on 8080 redirecting to matrix.example.com without a scheme
+# (the listener's port is kept in Location)
+LISTENERS = ("https", "both", "redirect-301", "redirect-302", "redirect-host")
 ORDER = ("precedence", "reversed")
 SERVICES = ("cluster", "file")
 NAMESPACE = ("default", "matrix")
-STRIDE = 89  # a prime: consecutive picks differ on most axes
+STRIDE = 109  # a prime: consecutive picks differ on most axes
 PORTS = {"lk-jwt": 8080, "livekit": 7880, "synapse": 8008}
 
 
@@ -66,7 +68,7 @@ def objects(jwt: str, sfu: str, cors: str, hosts: str, listeners: str, order: st
         wk["filters"] = [_cors(cors)]
     out.append(_route("well-known", meta, https_ref, ["example.com"] if hosts == "route" else [], [wk]))
     if listeners.startswith("redirect"):
-        redirect: dict = {"scheme": "https"}
+        redirect: dict = {"hostname": "matrix.example.com"} if listeners == "redirect-host" else {"scheme": "https"}
         if listeners == "redirect-301":
             redirect["statusCode"] = 301
         out.append(_route("to-https", meta, {"name": "gw", "sectionName": "http"},
@@ -90,7 +92,7 @@ def _gateway(meta: dict, hosts: str, listeners: str) -> dict:
     items = [{"name": "https", "port": 443, "protocol": "HTTPS", **host,
               "tls": {"mode": "Terminate", "certificateRefs": [{"kind": "Secret", "name": "matrix-tls"}]}}]
     if listeners != "https":
-        items.append({"name": "http", "port": 80, "protocol": "HTTP", **host})
+        items.append({"name": "http", "port": 8080 if listeners == "redirect-host" else 80, "protocol": "HTTP", **host})
     return {"apiVersion": API, "kind": "Gateway", "metadata": {"name": "gw", **meta},
             "spec": {"gatewayClassName": "public", "listeners": items}}
 
