@@ -113,7 +113,9 @@ def _bases(site: Site) -> list[str]:
     out = []
     for route in site.routes:
         m = route.matcher
-        if m.kind not in ("prefix", "prefix_noregex") or m.negated:
+        # an HTTPRoute's PathPrefix is element-wise ('segment'): its prefix is a base too
+        if m.kind not in ("prefix", "prefix_noregex") and not (m.kind == "segment" and site.kind == "gateway") \
+                or m.negated:
             continue
         for p in m.paths:
             p = p.rstrip("*").rstrip("/")
