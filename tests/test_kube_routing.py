@@ -346,3 +346,13 @@ def test_a_redirect_without_scheme_or_port_keeps_the_listeners_port(tmp_path):
     https = run(tmp_path / "b", {"rtc.yaml": text.replace("{hostname: new.example.org}", "{scheme: https}")})
     got = answer(https.deployment, Request("http", "rtc.example.org", 8080, "GET", "/x"))
     assert got.location == "https://rtc.example.org/x"
+
+
+def test_an_httproute_rule_without_backends_or_a_redirect_answers_500(tmp_path):
+    """HTTPRouteRule.backendRefs: no backend and no filter that answers: 500 (Traefik does so in
+    the replay; the model said unknown though the parser had read the 500)."""
+    text = LISTENERS.replace("    - filters: [{type: RequestRedirect, requestRedirect: {scheme: https, statusCode: 301}}]\n",
+                             "    - matches: [{path: {type: PathPrefix, value: /twirp}}]\n")
+    result = run(tmp_path, {"rtc.yaml": text})
+    got = answer(result.deployment, Request("http", "rtc.example.org", 80, "POST", "/twirp/x"))
+    assert (got.kind, got.status) == ("respond", 500)

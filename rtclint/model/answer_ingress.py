@@ -33,6 +33,8 @@ def answer_ingress(site: Site, request: Request) -> Answer:
                 .replace("{port}", port)
         return Answer("redirect", status=route.redirect.status, location=location,
                       headers=route.headers, route=route)
+    if route.proxy is None and route.respond is not None:  # an HTTPRoute rule without backendRefs: 500
+        return Answer("respond", status=route.respond.status, body=None, headers=route.headers, route=route)
     if route.proxy is None:
         return unknown(f"`{route.name}` has no backend the tree shows", site, route)
     path = rewritten_path(route, request.path)
