@@ -351,8 +351,8 @@ def test_a_redirect_without_scheme_or_port_keeps_the_listeners_port(tmp_path):
 def test_an_httproute_rule_without_backends_or_a_redirect_answers_500(tmp_path):
     """HTTPRouteRule.backendRefs: no backend and no filter that answers: 500 (Traefik does so in
     the replay; the model said unknown though the parser had read the 500)."""
-    text = LISTENERS.replace("    - filters: [{type: RequestRedirect, requestRedirect: {scheme: https, statusCode: 301}}]\n",
-                             "    - matches: [{path: {type: PathPrefix, value: /twirp}}]\n")
+    redirect = "    - filters: [{type: RequestRedirect, requestRedirect: {scheme: https, statusCode: 301}}]\n"
+    text = LISTENERS.replace(redirect, "    - matches: [{path: {type: PathPrefix, value: /twirp}}]\n")
     result = run(tmp_path, {"rtc.yaml": text})
     got = answer(result.deployment, Request("http", "rtc.example.org", 80, "POST", "/twirp/x"))
     assert (got.kind, got.status) == ("respond", 500)
