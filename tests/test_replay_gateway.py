@@ -87,6 +87,13 @@ def test_the_file_is_served_as_the_api_server_stores_it_with_traefiks_class_and_
     assert service["spec"]["ports"][0]["protocol"] == "TCP"
 
 
+def test_an_older_version_is_served_as_v1_which_traefik_lists(tmp_path):
+    text = FILE.replace("k8s.io/v1\nkind: HTTPRoute", "k8s.io/v1beta1\nkind: HTTPRoute")
+    assert text != FILE
+    (route,) = _of(kube_gateway.prepare(_objects(tmp_path, text), PEM), "HTTPRoute")
+    assert route["apiVersion"] == "gateway.networking.k8s.io/v1"
+
+
 def test_entry_points_and_the_ready_objects_follow_the_listeners(tmp_path):
     eps = kube_gateway.entrypoints(_objects(tmp_path))
     assert eps == {"gw-443": (443, True), "gw-8080": (8080, False)}

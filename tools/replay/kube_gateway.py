@@ -263,11 +263,13 @@ def prepare(objects: list[dict], pem: tuple[str, str]) -> list[dict]:
 
 
 def _api_defaults(obj: dict) -> None:
-    """The defaults the API server writes into an object as it stores it (the Service's
-    and the Gateway API CRDs' schema), where Traefik reads the stored object as is: a
+    """What the API server makes of an object as it stores it (the Service's and the Gateway
+    API CRDs' schema: the v1 version, the defaults), where Traefik reads it as is: a
     certificateRef without `kind`/`group` is refused, a rule without `matches` makes no
     router, a Service port without `protocol` is not TCP."""
     spec = obj.get("spec") or {}
+    if obj.get("kind") in ("Gateway", "HTTPRoute") and str(obj.get("apiVersion", "")).startswith(GROUP + "/"):
+        obj["apiVersion"] = GROUP + "/v1"  # the stored version, served at every version (Traefik lists v1)
     if obj.get("kind") == "Service":
         for port in _dicts(spec.get("ports")):
             port.setdefault("protocol", "TCP")
