@@ -340,3 +340,98 @@ def test_a_named_target_port_no_pod_of_the_tree_declares_is_unknown_never_the_se
     crd = run(tmp_path / "crd", {"rtc.yaml": "---\n".join(route_only[1:]), "compose.yaml": TRAEFIK})
     got = ask(crd, "/livekit/jwt/sfu/get")
     assert got.kind == "unknown" and "targetPort `http`" in got.reason
+
+
+LISTENERS = JWT + """---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec:
+  listeners:
+    - {name: https, port: 443, protocol: HTTPS, hostname: "*.example.org"}
+    - {name: http, port: 80, protocol: HTTP, hostname: rtc.example.org}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: rtc}
+spec:
+  parentRefs: [{name: gw, sectionName: https}]
+  hostnames: [rtc.example.org, rtc.example.net]
+  rules:
+    - matches: [{path: {type: PathPrefix, value: /livekit/jwt}}]
+      backendRefs: [{name: jwt, port: 80}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: to-https}
+spec:
+  parentRefs: [{name: gw, sectionName: http}]
+  rules:
+    - filters: [{type: RequestRedirect, requestRedirect: {scheme: https, statusCode: 301}}]
+"""
+
+
+def test_an_httproute_serves_only_on_its_listeners_and_their_hostnames(tmp_path):
+    """The replay against Traefik's Gateway provider caught these: a route attached by
+    `sectionName` to the HTTPS listener was also served on the HTTP one (routes were merged
+    per hostname), a listener's `hostname` was ignored, and a route without `hostnames` on a
+    listener without one served no host at all."""
+    result = run(tmp_path, {"rtc.yaml": LISTENERS})
+
+    def on(scheme, port, host, p="/livekit/jwt"):
+        return answer(result.deployment, Request(scheme, host, port, "GET", p))
+
+    assert on("https", 443, "rtc.example.org").upstream.host == "jwt"
+    redirect = on("http", 80, "rtc.example.org")  # the redirect route alone serves port 80
+    assert (redirect.kind, redirect.status) == ("redirect", 301)
+    assert redirect.location == "https://rtc.example.org/livekit/jwt"
+    assert on("https", 443, "rtc.example.net").kind == "unknown"  # outside the listener's *.example.org
+    assert on("http", 80, "other.example.org").kind == "unknown"  # the HTTP listener's hostname only
+    hostless = LISTENERS.replace(', hostname: "*.example.org"', "").replace("  hostnames: [rtc.example.org, "
+                                                                            "rtc.example.net]\n", "")
+    anywhere = run(tmp_path / "b", {"rtc.yaml": hostless})
+    got = answer(anywhere.deployment, Request("https", "any.example.com", 443, "GET", "/livekit/jwt"))
+    assert got.upstream.host == "jwt"
+
+
+def test_a_request_no_rule_of_its_hosts_route_takes_goes_on_to_the_routes_without_hostnames(tmp_path):
+    """HTTPRouteSpec.hostnames: the routes naming the host rank first, then those of a wider
+    (wildcard, then no) hostname; the model answered 404 once the host's own routes missed
+    (the replay against Traefik's Gateway provider caught it)."""
+    text = LISTENERS.replace(', hostname: "*.example.org"', "").replace(
+        "  parentRefs: [{name: gw, sectionName: http}]\n  rules:\n"
+        "    - filters: [{type: RequestRedirect, requestRedirect: {scheme: https, statusCode: 301}}]\n",
+        "  parentRefs: [{name: gw, sectionName: https}]\n  rules:\n"
+        "    - matches: [{path: {type: PathPrefix, value: /.well-known/matrix}}]\n"
+        "      backendRefs: [{name: synapse, port: 8008}]\n"
+        "    - backendRefs: [{name: livekit, port: 7880}]\n")
+    result = run(tmp_path, {"rtc.yaml": text})
+    assert ask(result, "/livekit/jwt").upstream.host == "jwt"  # its own route
+    assert ask(result, "/.well-known/matrix/client").upstream.host == "synapse"  # the hostname-less route's
+    assert ask(result, "/rtc").upstream.host == "livekit"
+    assert ask(result, "/rtc", host="other.example.net").upstream.host == "livekit"
+    assert ask(result, "/livekit/jwt", host="other.example.net").upstream.host == "livekit"  # not rtc's hosts
+
+
+def test_a_redirect_without_scheme_or_port_keeps_the_listeners_port(tmp_path):
+    """HTTPRequestRedirectFilter.port: unset, the scheme's well-known port when a scheme is
+    given, else the listener's (left out of Location for 80 and 443); the model dropped the
+    listener's 8080 (Traefik, in the replay, kept it)."""
+    text = LISTENERS.replace("port: 80, protocol: HTTP, hostname: rtc.example.org", "port: 8080, protocol: HTTP") \
+        .replace("requestRedirect: {scheme: https, statusCode: 301}", "requestRedirect: {hostname: new.example.org}")
+    result = run(tmp_path, {"rtc.yaml": text})
+    got = answer(result.deployment, Request("http", "rtc.example.org", 8080, "GET", "/x"))
+    assert (got.kind, got.status, got.location) == ("redirect", 302, "http://new.example.org:8080/x")
+    https = run(tmp_path / "b", {"rtc.yaml": text.replace("{hostname: new.example.org}", "{scheme: https}")})
+    got = answer(https.deployment, Request("http", "rtc.example.org", 8080, "GET", "/x"))
+    assert got.location == "https://rtc.example.org/x"
+
+
+def test_an_httproute_rule_without_backends_or_a_redirect_answers_500(tmp_path):
+    """HTTPRouteRule.backendRefs: no backend and no filter that answers: 500 (Traefik does so in
+    the replay; the model said unknown though the parser had read the 500)."""
+    redirect = "    - filters: [{type: RequestRedirect, requestRedirect: {scheme: https, statusCode: 301}}]\n"
+    text = LISTENERS.replace(redirect, "    - matches: [{path: {type: PathPrefix, value: /twirp}}]\n")
+    result = run(tmp_path, {"rtc.yaml": text})
+    got = answer(result.deployment, Request("http", "rtc.example.org", 80, "POST", "/twirp/x"))
+    assert (got.kind, got.status) == ("respond", 500)

@@ -51,6 +51,8 @@ def reference_pick(sites, request):
         return next((s for s in on_port if "*" in s.hosts), on_port[0])
     if on_port[0].kind == "haproxy":
         return on_port[0]
+    if on_port[0].kind in ("ingress", "gateway"):  # a rule or route without a host takes the rest
+        return next((s for s in on_port if "*" in s.hosts), None)
     return None
 
 

@@ -87,9 +87,10 @@ def _default(on_port: list["Site"]) -> "Site | None":
         return next((s for s in on_port if "*" in s.hosts), on_port[0])  # default_server
     if on_port and on_port[0].kind == "haproxy":
         return on_port[0]
-    if on_port and on_port[0].kind == "ingress":
+    if on_port and on_port[0].kind in ("ingress", "gateway"):
         # the rules of an Ingress without `host` serve every host no rule names (ingress-nginx
-        # puts them in its catch-all server; Traefik routes them without a Host matcher)
+        # puts them in its catch-all server; Traefik routes them without a Host matcher), and
+        # so do those of an HTTPRoute without `hostnames` on a listener without `hostname`
         return next((s for s in on_port if "*" in s.hosts), None)
     return None
 

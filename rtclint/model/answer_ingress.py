@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import re
 
-from rtclint.model.answer_types import Answer, Request, UpstreamAnswer, balanced, unknown
+from rtclint.model.answer_types import Answer, Request, UpstreamAnswer, balanced, default_port, unknown
 from rtclint.model.proxy import Route, Site
 
 
 def answer_ingress(site: Site, request: Request) -> Answer:
-    route = site.route_for(request.path)
+    route = _on_listener(site, request) if site.kind == "gateway" else site.route_for(request.path)
     if route is None:
         return Answer("respond", status=404, body=None)  # the default backend / no route: 404
     if route.facts.get("snippet_directives"):
@@ -28,10 +28,14 @@ def answer_ingress(site: Site, request: Request) -> Answer:
         return unknown(f"`{route.name}` also matches on {', '.join(route.facts['conditions'])}", site, route)
     if route.redirect is not None:
         location = route.redirect.target.replace("{path}", request.path)
-        if "{" in location:  # an HTTPRoute redirect keeping the request's scheme or host
-            location = location.replace("{scheme}", request.scheme).replace("{host}", request.host)
+        if "{" in location:  # an HTTPRoute redirect keeping the request's scheme, host or port
+            port = "" if request.port == default_port(request.scheme) else f":{request.port}"
+            location = location.replace("{scheme}", request.scheme).replace("{host}", request.host) \
+                .replace("{port}", port)
         return Answer("redirect", status=route.redirect.status, location=location,
                       headers=route.headers, route=route)
+    if route.proxy is None and route.respond is not None:  # an HTTPRoute rule without backendRefs: 500
+        return Answer("respond", status=route.respond.status, body=None, headers=route.headers, route=route)
     if route.proxy is None:
         return unknown(f"`{route.name}` has no backend the tree shows", site, route)
     path = rewritten_path(route, request.path)
@@ -54,6 +58,19 @@ def answer_ingress(site: Site, request: Request) -> Answer:
     return Answer("proxy", headers=route.headers, route=route,
                   upstream=UpstreamAnswer(up.host, up.effective_port, path, upgrade=True,
                                           read_timeout=route.proxy.read_timeout, choices=balanced(route, first)))
+
+
+def _on_listener(site: Site, request: Request) -> Route | None:
+    """The first matching HTTPRoute rule among those attached to the listener the request
+    came in on (`facts['listens']`, parsers/kube_gateway.py; a rule without it: a route
+    whose Gateway is not in the tree, served wherever asked): the site's own, then those of
+    the wildcard and hostname-less routes that also take its host (`fallback_routes`)."""
+    on = (request.port, request.scheme == "https")
+    for route in (*site.routes, *site.facts.get("fallback_routes", ())):
+        listens = route.facts.get("listens")
+        if (listens is None or on in listens) and route.matcher.matches(request.path):
+            return route
+    return None
 
 
 def rewritten_path(route: Route, path: str) -> str | None:

@@ -16,7 +16,9 @@ From the HTTPRoute specification (gateway-api apis/v1/httproute_types.go):
 Matches on headers, query parameters or the method are conditions the model does not
 evaluate: a request such a route takes is answered "unknown".
 Listeners come from a `Gateway` of the same file named in `parentRefs` (its `sectionName`
-picks one); without one the ports the route is served on are unknown.
+picks one); without one the ports the route is served on are unknown. A route serves only on
+the listeners it attaches to (each rule keeps their ports: `facts['listens']`), and there
+the hostnames it shares with the listener's `hostname` (HTTPRouteSpec.hostnames).
 """
 
 from __future__ import annotations
@@ -38,35 +40,84 @@ def read(doc: Document, routes: list[tuple[yaml.Node, str, Span]], gateways: lis
     for node, name, anchor in routes:
         spec = mapping_get(node, "spec")[1]
         namespace = str(scalar(mapping_get(mapping_get(node, "metadata")[1], "namespace")[1]) or "")
-        listens = _parent_listens(spec, listeners)
         _, hostnames = mapping_get(spec, "hostnames")
         hosts = [(str(scalar(h)).lower(), node_span(doc, h)) for h in hostnames.value] \
-            if isinstance(hostnames, yaml.SequenceNode) and hostnames.value else [("*", anchor)]
-        built = [r for index, rule in enumerate(_seq(mapping_get(spec, "rules")[1]))
-                 for r in _rule_routes(doc, rule, f"HTTPRoute {name} rule {index}")]
-        for host, span in hosts:
+            if isinstance(hostnames, yaml.SequenceNode) and hostnames.value else []
+        parents = _parent_listens(spec, listeners)
+        # host → (span, the listeners serving the route for it): a route serves only on the
+        # listeners it attaches to, and there only the hostnames it shares with the listener
+        served: dict[str, tuple[Span, list[Listen]]] = {}
+        for listen, listener_host in parents:
+            for host, span in _intersection(listener_host, hosts, anchor):
+                on = served.setdefault(host, (span, []))[1]
+                if all((y.port, y.tls) != (listen.port, listen.tls) for y in on):
+                    on.append(listen)
+        if not parents:  # no Gateway of the file: the ports the route is served on are unknown
+            served = {host: (span, []) for host, span in hosts or [("*", anchor)]}
+        built: dict[frozenset, list[Route]] = {}  # the rules, once per set of listeners
+        for host, (span, listens) in served.items():
+            key = frozenset((x.port, x.tls) for x in listens)
+            if key not in built:
+                built[key] = [r for index, rule in enumerate(_seq(mapping_get(spec, "rules")[1]))
+                              for r in _rule_routes(doc, rule, f"HTTPRoute {name} rule {index}")]
+                for route in built[key] if listens else ():
+                    route.facts["listens"] = key  # model/answer_ingress.py: the rule serves on these only
             site = by_host.get(host)
             if site is None:
                 site = by_host[host] = Site(kind="gateway", hosts=[host], listens=[], routes=[], span=span,
                                             name=f"HTTPRoute {name}", facts={"httproute": name, "namespace": namespace})
             site.listens += [x for x in listens if all((y.port, y.tls) != (x.port, x.tls) for y in site.listens)]
-            site.routes += built
+            site.routes += built[key]
     for site in by_host.values():
         site.routes.sort(key=_precedence)
+    for host, site in by_host.items():
+        # the spec's hostname precedence: the routes naming the host first; a request none of
+        # them takes goes on to those of a wildcard hostname covering it, then to those without
+        # hostnames (model/answer_ingress.py)
+        wider = sorted((name for name in by_host if name != host and _covers(name, host)),
+                       key=lambda name: (name == "*", -len(name)))
+        if wider:
+            site.facts["fallback_routes"] = [r for name in wider for r in by_host[name].routes]
     return list(by_host.values())
 
 
-def _listeners(doc: Document, gateway: yaml.Node) -> dict[str, Listen]:
+def _covers(name: str, host: str) -> bool:
+    return name == "*" or name.startswith("*.") and host.endswith(name[1:]) and not host.startswith("*")
+
+
+def _intersection(listener_host: str | None, hosts: list[tuple[str, Span]], anchor: Span) -> list[tuple[str, Span]]:
+    """The hostnames a route serves on a listener (the spec's HTTPRouteSpec.hostnames): the
+    route's, or the listener's when the route names none; when both name some, those that
+    match each other, the more specific of each pair (`*.example.com` and `a.example.com`:
+    `a.example.com`); none: the route does not attach to that listener."""
+    if listener_host is None:
+        return hosts or [("*", anchor)]
+    if not hosts:
+        return [(listener_host, anchor)]
+    out = []
+    for host, span in hosts:
+        if host == listener_host or listener_host.startswith("*.") and host.endswith(listener_host[1:]):
+            out.append((host, span))
+        elif host.startswith("*.") and listener_host.endswith(host[1:]):
+            out.append((listener_host, span))
+    return out
+
+
+def _listeners(doc: Document, gateway: yaml.Node) -> dict[str, tuple[Listen, str | None]]:
+    """Listener name → (its port, its `hostname` or None)."""
     out = {}
     for item in _seq(mapping_get(mapping_get(gateway, "spec")[1], "listeners")[1]):
         port = scalar(mapping_get(item, "port")[1])
         protocol = str(scalar(mapping_get(item, "protocol")[1]) or "").upper()
+        hostname = scalar(mapping_get(item, "hostname")[1])
         if isinstance(port, int) and protocol in ("HTTP", "HTTPS"):
-            out[str(scalar(mapping_get(item, "name")[1]) or "")] = Listen(port, protocol == "HTTPS", node_span(doc, item))
+            out[str(scalar(mapping_get(item, "name")[1]) or "")] = (
+                Listen(port, protocol == "HTTPS", node_span(doc, item)), str(hostname).lower() if hostname else None)
     return out
 
 
-def _parent_listens(spec: yaml.Node | None, listeners: dict[str, dict[str, Listen]]) -> list[Listen]:
+def _parent_listens(spec: yaml.Node | None, listeners: dict[str, dict[str, tuple[Listen, str | None]]]
+                    ) -> list[tuple[Listen, str | None]]:
     found = []
     for ref in _seq(mapping_get(spec, "parentRefs")[1]):
         gateway = listeners.get(str(scalar(mapping_get(ref, "name")[1]) or ""))
@@ -152,6 +203,9 @@ def _filters(doc: Document, rule: yaml.Node, route: Route, path: str) -> None:
                        for op in ("set", "add") for h in _seq(mapping_get(body, op)[1])]
             if kind == "ResponseHeaderModifier":
                 route.headers += headers
+                # `set` replaces the backend's header of that name, `add` appends to it
+                route.facts["response_sets"] = [str(scalar(mapping_get(h, "name")[1])).lower()
+                                                for h in _seq(mapping_get(body, "set")[1])]
             elif route.proxy is not None:
                 route.proxy.request_headers += headers
         elif kind == "RequestRedirect":
@@ -163,7 +217,8 @@ def _redirect(body: yaml.Node | None, span: Span, path: str) -> Redirect:
     parts = {k: scalar(v) for k, _, v in mapping_items(body)}
     scheme = parts.get("scheme") or "{scheme}"
     host = parts.get("hostname") or "{host}"
-    port = f":{parts['port']}" if parts.get("port") else ""
+    # no port: the scheme's own when a scheme is given, else the listener's (HTTPRequestRedirectFilter.port)
+    port = f":{parts['port']}" if parts.get("port") else "" if parts.get("scheme") else "{port}"
     status = parts.get("statusCode") if isinstance(parts.get("statusCode"), int) else 302
     return Redirect(f"{scheme}://{host}{port}{{path}}", status, span)
 

@@ -125,11 +125,11 @@ def _summary(outcomes, verbose: bool) -> int:
 
 def _sample(configs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """The upstream corpus, every 35th generated variant, the first two of each Traefik
-    provider's variants (labels, IngressRoutes, Ingresses) and the hand-written semantics
-    variants: every server, every provider, every request."""
+    provider's variants (labels, IngressRoutes, Ingresses, HTTPRoutes) and the hand-written
+    semantics variants: every server, every provider, every request."""
     from tools.replay.corpus import SHARED
 
-    providers = ("/traefik-labels-", "/traefik-crd-", "/traefik-ingress-")
+    providers = ("/traefik-labels-", "/traefik-crd-", "/traefik-ingress-", "/traefik-gateway-")
     firsts = {p: [c for c in configs if p in c[1]][:2] for p in providers}
     chosen = {c for picked in firsts.values() for c in picked}
     return [c for i, c in enumerate(configs) if c[1].startswith(SHARED) or "generated" in c[1] and i % 35 == 0

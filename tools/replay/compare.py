@@ -34,9 +34,10 @@ def differences(request: Request, real: dict, seen: dict | None, model: Answer, 
             return diffs
         upstream_cors = [v for k, v in seen["headers"].items() if k.lower() == CORS]
         own = model.header_values(CORS, status)
-        # HAProxy `http-response set-header` and Traefik's `headers` middleware replace the
-        # upstream's header; `add-header` and nginx add
-        sets = model.server == "traefik" or model.server == "haproxy" and _sets(model)
+        # HAProxy `http-response set-header`, Traefik's `headers` middleware and an HTTPRoute's
+        # ResponseHeaderModifier `set` replace the upstream's header; `add-header`, `add` and nginx add
+        sets = model.server == "traefik" or model.server == "haproxy" and _sets(model) or \
+            model.server == "gateway" and CORS in model.route.facts.get("response_sets", ())  # HTTPRoute `set`
         want = sorted(own if own and sets else upstream_cors + own)
         got = sorted(headers.get(CORS, []))
         if got != want:

@@ -1,6 +1,7 @@
 """The configs to replay: every proxy config in tests/fixtures and the shared upstream
 corpus (read in place; Traefik: its file-provider configs, the Compose files whose
-services carry Traefik labels and the Kubernetes files with IngressRoutes), and the generated variants."""
+services carry Traefik labels and the Kubernetes files with IngressRoutes, Ingresses or
+HTTPRoutes), and the generated variants."""
 
 from __future__ import annotations
 

@@ -156,9 +156,10 @@ def _write(out: str, name: str, text: str, kind: str) -> tuple[str, str]:
 def generate(out: str) -> list[tuple[str, str]]:
     from tools.replay.generate_traefik import traefik
     from tools.replay.generate_traefik_crd import traefik_crds
+    from tools.replay.generate_traefik_gateway import traefik_gateways
     from tools.replay.generate_traefik_ingress import traefik_ingresses
     from tools.replay.generate_traefik_labels import traefik_labels
 
     os.makedirs(out, exist_ok=True)
     return (nginx(out) + haproxy(out) + caddy(out) + traefik(out) + traefik_labels(out) + traefik_crds(out)
-            + traefik_ingresses(out))
+            + traefik_ingresses(out) + traefik_gateways(out))

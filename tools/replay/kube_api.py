@@ -1,4 +1,5 @@
-"""A fake Kubernetes API server for Traefik's kubernetescrd and kubernetesingress providers.
+"""A fake Kubernetes API server for Traefik's kubernetescrd and kubernetesingress providers
+(and kubernetesGateway: what it needs beyond the file is in kube_gateway.py).
 
 A plain Ingress is compared only where the Ingress spec fixes the answer (host, path,
 pathType Exact or Prefix, the backend Service and port), with Traefik's
@@ -35,14 +36,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import yaml
 
-from tools.replay import kube_endpoints
+from tools.replay import kube_endpoints, kube_gateway
 
 ADDRESS = ("127.0.0.252", 6443)
 OLD_GROUP = "traefik.containo.us/"
 KINDS = ("IngressRoute", "IngressRouteTCP", "IngressRouteUDP", "Middleware", "MiddlewareTCP", "TraefikService",
          "TLSOption", "TLSStore", "ServersTransport", "ServersTransportTCP", "Service", "EndpointSlice", "ConfigMap",
          "Secret", "Node", "Ingress", "IngressClass")
-PLURALS = {kind: kind.lower() + ("es" if kind.endswith("s") else "s") for kind in KINDS}
+PLURALS = {kind: kind.lower() + ("es" if kind.endswith("s") else "s") for kind in KINDS} | \
+    {kind: plural for plural, kind in kube_gateway.KINDS.items()}
 KIND_OF = {plural: kind for kind, plural in PLURALS.items()}
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"
 
@@ -89,6 +91,8 @@ def referenced_services(objects: list[dict]) -> list[tuple[str, str, object]]:
                 if isinstance(svc, dict) and svc.get("name"):
                     port = svc.get("port") if isinstance(svc.get("port"), dict) else {}
                     found.append((ns, str(svc["name"]), port.get("number") or port.get("name")))
+        elif obj["kind"] == "HTTPRoute":
+            found += kube_gateway.backend_refs(obj)
     return found
 
 
@@ -195,8 +199,17 @@ def _handler(objects: list[dict], stopping: threading.Event):
                 initial = re.search(r"(?:^|&)sendInitialEvents=true", query) is not None
                 self._watch(kind, items if initial else None)
                 return
-            self._json(200, {"kind": "List", "apiVersion": kind[0], "metadata": {"resourceVersion": "1"},
-                             "items": items})
+            self._json(200, {"kind": kube_gateway.list_kind(*kind), "apiVersion": kind[0],
+                             "metadata": {"resourceVersion": "1"}, "items": items})
+
+        def do_PUT(self) -> None:
+            """A status update (Traefik's Gateway provider writes Gateway and route status):
+            echoed, so the provider logs no failure; the served objects stay as they are."""
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            try:
+                self._json(200, json.loads(body or b"{}"))
+            except ValueError:
+                self._json(400, {"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 400})
 
         def _watch(self, kind: tuple[str, str], initial: list[dict] | None) -> None:
             """A watch, open until the fake stops (a closed one is listed again). Asked for
@@ -318,6 +331,12 @@ def serve(path: str, mapping: dict[str, str], ready: tuple[str, int, str, int], 
         if why:
             return None, {}, why
         objects = [o for o in objects if o["kind"] != "IngressClass"] + ingress_classes(objects)
+    if provider == "kubernetesgateway":  # kube_gateway.py: what the spec fixes, and what the provider needs
+        why = kube_gateway.skip_reason(objects)
+        if why:
+            return None, {}, why
+        pem = kube_gateway.certificate()
+        objects = kube_gateway.prepare(objects, pem)
     why = port_missing(objects) if provider != "kubernetesingress" else ""
     if why:
         return None, {}, why
@@ -339,7 +358,11 @@ def serve(path: str, mapping: dict[str, str], ready: tuple[str, int, str, int], 
         reached = [(o["metadata"]["name"], [int(p["port"]) for p in _dicts(o["spec"].get("ports"))
                                             if str(p.get("port", "")).isdecimal()])
                    for o in served if o["kind"] == "Service"]
+    if provider == "kubernetesgateway":
+        ready_ones = kube_gateway.ready_objects(*ready[:3], kube_gateway.entrypoints(objects), pem)
+    else:
+        ready_ones = ready_objects(*ready, provider)
     where: dict[str, tuple[str, list[int]]] = {}
     for name, ports in reached:
         where[name] = (address_of(name), sorted(set(where.get(name, ("", []))[1] + ports)))
-    return FakeKube(served + ready_objects(*ready, provider), address), where, ""
+    return FakeKube(served + ready_ones, address), where, ""

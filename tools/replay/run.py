@@ -127,7 +127,9 @@ def _bases(site: Site) -> list[str]:
     out = []
     for route in site.routes:
         m = route.matcher
-        if m.kind not in ("prefix", "prefix_noregex") or m.negated:
+        # an HTTPRoute's PathPrefix is element-wise ('segment'): its prefix is a base too
+        if m.kind not in ("prefix", "prefix_noregex") and not (m.kind == "segment" and site.kind == "gateway") \
+                or m.negated:
             continue
         for p in m.paths:
             p = p.rstrip("*").rstrip("/")
@@ -152,7 +154,12 @@ def replay(kind: str, path: str, scratch: str) -> Outcome:
         traefik.link(sites, eps)
     elif kind == "traefik":
         sites = sites_of("toml" if source == "toml" else "yaml", path)
-        eps = traefik.entrypoints(sites)
+        if source == "kubernetesgateway":  # Traefik binds each listener to the entry point of its port
+            from tools.replay.kube_gateway import entrypoints_of
+
+            eps = entrypoints_of(path)
+        else:
+            eps = traefik.entrypoints(sites)
         traefik.link(sites, eps)
     else:
         sites = sites_of(kind, path)

@@ -90,13 +90,15 @@ def has_labels(path: str) -> bool:
 
 
 def kube_kind(path: str) -> str | None:
-    """'kubernetescrd' for a Kubernetes file with Traefik IngressRoutes, 'kubernetesingress'
-    for one with Ingresses, else None."""
+    """'kubernetescrd' for a Kubernetes file with Traefik IngressRoutes, 'kubernetesgateway'
+    for one with Gateway API HTTPRoutes, 'kubernetesingress' for one with Ingresses, else None."""
     text = _yaml_head(path)
     if text is None:
         return None
     if re.search(r"(?m)^kind:\s*IngressRoute\s*$", text) and re.search(r"(?m)^apiVersion:\s*traefik\.", text):
         return "kubernetescrd"
+    if re.search(r"(?m)^kind:\s*HTTPRoute\s*$", text) and re.search(r"(?m)^apiVersion:\s*gateway\.networking\.", text):
+        return "kubernetesgateway"
     if re.search(r"(?m)^kind:\s*Ingress\s*$", text) and re.search(r"(?m)^apiVersion:\s*\S", text):
         return "kubernetesingress"
     return None
@@ -147,6 +149,11 @@ def plan_files(path: str, kind: str, eps: dict[str, tuple[int, bool]], scratch: 
         # the spec's element-wise Prefix (kube_api: only what the Ingress spec fixes is compared);
         # no nativeLB: to the pods at the EndpointSlices' ports, as ingress-nginx (kube_endpoints)
         providers = {"kubernetesIngress": {"endpoint": kube_api.endpoint(), "strictPrefixMatching": True}}
+    elif kind == "kubernetesgateway":
+        from tools.replay import kube_api
+
+        # ClusterIP:port as for the CRDs; the entry points are the Gateways' listeners (kube_gateway)
+        providers = {"kubernetesGateway": {"endpoint": kube_api.endpoint(), "nativeLBByDefault": True}}
     else:
         providers = {"file": {"directory": dyn, "watch": False}}
         with open(path, encoding="utf-8") as fh:
@@ -199,7 +206,7 @@ def start_provider(path: str, kind: str, mapping: dict[str, str], names: dict[st
     and 'kubernetesingress' the fake Kubernetes API with the file's objects; and a stand-in on
     every port Traefik may pick for a container (so a server the model did not expect is
     seen, not refused). (an object with `close()` or None, why it could not start)."""
-    if kind not in ("docker", "kubernetescrd", "kubernetesingress"):
+    if kind not in ("docker", "kubernetescrd", "kubernetesingress", "kubernetesgateway"):
         return None, ""
     from tools.replay import docker_api, kube_api
 
