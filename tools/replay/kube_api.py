@@ -16,12 +16,13 @@ other kind: an empty list) and holds each watch open with no event, so the provi
 one fixed cluster.
 
 Services: the replay gives each Service the routes name a stand-in address (the loopback
-address the replay gave that name) as its ClusterIP. IngressRoutes: Traefik runs with
-`nativeLBByDefault`, so it proxies to ClusterIP:port, the Service's own port — what the
-model's upstream (`<service>:<port>`) names. Ingresses: Traefik proxies to the pods, as
-ingress-nginx does, at the EndpointSlices served for the Services (kube_endpoints.py: the
-stand-in address, the port Kubernetes would publish), and the model is the linked one
-(`<service>:<targetPort>`). A Service a route names that the file does not define is added
+address the replay gave that name) as its ClusterIP. Ingresses and IngressRoutes: Traefik
+proxies to the pods (its default; ingress-nginx does the same for an Ingress), at the
+EndpointSlices served for the Services (kube_endpoints.py: the stand-in address, the port
+Kubernetes would publish), and the model is the linked one (`<service>:<targetPort>`,
+model/linking_kube.py). Gateway API routes: Traefik runs with `nativeLBByDefault`, so it
+proxies to ClusterIP:port, the Service's own port — what the unlinked model's upstream
+(`<service>:<port>`) names. A Service a route names that the file does not define is added
 (ClusterIP, that port): the cluster of such a file has it elsewhere.
 Objects of the older `traefik.containo.us` group are served as `traefik.io` (Traefik v2
 read that group; the v3 of the replay reads only the new one)."""
@@ -39,6 +40,9 @@ import yaml
 from tools.replay import kube_endpoints, kube_gateway
 
 ADDRESS = ("127.0.0.252", 6443)
+# the providers the replay runs without nativeLB: Traefik reaches the pods at the EndpointSlices'
+# ports, and the model compared is the linked one (run.linked_sites)
+ENDPOINT_PROVIDERS = ("kubernetesingress", "kubernetescrd")
 OLD_GROUP = "traefik.containo.us/"
 KINDS = ("IngressRoute", "IngressRouteTCP", "IngressRouteUDP", "Middleware", "MiddlewareTCP", "TraefikService",
          "TLSOption", "TLSStore", "ServersTransport", "ServersTransportTCP", "Service", "EndpointSlice", "ConfigMap",
@@ -140,7 +144,7 @@ def cluster(objects: list[dict], address_of) -> list[dict]:
 
 
 def endpoint_slices(objects: list[dict], served: list[dict], address_of) -> list[dict]:
-    """The EndpointSlices of the Services the Ingresses name (kube_endpoints.py), their pods
+    """The EndpointSlices of the Services the routes name (kube_endpoints.py), their pods
     on the Service's stand-in address; `objects`: the file's, `served`: with the Services
     the cluster adds."""
     own = {(o["metadata"]["namespace"], o["metadata"].get("name")) for o in objects if o["kind"] == "Service"}
@@ -272,9 +276,9 @@ def ready_objects(address: str, port: int, path: str, priority: int, provider: s
                "metadata": {"name": "replay-ready", "uid": str(uuid.uuid4()), **meta},
                "spec": {"type": "ClusterIP", "clusterIP": address, "clusterIPs": [address],
                         "ports": [{"port": port, "protocol": "TCP"}]}}
-    if provider != "kubernetesingress":
+    if provider not in ENDPOINT_PROVIDERS:
         return [service, route]
-    ports = [{"name": "", "port": port, "protocol": "TCP"}]  # an Ingress reaches the pods: its slice
+    ports = [{"name": "", "port": port, "protocol": "TCP"}]  # the route reaches the pods: its slice
     return [service, route, kube_endpoints.endpoint_slice(service, ports, address)]
 
 
@@ -337,7 +341,9 @@ def serve(path: str, mapping: dict[str, str], ready: tuple[str, int, str, int], 
             return None, {}, why
         pem = kube_gateway.certificate()
         objects = kube_gateway.prepare(objects, pem)
-    why = port_missing(objects) if provider != "kubernetesingress" else ""
+    # a route to a port its Service lacks: the linked model says unknown for it (and replays the
+    # file's other routes); the unlinked one would proxy there
+    why = port_missing(objects) if provider not in ENDPOINT_PROVIDERS else ""
     if why:
         return None, {}, why
     fresh = iter(f"127.0.4.{n}" for n in range(2, 250))
@@ -349,7 +355,7 @@ def serve(path: str, mapping: dict[str, str], ready: tuple[str, int, str, int], 
         return given[name]
 
     served = cluster(objects, address_of)
-    if provider == "kubernetesingress":  # the pods' ports, where Traefik sends
+    if provider in ENDPOINT_PROVIDERS:  # the pods' ports, where Traefik sends
         slices = endpoint_slices(objects, served, address_of)
         reached = [(s["metadata"]["labels"][kube_endpoints.SERVICE_NAME_LABEL], [p["port"] for p in s["ports"]])
                    for s in slices]

@@ -148,7 +148,7 @@ def replay(kind: str, path: str, scratch: str) -> Outcome:
         return outcome
     eps = None
     source = traefik.source(path) if kind == "traefik" else kind
-    if source == "kubernetesingress":  # Traefik reaches the pods (kube_endpoints): the linked model
+    if source in ("kubernetesingress", "kubernetescrd"):  # Traefik reaches the pods (kube_endpoints): linked
         sites = linked_sites(path)
         eps = traefik.entrypoints(sites)
         traefik.link(sites, eps)

@@ -141,8 +141,8 @@ def plan_files(path: str, kind: str, eps: dict[str, tuple[int, bool]], scratch: 
     elif kind == "kubernetescrd":
         from tools.replay import kube_api
 
-        # ClusterIP:port, the Service's own port, as the model's upstream names it (kube_api)
-        providers = {"kubernetesCRD": {"endpoint": kube_api.endpoint(), "nativeLBByDefault": True}}
+        # no nativeLB: to the pods at the EndpointSlices' ports, Traefik's default (kube_endpoints)
+        providers = {"kubernetesCRD": {"endpoint": kube_api.endpoint()}}
     elif kind == "kubernetesingress":
         from tools.replay import kube_api
 
