@@ -16,14 +16,13 @@ other kind: an empty list) and holds each watch open with no event, so the provi
 one fixed cluster.
 
 Services: the replay gives each Service the routes name a stand-in address (the loopback
-address the replay gave that name) as its ClusterIP. Ingresses and IngressRoutes: Traefik
-proxies to the pods (its default; ingress-nginx does the same for an Ingress), at the
-EndpointSlices served for the Services (kube_endpoints.py: the stand-in address, the port
-Kubernetes would publish), and the model is the linked one (`<service>:<targetPort>`,
-model/linking_kube.py). Gateway API routes: Traefik runs with `nativeLBByDefault`, so it
-proxies to ClusterIP:port, the Service's own port — what the unlinked model's upstream
-(`<service>:<port>`) names. A Service a route names that the file does not define is added
-(ClusterIP, that port): the cluster of such a file has it elsewhere.
+address the replay gave that name) as its ClusterIP. Traefik proxies to the pods (its
+default; ingress-nginx and Gateway implementations do the same), at the EndpointSlices
+served for the Services (kube_endpoints.py: the stand-in address, the port Kubernetes would
+publish), and the model compared is the linked one (`<service>:<targetPort>`,
+model/linking_kube.py): a route to a port its Service lacks is unknown there, and the
+file's other routes are still replayed. A Service a route names that the file does not
+define is added (ClusterIP, that port): the cluster of such a file has it elsewhere.
 Objects of the older `traefik.containo.us` group are served as `traefik.io` (Traefik v2
 read that group; the v3 of the replay reads only the new one)."""
 
@@ -40,9 +39,6 @@ import yaml
 from tools.replay import kube_endpoints, kube_gateway
 
 ADDRESS = ("127.0.0.252", 6443)
-# the providers the replay runs without nativeLB: Traefik reaches the pods at the EndpointSlices'
-# ports, and the model compared is the linked one (run.linked_sites)
-ENDPOINT_PROVIDERS = ("kubernetesingress", "kubernetescrd")
 OLD_GROUP = "traefik.containo.us/"
 KINDS = ("IngressRoute", "IngressRouteTCP", "IngressRouteUDP", "Middleware", "MiddlewareTCP", "TraefikService",
          "TLSOption", "TLSStore", "ServersTransport", "ServersTransportTCP", "Service", "EndpointSlice", "ConfigMap",
@@ -98,21 +94,6 @@ def referenced_services(objects: list[dict]) -> list[tuple[str, str, object]]:
         elif obj["kind"] == "HTTPRoute":
             found += kube_gateway.backend_refs(obj)
     return found
-
-
-def port_missing(objects: list[dict]) -> str:
-    """A route naming a port its Service (written in the file) does not have, or ''. Traefik
-    drops such a route (404) and ingress-nginx answers 503; the linked model says unknown
-    (model/answer_ingress.py), but an IngressRoute file is replayed against its sites read
-    before linking, where the route still proxies: not replayed (RTC603 flags the file)."""
-    services = {(o["metadata"]["namespace"], o["metadata"].get("name")): o for o in objects if o["kind"] == "Service"}
-    for ns, name, port in referenced_services(objects):
-        svc = services.get((ns, name))
-        if svc is None:
-            continue
-        if not any(port in (p.get("port"), p.get("name")) for p in _dicts((svc.get("spec") or {}).get("ports"))):
-            return f"a route names port {port} that Service {name} does not have (RTC603; unknown once linked)"
-    return ""
 
 
 def _dicts(items) -> list[dict]:
@@ -276,8 +257,6 @@ def ready_objects(address: str, port: int, path: str, priority: int, provider: s
                "metadata": {"name": "replay-ready", "uid": str(uuid.uuid4()), **meta},
                "spec": {"type": "ClusterIP", "clusterIP": address, "clusterIPs": [address],
                         "ports": [{"port": port, "protocol": "TCP"}]}}
-    if provider not in ENDPOINT_PROVIDERS:
-        return [service, route]
     ports = [{"name": "", "port": port, "protocol": "TCP"}]  # the route reaches the pods: its slice
     return [service, route, kube_endpoints.endpoint_slice(service, ports, address)]
 
@@ -323,9 +302,8 @@ def ingress_classes(objects: list[dict]) -> list[dict]:
 def serve(path: str, mapping: dict[str, str], ready: tuple[str, int, str, int], provider: str = "kubernetescrd",
           address: tuple[str, int] = ADDRESS):
     """Start the fake API for the Kubernetes file `path`: (the server, service name →
-    (its stand-in address, the ports Traefik may send to: the Service ports for
-    IngressRoutes, the endpoints' for Ingresses) for the stand-ins, why not when the server
-    is None)."""
+    (its stand-in address, the ports of its endpoints, where Traefik sends) for the
+    stand-ins, why not when the server is None)."""
     try:
         objects = objects_of(path)
     except (OSError, yaml.YAMLError) as exc:
@@ -341,11 +319,6 @@ def serve(path: str, mapping: dict[str, str], ready: tuple[str, int, str, int], 
             return None, {}, why
         pem = kube_gateway.certificate()
         objects = kube_gateway.prepare(objects, pem)
-    # a route to a port its Service lacks: the linked model says unknown for it (and replays the
-    # file's other routes); the unlinked one would proxy there
-    why = port_missing(objects) if provider not in ENDPOINT_PROVIDERS else ""
-    if why:
-        return None, {}, why
     fresh = iter(f"127.0.4.{n}" for n in range(2, 250))
     given: dict[str, str] = {}
 
@@ -355,17 +328,15 @@ def serve(path: str, mapping: dict[str, str], ready: tuple[str, int, str, int], 
         return given[name]
 
     served = cluster(objects, address_of)
-    if provider in ENDPOINT_PROVIDERS:  # the pods' ports, where Traefik sends
-        slices = endpoint_slices(objects, served, address_of)
-        reached = [(s["metadata"]["labels"][kube_endpoints.SERVICE_NAME_LABEL], [p["port"] for p in s["ports"]])
-                   for s in slices]
-        served = served + slices  # a new list: `cluster` may return the file's own
-    else:  # ClusterIP:port (nativeLB)
-        reached = [(o["metadata"]["name"], [int(p["port"]) for p in _dicts(o["spec"].get("ports"))
-                                            if str(p.get("port", "")).isdecimal()])
-                   for o in served if o["kind"] == "Service"]
+    slices = endpoint_slices(objects, served, address_of)  # the pods' ports, where Traefik sends
+    reached = [(s["metadata"]["labels"][kube_endpoints.SERVICE_NAME_LABEL], [p["port"] for p in s["ports"]])
+               for s in slices]
+    served = served + slices  # a new list: `cluster` may return the file's own
     if provider == "kubernetesgateway":
         ready_ones = kube_gateway.ready_objects(*ready[:3], kube_gateway.entrypoints(objects), pem)
+        service = ready_ones[-1]  # the ready route reaches the pods too: its slice
+        ready_ones.append(kube_endpoints.endpoint_slice(service, [{"name": "", "port": ready[1], "protocol": "TCP"}],
+                                                        ready[0]))
     else:
         ready_ones = ready_objects(*ready, provider)
     where: dict[str, tuple[str, list[int]]] = {}

@@ -1,7 +1,6 @@
-"""The EndpointSlices Kubernetes would publish for the Services a replayed file's Ingresses
-and IngressRoutes name: what Traefik's kubernetesingress and kubernetescrd providers read
-when they proxy to the pods, as ingress-nginx does (the replay runs them without
-`nativeLBByDefault`).
+"""The EndpointSlices Kubernetes would publish for the Services a replayed file's Ingresses,
+IngressRoutes and HTTPRoutes name: what Traefik's Kubernetes providers read when they proxy
+to the pods, as ingress-nginx does (the replay runs them without `nativeLBByDefault`).
 
 Worked out here from Kubernetes' own rules, never from rtclint's linking
 (model/linking_kube.py `ingress_target_ports`): the real Traefik is to check that model,

@@ -152,14 +152,15 @@ def replay(kind: str, path: str, scratch: str) -> Outcome:
         sites = linked_sites(path)
         eps = traefik.entrypoints(sites)
         traefik.link(sites, eps)
+    elif source == "kubernetesgateway":  # the pods too; each listener binds the entry point of its port
+        from tools.replay.kube_gateway import entrypoints_of
+
+        sites = linked_sites(path)
+        eps = entrypoints_of(path)
+        traefik.link(sites, eps)
     elif kind == "traefik":
         sites = sites_of("toml" if source == "toml" else "yaml", path)
-        if source == "kubernetesgateway":  # Traefik binds each listener to the entry point of its port
-            from tools.replay.kube_gateway import entrypoints_of
-
-            eps = entrypoints_of(path)
-        else:
-            eps = traefik.entrypoints(sites)
+        eps = traefik.entrypoints(sites)
         traefik.link(sites, eps)
     else:
         sites = sites_of(kind, path)

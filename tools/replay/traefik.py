@@ -152,8 +152,8 @@ def plan_files(path: str, kind: str, eps: dict[str, tuple[int, bool]], scratch: 
     elif kind == "kubernetesgateway":
         from tools.replay import kube_api
 
-        # ClusterIP:port as for the CRDs; the entry points are the Gateways' listeners (kube_gateway)
-        providers = {"kubernetesGateway": {"endpoint": kube_api.endpoint(), "nativeLBByDefault": True}}
+        # no nativeLB: to the pods, as for the others; the entry points are the Gateways' listeners
+        providers = {"kubernetesGateway": {"endpoint": kube_api.endpoint()}}
     else:
         providers = {"file": {"directory": dyn, "watch": False}}
         with open(path, encoding="utf-8") as fh:
