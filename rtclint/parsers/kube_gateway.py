@@ -81,8 +81,14 @@ def read(doc: Document, routes: list[tuple[yaml.Node, str, Span]], gateways: lis
     return list(by_host.values())
 
 
+def _suffix_match(pattern: str, host: str) -> bool:
+    """A Gateway API wildcard hostname is a suffix match: `*.example.com` takes
+    `a.example.com` and `a.b.example.com`, not `example.com`."""
+    return pattern.startswith("*.") and host.endswith(pattern[1:])
+
+
 def _covers(name: str, host: str) -> bool:
-    return name == "*" or name.startswith("*.") and host.endswith(name[1:]) and not host.startswith("*")
+    return name == "*" or _suffix_match(name, host) and not host.startswith("*")
 
 
 def _intersection(listener_host: str | None, hosts: list[tuple[str, Span]], anchor: Span) -> list[tuple[str, Span]]:
@@ -96,9 +102,9 @@ def _intersection(listener_host: str | None, hosts: list[tuple[str, Span]], anch
         return [(listener_host, anchor)]
     out = []
     for host, span in hosts:
-        if host == listener_host or listener_host.startswith("*.") and host.endswith(listener_host[1:]):
+        if host == listener_host or _suffix_match(listener_host, host):
             out.append((host, span))
-        elif host.startswith("*.") and listener_host.endswith(host[1:]):
+        elif _suffix_match(host, listener_host):
             out.append((listener_host, span))
     return out
 

@@ -334,9 +334,6 @@ def serve(path: str, mapping: dict[str, str], ready: tuple[str, int, str, int], 
     served = served + slices  # a new list: `cluster` may return the file's own
     if provider == "kubernetesgateway":
         ready_ones = kube_gateway.ready_objects(*ready[:3], kube_gateway.entrypoints(objects), pem)
-        service = ready_ones[-1]  # the ready route reaches the pods too: its slice
-        ready_ones.append(kube_endpoints.endpoint_slice(service, [{"name": "", "port": ready[1], "protocol": "TCP"}],
-                                                        ready[0]))
     else:
         ready_ones = ready_objects(*ready, provider)
     where: dict[str, tuple[str, list[int]]] = {}

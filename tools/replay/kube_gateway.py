@@ -30,6 +30,8 @@ import subprocess
 import tempfile
 import uuid
 
+from tools.replay import kube_endpoints
+
 GROUP = "gateway.networking.k8s.io"
 CONTROLLER = "traefik.io/gateway-controller"
 READY_NAMESPACE = "zz-replay"
@@ -290,12 +292,16 @@ def ready_objects(address: str, port: int, path: str, eps: dict[str, tuple[int, 
                   pem: tuple[str, str]) -> list[dict]:
     """The replay's own Gateway (a listener per entry point, HTTPS ones with the replay's
     certificate) and an HTTPRoute leading `path` (Exact: Traefik's highest priority) to the
-    ready stand-in, by a Service on its address."""
+    ready stand-in, by a Service on its address and the Service's EndpointSlice."""
     meta = {"namespace": READY_NAMESPACE, "resourceVersion": "1"}
     listeners_ = [{"name": name, "port": p, "protocol": "HTTPS" if tls else "HTTP",
                    **({"tls": {"mode": "Terminate", "certificateRefs": [{"kind": "Secret", "group": "",
                                                                           "name": "replay-ready-tls"}]}}
                       if tls else {})} for name, (p, tls) in sorted(eps.items())]
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "replay-ready", "uid": str(uuid.uuid4()),
+                                                                 **meta},
+               "spec": {"type": "ClusterIP", "clusterIP": address, "clusterIPs": [address],
+                        "ports": [{"port": port, "protocol": "TCP"}]}}
     return [
         {"apiVersion": f"{GROUP}/v1", "kind": "GatewayClass",
          "metadata": {"name": "replay-ready", "uid": str(uuid.uuid4()), "resourceVersion": "1"},
@@ -309,7 +315,7 @@ def ready_objects(address: str, port: int, path: str, eps: dict[str, tuple[int, 
                   "rules": [{"matches": [{"path": {"type": "Exact", "value": path}}],
                              "backendRefs": [{"name": "replay-ready", "port": port}]}]}},
         secret(READY_NAMESPACE, "replay-ready-tls", pem),
-        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "replay-ready", "uid": str(uuid.uuid4()), **meta},
-         "spec": {"type": "ClusterIP", "clusterIP": address, "clusterIPs": [address],
-                  "ports": [{"port": port, "protocol": "TCP"}]}},
+        service,
+        # Traefik reaches the ready stand-in as any route's pods: through its EndpointSlice
+        kube_endpoints.endpoint_slice(service, [{"name": "", "port": port, "protocol": "TCP"}], address),
     ]
